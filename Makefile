@@ -1,0 +1,51 @@
+# CRM analytics notebooks. `make` alone lists the targets.
+# `make reports` and `make test` create .venv and install the locked packages when needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP  := $(VENV)/.installed
+CONFIG ?= configs/default.yaml
+ARGS   ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help env reports test test-fast lab data clean lock
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+env: $(STAMP) ## create .venv and install the locked packages (done by the other targets)
+
+reports: $(STAMP) ## run the notebooks on CONFIG (default configs/default.yaml) into reports/<run>/; ARGS="--set key=value"
+	$(BIN)/python -m helpers.report --config $(CONFIG) $(ARGS)
+
+test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## the tests without the slow ones
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lab: $(STAMP) ## JupyterLab on notebooks/ with the project's kernel registered
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (CRM analytics .venv)" >/dev/null
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+data: $(STAMP) ## generate the default synthetic data into data/raw/
+	$(BIN)/python -m helpers.synth --customers 5000 --seed 42
+
+clean: ## remove generated data, cached tables and reports (keeps .venv and data/.mask_key)
+	rm -rf data/raw data/interim data/processed spark-warehouse metastore_db derby.log
+	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+
+lock: ## re-resolve requirements.lock from pyproject.toml and regenerate environment.yml
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION); }
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal -o requirements.lock -q
+	$(BIN)/python scripts/sync_environment.py

@@ -1,0 +1,310 @@
+"""One YAML config file = one run.
+
+A config says where the sales lines come from and how to read them, the analysis window
+and period, the engine, the cleaning rules, where reports go, and parameters per notebook.
+It is validated with pydantic: an unknown key or a wrong type stops the run with a message
+naming the file, the key, the value given and what is allowed.
+
+Example (``configs/example_own_file.yaml`` has a commented version)::
+
+    name: my_shop
+    data:
+      source: file
+      path: data/raw/sales.csv
+      separator: ";"
+      decimal: ","
+      dayfirst: true
+      encoding: cp1254
+      currency: TRY
+      columns: {invoice: Fatura No, invoice_ts: Tarih, customer_id: Müşteri,
+                product_id: Ürün Kodu, quantity: Adet, unit_price: Birim Fiyat}
+    analysis: {end: 2024-12-31, period: month}
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import paths
+from .errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ColumnMap(_Strict):
+    """Canonical column -> header in the user's file. Leave out what the file lacks.
+
+    ``amount`` may replace ``unit_price`` (then unit_price = amount / quantity), and either
+    ``quantity`` or ``amount`` is enough when the other is absent (quantity defaults to 1).
+    """
+
+    invoice: str | None = None
+    invoice_ts: str | None = None
+    customer_id: str | None = None
+    product_id: str | None = None
+    description: str | None = None
+    category: str | None = None
+    quantity: str | None = None
+    unit_price: str | None = None
+    amount: str | None = None
+    country: str | None = None
+    channel: str | None = None
+    currency: str | None = None
+
+
+class SyntheticConfig(_Strict):
+    """Size and seed of the embedded synthetic shop (see :mod:`helpers.synth`)."""
+
+    customers: int = Field(5000, ge=20, le=20_000_000)
+    start: dt.date = dt.date(2023, 1, 1)
+    days: int = Field(730, ge=60, le=3650)
+    seed: int = 42
+    target_lines: int | None = Field(None, ge=1000, description="scale customers to reach about this many lines")
+
+
+class DataConfig(_Strict):
+    source: Literal["synthetic", "online_retail_ii", "cdnow", "file"] = "synthetic"
+    path: str | None = None
+    format: Literal["auto", "csv", "tsv", "txt", "parquet", "xlsx"] = "auto"
+    sheets: list[str] | None = None
+    separator: str | None = None
+    decimal: Literal[".", ","] = "."
+    thousands: str | None = None
+    encoding: str = "utf-8"
+    dayfirst: bool = False
+    date_format: str | None = None
+    columns: ColumnMap | None = None
+    currency: str = "GBP"
+    cdnow_variant: Literal["auto", "master", "sample"] = "auto"
+    synthetic: SyntheticConfig = SyntheticConfig()
+
+    @field_validator("currency")
+    @classmethod
+    def _iso(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError("must be a 3-letter ISO currency code in capitals, e.g. GBP, EUR, TRY, USD")
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError("is not a text encoding Python knows (try utf-8, cp1254, iso-8859-9, latin-1)") from None
+        return v
+
+    @model_validator(mode="after")
+    def _needs_path(self):
+        if self.source in ("file", "online_retail_ii", "cdnow") and not self.path:
+            raise ValueError(f"data.source '{self.source}' needs data.path (the file to read)")
+        if self.source == "file" and self.columns is None:
+            raise ValueError("data.source 'file' needs data.columns: map at least invoice_ts, "
+                             "customer_id, and quantity with unit_price or amount to your file's headers")
+        return self
+
+
+class AnalysisConfig(_Strict):
+    start: dt.date | None = Field(None, description="first day kept; earlier lines are removed")
+    end: dt.date | None = Field(None, description="analysis date (inclusive); default: last invoice date")
+    period: Literal["month", "week", "quarter"] = "month"
+    time_unit: Literal["D", "W", "M"] = "W"
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"analysis.start {self.start} is after analysis.end {self.end}")
+        return self
+
+
+class EngineConfig(_Strict):
+    backend: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = "local[2]"
+    spark_conf: dict[str, str] = {}
+    duckdb_threads: int | None = Field(None, ge=1)
+    duckdb_memory_limit: str | None = None
+
+
+class ExtremeQuantityRule(_Strict):
+    """A sale line is extreme when quantity > multiplier x the quantile of sale quantities,
+    or > max_quantity when that is given (then the quantile rule is not used)."""
+
+    enabled: bool = True
+    quantile: float = Field(0.99, gt=0, lt=1)
+    multiplier: float = Field(10.0, gt=1)
+    max_quantity: float | None = Field(None, gt=0)
+    action: Literal["remove", "flag"] = "remove"
+
+
+DEFAULT_NON_PRODUCT_CODES = [
+    "POST", "DOT", "M", "C2", "D", "S", "B", "PADS", "CRUK", "BANK CHARGES", "AMAZONFEE",
+    "ADJUST", "ADJUST2", "TEST001", "TEST002", "GIFT", "FEE", "SHIPPING",
+]
+
+
+class CleaningConfig(_Strict):
+    duplicates: bool = True
+    outside_window: bool = True
+    non_product: bool = True
+    non_product_codes: list[str] = DEFAULT_NON_PRODUCT_CODES
+    non_product_pattern: str | None = r"^(gift_|DCGS|TEST|ADJUST|FEE-|SHIP-)"
+    cancellations: bool = True
+    zero_price: bool = True
+    extreme_quantity: ExtremeQuantityRule = ExtremeQuantityRule()
+
+    @field_validator("non_product_pattern")
+    @classmethod
+    def _regex(cls, v):
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"is not a valid regular expression ({exc})") from None
+        return v
+
+
+class OutputConfig(_Strict):
+    reports_dir: str = "reports"
+    run_name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    mask_customer_ids: bool = False
+    notebooks: list[str] | None = Field(None, description="numbered notebooks to run, e.g. ['01']; default all")
+
+
+class RunConfig(_Strict):
+    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str | None = None
+    data: DataConfig = DataConfig()
+    analysis: AnalysisConfig = AnalysisConfig()
+    engine: EngineConfig = EngineConfig()
+    cleaning: CleaningConfig = CleaningConfig()
+    output: OutputConfig = OutputConfig()
+    notebooks: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="parameters per notebook, keyed by its file stem")
+
+    # where the config came from; not part of the YAML
+    _source_file: str | None = None
+
+    @property
+    def source_file(self) -> str | None:
+        return self._source_file
+
+    def data_path(self) -> Path | None:
+        return paths.resolve(self.data.path) if self.data.path else None
+
+    def fingerprint_payload(self) -> dict:
+        """The parts of the config that change the clean data (not the engine or outputs)."""
+        return {
+            "data": self.data.model_dump(mode="json"),
+            "analysis": self.analysis.model_dump(mode="json"),
+            "cleaning": self.cleaning.model_dump(mode="json"),
+        }
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names allowed at ``loc`` (the path of the unknown key's parent)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if current is None:
+            return []
+    return list(current.model_fields)
+
+
+def _format_errors(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        value = err.get("input")
+        shown = repr(value) if not isinstance(value, dict) else "{...}"
+        if err["type"] == "extra_forbidden":
+            allowed = ", ".join(_allowed_keys(RunConfig, loc[:-1])) or "none"
+            lines.append(f"unknown key '{key}' (value {shown}); allowed keys here: {allowed}")
+        elif err["type"] == "missing":
+            lines.append(f"key '{key}' is required")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"key '{key}' = {shown}: {msg}")
+    return f"{source}: invalid config\n  - " + "\n  - ".join(lines)
+
+
+def config_from_dict(raw: dict, source: str = "<config>") -> RunConfig:
+    """Validate a config dict; raise :class:`ConfigError` listing every bad key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a config must be a YAML mapping (key: value), got {type(raw).__name__}")
+    try:
+        cfg = RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, source)) from None
+    cfg._source_file = source
+    return cfg
+
+
+def _deep_update(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_update(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def parse_override(text: str) -> dict:
+    """Turn ``"analysis.end=2011-06-30"`` into ``{"analysis": {"end": "2011-06-30"}}`` (value parsed as YAML)."""
+    if "=" not in text:
+        raise ConfigError(f"override '{text}' must look like key.subkey=value")
+    key, value = text.split("=", 1)
+    out: dict = {}
+    node = out
+    parts = key.strip().split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = yaml.safe_load(value)
+    return out
+
+
+def load_config(path: str | Path, overrides: list[dict] | None = None) -> RunConfig:
+    """Read and validate a YAML config; ``name`` defaults to the file's stem.
+
+    Raises
+    ------
+    ConfigError
+        File missing or not YAML, unknown keys, wrong types or values; the message names
+        the file, the key, the value and what is allowed.
+    """
+    p = Path(path)
+    if not p.exists():
+        avail = ", ".join(sorted(x.name for x in paths.CONFIGS.glob("*.yaml"))) if paths.CONFIGS.is_dir() else ""
+        raise ConfigError(f"{p}: config file not found" + (f" (configs/ has: {avail})" if avail else ""))
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text; save the config as UTF-8") from None
+    raw = raw or {}
+    if isinstance(raw, dict):
+        raw.setdefault("name", p.stem)
+    for ov in overrides or []:
+        raw = _deep_update(raw, ov)
+    return config_from_dict(raw, str(p))

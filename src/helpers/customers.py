@@ -1,0 +1,142 @@
+"""Customer tables from clean lines: classic RFM and the buy-till-you-die summary.
+
+Both leave guests (lines without a customer id) out. All work runs in the engine (Ibis);
+the functions take and return Ibis tables, so they run on DuckDB and on Spark alike.
+
+Time units for the buy-till-you-die convention: ``"D"`` days, ``"W"`` weeks (days / 7),
+``"M"`` months (days / (365.25 / 12)). Purchases are counted on distinct days, as in the
+published BG/NBD set-up (Fader, Hardie & Lee 2005): several orders on one day are one
+purchase, and recency and T are whole days divided by the unit's length, not counts of
+calendar weeks or months.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+
+UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
+
+
+def _customers_only(lines):
+    return lines.filter(lines.customer_id.notnull())
+
+
+def _days_between(later: dt.date, earlier):
+    """Whole days from an Ibis date column to a fixed later date."""
+    return ibis.date(later).delta(earlier, unit="day")
+
+
+def rfm_table(lines, *, analysis_date: dt.date):
+    """Per-customer recency, frequency and monetary value at an analysis date.
+
+    Parameters
+    ----------
+    lines : ibis.Table
+        Clean lines (:func:`helpers.clean.clean_lines`): customer_id, invoice, invoice_ts,
+        amount (currency). Lines after ``analysis_date`` are ignored.
+    analysis_date : date
+        The day the analysis looks from (inclusive).
+
+    Returns
+    -------
+    ibis.Table
+        One row per customer: ``customer_id``; ``first_purchase`` and ``last_purchase``
+        (dates); ``recency_days`` = analysis_date - last_purchase (days, 0 = bought that
+        day); ``tenure_days`` = analysis_date - first_purchase (days); ``frequency`` =
+        number of distinct invoices (orders); ``monetary`` = total revenue (currency);
+        ``avg_order_value`` = monetary / frequency (currency); ``lines``; ``units``.
+    """
+    t = _customers_only(lines)
+    t = t.filter(t.invoice_ts.date() <= ibis.date(analysis_date))
+    g = t.group_by("customer_id").aggregate(
+        first_purchase=t.invoice_ts.date().min(),
+        last_purchase=t.invoice_ts.date().max(),
+        frequency=t.invoice.nunique(),
+        monetary=t.amount.sum(),
+        lines=t.count(),
+        units=t.quantity.sum(),
+    )
+    return g.mutate(
+        recency_days=_days_between(analysis_date, g.last_purchase),
+        tenure_days=_days_between(analysis_date, g.first_purchase),
+        avg_order_value=g.monetary / g.frequency,
+    ).select("customer_id", "first_purchase", "last_purchase", "recency_days", "tenure_days",
+             "frequency", "monetary", "avg_order_value", "lines", "units").order_by("customer_id")
+
+
+def _daily(lines, end: dt.date):
+    t = _customers_only(lines)
+    t = t.mutate(day=t.invoice_ts.date())
+    t = t.filter(t.day <= ibis.date(end))
+    return t.group_by(["customer_id", "day"]).aggregate(value=t.amount.sum())
+
+
+def btyd_summary(lines, *, observation_end: dt.date, time_unit: str = "W"):
+    """The buy-till-you-die customer summary (frequency, recency, T, monetary value).
+
+    Parameters
+    ----------
+    lines : ibis.Table
+        Clean lines: customer_id, invoice_ts, amount (currency).
+    observation_end : date
+        Last day of the observation (calibration) period, inclusive.
+    time_unit : {"D", "W", "M"}
+        Unit of ``recency`` and ``T``.
+
+    Returns
+    -------
+    ibis.Table
+        One row per customer: ``frequency`` = distinct purchase days - 1 (repeat purchases);
+        ``recency`` = last purchase day - first purchase day; ``T`` = observation_end - first
+        purchase day (both in ``time_unit``); ``monetary_value`` = mean value of the repeat
+        purchase days (currency; 0 when frequency is 0, the first purchase excluded as in
+        the Gamma-Gamma model); ``first_value`` = value of the first purchase day.
+    """
+    unit = UNIT_DAYS[time_unit]
+    d = _daily(lines, observation_end)
+    w = ibis.window(group_by=d.customer_id, order_by=d.day)
+    d = d.mutate(_rank=ibis.row_number().over(w))
+    g = d.group_by("customer_id").aggregate(
+        n_days=d.count(),
+        first_day=d.day.min(),
+        last_day=d.day.max(),
+        total=d.value.sum(),
+        first_value=d.value.sum(where=d._rank == 0),
+    )
+    freq = g.n_days - 1
+    return g.mutate(
+        frequency=freq,
+        recency=g.last_day.delta(g.first_day, unit="day").cast("float64") / unit,
+        T=_days_between(observation_end, g.first_day).cast("float64") / unit,
+        monetary_value=ibis.ifelse(freq > 0, (g.total - g.first_value) / freq.cast("float64"), 0.0),
+    ).select("customer_id", "frequency", "recency", "T", "monetary_value", "first_value").order_by("customer_id")
+
+
+def calibration_holdout(lines, *, calibration_end: dt.date, observation_end: dt.date, time_unit: str = "W"):
+    """Split purchases at ``calibration_end`` for validating a BTYD model.
+
+    Returns
+    -------
+    ibis.Table
+        :func:`btyd_summary` of the calibration period (customers whose first purchase is on
+        or before ``calibration_end``) plus ``frequency_holdout`` (distinct purchase days in
+        (calibration_end, observation_end]), ``monetary_value_holdout`` (mean value of those
+        days, currency, 0 when none) and ``duration_holdout`` (length of the holdout period
+        in ``time_unit``).
+    """
+    if calibration_end >= observation_end:
+        raise ValueError(f"calibration_end {calibration_end} must be before observation_end {observation_end}")
+    cal = btyd_summary(lines, observation_end=calibration_end, time_unit=time_unit)
+    d = _daily(lines, observation_end)
+    h = d.filter(d.day > ibis.date(calibration_end))
+    hg = h.group_by("customer_id").aggregate(frequency_holdout=h.count(), _hval=h.value.sum())
+    j = cal.left_join(hg, cal.customer_id == hg.customer_id).drop("customer_id_right")
+    fh = j.frequency_holdout.fill_null(0)
+    duration = (observation_end - calibration_end).days / UNIT_DAYS[time_unit]
+    return j.mutate(
+        frequency_holdout=fh,
+        monetary_value_holdout=ibis.ifelse(fh > 0, j._hval / fh.cast("float64"), 0.0),
+        duration_holdout=ibis.literal(duration),
+    ).drop("_hval").order_by("customer_id")

@@ -1,0 +1,202 @@
+"""Prepare a run's data once: read the source, clean it with an audit, build customer tables.
+
+:func:`prepare` is what every notebook calls first. Its outputs live in
+``data/processed/<config name>-<fingerprint>/`` and are reused while the fingerprint (the
+input files' content + the data, analysis and cleaning parts of the config + the cleaning
+code's version) is unchanged. Everything is written into a temporary folder first and moved
+into place at the end, so a failing or killed run never leaves half-written tables, and
+tables of an earlier run are never overwritten.
+
+Files in the folder:
+
+======================  ====================================================================
+lines_clean.parquet     kept lines: canonical columns + ``is_guest``, ``is_extreme``
+line_status.parquet     ``line_id`` and ``status`` (the cleaning rule, or ``kept``) per raw line
+audit.parquet / .csv    the cleaning audit (:func:`helpers.clean.audit_table`)
+customers_rfm.parquet   :func:`helpers.customers.rfm_table` at the analysis date
+customers_btyd.parquet  :func:`helpers.customers.btyd_summary` in ``analysis.time_unit``
+meta.json               fingerprint, inputs, analysis window, which optional columns exist
+======================  ====================================================================
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import clean, customers, engine, paths
+from .config import RunConfig, load_config
+from .errors import DataError
+
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class Prepared:
+    """Handle on a prepared run: where its tables are, and readers for them (pandas)."""
+
+    config: RunConfig
+    folder: Path
+    meta: dict
+
+    @property
+    def fingerprint(self) -> str:
+        return self.meta["fingerprint"]
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date.fromisoformat(self.meta["analysis_start"])
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date.fromisoformat(self.meta["analysis_end"])
+
+    @property
+    def has(self) -> dict[str, bool]:
+        return self.meta["has"]
+
+    @property
+    def currency(self) -> str:
+        return self.meta["currency"]
+
+    @property
+    def raw_path(self) -> Path:
+        return Path(self.meta["raw_lines"])
+
+    def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """Read one of the tables by its file stem, e.g. ``"audit"`` or ``"customers_rfm"``."""
+        return pd.read_parquet(self.folder / f"{name}.parquet", columns=columns)
+
+    def lines(self, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.read("lines_clean", columns)
+
+    def raw_lines(self, columns: list[str] | None = None) -> pd.DataFrame:
+        return pd.read_parquet(self.raw_path, columns=columns)
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.parquet"
+
+
+def _sha256_file(path: Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fingerprint(cfg: RunConfig, inputs: list[Path]) -> str:
+    """Hash of the input files' content and the parts of the config that change the clean data."""
+    h = hashlib.sha256()
+    h.update(json.dumps(cfg.fingerprint_payload(), sort_keys=True, default=str).encode())
+    h.update(f"clean={clean.CLEAN_VERSION};pipeline={PIPELINE_VERSION}".encode())
+    for p in inputs:
+        h.update(_sha256_file(Path(p)).encode())
+    return h.hexdigest()
+
+
+def _write_json(path: Path, obj) -> None:
+    path.write_text(json.dumps(obj, indent=2, default=str), encoding="utf-8")
+
+
+def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool = True) -> Prepared:
+    """Read, clean and summarise the data of a config; reuse earlier outputs when unchanged.
+
+    Raises
+    ------
+    helpers.errors.CRMInputError
+        Bad config or data; the message names the file, column or key, and the rule.
+    """
+    from .read import read_source
+
+    if not isinstance(cfg, RunConfig):
+        cfg = load_config(cfg)
+    source = read_source(cfg, progress=progress)
+    inputs = [Path(p) for p in source.inputs] or [Path(source.lines_path)]
+    fp = fingerprint(cfg, [Path(source.lines_path)])
+    folder = paths.PROCESSED / f"{cfg.name}-{fp[:12]}"
+    if (folder / "meta.json").exists() and not force:
+        return Prepared(cfg, folder, json.loads((folder / "meta.json").read_text(encoding="utf-8")))
+
+    started = time.time()
+    con = engine.connect(cfg.engine)
+    raw = engine.table(con, source.lines_path)
+    span = raw.aggregate(lo=raw.invoice_ts.min(), hi=raw.invoice_ts.max()).execute().iloc[0]
+    data_start, data_end = pd.Timestamp(span["lo"]).date(), pd.Timestamp(span["hi"]).date()
+    start = cfg.analysis.start or data_start
+    end = cfg.analysis.end or data_end
+    if end < data_start or start > data_end:
+        raise DataError(source.lines_path if not source.inputs else source.inputs[0], "analysis-window",
+                        f"the analysis window {start} .. {end} does not overlap the data, which spans "
+                        f"{data_start} .. {data_end}; change analysis.start / analysis.end", column="invoice_ts")
+    threshold = clean.extreme_threshold(raw, cfg.cleaning)
+    paths.PROCESSED.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=paths.PROCESSED))
+    try:
+        flagged = engine.materialize(con, clean.flag_lines(raw, cfg.cleaning, start=cfg.analysis.start, end=end,
+                                                           extreme_threshold=threshold),
+                                     folder=tmp, name="_flagged")
+        audit = clean.audit_table(flagged, cfg.cleaning)
+        clean.check_reconciles(audit)
+        kept = int(audit.set_index("rule").loc[clean.KEPT, "lines"])
+        if kept == 0:
+            raise DataError(inputs[0], "nothing-kept", "no line is left after cleaning; the audit shows which "
+                            "rule removed them:\n" + audit[["rule", "lines"]].to_string(index=False))
+        engine.write_parquet(con, clean.clean_lines(flagged).order_by("line_id"), tmp / "lines_clean.parquet")
+        engine.write_parquet(con, flagged.select("line_id", "status").order_by("line_id"), tmp / "line_status.parquet")
+        audit.to_parquet(tmp / "audit.parquet", index=False)
+        audit.to_csv(tmp / "audit.csv", index=False)
+        # customer tables are built from the written clean lines, so every later step reads the same data
+        lines = engine.table(con, tmp / "lines_clean.parquet")
+        engine.write_parquet(con, customers.rfm_table(lines, analysis_date=end), tmp / "customers_rfm.parquet")
+        engine.write_parquet(con, customers.btyd_summary(lines, observation_end=end, time_unit=cfg.analysis.time_unit),
+                             tmp / "customers_btyd.parquet")
+        meta = {
+            "fingerprint": fp,
+            "config_name": cfg.name,
+            "source": source.name,
+            "inputs": [str(p) for p in inputs],
+            "raw_lines": str(source.lines_path),
+            "n_raw_lines": int(source.n_lines),
+            "n_clean_lines": kept,
+            "data_start": data_start.isoformat(),
+            "data_end": data_end.isoformat(),
+            "analysis_start": start.isoformat(),
+            "analysis_end": end.isoformat(),
+            "extreme_quantity_threshold": threshold,
+            "time_unit": cfg.analysis.time_unit,
+            "period": cfg.analysis.period,
+            "currency": cfg.data.currency,
+            "has": dict(source.has),
+            "engine": cfg.engine.backend,
+            "seconds": round(time.time() - started, 2),
+            "created": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+        _write_json(tmp / "meta.json", meta)
+        (tmp / "_flagged.parquet").unlink(missing_ok=True)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Prepared(cfg, folder, meta)
+
+
+def open_run(config_path: str | Path, overrides: list[str] | tuple = (), *, progress: bool = True) -> Prepared:
+    """What a notebook calls first: load the config (with ``key=value`` overrides) and prepare its data.
+
+    Reuses the prepared tables when the batch runner (or an earlier notebook) made them.
+    """
+    from .config import parse_override
+
+    cfg = load_config(config_path, [parse_override(o) for o in overrides])
+    return prepare(cfg, progress=progress)
