@@ -8,15 +8,31 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.io._base_renderers import PlotlyRenderer
 
 from .clean import KEPT, RULES
 
 TEMPLATE = "plotly_white"
 
 
+class _OfflineRenderer(PlotlyRenderer):
+    """JupyterLab gets plotly's mime bundle; HTML reports get a ``text/html`` version whose first
+    figure embeds plotly.js, with no MathJax or require.js fetched from the network."""
+
+    plotlyjs_sent = False
+
+    def to_mimebundle(self, fig_dict):
+        bundle = super().to_mimebundle(fig_dict)
+        bundle["text/html"] = pio.to_html(fig_dict, include_plotlyjs=not _OfflineRenderer.plotlyjs_sent,
+                                          include_mathjax=False, full_html=False, default_width="100%")
+        _OfflineRenderer.plotlyjs_sent = True
+        return bundle
+
+
 def setup_notebook() -> None:
     """Render plotly figures both in JupyterLab (mime bundle) and in nbconvert HTML (inline plotly.js)."""
-    pio.renderers.default = "plotly_mimetype+notebook"
+    pio.renderers["crm_offline"] = _OfflineRenderer()
+    pio.renderers.default = "crm_offline"
     pio.templates.default = TEMPLATE
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 160)
@@ -49,17 +65,26 @@ def cleaning_waterfall(audit: pd.DataFrame, currency: str) -> go.Figure:
     return fig
 
 
-def lines_per_period(per_period: pd.DataFrame, period: str, currency: str) -> go.Figure:
-    """Bars of revenue per period with the number of lines as a line on a second axis."""
+def lines_per_period(per_period: pd.DataFrame, period: str) -> go.Figure:
+    """Bars of sales lines per period with the number of invoices as a line."""
     fig = go.Figure()
-    fig.add_bar(x=per_period["period_start"], y=per_period["revenue"], name=f"revenue ({currency})",
-                marker_color="#1f77b4")
-    fig.add_scatter(x=per_period["period_start"], y=per_period["lines"], name="lines", yaxis="y2",
+    fig.add_bar(x=per_period["period_start"], y=per_period["lines"], name="lines", marker_color="#1f77b4")
+    fig.add_scatter(x=per_period["period_start"], y=per_period["invoices"], name="invoices",
                     mode="lines+markers", line={"color": "#ff7f0e"})
-    fig.update_layout(title=f"Revenue and sales lines per {period}", template=TEMPLATE, height=420,
-                      xaxis_title=f"{period} (first day)", yaxis_title=f"revenue ({currency})",
-                      yaxis2={"title": "lines (count)", "overlaying": "y", "side": "right", "showgrid": False},
-                      legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(title=f"Sales lines and invoices per {period} (raw data)", template=TEMPLATE, height=400,
+                      xaxis_title=f"{period} (first day)", yaxis_title="count",
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def revenue_raw_vs_clean(raw: pd.DataFrame, clean: pd.DataFrame, period: str, currency: str) -> go.Figure:
+    """Grouped bars: raw and clean revenue per period (outputs of :func:`helpers.profile.lines_per_period`)."""
+    fig = go.Figure()
+    fig.add_bar(x=raw["period_start"], y=raw["revenue"], name="raw", marker_color="#bbbbbb")
+    fig.add_bar(x=clean["period_start"], y=clean["revenue"], name="clean", marker_color="#1f77b4")
+    fig.update_layout(title=f"Revenue per {period}: raw lines vs clean lines", barmode="group",
+                      template=TEMPLATE, height=420, xaxis_title=f"{period} (first day)",
+                      yaxis_title=f"revenue ({currency})", legend={"orientation": "h", "y": -0.25})
     return fig
 
 

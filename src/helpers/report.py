@@ -102,7 +102,11 @@ def export_html(ipynb: Path, out: Path) -> None:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(ipynb), as_version=4)
-    exporter = HTMLExporter(template_name="lab")
+    first = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else ""
+    title = next((line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), ipynb.stem)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="crm_report",
+                            extra_template_basedirs=[str(Path(__file__).parent / "templates")])
     body, _ = exporter.from_notebook_node(nb)
     out.write_text(body, encoding="utf-8")
 
