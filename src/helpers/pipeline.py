@@ -84,6 +84,28 @@ class Prepared:
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.parquet"
 
+    def table(self, con, name: str = "lines_clean"):
+        """One of the prepared tables as an Ibis table on ``con`` (see :func:`helpers.engine.connect`)."""
+        return engine.table(con, self.path(name))
+
+    def synthetic_truth(self) -> dict | None:
+        """The synthetic generator's ground truth (:func:`helpers.synth.load_truth`), or None for real data."""
+        if self.meta.get("source") != "synthetic":
+            return None
+        from .synth import load_truth
+
+        return load_truth(self.raw_path.parent)
+
+    def export_dir(self, output_dir: str | Path = "") -> Path:
+        """Where a notebook writes its exports (csv/parquet for other tools).
+
+        The batch passes ``reports/<run>/artefacts``; run by hand, exports go to
+        ``data/processed/<config>-<fingerprint>/exports``.
+        """
+        out = Path(output_dir) if output_dir else self.folder / "exports"
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+
 
 def _sha256_file(path: Path, chunk: int = 1 << 22) -> str:
     h = hashlib.sha256()

@@ -5,7 +5,6 @@ frames, so they stay cheap on 10M lines.
 """
 from __future__ import annotations
 
-import ibis
 import pandas as pd
 
 from .schema import LINE_COLUMNS
@@ -33,7 +32,7 @@ def overview(lines) -> pd.DataFrame:
         "products": int(r["products"]),
         "countries": int(r["countries"]),
         "channels": int(r["channels"]),
-        "revenue (sum of line amounts)": round(float(r["revenue"] or 0), 2),
+        "revenue (sum of line amounts)": f"{float(r['revenue'] or 0):,.2f}",
     }
     return pd.DataFrame({"value": pd.Series(rows, dtype="object")})
 
@@ -53,7 +52,7 @@ def lines_per_period(lines, period: str = "month") -> pd.DataFrame:
     return out
 
 
-def breakdown(lines, column: str, top: int = 12) -> pd.DataFrame:
+def breakdown(lines, column: str, top: int = 15) -> pd.DataFrame:
     """Lines, customers and revenue by ``column`` (country, channel, category), largest first;
     the rest summed as "other", missing values as "(missing)"."""
     t = lines.mutate(_k=lines[column].fill_null("(missing)"))
@@ -87,4 +86,3 @@ def examples_by_status(flagged_lines: pd.DataFrame, status: pd.DataFrame, n: int
             .sort_values(["status", "line_id"]).reset_index(drop=True))
 
 
-__all__ = ["overview", "lines_per_period", "breakdown", "missing_values", "examples_by_status", "period_start", "ibis"]

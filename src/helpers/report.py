@@ -38,6 +38,10 @@ NOTEBOOKS: list[str] = [
 ]
 
 
+#: Parameters every numbered notebook has; the runner sets them, configs may not.
+STANDARD_PARAMETERS = ("config_path", "config_overrides", "output_dir")
+
+
 @dataclass
 class NotebookResult:
     name: str
@@ -88,7 +92,7 @@ def check_notebook_parameters(cfg: RunConfig) -> None:
         if key not in NOTEBOOKS:
             raise ConfigError(f"{cfg.source_file}: unknown key 'notebooks.{key}'; allowed keys here: {', '.join(NOTEBOOKS)}")
         allowed = notebook_parameters(key)
-        reserved = {"config_path", "config_overrides"}
+        reserved = set(STANDARD_PARAMETERS)
         for p in params:
             if p not in allowed or p in reserved:
                 ok = ", ".join(sorted(set(allowed) - reserved))
@@ -174,7 +178,8 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
             run.notebooks.append(res)
             out_nb = tmp / f"{stem}.ipynb"
             params = {"config_path": str(Path(cfg.source_file).resolve()) if cfg.source_file else "",
-                      "config_overrides": list(overrides or []), **cfg.notebooks.get(stem, {})}
+                      "config_overrides": list(overrides or []), "output_dir": str(tmp / "artefacts"),
+                      **cfg.notebooks.get(stem, {})}
             t1 = time.time()
             try:
                 pm.execute_notebook(str(notebook_path(stem)), str(out_nb), parameters=params,

@@ -1,0 +1,1 @@
+"""Models on the customer tables: segments (RFM, clustering), CLV (BG/NBD, Gamma-Gamma), churn, baskets."""
