@@ -10,7 +10,7 @@ import papermill as pm
 import pytest
 
 from helpers import paths
-from helpers.report import NOTEBOOKS
+from helpers.batch import NOTEBOOKS
 
 TINY = Path(__file__).parent / "fixtures" / "configs" / "tiny.yaml"
 NUMBERED = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))

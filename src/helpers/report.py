@@ -32,10 +32,7 @@ from . import paths
 from .config import RunConfig, load_config, parse_override
 from .errors import ConfigError, CRMInputError
 
-#: The batch, in order. Each notebook reads only what ``pipeline.prepare`` wrote to data/.
-NOTEBOOKS: list[str] = [
-    "01_data_cleaning",
-]
+from .batch import NOTEBOOKS  # noqa: E402  (the batch's order lives in one list)
 
 
 #: Parameters every numbered notebook has; the runner sets them, configs may not.
