@@ -165,7 +165,7 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
     try:
         flagged = engine.materialize(con, clean.flag_lines(raw, cfg.cleaning, start=cfg.analysis.start, end=end,
                                                            extreme_threshold=threshold),
-                                     folder=tmp, name="_flagged")
+                                     folder=tmp, name="scratch_flagged")
         audit = clean.audit_table(flagged, cfg.cleaning)
         clean.check_reconciles(audit)
         kept = int(audit.set_index("rule").loc[clean.KEPT, "lines"])
@@ -203,7 +203,7 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
             "created": dt.datetime.now().isoformat(timespec="seconds"),
         }
         _write_json(tmp / "meta.json", meta)
-        (tmp / "_flagged.parquet").unlink(missing_ok=True)
+        (tmp / "scratch_flagged.parquet").unlink(missing_ok=True)
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(tmp, folder)
