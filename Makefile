@@ -25,8 +25,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 env: $(STAMP) ## create .venv and install the locked packages (done by the other targets)
 
-reports: $(STAMP) ## run the notebooks on CONFIG (default configs/default.yaml) into reports/<run>/; ARGS="--set key=value"
-	$(BIN)/python -m helpers.report --config $(CONFIG) $(ARGS)
+reports: $(STAMP) ## run the notebooks on CONFIG (one or more files; default configs/default.yaml) into reports/<run>/; ARGS="--set key=value --grid key=a,b --force"
+	$(BIN)/python -m helpers.report $(foreach c,$(CONFIG),--config $(c)) $(ARGS)
 
 test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -3,15 +3,24 @@
 Usage::
 
     python -m helpers.report --config configs/default.yaml
-    python -m helpers.report --config configs/cdnow.yaml --set data.path=/data/CDNOW_master.txt
+    python -m helpers.report -c configs/default.yaml -c configs/cdnow.yaml        # two runs
+    python -m helpers.report --grid analysis.end=2024-06-30,2024-12-31           # one run per value
     python -m helpers.report --help
 
-For each config it (1) validates the config and every notebook parameter in it, (2) prepares
-the data once (:func:`helpers.pipeline.prepare`: read, clean, audit, customer tables), then
-(3) executes each numbered notebook with papermill and (4) writes self-contained HTML
-(plotly.js embedded, opens offline) and an ``index.html``. The run is written into
-``reports/.tmp-<run>/`` and moved to ``reports/<run>/`` when done; ``reports/latest`` then
-points at it. Bad input stops before anything is written, with the message alone.
+For each run it (1) validates the config and every notebook parameter in it, (2) prepares the
+data once (:func:`helpers.pipeline.prepare`: read, clean, audit, customer tables), (3) executes
+each notebook of :data:`helpers.batch.BATCH` with papermill, reusing a notebook's outputs from an
+earlier run when its inputs (data fingerprint, parameters, notebook and package code) did not
+change, and (4) writes two HTML pages per notebook: the analyst version with code and a
+business version without code, with a table of contents and the parameters at the top. Both
+embed plotly.js and open offline.
+
+A failing notebook does not stop the others: its executed copy is kept with the error, the
+index marks it red, notebooks that need it are skipped, and the exit code is 1.
+
+Writes are atomic: a run is written to ``reports/.tmp-<run>/`` and moved to ``reports/<run>/``
+when done. ``reports/latest`` points to the last run whose notebooks all succeeded and is never
+moved by a failed or killed run; ``reports/index.html`` lists every run.
 
 Exit codes: 0 all notebooks ran, 1 a notebook failed, 2 bad config or data.
 """
@@ -19,24 +28,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import html
+import itertools
 import json
+import logging
 import os
+import re
 import shutil
+import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import paths
+from .batch import BATCH, NOTEBOOKS
 from .config import RunConfig, load_config, parse_override
 from .errors import ConfigError, CRMInputError
 
-from .batch import NOTEBOOKS  # noqa: E402  (the batch's order lives in one list)
-
-
 #: Parameters every numbered notebook has; the runner sets them, configs may not.
 STANDARD_PARAMETERS = ("config_path", "config_overrides", "output_dir")
+#: Packages whose versions go into run.json.
+KEY_PACKAGES = ("pandas", "numpy", "ibis-framework", "duckdb", "pyspark", "pymc-marketing", "pymc",
+                "scikit-learn", "mlxtend", "lifelines", "plotly", "papermill", "nbconvert")
+LOG = logging.getLogger("helpers.report")
 
 
 @dataclass
@@ -46,6 +62,9 @@ class NotebookResult:
     seconds: float = 0.0
     error: str | None = None
     html: str | None = None
+    business_html: str | None = None
+    reused_from: str | None = None
+    key: str | None = None
 
 
 @dataclass
@@ -63,17 +82,20 @@ def notebook_path(stem: str) -> Path:
     return paths.NOTEBOOKS / f"{stem}.ipynb"
 
 
+def _matches(nb: str, wanted: str) -> bool:
+    return nb == wanted or nb.split("_")[0] == wanted
+
+
 def select_notebooks(cfg: RunConfig, only: list[str] | None = None) -> list[str]:
-    """The batch's notebooks, restricted by ``--notebooks`` or ``output.notebooks`` (prefix match)."""
+    """The batch's notebooks, restricted by ``--notebooks`` or ``output.notebooks`` (``"04"`` or the stem)."""
     wanted = only or cfg.output.notebooks
     if not wanted:
         return list(NOTEBOOKS)
-    chosen = [nb for nb in NOTEBOOKS if any(nb == w or nb.startswith(f"{w}_") or nb.split("_")[0] == w for w in wanted)]
-    unknown = [w for w in wanted if not any(nb == w or nb.startswith(f"{w}_") or nb.split("_")[0] == w for nb in NOTEBOOKS)]
+    unknown = [w for w in wanted if not any(_matches(nb, w) for nb in NOTEBOOKS)]
     if unknown:
         raise ConfigError(f"{cfg.source_file}: output.notebooks / --notebooks: unknown notebook(s) {unknown}; "
                           f"the batch has {NOTEBOOKS}")
-    return chosen
+    return [nb for nb in NOTEBOOKS if any(_matches(nb, w) for w in wanted)]
 
 
 def notebook_parameters(stem: str) -> dict:
@@ -97,43 +119,212 @@ def check_notebook_parameters(cfg: RunConfig) -> None:
                                   f"allowed keys here: {ok}")
 
 
-def export_html(ipynb: Path, out: Path) -> None:
-    """Executed notebook -> one self-contained HTML page (lab template)."""
+# ----------------------------------------------------------------------------------- HTML
+def _title(nb) -> str:
+    first = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else ""
+    return next((line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), "Notebook")
+
+
+def _injected_parameters(nb) -> dict:
+    return dict(nb.metadata.get("papermill", {}).get("parameters", {}))
+
+
+def export_html(ipynb: Path, out: Path, *, business: bool = False) -> None:
+    """Executed notebook -> one self-contained HTML page.
+
+    ``business=True`` drops every code cell's input (outputs stay), papermill's parameter
+    cells, and error tracebacks' code, and adds the run's parameters and a table of contents
+    (from the ``##`` headings) at the top.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(ipynb), as_version=4)
-    first = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else ""
-    title = next((line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), ipynb.stem)
-    nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="crm_report",
-                            extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+    nb.metadata["title"] = _title(nb) + (" (business version)" if business else "")
+    kw = {}
+    if business:
+        params = _injected_parameters(nb)
+        nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
+        rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in params.items() if k != "output_dir")
+        intro = ("**Run parameters**\n\n| parameter | value |\n|---|---|\n" + rows + "\n\n" if rows else "")
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(intro + '<div id="crm-toc"></div>'))
+        kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
+    exporter = HTMLExporter(template_name="crm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+                            **kw)
     body, _ = exporter.from_notebook_node(nb)
+    if business:
+        heads = re.findall(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', body, flags=re.S)
+        items = "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in heads)
+        toc = f'<nav class="crm-toc"><strong>Contents</strong><ol>{items}</ol></nav>' if items else ""
+        body = body.replace('<div id="crm-toc"></div>', toc, 1)
     out.write_text(body, encoding="utf-8")
 
 
-def _index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datetime, seconds: float) -> str:
+def export_figures(ipynb: Path, folder: Path) -> int:
+    """Write each plotly figure of an executed notebook as ``<stem>_figNN.json`` (plotly JSON)."""
+    import nbformat
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    n = 0
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            fig = o.get("data", {}).get("application/vnd.plotly.v1+json")
+            if fig:
+                n += 1
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{ipynb.stem}_fig{n:02d}.json").write_text(json.dumps(fig), encoding="utf-8")
+    return n
+
+
+# ------------------------------------------------------------------------------ provenance
+def git_commit() -> str | None:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "notebooks"], cwd=paths.ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (sha + ("-dirty" if dirty else "")) or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def code_version() -> str:
+    """Hash of the helpers package source: a notebook's output changes when this does."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.rglob("*")):
+        if p.is_file() and p.suffix in {".py", ".j2", ".json", ".yaml"}:
+            h.update(p.relative_to(Path(__file__).parent).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def step_key(stem: str, fingerprint: str, params: dict, code: str) -> str:
+    """What a notebook's outputs depend on: data fingerprint, parameters, notebook and package code."""
+    h = hashlib.sha256()
+    h.update(fingerprint.encode())
+    h.update(json.dumps({k: v for k, v in params.items() if k != "output_dir"}, sort_keys=True, default=str).encode())
+    h.update(notebook_path(stem).read_bytes())
+    h.update(code.encode())
+    return h.hexdigest()
+
+
+def _find_reusable(reports_dir: Path, stem: str, key: str) -> Path | None:
+    """The newest finished run holding an ``ok`` result of ``stem`` with the same key."""
+    best = None
+    for rj in reports_dir.glob("*/run.json"):
+        if rj.parent.name.startswith(".") or rj.parent.is_symlink():
+            continue
+        try:
+            meta = json.loads(rj.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for nb in meta.get("notebooks", []):
+            if nb.get("name") == stem and nb.get("key") == key and nb.get("status") == "ok" \
+                    and (rj.parent / f"{stem}.ipynb").exists():
+                if best is None or meta.get("started", "") > best[0]:
+                    best = (meta.get("started", ""), rj.parent)
+    return best[1] if best else None
+
+
+# ----------------------------------------------------------------------------------- index
+def _status_colour(status: str) -> str:
+    return {"ok": "#2ca02c", "failed": "#d62728", "skipped": "#999"}.get(status, "#999")
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.45rem;text-align:left;vertical-align:top}
+.err{color:#d62728;font-size:.85rem;white-space:pre-wrap}dt{font-weight:600}dd{margin:0 0 .4rem 0}.muted{color:#777}"""
+
+
+def _run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datetime, seconds: float) -> str:
     rows = []
     for nb in run.notebooks:
-        colour = {"ok": "#2ca02c", "failed": "#d62728", "skipped": "#999"}.get(nb.status, "#999")
-        link = f'<a href="{html.escape(nb.html)}">{html.escape(nb.name)}</a>' if nb.html else html.escape(nb.name)
+        colour = _status_colour(nb.status)
+        name = html.escape(nb.name)
+        links = (f'<a href="{html.escape(nb.business_html)}">{name}</a> '
+                 f'<span class="muted">(<a href="{html.escape(nb.html)}">with code</a>)</span>') if nb.html else name
         err = f'<div class="err">{html.escape(nb.error or "")}</div>' if nb.error else ""
-        rows.append(f'<tr><td>{link}{err}</td><td style="color:{colour};font-weight:600">{nb.status}</td>'
-                    f'<td>{nb.seconds:.1f} s</td></tr>')
+        reused = f' <span class="muted">reused from {html.escape(nb.reused_from)}</span>' if nb.reused_from else ""
+        rows.append(f'<tr><td>{links}{err}</td><td style="color:{colour};font-weight:600">{nb.status}</td>'
+                    f'<td>{nb.seconds:.1f} s{reused}</td></tr>')
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(run.name)}: CRM analytics report</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.5rem;text-align:left}}
-.err{{color:#d62728;font-size:.85rem;white-space:pre-wrap}}dt{{font-weight:600}}dd{{margin:0 0 .4rem 0}}</style></head>
+<style>{_CSS}</style></head>
 <body><h1>CRM analytics report: {html.escape(run.name)}</h1>
-<dl><dt>Config</dt><dd>{html.escape(str(cfg.source_file))} (resolved copy: <a href="config.yaml">config.yaml</a>)</dd>
+<p class="muted"><a href="../index.html">all runs</a></p>
+<dl><dt>Config</dt><dd>{html.escape(str(cfg.source_file))} (resolved copy: <a href="config.yaml">config.yaml</a>; <a href="run.json">run.json</a>; <a href="run.log">run.log</a>)</dd>
 <dt>Data</dt><dd>{html.escape(meta.get('source', ''))}: {meta.get('n_raw_lines', 0):,} raw lines, {meta.get('n_clean_lines', 0):,} clean;
 data {meta.get('data_start')} .. {meta.get('data_end')}; analysis window {meta.get('analysis_start')} .. {meta.get('analysis_end')}</dd>
 <dt>Run</dt><dd>started {started:%Y-%m-%d %H:%M:%S}, {seconds:.0f} s; engine {html.escape(cfg.engine.backend)}; data fingerprint {meta.get('fingerprint', '')[:12]}</dd></dl>
+<p>Each notebook has a business version (no code, with contents and parameters) and an analyst version with code.
+Tables and figures for other tools are in <a href="artefacts/">artefacts/</a> and <a href="figures/">figures/</a>.</p>
 <table><thead><tr><th>Notebook</th><th>Status</th><th>Time</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table></body></html>
 """
+
+
+def write_reports_index(reports_dir: Path) -> Path:
+    """``reports/index.html``: every finished run, newest first, with status, date, config and data."""
+    runs = []
+    for rj in reports_dir.glob("*/run.json"):
+        if rj.parent.is_symlink() or rj.parent.name.startswith("."):
+            continue
+        try:
+            runs.append((rj.parent.name, json.loads(rj.read_text(encoding="utf-8"))))
+        except (OSError, ValueError):
+            continue
+    runs.sort(key=lambda r: r[1].get("started", ""), reverse=True)
+    latest = (reports_dir / "latest").resolve().name if (reports_dir / "latest").exists() else None
+    rows = []
+    for name, m in runs:
+        status = "ok" if m.get("ok") else "failed"
+        data = m.get("data", {})
+        tag = " <strong>(latest)</strong>" if name == latest else ""
+        rows.append(f'<tr><td><a href="{html.escape(name)}/index.html">{html.escape(name)}</a>{tag}</td>'
+                    f'<td style="color:{_status_colour(status)};font-weight:600">{status}</td>'
+                    f'<td>{html.escape(m.get("started", ""))}</td><td>{html.escape(str(m.get("config", "")))}</td>'
+                    f'<td>{html.escape(str(data.get("source", "")))}, {data.get("n_clean_lines", 0):,} clean lines, '
+                    f'{html.escape(str(data.get("analysis_start")))} .. {html.escape(str(data.get("analysis_end")))}</td></tr>')
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>CRM analytics reports</title><style>{_CSS}</style></head>
+<body><h1>CRM analytics reports</h1>
+<table><thead><tr><th>Run</th><th>Status</th><th>Started</th><th>Config</th><th>Data</th></tr></thead><tbody>
+{''.join(rows) or '<tr><td colspan="5">no runs yet</td></tr>'}
+</tbody></table></body></html>
+"""
+    out = reports_dir / "index.html"
+    tmp = reports_dir / f".index-{os.getpid()}.html"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def remove_stale_tmp(reports_dir: Path) -> list[str]:
+    """Delete ``.tmp-*`` folders left by killed runs (their process is gone); keep those of live runs."""
+    removed = []
+    for tmp in reports_dir.glob(".tmp-*"):
+        try:
+            pid = int((tmp / ".pid").read_text(encoding="utf-8"))
+            os.kill(pid, 0)
+            continue                                  # that run is still going
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp.name)
+    return removed
 
 
 def _point_latest(reports_dir: Path, target: Path) -> None:
@@ -145,8 +336,26 @@ def _point_latest(reports_dir: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
+# ------------------------------------------------------------------------------------- run
+def _log_to(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("helpers.report", "papermill"):
+        lg = logging.getLogger(name)
+        lg.setLevel(logging.INFO)
+        lg.addHandler(handler)
+    return handler
+
+
+def _drop_log(handler: logging.Handler) -> None:
+    for name in ("helpers.report", "papermill"):
+        logging.getLogger(name).removeHandler(handler)
+    handler.close()
+
+
 def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list[str] | None = None,
-               reports_dir: Path | None = None, progress: bool = True, force_prepare: bool = False) -> RunResult:
+               reports_dir: Path | None = None, progress: bool = True, force_prepare: bool = False,
+               force: bool = False, run_suffix: str = "") -> RunResult:
     """Run the batch for one config; see the module docstring. Raises CRMInputError on bad input."""
     import papermill as pm
     from tqdm.auto import tqdm
@@ -161,65 +370,120 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
 
     reports_dir = Path(reports_dir) if reports_dir else paths.resolve(cfg.output.reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
-    name = cfg.output.run_name or f"{cfg.name}-{started:%Y%m%d-%H%M%S}"
+    name = cfg.output.run_name or f"{cfg.name}{run_suffix}-{started:%Y%m%d-%H%M%S}"
     final = reports_dir / name
     tmp = reports_dir / f".tmp-{name}"
+    remove_stale_tmp(reports_dir)
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
+    (tmp / ".pid").write_text(str(os.getpid()), encoding="utf-8")
+    previous = (reports_dir / "latest").resolve() if (reports_dir / "latest").exists() else None
+    handler = _log_to(tmp / "run.log")
     run = RunResult(name=name)
+    code = code_version()
+    needs = {s.name: s.needs for s in BATCH}
     try:
+        LOG.info("run %s: config %s, data %s (%s clean lines)", name, cfg.source_file, prep.meta["source"],
+                 prep.meta["n_clean_lines"])
         (tmp / "config.yaml").write_text(cfg.to_yaml(), encoding="utf-8")
-        for stem in tqdm(chosen, desc=f"{name}", unit="notebook", disable=not progress):
+        for stem in tqdm(chosen, desc=name, unit="notebook", disable=not progress):
             res = NotebookResult(stem)
             run.notebooks.append(res)
+            failed_needs = [n for n in needs.get(stem, ()) if any(r.name == n and r.status != "ok" for r in run.notebooks)]
+            if failed_needs:
+                res.status, res.error = "skipped", f"needs {', '.join(failed_needs)}, which did not succeed"
+                LOG.warning("%s skipped: %s", stem, res.error)
+                continue
             out_nb = tmp / f"{stem}.ipynb"
+            artefacts = tmp / "artefacts" / stem
             params = {"config_path": str(Path(cfg.source_file).resolve()) if cfg.source_file else "",
-                      "config_overrides": list(overrides or []), "output_dir": str(tmp / "artefacts"),
+                      "config_overrides": list(overrides or []), "output_dir": str(artefacts),
                       **cfg.notebooks.get(stem, {})}
+            res.key = step_key(stem, prep.fingerprint, params, code)
             t1 = time.time()
-            try:
-                pm.execute_notebook(str(notebook_path(stem)), str(out_nb), parameters=params,
-                                    kernel_name="python3", cwd=str(paths.NOTEBOOKS),
-                                    progress_bar=progress, report_mode=False)
-                res.status = "ok"
-            except pm.PapermillExecutionError as exc:
-                res.status, res.error = "failed", f"{exc.ename}: {exc.evalue}"
+            source = None if force else _find_reusable(reports_dir, stem, res.key)
+            if source is not None:
+                shutil.copy2(source / f"{stem}.ipynb", out_nb)
+                if (source / "artefacts" / stem).is_dir():
+                    shutil.copytree(source / "artefacts" / stem, artefacts)
+                res.status, res.reused_from = "ok", source.name
+                LOG.info("%s reused from %s (inputs unchanged)", stem, source.name)
+            else:
+                LOG.info("%s: executing", stem)
+                try:
+                    pm.execute_notebook(str(notebook_path(stem)), str(out_nb), parameters=params,
+                                        kernel_name="python3", cwd=str(paths.NOTEBOOKS),
+                                        progress_bar=progress, log_output=True, report_mode=False)
+                    res.status = "ok"
+                except pm.PapermillExecutionError as exc:
+                    res.status, res.error = "failed", f"{exc.ename}: {exc.evalue}"
+                    LOG.error("%s failed: %s", stem, res.error)
             res.seconds = time.time() - t1
             if out_nb.exists():
                 export_html(out_nb, tmp / f"{stem}.html")
-                res.html = f"{stem}.html"
+                export_html(out_nb, tmp / f"{stem}.business.html", business=True)
+                export_figures(out_nb, tmp / "figures")
+                res.html, res.business_html = f"{stem}.html", f"{stem}.business.html"
         seconds = time.time() - t0
-        (tmp / "index.html").write_text(_index_html(cfg, run, prep.meta, started, seconds), encoding="utf-8")
+        (tmp / "index.html").write_text(_run_index_html(cfg, run, prep.meta, started, seconds), encoding="utf-8")
         (tmp / "run.json").write_text(json.dumps({
-            "run": name, "config": cfg.source_file, "started": started.isoformat(timespec="seconds"),
-            "ended": dt.datetime.now().isoformat(timespec="seconds"), "seconds": round(seconds, 1),
-            "data": prep.meta, "notebooks": [n.__dict__ for n in run.notebooks], "ok": run.ok,
+            "run": name, "config": cfg.source_file, "overrides": list(overrides or []),
+            "started": started.isoformat(timespec="seconds"), "ended": dt.datetime.now().isoformat(timespec="seconds"),
+            "seconds": round(seconds, 1), "ok": run.ok, "git_commit": git_commit(), "code_version": code[:16],
+            "packages": package_versions(), "data_fingerprint": prep.fingerprint, "data": prep.meta,
+            "previous_run": previous.name if previous else None,
+            "notebooks": [asdict(n) for n in run.notebooks],
         }, indent=2, default=str), encoding="utf-8")
+        LOG.info("run %s finished in %.1f s: %s", name, seconds, "ok" if run.ok else "with failures")
+        (tmp / ".pid").unlink(missing_ok=True)
+        _drop_log(handler)
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
     except BaseException:
+        _drop_log(handler)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     run.folder = final
     if run.ok:
         _point_latest(reports_dir, final)
+    write_reports_index(reports_dir)
     return run
+
+
+def expand_grid(grid: list[str]) -> list[list[str]]:
+    """``["a.b=1,2", "c=x,y"]`` -> every combination as a list of ``key=value`` overrides."""
+    axes = []
+    for g in grid:
+        if "=" not in g:
+            raise ConfigError(f"--grid '{g}' must look like key.subkey=value1,value2")
+        key, values = g.split("=", 1)
+        axes.append([f"{key}={v}" for v in values.split(",") if v != ""])
+    return [list(c) for c in itertools.product(*axes)] if axes else [[]]
+
+
+def _suffix(combo: list[str]) -> str:
+    return "".join("-" + re.sub(r"[^A-Za-z0-9_.]+", "", c.split("=", 1)[0].split(".")[-1]) + "="
+                   + re.sub(r"[^A-Za-z0-9_.-]+", "", c.split("=", 1)[1]) for c in combo).replace("=", "_")
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="python -m helpers.report",
         description="Run the numbered CRM notebooks on a config and write HTML reports to reports/<run>/.",
-        epilog="Exit codes: 0 all notebooks ran, 1 a notebook failed, 2 bad config or data.")
+        epilog="Exit codes: 0 all notebooks ran, 1 a notebook failed, 2 bad config or data. "
+               "Weekly schedule (cron): 0 6 * * 1 cd /path/to/project && make reports CONFIG=configs/my_shop.yaml")
     ap.add_argument("--config", "-c", action="append", default=None, metavar="YAML",
                     help="config file (repeat for several runs); default configs/default.yaml")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a config value, e.g. --set analysis.end=2011-06-30 (repeatable)")
-    ap.add_argument("--notebooks", nargs="+", metavar="NN", help="run only these notebooks, e.g. 01")
+    ap.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2",
+                    help="one run per value (repeat for a product of several keys), e.g. --grid analysis.end=2024-06-30,2024-12-31")
+    ap.add_argument("--notebooks", nargs="+", metavar="NN", help="run only these notebooks, e.g. 01 04")
     ap.add_argument("--reports-dir", type=Path, help="where run folders go (default: output.reports_dir)")
-    ap.add_argument("--force-prepare", action="store_true", help="re-read and re-clean even if cached")
+    ap.add_argument("--force", action="store_true", help="re-execute notebooks even when an earlier run can be reused")
+    ap.add_argument("--force-prepare", action="store_true", help="re-read and re-clean the data even if cached")
     ap.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
     return ap
 
@@ -228,22 +492,30 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configs = args.config or [str(paths.CONFIGS / "default.yaml")]
     status = 0
+    try:
+        combos = expand_grid(args.grid)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for path in configs:
-        try:
-            overrides = [parse_override(o) for o in args.overrides]
-            cfg = load_config(path, overrides)
-            run = run_config(cfg, overrides=args.overrides, only=args.notebooks, reports_dir=args.reports_dir,
-                             progress=not args.no_progress, force_prepare=args.force_prepare)
-        except CRMInputError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = max(status, 2)
-            continue
-        for nb in run.notebooks:
-            mark = "ok    " if nb.status == "ok" else nb.status.upper().ljust(6)
-            print(f"  {mark} {nb.name} ({nb.seconds:.1f} s){'  ' + nb.error if nb.error else ''}")
-        print(f"report: {run.folder / 'index.html'}")
-        if not run.ok:
-            status = max(status, 1)
+        for combo in combos:
+            overrides = [*args.overrides, *combo]
+            try:
+                cfg = load_config(path, [parse_override(o) for o in overrides])
+                run = run_config(cfg, overrides=overrides, only=args.notebooks, reports_dir=args.reports_dir,
+                                 progress=not args.no_progress, force_prepare=args.force_prepare, force=args.force,
+                                 run_suffix=_suffix(combo))
+            except CRMInputError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                status = max(status, 2)
+                continue
+            for nb in run.notebooks:
+                mark = "ok    " if nb.status == "ok" else nb.status.upper().ljust(6)
+                extra = f"  reused from {nb.reused_from}" if nb.reused_from else ""
+                print(f"  {mark} {nb.name} ({nb.seconds:.1f} s){extra}{'  ' + nb.error if nb.error else ''}")
+            print(f"report: {run.folder / 'index.html'}")
+            if not run.ok:
+                status = max(status, 1)
     return status
 
 

@@ -1,50 +1,77 @@
-"""The batch runner end to end on the tiny config, and what it does with bad input."""
+"""The batch runner: a run's files, offline HTML, reuse, isolation of failures, kills, grids, bad input."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from helpers import report
+from helpers import paths, report
+from helpers.batch import Step
 
 TINY = Path(__file__).parents[1] / "fixtures" / "configs" / "tiny.yaml"
 OUTSIDE = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["'](?:https?:)?//""", re.I)
 
 
+def _runs(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+
+
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    code = report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress"])
+    code = report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "01"])
     return code, out
 
 
 def test_a_run_writes_html_index_and_provenance(first_run):
     code, out = first_run
     assert code == 0
-    runs = [p for p in out.iterdir() if p.is_dir() and not p.is_symlink()]
-    assert len(runs) == 1
-    run = runs[0]
+    (run,) = _runs(out)
     assert (out / "latest").resolve() == run.resolve()
-    for name in ("index.html", "config.yaml", "run.json", "01_data_cleaning.ipynb", "01_data_cleaning.html"):
+    for name in ("index.html", "config.yaml", "run.json", "run.log", "01_data_cleaning.ipynb", "01_data_cleaning.html",
+                 "01_data_cleaning.business.html", "artefacts/01_data_cleaning/cleaning_audit.csv", "figures/01_data_cleaning_fig01.json"):
         assert (run / name).is_file(), name
     meta = json.loads((run / "run.json").read_text())
-    assert meta["ok"] and meta["notebooks"][0]["status"] == "ok"
+    assert meta["ok"] and meta["notebooks"][0]["status"] == "ok" and meta["notebooks"][0]["key"]
     assert meta["data"]["n_clean_lines"] < meta["data"]["n_raw_lines"]
+    assert meta["data_fingerprint"] == meta["data"]["fingerprint"]
+    assert meta["packages"]["pandas"] and meta["packages"]["pymc-marketing"] == "0.19.2"
+    assert meta["started"] <= meta["ended"]
     index = (run / "index.html").read_text()
-    assert 'href="01_data_cleaning.html"' in index and ">ok<" in index
+    assert 'href="01_data_cleaning.business.html"' in index and 'href="01_data_cleaning.html"' in index and ">ok<" in index
+    assert "01_data_cleaning: executing" in (run / "run.log").read_text()
+    top = (out / "index.html").read_text()
+    assert f'href="{run.name}/index.html"' in top and "(latest)" in top
     assert not list(out.glob(".tmp-*"))
 
 
 def test_html_opens_offline_with_plotly_embedded(first_run):
     _, out = first_run
-    page = (out / "latest" / "01_data_cleaning.html").read_text(encoding="utf-8")
-    assert not OUTSIDE.search(page), "the report loads something from the network"
-    assert page.count("plotly-graph-div") >= 5
-    assert "Plotly.newPlot" in page and len(page) > 3_000_000     # plotly.js itself is inline
-    assert "<title>01 · Data cleaning" in page
+    for page_name in ("01_data_cleaning.html", "01_data_cleaning.business.html"):
+        page = (out / "latest" / page_name).read_text(encoding="utf-8")
+        assert not OUTSIDE.search(page), f"{page_name} loads something from the network"
+        assert page.count("plotly-graph-div") >= 5
+        assert "Plotly.newPlot" in page and len(page) > 3_000_000     # plotly.js itself is inline
+        assert "<title>01 · Data cleaning" in page
+
+
+def test_business_version_has_no_code_and_has_contents_and_parameters(first_run):
+    _, out = first_run
+    analyst = (out / "latest" / "01_data_cleaning.html").read_text(encoding="utf-8")
+    business = (out / "latest" / "01_data_cleaning.business.html").read_text(encoding="utf-8")
+    assert 'hl-ipython3' in analyst and '<span class="n">open_run</span>' in analyst
+    assert 'hl-ipython3' not in business and '<span class="n">open_run</span>' not in business
+    assert 'class="crm-toc"' in business and business.count('<li><a href="#Step-') >= 4
+    assert "Run parameters" in business and "tiny.yaml" in business
 
 
 def test_masked_ids_do_not_leak_into_the_html(first_run):
@@ -55,11 +82,25 @@ def test_masked_ids_do_not_leak_into_the_html(first_run):
     from helpers.pipeline import prepare
 
     _, out = first_run
-    page = (out / "latest" / "01_data_cleaning.html").read_text(encoding="utf-8")
-    raw_ids = pd.read_parquet(prepare(load_config(TINY), progress=False).raw_path, columns=["customer_id"])
-    shown = set(re.findall(r">(\d{5,})<", page))
-    assert "C-" in page
-    assert not shown & set(raw_ids["customer_id"].dropna())
+    raw_ids = set(pd.read_parquet(prepare(load_config(TINY), progress=False).raw_path,
+                                  columns=["customer_id"])["customer_id"].dropna())
+    for page_name in ("01_data_cleaning.html", "01_data_cleaning.business.html"):
+        page = (out / "latest" / page_name).read_text(encoding="utf-8")
+        assert "C-" in page
+        assert not set(re.findall(r">(\d{5,})<", page)) & raw_ids
+
+
+def test_unchanged_inputs_are_reused_and_force_reruns(first_run):
+    _, out = first_run
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "01"]) == 0
+    second = json.loads((out / "latest" / "run.json").read_text())
+    assert second["notebooks"][0]["reused_from"] is not None
+    assert (out / "latest" / "artefacts" / "01_data_cleaning" / "cleaning_audit.csv").exists()
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "01",
+                        "--force"]) == 0
+    third = json.loads((out / "latest" / "run.json").read_text())
+    assert third["notebooks"][0]["reused_from"] is None
+    assert third["notebooks"][0]["key"] == second["notebooks"][0]["key"]
 
 
 def test_bad_data_stops_before_writing_and_keeps_earlier_runs(first_run, tmp_path, capsys):
@@ -95,25 +136,95 @@ def test_unknown_notebook_parameter_is_rejected(tmp_path, capsys):
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
 
 
-def test_a_failing_notebook_is_reported_and_latest_stays(first_run, tmp_path, capsys):
+def _fake_notebook(folder: Path, stem: str, code: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {stem}\n\n## Step 1 · run"),
+                nbformat.v4.new_code_cell('config_path = ""\nconfig_overrides = []\noutput_dir = ""'),
+                nbformat.v4.new_code_cell(code)]
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(folder / f"{stem}.ipynb"))
+
+
+@pytest.fixture
+def fake_batch(tmp_path, monkeypatch):
+    """Four tiny notebooks: 91 ok, 92 fails, 93 needs 92, 94 ok."""
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _fake_notebook(nbdir, "91_ok", "print('fine')")
+    _fake_notebook(nbdir, "92_fails", "raise RuntimeError('planted failure')")
+    _fake_notebook(nbdir, "93_needs_92", "print('should not run')")
+    _fake_notebook(nbdir, "94_ok", "from pathlib import Path\nPath(output_dir).mkdir(parents=True, exist_ok=True)\n"
+                                   "(Path(output_dir) / 'x.csv').write_text('a\\n1\\n')")
+    batch = [Step("91_ok"), Step("92_fails"), Step("93_needs_92", needs=("92_fails",)), Step("94_ok")]
+    monkeypatch.setattr(report, "BATCH", batch)
+    monkeypatch.setattr(report, "NOTEBOOKS", [s.name for s in batch])
+    monkeypatch.setattr(report, "notebook_path", lambda stem: nbdir / f"{stem}.ipynb")
+    return tmp_path / "reports"
+
+
+def test_a_failing_notebook_does_not_stop_the_others(fake_batch, capsys):
+    out = fake_batch
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "91"]) == 0
+    latest = (out / "latest").resolve()
+    code = report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress"])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "FAILED 92_fails" in printed and "SKIPPED 93_needs_92" in printed
+    run = max(_runs(out), key=lambda p: p.name)
+    meta = json.loads((run / "run.json").read_text())
+    status = {n["name"]: n["status"] for n in meta["notebooks"]}
+    assert status == {"91_ok": "ok", "92_fails": "failed", "93_needs_92": "skipped", "94_ok": "ok"}
+    index = (run / "index.html").read_text()
+    assert ">failed<" in index and "planted failure" in index and ">skipped<" in index
+    assert (run / "92_fails.html").exists()                 # the executed notebook with its error is kept
+    assert "planted failure" in (run / "92_fails.html").read_text()
+    assert (run / "artefacts" / "94_ok" / "x.csv").exists()
+    assert (out / "latest").resolve() == latest             # a failed run never moves latest
+    assert ">failed<" in (out / "index.html").read_text()
+
+
+def test_a_grid_makes_one_run_per_value(fake_batch):
+    out = fake_batch
+    code = report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "91",
+                        "--grid", "analysis.end=2023-06-30,2023-12-31"])
+    assert code == 0
+    runs = _runs(out)
+    assert len(runs) == 2 and any("end_2023-06-30" in r.name for r in runs)
+    ends = sorted(json.loads((r / "run.json").read_text())["data"]["analysis_end"] for r in runs)
+    assert ends == ["2023-06-30", "2023-12-31"]
+
+
+def test_expand_grid():
+    assert report.expand_grid(["a.b=1,2", "c=x"]) == [["a.b=1", "c=x"], ["a.b=2", "c=x"]]
+    assert report.expand_grid([]) == [[]]
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_latest_and_the_previous_run_intact(first_run):
     _, out = first_run
     latest = (out / "latest").resolve()
-    cfg = tmp_path / "broken.yaml"
-    cfg.write_text(TINY.read_text().replace("name: tiny", "name: broken")
-                   + "notebooks:\n  01_data_cleaning: {show_examples: not-a-number}\n", encoding="utf-8")
-    code = report.main(["--config", str(cfg), "--reports-dir", str(out), "--no-progress"])
-    printed = capsys.readouterr().out
-    assert code == 1 and "FAILED 01_data_cleaning" in printed
-    run = next(p for p in out.iterdir() if p.name.startswith("broken-"))
-    index = (run / "index.html").read_text()
-    assert ">failed<" in index and "Error" in index
-    assert (run / "01_data_cleaning.html").exists()           # the executed notebook with its error is kept
+    before = {p.name for p in _runs(out)}
+    snapshot = {p.relative_to(latest): p.stat().st_size for p in latest.rglob("*") if p.is_file()}
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.report", "--config", str(TINY), "--reports-dir", str(out),
+                             "--no-progress", "--force", "--notebooks", "01"], cwd=paths.ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".tmp-*/01_data_cleaning.ipynb")):
+        time.sleep(0.2)
+    assert list(out.glob(".tmp-*")), "the run never started"
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
     assert (out / "latest").resolve() == latest
-    shutil.rmtree(run)
+    assert {p.name for p in _runs(out)} == before
+    assert {p.relative_to(latest): p.stat().st_size for p in latest.rglob("*") if p.is_file()} == snapshot
+    assert report.remove_stale_tmp(out)                      # the next run cleans up what the kill left
+    assert not list(out.glob(".tmp-*"))
 
 
 def test_cli_help(capsys):
     with pytest.raises(SystemExit) as exc:
         report.main(["--help"])
     assert exc.value.code == 0
-    assert "--config" in capsys.readouterr().out
+    assert "--grid" in capsys.readouterr().out
