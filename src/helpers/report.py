@@ -49,6 +49,8 @@ from .errors import ConfigError, CRMInputError
 
 #: Parameters every numbered notebook has; the runner sets them, configs may not.
 STANDARD_PARAMETERS = ("config_path", "config_overrides", "output_dir")
+#: Set by the runner only for notebooks that declare it: the folder of ``reports/latest`` when the run started.
+PREVIOUS_RUN_PARAMETER = "previous_run_dir"
 #: Packages whose versions go into run.json.
 KEY_PACKAGES = ("pandas", "numpy", "ibis-framework", "duckdb", "pyspark", "pymc-marketing", "pymc",
                 "scikit-learn", "mlxtend", "lifelines", "plotly", "papermill", "nbconvert")
@@ -111,7 +113,7 @@ def check_notebook_parameters(cfg: RunConfig) -> None:
         if key not in NOTEBOOKS:
             raise ConfigError(f"{cfg.source_file}: unknown key 'notebooks.{key}'; allowed keys here: {', '.join(NOTEBOOKS)}")
         allowed = notebook_parameters(key)
-        reserved = set(STANDARD_PARAMETERS)
+        reserved = {*STANDARD_PARAMETERS, PREVIOUS_RUN_PARAMETER}
         for p in params:
             if p not in allowed or p in reserved:
                 ok = ", ".join(sorted(set(allowed) - reserved))
@@ -400,6 +402,8 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
             params = {"config_path": str(Path(cfg.source_file).resolve()) if cfg.source_file else "",
                       "config_overrides": list(overrides or []), "output_dir": str(artefacts),
                       **cfg.notebooks.get(stem, {})}
+            if PREVIOUS_RUN_PARAMETER in notebook_parameters(stem):
+                params[PREVIOUS_RUN_PARAMETER] = str(previous) if previous else ""
             res.key = step_key(stem, prep.fingerprint, params, code)
             t1 = time.time()
             source = None if force else _find_reusable(reports_dir, stem, res.key)

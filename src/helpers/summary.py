@@ -95,17 +95,103 @@ def _plain(v):
     return v
 
 
+def _published(folder: Path, filename: str) -> list[Path]:
+    """Notebook folders under ``folder`` holding ``filename``, in batch order (others after, by name)."""
+    found = [p for p in Path(folder).glob(f"*/{filename}")] if Path(folder).is_dir() else []
+    order = {nb: i for i, nb in enumerate(NOTEBOOKS)}
+    return sorted(found, key=lambda p: (order.get(p.parent.name, len(order)), p.parent.name))
+
+
 def collect_headlines(folder: Path) -> pd.DataFrame:
     """Every published headline in a run folder, in batch order."""
     rows = []
-    for nb in NOTEBOOKS:
-        f = folder / nb / HEADLINE_FILE
-        if f.exists():
-            rows += json.loads(f.read_text(encoding="utf-8"))
+    for f in _published(folder, HEADLINE_FILE):
+        rows += json.loads(f.read_text(encoding="utf-8"))
     return pd.DataFrame(rows, columns=["key", "label", "value", "unit", "text", "notebook"])
 
 
 def collect_customers(folder: Path) -> dict[str, pd.DataFrame]:
     """Every published customer table in a run folder, keyed by notebook."""
-    return {nb: pd.read_parquet(folder / nb / CUSTOMERS_FILE) for nb in NOTEBOOKS
-            if (folder / nb / CUSTOMERS_FILE).exists()}
+    return {f.parent.name: pd.read_parquet(f) for f in _published(folder, CUSTOMERS_FILE)}
+
+
+#: The per-customer columns each notebook publishes for the action table (others may follow).
+CUSTOMER_COLUMNS: dict[str, list[str]] = {
+    "02_lifecycle": ["lifecycle_stage"],
+    "03_segmentation": ["rfm_segment", "rfm_score", "cluster"],
+    "04_clv": ["p_alive", "expected_purchases", "clv", "clv_low", "clv_high"],
+    "05_churn": ["churn_risk"],
+    "06_cross_up_sell": ["next_best_offer", "offer_reason"],
+}
+ACTION_COLUMNS = ["customer_id", *[c for cols in CUSTOMER_COLUMNS.values() for c in cols],
+                  "value_tier", "risk_level", "recommended_action"]
+
+
+def action_table(customers: dict[str, pd.DataFrame], **matrix_options) -> pd.DataFrame:
+    """One row per customer: every published column side by side, plus the recommended action.
+
+    Risk is ``churn_risk`` where the churn notebook ran, else 1 - ``p_alive``; value is
+    ``clv`` (expected CLV), else nothing (every customer then counts as low value). Columns a
+    notebook did not publish stay empty. See :mod:`helpers.actions` for the matrix.
+    """
+    from .actions import recommend
+
+    merged = None
+    for nb, df in customers.items():
+        keep = ["customer_id", *[c for c in CUSTOMER_COLUMNS.get(nb, []) if c in df.columns]]
+        part = df[keep].drop_duplicates("customer_id")
+        merged = part if merged is None else merged.merge(part, on="customer_id", how="outer")
+    if merged is None:
+        return pd.DataFrame(columns=ACTION_COLUMNS)
+    for col in ACTION_COLUMNS[1:-3]:
+        if col not in merged.columns:
+            merged[col] = pd.NA
+    merged = merged.set_index("customer_id")
+    clv = pd.to_numeric(merged["clv"], errors="coerce").astype(float)
+    risk = pd.to_numeric(merged["churn_risk"], errors="coerce").astype(float)
+    if risk.isna().all() and merged["p_alive"].notna().any():
+        risk = 1.0 - pd.to_numeric(merged["p_alive"], errors="coerce").astype(float)
+    rec = recommend(clv.fillna(0.0) if clv.isna().all() else clv, risk, merged["lifecycle_stage"], **matrix_options)
+    out = merged.join(rec).reset_index()
+    return out[ACTION_COLUMNS].sort_values(["recommended_action", "clv"], ascending=[True, False], ignore_index=True)
+
+
+def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html") -> str:
+    """HTML table of headline numbers, each linking to the report that computed it."""
+    import html as _html
+
+    rows = []
+    for _, h in headlines.iterrows():
+        href = f"{h['notebook']}{link_suffix}"
+        rows.append(f"<tr><td>{_html.escape(str(h['label']))}</td>"
+                    f"<td style='text-align:right;font-weight:600'>{_html.escape(str(h['text']))}</td>"
+                    f"<td><a href='{href}'>{_html.escape(str(h['notebook']))}</a></td></tr>")
+    return ("<table><thead><tr><th>headline</th><th>value</th><th>computed in</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def compare_headlines(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Numbers present in both runs (by key): previous, now, change, relative change."""
+    a = now[["key", "label", "value", "unit", "text"]].rename(columns={"value": "now", "text": "now_text"})
+    b = previous[["key", "value", "text"]].rename(columns={"value": "previous", "text": "previous_text"})
+    m = a.merge(b, on="key", how="inner")
+    num = pd.to_numeric(m["now"], errors="coerce"), pd.to_numeric(m["previous"], errors="coerce")
+    m["change"] = num[0] - num[1]
+    m["change_text"] = [format_value(c, u) if pd.notna(c) else "" for c, u in zip(m["change"], m["unit"])]
+    m["relative_change"] = (num[0] - num[1]) / num[1].where(num[1] != 0)
+    return m[["label", "previous_text", "now_text", "change_text", "relative_change"]]
+
+
+def migrations(now: pd.DataFrame, previous: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Crosstab of ``column`` (e.g. rfm_segment) for customers in both runs: rows previous, columns now."""
+    m = previous[["customer_id", column]].merge(now[["customer_id", column]], on="customer_id",
+                                                suffixes=(" (previous run)", " (this run)"))
+    return pd.crosstab(m[f"{column} (previous run)"], m[f"{column} (this run)"])
+
+
+def new_at_risk(now: pd.DataFrame, previous: pd.DataFrame, *, threshold: float = 0.5) -> pd.DataFrame:
+    """Customers at risk now (churn_risk >= threshold) who were not at risk, or not scored, before."""
+    at_risk = now[pd.to_numeric(now["churn_risk"], errors="coerce") >= threshold]
+    before = previous.set_index("customer_id")["churn_risk"] if "churn_risk" in previous else pd.Series(dtype=float)
+    was = pd.to_numeric(at_risk["customer_id"].map(before), errors="coerce")
+    return at_risk[~(was >= threshold)].reset_index(drop=True)

@@ -1,0 +1,83 @@
+"""Published headlines and customer columns, the action table, and run-to-run comparisons."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from helpers import summary
+
+
+def _prep(tmp_path, mask=False):
+    cfg = SimpleNamespace(output=SimpleNamespace(mask_customer_ids=mask))
+    return SimpleNamespace(config=cfg, folder=tmp_path / "processed")
+
+
+class TestPublish:
+    def test_writes_what_it_shows(self, tmp_path):
+        prep = _prep(tmp_path)
+        out = tmp_path / "run" / "artefacts" / "02_lifecycle"
+        shown = summary.publish(prep, out, "02_lifecycle",
+                                [("retention", "Retention rate, last month", 0.4321, "%"),
+                                 ("revenue", "Revenue, last month", 12345.6, "GBP")],
+                                pd.DataFrame({"customer_id": ["a", "b"], "lifecycle_stage": ["new", "lost"]}))
+        saved = json.loads((out / "headline.json").read_text())
+        assert [h["text"] for h in saved] == list(shown["value"]) == ["43.2 %", "12,346 GBP"]
+        assert saved[0]["notebook"] == "02_lifecycle"
+        assert list(pd.read_parquet(out / "customers.parquet")["customer_id"]) == ["a", "b"]
+        got = summary.collect_headlines(out.parent)
+        assert list(got["key"]) == ["retention", "revenue"]
+
+    def test_masks_ids_when_asked(self, tmp_path):
+        prep = _prep(tmp_path, mask=True)
+        out = tmp_path / "a"
+        summary.publish(prep, out, "05_churn", [], pd.DataFrame({"customer_id": ["12345"], "churn_risk": [0.3]}))
+        ids = pd.read_parquet(out / "customers.parquet")["customer_id"]
+        assert ids.iloc[0] != "12345" and ids.iloc[0].startswith("C-")
+
+    def test_needs_customer_id(self, tmp_path):
+        with pytest.raises(ValueError, match="needs a customer_id column"):
+            summary.publish(_prep(tmp_path), tmp_path / "b", "05_churn", [], pd.DataFrame({"x": [1]}))
+
+    def test_by_hand_location(self, tmp_path):
+        prep = _prep(tmp_path)
+        summary.publish(prep, "", "04_clv", [("k", "K", 1, "count")])
+        assert (tmp_path / "processed" / "exports" / "04_clv" / "headline.json").exists()
+        assert summary.run_folder(prep, "") == tmp_path / "processed" / "exports"
+
+
+def test_format_value():
+    assert summary.format_value(0.5, "%") == "50.0 %"
+    assert summary.format_value(1204, "customers") == "1,204 customers"
+    assert summary.format_value(2.5, "weeks") == "2.50 weeks"
+    assert summary.format_value(float("nan"), "GBP") == "n/a"
+
+
+def test_action_table_joins_and_falls_back_to_p_alive():
+    customers = {
+        "02_lifecycle": pd.DataFrame({"customer_id": ["a", "b", "c"], "lifecycle_stage": ["active", "new", "lost"]}),
+        "04_clv": pd.DataFrame({"customer_id": ["a", "b", "c"], "p_alive": [0.1, 0.9, 0.95],
+                                "clv": [500.0, 10.0, 1.0], "clv_low": [400.0, 5.0, 0.5], "clv_high": [600.0, 20.0, 2.0]}),
+    }
+    t = summary.action_table(customers).set_index("customer_id")
+    assert t.loc["a", "risk_level"] == "high"            # 1 - p_alive = 0.9 without a churn model
+    assert t.loc["a", "recommended_action"] == "retention call"
+    assert t.loc["b", "recommended_action"].startswith("onboarding")
+    assert pd.isna(t.loc["a", "next_best_offer"])        # 06 did not publish
+    assert list(t.reset_index().columns) == summary.ACTION_COLUMNS
+
+
+def test_comparisons():
+    now = pd.DataFrame({"key": ["r", "n"], "label": ["Retention", "New"], "value": [0.5, 120], "unit": ["%", "customers"],
+                        "text": ["50.0 %", "120 customers"], "notebook": ["02", "02"]})
+    prev = now.assign(value=[0.4, 100], text=["40.0 %", "100 customers"])
+    d = summary.compare_headlines(now, prev).set_index("label")
+    assert d.loc["Retention", "change_text"] == "10.0 %" and d.loc["New", "relative_change"] == pytest.approx(0.2)
+    a = pd.DataFrame({"customer_id": ["x", "y", "z"], "rfm_segment": ["champions", "at risk", "new"],
+                      "churn_risk": [0.1, 0.8, 0.9]})
+    b = pd.DataFrame({"customer_id": ["x", "y"], "rfm_segment": ["loyal", "at risk"], "churn_risk": [0.2, 0.7]})
+    m = summary.migrations(a, b, "rfm_segment")
+    assert m.loc["loyal", "champions"] == 1 and m.values.sum() == 2
+    assert list(summary.new_at_risk(a, b)["customer_id"]) == ["z"]    # y was already at risk
