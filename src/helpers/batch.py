@@ -17,6 +17,13 @@ class Step:
 
 BATCH: list[Step] = [
     Step("01_data_cleaning"),
+    Step("02_lifecycle", needs=("01_data_cleaning",)),
+    Step("03_segmentation", needs=("01_data_cleaning",)),
+    Step("04_clv", needs=("01_data_cleaning",)),
+    Step("05_churn", needs=("01_data_cleaning",)),
+    Step("06_cross_up_sell", needs=("01_data_cleaning",)),
+    # the summary reads what the others published; it runs last and shows whatever is there
+    Step("07_executive_summary", needs=("01_data_cleaning",)),
 ]
 
 NOTEBOOKS: list[str] = [s.name for s in BATCH]

@@ -1,0 +1,170 @@
+"""Figures and tables of the cross-sell / up-sell notebook (06): rules, offers, tiers, basket values."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .base import TEMPLATE, fmt_money
+
+_TIER_COLOURS = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
+_METHOD_COLOURS = {"rules": "#1f77b4", "popularity": "#bbbbbb"}
+
+
+def _short(s: str, n: int = 34) -> str:
+    s = str(s)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def rules_table(rules: pd.DataFrame, *, top: int = 15, caption: str | None = None):
+    """Styled table of labelled rules (:func:`helpers.models.baskets.label_rules`): names,
+    support and confidence in %, lift, leverage, conviction, baskets."""
+    cols = ["if_bought", "then_offer", "support", "confidence", "lift", "leverage", "conviction", "count"]
+    t = rules[[c for c in cols if c in rules.columns]].head(top).rename(columns={"count": "baskets"})
+    return (t.style.format({"support": "{:.2%}", "confidence": "{:.1%}", "lift": "{:.2f}", "leverage": "{:.4f}",
+                            "conviction": lambda v: "∞" if np.isinf(v) else f"{v:.2f}", "baskets": "{:,}"})
+            .set_properties(subset=[c for c in ("if_bought", "then_offer") if c in t.columns], **{"text-align": "left"})
+            .hide(axis="index").set_caption(caption or f"Top {len(t)} rules"))
+
+
+def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):
+    """Styled table of offers (:func:`helpers.models.baskets.expected_value` output): score in %,
+    expected margin in currency, the reason left-aligned."""
+    cols = [c for c in ("customer_id", "rank", "name", "score", "expected_value", "ev_rank", "reason") if c in offers]
+    return (offers[cols].style.format({"score": "{:.1%}", "expected_value": "{:.2f} " + currency})
+            .set_properties(subset=[c for c in ("name", "reason") if c in cols], **{"text-align": "left"})
+            .hide(axis="index").set_caption(caption))
+
+
+def support_confidence_scatter(rules: pd.DataFrame, *, title: str | None = None, max_points: int = 2000) -> go.Figure:
+    """Each rule a dot: support (x, % of baskets) against confidence (y, %), coloured by lift."""
+    r = rules.head(max_points)
+    hover = [f"{a}<br>→ {c}" for a, c in zip(r.get("if_bought", r.index.astype(str)), r.get("then_offer", ""))]
+    fig = go.Figure(go.Scatter(
+        x=r["support"] * 100, y=r["confidence"] * 100, mode="markers", text=hover,
+        hovertemplate=("%{text}<br>support %{x:.2f} %<br>confidence %{y:.1f} %<br>"
+                       "lift %{marker.color:.2f}<extra></extra>"),
+        marker={"color": r["lift"], "colorscale": "Viridis", "size": 9, "opacity": 0.8,
+                "colorbar": {"title": {"text": "lift"}}, "line": {"width": 0.5, "color": "#333"}}))
+    fig.update_layout(title=title or f"{len(r):,} rules: support against confidence, coloured by lift",
+                      xaxis_title="support (% of baskets holding both sides)",
+                      yaxis_title="confidence (% of antecedent baskets)", template=TEMPLATE, height=460)
+    return fig
+
+
+def pair_heatmap(matrix: pd.DataFrame, names: dict | None = None, *, title: str, value: str = "lift") -> go.Figure:
+    """Heatmap of an item x item matrix (:func:`helpers.models.baskets.cooccurrence_matrix`), names on the axes."""
+    names = names or {}
+    lab = [_short(names.get(str(i), str(i)), 30) for i in matrix.index]
+    labc = [_short(names.get(str(i), str(i)), 30) for i in matrix.columns]
+    z = matrix.to_numpy(dtype=float)
+    fig = go.Figure(go.Heatmap(z=z, x=labc, y=lab, colorscale="Blues", colorbar={"title": {"text": value}},
+                               hovertemplate="if bought %{y}<br>then %{x}<br>" + value + " %{z:.2f}<extra></extra>",
+                               hoverongaps=False))
+    n = len(lab)
+    fig.update_layout(title=title, template=TEMPLATE, height=max(420, 24 * n + 220),
+                      xaxis_title="then offer (consequent)", yaxis_title="if bought (antecedent)",
+                      yaxis={"autorange": "reversed"}, xaxis={"tickangle": -45})
+    return fig
+
+
+def evaluation_bars(evaluation: pd.DataFrame) -> go.Figure:
+    """Hit rate, precision@k and recall@k (%) of rules and popularity, one panel per protocol."""
+    protocols = list(dict.fromkeys(evaluation["protocol"]))
+    k = int(evaluation["k"].iloc[0]) if len(evaluation) else 0
+    fig = make_subplots(rows=1, cols=max(1, len(protocols)), shared_yaxes=True,
+                        subplot_titles=[p.replace("_", " ") for p in protocols])
+    metrics = {"hit_rate": "hit rate", "precision_at_k": f"precision@{k}", "recall_at_k": f"recall@{k}"}
+    for j, p in enumerate(protocols, start=1):
+        e = evaluation[evaluation["protocol"] == p]
+        for _, row in e.iterrows():
+            fig.add_bar(x=list(metrics.values()), y=[row[m] * 100 for m in metrics], name=row["method"],
+                        marker_color=_METHOD_COLOURS.get(row["method"], "#ff7f0e"), showlegend=j == 1,
+                        text=[f"{row[m]:.1%}" for m in metrics], textposition="outside",
+                        legendgroup=row["method"], row=1, col=j)
+        fig.update_xaxes(title_text=f"metric ({int(e['customers'].iloc[0]):,} customers)", row=1, col=j)
+    fig.update_yaxes(title_text="% (higher is better)", row=1, col=1)
+    fig.update_layout(title=f"Offline evaluation of the top-{k} offers: rules against popularity",
+                      barmode="group", template=TEMPLATE, height=440, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def price_ladder_box(ladder: pd.DataFrame, currency: str) -> go.Figure:
+    """Unit prices per category, one box per tier (log scale), so the ladder's steps are visible."""
+    fig = go.Figure()
+    tiers = ladder[["tier", "tier_name"]].drop_duplicates().sort_values("tier")
+    for _, t in tiers.iterrows():
+        d = ladder[ladder["tier"] == t["tier"]]
+        fig.add_box(x=d["category"], y=d["price"], name=str(t["tier_name"]), boxpoints="all", jitter=0.3,
+                    pointpos=0, marker={"size": 3}, marker_color=_TIER_COLOURS[int(t["tier"]) % 5],
+                    text=d["name"], hovertemplate="%{text}<br>%{y:.2f} " + currency + "<extra></extra>")
+    fig.update_layout(title="Price ladder: unit price of each product by category and tier",
+                      boxmode="group", template=TEMPLATE, height=480, xaxis_title="category",
+                      yaxis_title=f"unit price ({currency}, log scale)", legend={"title": {"text": "tier"}})
+    fig.update_yaxes(type="log")
+    return fig
+
+
+def tier_mix_bars(mix: pd.DataFrame, tier_names) -> go.Figure:
+    """Stacked bars: the share of each category's customer spend at each tier (%)."""
+    m = mix.sort_values("spend")
+    fig = go.Figure()
+    for i, name in enumerate(tier_names):
+        col = f"share_t{i}"
+        if col in m:
+            fig.add_bar(y=m["category"], x=m[col] * 100, name=str(name), orientation="h",
+                        marker_color=_TIER_COLOURS[i % 5], text=[f"{v:.0%}" for v in m[col]], textposition="inside")
+    fig.update_layout(title="Tier mix: share of customer spend in each category by price tier", barmode="stack",
+                      template=TEMPLATE, height=max(320, 30 * len(m) + 160), xaxis_title="share of spend (%)",
+                      yaxis_title="category", legend={"orientation": "h", "y": -0.2, "title": {"text": "tier"}})
+    return fig
+
+
+def tier_up_bars(by_category: pd.DataFrame, currency: str, *, min_orders: int) -> go.Figure:
+    """Bars: revenue gain (currency) if lowest-tier-only customers moved one tier up, per category."""
+    t = by_category.sort_values("gain_one_up")
+    fig = go.Figure(go.Bar(y=t["category"], x=t["gain_one_up"], orientation="h", marker_color="#2ca02c",
+                           text=[f"{fmt_money(g, currency)} · {c:,} customers" for g, c in zip(t["gain_one_up"],
+                                                                                             t["customers"])],
+                           textposition="auto"))
+    fig.update_layout(title=f"Tier-up potential: extra revenue if customers who only buy the lowest tier "
+                            f"(in {min_orders}+ orders) bought one tier up",
+                      template=TEMPLATE, height=max(320, 30 * len(t) + 160),
+                      xaxis_title=f"extra revenue over the analysis window ({currency})", yaxis_title="category")
+    return fig
+
+
+def basket_value_histogram(values: pd.Series, table: pd.DataFrame, currency: str, *, reach: float) -> go.Figure:
+    """Histogram of basket values (clipped at the 99th percentile) with the recommended threshold and its reach band."""
+    v = pd.Series(values, dtype=float)
+    cap = float(v.quantile(0.99)) if len(v) else 0.0
+    fig = go.Figure(go.Histogram(x=v.clip(upper=cap), nbinsx=80, marker_color="#1f77b4", name="baskets"))
+    rec = table[table["recommended"]] if len(table) else table
+    if len(rec):
+        T = float(rec["threshold"].iloc[0])
+        fig.add_vrect(x0=T * (1 - reach), x1=T, fillcolor="#ff7f0e", opacity=0.25, line_width=0)
+        fig.add_vline(x=T, line_color="#d62728", line_dash="dash")
+        fig.add_annotation(x=T, y=1, yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                           bgcolor="rgba(255,255,255,0.85)", align="left",
+                           text=(f"threshold {fmt_money(T, currency)}<br>{int(rec['in_reach'].iloc[0]):,} baskets "
+                                 f"({float(rec['share_in_reach'].iloc[0]):.1%}) in reach (shaded)"))
+    fig.update_layout(title=f"Basket values, with the threshold that brings most baskets within {reach:.0%} of it",
+                      template=TEMPLATE, height=420, xaxis_title=f"basket value ({currency}; top 1 % clipped)",
+                      yaxis_title="baskets (count)", showlegend=False, bargap=0.05)
+    return fig
+
+
+def offers_ev_scatter(offers: pd.DataFrame, currency: str, max_points: int = 3000) -> go.Figure:
+    """Each offer a dot: its probability score (x) against its expected margin (y), by source."""
+    fig = go.Figure()
+    for src, colour in (("rule", "#1f77b4"), ("popularity", "#aaaaaa")):
+        d = offers[offers["source"] == src].head(max_points)
+        if len(d):
+            fig.add_scatter(x=d["score"] * 100, y=d["expected_value"], mode="markers", name=src,
+                            marker={"color": colour, "size": 6, "opacity": 0.6}, text=d["name"],
+                            hovertemplate="%{text}<br>score %{x:.1f} %<br>%{y:.2f} " + currency + "<extra></extra>")
+    fig.update_layout(title="Offers: probability against expected margin (a high score is not always the best offer)",
+                      template=TEMPLATE, height=420, xaxis_title="offer score (probability-like, %)",
+                      yaxis_title=f"expected margin per offer ({currency})", legend={"title": {"text": "source"}})
+    return fig
