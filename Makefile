@@ -49,3 +49,9 @@ lock: ## re-resolve requirements.lock from pyproject.toml and regenerate environ
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION); }
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal -o requirements.lock -q
 	$(BIN)/python scripts/sync_environment.py
+
+.PHONY: bench
+BENCH_ARGS ?=
+bench: $(STAMP) ## benchmark the engine path against pandas + lifetimes / mlxtend into reports/bench/ (installs requirements-bench.lock); BENCH_ARGS="--sizes default --repeats 1"
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-bench.lock
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -238,6 +238,22 @@ class TestPAliveFeature:
         pa_early, _ = churn.p_alive_feature(table(duck, early), cutoff=cut)
         pd.testing.assert_series_equal(pa_all.sort_index(), pa_early.sort_index(), check_names=False)
 
+    def test_value_at_stake_is_clv_if_kept(self, duck, shop_lines):
+        """Predictive CLV / P(alive): never below the CLV, equal to it for one-time buyers (P(alive) = 1)."""
+        from helpers import customers
+        from helpers.models import clv
+
+        cut = dt.date(2023, 12, 31)
+        t = table(duck, shop_lines)
+        v, note = churn.value_at_stake(t, analysis_date=cut, margin=0.5)
+        assert note.startswith("predictive CLV if kept")
+        summary = customers.btyd_summary(t, observation_end=cut, time_unit="W").execute()
+        fits = clv.fit_models(summary, time_unit="W")
+        cv = clv.customer_value(fits.purchase, fits.spend, summary, margin=0.5, time_unit="W").set_index("customer_id")
+        one_timers = cv.index[cv["frequency"] == 0]
+        assert np.allclose(v[one_timers], cv.loc[one_timers, "clv"])
+        assert (v >= cv["clv"] - 1e-9).all() and (v > cv["clv"] * 1.5).any()
+
     def test_too_few_repeat_customers_is_a_note(self, lines):
         pa, note = churn.p_alive_feature(lines, cutoff=CUT)
         assert pa is None and ("too few" in note or "not available" in note)
@@ -397,6 +413,24 @@ class TestHistoricalValue:
         assert v.to_dict() == {"A": 40.0, "B": 5.0, "E": 20.0}
 
 
+class TestValueAtStake:
+    def test_historical_value_with_margin_when_clv_is_off(self, lines):
+        v, note = churn.value_at_stake(lines, analysis_date=CUT, margin=0.5, value_days=60, use_clv=False)
+        assert v.to_dict() == {"A": 20.0, "B": 2.5, "E": 10.0} and "historical value" in note
+
+    def test_too_few_repeat_customers_falls_back_and_says_why(self, lines):
+        v, note = churn.value_at_stake(lines, analysis_date=CUT, margin=1.0, value_days=60)
+        assert v.to_dict() == {"A": 40.0, "B": 5.0, "E": 20.0}
+        assert "predictive CLV not used" in note and "repeat" in note
+
+
+class TestFeatureUnit:
+    def test_units(self):
+        assert [churn.feature_unit(f, "GBP") for f in ("recency_days", "monetary", "purchase_days", "cat_toys",
+                                                        "p_alive", "overdue_ratio", "spend_trend")] == [
+            "days", "GBP", "count", "share 0..1", "probability 0..1", "ratio", "-1 .. 1"]
+
+
 class TestRetentionPlan:
     RISK = pd.Series({"X": 0.8, "Y": 0.5, "Z": 0.1, "W": 0.2, "V": 0.9})
     VALUE = pd.Series({"X": 100.0, "Y": 200.0, "Z": 900.0, "W": 50.0})   # V: no value
@@ -459,6 +493,17 @@ class TestTruth:
         pa = churn.oracle_p_alive(self.TRUTH, ds)
         # a: one week since the last purchase at 1/week, p 0.5: 1 / (1 + e^1); b: just bought: 1 - p; c: no repeat: 1
         assert pa.tolist() == pytest.approx([1 / (1 + np.e), 0.5, 1.0])
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_gives_the_same_features_and_lifetimes(duck, spark_con, df):
+    duck_f = churn.churn_features(table(duck, df), cutoff=CUT, spec=SPEC)
+    spark_f = churn.churn_features(table(spark_con, df), cutoff=CUT, spec=SPEC)
+    pd.testing.assert_frame_equal(duck_f, spark_f, check_dtype=False)
+    args = {"analysis_date": dt.date(2023, 5, 31), "lapse_days": 30, "has": {"country": True}}
+    pd.testing.assert_frame_equal(churn.lifetimes(table(duck, df), **args), churn.lifetimes(table(spark_con, df), **args),
+                                  check_dtype=False)
 
 
 # --------------------------------------------------------------------------------------

@@ -152,6 +152,12 @@ class TestKpiTable:
         assert e.loc["retention rate", "formula"] == "retained 2 / active in 2023-03 3"
         assert e.loc["retention rate", "value"] == "66.7%"
 
+    def test_errors(self, lines, k):
+        with pytest.raises(ValueError, match="no order on or before the analysis date 2022-12-31"):
+            lc.kpi_table(lines, analysis_date=dt.date(2022, 12, 31))
+        with pytest.raises(ValueError, match="period '2023-01' is not in the table or has no period before it"):
+            lc.explain_kpis(k.reset_index(), "2023-01")
+
     def test_retention_value(self, k):
         v = lc.retention_value(k.reset_index(), points=10, last=12)
         # 10 % of the previous period's active customers (2, 2, 3) times revenue per active (30, 44/3, 84/5)

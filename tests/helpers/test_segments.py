@@ -178,6 +178,8 @@ class TestClustering:
     def test_feature_matrix_errors(self):
         with pytest.raises(ValueError, match=r"unknown feature\(s\) \['tenure'\]"):
             sg.feature_matrix(RFM, ["tenure"])
+        with pytest.raises(ValueError, match="no features given"):
+            sg.feature_matrix(RFM, [])
         with pytest.raises(ValueError, match=r"missing values in \['monetary'\]"):
             sg.feature_matrix(RFM.assign(monetary=np.nan), ["monetary"])
 

@@ -63,6 +63,25 @@ LOG_FEATURES = ("recency_days", "tenure_days", "frequency", "monetary", "avg_ord
                 "ipt_mean_days", "ipt_std_days", "ipt_last_days", "overdue_ratio", "orders_recent",
                 "orders_prior", "revenue_recent", "revenue_prior", "n_products", "n_categories")
 MODEL_NAMES = {"logit": "logistic regression", "gbm": "gradient boosting"}
+_MONEY = ("monetary", "avg_order_value", "revenue_recent", "revenue_prior")
+_COUNTS = ("frequency", "purchase_days", "orders_recent", "orders_prior", "n_products", "n_categories", "n_channels")
+
+
+def feature_unit(name: str, currency: str = "currency") -> str:
+    """The unit of a feature, for axis labels: days, the currency, count, share 0..1, ratio."""
+    if name in _MONEY:
+        return currency
+    if name in _COUNTS:
+        return "count"
+    if name.endswith("_days"):
+        return "days"
+    if name == "spend_trend":
+        return "-1 .. 1"
+    if name == "overdue_ratio":
+        return "ratio"
+    if name.startswith(("cat_", "chan_")) or name in ("top_category_share", "p_alive"):
+        return "share 0..1" if name != "p_alive" else "probability 0..1"
+    return "value"
 MIN_CLASS = 5   # fewer churners or fewer retained customers than this: no model is fitted
 
 
@@ -202,7 +221,8 @@ def churn_labels(lines, *, cutoff, horizon_days: int) -> pd.DataFrame:
         ``churned`` (1 when that is 0, else 0), one row per customer seen by the cut-off.
     """
     cutoff = _as_date(cutoff)
-    t = _customer_lines(lines).mutate(_day=lines.invoice_ts.date())
+    t = _customer_lines(lines)
+    t = t.mutate(_day=t.invoice_ts.date())
     seen = t.filter(t._day <= ibis.date(cutoff)).select("customer_id").distinct()
     end = cutoff + dt.timedelta(days=horizon_days)
     after = t.filter((t._day > ibis.date(cutoff)) & (t._day <= ibis.date(end)))
@@ -776,8 +796,10 @@ def km_table(life: pd.DataFrame, segment: pd.Series) -> tuple[pd.DataFrame, pd.D
     (curves, summary)
         ``curves``: segment, ``days`` (since the first purchase), ``survival`` (0..1) and its
         95 % confidence band ``lower`` / ``upper``. ``summary``: per segment ``customers``,
-        ``lapsed`` (observed churn events), ``median_days`` (median active lifetime; empty
-        when survival never falls to 0.5) and ``active_after_180_days`` (survival at 180 days);
+        ``lapsed`` (observed churn events), ``came_back`` (S(0): share not lapsed right after
+        the first purchase, i.e. who bought again within the lapse window), ``median_days``
+        (median active lifetime; 0 when most never came back, empty when survival never
+        falls to 0.5) and ``active_after_180_days`` / ``active_after_365_days`` (survival);
         ``attrs["logrank_p"]`` is the multivariate log-rank test's p-value (are the curves
         different?).
     """
@@ -796,8 +818,10 @@ def km_table(life: pd.DataFrame, segment: pd.Series) -> tuple[pd.DataFrame, pd.D
                                     "upper": ci.iloc[:, 1].to_numpy()}))
         med = kmf.median_survival_time_
         rows.append({"segment": str(name), "customers": int(m.sum()), "lapsed": int(life.loc[m, "churned"].sum()),
+                     "came_back": float(kmf.predict(0)),
                      "median_days": float(med) if np.isfinite(med) else np.nan,
-                     "active_after_180_days": float(kmf.predict(180))})
+                     "active_after_180_days": float(kmf.predict(180)),
+                     "active_after_365_days": float(kmf.predict(365))})
     summary = pd.DataFrame(rows)
     p = np.nan
     if seg.nunique() > 1:
@@ -966,8 +990,8 @@ def truth_table(truth_customers: pd.DataFrame, ds: ChurnDataset, scores: dict[st
     because under the generator's BG/NBD convention a one-time buyer cannot have dropped out,
     however unlikely they are to buy again. Adds the *oracle* P(alive) computed with every
     customer's true lambda and p (the best ranking possible from a purchase history).
-    Columns: ``score``, then ``roc_auc`` per population, plus ``true_dropout_rate`` and
-    ``customers`` in ``attrs``.
+    Columns: ``score``, then the ROC-AUC per population; ``attrs`` says per population how
+    many customers it holds and what share truly dropped out.
     """
     from sklearn.metrics import roc_auc_score
 
@@ -984,6 +1008,6 @@ def truth_table(truth_customers: pd.DataFrame, ds: ChurnDataset, scores: dict[st
             row[pop] = roc_auc_score(td[m], np.asarray(sc, float)[m]) if ok else np.nan
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs.update({f"{pop}: customers": int(m.sum()) for pop, m in pops.items()})
-    out.attrs.update({f"{pop}: true dropout rate": float(td[m].mean()) if m.any() else np.nan for pop, m in pops.items()})
+    out.attrs.update({pop: f"{int(m.sum()):,} customers, {td[m].mean() if m.any() else np.nan:.1%} truly dropped out"
+                      for pop, m in pops.items()})
     return out

@@ -16,6 +16,14 @@ from .base import TEMPLATE, fmt_money
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.22, "x": 0}
+_MS = pd.Timedelta(milliseconds=1)   # bar lengths on a date axis are in milliseconds
+#: one colour per score, the same in every figure
+SCORE_COLOURS = {"RFM recency (baseline)": "#1f77b4", "1 - P(alive) (BG/NBD)": "#ff7f0e",
+                 "logistic regression": "#2ca02c", "gradient boosting": "#d62728"}
+
+
+def _colour(name: str, i: int) -> str:
+    return SCORE_COLOURS.get(name, COLOURS[(i + 4) % len(COLOURS)])
 
 
 def windows(data_start: dt.date, rows: list[tuple[str, dt.date, int | None]]) -> go.Figure:
@@ -27,16 +35,17 @@ def windows(data_start: dt.date, rows: list[tuple[str, dt.date, int | None]]) ->
     fig = go.Figure()
     names = [r[0] for r in rows]
     for i, (name, cut, horizon) in enumerate(rows):
-        fig.add_bar(y=[name], x=[(pd.Timestamp(cut) - pd.Timestamp(data_start)).days], base=[str(data_start)],
+        fig.add_bar(y=[name], x=[(pd.Timestamp(cut) + pd.Timedelta(days=1) - pd.Timestamp(data_start)) / _MS],
+                    base=[str(data_start)],
                     orientation="h", marker_color="#1f77b4", name="features (lines up to the cut-off)",
                     showlegend=i == 0, hovertemplate=f"{name}: features {data_start} .. {cut}<extra></extra>")
         if horizon:
             start = pd.Timestamp(cut) + pd.Timedelta(days=1)
-            fig.add_bar(y=[name], x=[horizon], base=[start.date().isoformat()], orientation="h",
+            fig.add_bar(y=[name], x=[pd.Timedelta(days=horizon) / _MS], base=[start.date().isoformat()], orientation="h",
                         marker_color="#ff7f0e", name="label window (purchase or not)", showlegend=i == 0,
                         hovertemplate=f"{name}: label {start.date()} .. {pd.Timestamp(cut) + pd.Timedelta(days=horizon):%Y-%m-%d}<extra></extra>")
     for name, cut, _ in rows:
-        fig.add_annotation(y=name, x=str(cut), text=f"cut-off {cut}", showarrow=False, yshift=18, font={"size": 11})
+        fig.add_annotation(y=name, x=str(cut), text=f"cut-off {cut}", showarrow=False, yshift=24, font={"size": 11})
     fig.update_xaxes(type="date")
     fig.update_layout(title="Out-of-time design: what each data set sees (features) and predicts (label)",
                       barmode="overlay", template=TEMPLATE, height=150 + 70 * len(rows),
@@ -52,7 +61,7 @@ def roc_curves(roc: pd.DataFrame, metrics: pd.DataFrame | None = None) -> go.Fig
     for i, (name, g) in enumerate(roc.groupby("score", sort=False)):
         label = f"{name} (AUC {auc[name]:.3f})" if name in auc else name
         fig.add_scatter(x=g["false_positive_rate"], y=g["true_positive_rate"], mode="lines", name=label,
-                        line={"color": COLOURS[i % len(COLOURS)]})
+                        line={"color": _colour(name, i)})
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="random (AUC 0.5)", line={"color": "#999", "dash": "dot"})
     fig.update_layout(title="ROC curves on the out-of-time test set", template=TEMPLATE, height=460,
                       xaxis_title="false positive rate (share of retained customers flagged)",
@@ -65,7 +74,7 @@ def calibration(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig = go.Figure()
     for i, (name, t) in enumerate(tables.items()):
         fig.add_scatter(x=t["mean_predicted"], y=t["observed_rate"], mode="lines+markers", name=name,
-                        line={"color": COLOURS[(i + 1) % len(COLOURS)]},
+                        line={"color": _colour(name, i)},
                         customdata=t["customers"], hovertemplate="predicted %{x:.2f}, observed %{y:.2f}, "
                                                                  "%{customdata} customers<extra></extra>")
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", line={"color": "#999", "dash": "dot"})
@@ -81,7 +90,7 @@ def gains(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig = go.Figure()
     for i, (name, t) in enumerate(tables.items()):
         fig.add_scatter(x=np.r_[0, t["share_contacted"] * 100], y=np.r_[0, t["gain"] * 100], mode="lines+markers",
-                        name=name, line={"color": COLOURS[i % len(COLOURS)]})
+                        name=name, line={"color": _colour(name, i)})
     fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name="random contact", line={"color": "#999", "dash": "dot"})
     fig.update_layout(title="Cumulative gains: churners found when contacting the riskiest customers first",
                       template=TEMPLATE, height=460, legend=_LEGEND,
@@ -94,7 +103,7 @@ def lift(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig = go.Figure()
     for i, (name, t) in enumerate(tables.items()):
         fig.add_scatter(x=t["share_contacted"] * 100, y=t["lift"], mode="lines+markers", name=name,
-                        line={"color": COLOURS[i % len(COLOURS)]})
+                        line={"color": _colour(name, i)})
     fig.add_hline(y=1, line={"color": "#999", "dash": "dot"}, annotation_text="random (lift 1)")
     fig.update_layout(title="Cumulative lift: churn rate among those contacted / overall churn rate",
                       template=TEMPLATE, height=420, legend=_LEGEND,
@@ -185,7 +194,7 @@ def cumulative_return(plan: pd.DataFrame, be: dict, currency: str) -> go.Figure:
     if be["best_n"]:
         fig.add_scatter(x=[be["best_n"]], y=[be["best_return"]], mode="markers+text", marker={"size": 11, "color": "#2ca02c"},
                         text=[f"best: contact {be['best_n']:,} → {fmt_money(be['best_return'], currency)}"],
-                        textposition="top right", name="best list size")
+                        textposition="bottom right", name="best list size")
     if be["break_even_n"] and be["break_even_n"] < be["customers"]:
         fig.add_scatter(x=[be["break_even_n"]], y=[0], mode="markers+text", marker={"size": 11, "color": "#d62728"},
                         text=[f"break-even: {be['break_even_n']:,}"], textposition="bottom left", name="break-even")
