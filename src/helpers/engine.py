@@ -61,7 +61,7 @@ def table(con, data: pd.DataFrame | str | Path, name: str | None = None):
 
     PySpark needs a registered temporary view; DuckDB reads parquet lazily.
     """
-    name = name or f"t{next(_counter)}"
+    name = name or f"crm_t{next(_counter)}"
     if isinstance(data, (str, Path)):
         return con.read_parquet(str(data), table_name=name)
     if is_spark(con):
@@ -94,7 +94,7 @@ def materialize(con, expr, folder: Path | None = None, name: str | None = None):
     """
     import tempfile
 
-    name = name or f"m{next(_counter)}"
+    name = name or f"crm_m{next(_counter)}"
     folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="crm-mat-"))
     path = folder / f"{name}.parquet"
     write_parquet(con, expr, path)
