@@ -59,14 +59,14 @@ def test_no_raw_customer_id_in_any_output(shop):
 
 def test_summary_numbers_are_the_source_reports_numbers(shop):
     _, _, _, run = shop
-    page = (run / "07_executive_summary.html").read_text(encoding="utf-8")
+    page = (run / "90_executive_summary.html").read_text(encoding="utf-8")
     headlines = []
     for f in (run / "artefacts").glob("*/headline.json"):
         headlines += json.loads(f.read_text())
-    sources = {h["notebook"] for h in headlines} - {"07_executive_summary"}
+    sources = {h["notebook"] for h in headlines} - {"90_executive_summary"}
     assert len(sources) >= 2
     for h in headlines:
-        if h["notebook"] == "07_executive_summary":
+        if h["notebook"] == "90_executive_summary":
             continue
         source = (run / f"{h['notebook']}.business.html").read_text(encoding="utf-8")
         assert h["text"] in source, f"{h['notebook']}: '{h['text']}' ({h['label']}) not shown in its report"
@@ -79,10 +79,10 @@ def test_second_run_shows_changes_and_the_action_table(shop):
     assert run != first_run
     meta = json.loads((run / "run.json").read_text())
     assert meta["previous_run"] == first_run.name
-    page = (run / "07_executive_summary.html").read_text(encoding="utf-8")
+    page = (run / "90_executive_summary.html").read_text(encoding="utf-8")
     assert f"Previous run: {first_run.name}" in page
-    actions = pd.read_parquet(run / "artefacts" / "07_executive_summary" / "customer_actions.parquet")
+    actions = pd.read_parquet(run / "artefacts" / "90_executive_summary" / "customer_actions.parquet")
     assert len(actions) > 100 and actions["recommended_action"].notna().all()
     assert actions["customer_id"].str.startswith("C-").all()
     reused = [n["name"] for n in meta["notebooks"] if n["reused_from"]]
-    assert "01_data_cleaning" in reused and "07_executive_summary" not in reused
+    assert "01_data_cleaning" in reused and "90_executive_summary" not in reused

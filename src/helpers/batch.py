@@ -13,6 +13,10 @@ from dataclasses import dataclass
 class Step:
     name: str                       # file stem in notebooks/
     needs: tuple[str, ...] = ()     # notebooks that must have succeeded first
+    # prepared tables the notebook reads (see ``Prepared.tables``); when the data lacks one, the
+    # notebook is skipped with a note instead of failing: "lines" are the sales lines, others are
+    # the optional tables beside them (attributes, exposures, responses, feedback)
+    requires: tuple[str, ...] = ("lines",)
 
 
 BATCH: list[Step] = [
@@ -23,7 +27,7 @@ BATCH: list[Step] = [
     Step("05_churn", needs=("01_data_cleaning",)),
     Step("06_cross_up_sell", needs=("01_data_cleaning",)),
     # the summary reads what the others published; it runs last and shows whatever is there
-    Step("07_executive_summary", needs=("01_data_cleaning",)),
+    Step("90_executive_summary", needs=("01_data_cleaning",)),
 ]
 
 NOTEBOOKS: list[str] = [s.name for s in BATCH]

@@ -182,6 +182,7 @@ class OutputConfig(_Strict):
 class RunConfig(_Strict):
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$")
     description: str | None = None
+    language: Literal["en", "tr"] = Field("en", description="language of the reports: en (English) or tr (Türkçe)")
     data: DataConfig = DataConfig()
     analysis: AnalysisConfig = AnalysisConfig()
     engine: EngineConfig = EngineConfig()

@@ -64,6 +64,11 @@ class Prepared:
         return self.meta["has"]
 
     @property
+    def tables(self) -> list[str]:
+        """Names of the tables this data provides: "lines" and any optional tables."""
+        return list(self.meta.get("tables", ["lines"]))
+
+    @property
     def currency(self) -> str:
         return self.meta["currency"]
 
@@ -198,6 +203,7 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
             "period": cfg.analysis.period,
             "currency": cfg.data.currency,
             "has": dict(source.has),
+            "tables": ["lines"],
             "engine": cfg.engine.backend,
             "seconds": round(time.time() - started, 2),
             "created": dt.datetime.now().isoformat(timespec="seconds"),

@@ -77,7 +77,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return all(n.status == "ok" for n in self.notebooks)
+        """No notebook failed (a notebook skipped because the data lacks its inputs is fine)."""
+        return not any(n.status == "failed" for n in self.notebooks) and bool(self.notebooks)
 
 
 def notebook_path(stem: str) -> Path:
@@ -385,6 +386,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
     run = RunResult(name=name)
     code = code_version()
     needs = {s.name: s.needs for s in BATCH}
+    requires = {s.name: s.requires for s in BATCH}
     try:
         LOG.info("run %s: config %s, data %s (%s clean lines)", name, cfg.source_file, prep.meta["source"],
                  prep.meta["n_clean_lines"])
@@ -397,6 +399,13 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                 res.status, res.error = "skipped", f"needs {', '.join(failed_needs)}, which did not succeed"
                 LOG.warning("%s skipped: %s", stem, res.error)
                 continue
+            missing = [t for t in requires.get(stem, ()) if t not in prep.tables]
+            if missing:
+                res.status, res.error = "skipped", (
+                    f"this data has no {' or '.join(missing)} table"
+                    + ("" if missing == ["lines"] else f" (set tables.{missing[0]} in the config)"))
+                LOG.info("%s skipped: %s", stem, res.error)
+                continue
             out_nb = tmp / f"{stem}.ipynb"
             artefacts = tmp / "artefacts" / stem
             params = {"config_path": str(Path(cfg.source_file).resolve()) if cfg.source_file else "",
@@ -404,7 +413,9 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                       **cfg.notebooks.get(stem, {})}
             if PREVIOUS_RUN_PARAMETER in notebook_parameters(stem):
                 params[PREVIOUS_RUN_PARAMETER] = str(previous) if previous else ""
-            res.key = step_key(stem, prep.fingerprint, params, code)
+            # the whole resolved config counts (language, masking, ...), except where the run is written
+            res.key = step_key(stem, prep.fingerprint, {**params, "config": cfg.model_dump(
+                mode="json", exclude={"output": {"run_name", "reports_dir"}, "description": True})}, code)
             t1 = time.time()
             source = None if force else _find_reusable(reports_dir, stem, res.key)
             if source is not None:
