@@ -226,5 +226,8 @@ def open_run(config_path: str | Path, overrides: list[str] | tuple = (), *, prog
     """
     from .config import parse_override
 
+    from . import i18n
+
     cfg = load_config(config_path, [parse_override(o) for o in overrides])
+    i18n.set_language(cfg.language)
     return prepare(cfg, progress=progress)
