@@ -67,6 +67,7 @@ class NotebookResult:
     business_html: str | None = None
     reused_from: str | None = None
     key: str | None = None
+    blocked: bool = False            # skipped because a notebook it needs failed
 
 
 @dataclass
@@ -394,9 +395,13 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
         for stem in tqdm(chosen, desc=name, unit="notebook", disable=not progress):
             res = NotebookResult(stem)
             run.notebooks.append(res)
-            failed_needs = [n for n in needs.get(stem, ()) if any(r.name == n and r.status != "ok" for r in run.notebooks)]
+            # a need is unmet when it failed or was itself blocked; one skipped because the data lacks
+            # its inputs (e.g. no sales lines) blocks nothing
+            failed_needs = [n for n in needs.get(stem, ()) if any(
+                r.name == n and (r.status == "failed" or (r.status == "skipped" and r.blocked)) for r in run.notebooks)]
             if failed_needs:
-                res.status, res.error = "skipped", f"needs {', '.join(failed_needs)}, which did not succeed"
+                res.status, res.blocked = "skipped", True
+                res.error = f"needs {', '.join(failed_needs)}, which did not succeed"
                 LOG.warning("%s skipped: %s", stem, res.error)
                 continue
             missing = [t for t in requires.get(stem, ()) if t not in prep.tables]
