@@ -96,14 +96,14 @@ def btyd_summary(lines, *, observation_end: dt.date, time_unit: str = "W"):
     """
     unit = UNIT_DAYS[time_unit]
     d = _daily(lines, observation_end)
-    w = ibis.window(group_by=d.customer_id, order_by=d.day)
-    d = d.mutate(_rank=ibis.row_number().over(w))
+    # one hash aggregation: the first day's value is arg_min(value, day) (days are distinct per
+    # customer after _daily), no per-customer sort for a row_number window
     g = d.group_by("customer_id").aggregate(
         n_days=d.count(),
         first_day=d.day.min(),
         last_day=d.day.max(),
         total=d.value.sum(),
-        first_value=d.value.sum(where=d._rank == 0),
+        first_value=d.value.argmin(d.day),
     )
     freq = g.n_days - 1
     return g.mutate(

@@ -291,6 +291,19 @@ class TestModels:
         assert list(pdt["feature"].unique()) == ["recency_days"]           # categorical features are skipped
         assert pdt["churn_probability"].is_monotonic_increasing and len(pdt) == 5
 
+    def test_explanations_on_a_sample_agree_with_the_full_data(self, fitted):
+        models, test = fitted
+        full = churn.importance_table(models["gbm"], test, n_repeats=3, max_rows=None)
+        part = churn.importance_table(models["gbm"], test, n_repeats=3, max_rows=len(test.frame) // 2)
+        assert full.attrs["rows"] == len(test.frame) and part.attrs["rows"] == len(test.frame) // 2
+        assert part["feature"].iloc[0] == full["feature"].iloc[0] == "recency_days"
+        assert abs(part["importance"].iloc[0] - full["importance"].iloc[0]) < 0.05
+        pd_full = churn.partial_dependence_table(models["logit"], test, ["recency_days"], grid=5, max_rows=None)
+        pd_part = churn.partial_dependence_table(models["logit"], test, ["recency_days"], grid=5,
+                                                 max_rows=len(test.frame) // 2)
+        assert len(pd_part) == len(pd_full) and pd_part["churn_probability"].is_monotonic_increasing
+        assert (pd_part["churn_probability"] - pd_full["churn_probability"]).abs().max() < 0.05
+
     def test_unknown_model(self):
         with pytest.raises(ValueError, match="model kind 'svm' is unknown"):
             churn.make_model("svm", ["a"], [])

@@ -644,29 +644,49 @@ def confusion_table(y, p, *, threshold: float = 0.5) -> pd.DataFrame:
     return tab
 
 
-def importance_table(model, ds: ChurnDataset, *, n_repeats: int = 5, random_state: int = 0) -> pd.DataFrame:
+#: Explanations (permutation importance, partial dependence) are computed on a random sample of
+#: at most this many customers: their averages settle long before 100,000 rows, and each costs
+#: (features x repeats) or (grid points) full predictions of the rows used.
+EXPLAIN_MAX_ROWS = 20_000
+
+
+def _explain_rows(ds: ChurnDataset, max_rows: int | None, random_state: int) -> np.ndarray:
+    """Row positions used to explain a model: all, or a seeded random sample of ``max_rows``."""
+    n = len(ds.frame)
+    if not max_rows or n <= max_rows:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(random_state).choice(n, size=max_rows, replace=False))
+
+
+def importance_table(model, ds: ChurnDataset, *, n_repeats: int = 5, random_state: int = 0,
+                     max_rows: int | None = EXPLAIN_MAX_ROWS) -> pd.DataFrame:
     """Permutation importance on ``ds``: the drop in ROC-AUC when one feature column is shuffled.
 
     Columns: ``feature``, ``importance`` (mean drop in ROC-AUC), ``std``; largest first.
+    ``attrs["rows"]``: the customers used (a seeded sample of ``max_rows`` on large data).
     """
     from sklearn.inspection import permutation_importance
 
+    rows = _explain_rows(ds, max_rows, random_state)
     with _one_thread():
-        r = permutation_importance(model, ds.X, ds.y, scoring="roc_auc", n_repeats=n_repeats,
+        r = permutation_importance(model, ds.X.iloc[rows], ds.y[rows], scoring="roc_auc", n_repeats=n_repeats,
                                    random_state=random_state, n_jobs=1)
     out = pd.DataFrame({"feature": ds.features, "importance": r.importances_mean, "std": r.importances_std})
-    return out.sort_values("importance", ascending=False, ignore_index=True)
+    out = out.sort_values("importance", ascending=False, ignore_index=True)
+    out.attrs["rows"] = len(rows)
+    return out
 
 
-def partial_dependence_table(model, ds: ChurnDataset, features: list[str], *, grid: int = 20) -> pd.DataFrame:
+def partial_dependence_table(model, ds: ChurnDataset, features: list[str], *, grid: int = 20,
+                             max_rows: int | None = EXPLAIN_MAX_ROWS, random_state: int = 0) -> pd.DataFrame:
     """Average predicted churn probability as one numeric feature is set to each grid value.
 
     The grid is ``grid`` quantiles (5 % .. 95 %) of the feature's observed values; every
     customer of ``ds`` is scored at each grid value and the probabilities averaged (the
     classic partial dependence of Friedman 2001). Columns: ``feature``, ``value``,
-    ``churn_probability``.
+    ``churn_probability``. On large data the customers are a seeded sample of ``max_rows``.
     """
-    X = ds.X
+    X = ds.X.iloc[_explain_rows(ds, max_rows, random_state)]
     parts = []
     for f in features:
         if f not in ds.numeric:
