@@ -592,86 +592,147 @@ def next_best_offers(history: pd.DataFrame, rules: pd.DataFrame, *, k: int = 5, 
         raise ValueError(f"next_best_offers: k = {k} must be at least 1")
     if scoring not in ("max", "noisy_or"):
         raise ValueError(f"next_best_offers: scoring '{scoring}' must be 'max' or 'noisy_or'")
+    cols = ["customer_id", "rank", "item", "name", "score", "confidence", "lift", "source", "reason"]
     names = _names_map(catalogue)
     history = history[["customer_id", "item"]].astype({"customer_id": "string", "item": "string"})
     if customers is not None:
         history = history[history["customer_id"].isin(pd.Series(customers, dtype="string"))]
+    if popular is None:
+        popular = popularity(history, customer_groups=customer_groups)
+    # Joins and sorts run on integer codes: on 100,000 customers, string keys made this step
+    # several times slower. Codes follow the sorted ids, so ordering by code = ordering by id.
     r = rules[(rules["lift"] > min_lift) & (rules["confidence"] >= min_confidence)]
+    ex = exclude[["customer_id", "item"]].astype("string") if exclude is not None and len(exclude) else None
+    item_ids = pd.Index(pd.concat([history["item"], r["antecedent"].astype("string"), r["consequent"].astype("string"),
+                                   popular["item"].astype("string")]
+                                  + ([ex["item"]] if ex is not None else []), ignore_index=True).dropna().unique()).sort_values()
+    cust_ids = pd.Index(history["customer_id"].dropna().unique()).sort_values()
+
+    def code(values, index: pd.Index) -> np.ndarray:
+        return index.get_indexer(pd.Series(values, dtype="string")).astype(np.int64)
+
+    h = pd.DataFrame({"customer_id": code(history["customer_id"], cust_ids), "item": code(history["item"], item_ids)})
+    rc = pd.DataFrame({"antecedent": code(r["antecedent"], item_ids), "consequent": code(r["consequent"], item_ids),
+                       "confidence": r["confidence"].to_numpy(float), "lift": r["lift"].to_numpy(float)})
+    exc = None
+    if ex is not None:
+        exc = pd.DataFrame({"customer_id": code(ex["customer_id"], cust_ids), "item": code(ex["item"], item_ids)})
+        exc = exc[exc["customer_id"] >= 0]
+    pop = pd.DataFrame({"group": popular["group"].astype("string").to_numpy(), "item": code(popular["item"], item_ids),
+                        "share": popular["share"].to_numpy(float), "rank": popular["rank"].to_numpy()})
+    groups = None
+    if customer_groups is not None and len(customer_groups):
+        groups = pd.DataFrame({"customer_id": code(customer_groups["customer_id"], cust_ids),
+                               "group": customer_groups["group"].astype("string").to_numpy()})
+        groups = groups[groups["customer_id"] >= 0]
+    item_names = np.array([names.get(str(i), str(i)) for i in item_ids], dtype=object)
+    offers = _offers_on_codes(h, rc, pop, groups, exc, item_names, k=k, exclude_bought=exclude_bought,
+                              max_rules_per_item=max_rules_per_item, scoring=scoring, n_customers=len(cust_ids))
+    offers["rank"] = offers.groupby("customer_id", sort=False).cumcount() + 1
+    out = pd.DataFrame({
+        "customer_id": pd.array(cust_ids.to_numpy()[offers["customer_id"].to_numpy()], dtype="string"),
+        "rank": offers["rank"].to_numpy(),
+        "item": pd.array(item_ids.to_numpy()[offers["item"].to_numpy()], dtype="string"),
+        "name": pd.array(item_names[offers["item"].to_numpy()].astype(str), dtype="string"),
+        "score": offers["score"].to_numpy(float), "confidence": offers["confidence"].to_numpy(float),
+        "lift": offers["lift"].to_numpy(float),
+        "source": pd.array(offers["source"].to_numpy(), dtype="string"),
+        "reason": pd.array(offers["reason"].to_numpy(), dtype="string"),
+    })
+    return out[cols]
+
+
+def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFrame, customer_groups, exclude,
+                     item_names: np.ndarray, *, k: int, exclude_bought: bool, max_rules_per_item: int, scoring: str,
+                     n_customers: int) -> pd.DataFrame:
+    """:func:`next_best_offers` on integer customer and item codes; rows in final order (rank not set)."""
     r = (r.sort_values(["antecedent", "confidence", "lift"], ascending=[True, False, False])
          .groupby("antecedent", sort=False).head(max_rules_per_item))
-    r = r[["antecedent", "consequent", "confidence", "lift"]].astype({"antecedent": "string", "consequent": "string"})
     cand = history.merge(r, left_on="item", right_on="antecedent").drop(columns="item")
     never = [history] if exclude_bought else []
     if exclude is not None and len(exclude):
-        never.append(exclude[["customer_id", "item"]].astype("string"))
+        never.append(exclude)
     never = pd.concat(never, ignore_index=True).drop_duplicates() if never else None
     if never is not None and len(cand):
-        bought = never.rename(columns={"item": "consequent"}).assign(_b=True)
-        cand = cand.merge(bought, on=["customer_id", "consequent"], how="left")
-        cand = cand[cand["_b"].isna()].drop(columns="_b")
-    cols = ["customer_id", "rank", "item", "name", "score", "confidence", "lift", "source", "reason"]
+        # one int64 key per (customer, item) pair: a set-membership test instead of a merge
+        bought_key = never["customer_id"].to_numpy() * len(item_names) + never["item"].to_numpy()
+        cand_key = cand["customer_id"].to_numpy() * len(item_names) + cand["consequent"].to_numpy()
+        cand = cand[~np.isin(cand_key, bought_key)]
+    nm = lambda i: item_names[i]  # noqa: E731
+    n_items = len(item_names)
     if len(cand):
-        cand["_log1m"] = np.log1p(-cand["confidence"].clip(upper=1 - 1e-12))
-        cand = cand.sort_values(["customer_id", "consequent", "confidence", "lift"],
-                                ascending=[True, True, False, False])
-        g = cand.groupby(["customer_id", "consequent"], sort=False)
-        agg = g.agg(_sum=("_log1m", "sum"), n_rules=("_log1m", "size")).reset_index()
-        best = g.head(1).merge(agg, on=["customer_id", "consequent"])
-        best["score"] = 1.0 - np.exp(best["_sum"]) if scoring == "noisy_or" else best["confidence"]
-        best = best.sort_values(["customer_id", "score", "n_rules", "lift", "consequent"],
-                                ascending=[True, False, False, False, True])
-        best = best.groupby("customer_id", sort=False).head(k)
-        nm = lambda i: names.get(str(i), str(i))  # noqa: E731
-        best["reason"] = [
-            f"bought {nm(a)} -> {_pct(c)} of those baskets also hold {nm(x)} (lift {l:.1f})"
-            + (f"; {n - 1} more rule{'s' if n > 2 else ''} agree" if n > 1 else "")
-            for a, x, c, l, n in zip(best["antecedent"], best["consequent"], best["confidence"], best["lift"],
-                                     best["n_rules"])]
-        offers = best.rename(columns={"consequent": "item"})[["customer_id", "item", "score", "confidence",
-                                                               "lift", "reason"]]
-        offers["source"] = "rule"
+        # numpy sorts on int64 / float arrays: pandas' multi-column sort was most of this step's time
+        c, x = cand["customer_id"].to_numpy(np.int64), cand["consequent"].to_numpy(np.int64)
+        a, conf, lift = cand["antecedent"].to_numpy(np.int64), cand["confidence"].to_numpy(float), cand["lift"].to_numpy(float)
+        key = c * n_items + x
+        o = np.lexsort((-lift, -conf, key))                     # by (customer, offer), strongest rule first
+        key, a, conf, lift = key[o], a[o], conf[o], lift[o]
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        n_rules = np.diff(np.r_[first, len(key)])
+        if scoring == "noisy_or":
+            score = 1.0 - np.exp(np.add.reduceat(np.log1p(-np.clip(conf, None, 1 - 1e-12)), first))
+        else:
+            score = conf[first]
+        bc, bx = key[first] // n_items, key[first] % n_items
+        ba, bconf, blift = a[first], conf[first], lift[first]
+        o = np.lexsort((bx, -blift, -n_rules, -score, bc))       # per customer: best offer first
+        bc, bx, ba, bconf, blift, score, n_rules = bc[o], bx[o], ba[o], bconf[o], blift[o], score[o], n_rules[o]
+        starts = np.flatnonzero(np.r_[True, bc[1:] != bc[:-1]])
+        rank = np.arange(len(bc)) - np.repeat(starts, np.diff(np.r_[starts, len(bc)]))
+        keep = rank < k
+        bc, bx, ba, bconf, blift, score, n_rules = (v[keep] for v in (bc, bx, ba, bconf, blift, score, n_rules))
+        reason = [f"bought {nm(ai)} -> {_pct(ci)} of those baskets also hold {nm(xi)} (lift {li:.1f})"
+                  + (f"; {n - 1} more rule{'s' if n > 2 else ''} agree" if n > 1 else "")
+                  for ai, xi, ci, li, n in zip(ba, bx, bconf, blift, n_rules)]
+        offers = pd.DataFrame({"customer_id": bc, "item": bx, "score": score, "confidence": bconf, "lift": blift,
+                               "reason": reason, "source": "rule"})
     else:
-        offers = pd.DataFrame({"customer_id": pd.Series(dtype="string"), "item": pd.Series(dtype="string"),
-                               "score": [], "confidence": [], "lift": [], "reason": pd.Series(dtype="string"),
-                               "source": pd.Series(dtype="string")})
-    # popularity fill-up
-    if popular is None:
-        popular = popularity(history, customer_groups=customer_groups)
-    all_customers = history["customer_id"].drop_duplicates()
+        offers = pd.DataFrame({"customer_id": np.array([], np.int64), "item": np.array([], np.int64),
+                               "score": [], "confidence": [], "lift": [], "reason": [], "source": []})
+    # popularity fill-up: each customer short of k offers gets the most popular products of their
+    # group not yet offered or bought, taken from the popularity list in growing slices
+    all_customers = np.unique(history["customer_id"].to_numpy())
     have = offers.groupby("customer_id").size().reindex(all_customers, fill_value=0)
     need = have[have < k]
     if len(need) and len(popular):
-        grp = pd.DataFrame({"customer_id": need.index.astype("string")})
+        grp = pd.DataFrame({"customer_id": need.index.to_numpy()})
         if customer_groups is not None and len(customer_groups):
-            grp = grp.merge(customer_groups[["customer_id", "group"]].astype("string"), on="customer_id", how="left")
+            grp = grp.merge(customer_groups[["customer_id", "group"]], on="customer_id", how="left")
             known = set(popular["group"].unique())
             grp["group"] = grp["group"].where(grp["group"].isin(known), "all").fillna("all")
         else:
             grp["group"] = "all"
-        grp["group"] = grp["group"].astype("string")
-        n_never = int(never.groupby("customer_id").size().max()) if never is not None and len(never) else 0
-        pop = popular[popular["rank"] <= 2 * k + n_never][["group", "item", "share"]]
-        fill = grp.merge(pop, on="group")
-        taken = offers[["customer_id", "item"]]
+        taken = [offers[["customer_id", "item"]]]
         if never is not None:
-            taken = pd.concat([taken, never[never["customer_id"].isin(need.index)]], ignore_index=True)
-        fill = fill.merge(taken.assign(_t=True), on=["customer_id", "item"], how="left")
-        fill = fill[fill["_t"].isna()].sort_values(["customer_id", "share", "item"], ascending=[True, False, True])
-        fill["_n"] = fill.groupby("customer_id").cumcount()
-        fill = fill[fill["_n"] < (k - fill["customer_id"].map(have)).to_numpy()]
+            taken.append(never[never["customer_id"].isin(need.index)])
+        taken_key = np.unique(np.concatenate([t["customer_id"].to_numpy(np.int64) * n_items + t["item"].to_numpy(np.int64)
+                                              for t in taken]))
+        reasons: dict = {}
+        fills, lo, width, max_rank = [], 0, 2 * k, int(popular["rank"].max())
+        while len(grp) and lo < max_rank:
+            pop = popular[(popular["rank"] > lo) & (popular["rank"] <= lo + width)][["group", "item", "share", "rank"]]
+            fill = grp.merge(pop, on="group")
+            fill = fill[~np.isin(fill["customer_id"].to_numpy(np.int64) * n_items + fill["item"].to_numpy(np.int64),
+                                 taken_key)]
+            fill = fill.sort_values(["customer_id", "rank"], kind="stable")   # rank: share desc, then item id
+            fill["_n"] = fill.groupby("customer_id").cumcount() + fill["customer_id"].map(have).to_numpy()
+            fill = fill[fill["_n"] < k]
+            fills.append(fill)
+            have = have.add(fill.groupby("customer_id").size(), fill_value=0).astype(int)
+            grp = grp[have.reindex(grp["customer_id"]).to_numpy() < k]
+            lo, width = lo + width, width * 2
+        fill = pd.concat(fills, ignore_index=True)
+        for sh, gr in set(zip(fill["share"], fill["group"])):
+            reasons[(sh, gr)] = (f"popular: bought by {_pct(sh)} of customers" + (f" in {gr}" if gr != "all" else "")
+                                 + " (no rule fired)")
         fill = fill.assign(score=fill["share"], confidence=np.nan, lift=np.nan, source="popularity",
-                           reason=[f"popular: bought by {_pct(s)} of customers"
-                                   + (f" in {g}" if g != "all" else "") + " (no rule fired)"
-                                   for s, g in zip(fill["share"], fill["group"])])
+                           reason=[reasons[(sh, gr)] for sh, gr in zip(fill["share"], fill["group"])])
         offers = pd.concat([offers, fill[["customer_id", "item", "score", "confidence", "lift", "reason", "source"]]],
                            ignore_index=True)
-    src_order = offers["source"].map({"rule": 0, "popularity": 1})
-    offers = (offers.assign(_s=src_order).sort_values(["customer_id", "_s", "score", "item"],
-                                                      ascending=[True, True, False, True]).drop(columns="_s"))
-    offers["rank"] = offers.groupby("customer_id").cumcount() + 1
-    offers["name"] = offers["item"].map(lambda i: names.get(str(i), str(i))).astype("string")
-    offers = offers.astype({"customer_id": "string", "item": "string", "source": "string", "reason": "string"})
-    return offers[cols].reset_index(drop=True)
+    src_order = (offers["source"] != "rule").astype(int)
+    return (offers.assign(_s=src_order).sort_values(["customer_id", "_s", "score", "item"],
+                                                    ascending=[True, True, False, True], kind="stable")
+            .drop(columns="_s").reset_index(drop=True))
 
 
 def popularity_offers(history: pd.DataFrame, *, k: int = 5, exclude_bought: bool = True,
