@@ -11,7 +11,7 @@ ARGS   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test test-fast lab data clean lock
+.PHONY: help env reports test test-fast lab data clean lock course
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,11 @@ env: $(STAMP) ## create .venv and install the locked packages (done by the other
 
 reports: $(STAMP) ## run the notebooks on CONFIG (one or more files; default configs/default.yaml) into reports/<run>/; ARGS="--set key=value --grid key=a,b --force"
 	$(BIN)/python -m helpers.report $(foreach c,$(CONFIG),--config $(c)) $(ARGS)
+
+LANGUAGE ?=
+COURSE_ARGS ?=
+course: $(STAMP) ## exercise course pack for CONFIG into reports/<run>/course/ (student notebooks, solution HTML, glossary, concept map); LANGUAGE=tr for Turkish
+	$(BIN)/python -m helpers.course --config $(CONFIG) $(if $(LANGUAGE),--language $(LANGUAGE)) $(COURSE_ARGS)
 
 test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

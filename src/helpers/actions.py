@@ -33,6 +33,22 @@ MATRIX: dict[tuple[str, str], str] = {
 }
 ONBOARDING = "onboarding: nudge to second purchase"
 NOT_WORTH = "no contact: value below contact cost"
+#: Glossary key of each action's display name (the English names above stay the stored keys).
+ACTION_KEYS = {
+    "retention call": "act_retention_call", "loyalty care": "act_loyalty_care", "win-back offer": "act_win_back_offer",
+    "cross-sell next best offer": "act_cross_sell_offer", "automated reminder": "act_automated_reminder",
+    "no contact": "act_no_contact", ONBOARDING: "act_onboarding", NOT_WORTH: "act_not_worth",
+}
+#: Glossary keys of the value tiers and risk levels.
+LEVEL_KEYS = {"high": "level_high", "medium": "level_medium", "low": "level_low"}
+
+
+def action_label(action) -> str:
+    """A recommended action (or a value tier / risk level) in the report language; other values as they are."""
+    from . import i18n
+
+    key = ACTION_KEYS.get(str(action)) or LEVEL_KEYS.get(str(action))
+    return i18n.t(key) if key else str(action)
 
 
 def value_tier(clv: pd.Series, *, high_quantile: float = 0.8, low_quantile: float = 0.4) -> pd.Series:

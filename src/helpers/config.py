@@ -19,6 +19,11 @@ Example (``configs/example_own_file.yaml`` has a commented version)::
       columns: {invoice: Fatura No, invoice_ts: Tarih, customer_id: Müşteri,
                 product_id: Ürün Kodu, quantity: Adet, unit_price: Birim Fiyat}
     analysis: {end: 2024-12-31, period: month}
+
+Optional tables beside the sales lines (customer attributes, campaign exposures, campaign
+responses, feedback) are described under ``tables:`` (:class:`TablesConfig`, read by
+:mod:`helpers.tables`); ``data.source: none`` means a data set with no sales lines at all
+(e.g. a contract business known only from its customer table).
 """
 from __future__ import annotations
 
@@ -70,7 +75,7 @@ class SyntheticConfig(_Strict):
 
 
 class DataConfig(_Strict):
-    source: Literal["synthetic", "online_retail_ii", "cdnow", "file"] = "synthetic"
+    source: Literal["synthetic", "online_retail_ii", "cdnow", "file", "olist", "none"] = "synthetic"
     path: str | None = None
     format: Literal["auto", "csv", "tsv", "txt", "parquet", "xlsx"] = "auto"
     sheets: list[str] | None = None
@@ -105,7 +110,7 @@ class DataConfig(_Strict):
 
     @model_validator(mode="after")
     def _needs_path(self):
-        if self.source in ("file", "online_retail_ii", "cdnow") and not self.path:
+        if self.source in ("file", "online_retail_ii", "cdnow", "olist") and not self.path:
             raise ValueError(f"data.source '{self.source}' needs data.path (the file to read)")
         if self.source == "file" and self.columns is None:
             raise ValueError("data.source 'file' needs data.columns: map at least invoice_ts, "
@@ -179,6 +184,215 @@ class OutputConfig(_Strict):
     run_name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
     mask_customer_ids: bool = False
     notebooks: list[str] | None = Field(None, description="numbered notebooks to run, e.g. ['01']; default all")
+    jobs: int = Field(2, ge=1, le=32, description="notebooks executed at once (each in its own kernel)")
+    skip_notebooks: list[str] = Field(
+        default_factory=list, description="numbered notebooks not to run, e.g. ['06']; the rest of the batch runs")
+
+    @model_validator(mode="after")
+    def _skip(self):
+        """Turn ``skip_notebooks`` into the list of notebooks to run (the batch minus the skipped ones)."""
+        if not self.skip_notebooks:
+            return self
+        from .batch import NOTEBOOKS  # plain list, no imports: no cycle
+
+        def matches(nb: str, wanted: str) -> bool:
+            return nb == wanted or nb.split("_")[0] == wanted
+
+        unknown = [w for w in self.skip_notebooks if not any(matches(nb, w) for nb in NOTEBOOKS)]
+        if unknown:
+            raise ValueError(f"output.skip_notebooks names unknown notebook(s) {unknown}; the batch has {NOTEBOOKS}")
+        base = [nb for nb in NOTEBOOKS if self.notebooks is None or any(matches(nb, w) for w in self.notebooks)]
+        self.notebooks = [nb for nb in base if not any(matches(nb, w) for w in self.skip_notebooks)]
+        return self
+
+
+# --------------------------------------------------------------------------------------
+# optional tables beside the sales lines (read by helpers.tables)
+# --------------------------------------------------------------------------------------
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: canonical columns per optional table: (required in the column map, other standard names).
+#: ``attributes`` and ``feedback`` also accept any other snake_case name (kept as given).
+TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "attributes": (("customer_id",), ("region", "age_band", "income_band", "household_size", "contract",
+                                      "tenure", "churned", "monthly_charges", "total_charges")),
+    "exposures": (("customer_id", "campaign_id"), ("campaign_type", "start", "end", "channel")),
+    "responses": (("customer_id", "campaign_id", "response_ts"), ("response_type", "value")),
+    "feedback": (("feedback_ts", "score"), ("feedback_id", "customer_id", "invoice", "title", "text",
+                                            "category", "language")),
+}
+TABLE_ADAPTERS = ("olist",)
+
+
+class TableFile(_Strict):
+    """Where one optional table comes from and how to read it.
+
+    Either a file (``path`` + ``columns``: canonical name -> header in the file, same reading
+    options as ``data:``) or a named adapter for a published data set whose layout needs joins
+    (``adapter: olist`` + ``path`` = the data set's folder; no ``columns``).
+    """
+
+    path: str | None = None
+    adapter: Literal["olist"] | None = None
+    format: Literal["auto", "csv", "tsv", "txt", "parquet", "xlsx"] = "auto"
+    sheets: list[str] | None = None
+    separator: str | None = None
+    decimal: Literal[".", ","] = "."
+    thousands: str | None = None
+    encoding: str = "utf-8"
+    dayfirst: bool = False
+    date_format: str | None = None
+    columns: dict[str, str] | None = Field(None, description="canonical name: header in the file")
+    constants: dict[str, str | float | bool] = Field(
+        default_factory=dict, description="canonical columns the file lacks, filled with one value")
+    fill_blank: dict[str, float] = Field(
+        default_factory=dict, description="numeric column: value for its blank cells (default: left null)")
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v: str) -> str:
+        return DataConfig._encoding(v)
+
+    def _check(self, table: str, extra_ok: bool) -> None:
+        required, standard = TABLE_COLUMNS[table]
+        if self.adapter is None:
+            if not self.path:
+                raise ValueError(f"tables.{table} needs path (the file to read) or adapter "
+                                 f"({', '.join(TABLE_ADAPTERS)})")
+            if not self.columns:
+                raise ValueError(f"tables.{table} needs columns: map at least {', '.join(required)} "
+                                 "to the file's headers")
+            given = set(self.columns) | set(self.constants)
+            missing = [c for c in required if c not in given and not self._provided_elsewhere(c)]
+            if missing:
+                raise ValueError(f"tables.{table}.columns lacks {', '.join(missing)} (needed: "
+                                 f"{', '.join(required)})")
+        else:
+            if not self.path:
+                raise ValueError(f"tables.{table}.adapter '{self.adapter}' needs path: the data set's folder")
+            if self.adapter == "olist" and table not in ("attributes", "feedback"):
+                raise ValueError(f"tables.{table}: adapter 'olist' provides attributes and feedback only")
+            if self.columns:
+                raise ValueError(f"tables.{table}: give either adapter or columns, not both "
+                                 f"(adapter '{self.adapter}' knows the layout)")
+        for key in list(self.columns or {}) + list(self.constants) + list(self.fill_blank):
+            if not _SNAKE.match(key):
+                raise ValueError(f"tables.{table}: column name '{key}' must be snake_case "
+                                 "(lower-case letters, digits, _; starting with a letter)")
+            if not extra_ok and key not in required + standard:
+                raise ValueError(f"tables.{table}: unknown column '{key}'; allowed: "
+                                 f"{', '.join(required + standard)}")
+
+    def _provided_elsewhere(self, column: str) -> bool:
+        return False
+
+
+class CampaignLookup(_Strict):
+    """A campaign table joined to the exposures on ``campaign_id`` (type and window per campaign)."""
+
+    path: str
+    format: Literal["auto", "csv", "tsv", "txt", "parquet", "xlsx"] = "auto"
+    separator: str | None = None
+    encoding: str = "utf-8"
+    dayfirst: bool = False
+    date_format: str | None = None
+    columns: dict[str, str] = Field(..., description="campaign_id and any of campaign_type, start, end, channel")
+
+    @model_validator(mode="after")
+    def _cols(self):
+        allowed = ("campaign_id", "campaign_type", "start", "end", "channel")
+        if "campaign_id" not in self.columns:
+            raise ValueError("tables.exposures.campaigns.columns needs campaign_id")
+        bad = [k for k in self.columns if k not in allowed]
+        if bad:
+            raise ValueError(f"tables.exposures.campaigns.columns: unknown column(s) {bad}; allowed: "
+                             f"{', '.join(allowed)}")
+        return self
+
+
+class AttributesTable(TableFile):
+    """One row per customer: ``customer_id`` (unique) + any columns. ``keep`` adds unmapped file
+    columns under snake_case names (``all`` = every column of the file)."""
+
+    keep: Literal["all"] | list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _valid(self):
+        self._check("attributes", extra_ok=True)
+        return self
+
+
+class ExposuresTable(TableFile):
+    """Who was sent which campaign, and when (``start``; ``end`` = start when only a date is known).
+    ``campaigns`` joins a campaign table for type and window."""
+
+    campaigns: CampaignLookup | None = None
+
+    def _provided_elsewhere(self, column: str) -> bool:
+        return self.campaigns is not None and column in self.campaigns.columns
+
+    @model_validator(mode="after")
+    def _valid(self):
+        self._check("exposures", extra_ok=False)
+        if self.adapter is None:
+            given = set(self.columns or {}) | set(self.constants)
+            if "start" not in given and not self._provided_elsewhere("start"):
+                raise ValueError("tables.exposures needs a start date: map columns.start (the send date) or "
+                                 "give campaigns: with a start column per campaign")
+        return self
+
+
+class ResponsesTable(TableFile):
+    """Who responded to which campaign, and when (e.g. coupon redemptions)."""
+
+    @model_validator(mode="after")
+    def _valid(self):
+        self._check("responses", extra_ok=False)
+        return self
+
+
+class FeedbackTable(TableFile):
+    """Reviews, surveys, complaints: a score on a declared scale, optional text, keyed by customer
+    or by order (``invoice``; the customer is then found in the sales lines)."""
+
+    scale: tuple[float, float] | None = Field(None, description="lowest and highest possible score, e.g. [1, 5]")
+    language: str | None = Field(None, description="ISO 639-1 code of the text, e.g. pt, tr, en")
+    keep: Literal["all"] | list[str] = Field(default_factory=list)
+
+    @field_validator("language")
+    @classmethod
+    def _lang(cls, v):
+        if v is not None and not re.fullmatch(r"[a-z]{2,3}", v):
+            raise ValueError("must be an ISO 639 language code in lower case, e.g. pt, tr, en")
+        return v
+
+    @model_validator(mode="after")
+    def _valid(self):
+        self._check("feedback", extra_ok=True)
+        if self.scale is not None and not self.scale[0] < self.scale[1]:
+            raise ValueError(f"tables.feedback.scale {list(self.scale)} must be [lowest, highest] "
+                             "with lowest < highest")
+        if self.adapter is None:
+            if self.scale is None:
+                raise ValueError("tables.feedback needs scale: the lowest and highest possible score, e.g. [1, 5]")
+            if not ({"customer_id", "invoice"} & set(self.columns or {})):
+                raise ValueError("tables.feedback.columns needs customer_id or invoice (the order, whose "
+                                 "customer is then looked up in the sales lines)")
+        return self
+
+
+class TablesConfig(_Strict):
+    """Optional tables beside the sales lines; each is optional (see :mod:`helpers.tables`)."""
+
+    attributes: AttributesTable | None = None
+    exposures: ExposuresTable | None = None
+    responses: ResponsesTable | None = None
+    feedback: FeedbackTable | None = None
+
+    def present(self) -> dict[str, TableFile]:
+        """The configured tables by name, in the canonical order."""
+        return {k: v for k in ("attributes", "exposures", "responses", "feedback")
+                if (v := getattr(self, k)) is not None}
 
 
 class RunConfig(_Strict):
@@ -190,11 +404,19 @@ class RunConfig(_Strict):
     engine: EngineConfig = EngineConfig()
     cleaning: CleaningConfig = CleaningConfig()
     output: OutputConfig = OutputConfig()
+    tables: TablesConfig | None = Field(None, description="optional tables beside the sales lines")
     notebooks: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="parameters per notebook, keyed by its file stem")
 
     # where the config came from; not part of the YAML
     _source_file: str | None = None
+
+    @model_validator(mode="after")
+    def _tables_for_none(self):
+        if self.data.source == "none" and (self.tables is None or not self.tables.present()):
+            raise ValueError("data.source 'none' (no sales lines) needs a tables: section with at least one "
+                             "table (attributes, exposures, responses or feedback)")
+        return self
 
     @property
     def source_file(self) -> str | None:
@@ -205,11 +427,14 @@ class RunConfig(_Strict):
 
     def fingerprint_payload(self) -> dict:
         """The parts of the config that change the clean data (not the engine or outputs)."""
-        return {
+        payload = {
             "data": self.data.model_dump(mode="json"),
             "analysis": self.analysis.model_dump(mode="json"),
             "cleaning": self.cleaning.model_dump(mode="json"),
         }
+        if self.tables is not None:  # only then, so configs without tables keep their fingerprints
+            payload["tables"] = self.tables.model_dump(mode="json")
+        return payload
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

@@ -15,8 +15,21 @@ line_status.parquet     ``line_id`` and ``status`` (the cleaning rule, or ``kept
 audit.parquet / .csv    the cleaning audit (:func:`helpers.clean.audit_table`)
 customers_rfm.parquet   :func:`helpers.customers.rfm_table` at the analysis date
 customers_btyd.parquet  :func:`helpers.customers.btyd_summary` in ``analysis.time_unit``
-meta.json               fingerprint, inputs, analysis window, which optional columns exist
+<table>.parquet         each optional table present (attributes, exposures, responses,
+                        feedback) in its canonical schema (:mod:`helpers.tables`)
+coverage.parquet / .csv per optional table and key: rows, keys, keys found in the sales lines and
+                        the two shares (:func:`helpers.tables.join_to_lines`)
+tables_audit.parquet    what the table rules found: table, file, column, rule, count, action
+  / .csv
+meta.json               fingerprint, inputs, analysis window, which optional columns exist,
+                        ``tables``: "lines" and the optional tables present
 ======================  ====================================================================
+
+With ``data.source: none`` (a data set without sales lines, e.g. a contract business known
+from its customer table) only the optional tables, ``coverage`` and ``tables_audit`` are
+written, and ``meta["tables"]`` lists only the optional tables. With ``data.source:
+synthetic`` and no ``tables:`` section, the optional tables the generator wrote beside
+``lines.parquet`` are used. The fingerprint covers the optional tables' input files too.
 """
 from __future__ import annotations
 
@@ -37,6 +50,11 @@ from .config import RunConfig, load_config
 from .errors import DataError
 
 PIPELINE_VERSION = "1"
+#: Bumped when reading the optional tables changes; part of the fingerprint only when tables exist.
+TABLES_VERSION = "1"
+#: Tables written only when the data has sales lines.
+LINE_TABLES = ("lines_clean", "line_status", "audit", "customers_rfm", "customers_btyd")
+OPTIONAL_TABLES = ("attributes", "exposures", "responses", "feedback")
 
 
 @dataclass
@@ -52,12 +70,16 @@ class Prepared:
         return self.meta["fingerprint"]
 
     @property
-    def start(self) -> dt.date:
-        return dt.date.fromisoformat(self.meta["analysis_start"])
+    def start(self) -> dt.date | None:
+        """First day of the analysis window (None when the data has no sales lines)."""
+        v = self.meta.get("analysis_start")
+        return dt.date.fromisoformat(v) if v else None
 
     @property
-    def end(self) -> dt.date:
-        return dt.date.fromisoformat(self.meta["analysis_end"])
+    def end(self) -> dt.date | None:
+        """The analysis date (None when the data has no sales lines)."""
+        v = self.meta.get("analysis_end")
+        return dt.date.fromisoformat(v) if v else None
 
     @property
     def has(self) -> dict[str, bool]:
@@ -74,10 +96,19 @@ class Prepared:
 
     @property
     def raw_path(self) -> Path:
+        if not self.meta.get("raw_lines"):
+            raise DataError(self.folder, "no-sales-lines", "this data has no sales lines (data.source: none)")
         return Path(self.meta["raw_lines"])
 
     def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """Read one of the tables by its file stem, e.g. ``"audit"`` or ``"customers_rfm"``."""
+        """Read one of the tables by its file stem, e.g. ``"audit"``, ``"customers_rfm"`` or ``"attributes"``."""
+        if name in LINE_TABLES and "lines" not in self.tables:
+            raise DataError(self.folder, "no-sales-lines", f"this data has no sales lines (data.source: "
+                            f"{self.meta.get('source')}), so there is no '{name}' table; its tables are: "
+                            f"{', '.join(self.tables)}")
+        if name in OPTIONAL_TABLES and name not in self.tables:
+            raise DataError(self.folder, "no-such-table", f"this data has no {name} table (set tables.{name} in "
+                            f"the config); its tables are: {', '.join(self.tables)}")
         return pd.read_parquet(self.folder / f"{name}.parquet", columns=columns)
 
     def lines(self, columns: list[str] | None = None) -> pd.DataFrame:
@@ -120,14 +151,112 @@ def _sha256_file(path: Path, chunk: int = 1 << 22) -> str:
     return h.hexdigest()
 
 
-def fingerprint(cfg: RunConfig, inputs: list[Path]) -> str:
-    """Hash of the input files' content and the parts of the config that change the clean data."""
+def fingerprint(cfg: RunConfig, inputs: list[Path], table_inputs: list[Path] = ()) -> str:
+    """Hash of the input files' content and the parts of the config that change the clean data.
+
+    ``table_inputs`` are the optional tables' files; with none, the hash is what it was before
+    optional tables existed (so configs without them keep their prepared folders).
+    """
     h = hashlib.sha256()
     h.update(json.dumps(cfg.fingerprint_payload(), sort_keys=True, default=str).encode())
     h.update(f"clean={clean.CLEAN_VERSION};pipeline={PIPELINE_VERSION}".encode())
     for p in inputs:
         h.update(_sha256_file(Path(p)).encode())
+    if table_inputs:
+        h.update(f"tables={TABLES_VERSION}".encode())
+        for p in table_inputs:
+            h.update(_sha256_file(Path(p)).encode())
     return h.hexdigest()
+
+
+def _table_files(cfg: RunConfig, synthetic_folder: Path | None) -> tuple[dict[str, list[Path]], list[Path]]:
+    """The optional tables' input files by table, and all of them in order; each must exist."""
+    from . import tables as tbl
+    from .read import _check_exists
+
+    by_table = tbl.table_inputs(cfg, synthetic_folder)
+    flat = [p for files in by_table.values() for p in files]
+    for p in flat:
+        _check_exists(Path(p))
+    return by_table, flat
+
+
+def _write_tables(tmp: Path, frames: dict[str, pd.DataFrame], coverage: pd.DataFrame, audit: pd.DataFrame) -> None:
+    for name, df in frames.items():
+        df.to_parquet(tmp / f"{name}.parquet", index=False)
+    coverage.to_parquet(tmp / "coverage.parquet", index=False)
+    coverage.to_csv(tmp / "coverage.csv", index=False)
+    audit.to_parquet(tmp / "tables_audit.parquet", index=False)
+    audit.to_csv(tmp / "tables_audit.csv", index=False)
+
+
+def _say_tables(coverage: pd.DataFrame, audit: pd.DataFrame) -> None:
+    for r in coverage.itertuples():
+        share = "" if pd.isna(r.share_table_in_lines) else (
+            f"; {r.share_table_in_lines:.1%} of them in the sales lines, "
+            f"{r.share_lines_in_table:.1%} of the lines' {r.key} values in the table")
+        print(f"{r.table}: {r.rows:,} rows, {r.keys:,} {r.key} values{share}", flush=True)
+    for r in audit.itertuples():
+        print(f"  {r.table} {r.file}: column {r.column}: {r.rule}: {r.count:,} -> {r.action}", flush=True)
+
+
+def _table_meta(frames: dict[str, pd.DataFrame], by_table: dict[str, list[Path]]) -> dict:
+    return {"table_inputs": {k: [str(p) for p in v] for k, v in by_table.items()},
+            "table_rows": {k: int(len(v)) for k, v in frames.items()}}
+
+
+def _prepare_without_lines(cfg: RunConfig, *, force: bool, progress: bool) -> "Prepared":
+    """``data.source: none``: only the optional tables, their coverage (no shares) and audit."""
+    from . import tables as tbl
+    from .schema import OPTIONAL
+
+    by_table, flat = _table_files(cfg, None)
+    fp = fingerprint(cfg, [], flat)
+    folder = paths.PROCESSED / f"{cfg.name}-{fp[:12]}"
+    if (folder / "meta.json").exists() and not force:
+        return Prepared(cfg, folder, json.loads((folder / "meta.json").read_text(encoding="utf-8")))
+    started = time.time()
+    frames, audit = tbl.read_tables(cfg)
+    files = {k: str(v[0]) for k, v in by_table.items()}
+    coverage = tbl.join_to_lines(frames, audit, line_customers=None, files=files)
+    audit_df = audit.frame()
+    paths.PROCESSED.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=paths.PROCESSED))
+    try:
+        _write_tables(tmp, frames, coverage, audit_df)
+        meta = {
+            "fingerprint": fp,
+            "config_name": cfg.name,
+            "source": "none",
+            "inputs": [str(p) for p in flat],
+            "raw_lines": None,
+            "n_raw_lines": 0,
+            "n_clean_lines": 0,
+            "data_start": None,
+            "data_end": None,
+            "analysis_start": cfg.analysis.start.isoformat() if cfg.analysis.start else None,
+            "analysis_end": cfg.analysis.end.isoformat() if cfg.analysis.end else None,
+            "extreme_quantity_threshold": None,
+            "time_unit": cfg.analysis.time_unit,
+            "period": cfg.analysis.period,
+            "currency": cfg.data.currency,
+            "has": {c: False for c in OPTIONAL},
+            "tables": list(frames),
+            **_table_meta(frames, by_table),
+            "engine": cfg.engine.backend,
+            "seconds": round(time.time() - started, 2),
+            "created": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+        _write_json(tmp / "meta.json", meta)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if progress:
+        _say_tables(coverage, audit_df)
+    return Prepared(cfg, folder, meta)
 
 
 def _write_json(path: Path, obj) -> None:
@@ -137,6 +266,11 @@ def _write_json(path: Path, obj) -> None:
 def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool = True) -> Prepared:
     """Read, clean and summarise the data of a config; reuse earlier outputs when unchanged.
 
+    The optional tables of the config (``tables:``), or those of the synthetic generator, are
+    read and checked before the cleaning, joined to the clean lines after it (see
+    :mod:`helpers.tables`) and written beside the line tables with ``coverage`` and
+    ``tables_audit``. ``data.source: none`` writes only those.
+
     Raises
     ------
     helpers.errors.CRMInputError
@@ -144,16 +278,24 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
     """
     from .read import read_source
 
+    from . import tables as tbl
+
     if not isinstance(cfg, RunConfig):
         cfg = load_config(cfg)
+    if cfg.data.source == "none":
+        return _prepare_without_lines(cfg, force=force, progress=progress)
     source = read_source(cfg, progress=progress)
     inputs = [Path(p) for p in source.inputs] or [Path(source.lines_path)]
-    fp = fingerprint(cfg, [Path(source.lines_path)])
+    synthetic_folder = Path(source.lines_path).parent if cfg.data.source == "synthetic" else None
+    by_table, table_files = _table_files(cfg, synthetic_folder)
+    fp = fingerprint(cfg, [Path(source.lines_path)], table_files)
     folder = paths.PROCESSED / f"{cfg.name}-{fp[:12]}"
     if (folder / "meta.json").exists() and not force:
         return Prepared(cfg, folder, json.loads((folder / "meta.json").read_text(encoding="utf-8")))
 
     started = time.time()
+    # the optional tables are read and checked first: a bad one stops the run before the cleaning
+    frames, table_audit = tbl.read_tables(cfg, synthetic_folder) if by_table else ({}, tbl.Audit())
     con = engine.connect(cfg.engine)
     raw = engine.table(con, source.lines_path)
     span = raw.aggregate(lo=raw.invoice_ts.min(), hi=raw.invoice_ts.max()).execute().iloc[0]
@@ -186,6 +328,18 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
         engine.write_parquet(con, customers.rfm_table(lines, analysis_date=end), tmp / "customers_rfm.parquet")
         engine.write_parquet(con, customers.btyd_summary(lines, observation_end=end, time_unit=cfg.analysis.time_unit),
                              tmp / "customers_btyd.parquet")
+        coverage = audit_tables = None
+        if frames:
+            known = lines.filter(lines.customer_id.notnull())
+            line_customers = known.select("customer_id").distinct().execute()["customer_id"]
+            invoice_customers = None
+            if "feedback" in frames and frames["feedback"]["invoice"].notna().any():
+                invoice_customers = known.select("invoice", "customer_id").distinct().execute()
+            coverage = tbl.join_to_lines(frames, table_audit, line_customers=line_customers,
+                                         invoice_customers=invoice_customers,
+                                         files={k: str(v[0]) for k, v in by_table.items()})
+            audit_tables = table_audit.frame()
+            _write_tables(tmp, frames, coverage, audit_tables)
         meta = {
             "fingerprint": fp,
             "config_name": cfg.name,
@@ -203,7 +357,8 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
             "period": cfg.analysis.period,
             "currency": cfg.data.currency,
             "has": dict(source.has),
-            "tables": ["lines"],
+            "tables": ["lines", *frames],
+            **(_table_meta(frames, by_table) if frames else {}),
             "engine": cfg.engine.backend,
             "seconds": round(time.time() - started, 2),
             "created": dt.datetime.now().isoformat(timespec="seconds"),
@@ -216,6 +371,8 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if progress and coverage is not None:
+        _say_tables(coverage, audit_tables)
     return Prepared(cfg, folder, meta)
 
 

@@ -1,6 +1,6 @@
 """Read a sales source into the canonical line table (:mod:`helpers.schema`).
 
-Four kinds of source, chosen by ``data.source`` in the run config:
+Six kinds of source, chosen by ``data.source`` in the run config:
 
 ``synthetic``
     the embedded synthetic shop (:func:`helpers.synth.ensure_synthetic`).
@@ -12,6 +12,11 @@ Four kinds of source, chosen by ``data.source`` in the run config:
 ``file``
     your own csv / tsv / txt / parquet / xlsx export, with ``data.columns`` mapping the
     canonical columns to its headers: :func:`read_file`.
+``olist``
+    the folder of Olist's Brazilian e-commerce csv files; order items become the lines
+    (:func:`helpers.tables.olist_lines`).
+``none``
+    no sales lines at all (only the optional tables of :mod:`helpers.tables`); nothing to read.
 
 :func:`read_source` reads the source once and keeps the canonical lines as parquet in
 ``data/interim`` (``<name>-<hash12>.parquet``, the hash covers the file's content and the
@@ -193,8 +198,13 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
         return Source("synthetic", lines, (lines,), n, has)
 
     path = cfg.data_path()
+    if data.source == "none":
+        raise DataError("<config>", "no-sales-lines", "data.source is 'none': this data set has no sales lines "
+                        "to read (the pipeline reads only its optional tables)")
     if path is None:  # the config validator already prevents this
         raise DataError("<config>", "missing-path", f"data.source '{data.source}' needs data.path")
+    if data.source == "olist":
+        return _read_olist_source(path, data.currency if "currency" in data.model_fields_set else "BRL", say)
     _check_exists(path)
 
     currency = data.currency
@@ -246,6 +256,41 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
     _write_atomic(df, cache)
     say(f"{name}: {len(df):,} lines in {time.perf_counter() - t0:.1f} s, cached as {_short(cache)}")
     return Source(name, cache, (path.resolve(),), len(df), _has(df))
+
+
+def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) -> Source:
+    """The Olist folder's order items as canonical lines (:func:`helpers.tables.olist_lines`), cached."""
+    from .tables import OLIST_FILES, OLIST_LINES_VERSION, olist_lines
+
+    if not folder.is_dir():
+        if folder.is_file():
+            raise DataError(folder, "not-a-folder", "data.source 'olist' reads a folder of the Olist csv files; "
+                            "set data.path to the folder, not to one file")
+        _check_exists(folder)
+    files = [folder / f for f in OLIST_FILES["lines"]]
+    for f in files:
+        _check_exists(f)
+    payload = {"reader": READER_VERSION, "source": "olist", "adapter": OLIST_LINES_VERSION, "currency": currency,
+               "sha256": [fingerprint_file(f) for f in files]}
+    hash12 = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+    cache = Path(paths.INTERIM) / f"olist-{hash12}.parquet"
+    inputs = tuple(f.resolve() for f in files)
+    if cache.is_file():
+        try:
+            n, has = _describe_parquet(cache)
+        except Exception:  # unreadable cache: read again
+            n = None
+        if n is not None:
+            say(f"olist: {n:,} lines from cache {_short(cache)}")
+            return Source("olist", cache, inputs, n, has)
+    t0 = time.perf_counter()
+    say(f"olist: joining orders, items, customers and products in {folder} ...")
+    df = olist_lines(folder)
+    if currency != "BRL":
+        df["currency"] = currency
+    _write_atomic(df, cache)
+    say(f"olist: {len(df):,} lines in {time.perf_counter() - t0:.1f} s, cached as {_short(cache)}")
+    return Source("olist", cache, inputs, len(df), _has(df))
 
 
 def read_online_retail(path, *, sheets=None, currency: str = "GBP", encoding: str = "utf-8",

@@ -39,10 +39,11 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import paths
+from . import i18n, paths
 from .batch import BATCH, NOTEBOOKS
 from .config import RunConfig, load_config, parse_override
 from .errors import ConfigError, CRMInputError
@@ -126,31 +127,49 @@ def check_notebook_parameters(cfg: RunConfig) -> None:
 # ----------------------------------------------------------------------------------- HTML
 def _title(nb) -> str:
     first = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else ""
-    return next((line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), "Notebook")
+    return next((line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), i18n.t("rep_notebook"))
+
+
+LANG_TAGS = {f"lang-{lang}" for lang in i18n.LANGUAGES}
+
+
+def cells_for_language(cells: list, language: str) -> list:
+    """The cells a reader of ``language`` sees: untagged cells and those tagged ``lang-<language>``.
+
+    Narrative markdown comes in pairs, the English cell tagged ``lang-en`` and its translation
+    tagged ``lang-tr`` (any cell type may be tagged; a cell with no ``lang-*`` tag is always kept).
+    """
+    keep = f"lang-{language}"
+    return [c for c in cells if not (LANG_TAGS & set(c.get("metadata", {}).get("tags", [])))
+            or keep in c.get("metadata", {}).get("tags", [])]
 
 
 def _injected_parameters(nb) -> dict:
     return dict(nb.metadata.get("papermill", {}).get("parameters", {}))
 
 
-def export_html(ipynb: Path, out: Path, *, business: bool = False) -> None:
-    """Executed notebook -> one self-contained HTML page.
+def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str | None = None) -> None:
+    """Executed notebook -> one self-contained HTML page in ``language`` (default: the current one).
 
-    ``business=True`` drops every code cell's input (outputs stay), papermill's parameter
+    Only the cells of the language are kept (:func:`cells_for_language`). ``business=True`` drops every code cell's input (outputs stay), papermill's parameter
     cells, and error tracebacks' code, and adds the run's parameters and a table of contents
     (from the ``##`` headings) at the top.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
+    lang = language or i18n.language()
     nb = nbformat.read(str(ipynb), as_version=4)
-    nb.metadata["title"] = _title(nb) + (" (business version)" if business else "")
+    nb.cells = cells_for_language(nb.cells, lang)
+    nb.metadata["title"] = _title(nb) + (i18n.t("rep_business_suffix", lang) if business else "")
+    nb.metadata.setdefault("language_info", {})
     kw = {}
     if business:
         params = _injected_parameters(nb)
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
         rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in params.items() if k != "output_dir")
-        intro = ("**Run parameters**\n\n| parameter | value |\n|---|---|\n" + rows + "\n\n" if rows else "")
+        intro = (f"**{i18n.t('rep_run_parameters', lang)}**\n\n| {i18n.t('rep_parameter', lang)} | "
+                 f"{i18n.t('rep_value', lang)} |\n|---|---|\n" + rows + "\n\n" if rows else "")
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(intro + '<div id="crm-toc"></div>'))
         kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
     exporter = HTMLExporter(template_name="crm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
@@ -159,9 +178,18 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False) -> None:
     if business:
         heads = re.findall(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', body, flags=re.S)
         items = "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in heads)
-        toc = f'<nav class="crm-toc"><strong>Contents</strong><ol>{items}</ol></nav>' if items else ""
+        toc = (f'<nav class="crm-toc"><strong>{i18n.t("rep_contents", lang)}</strong><ol>{items}</ol></nav>'
+               if items else "")
         body = body.replace('<div id="crm-toc"></div>', toc, 1)
+    body = _set_html_lang(body, lang)
+    body = body.replace("</body>", f'<p class="crm-glossary-link"><a href="glossary.html">'
+                                   f'{html.escape(i18n.t("rep_glossary", lang))}</a></p>\n</body>', 1)
     out.write_text(body, encoding="utf-8")
+
+
+def _set_html_lang(page: str, language: str) -> str:
+    """``<html lang="...">`` of the report language (screen readers, hyphenation, search)."""
+    return re.sub(r"<html(\s[^>]*)?>", lambda m: f'<html lang="{language}">', page, count=1)
 
 
 def export_figures(ipynb: Path, folder: Path) -> int:
@@ -252,36 +280,50 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 .err{color:#d62728;font-size:.85rem;white-space:pre-wrap}dt{font-weight:600}dd{margin:0 0 .4rem 0}.muted{color:#777}"""
 
 
+def _status_text(status: str, language: str) -> str:
+    keys = {"ok": "rep_status_ok", "failed": "rep_status_failed", "skipped": "rep_status_skipped"}
+    return i18n.t(keys[status], language) if status in keys else status
+
+
 def _run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datetime, seconds: float) -> str:
+    lang = cfg.language
+    T = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
+    n = lambda v: i18n.fmt_number(v or 0, 0, lang)  # noqa: E731
+    d = lambda v: html.escape(i18n.fmt_date(v, lang)) if v else ""  # noqa: E731
     rows = []
     for nb in run.notebooks:
         colour = _status_colour(nb.status)
         name = html.escape(nb.name)
         links = (f'<a href="{html.escape(nb.business_html)}">{name}</a> '
-                 f'<span class="muted">(<a href="{html.escape(nb.html)}">with code</a>)</span>') if nb.html else name
+                 f'<span class="muted">(<a href="{html.escape(nb.html)}">{T("rep_with_code")}</a>)</span>') if nb.html else name
         err = f'<div class="err">{html.escape(nb.error or "")}</div>' if nb.error else ""
-        reused = f' <span class="muted">reused from {html.escape(nb.reused_from)}</span>' if nb.reused_from else ""
-        rows.append(f'<tr><td>{links}{err}</td><td style="color:{colour};font-weight:600">{nb.status}</td>'
-                    f'<td>{nb.seconds:.1f} s{reused}</td></tr>')
+        reused = f' <span class="muted">{T("rep_reused_from")} {html.escape(nb.reused_from)}</span>' if nb.reused_from else ""
+        rows.append(f'<tr><td>{links}{err}</td><td style="color:{colour};font-weight:600">{_status_text(nb.status, lang)}</td>'
+                    f'<td>{i18n.fmt_number(nb.seconds, 1, lang)} s{reused}</td></tr>')
+    when = f"{i18n.fmt_date(started, lang)} {started:%H:%M:%S}"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(run.name)}: CRM analytics report</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(run.name)}: {T("rep_report_title")}</title>
 <style>{_CSS}</style></head>
-<body><h1>CRM analytics report: {html.escape(run.name)}</h1>
-<p class="muted"><a href="../index.html">all runs</a></p>
-<dl><dt>Config</dt><dd>{html.escape(str(cfg.source_file))} (resolved copy: <a href="config.yaml">config.yaml</a>; <a href="run.json">run.json</a>; <a href="run.log">run.log</a>)</dd>
-<dt>Data</dt><dd>{html.escape(meta.get('source', ''))}: {meta.get('n_raw_lines', 0):,} raw lines, {meta.get('n_clean_lines', 0):,} clean;
-data {meta.get('data_start')} .. {meta.get('data_end')}; analysis window {meta.get('analysis_start')} .. {meta.get('analysis_end')}</dd>
-<dt>Run</dt><dd>started {started:%Y-%m-%d %H:%M:%S}, {seconds:.0f} s; engine {html.escape(cfg.engine.backend)}; data fingerprint {meta.get('fingerprint', '')[:12]}</dd></dl>
-<p>Each notebook has a business version (no code, with contents and parameters) and an analyst version with code.
-Tables and figures for other tools are in <a href="artefacts/">artefacts/</a> and <a href="figures/">figures/</a>.</p>
-<table><thead><tr><th>Notebook</th><th>Status</th><th>Time</th></tr></thead><tbody>
+<body><h1>{T("rep_report_title")}: {html.escape(run.name)}</h1>
+<p class="muted"><a href="../index.html">{T("rep_all_runs")}</a> · <a href="glossary.html">{T("rep_glossary")}</a></p>
+<dl><dt>{T("rep_config")}</dt><dd>{html.escape(str(cfg.source_file))} ({T("rep_resolved_copy")}: <a href="config.yaml">config.yaml</a>; <a href="run.json">run.json</a>; <a href="run.log">run.log</a>)</dd>
+<dt>{T("rep_data")}</dt><dd>{html.escape(meta.get('source', ''))}: {T("rep_data_lines", raw=n(meta.get('n_raw_lines')), clean=n(meta.get('n_clean_lines')))};
+{T("rep_data_dates")} {d(meta.get('data_start'))} .. {d(meta.get('data_end'))}; {T("rep_analysis_window")} {d(meta.get('analysis_start'))} .. {d(meta.get('analysis_end'))}</dd>
+<dt>{T("rep_run")}</dt><dd>{T("rep_started")} {when}, {seconds:.0f} s; {T("rep_engine")} {html.escape(cfg.engine.backend)}; {T("rep_fingerprint")} {meta.get('fingerprint', '')[:12]}</dd></dl>
+<p>{T("rep_index_intro")} <a href="artefacts/">artefacts/</a>, <a href="figures/">figures/</a>.</p>
+<table><thead><tr><th>{T("rep_notebook")}</th><th>{T("rep_status")}</th><th>{T("rep_time")}</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table></body></html>
 """
 
 
-def write_reports_index(reports_dir: Path) -> Path:
-    """``reports/index.html``: every finished run, newest first, with status, date, config and data."""
+def write_reports_index(reports_dir: Path, language: str | None = None) -> Path:
+    """``reports/index.html``: every finished run, newest first, with status, date, config and data.
+
+    Written in ``language`` (default: the current one), with a link to each run's glossary page.
+    """
+    lang = language or i18n.language()
+    T = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
     runs = []
     for rj in reports_dir.glob("*/run.json"):
         if rj.parent.is_symlink() or rj.parent.name.startswith("."):
@@ -296,23 +338,81 @@ def write_reports_index(reports_dir: Path) -> Path:
     for name, m in runs:
         status = "ok" if m.get("ok") else "failed"
         data = m.get("data", {})
-        tag = " <strong>(latest)</strong>" if name == latest else ""
-        rows.append(f'<tr><td><a href="{html.escape(name)}/index.html">{html.escape(name)}</a>{tag}</td>'
-                    f'<td style="color:{_status_colour(status)};font-weight:600">{status}</td>'
+        tag = f" <strong>({T('rep_latest')})</strong>" if name == latest else ""
+        gloss = (f' <span class="muted">· <a href="{html.escape(name)}/glossary.html">{T("rep_glossary")}</a></span>'
+                 if (reports_dir / name / "glossary.html").exists() else "")
+        span = " .. ".join(html.escape(i18n.fmt_date(data[k], lang)) if data.get(k) else "None"
+                           for k in ("analysis_start", "analysis_end"))
+        rows.append(f'<tr><td><a href="{html.escape(name)}/index.html">{html.escape(name)}</a>{tag}{gloss}</td>'
+                    f'<td style="color:{_status_colour(status)};font-weight:600">{_status_text(status, lang)}</td>'
                     f'<td>{html.escape(m.get("started", ""))}</td><td>{html.escape(str(m.get("config", "")))}</td>'
-                    f'<td>{html.escape(str(data.get("source", "")))}, {data.get("n_clean_lines", 0):,} clean lines, '
-                    f'{html.escape(str(data.get("analysis_start")))} .. {html.escape(str(data.get("analysis_end")))}</td></tr>')
+                    f'<td>{html.escape(str(data.get("source", "")))}, '
+                    f'{T("rep_clean_lines", n=i18n.fmt_number(data.get("n_clean_lines", 0) or 0, 0, lang))}, {span}</td></tr>')
+    top_glossary = (f'<p class="muted"><a href="glossary.html">{T("rep_glossary")}</a></p>'
+                    if (reports_dir / "glossary.html").exists() else "")
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>CRM analytics reports</title><style>{_CSS}</style></head>
-<body><h1>CRM analytics reports</h1>
-<table><thead><tr><th>Run</th><th>Status</th><th>Started</th><th>Config</th><th>Data</th></tr></thead><tbody>
-{''.join(rows) or '<tr><td colspan="5">no runs yet</td></tr>'}
+<html lang="{lang}"><head><meta charset="utf-8"><title>{T("rep_reports_title")}</title><style>{_CSS}</style></head>
+<body><h1>{T("rep_reports_title")}</h1>
+{top_glossary}
+<table><thead><tr><th>{T("rep_run")}</th><th>{T("rep_status")}</th><th>{T("rep_started")}</th><th>{T("rep_config")}</th><th>{T("rep_data")}</th></tr></thead><tbody>
+{''.join(rows) or f'<tr><td colspan="5">{T("rep_no_runs")}</td></tr>'}
 </tbody></table></body></html>
 """
     out = reports_dir / "index.html"
     tmp = reports_dir / f".index-{os.getpid()}.html"
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out)
+    return out
+
+
+def glossary_html(language: str | None = None) -> str:
+    """The glossary page: every term in the report language with the other language's name, its
+    definition, formula and the notebook that measures it, grouped by CRM activity, life-cycle
+    stage, KPI, segment, action, method and (last) plot and table labels."""
+    lang = language or i18n.language()
+    other = "tr" if lang == "en" else "en"
+    T = lambda key: html.escape(i18n.t(key, lang))  # noqa: E731
+    by_group: dict[str, list[tuple[str, dict]]] = {g: [] for g in i18n.GROUPS}
+    for key, e in i18n.glossary().items():
+        if key.startswith(("group_", "rep_")):
+            continue
+        g = e.get("group") or "label"
+        by_group[g if g in i18n.GROUPS else "label"].append((key, e))
+    sections, toc = [], []
+    for g, entries in by_group.items():
+        if not entries:
+            continue
+        entries.sort(key=lambda ke: str(ke[1].get(lang, "")).casefold())
+        rows = []
+        for key, e in entries:
+            formula = f'<div class="formula">{html.escape(str(e["formula"]))}</div>' if e.get("formula") else ""
+            name = html.escape(str(e.get(lang, "")))
+            alt = html.escape(str(e.get(other, "")))
+            nbk = html.escape(str(e.get("notebook", "")))
+            rows.append(f'<tr id="{html.escape(key)}"><td><strong>{name}</strong><div class="muted">{alt}</div></td>'
+                        f'<td>{html.escape(str(e.get("def_" + lang, "")))}{formula}</td>'
+                        f'<td><a href="{nbk}.business.html">{nbk}</a></td></tr>')
+        gid = f"group-{g}"
+        toc.append(f'<li><a href="#{gid}">{T(i18n.GROUPS[g])}</a> ({len(entries)})</li>')
+        sections.append(f'<h2 id="{gid}">{T(i18n.GROUPS[g])}</h2>\n'
+                        f'<table><thead><tr><th>{T("rep_term")}</th><th>{T("rep_definition")}</th>'
+                        f'<th>{T("rep_notebook")}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{T("rep_glossary")}</title>
+<style>{_CSS}.formula{{font-family:ui-monospace,monospace;font-size:.85rem;color:#555;margin-top:.2rem}}</style></head>
+<body><h1>{T("rep_glossary")}</h1>
+<p class="muted"><a href="index.html">{T("rep_back_to_index")}</a></p>
+<p>{T("rep_glossary_intro")}</p>
+<ol>{"".join(toc)}</ol>
+{"".join(sections)}
+</body></html>
+"""
+
+
+def write_glossary(folder: Path, language: str | None = None) -> Path:
+    """Write ``glossary.html`` (:func:`glossary_html`) into ``folder``."""
+    out = Path(folder) / "glossary.html"
+    out.write_text(glossary_html(language), encoding="utf-8")
     return out
 
 
@@ -359,8 +459,12 @@ def _drop_log(handler: logging.Handler) -> None:
 
 def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list[str] | None = None,
                reports_dir: Path | None = None, progress: bool = True, force_prepare: bool = False,
-               force: bool = False, run_suffix: str = "") -> RunResult:
-    """Run the batch for one config; see the module docstring. Raises CRMInputError on bad input."""
+               force: bool = False, run_suffix: str = "", jobs: int | None = None) -> RunResult:
+    """Run the batch for one config; see the module docstring. Raises CRMInputError on bad input.
+
+    ``jobs``: notebooks executed at once (default ``output.jobs``); a notebook starts once the
+    notebooks it needs have finished, the executive summary once all before it have.
+    """
     import papermill as pm
     from tqdm.auto import tqdm
 
@@ -368,6 +472,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
 
     chosen = select_notebooks(cfg, only)
     check_notebook_parameters(cfg)
+    jobs = max(1, int(jobs or cfg.output.jobs))
     started = dt.datetime.now()
     t0 = time.time()
     prep = prepare(cfg, force=force_prepare, progress=progress)
@@ -392,25 +497,40 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
         LOG.info("run %s: config %s, data %s (%s clean lines)", name, cfg.source_file, prep.meta["source"],
                  prep.meta["n_clean_lines"])
         (tmp / "config.yaml").write_text(cfg.to_yaml(), encoding="utf-8")
-        for stem in tqdm(chosen, desc=name, unit="notebook", disable=not progress):
-            res = NotebookResult(stem)
-            run.notebooks.append(res)
+        results = {stem: NotebookResult(stem) for stem in chosen}
+        run.notebooks = [results[stem] for stem in chosen]
+        after_all = {s.name for s in BATCH if s.after_all}
+
+        def blocked_by(stem: str) -> list[str]:
             # a need is unmet when it failed or was itself blocked; one skipped because the data lacks
             # its inputs (e.g. no sales lines) blocks nothing
-            failed_needs = [n for n in needs.get(stem, ()) if any(
-                r.name == n and (r.status == "failed" or (r.status == "skipped" and r.blocked)) for r in run.notebooks)]
+            return [n for n in needs.get(stem, ()) if n in results and (
+                results[n].status == "failed" or (results[n].status == "skipped" and results[n].blocked))]
+
+        def waits_for(stem: str) -> list[str]:
+            before = chosen[:chosen.index(stem)]
+            return before if stem in after_all else [n for n in needs.get(stem, ()) if n in before]
+
+        def start(stem: str) -> bool:
+            """Decide a notebook's fate; True when it has to be executed."""
+            res = results[stem]
+            failed_needs = blocked_by(stem)
             if failed_needs:
                 res.status, res.blocked = "skipped", True
                 res.error = f"needs {', '.join(failed_needs)}, which did not succeed"
                 LOG.warning("%s skipped: %s", stem, res.error)
-                continue
+                return False
             missing = [t for t in requires.get(stem, ()) if t not in prep.tables]
             if missing:
                 res.status, res.error = "skipped", (
                     f"this data has no {' or '.join(missing)} table"
                     + ("" if missing == ["lines"] else f" (set tables.{missing[0]} in the config)"))
                 LOG.info("%s skipped: %s", stem, res.error)
-                continue
+                return False
+            return True
+
+        def execute(stem: str) -> None:
+            res = results[stem]
             out_nb = tmp / f"{stem}.ipynb"
             artefacts = tmp / "artefacts" / stem
             params = {"config_path": str(Path(cfg.source_file).resolve()) if cfg.source_file else "",
@@ -420,7 +540,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                 params[PREVIOUS_RUN_PARAMETER] = str(previous) if previous else ""
             # the whole resolved config counts (language, masking, ...), except where the run is written
             res.key = step_key(stem, prep.fingerprint, {**params, "config": cfg.model_dump(
-                mode="json", exclude={"output": {"run_name", "reports_dir"}, "description": True})}, code)
+                mode="json", exclude={"output": {"run_name", "reports_dir", "jobs"}, "description": True})}, code)
             t1 = time.time()
             source = None if force else _find_reusable(reports_dir, stem, res.key)
             if source is not None:
@@ -434,18 +554,47 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                 try:
                     pm.execute_notebook(str(notebook_path(stem)), str(out_nb), parameters=params,
                                         kernel_name="python3", cwd=str(paths.NOTEBOOKS),
-                                        progress_bar=progress, log_output=True, report_mode=False)
+                                        progress_bar=progress and jobs == 1, log_output=True, report_mode=False)
                     res.status = "ok"
                 except pm.PapermillExecutionError as exc:
                     res.status, res.error = "failed", f"{exc.ename}: {exc.evalue}"
                     LOG.error("%s failed: %s", stem, res.error)
+                except Exception as exc:          # a kernel that died, a notebook that cannot be read
+                    res.status, res.error = "failed", f"{type(exc).__name__}: {exc}"
+                    LOG.error("%s failed: %s", stem, res.error)
             res.seconds = time.time() - t1
             if out_nb.exists():
-                export_html(out_nb, tmp / f"{stem}.html")
-                export_html(out_nb, tmp / f"{stem}.business.html", business=True)
+                export_html(out_nb, tmp / f"{stem}.html", language=cfg.language)
+                export_html(out_nb, tmp / f"{stem}.business.html", business=True, language=cfg.language)
                 export_figures(out_nb, tmp / "figures")
                 res.html, res.business_html = f"{stem}.html", f"{stem}.business.html"
+
+        # notebooks run in batch order, up to ``jobs`` at once; each starts when what it waits for is done
+        pending, running, done = list(chosen), {}, set()
+        with ThreadPoolExecutor(max_workers=jobs) as pool, \
+                tqdm(total=len(chosen), desc=name, unit="notebook", disable=not progress) as bar:
+            while pending or running:
+                for stem in list(pending):
+                    if len(running) >= jobs:
+                        break
+                    if any(w not in done for w in waits_for(stem)):
+                        continue
+                    pending.remove(stem)
+                    if start(stem):
+                        running[pool.submit(execute, stem)] = stem
+                    else:
+                        done.add(stem)
+                        bar.update()
+                if running:
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        stem = running.pop(fut)
+                        fut.result()
+                        done.add(stem)
+                        bar.set_postfix_str(f"{stem} {results[stem].status}")
+                        bar.update()
         seconds = time.time() - t0
+        write_glossary(tmp, cfg.language)
         (tmp / "index.html").write_text(_run_index_html(cfg, run, prep.meta, started, seconds), encoding="utf-8")
         (tmp / "run.json").write_text(json.dumps({
             "run": name, "config": cfg.source_file, "overrides": list(overrides or []),
@@ -468,7 +617,8 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
     run.folder = final
     if run.ok:
         _point_latest(reports_dir, final)
-    write_reports_index(reports_dir)
+    write_glossary(reports_dir, cfg.language)
+    write_reports_index(reports_dir, cfg.language)
     return run
 
 
@@ -504,6 +654,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--reports-dir", type=Path, help="where run folders go (default: output.reports_dir)")
     ap.add_argument("--force", action="store_true", help="re-execute notebooks even when an earlier run can be reused")
     ap.add_argument("--force-prepare", action="store_true", help="re-read and re-clean the data even if cached")
+    ap.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                    help="notebooks executed at once (default: output.jobs in the config, 2)")
     ap.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
     return ap
 
@@ -524,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
                 cfg = load_config(path, [parse_override(o) for o in overrides])
                 run = run_config(cfg, overrides=overrides, only=args.notebooks, reports_dir=args.reports_dir,
                                  progress=not args.no_progress, force_prepare=args.force_prepare, force=args.force,
-                                 run_suffix=_suffix(combo))
+                                 run_suffix=_suffix(combo), jobs=args.jobs)
             except CRMInputError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 status = max(status, 2)

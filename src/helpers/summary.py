@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import privacy
+from . import i18n, privacy
 from .batch import NOTEBOOKS
 
 HEADLINE_FILE = "headline.json"
@@ -39,19 +39,27 @@ class Headline:
     notebook: str = ""
 
 
-def format_value(value, unit: str) -> str:
-    """The one way a headline number is written: ``43.2 %``, ``12,345 GBP``, ``1,204 customers``."""
+def format_value(value, unit: str, language: str | None = None) -> str:
+    """The one way a headline number is written: ``43.2 %``, ``12,345 GBP``, ``1,204 customers``.
+
+    In Turkish (the current language of :mod:`helpers.i18n`, or ``language``): ``%43,2``,
+    ``12.345 GBP``, ``1.204 müşteri``; a unit word with a glossary entry ``unit_<word>`` is translated.
+    """
+    lang = language or i18n.language()
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
+        return i18n.t("not_available", lang)
     if isinstance(value, str):
         return value
     if unit == "%":
-        return f"{100 * float(value):.1f} %"
+        return i18n.fmt_percent(float(value), 1, lang)
+    whole = float(value).is_integer()
     if unit in ("", "count"):
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return i18n.fmt_number(value, 0 if whole else 2, lang)
     if len(unit) == 3 and unit.isupper():          # a currency code
-        return f"{float(value):,.0f} {unit}"
-    return f"{value:,.0f} {unit}" if float(value).is_integer() else f"{value:,.2f} {unit}"
+        return f"{i18n.fmt_number(value, 0, lang)} {unit}"
+    key = "unit_" + unit.strip().lower().replace(" ", "_").replace("-", "_")
+    word = i18n.t(key, lang) if i18n.has(key) else unit
+    return f"{i18n.fmt_number(value, 0 if whole else 2, lang)} {word}"
 
 
 def folder_for(prep, output_dir: str | Path, notebook: str) -> Path:
@@ -86,7 +94,7 @@ def publish(prep, output_dir: str | Path, notebook: str, headline: list[tuple], 
             raise ValueError(f"{notebook}: the customer table to publish needs a customer_id column")
         masked = privacy.maybe_mask(customers, prep.config.output.mask_customer_ids)
         masked.to_parquet(out / CUSTOMERS_FILE, index=False)
-    return pd.DataFrame({"headline": [h.label for h in items], "value": [h.text for h in items]})
+    return pd.DataFrame({i18n.t("headline"): [h.label for h in items], i18n.t("value"): [h.text for h in items]})
 
 
 def _plain(v):
@@ -122,6 +130,9 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
     "04_clv": ["p_alive", "expected_purchases", "clv", "clv_low", "clv_high"],
     "05_churn": ["churn_risk"],
     "06_cross_up_sell": ["next_best_offer", "offer_reason"],
+    "08_campaigns": ["campaign_responder"],
+    "09_customer_voice": ["complaints", "complaint_rate"],
+    "11_contract_churn": ["contract_churn_risk", "expected_remaining_months"],
 }
 ACTION_COLUMNS = ["customer_id", *[c for cols in CUSTOMER_COLUMNS.values() for c in cols],
                   "value_tier", "risk_level", "recommended_action"]
@@ -166,7 +177,8 @@ def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html")
         rows.append(f"<tr><td>{_html.escape(str(h['label']))}</td>"
                     f"<td style='text-align:right;font-weight:600'>{_html.escape(str(h['text']))}</td>"
                     f"<td><a href='{href}'>{_html.escape(str(h['notebook']))}</a></td></tr>")
-    return ("<table><thead><tr><th>headline</th><th>value</th><th>computed in</th></tr></thead><tbody>"
+    return (f"<table><thead><tr><th>{_html.escape(i18n.t('headline'))}</th><th>{_html.escape(i18n.t('value'))}</th>"
+            f"<th>{_html.escape(i18n.t('computed_in'))}</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 

@@ -184,6 +184,41 @@ def test_a_failing_notebook_does_not_stop_the_others(fake_batch, capsys):
     assert ">failed<" in (out / "index.html").read_text()
 
 
+_STAMPED = ("import json, time\nfrom pathlib import Path\nstart = time.time()\ntime.sleep({sleep})\n"
+            "Path(output_dir).mkdir(parents=True, exist_ok=True)\n"
+            "(Path(output_dir) / 'times.json').write_text(json.dumps([start, time.time()]))")
+
+
+def test_two_jobs_overlap_and_the_summary_waits_for_all(tmp_path, monkeypatch):
+    """With --jobs 2 independent notebooks run side by side; a step marked after_all starts last,
+    and one that needs a failed notebook is skipped even when it could have started early."""
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    for stem in ("81_a", "82_b", "83_c"):
+        _fake_notebook(nbdir, stem, _STAMPED.format(sleep=4))
+    _fake_notebook(nbdir, "84_fails", "raise RuntimeError('planted')")
+    _fake_notebook(nbdir, "85_needs_84", "print('never')")
+    _fake_notebook(nbdir, "89_summary", _STAMPED.format(sleep=0))
+    batch = [Step("81_a"), Step("82_b"), Step("84_fails"), Step("85_needs_84", needs=("84_fails",)), Step("83_c"),
+             Step("89_summary", after_all=True)]
+    monkeypatch.setattr(report, "BATCH", batch)
+    monkeypatch.setattr(report, "NOTEBOOKS", [s.name for s in batch])
+    monkeypatch.setattr(report, "notebook_path", lambda stem: nbdir / f"{stem}.ipynb")
+    out = tmp_path / "reports"
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--jobs", "2"]) == 1
+    run = _runs(out)[0]
+    meta = json.loads((run / "run.json").read_text())
+    assert [n["name"] for n in meta["notebooks"]] == [s.name for s in batch]      # reported in batch order
+    status = {n["name"]: n["status"] for n in meta["notebooks"]}
+    assert status == {"81_a": "ok", "82_b": "ok", "84_fails": "failed", "85_needs_84": "skipped", "83_c": "ok",
+                      "89_summary": "ok"}
+    times = {stem: json.loads((run / "artefacts" / stem / "times.json").read_text())
+             for stem in ("81_a", "82_b", "83_c", "89_summary")}
+    a, b = times["81_a"], times["82_b"]
+    assert a[0] < b[1] and b[0] < a[1], "81 and 82 did not run at the same time"
+    assert times["89_summary"][0] >= max(t[1] for stem, t in times.items() if stem != "89_summary")
+
+
 def test_a_grid_makes_one_run_per_value(fake_batch):
     out = fake_batch
     code = report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "91",

@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import i18n
+from ..i18n import t
 from .base import TEMPLATE, fmt_money
 
 _TIER_COLOURS = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
@@ -21,19 +23,23 @@ def rules_table(rules: pd.DataFrame, *, top: int = 15, caption: str | None = Non
     """Styled table of labelled rules (:func:`helpers.models.baskets.label_rules`): names,
     support and confidence in %, lift, leverage, conviction, baskets."""
     cols = ["if_bought", "then_offer", "support", "confidence", "lift", "leverage", "conviction", "count"]
-    t = rules[[c for c in cols if c in rules.columns]].head(top).rename(columns={"count": "baskets"})
-    return (t.style.format({"support": "{:.2%}", "confidence": "{:.1%}", "lift": "{:.2f}", "leverage": "{:.4f}",
-                            "conviction": lambda v: "∞" if np.isinf(v) else f"{v:.2f}", "baskets": "{:,}"})
-            .set_properties(subset=[c for c in ("if_bought", "then_offer") if c in t.columns], **{"text-align": "left"})
-            .hide(axis="index").set_caption(caption or f"Top {len(t)} rules"))
+    tb = rules[[c for c in cols if c in rules.columns]].head(top).rename(columns={"count": "baskets"})
+    fmt = {"support": "{:.2%}", "confidence": "{:.1%}", "lift": "{:.2f}", "leverage": "{:.4f}",
+           "conviction": lambda v: "∞" if np.isinf(v) else f"{v:.2f}", "baskets": "{:,}"}
+    shown = i18n.headers(tb)
+    return (shown.style.format({i18n.label(c): f for c, f in fmt.items() if c in tb.columns}, **i18n.number_format())
+            .set_properties(subset=[i18n.label(c) for c in ("if_bought", "then_offer") if c in tb.columns],
+                            **{"text-align": "left"})
+            .hide(axis="index").set_caption(caption or t("bk_top_rules", n=len(tb))))
 
 
 def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):
     """Styled table of offers (:func:`helpers.models.baskets.expected_value` output): score in %,
     expected margin in currency, the reason left-aligned."""
     cols = [c for c in ("customer_id", "rank", "name", "score", "expected_value", "ev_rank", "reason") if c in offers]
-    return (offers[cols].style.format({"score": "{:.1%}", "expected_value": "{:.2f} " + currency})
-            .set_properties(subset=[c for c in ("name", "reason") if c in cols], **{"text-align": "left"})
+    fmt = {i18n.label(c): f for c, f in {"score": "{:.1%}", "expected_value": "{:.2f} " + currency}.items() if c in cols}
+    return (i18n.headers(offers[cols]).style.format(fmt, **i18n.number_format())
+            .set_properties(subset=[i18n.label(c) for c in ("name", "reason") if c in cols], **{"text-align": "left"})
             .hide(axis="index").set_caption(caption))
 
 
@@ -43,13 +49,12 @@ def support_confidence_scatter(rules: pd.DataFrame, *, title: str | None = None,
     hover = [f"{a}<br>→ {c}" for a, c in zip(r.get("if_bought", r.index.astype(str)), r.get("then_offer", ""))]
     fig = go.Figure(go.Scatter(
         x=r["support"] * 100, y=r["confidence"] * 100, mode="markers", text=hover,
-        hovertemplate=("%{text}<br>support %{x:.2f} %<br>confidence %{y:.1f} %<br>"
-                       "lift %{marker.color:.2f}<extra></extra>"),
+        hovertemplate=t("bk_rule_hover"),
         marker={"color": r["lift"], "colorscale": "Viridis", "size": 9, "opacity": 0.8,
                 "colorbar": {"title": {"text": "lift"}}, "line": {"width": 0.5, "color": "#333"}}))
-    fig.update_layout(title=title or f"{len(r):,} rules: support against confidence, coloured by lift",
-                      xaxis_title="support (% of baskets holding both sides)",
-                      yaxis_title="confidence (% of antecedent baskets)", template=TEMPLATE, height=460)
+    fig.update_layout(title=title or t("bk_scatter_title", n=i18n.fmt_number(len(r))),
+                      xaxis_title=t("bk_support_x"),
+                      yaxis_title=t("bk_confidence_y"), template=TEMPLATE, height=460)
     return fig
 
 
@@ -60,11 +65,11 @@ def pair_heatmap(matrix: pd.DataFrame, names: dict | None = None, *, title: str,
     labc = [_short(names.get(str(i), str(i)), 30) for i in matrix.columns]
     z = matrix.to_numpy(dtype=float)
     fig = go.Figure(go.Heatmap(z=z, x=labc, y=lab, colorscale="Blues", colorbar={"title": {"text": value}},
-                               hovertemplate="if bought %{y}<br>then %{x}<br>" + value + " %{z:.2f}<extra></extra>",
+                               hovertemplate=t("bk_pair_hover") + "<br>" + value + " %{z:.2f}<extra></extra>",
                                hoverongaps=False))
     n = len(lab)
     fig.update_layout(title=title, template=TEMPLATE, height=max(420, 24 * n + 220),
-                      xaxis_title="then offer (consequent)", yaxis_title="if bought (antecedent)",
+                      xaxis_title=t("bk_then_offer_x"), yaxis_title=t("bk_if_bought_y"),
                       yaxis={"autorange": "reversed"}, xaxis={"tickangle": -45})
     return fig
 
@@ -74,18 +79,18 @@ def evaluation_bars(evaluation: pd.DataFrame) -> go.Figure:
     protocols = list(dict.fromkeys(evaluation["protocol"]))
     k = int(evaluation["k"].iloc[0]) if len(evaluation) else 0
     fig = make_subplots(rows=1, cols=max(1, len(protocols)), shared_yaxes=True,
-                        subplot_titles=[p.replace("_", " ") for p in protocols])
-    metrics = {"hit_rate": "hit rate", "precision_at_k": f"precision@{k}", "recall_at_k": f"recall@{k}"}
+                        subplot_titles=[i18n.label(p, "protocol_") for p in protocols])
+    metrics = {"hit_rate": t("hit_rate"), "precision_at_k": f"precision@{k}", "recall_at_k": f"recall@{k}"}
     for j, p in enumerate(protocols, start=1):
         e = evaluation[evaluation["protocol"] == p]
         for _, row in e.iterrows():
-            fig.add_bar(x=list(metrics.values()), y=[row[m] * 100 for m in metrics], name=row["method"],
+            fig.add_bar(x=list(metrics.values()), y=[row[m] * 100 for m in metrics], name=i18n.label(row["method"], "method_"),
                         marker_color=_METHOD_COLOURS.get(row["method"], "#ff7f0e"), showlegend=j == 1,
-                        text=[f"{row[m]:.1%}" for m in metrics], textposition="outside",
+                        text=[i18n.fmt_percent(row[m]) for m in metrics], textposition="outside",
                         legendgroup=row["method"], row=1, col=j)
-        fig.update_xaxes(title_text=f"metric ({int(e['customers'].iloc[0]):,} customers)", row=1, col=j)
-    fig.update_yaxes(title_text="% (higher is better)", row=1, col=1)
-    fig.update_layout(title=f"Offline evaluation of the top-{k} offers: rules against popularity",
+        fig.update_xaxes(title_text=t("bk_metric_x", n=i18n.fmt_number(int(e["customers"].iloc[0]))), row=1, col=j)
+    fig.update_yaxes(title_text=t("bk_pct_higher_better"), row=1, col=1)
+    fig.update_layout(title=t("bk_evaluation_title", k=k),
                       barmode="group", template=TEMPLATE, height=440, legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -94,14 +99,14 @@ def price_ladder_box(ladder: pd.DataFrame, currency: str) -> go.Figure:
     """Unit prices per category, one box per tier (log scale), so the ladder's steps are visible."""
     fig = go.Figure()
     tiers = ladder[["tier", "tier_name"]].drop_duplicates().sort_values("tier")
-    for _, t in tiers.iterrows():
-        d = ladder[ladder["tier"] == t["tier"]]
-        fig.add_box(x=d["category"], y=d["price"], name=str(t["tier_name"]), boxpoints="all", jitter=0.3,
-                    pointpos=0, marker={"size": 3}, marker_color=_TIER_COLOURS[int(t["tier"]) % 5],
+    for _, tr in tiers.iterrows():
+        d = ladder[ladder["tier"] == tr["tier"]]
+        fig.add_box(x=d["category"], y=d["price"], name=i18n.label(tr["tier_name"], "tier_"), boxpoints="all", jitter=0.3,
+                    pointpos=0, marker={"size": 3}, marker_color=_TIER_COLOURS[int(tr["tier"]) % 5],
                     text=d["name"], hovertemplate="%{text}<br>%{y:.2f} " + currency + "<extra></extra>")
-    fig.update_layout(title="Price ladder: unit price of each product by category and tier",
-                      boxmode="group", template=TEMPLATE, height=480, xaxis_title="category",
-                      yaxis_title=f"unit price ({currency}, log scale)", legend={"title": {"text": "tier"}})
+    fig.update_layout(title=t("bk_ladder_title"),
+                      boxmode="group", template=TEMPLATE, height=480, xaxis_title=t("category"),
+                      yaxis_title=t("bk_unit_price_y", cur=currency), legend={"title": {"text": t("tier")}})
     fig.update_yaxes(type="log")
     return fig
 
@@ -113,25 +118,25 @@ def tier_mix_bars(mix: pd.DataFrame, tier_names) -> go.Figure:
     for i, name in enumerate(tier_names):
         col = f"share_t{i}"
         if col in m:
-            fig.add_bar(y=m["category"], x=m[col] * 100, name=str(name), orientation="h",
-                        marker_color=_TIER_COLOURS[i % 5], text=[f"{v:.0%}" for v in m[col]], textposition="inside")
-    fig.update_layout(title="Tier mix: share of customer spend in each category by price tier", barmode="stack",
-                      template=TEMPLATE, height=max(320, 30 * len(m) + 160), xaxis_title="share of spend (%)",
-                      yaxis_title="category", legend={"orientation": "h", "y": -0.2, "title": {"text": "tier"}})
+            fig.add_bar(y=m["category"], x=m[col] * 100, name=i18n.label(name, "tier_"), orientation="h",
+                        marker_color=_TIER_COLOURS[i % 5], text=[i18n.fmt_percent(v, 0) for v in m[col]],
+                        textposition="inside")
+    fig.update_layout(title=t("bk_tier_mix_title"), barmode="stack",
+                      template=TEMPLATE, height=max(320, 30 * len(m) + 160), xaxis_title=t("bk_share_spend_x"),
+                      yaxis_title=t("category"), legend={"orientation": "h", "y": -0.2, "title": {"text": t("tier")}})
     return fig
 
 
 def tier_up_bars(by_category: pd.DataFrame, currency: str, *, min_orders: int) -> go.Figure:
     """Bars: revenue gain (currency) if lowest-tier-only customers moved one tier up, per category."""
-    t = by_category.sort_values("gain_one_up")
-    fig = go.Figure(go.Bar(y=t["category"], x=t["gain_one_up"], orientation="h", marker_color="#2ca02c",
-                           text=[f"{fmt_money(g, currency)} · {c:,} customers" for g, c in zip(t["gain_one_up"],
-                                                                                             t["customers"])],
+    tb = by_category.sort_values("gain_one_up")
+    fig = go.Figure(go.Bar(y=tb["category"], x=tb["gain_one_up"], orientation="h", marker_color="#2ca02c",
+                           text=[f"{fmt_money(g, currency)} · {i18n.fmt_number(c)} {t('customers')}"
+                                 for g, c in zip(tb["gain_one_up"], tb["customers"])],
                            textposition="auto"))
-    fig.update_layout(title=f"Tier-up potential: extra revenue if customers who only buy the lowest tier "
-                            f"(in {min_orders}+ orders) bought one tier up",
-                      template=TEMPLATE, height=max(320, 30 * len(t) + 160),
-                      xaxis_title=f"extra revenue over the analysis window ({currency})", yaxis_title="category")
+    fig.update_layout(title=t("bk_tier_up_title", n=min_orders),
+                      template=TEMPLATE, height=max(320, 30 * len(tb) + 160),
+                      xaxis_title=t("bk_extra_revenue_x", cur=currency), yaxis_title=t("category"))
     return fig
 
 
@@ -139,7 +144,7 @@ def basket_value_histogram(values: pd.Series, table: pd.DataFrame, currency: str
     """Histogram of basket values (clipped at the 99th percentile) with the recommended threshold and its reach band."""
     v = pd.Series(values, dtype=float)
     cap = float(v.quantile(0.99)) if len(v) else 0.0
-    fig = go.Figure(go.Histogram(x=v.clip(upper=cap), nbinsx=80, marker_color="#1f77b4", name="baskets"))
+    fig = go.Figure(go.Histogram(x=v.clip(upper=cap), nbinsx=80, marker_color="#1f77b4", name=t("baskets")))
     rec = table[table["recommended"]] if len(table) else table
     if len(rec):
         T = float(rec["threshold"].iloc[0])
@@ -147,11 +152,12 @@ def basket_value_histogram(values: pd.Series, table: pd.DataFrame, currency: str
         fig.add_vline(x=T, line_color="#d62728", line_dash="dash")
         fig.add_annotation(x=T, y=1, yref="paper", xanchor="left", yanchor="top", showarrow=False,
                            bgcolor="rgba(255,255,255,0.85)", align="left",
-                           text=(f"threshold {fmt_money(T, currency)}<br>{int(rec['in_reach'].iloc[0]):,} baskets "
-                                 f"({float(rec['share_in_reach'].iloc[0]):.1%}) in reach (shaded)"))
-    fig.update_layout(title=f"Basket values, with the threshold that brings most baskets within {reach:.0%} of it",
-                      template=TEMPLATE, height=420, xaxis_title=f"basket value ({currency}; top 1 % clipped)",
-                      yaxis_title="baskets (count)", showlegend=False, bargap=0.05)
+                           text=t("bk_threshold_text", value=fmt_money(T, currency),
+                                  n=i18n.fmt_number(int(rec["in_reach"].iloc[0])),
+                                  share=i18n.fmt_percent(float(rec["share_in_reach"].iloc[0]))))
+    fig.update_layout(title=t("bk_basket_values_title", reach=i18n.fmt_percent(reach, 0)),
+                      template=TEMPLATE, height=420, xaxis_title=t("bk_basket_value_x", cur=currency),
+                      yaxis_title=t("bk_baskets_count"), showlegend=False, bargap=0.05)
     return fig
 
 
@@ -161,10 +167,10 @@ def offers_ev_scatter(offers: pd.DataFrame, currency: str, max_points: int = 300
     for src, colour in (("rule", "#1f77b4"), ("popularity", "#aaaaaa")):
         d = offers[offers["source"] == src].head(max_points)
         if len(d):
-            fig.add_scatter(x=d["score"] * 100, y=d["expected_value"], mode="markers", name=src,
+            fig.add_scatter(x=d["score"] * 100, y=d["expected_value"], mode="markers", name=i18n.label(src, "method_"),
                             marker={"color": colour, "size": 6, "opacity": 0.6}, text=d["name"],
-                            hovertemplate="%{text}<br>score %{x:.1f} %<br>%{y:.2f} " + currency + "<extra></extra>")
-    fig.update_layout(title="Offers: probability against expected margin (a high score is not always the best offer)",
-                      template=TEMPLATE, height=420, xaxis_title="offer score (probability-like, %)",
-                      yaxis_title=f"expected margin per offer ({currency})", legend={"title": {"text": "source"}})
+                            hovertemplate=t("bk_offer_hover") + " %{y:.2f} " + currency + "<extra></extra>")
+    fig.update_layout(title=t("bk_offers_title"),
+                      template=TEMPLATE, height=420, xaxis_title=t("bk_offer_score_x"),
+                      yaxis_title=t("bk_margin_y", cur=currency), legend={"title": {"text": t("source")}})
     return fig

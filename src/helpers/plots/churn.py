@@ -12,6 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import i18n
+from ..i18n import t
 from .base import TEMPLATE, fmt_money
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -37,19 +39,19 @@ def windows(data_start: dt.date, rows: list[tuple[str, dt.date, int | None]]) ->
     for i, (name, cut, horizon) in enumerate(rows):
         fig.add_bar(y=[name], x=[(pd.Timestamp(cut) + pd.Timedelta(days=1) - pd.Timestamp(data_start)) / _MS],
                     base=[str(data_start)],
-                    orientation="h", marker_color="#1f77b4", name="features (lines up to the cut-off)",
+                    orientation="h", marker_color="#1f77b4", name=t("ch_features_legend"),
                     showlegend=i == 0, hovertemplate=f"{name}: features {data_start} .. {cut}<extra></extra>")
         if horizon:
             start = pd.Timestamp(cut) + pd.Timedelta(days=1)
             fig.add_bar(y=[name], x=[pd.Timedelta(days=horizon) / _MS], base=[start.date().isoformat()], orientation="h",
-                        marker_color="#ff7f0e", name="label window (purchase or not)", showlegend=i == 0,
+                        marker_color="#ff7f0e", name=t("ch_label_window_legend"), showlegend=i == 0,
                         hovertemplate=f"{name}: label {start.date()} .. {pd.Timestamp(cut) + pd.Timedelta(days=horizon):%Y-%m-%d}<extra></extra>")
     for name, cut, _ in rows:
-        fig.add_annotation(y=name, x=str(cut), text=f"cut-off {cut}", showarrow=False, yshift=24, font={"size": 11})
+        fig.add_annotation(y=name, x=str(cut), text=t("ch_cutoff", date=i18n.fmt_date(cut)), showarrow=False, yshift=24, font={"size": 11})
     fig.update_xaxes(type="date")
-    fig.update_layout(title="Out-of-time design: what each data set sees (features) and predicts (label)",
+    fig.update_layout(title=t("ch_windows_title"),
                       barmode="overlay", template=TEMPLATE, height=150 + 70 * len(rows),
-                      xaxis_title="date", yaxis_title="data set", legend=_LEGEND,
+                      xaxis_title=t("date"), yaxis_title=t("ch_data_set"), legend=_LEGEND,
                       yaxis={"categoryorder": "array", "categoryarray": names[::-1]})
     return fig
 
@@ -59,55 +61,54 @@ def roc_curves(roc: pd.DataFrame, metrics: pd.DataFrame | None = None) -> go.Fig
     auc = dict(zip(metrics["score"], metrics["roc_auc"])) if metrics is not None else {}
     fig = go.Figure()
     for i, (name, g) in enumerate(roc.groupby("score", sort=False)):
-        label = f"{name} (AUC {auc[name]:.3f})" if name in auc else name
+        label = f"{i18n.label(name, 'score_')} (AUC {i18n.fmt_number(auc[name], 3)})" if name in auc else i18n.label(name, "score_")
         fig.add_scatter(x=g["false_positive_rate"], y=g["true_positive_rate"], mode="lines", name=label,
                         line={"color": _colour(name, i)})
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="random (AUC 0.5)", line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title="ROC curves on the out-of-time test set", template=TEMPLATE, height=460,
-                      xaxis_title="false positive rate (share of retained customers flagged)",
-                      yaxis_title="true positive rate (share of churners flagged)", legend=_LEGEND)
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("ch_random_auc"), line={"color": "#999", "dash": "dot"})
+    fig.update_layout(title=t("ch_roc_title"), template=TEMPLATE, height=460,
+                      xaxis_title=t("ch_fpr_x"),
+                      yaxis_title=t("ch_tpr_y"), legend=_LEGEND)
     return fig
 
 
 def calibration(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Predicted vs observed churn rate per bin (outputs of ``calibration_table``), with the ideal diagonal."""
     fig = go.Figure()
-    for i, (name, t) in enumerate(tables.items()):
-        fig.add_scatter(x=t["mean_predicted"], y=t["observed_rate"], mode="lines+markers", name=name,
+    for i, (name, tb) in enumerate(tables.items()):
+        fig.add_scatter(x=tb["mean_predicted"], y=tb["observed_rate"], mode="lines+markers", name=i18n.label(name, "score_"),
                         line={"color": _colour(name, i)},
-                        customdata=t["customers"], hovertemplate="predicted %{x:.2f}, observed %{y:.2f}, "
-                                                                 "%{customdata} customers<extra></extra>")
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title="Calibration: predicted churn probability vs observed churn rate (10 equal-size bins)",
+                        customdata=tb["customers"], hovertemplate=t("ch_calibration_hover"))
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("ch_perfect_calibration"), line={"color": "#999", "dash": "dot"})
+    fig.update_layout(title=t("ch_calibration_title"),
                       template=TEMPLATE, height=460, legend=_LEGEND,
-                      xaxis={"title": "mean predicted churn probability (0..1)", "range": [0, 1]},
-                      yaxis={"title": "observed churn rate (0..1)", "range": [0, 1.02]})
+                      xaxis={"title": t("ch_mean_predicted_x"), "range": [0, 1]},
+                      yaxis={"title": t("ch_observed_rate_y"), "range": [0, 1.02]})
     return fig
 
 
 def gains(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Cumulative gains: share of all churners found vs share of customers contacted (best first)."""
     fig = go.Figure()
-    for i, (name, t) in enumerate(tables.items()):
-        fig.add_scatter(x=np.r_[0, t["share_contacted"] * 100], y=np.r_[0, t["gain"] * 100], mode="lines+markers",
-                        name=name, line={"color": _colour(name, i)})
-    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name="random contact", line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title="Cumulative gains: churners found when contacting the riskiest customers first",
+    for i, (name, tb) in enumerate(tables.items()):
+        fig.add_scatter(x=np.r_[0, tb["share_contacted"] * 100], y=np.r_[0, tb["gain"] * 100], mode="lines+markers",
+                        name=i18n.label(name, "score_"), line={"color": _colour(name, i)})
+    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name=t("ch_random_contact"), line={"color": "#999", "dash": "dot"})
+    fig.update_layout(title=t("ch_gains_title"),
                       template=TEMPLATE, height=460, legend=_LEGEND,
-                      xaxis_title="customers contacted, highest risk first (%)", yaxis_title="churners found (% of all churners)")
+                      xaxis_title=t("ch_contacted_x"), yaxis_title=t("ch_gains_y"))
     return fig
 
 
 def lift(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Cumulative lift per group of customers (1 = no better than contacting at random)."""
     fig = go.Figure()
-    for i, (name, t) in enumerate(tables.items()):
-        fig.add_scatter(x=t["share_contacted"] * 100, y=t["lift"], mode="lines+markers", name=name,
+    for i, (name, tb) in enumerate(tables.items()):
+        fig.add_scatter(x=tb["share_contacted"] * 100, y=tb["lift"], mode="lines+markers", name=i18n.label(name, "score_"),
                         line={"color": _colour(name, i)})
-    fig.add_hline(y=1, line={"color": "#999", "dash": "dot"}, annotation_text="random (lift 1)")
-    fig.update_layout(title="Cumulative lift: churn rate among those contacted / overall churn rate",
+    fig.add_hline(y=1, line={"color": "#999", "dash": "dot"}, annotation_text=t("ch_random_lift"))
+    fig.update_layout(title=t("ch_lift_title"),
                       template=TEMPLATE, height=420, legend=_LEGEND,
-                      xaxis_title="customers contacted, highest risk first (%)", yaxis_title="cumulative lift (ratio)")
+                      xaxis_title=t("ch_contacted_x"), yaxis_title=t("ch_lift_y"))
     return fig
 
 
@@ -115,25 +116,28 @@ def confusion(tab: pd.DataFrame, model_name: str) -> go.Figure:
     """Heatmap of a 2 x 2 confusion table (``confusion_table``) with counts and row shares."""
     z = tab.to_numpy(dtype=float)
     share = z / z.sum(axis=1, keepdims=True).clip(min=1)
-    text = [[f"{int(v):,}<br>({s:.0%} of row)" for v, s in zip(r, sr)] for r, sr in zip(z, share)]
-    fig = go.Figure(go.Heatmap(z=share, x=list(tab.columns), y=list(tab.index), text=text, texttemplate="%{text}",
-                               colorscale="Blues", zmin=0, zmax=1, colorbar={"title": "share of row"}))
+    text = [[t("ch_confusion_cell", n=i18n.fmt_number(int(v)), share=i18n.fmt_percent(s, 0)) for v, s in zip(r, sr)]
+            for r, sr in zip(z, share)]
+    fig = go.Figure(go.Heatmap(z=share, x=[i18n.label(c) for c in tab.columns], y=[i18n.label(i) for i in tab.index],
+                               text=text, texttemplate="%{text}",
+                               colorscale="Blues", zmin=0, zmax=1, colorbar={"title": t("share_of_row")}))
     a = tab.attrs
-    fig.update_layout(title=f"Confusion matrix, {model_name}, {tab.columns.name}: precision {a['precision']:.1%}, "
-                            f"recall {a['recall']:.1%}", template=TEMPLATE, height=380,
-                      xaxis_title="predicted (customers)", yaxis_title="actual (customers)",
+    fig.update_layout(title=t("ch_confusion_title", model=i18n.label(model_name, "score_"), what=tab.columns.name,
+                              precision=i18n.fmt_percent(a["precision"]), recall=i18n.fmt_percent(a["recall"])),
+                      template=TEMPLATE, height=380,
+                      xaxis_title=t("ch_predicted_customers"), yaxis_title=t("ch_actual_customers"),
                       yaxis={"autorange": "reversed"})
     return fig
 
 
 def importance(imp: pd.DataFrame, model_name: str, top: int = 15) -> go.Figure:
     """Horizontal bars of permutation importance (drop in ROC-AUC) with one standard deviation."""
-    t = imp.head(top).iloc[::-1]
-    fig = go.Figure(go.Bar(x=t["importance"], y=t["feature"], orientation="h", marker_color="#1f77b4",
-                           error_x={"type": "data", "array": t["std"], "visible": True}))
-    fig.update_layout(title=f"What drives the {model_name}: drop in test ROC-AUC when a feature is shuffled",
-                      template=TEMPLATE, height=max(320, 26 * len(t) + 140),
-                      xaxis_title="permutation importance (drop in ROC-AUC)", yaxis_title="feature")
+    tb = imp.head(top).iloc[::-1]
+    fig = go.Figure(go.Bar(x=tb["importance"], y=tb["feature"], orientation="h", marker_color="#1f77b4",
+                           error_x={"type": "data", "array": tb["std"], "visible": True}))
+    fig.update_layout(title=t("ch_importance_title", model=i18n.label(model_name, "score_")),
+                      template=TEMPLATE, height=max(320, 26 * len(tb) + 140),
+                      xaxis_title=t("ch_importance_x"), yaxis_title=t("feature"))
     return fig
 
 
@@ -146,9 +150,9 @@ def partial_dependence(pdt: pd.DataFrame, units: dict[str, str] | None = None) -
         g = pdt[pdt["feature"] == f]
         fig.add_scatter(x=g["value"], y=g["churn_probability"], mode="lines+markers", name=f, row=1, col=i,
                         line={"color": COLOURS[(i - 1) % len(COLOURS)]}, showlegend=False)
-        fig.update_xaxes(title_text=f"{f} ({units.get(f, 'value')})", row=1, col=i)
-    fig.update_yaxes(title_text="average churn probability (0..1)", row=1, col=1)
-    fig.update_layout(title="Partial dependence of the top drivers (other features as observed)",
+        fig.update_xaxes(title_text=f"{f} ({i18n.label(units.get(f, 'value'), 'unit_')})", row=1, col=i)
+    fig.update_yaxes(title_text=t("ch_avg_churn_prob"), row=1, col=1)
+    fig.update_layout(title=t("ch_pdp_title"),
                       template=TEMPLATE, height=400)
     return fig
 
@@ -163,25 +167,25 @@ def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, segment_name: str, la
                         fillcolor=f"rgba{rgb + (0.12,)}", line={"width": 0}, hoverinfo="skip", showlegend=False)
         n = int(summary.loc[summary["segment"] == name, "customers"].iloc[0])
         fig.add_scatter(x=g["days"], y=g["survival"] * 100, mode="lines", line={"shape": "hv", "color": c},
-                        name=f"{name} ({n:,} customers)")
+                        name=t("ch_km_legend", name=i18n.label(name), n=i18n.fmt_number(n)))
     p = summary.attrs.get("logrank_p", np.nan)
-    ptxt = f"log-rank p = {p:.3g}" if np.isfinite(p) else "one segment only"
-    fig.update_layout(title=f"Still active t days after the first purchase, by {segment_name} "
-                            f"(Kaplan-Meier, lapse = {lapse_days} days without purchase; {ptxt})",
+    ptxt = f"log-rank p = {p:.3g}" if np.isfinite(p) else t("ch_one_segment_only")
+    fig.update_layout(title=t("ch_km_title", segment=i18n.label(segment_name), days=lapse_days, p=ptxt),
                       template=TEMPLATE, height=460, legend=_LEGEND,
-                      xaxis_title="days since the first purchase", yaxis={"title": "customers still active (%)",
-                                                                          "range": [0, 101]})
+                      xaxis_title=t("ch_days_since_first"), yaxis={"title": t("ch_still_active_pct"),
+                                                                   "range": [0, 101]})
     return fig
 
 
 def risk_by_group(scored: pd.DataFrame, column: str, currency: str) -> go.Figure:
     """Bars: customers per churn-risk band, coloured by band, with the value at stake as text."""
-    t = scored.groupby(column, observed=True).agg(customers=("churn_risk", "size"), value=("value", "sum")).reset_index()
-    fig = go.Figure(go.Bar(x=t[column].astype(str), y=t["customers"], marker_color="#d62728",
-                           text=[f"value {fmt_money(v, currency)}" for v in t["value"]], textposition="outside"))
-    fig.update_layout(title=f"Active customers by churn-risk band (value at stake in {currency})", template=TEMPLATE,
-                      height=400, xaxis_title="churn risk band (probability of no purchase in the horizon)",
-                      yaxis_title="customers (count)")
+    tb = scored.groupby(column, observed=True).agg(customers=("churn_risk", "size"), value=("value", "sum")).reset_index()
+    fig = go.Figure(go.Bar(x=tb[column].astype(str), y=tb["customers"], marker_color="#d62728",
+                           text=[t("ch_value_text", value=fmt_money(v, currency)) for v in tb["value"]],
+                           textposition="outside"))
+    fig.update_layout(title=t("ch_risk_band_title", cur=currency), template=TEMPLATE,
+                      height=400, xaxis_title=t("ch_risk_band_x"),
+                      yaxis_title=t("customers_count"))
     return fig
 
 
@@ -189,28 +193,29 @@ def cumulative_return(plan: pd.DataFrame, be: dict, currency: str) -> go.Figure:
     """Cumulative expected saved value vs customers contacted (best first), with the optimum and break-even."""
     x = np.r_[0, plan["rank"]]
     y = np.r_[0, plan["cumulative_return"]]
-    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name="cumulative expected return", line={"color": "#1f77b4"}))
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name=t("ch_cum_return_legend"), line={"color": "#1f77b4"}))
     fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
     if be["best_n"]:
         fig.add_scatter(x=[be["best_n"]], y=[be["best_return"]], mode="markers+text", marker={"size": 11, "color": "#2ca02c"},
-                        text=[f"best: contact {be['best_n']:,} → {fmt_money(be['best_return'], currency)}"],
-                        textposition="bottom right", name="best list size")
+                        text=[t("ch_best_text", n=i18n.fmt_number(be["best_n"]), value=fmt_money(be["best_return"], currency))],
+                        textposition="bottom right", name=t("ch_best_list_size"))
     if be["break_even_n"] and be["break_even_n"] < be["customers"]:
         fig.add_scatter(x=[be["break_even_n"]], y=[0], mode="markers+text", marker={"size": 11, "color": "#d62728"},
-                        text=[f"break-even: {be['break_even_n']:,}"], textposition="bottom left", name="break-even")
-    fig.update_layout(title="Retention campaign: cumulative expected return as the list grows (best customers first)",
+                        text=[f"{t('ch_break_even')}: {i18n.fmt_number(be['break_even_n'])}"], textposition="bottom left",
+                        name=t("ch_break_even"))
+    fig.update_layout(title=t("ch_campaign_title"),
                       template=TEMPLATE, height=440, legend=_LEGEND,
-                      xaxis_title="customers contacted (count, ranked by expected saved value)",
-                      yaxis_title=f"cumulative expected saved value ({currency})")
+                      xaxis_title=t("ch_campaign_x"),
+                      yaxis_title=t("ch_campaign_y", cur=currency))
     return fig
 
 
 def auc_bars(metrics: pd.DataFrame, title: str) -> go.Figure:
     """Horizontal bars of ROC-AUC per score, with the random line at 0.5."""
-    t = metrics.iloc[::-1]
-    fig = go.Figure(go.Bar(x=t["roc_auc"], y=t["score"], orientation="h", marker_color="#1f77b4",
-                           text=[f"{v:.3f}" for v in t["roc_auc"]], textposition="auto"))
-    fig.add_vline(x=0.5, line={"color": "#999", "dash": "dot"}, annotation_text="random")
-    fig.update_layout(title=title, template=TEMPLATE, height=max(300, 40 * len(t) + 140),
-                      xaxis={"title": "ROC-AUC (0.5 = random, 1 = perfect)", "range": [0.4, 1]}, yaxis_title="score")
+    tb = metrics.iloc[::-1]
+    fig = go.Figure(go.Bar(x=tb["roc_auc"], y=[i18n.label(s, "score_") for s in tb["score"]], orientation="h",
+                           marker_color="#1f77b4", text=[i18n.fmt_number(v, 3) for v in tb["roc_auc"]], textposition="auto"))
+    fig.add_vline(x=0.5, line={"color": "#999", "dash": "dot"}, annotation_text=t("random"))
+    fig.update_layout(title=title, template=TEMPLATE, height=max(300, 40 * len(tb) + 140),
+                      xaxis={"title": t("ch_auc_x"), "range": [0.4, 1]}, yaxis_title=t("score"))
     return fig

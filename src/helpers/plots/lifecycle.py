@@ -10,7 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import i18n
+from ..i18n import t
 from .base import TEMPLATE
+
+P = i18n.period_name
 
 STAGE_COLOURS = {
     "new": "#9ecae1", "converted": "#4292c6", "active": "#2171b5", "loyal": "#08306b",
@@ -26,7 +30,7 @@ def _x(kpis: pd.DataFrame) -> pd.Series:
 def _partial_note(fig: go.Figure, kpis: pd.DataFrame) -> None:
     if "complete" in kpis and not kpis["complete"].all():
         parts = ", ".join(kpis.loc[~kpis["complete"], "period"].astype(str))
-        fig.add_annotation(text=f"partial period(s): {parts}", xref="paper", yref="paper", x=1, y=1.06,
+        fig.add_annotation(text=t("lc_partial_periods", parts=parts), xref="paper", yref="paper", x=1, y=1.06,
                            showarrow=False, font={"size": 11, "color": "#777"}, xanchor="right")
 
 
@@ -44,13 +48,13 @@ def customer_flow(kpis: pd.DataFrame, period: str) -> go.Figure:
     """Stacked bars: active customers = new + retained + reactivated; churned below zero."""
     fig = go.Figure()
     for col in ("retained", "reactivated", "new"):
-        fig.add_bar(x=_x(kpis), y=kpis[col], name=col, marker_color=_FLOW[col])
-    fig.add_bar(x=_x(kpis), y=-kpis["churned"].astype("float64"), name="churned (active last period, not now)",
+        fig.add_bar(x=_x(kpis), y=kpis[col], name=i18n.label(col), marker_color=_FLOW[col])
+    fig.add_bar(x=_x(kpis), y=-kpis["churned"].astype("float64"), name=t("lc_churned_legend"),
                 marker_color=_FLOW["churned"], opacity=0.7)
-    fig.add_scatter(x=_x(kpis), y=kpis["active"], name="active", mode="lines+markers", line={"color": "#222"})
-    fig.update_layout(title=f"Active customers per {period}: new + retained + reactivated, and churned",
-                      barmode="relative", template=TEMPLATE, height=460, xaxis_title=period,
-                      yaxis_title="customers (count; churned below 0)", legend={"orientation": "h", "y": -0.25})
+    fig.add_scatter(x=_x(kpis), y=kpis["active"], name=t("active"), mode="lines+markers", line={"color": "#222"})
+    fig.update_layout(title=t("lc_flow_title", period=P(period)),
+                      barmode="relative", template=TEMPLATE, height=460, xaxis_title=P(period),
+                      yaxis_title=t("lc_flow_y"), legend={"orientation": "h", "y": -0.25})
     _partial_note(fig, kpis)
     return fig
 
@@ -58,14 +62,14 @@ def customer_flow(kpis: pd.DataFrame, period: str) -> go.Figure:
 def rates(kpis: pd.DataFrame, period: str) -> go.Figure:
     """Retention, churn, customer growth and repeat-purchase conversion rates (%) per period."""
     fig = go.Figure()
-    spec = [("retention_rate", "retention rate", "#2171b5"), ("churn_rate", "churn rate", "#d62728"),
-            ("customer_growth_rate", "active-customer growth rate", "#555"),
-            ("repeat_conversion_rate", "repeat-purchase conversion (first to second)", "#31a354")]
+    spec = [("retention_rate", t("retention_rate"), "#2171b5"), ("churn_rate", t("churn_rate"), "#d62728"),
+            ("customer_growth_rate", t("customer_growth_rate"), "#555"),
+            ("repeat_conversion_rate", t("repeat_conversion_rate"), "#31a354")]
     for col, name, colour in spec:
         fig.add_scatter(x=_x(kpis), y=_rate(kpis, col) * 100, name=name, mode="lines+markers", line={"color": colour})
-    fig.update_layout(title=f"Retention, churn, growth and conversion per {period} (complete {period}s only)",
+    fig.update_layout(title=t("lc_rates_title", period=P(period), periods=P(period, True)),
                       template=TEMPLATE,
-                      height=440, xaxis_title=period, yaxis_title="rate (%)", legend={"orientation": "h", "y": -0.25})
+                      height=440, xaxis_title=P(period), yaxis_title=t("rate_pct"), legend={"orientation": "h", "y": -0.25})
     _partial_note(fig, kpis)
     return fig
 
@@ -76,16 +80,16 @@ def revenue(kpis: pd.DataFrame, period: str, currency: str) -> go.Figure:
     ret = kpis["customer_revenue"] - new
     guest = kpis["revenue"] - kpis["customer_revenue"]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=_x(kpis), y=ret, name="returning customers", marker_color="#2171b5")
-    fig.add_bar(x=_x(kpis), y=new, name="new customers", marker_color="#9ecae1")
-    fig.add_bar(x=_x(kpis), y=guest, name="guests", marker_color="#cccccc")
-    fig.add_scatter(x=_x(kpis), y=_rate(kpis, "revenue_growth_rate") * 100, name="revenue growth (%, complete periods)",
+    fig.add_bar(x=_x(kpis), y=ret, name=t("returning_customers"), marker_color="#2171b5")
+    fig.add_bar(x=_x(kpis), y=new, name=t("new_customers"), marker_color="#9ecae1")
+    fig.add_bar(x=_x(kpis), y=guest, name=t("guests"), marker_color="#cccccc")
+    fig.add_scatter(x=_x(kpis), y=_rate(kpis, "revenue_growth_rate") * 100, name=t("lc_revenue_growth_legend"),
                     mode="lines+markers", line={"color": "#ff7f0e"}, secondary_y=True)
-    fig.update_layout(title=f"Revenue per {period}: from new customers, returning customers and guests",
-                      barmode="stack", template=TEMPLATE, height=460, xaxis_title=period,
+    fig.update_layout(title=t("lc_revenue_title", period=P(period)),
+                      barmode="stack", template=TEMPLATE, height=460, xaxis_title=P(period),
                       legend={"orientation": "h", "y": -0.25})
-    fig.update_yaxes(title_text=f"revenue ({currency})", secondary_y=False)
-    fig.update_yaxes(title_text="revenue growth vs previous period (%)", secondary_y=True, showgrid=False,
+    fig.update_yaxes(title_text=t("revenue_cur", cur=currency), secondary_y=False)
+    fig.update_yaxes(title_text=t("lc_revenue_growth_y"), secondary_y=True, showgrid=False,
                      tickmode="auto", nticks=6, tickformat=".0f", zeroline=True)
     _partial_note(fig, kpis)
     return fig
@@ -94,16 +98,16 @@ def revenue(kpis: pd.DataFrame, period: str, currency: str) -> go.Figure:
 def per_customer(kpis: pd.DataFrame, period: str, currency: str) -> go.Figure:
     """Average order value and revenue per active customer (currency), orders per active customer (count)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_scatter(x=_x(kpis), y=kpis["aov"], name=f"average order value ({currency})", mode="lines+markers",
+    fig.add_scatter(x=_x(kpis), y=kpis["aov"], name=t("aov_cur", cur=currency), mode="lines+markers",
                     line={"color": "#2171b5"})
-    fig.add_scatter(x=_x(kpis), y=kpis["revenue_per_active"], name=f"revenue per active customer ({currency})",
+    fig.add_scatter(x=_x(kpis), y=kpis["revenue_per_active"], name=t("revenue_per_active_cur", cur=currency),
                     mode="lines+markers", line={"color": "#08306b", "dash": "dot"})
-    fig.add_scatter(x=_x(kpis), y=kpis["purchase_frequency"], name="orders per active customer",
+    fig.add_scatter(x=_x(kpis), y=kpis["purchase_frequency"], name=t("purchase_frequency"),
                     mode="lines+markers", line={"color": "#31a354"}, secondary_y=True)
-    fig.update_layout(title=f"Order value and purchase frequency per {period}", template=TEMPLATE, height=440,
-                      xaxis_title=period, legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(title=t("lc_per_customer_title", period=P(period)), template=TEMPLATE, height=440,
+                      xaxis_title=P(period), legend={"orientation": "h", "y": -0.25})
     fig.update_yaxes(title_text=currency, secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text="orders per active customer (count)", secondary_y=True, showgrid=False,
+    fig.update_yaxes(title_text=t("lc_orders_per_active_y"), secondary_y=True, showgrid=False,
                      rangemode="tozero", tickmode="auto", nticks=6, tickformat=".1f")
     _partial_note(fig, kpis)
     return fig
@@ -123,8 +127,8 @@ def cohort_heatmap(matrix: pd.DataFrame, *, title: str, value_label: str, percen
                                colorscale="Blues", colorbar={"title": value_label}, hoverongaps=False,
                                zmin=0, zmax=zmax if zmax else None))
     fig.update_layout(title=title, template=TEMPLATE, height=max(380, 22 * len(matrix) + 160),
-                      xaxis_title=f"cohort age ({period}s since the first order)",
-                      yaxis_title=f"cohort (first-order {period})", yaxis={"autorange": "reversed", "type": "category"},
+                      xaxis_title=t("lc_cohort_age", periods=P(period, True)),
+                      yaxis_title=t("lc_cohort_y", period=P(period)), yaxis={"autorange": "reversed", "type": "category"},
                       xaxis={"type": "category"})
     return fig
 
@@ -141,8 +145,8 @@ def cohort_curves(cohorts: pd.DataFrame, *, value: str, title: str, y_label: str
         shade = int(40 + 180 * (1 - i / max(n - 1, 1)))
         fig.add_scatter(x=part["age"], y=y, name=str(c), mode="lines+markers",
                         line={"color": f"rgb({shade},{shade},{min(255, shade + 60)})"}, marker={"size": 4})
-    fig.update_layout(title=title, template=TEMPLATE, height=440, xaxis_title=f"cohort age ({period}s since the first order)",
-                      yaxis_title=y_label, legend={"title": "cohort"})
+    fig.update_layout(title=title, template=TEMPLATE, height=440, xaxis_title=t("lc_cohort_age", periods=P(period, True)),
+                      yaxis_title=y_label, legend={"title": t("cohort")})
     return fig
 
 
@@ -151,12 +155,12 @@ def gap_histogram(days: pd.DataFrame, rules) -> go.Figure:
     gaps = days["gap_days"].dropna()
     cap = float(gaps.quantile(0.99)) if len(gaps) else 1.0
     fig = go.Figure(go.Histogram(x=gaps.clip(upper=cap), nbinsx=60, marker_color="#6baed6"))
-    for v, name, colour in ((rules.at_risk_days, "at risk", "#fd8d3c"), (rules.lost_days, "lost", "#d62728")):
+    for v, name, colour in ((rules.at_risk_days, t("stage_at_risk"), "#fd8d3c"), (rules.lost_days, t("stage_lost"), "#d62728")):
         fig.add_vline(x=v, line={"color": colour, "dash": "dash"},
-                      annotation_text=f"{name}: {v} days", annotation_position="top right")
-    fig.update_layout(title="Days between consecutive purchases (gaps above the 99th percentile shown at it)",
-                      template=TEMPLATE, height=400, xaxis_title="gap between purchases (days)",
-                      yaxis_title="gaps (count)", bargap=0.05)
+                      annotation_text=t("lc_threshold_days", name=name, days=v), annotation_position="top right")
+    fig.update_layout(title=t("lc_gap_title"),
+                      template=TEMPLATE, height=400, xaxis_title=t("lc_gap_x"),
+                      yaxis_title=t("lc_gaps_count"), bargap=0.05)
     return fig
 
 
@@ -165,10 +169,10 @@ def stage_area(history: pd.DataFrame, period: str) -> go.Figure:
     fig = go.Figure()
     for stage, colour in STAGE_COLOURS.items():
         part = history[history["stage"] == stage]
-        fig.add_scatter(x=part["period"], y=part["customers"], name=stage, mode="lines", stackgroup="one",
+        fig.add_scatter(x=part["period"], y=part["customers"], name=i18n.label(stage, "stage_"), mode="lines", stackgroup="one",
                         line={"width": 0.5, "color": colour}, fillcolor=colour)
-    fig.update_layout(title=f"Customers per life-cycle stage at the end of each {period}", template=TEMPLATE,
-                      height=460, xaxis_title=f"{period} (stage on its last day)", yaxis_title="customers (count)",
+    fig.update_layout(title=t("lc_stage_area_title", period=P(period)), template=TEMPLATE,
+                      height=460, xaxis_title=t("lc_stage_area_x", period=P(period)), yaxis_title=t("customers_count"),
                       legend={"orientation": "h", "y": -0.25, "traceorder": "normal"})
     return fig
 
@@ -177,36 +181,37 @@ def stage_bars(stages: pd.DataFrame, order: list[str]) -> go.Figure:
     """Customers per stage on the analysis date (horizontal bars, share in the label)."""
     counts = stages["stage"].value_counts().reindex(order, fill_value=0)
     share = counts / max(counts.sum(), 1)
-    fig = go.Figure(go.Bar(x=counts.to_numpy(), y=counts.index, orientation="h",
+    fig = go.Figure(go.Bar(x=counts.to_numpy(), y=[i18n.label(s, "stage_") for s in counts.index], orientation="h",
                            marker_color=[STAGE_COLOURS.get(s, "#999") for s in counts.index],
-                           text=[f"{c:,} ({s:.0%})" for c, s in zip(counts, share)], textposition="auto"))
-    fig.update_layout(title="Customers per life-cycle stage on the analysis date", template=TEMPLATE, height=380,
-                      xaxis_title="customers (count)", yaxis_title="stage", yaxis={"autorange": "reversed"})
+                           text=[f"{i18n.fmt_number(c)} ({i18n.fmt_percent(s, 0)})" for c, s in zip(counts, share)],
+                           textposition="auto"))
+    fig.update_layout(title=t("lc_stage_bars_title"), template=TEMPLATE, height=380,
+                      xaxis_title=t("customers_count"), yaxis_title=t("stage"), yaxis={"autorange": "reversed"})
     return fig
 
 
 def funnel(table: pd.DataFrame) -> go.Figure:
     """The acquired -> converted -> retained -> loyal funnel."""
-    labels = [f"{s} ({t})" for s, t in zip(table["step"], table["turkish"])]
+    labels = [i18n.label(s, "funnel_") for s in table["step"]]
     fig = go.Figure(go.Funnel(y=labels, x=table["customers"],
-                              texttemplate="%{value:,}<br>%{percentInitial:.0%} of acquired<br>%{percentPrevious:.0%} of previous",
+                              texttemplate=t("lc_funnel_text"),
                               marker={"color": ["#9ecae1", "#4292c6", "#2171b5", "#08306b"]}))
-    fig.update_layout(title="Life-cycle funnel on the analysis date: acquired → converted → retained → loyal",
-                      template=TEMPLATE, height=380, xaxis_title="customers (count)", yaxis_title="step")
+    fig.update_layout(title=t("lc_funnel_title"),
+                      template=TEMPLATE, height=380, xaxis_title=t("customers_count"), yaxis_title=t("step"))
     return fig
 
 
 def losses(per_period: pd.DataFrame, period: str) -> go.Figure:
     """Customers becoming lost per period, and how many of them came back later."""
     fig = go.Figure()
-    fig.add_bar(x=per_period["period"], y=per_period["lost"] - per_period["came_back"], name="still lost",
+    fig.add_bar(x=per_period["period"], y=per_period["lost"] - per_period["came_back"], name=t("still_lost"),
                 marker_color="#969696")
-    fig.add_bar(x=per_period["period"], y=per_period["came_back"], name="came back later", marker_color="#31a354")
-    fig.add_scatter(x=per_period["period"], y=per_period["repeat_lost"], name="of them repeat customers (2+ purchases)",
+    fig.add_bar(x=per_period["period"], y=per_period["came_back"], name=t("came_back_later"), marker_color="#31a354")
+    fig.add_scatter(x=per_period["period"], y=per_period["repeat_lost"], name=t("lc_repeat_lost_legend"),
                     mode="lines+markers", line={"color": "#08306b"})
-    fig.update_layout(title=f"Customers lost per {period} (crossed the lost threshold) and how many came back",
-                      barmode="stack", template=TEMPLATE, height=440, xaxis_title=f"{period} in which they became lost",
-                      yaxis_title="customers (count)", legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(title=t("lc_losses_title", period=P(period)),
+                      barmode="stack", template=TEMPLATE, height=440, xaxis_title=t("lc_losses_x", period=P(period)),
+                      yaxis_title=t("customers_count"), legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -215,11 +220,12 @@ def mix_bars(mix: pd.DataFrame, column: str) -> go.Figure:
     fig = go.Figure()
     colours = {"lost": "#969696", "still buying": "#2171b5"}
     for g in mix.columns:
-        fig.add_bar(y=mix.index.astype(str), x=mix[g] * 100, name=str(g), orientation="h",
+        fig.add_bar(y=mix.index.astype(str), x=mix[g] * 100, name=i18n.label(g, "stage_"), orientation="h",
                     marker_color=colours.get(str(g)))
-    fig.update_layout(title=f"What they bought: revenue share by {column}, lost vs still-buying customers",
+    col = i18n.label(column)
+    fig.update_layout(title=t("lc_mix_title", column=col),
                       barmode="group", template=TEMPLATE, height=max(360, 40 * len(mix) + 140),
-                      xaxis_title="share of the group's revenue (%)", yaxis_title=column,
+                      xaxis_title=t("lc_mix_x"), yaxis_title=col,
                       yaxis={"autorange": "reversed"})
     return fig
 
@@ -227,12 +233,13 @@ def mix_bars(mix: pd.DataFrame, column: str) -> go.Figure:
 def breakdown_bars(table: pd.DataFrame, column: str) -> go.Figure:
     """Repeat rate, at-risk share and lost share (%) per value of a customer attribute."""
     fig = go.Figure()
-    for col, name, colour in (("repeat_rate", "repeat customers (2+ purchases)", "#2171b5"),
-                              ("at_risk_share", "at risk", "#fd8d3c"), ("lost_share", "lost", "#969696")):
+    for col, name, colour in (("repeat_rate", t("repeat_customers"), "#2171b5"),
+                              ("at_risk_share", t("stage_at_risk"), "#fd8d3c"), ("lost_share", t("stage_lost"), "#969696")):
         fig.add_bar(y=table[column].astype(str), x=table[col] * 100, name=name, orientation="h", marker_color=colour)
-    fig.update_layout(title=f"Repeat, at-risk and lost shares of customers by {column}", barmode="group",
+    col = i18n.label(column)
+    fig.update_layout(title=t("lc_breakdown_title", column=col), barmode="group",
                       template=TEMPLATE, height=max(360, 55 * len(table) + 140),
-                      xaxis_title=f"share of the {column}'s customers (%)", yaxis_title=column,
+                      xaxis_title=t("lc_breakdown_x", column=col), yaxis_title=col,
                       yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.15})
     return fig
 
@@ -242,22 +249,23 @@ def breakdown_bars(table: pd.DataFrame, column: str) -> go.Figure:
 # --------------------------------------------------------------------------------------
 _NOWRAP = [{"selector": "th, td", "props": "white-space: nowrap; padding: 2px 6px; font-size: 0.9em;"}]
 
+#: column -> (glossary key of its header, number format)
 _KPI_VIEWS = {
     "customers": {
         "period": ("period", None), "complete": ("complete", None), "active": ("active", "{:,}"),
         "new": ("new", "{:,}"), "retained": ("retained", "{:,}"), "reactivated": ("reactivated", "{:,}"),
-        "churned": ("churned", "{:,}"), "retention_rate": ("retention %", "{:.1%}"),
-        "churn_rate": ("churn %", "{:.1%}"), "customer_growth_rate": ("growth %", "{:+.1%}"),
-        "customers_to_date": ("acquired to date", "{:,}"), "converted": ("converted", "{:,}"),
-        "repeat_conversion_rate": ("repeat conversion %", "{:.1%}"),
+        "churned": ("churned", "{:,}"), "retention_rate": ("col_retention_pct", "{:.1%}"),
+        "churn_rate": ("col_churn_pct", "{:.1%}"), "customer_growth_rate": ("col_growth_pct", "{:+.1%}"),
+        "customers_to_date": ("col_acquired_to_date", "{:,}"), "converted": ("converted", "{:,}"),
+        "repeat_conversion_rate": ("col_repeat_conversion_pct", "{:.1%}"),
     },
     "revenue": {
-        "period": ("period", None), "complete": ("complete", None), "revenue": ("revenue ({cur})", "{:,.0f}"),
-        "revenue_growth_rate": ("revenue growth %", "{:+.1%}"), "orders": ("orders", "{:,}"),
-        "aov": ("avg order value ({cur})", "{:,.2f}"), "purchase_frequency": ("orders per active", "{:.2f}"),
-        "revenue_per_active": ("revenue per active ({cur})", "{:,.2f}"),
-        "new_revenue_share": ("new customers %", "{:.1%}"), "returning_revenue_share": ("returning %", "{:.1%}"),
-        "guest_revenue_share": ("guests %", "{:.1%}"),
+        "period": ("period", None), "complete": ("complete", None), "revenue": ("revenue_cur", "{:,.0f}"),
+        "revenue_growth_rate": ("col_revenue_growth_pct", "{:+.1%}"), "orders": ("orders", "{:,}"),
+        "aov": ("aov_cur", "{:,.2f}"), "purchase_frequency": ("col_orders_per_active", "{:.2f}"),
+        "revenue_per_active": ("revenue_per_active_cur", "{:,.2f}"),
+        "new_revenue_share": ("col_new_customers_pct", "{:.1%}"), "returning_revenue_share": ("col_returning_pct", "{:.1%}"),
+        "guest_revenue_share": ("col_guests_pct", "{:.1%}"),
     },
 }
 
@@ -265,26 +273,30 @@ _KPI_VIEWS = {
 def kpi_styler(kpis: pd.DataFrame, kind: str, period: str, currency: str):
     """The customer (``kind="customers"``) or revenue (``"revenue"``) KPIs per period as a formatted table."""
     view = _KPI_VIEWS[kind]
-    t = kpis[list(view)].rename(columns={c: lab.format(cur=currency) for c, (lab, _) in view.items()})
-    fmt = {lab.format(cur=currency): f for c, (lab, f) in view.items() if f}
-    what = "Customer KPIs" if kind == "customers" else f"Revenue KPIs ({currency})"
-    return (t.style.format(fmt, na_rep="–").hide(axis="index").set_table_styles(_NOWRAP)
-            .set_caption(f"{what} per {period}; % columns are rates (– = not defined)"))
+    head = {c: t(key, cur=currency) for c, (key, _) in view.items()}
+    table = kpis[list(view)].rename(columns=head)
+    if "complete" in kpis:
+        table[head["complete"]] = kpis["complete"].map({True: t("yes"), False: t("no")})
+    fmt = {head[c]: f for c, (_, f) in view.items() if f}
+    what = t("lc_customer_kpis") if kind == "customers" else t("lc_revenue_kpis", cur=currency)
+    return (table.style.format(fmt, na_rep="–", **i18n.number_format()).hide(axis="index").set_table_styles(_NOWRAP)
+            .set_caption(t("lc_kpi_caption", what=what, period=P(period))))
 
 
 def explain_styler(check: pd.DataFrame):
     """:func:`helpers.lifecycle.explain_kpis` as a left-aligned table."""
-    return (check.style.hide(axis="index").set_properties(**{"text-align": "left"})
-            .set_caption(f"Formulas with the numbers of {check.attrs.get('period', '–')}"))
+    return (i18n.headers(check).style.hide(axis="index").set_properties(**{"text-align": "left"})
+            .set_caption(t("lc_explain_caption", period=check.attrs.get("period", "–"))))
 
 
 def lost_profile_styler(profile: pd.DataFrame, currency: str):
     """:func:`helpers.lifecycle.lost_profile` with counts as integers and the rest to two decimals."""
-    ints = [i for i in profile.index if i == "customers"]
-    return (profile.style.format("{:,.2f}", na_rep="–")
-            .format("{:,.0f}", subset=pd.IndexSlice[ints, :], na_rep="–")
+    shown = profile.rename(index=lambda i: i18n.label(i), columns=lambda c: i18n.label(c, "stage_"))
+    ints = [i18n.label(i) for i in profile.index if i == "customers"]
+    return (shown.style.format("{:,.2f}", na_rep="–", **i18n.number_format())
+            .format("{:,.0f}", subset=pd.IndexSlice[ints, :], na_rep="–", **i18n.number_format())
             .set_table_styles(_NOWRAP)
-            .set_caption(f"Lost vs still-buying repeat customers (medians; money in {currency})"))
+            .set_caption(t("lc_lost_profile_caption", cur=currency)))
 
 
 def breakdown_styler(table: pd.DataFrame, column: str, currency: str):
@@ -292,5 +304,7 @@ def breakdown_styler(table: pd.DataFrame, column: str, currency: str):
     fmt = {"customers": "{:,}", "share_customers": "{:.1%}", "revenue": "{:,.0f}", "share_revenue": "{:.1%}",
            "revenue_per_customer": "{:,.2f}", "purchases_per_customer": "{:.2f}", "repeat_rate": "{:.1%}",
            "at_risk_share": "{:.1%}", "lost_share": "{:.1%}"}
-    return (table.style.format(fmt).hide(axis="index").set_table_styles(_NOWRAP)
-            .set_caption(f"Customers by main {column} (revenue in {currency}; purchases = purchase days)"))
+    shown = i18n.headers(table)
+    fmt = {i18n.label(c): f for c, f in fmt.items()}
+    return (shown.style.format(fmt, **i18n.number_format()).hide(axis="index").set_table_styles(_NOWRAP)
+            .set_caption(t("lc_breakdown_caption", column=i18n.label(column), cur=currency)))

@@ -5,8 +5,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..models.segments import segment_of
+from .. import i18n
+from ..i18n import t
+from ..models.segments import display_segments, segment_label, segment_of
 from .base import TEMPLATE, fmt_money
+
+
+def cluster_label(name) -> str:
+    """A cluster name of :func:`helpers.models.segments.name_clusters` ("recent · one-time · low spend",
+    maybe with " (2)") in the report language."""
+    name = str(name)
+    base, _, dup = name.partition(" (")
+    parts = [i18n.label(p, "cluster_") for p in base.split(" · ")]
+    return " · ".join(parts) + (f" ({dup}" if dup else "")
 
 #: One colour per named segment (warm = lapsed, blues = active, greens = new)
 SEGMENT_COLOURS = {
@@ -20,10 +31,10 @@ def score_spread(spread: pd.DataFrame) -> go.Figure:
     """Customers per score 1..5 for R, F and M (grouped bars): ties leave some scores empty."""
     fig = go.Figure()
     for col, colour in zip(spread.columns, ("#2171b5", "#31a354", "#ff7f0e")):
-        fig.add_bar(x=spread.index, y=spread[col], name=col, marker_color=colour)
-    fig.update_layout(title="Customers per R, F and M score (equal values share a score)", barmode="group",
-                      template=TEMPLATE, height=380, xaxis_title="score (1 = worst, 5 = best)",
-                      yaxis_title="customers (count)", xaxis={"dtick": 1})
+        fig.add_bar(x=spread.index, y=spread[col], name=i18n.label(col), marker_color=colour)
+    fig.update_layout(title=t("seg_spread_title"), barmode="group",
+                      template=TEMPLATE, height=380, xaxis_title=t("seg_score_x"),
+                      yaxis_title=t("customers_count"), xaxis={"dtick": 1})
     return fig
 
 
@@ -33,25 +44,27 @@ def rf_grid(grid: pd.DataFrame) -> go.Figure:
     f = np.tile(grid.columns.to_numpy(), grid.shape[0])
     seg = segment_of(r, f).astype(str).to_numpy().reshape(grid.shape)
     counts = grid.to_numpy()
-    text = np.vectorize(lambda s, c: f"{s}<br>{c:,}")(seg, counts)
+    text = np.vectorize(lambda s, c: f"{segment_label(s)}<br>{i18n.fmt_number(c)}")(seg, counts)
     fig = go.Figure(go.Heatmap(z=counts, x=[f"F{c}" for c in grid.columns], y=[f"R{i}" for i in grid.index],
                                text=text, texttemplate="%{text}", colorscale="Blues",
-                               colorbar={"title": "customers"}))
-    fig.update_layout(title="RFM segment map: customers per recency (R) x frequency (F) score",
-                      template=TEMPLATE, height=520, xaxis_title="frequency score (F: 1 = fewest orders)",
-                      yaxis_title="recency score (R: 5 = most recent)")
+                               colorbar={"title": t("customers")}))
+    fig.update_layout(title=t("seg_map_title"),
+                      template=TEMPLATE, height=520, xaxis_title=t("seg_f_score_x"),
+                      yaxis_title=t("seg_r_score_y"))
     return fig
 
 
 def treemap(profile: pd.DataFrame, currency: str) -> go.Figure:
     """Segments as rectangles sized by customers, coloured by the segment, with revenue share."""
     p = profile[profile["customers"] > 0]
-    text = [f"{c:,} customers ({s:.0%})<br>revenue {fmt_money(r, currency)} ({rs:.0%})"
+    text = [t("seg_treemap_text", n=i18n.fmt_number(c), share=i18n.fmt_percent(s, 0), revenue=fmt_money(r, currency),
+              revenue_share=i18n.fmt_percent(rs, 0))
             for c, s, r, rs in zip(p["customers"], p["share"], p["revenue"], p["revenue_share"])]
-    fig = go.Figure(go.Treemap(labels=p["segment"], parents=[""] * len(p), values=p["customers"], text=text,
+    fig = go.Figure(go.Treemap(labels=[segment_label(s) for s in p["segment"]], parents=[""] * len(p),
+                               values=p["customers"], text=text,
                                textinfo="label+text", marker={"colors": [SEGMENT_COLOURS[s] for s in p["segment"]]},
                                hovertemplate="%{label}<br>%{text}<extra></extra>"))
-    fig.update_layout(title=f"RFM segments: area = customers; label: customers and revenue ({currency})",
+    fig.update_layout(title=t("seg_treemap_title", cur=currency),
                       template=TEMPLATE, height=520, margin={"t": 60, "l": 10, "r": 10, "b": 10})
     return fig
 
@@ -59,12 +72,13 @@ def treemap(profile: pd.DataFrame, currency: str) -> go.Figure:
 def revenue_vs_customers(profile: pd.DataFrame) -> go.Figure:
     """Share of customers and share of revenue per segment, side by side (%)."""
     p = profile
+    names = [segment_label(s) for s in p["segment"]]
     fig = go.Figure()
-    fig.add_bar(y=p["segment"], x=p["share"] * 100, name="share of customers", orientation="h", marker_color="#9ecae1")
-    fig.add_bar(y=p["segment"], x=p["revenue_share"] * 100, name="share of revenue", orientation="h",
+    fig.add_bar(y=names, x=p["share"] * 100, name=t("share_of_customers"), orientation="h", marker_color="#9ecae1")
+    fig.add_bar(y=names, x=p["revenue_share"] * 100, name=t("share_of_revenue"), orientation="h",
                 marker_color="#08306b")
-    fig.update_layout(title="Each segment's share of customers and of revenue", barmode="group", template=TEMPLATE,
-                      height=480, xaxis_title="share (%)", yaxis_title="segment", yaxis={"autorange": "reversed"},
+    fig.update_layout(title=t("seg_shares_title"), barmode="group", template=TEMPLATE,
+                      height=480, xaxis_title=t("share_pct"), yaxis_title=t("segment"), yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": -0.15})
     return fig
 
@@ -73,12 +87,14 @@ def transitions(matrix: pd.DataFrame, *, title: str, shares: pd.DataFrame | None
     """Heatmap of :func:`helpers.models.segments.segment_transitions` (counts; colour by row share)."""
     counts = matrix.to_numpy()
     colour = shares.to_numpy() * 100 if shares is not None else counts
-    text = np.where(counts > 0, np.vectorize(lambda v: f"{v:,}")(counts), "")
-    fig = go.Figure(go.Heatmap(z=colour, x=list(matrix.columns), y=list(matrix.index), text=text,
+    text = np.where(counts > 0, np.vectorize(lambda v: i18n.fmt_number(v))(counts), "")
+    fig = go.Figure(go.Heatmap(z=colour, x=[segment_label(c) for c in matrix.columns],
+                               y=[segment_label(i) for i in matrix.index], text=text,
                                texttemplate="%{text}", colorscale="Blues",
-                               colorbar={"title": "% of row" if shares is not None else "customers"}))
-    fig.update_layout(title=title, template=TEMPLATE, height=560, xaxis_title=matrix.columns.name or "after",
-                      yaxis_title=matrix.index.name or "before", yaxis={"autorange": "reversed"},
+                               colorbar={"title": t("pct_of_row") if shares is not None else t("customers")}))
+    fig.update_layout(title=title, template=TEMPLATE, height=560,
+                      xaxis_title=i18n.label(matrix.columns.name) if matrix.columns.name else t("after"),
+                      yaxis_title=i18n.label(matrix.index.name) if matrix.index.name else t("before"), yaxis={"autorange": "reversed"},
                       xaxis={"tickangle": -35})
     return fig
 
@@ -86,13 +102,13 @@ def transitions(matrix: pd.DataFrame, *, title: str, shares: pd.DataFrame | None
 def silhouette(curve: pd.DataFrame, chosen: int) -> go.Figure:
     """Mean silhouette per k, the chosen k marked."""
     fig = go.Figure(go.Scatter(x=curve["k"], y=curve["silhouette"], mode="lines+markers", line={"color": "#2171b5"},
-                               name="silhouette"))
+                               name=t("silhouette")))
     row = curve[curve["k"] == chosen]
     fig.add_scatter(x=row["k"], y=row["silhouette"], mode="markers", marker={"size": 14, "color": "#d62728"},
-                    name=f"chosen k = {chosen}")
-    fig.update_layout(title="Choosing the number of clusters: mean silhouette per k (higher = better separated)",
-                      template=TEMPLATE, height=380, xaxis_title="k (number of clusters)",
-                      yaxis_title="mean silhouette (-1 .. 1)", xaxis={"dtick": 1})
+                    name=t("seg_chosen_k", k=chosen))
+    fig.update_layout(title=t("seg_silhouette_title"),
+                      template=TEMPLATE, height=380, xaxis_title=t("seg_k_x"),
+                      yaxis_title=t("seg_silhouette_y"), xaxis={"dtick": 1})
     return fig
 
 
@@ -103,12 +119,12 @@ def projection(coords: pd.DataFrame, *, title: str, max_points: int = 4000, seed
     fig = go.Figure()
     col = "name" if "name" in c else "cluster"
     for name, part in c.groupby(col, sort=True):
-        fig.add_scattergl(x=part["pc1"], y=part["pc2"], mode="markers", name=str(name),
+        fig.add_scattergl(x=part["pc1"], y=part["pc2"], mode="markers", name=cluster_label(name),
                           marker={"size": 4, "opacity": 0.6})
-    shown = f" ({len(c):,} of {len(coords):,} customers shown)" if len(c) < len(coords) else ""
+    shown = t("seg_points_shown", n=i18n.fmt_number(len(c)), total=i18n.fmt_number(len(coords))) if len(c) < len(coords) else ""
     fig.update_layout(title=title + shown, template=TEMPLATE, height=520,
-                      xaxis_title=f"principal component 1 ({ev[0]:.0%} of variance; scaled features)",
-                      yaxis_title=f"principal component 2 ({ev[1]:.0%} of variance)",
+                      xaxis_title=t("seg_pc1", share=i18n.fmt_percent(ev[0], 0)),
+                      yaxis_title=t("seg_pc2", share=i18n.fmt_percent(ev[1], 0)),
                       legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -116,19 +132,20 @@ def projection(coords: pd.DataFrame, *, title: str, max_points: int = 4000, seed
 def profile_heatmap(profile: pd.DataFrame, currency: str,
                     columns=("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days")) -> go.Figure:
     """Cluster medians (text) coloured by how far each is from the other clusters (column z-score)."""
-    labels = {"recency_days": "recency (days)", "frequency": "frequency (orders)", "monetary": f"monetary ({currency})",
-              "avg_order_value": f"avg order value ({currency})", "tenure_days": "tenure (days)"}
+    labels = {"recency_days": t("recency_days_unit"), "frequency": t("frequency_orders_unit"),
+              "monetary": t("monetary_cur", cur=currency), "avg_order_value": t("aov_cur", cur=currency),
+              "tenure_days": t("tenure_days_unit")}
     cols = [c for c in columns if c in profile]
     v = profile[cols].astype("float64")
     z = (v - v.mean()) / v.std(ddof=0).replace(0, 1)
-    text = v.map(lambda x: f"{x:,.1f}" if abs(x) < 1000 else f"{x:,.0f}")
-    names = [f"{n} ({c:,})" for n, c in zip(profile["name"], profile["customers"])]
+    text = v.map(lambda x: i18n.fmt_number(x, 1) if abs(x) < 1000 else i18n.fmt_number(x, 0))
+    names = [f"{cluster_label(n)} ({i18n.fmt_number(c)})" for n, c in zip(profile["name"], profile["customers"])]
     fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[labels.get(c, c) for c in cols], y=names,
                                text=text.to_numpy(), texttemplate="%{text}", colorscale="RdBu_r", zmid=0,
-                               colorbar={"title": "z-score<br>across clusters"}))
-    fig.update_layout(title="Cluster profiles: median per cluster (colour: above / below the other clusters)",
-                      template=TEMPLATE, height=max(320, 60 * len(profile) + 160), xaxis_title="feature (median)",
-                      yaxis_title="cluster (customers)", yaxis={"autorange": "reversed"})
+                               colorbar={"title": t("seg_zscore")}))
+    fig.update_layout(title=t("seg_cluster_profiles_title"),
+                      template=TEMPLATE, height=max(320, 60 * len(profile) + 160), xaxis_title=t("seg_feature_median"),
+                      yaxis_title=t("seg_cluster_customers"), yaxis={"autorange": "reversed"})
     return fig
 
 
@@ -136,11 +153,12 @@ def crosstab(ct: pd.DataFrame, *, title: str) -> go.Figure:
     """Heatmap of customers by cluster (rows) and RFM segment (columns)."""
     counts = ct.to_numpy()
     share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) * 100
-    text = np.where(counts > 0, np.vectorize(lambda v: f"{v:,}")(counts), "")
-    fig = go.Figure(go.Heatmap(z=share, x=[str(c) for c in ct.columns], y=[str(i) for i in ct.index], text=text,
-                               texttemplate="%{text}", colorscale="Blues", colorbar={"title": "% of cluster"}))
+    text = np.where(counts > 0, np.vectorize(lambda v: i18n.fmt_number(v))(counts), "")
+    fig = go.Figure(go.Heatmap(z=share, x=[segment_label(c) for c in ct.columns], y=[cluster_label(i) for i in ct.index],
+                               text=text, texttemplate="%{text}", colorscale="Blues",
+                               colorbar={"title": t("pct_of_cluster")}))
     fig.update_layout(title=title, template=TEMPLATE, height=max(340, 60 * len(ct) + 200),
-                      xaxis_title="RFM segment", yaxis_title="cluster", xaxis={"tickangle": -35},
+                      xaxis_title=t("rfm_segment"), yaxis_title=t("cluster"), xaxis={"tickangle": -35},
                       yaxis={"autorange": "reversed"})
     return fig
 
@@ -156,20 +174,28 @@ def profile_styler(profile: pd.DataFrame, currency: str):
     fmt = {"customers": "{:,}", "share": "{:.1%}", "recency_days": "{:,.0f}", "frequency": "{:.2f}",
            "monetary": "{:,.2f}", "r_score": "{:.2f}", "f_score": "{:.2f}", "m_score": "{:.2f}",
            "revenue": "{:,.0f}", "revenue_share": "{:.1%}"}
-    return (profile.drop(columns="action").style.format(fmt, na_rep="–").hide(axis="index")
+    shown = display_segments(profile.drop(columns=["action", "turkish"], errors="ignore"))
+    fmt = {i18n.label(c): f for c, f in fmt.items()}
+    return (i18n.headers(shown).style.format(fmt, na_rep="–", **i18n.number_format()).hide(axis="index")
             .set_table_styles(_NOWRAP)
-            .set_caption(f"RFM segment profile: means (recency in days, frequency in orders, money in {currency})"))
+            .set_caption(t("seg_profile_caption", cur=currency)))
 
 
 def actions_styler(actions: pd.DataFrame):
     """Segments with their description and recommended action, left-aligned and wrapped."""
-    return (actions.style.hide(axis="index").format({"customers": "{:,}"})
-            .set_properties(**{"text-align": "left"}).set_caption("What to do with each segment"))
+    shown = i18n.headers(display_segments(actions.drop(columns=["turkish"], errors="ignore")))
+    return (shown.style.hide(axis="index").format({t("customers"): "{:,}"} if t("customers") in shown else {},
+                                                  **i18n.number_format())
+            .set_properties(**{"text-align": "left"}).set_caption(t("seg_actions_caption")))
 
 
 def cluster_styler(clusters: pd.DataFrame, currency: str, caption: str):
     """:func:`helpers.models.segments.cluster_profiles` formatted."""
     fmt = {"customers": "{:,}", "share": "{:.1%}", "revenue_share": "{:.1%}", "recency_days": "{:,.0f}",
            "frequency": "{:.1f}", "monetary": "{:,.2f}", "avg_order_value": "{:,.2f}", "tenure_days": "{:,.0f}"}
-    return (clusters.style.format(fmt).hide(axis="index").set_table_styles(_NOWRAP)
-            .set_caption(f"{caption}: size, revenue share and medians (days, orders, {currency})"))
+    shown = clusters.copy()
+    if "name" in shown:
+        shown["name"] = shown["name"].map(cluster_label)
+    fmt = {i18n.label(c): f for c, f in fmt.items()}
+    return (i18n.headers(shown).style.format(fmt, **i18n.number_format()).hide(axis="index").set_table_styles(_NOWRAP)
+            .set_caption(t("seg_cluster_caption", caption=caption, cur=currency)))

@@ -4,6 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from .. import i18n
+from ..actions import action_label
+from ..i18n import t
 from .base import TEMPLATE
 
 
@@ -12,10 +15,12 @@ def action_counts(actions: pd.DataFrame, currency: str) -> go.Figure:
     g = actions.groupby("recommended_action", dropna=False).agg(
         customers=("customer_id", "size"), clv=("clv", lambda s: pd.to_numeric(s, errors="coerce").sum()))
     g = g.sort_values("customers")
-    fig = go.Figure(go.Bar(x=g["customers"], y=g.index.astype(str), orientation="h", text=g["customers"],
+    names = [action_label(a) for a in g.index.astype(str)]
+    fig = go.Figure(go.Bar(x=g["customers"], y=names, orientation="h",
+                           text=[i18n.fmt_number(c) for c in g["customers"]],
                            textposition="auto", customdata=g["clv"],
-                           hovertemplate="%{y}: %{x} customers, expected CLV %{customdata:,.0f} " + currency))
-    fig.update_layout(title="Customers per recommended action", template=TEMPLATE,
-                      height=max(320, 40 * len(g) + 120), xaxis_title="customers (count)",
-                      yaxis_title="recommended action")
+                           hovertemplate=t("sum_action_hover") + " %{customdata:,.0f} " + currency + "<extra></extra>"))
+    fig.update_layout(title=t("sum_action_title"), template=TEMPLATE,
+                      height=max(320, 40 * len(g) + 120), xaxis_title=t("customers_count"),
+                      yaxis_title=t("recommended_action"))
     return fig

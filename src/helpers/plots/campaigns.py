@@ -1,0 +1,210 @@
+"""Figures and tables of the campaigns notebook (08): reach, response, funnel, targeted vs not, profiles.
+
+Each recipe takes a small table from :mod:`helpers.models.campaigns` and returns a plotly figure
+with a title and labelled axes (units in the labels), or a pandas Styler with the column names
+in the report language. Every word shown comes from the glossary (``glossary/campaigns.yaml``)
+through :func:`helpers.i18n.t`.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import i18n
+from .base import TEMPLATE
+
+t = i18n.t
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+_LEGEND = {"orientation": "h", "y": -0.2, "x": 0}
+
+#: formats of the table columns: share (0..1 shown as %), money, count, days, p-value, date
+_SHARES = {"response_rate", "rate_low", "rate_high", "repeat_rate", "non_responder_repeat_rate", "share_targeted",
+           "share_not_targeted", "difference", "diff_low", "diff_high", "se", "share_of_reached", "share_of_previous",
+           "share_of_responders", "share_of_non_responders", "true_uplift", "estimated_uplift", "tolerance",
+           "uplift_error", "true_response_rate", "estimated_response_rate", "rate_tolerance"}
+_MONEY = {"responder_revenue", "responder_revenue_per_responder", "revenue_targeted", "revenue_not_targeted",
+          "revenue_difference", "revenue_low", "revenue_high"}
+_DAYS = {"median_days_to_respond"}
+_P = {"p_value", "min_expected"}
+_DATES = {"window_start", "window_end"}
+
+
+def pct(share: float, decimals: int = 1) -> str:
+    """A share 0..1 as a percentage in the report language's style (``12.5 %``, ``%12,5``)."""
+    if pd.isna(share):
+        return "–"
+    if hasattr(i18n, "fmt_percent"):
+        return i18n.fmt_percent(share, decimals)
+    return f"{100 * float(share):.{decimals}f} %"
+
+
+def points(diff: float, decimals: int = 1) -> str:
+    """A difference of two shares in signed percentage points: ``+7.3``, ``-0.4`` (``+7,3`` in Turkish)."""
+    if pd.isna(diff):
+        return "–"
+    v = 100 * float(diff)
+    return ("+" if v > 0 else "") + i18n.fmt_number(v, decimals)
+
+
+def _capital(text: str) -> str:
+    """First letter upper case, the Turkish way in Turkish (i -> İ)."""
+    if not text:
+        return text
+    first = "İ" if text[0] == "i" and i18n.language() == "tr" else text[0].upper()
+    return first + text[1:]
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, template=TEMPLATE, height=height,
+                      legend=_LEGEND, separators=",." if i18n.language() == "tr" else ".,")
+    return fig
+
+
+def _type_colours(types) -> dict:
+    return {k: COLOURS[i % len(COLOURS)] for i, k in enumerate(sorted(pd.unique(pd.Series(types).astype(str))))}
+
+
+def variable_name(variable: str) -> str:
+    """A profile grouping's name in the report language (``cmp_var_<name>``), else the column name in words."""
+    key = f"cmp_var_{variable}"
+    return t(key) if i18n.glossary().get(key) else str(variable).replace("_", " ")
+
+
+def headers(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each column named in the report language (glossary key ``cmp_col_<column>``)."""
+    return df.rename(columns={c: t(f"cmp_col_{c}") for c in df.columns if i18n.glossary().get(f"cmp_col_{c}")})
+
+
+def styled(df: pd.DataFrame, caption: str, currency: str, *, percent_decimals: int = 1):
+    """A display table: shares in %, money with 2 decimals, counts with thousands, columns in the report language."""
+    fmt = {}
+    for c in df.columns:
+        if c in _SHARES:
+            fmt[c] = lambda v, d=percent_decimals: "–" if pd.isna(v) else pct(v, d)
+        elif c in _MONEY:
+            fmt[c] = lambda v: "–" if pd.isna(v) else f"{i18n.fmt_number(v, 2)} {currency}"
+        elif c in _DAYS:
+            fmt[c] = lambda v: "–" if pd.isna(v) else i18n.fmt_number(v, 1)
+        elif c in _P:
+            fmt[c] = lambda v: "–" if pd.isna(v) else f"{v:.3g}"
+        elif c in _DATES:
+            fmt[c] = lambda v: "–" if pd.isna(v) else i18n.fmt_date(v)
+        elif pd.api.types.is_integer_dtype(df[c]):
+            fmt[c] = lambda v: "–" if pd.isna(v) else i18n.fmt_number(v, 0)
+        elif pd.api.types.is_bool_dtype(df[c]):
+            fmt[c] = lambda v: "–" if pd.isna(v) else (t("cmp_yes") if v else t("cmp_no"))
+    sty = df.style.format(fmt, na_rep="–").hide(axis="index").set_caption(caption)
+    return sty.relabel_index([t(f"cmp_col_{c}") if i18n.glossary().get(f"cmp_col_{c}") else c for c in df.columns],
+                             axis="columns")
+
+
+def timeline(windows: pd.DataFrame) -> go.Figure:
+    """Each campaign's window as a bar on a date axis, coloured by type, with its reach in the label."""
+    colours = _type_colours(windows["campaign_type"])
+    fig = go.Figure()
+    seen = set()
+    ms = pd.Timedelta(milliseconds=1)
+    for w in windows.itertuples(index=False):
+        length = (w.window_end + pd.Timedelta(days=1) - w.window_start) / ms
+        fig.add_bar(y=[str(w.campaign_id)], x=[length], base=[w.window_start.isoformat()], orientation="h",
+                    marker_color=colours[str(w.campaign_type)], name=str(w.campaign_type),
+                    showlegend=str(w.campaign_type) not in seen, text=[i18n.fmt_number(w.reached)],
+                    textposition="inside",
+                    hovertemplate=f"{w.campaign_id}: {i18n.fmt_date(w.window_start)} .. {i18n.fmt_date(w.window_end)}, "
+                                  f"{w.reached} {t('cmp_col_reached')}<extra></extra>")
+        seen.add(str(w.campaign_type))
+    fig.update_xaxes(type="date")
+    fig.update_layout(barmode="overlay", legend_title_text=t("cmp_col_campaign_type"),
+                      yaxis={"categoryorder": "array", "categoryarray": list(windows["campaign_id"].astype(str))[::-1]})
+    return _layout(fig, t("cmp_fig_timeline"), t("cmp_axis_date"), t("cmp_col_campaign_id"),
+                   height=max(300, 22 * len(windows) + 160))
+
+
+def _rate_bars(labels, rate, low, high, colours, title, y_title, height) -> go.Figure:
+    fig = go.Figure(go.Bar(
+        x=100 * rate, y=labels, orientation="h", marker_color=colours,
+        error_x={"type": "data", "symmetric": False, "array": 100 * (high - rate), "arrayminus": 100 * (rate - low)},
+        text=[pct(v) if pd.notna(v) else "" for v in rate], textposition="inside", insidetextanchor="start"))
+    fig.update_layout(yaxis={"categoryorder": "array", "categoryarray": list(labels)[::-1]})
+    return _layout(fig, title, t("cmp_axis_response_rate"), y_title, height=height)
+
+
+def response_rates(summary: pd.DataFrame) -> go.Figure:
+    """Response rate per campaign (%, bars) with its Wilson interval, coloured by campaign type."""
+    colours = _type_colours(summary["campaign_type"])
+    return _rate_bars(summary["campaign_id"].astype(str), summary["response_rate"], summary["rate_low"],
+                      summary["rate_high"], [colours[str(k)] for k in summary["campaign_type"]],
+                      t("cmp_fig_response_rates"), t("cmp_col_campaign_id"), max(320, 24 * len(summary) + 160))
+
+
+def type_rates(types: pd.DataFrame) -> go.Figure:
+    """Response rate per campaign type (pooled over its campaigns) with its Wilson interval."""
+    colours = _type_colours(types["campaign_type"])
+    return _rate_bars(types["campaign_type"].astype(str), types["response_rate"], types["rate_low"],
+                      types["rate_high"], [colours[str(k)] for k in types["campaign_type"]],
+                      t("cmp_fig_type_rates"), t("cmp_col_campaign_type"), max(300, 40 * len(types) + 160))
+
+
+def days_to_respond(pairs: pd.DataFrame) -> go.Figure:
+    """Histogram of days from a customer's exposure to the first response."""
+    d = pairs.loc[pairs["responded"].fillna(False).astype(bool), "days_to_respond"].astype(float)
+    fig = go.Figure(go.Histogram(x=d, nbinsx=40, marker_color=COLOURS[0]))
+    fig.update_layout(bargap=0.05)
+    return _layout(fig, t("cmp_fig_days_to_respond"), t("cmp_axis_days_to_respond"), t("cmp_axis_responders"), 380)
+
+
+def funnel(total: pd.DataFrame) -> go.Figure:
+    """Reached -> responded -> bought again (customer-campaign pairs), with the share of the step before."""
+    names = [t(f"cmp_step_{s}") for s in total["step"]]
+    fig = go.Figure(go.Funnel(y=names, x=total["pairs"], textinfo="value+percent previous",
+                              marker={"color": COLOURS[:len(total)]}))
+    return _layout(fig, t("cmp_fig_funnel"), t("cmp_axis_pairs"), t("cmp_axis_step"), 360)
+
+
+def uplift_forest(comparison: pd.DataFrame, check: pd.DataFrame | None = None) -> go.Figure:
+    """Targeted minus not targeted (percentage points) per campaign with its Newcombe interval.
+
+    With ``check`` (:func:`helpers.models.campaigns.truth_check`) the planted values are drawn as crosses.
+    """
+    c = comparison.dropna(subset=["difference"])
+    labels = c["campaign_id"].astype(str)
+    fig = go.Figure(go.Scatter(
+        x=100 * c["difference"], y=labels, mode="markers", marker={"size": 9, "color": COLOURS[0]},
+        name=t("cmp_legend_estimate"),
+        error_x={"type": "data", "symmetric": False, "array": 100 * (c["diff_high"] - c["difference"]),
+                 "arrayminus": 100 * (c["difference"] - c["diff_low"])}))
+    if check is not None and len(check):
+        fig.add_scatter(x=100 * check["true_uplift"], y=check["campaign_id"].astype(str), mode="markers",
+                        marker={"symbol": "x", "size": 11, "color": COLOURS[3]}, name=t("cmp_legend_planted"))
+    fig.add_vline(x=0, line_dash="dot", line_color="grey")
+    fig.update_layout(yaxis={"categoryorder": "array", "categoryarray": list(labels)[::-1]})
+    return _layout(fig, t("cmp_fig_uplift"), t("cmp_axis_difference_pp"), t("cmp_col_campaign_id"),
+                   height=max(320, 26 * len(c) + 160))
+
+
+def targeted_shares(comparison: pd.DataFrame) -> go.Figure:
+    """Share of eligible customers buying in the window (%), targeted vs not targeted, per campaign."""
+    labels = comparison["campaign_id"].astype(str)
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=100 * comparison["share_targeted"], name=t("cmp_col_targeted"), marker_color=COLOURS[1])
+    fig.add_bar(x=labels, y=100 * comparison["share_not_targeted"], name=t("cmp_col_not_targeted"),
+                marker_color=COLOURS[0])
+    fig.update_layout(barmode="group")
+    return _layout(fig, t("cmp_fig_targeted_shares"), t("cmp_col_campaign_id"), t("cmp_axis_share_buying"))
+
+
+def profile_bars(profile: pd.DataFrame, variable: str, title_name: str | None = None) -> go.Figure:
+    """Responders vs non-responders: share of each group (%) in every value of one grouping column."""
+    p = profile[profile["variable"] == variable]
+    sig = bool(p["significant"].iloc[0]) if len(p) else False
+    pv = p["p_value"].iloc[0] if len(p) else float("nan")
+    fig = go.Figure()
+    fig.add_bar(x=p["value"], y=100 * p["share_of_responders"], name=t("cmp_col_responders"), marker_color=COLOURS[1])
+    fig.add_bar(x=p["value"], y=100 * p["share_of_non_responders"], name=t("cmp_col_non_responders"),
+                marker_color=COLOURS[0])
+    fig.update_layout(barmode="group")
+    name = title_name or variable_name(variable)
+    ptext = "–" if pd.isna(pv) else f"{pv:.3g}"
+    verdict = t("cmp_significant") if sig else t("cmp_not_significant")
+    title = t("cmp_fig_profile", variable=_capital(name) if i18n.language() == "tr" else name, p=ptext, verdict=verdict)
+    return _layout(fig, title, name, t("cmp_axis_share_of_group"), 380)

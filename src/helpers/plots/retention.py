@@ -1,0 +1,70 @@
+"""Plots of the retention economics notebook (13): retention curves, value by scenario, tornado,
+CLV of a new customer against its acquisition cost."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import i18n
+from ..retention import RetentionBase, improve, survival
+from .base import TEMPLATE
+
+_PERIODS = {"week": ("weeks", "hafta"), "month": ("months", "ay"), "quarter": ("quarters", "çeyrek")}
+
+
+def _period(period: str) -> str:
+    en, tr = _PERIODS.get(period, (period, period))
+    return tr if i18n.language() == "tr" else en
+
+
+def curves(base: RetentionBase, horizon: int, points=(0, 5, 10), title: str = "") -> go.Figure:
+    """S(t) of today's customers under the current retention and with more points."""
+    b = base.with_horizon(horizon)
+    t = np.arange(1, horizon + 1)
+    fig = go.Figure()
+    for p in points:
+        s = survival(improve(b.rates, p))
+        fig.add_trace(go.Scatter(x=t, y=s, mode="lines+markers", name=f"+{p}" if p else "today" if
+                                 i18n.language() == "en" else "bugün"))
+    fig.update_layout(title=title, template=TEMPLATE, height=400,
+                      xaxis_title=f"{i18n.t('ret_future_period')} ({_period(base.period)})",
+                      yaxis_title=f"{i18n.t('ret_survival')} S(t) (0–1)", legend_title=i18n.t("ret_points"))
+    return fig
+
+
+def scenario_bars(table: pd.DataFrame, currency: str, title: str) -> go.Figure:
+    """Customer-base value and net gain per scenario (+0 … +10 points)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=table["points"], y=table["extra_value"], name=i18n.t("ret_extra_value")))
+    fig.add_trace(go.Scatter(x=table["points"], y=table["net_gain"], mode="lines+markers", name=i18n.t("ret_net_gain")))
+    fig.update_layout(title=title, template=TEMPLATE, height=400, xaxis_title=f"{i18n.t('ret_points')} (pp)",
+                      yaxis_title=f"{i18n.t('ret_extra_value')} ({currency})")
+    return fig
+
+
+def tornado(table: pd.DataFrame, currency: str, title: str) -> go.Figure:
+    """Net gain of the added points when each input moves down (left bar) or up (right bar)."""
+    t = table.iloc[::-1]
+    base = float(t["base"].iloc[0])
+    change = table.attrs.get("change", 0.2)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=t["input"], x=t["low"] - base, base=base, orientation="h", name=f"−{change:.0%}",
+                         marker_color="#d62728"))
+    fig.add_trace(go.Bar(y=t["input"], x=t["high"] - base, base=base, orientation="h", name=f"+{change:.0%}",
+                         marker_color="#2ca02c"))
+    fig.add_vline(x=base, line_color="#333")
+    fig.update_layout(title=title, template=TEMPLATE, barmode="overlay", height=120 + 45 * len(t),
+                      xaxis_title=f"{i18n.t('ret_net_gain')} ({currency})", yaxis_title=i18n.t("ret_input"))
+    return fig
+
+
+def clv_vs_cost(table: pd.DataFrame, by: str, currency: str, title: str) -> go.Figure:
+    """CLV of a new customer per cohort or group, beside the acquisition cost."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=table[by].astype(str), y=table["clv"], name=i18n.t("ret_clv_new")))
+    fig.add_trace(go.Scatter(x=table[by].astype(str), y=table["acquisition_cost"], mode="lines+markers",
+                             name=i18n.t("ret_acquisition_cost"), line=dict(color="#d62728")))
+    fig.update_layout(title=title, template=TEMPLATE, height=400, xaxis_title=by,
+                      yaxis_title=f"{i18n.t('ret_clv_new')} ({currency})")
+    return fig

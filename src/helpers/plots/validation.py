@@ -1,0 +1,95 @@
+"""Plots and styled tables of the validation notebook (12): checks with a pass/fail colour,
+P(alive) calibration, holdout accuracy beside the naive forecasts."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import i18n
+from .base import TEMPLATE
+
+PASS_COLOUR, FAIL_COLOUR = "#d4f4dd", "#f9d6d5"
+
+
+def _fmt(x) -> str:
+    if isinstance(x, str):
+        return x
+    if x is None or x != x:
+        return "–"
+    x = float(x)
+    return i18n.fmt_number(x, 0) if abs(x) >= 1000 else (f"{x:.4g}" if i18n.language() == "en"
+                                                         else f"{x:.4g}".replace(".", ","))
+
+
+def checks_styler(checks: pd.DataFrame, caption: str = ""):
+    """The table of checks, one row per check, green when passed and red when failed."""
+    t = checks.copy()
+    t["truth"] = t["truth"].map(_fmt)
+    t["estimate"] = t["estimate"].map(_fmt)
+    t["verdict"] = t["passed"].map(lambda ok: f"✔ {i18n.t('val_passed')}" if ok else f"✘ {i18n.t('val_failed')}")
+    passed = t.pop("passed")
+    t = t.rename(columns={"area": i18n.t("val_area"), "name": i18n.t("val_check"), "truth": i18n.t("val_truth"),
+                          "estimate": i18n.t("val_estimate"), "tolerance": i18n.t("val_tolerance"),
+                          "why": i18n.t("val_why"), "verdict": i18n.t("val_verdict")})
+
+    def colour(row):
+        c = PASS_COLOUR if passed.loc[row.name] else FAIL_COLOUR
+        return [f"background-color: {c}"] * len(row)
+
+    return (t.style.apply(colour, axis=1).hide(axis="index").set_caption(caption)
+            .set_properties(**{"text-align": "left", "white-space": "normal"}))
+
+
+def calibration_plot(cal: pd.DataFrame, title: str) -> go.Figure:
+    """Mean predicted P(alive) against the truly alive share per bin; the diagonal is perfect calibration."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#999"),
+                             name="perfect calibration" if i18n.language() == "en" else "mükemmel kalibrasyon"))
+    fig.add_trace(go.Scatter(x=cal["predicted"], y=cal["observed"], mode="markers+lines",
+                             marker=dict(size=6 + 20 * cal["customers"] / cal["customers"].max()),
+                             text=[f"{i18n.t('val_customers_per_bin')}: {n:,}" for n in cal["customers"]],
+                             name=i18n.t("val_observed_alive")))
+    fig.update_layout(title=title, template=TEMPLATE, height=420,
+                      xaxis_title=f"{i18n.t('val_predicted_p_alive')} (0–1)",
+                      yaxis_title=f"{i18n.t('val_observed_alive')} (0–1)",
+                      xaxis=dict(range=[0, 1]), yaxis=dict(range=[0, 1.02]))
+    return fig
+
+
+def accuracy_bars(accuracy: pd.DataFrame, target: str, metric: str, unit: str, title: str) -> go.Figure:
+    """``metric`` (mae, rmse or bias) per calibration-frequency bucket, one bar per forecast."""
+    t = accuracy[accuracy["target"] == target]
+    colours = {"model": "#1f77b4", "past rate": "#ff7f0e", "zero": "#999999"}
+    fig = go.Figure()
+    for f, g in t.groupby("forecast", sort=False):
+        fig.add_trace(go.Bar(x=g["bucket"], y=g[metric], name=f, marker_color=colours.get(f)))
+    fig.update_layout(title=title, template=TEMPLATE, barmode="group", height=400,
+                      xaxis_title=i18n.t("val_bucket"),
+                      yaxis_title=f"{i18n.t('val_' + metric)} ({unit})", legend_title=i18n.t("val_forecast"))
+    return fig
+
+
+def accuracy_styler(accuracy: pd.DataFrame, caption: str):
+    """The holdout accuracy table; the best (lowest) RMSE of each target and bucket in bold."""
+    t = accuracy.copy()
+    best = t.groupby(["target", "bucket"])["rmse"].transform("min") == t["rmse"]
+    sty = t.style.format({"customers": "{:,}", "actual": "{:,.3f}", "predicted": "{:,.3f}", "mae": "{:,.3f}",
+                          "rmse": "{:,.3f}", "bias": "{:+,.3f}"}).hide(axis="index").set_caption(caption)
+    return sty.apply(lambda col: ["font-weight: bold" if b else "" for b in best], subset=["rmse"])
+
+
+def parameter_plot(params: pd.DataFrame, title: str) -> go.Figure:
+    """Estimate / truth per parameter with its 90 % interval: 1 means recovered exactly."""
+    t = params.dropna(subset=["truth"]).copy()
+    t["label"] = t["model"] + " " + t["parameter"]
+    ratio = t["estimate"] / t["truth"]
+    fig = go.Figure(go.Scatter(
+        x=ratio, y=t["label"], mode="markers", marker=dict(size=10),
+        error_x=dict(type="data", symmetric=False, array=(t["high"] - t["estimate"]) / t["truth"],
+                     arrayminus=(t["estimate"] - t["low"]) / t["truth"])))
+    fig.add_vline(x=1.0, line_dash="dash", line_color="#2ca02c")
+    fig.update_layout(title=title, template=TEMPLATE, height=120 + 40 * len(t),
+                      xaxis_title="estimate / truth (1 = exact; bars: 90 % interval)" if i18n.language() == "en"
+                      else "tahmin / doğru değer (1 = tam; çubuklar: %90 aralık)",
+                      yaxis_title="parameter" if i18n.language() == "en" else "parametre")
+    return fig

@@ -1,0 +1,180 @@
+"""Figures of the customer-voice notebook (09): scores over time and by group, delivery delay,
+words of low and high scores, complaints and coming back.
+
+Each recipe takes the small table a :mod:`helpers.models.voice` function returns and gives back a
+plotly figure with a title and labelled axes (units in brackets); labels come from
+:func:`helpers.i18n.t` in the report language.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..i18n import t
+from .base import TEMPLATE
+
+#: one colour per score 1..5 (red to green), the same in every figure
+SCORE_COLOURS = {1: "#d62728", 2: "#ff7f0e", 3: "#bcbd22", 4: "#98df8a", 5: "#2ca02c"}
+LOW, HIGH, NEUTRAL = "#d62728", "#2ca02c", "#1f77b4"
+_LEGEND = {"orientation": "h", "y": -0.2, "x": 0}
+
+
+def score_distribution(fb: pd.DataFrame) -> go.Figure:
+    """Bars of the reviews per score (1..5 scale)."""
+    s = fb["score5"].round().clip(1, 5).astype(int).value_counts().reindex(range(1, 6), fill_value=0)
+    share = s / max(int(s.sum()), 1)
+    fig = go.Figure(go.Bar(x=[str(k) for k in s.index], y=s.to_numpy(), text=[f"{v:.1%}" for v in share],
+                           textposition="auto", marker_color=[SCORE_COLOURS[k] for k in s.index]))
+    fig.update_layout(title=t("voice_title_distribution"), template=TEMPLATE, height=380,
+                      xaxis_title=t("voice_axis_score"), yaxis_title=t("voice_axis_reviews"))
+    return fig
+
+
+def score_over_time(table: pd.DataFrame, period: str = "month") -> go.Figure:
+    """Share of each score per period (stacked bars) and the mean score (line, right axis)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    x = table["period"]
+    for k in range(1, 6):
+        fig.add_bar(x=x, y=table[f"share_{k}"] * 100, name=t("voice_score_k", k=k), marker_color=SCORE_COLOURS[k],
+                    customdata=table[f"n_{k}"], hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} % (%{customdata:,})<extra></extra>")
+    fig.add_scatter(x=x, y=table["mean_score"], name=t("voice_mean_score"), mode="lines+markers",
+                    line={"color": "black", "width": 2}, secondary_y=True,
+                    customdata=table["reviews"], hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n = %{customdata:,})<extra></extra>")
+    fig.update_layout(title=t("voice_title_over_time", period=period), barmode="stack", template=TEMPLATE,
+                      height=440, legend=_LEGEND, xaxis_title=t("voice_axis_period", period=period))
+    fig.update_yaxes(title_text=t("voice_axis_share_reviews"), range=[0, 100], secondary_y=False)
+    fig.update_yaxes(title_text=t("voice_axis_mean_score"), range=[1, 5], secondary_y=True, showgrid=False)
+    return fig
+
+
+def score_by(table: pd.DataFrame, column: str, label: str | None = None) -> go.Figure:
+    """Mean score per group with its confidence interval, and the overall mean as a dashed line."""
+    d = table.iloc[::-1]
+    overall = table.attrs.get("overall_mean")
+    fig = go.Figure(go.Bar(
+        y=d[column].astype(str), x=d["mean_score"], orientation="h", marker_color=NEUTRAL,
+        error_x={"type": "data", "symmetric": False, "array": d["ci_high"] - d["mean_score"],
+                 "arrayminus": d["mean_score"] - d["ci_low"]},
+        text=[f"{m:.2f} · n={n:,} · {s:.0%} ≤2" for m, n, s in zip(d["mean_score"], d["reviews"], d["low_share"])],
+        textposition="inside", insidetextanchor="start"))
+    if overall is not None:
+        fig.add_vline(x=overall, line_dash="dash", line_color="black",
+                      annotation_text=t("voice_all_reviews_mean", mean=f"{overall:.2f}"))
+    label = label or column
+    fig.update_layout(title=t("voice_title_by", column=label), template=TEMPLATE,
+                      height=max(320, 26 * len(d) + 140), xaxis_title=t("voice_axis_mean_score"),
+                      yaxis_title=label, xaxis={"range": [1, 5]})
+    return fig
+
+
+def late_vs_on_time(effect) -> go.Figure:
+    """Two panels: mean score and share of 1-2 star reviews, late against on time, with intervals."""
+    from ..models.voice import wilson_interval
+
+    tb = effect.table
+    names = [t("voice_late") if g == "late" else t("voice_on_time") for g in tb["group"]]
+    colours = [LOW if g == "late" else HIGH for g in tb["group"]]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("voice_mean_score"), t("voice_low_share")))
+    fig.add_bar(x=names, y=tb["mean_score"], marker_color=colours, showlegend=False,
+                text=[f"{m:.2f}<br>n={n:,}" for m, n in zip(tb["mean_score"], tb["reviews"])], row=1, col=1)
+    ci = [wilson_interval(int(k), int(n), effect.level) for k, n in zip(tb["low"], tb["reviews"])]
+    fig.add_bar(x=names, y=tb["low_share"] * 100, marker_color=colours, showlegend=False,
+                error_y={"type": "data", "symmetric": False,
+                         "array": [100 * (c[1] - s) for c, s in zip(ci, tb["low_share"])],
+                         "arrayminus": [100 * (s - c[0]) for c, s in zip(ci, tb["low_share"])]},
+                text=[f"{s:.1%}" for s in tb["low_share"]], row=1, col=2)
+    fig.update_yaxes(title_text=t("voice_axis_mean_score"), range=[1, 5], row=1, col=1)
+    fig.update_yaxes(title_text=t("voice_axis_low_share"), row=1, col=2)
+    fig.update_xaxes(title_text=t("voice_axis_delivery"), row=1, col=1)
+    fig.update_xaxes(title_text=t("voice_axis_delivery"), row=1, col=2)
+    fig.update_layout(title=t("voice_title_late"), template=TEMPLATE, height=400)
+    return fig
+
+
+def by_delay(table: pd.DataFrame) -> go.Figure:
+    """Mean score (bars) and share of 1-2 star reviews (line, right axis) per delivery-delay band."""
+    d = table[table["reviews"] > 0]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    colours = [LOW if "late" in str(b) else HIGH for b in d["delay"]]
+    fig.add_bar(x=d["delay"], y=d["mean_score"], name=t("voice_mean_score"), marker_color=colours,
+                text=[f"n={n:,}" for n in d["reviews"]], textposition="inside")
+    fig.add_scatter(x=d["delay"], y=d["low_share"] * 100, name=t("voice_low_share"), mode="lines+markers",
+                    line={"color": "black"}, secondary_y=True)
+    fig.update_layout(title=t("voice_title_by_delay"), template=TEMPLATE, height=420, legend=_LEGEND,
+                      xaxis_title=t("voice_axis_delay_band"))
+    fig.update_yaxes(title_text=t("voice_axis_mean_score"), range=[1, 5], secondary_y=False)
+    fig.update_yaxes(title_text=t("voice_axis_low_share"), range=[0, 100], secondary_y=True, showgrid=False)
+    return fig
+
+
+def distinctive_terms(table: pd.DataFrame) -> go.Figure:
+    """Diverging bars of the log odds ratio: terms of low scores to the right, of high scores to the left."""
+    d = table.sort_values("log_odds")
+    colours = [LOW if s == "low" else HIGH for s in d["side"]]
+    fig = go.Figure(go.Bar(
+        y=d["term"], x=d["log_odds"], orientation="h", marker_color=colours,
+        customdata=d[["low", "high", "low_share", "high_share", "z"]].to_numpy(),
+        hovertemplate="%{y}: log OR %{x:.2f}, z %{customdata[4]:.1f}<br>low %{customdata[0]:,} "
+                      "(%{customdata[2]:.1%}) · high %{customdata[1]:,} (%{customdata[3]:.1%})<extra></extra>"))
+    fig.update_layout(title=t("voice_title_terms", low=table.attrs.get("low_texts", 0),
+                              high=table.attrs.get("high_texts", 0)),
+                      template=TEMPLATE, height=max(360, 22 * len(d) + 140),
+                      xaxis_title=t("voice_axis_log_odds"), yaxis_title=t("voice_axis_term"))
+    return fig
+
+
+def top_terms(low: pd.DataFrame, high: pd.DataFrame) -> go.Figure:
+    """Side by side: the most mentioned terms of low-score and of high-score comments (% of texts)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("voice_low_texts", n=low.attrs.get("texts", 0)),
+                                                        t("voice_high_texts", n=high.attrs.get("texts", 0))),
+                        horizontal_spacing=0.2)
+    for col, d, colour in ((1, low, LOW), (2, high, HIGH)):
+        d = d.iloc[::-1]
+        fig.add_bar(y=d["term"], x=d["share"] * 100, orientation="h", marker_color=colour, showlegend=False,
+                    text=[f"{n:,}" for n in d["reviews"]], textposition="auto", row=1, col=col)
+        fig.update_xaxes(title_text=t("voice_axis_share_texts"), row=1, col=col)
+    fig.update_yaxes(title_text=t("voice_axis_term"), row=1, col=1)
+    fig.update_layout(title=t("voice_title_top_terms"), template=TEMPLATE,
+                      height=max(380, 22 * max(len(low), len(high)) + 160))
+    return fig
+
+
+def came_back(table: pd.DataFrame) -> go.Figure:
+    """Share of customers who bought again within the window after a complaint or a good review."""
+    names = [t("voice_complained") if g == "complained" else t("voice_good_review") for g in table["group"]]
+    fig = go.Figure(go.Bar(
+        x=names, y=table["share"] * 100, marker_color=[LOW if g == "complained" else HIGH for g in table["group"]],
+        error_y={"type": "data", "symmetric": False, "array": (table["ci_high"] - table["share"]) * 100,
+                 "arrayminus": (table["share"] - table["ci_low"]) * 100},
+        text=[f"{k:,} / {n:,}" for k, n in zip(table["came_back"], table["customers"])], textposition="inside"))
+    fig.update_layout(title=t("voice_title_came_back", days=table.attrs.get("window_days", "")), template=TEMPLATE,
+                      height=400, xaxis_title=t("voice_axis_group"), yaxis_title=t("voice_axis_came_back"))
+    return fig
+
+
+def complaint_effect(fit, truth: float | None = None) -> go.Figure:
+    """Two panels: mean dropout probability before and after a complaint, and the hazard factor k
+    with its interval (the planted k as a diamond when known, 1 = no effect as a dashed line)."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
+                        subplot_titles=(t("voice_axis_dropout_p"), t("voice_hazard_k")))
+    fig.add_bar(x=[t("voice_before_complaint"), t("voice_after_complaint")], y=[fit.mean_p, fit.mean_p_after],
+                marker_color=[NEUTRAL, LOW], text=[f"{fit.mean_p:.3f}", f"{fit.mean_p_after:.3f}"],
+                textposition="auto", showlegend=False, row=1, col=1)
+    fig.add_scatter(x=[t("voice_estimate")], y=[fit.k], mode="markers", marker={"size": 12, "color": LOW},
+                    error_y={"type": "data", "symmetric": False, "array": [fit.k_high - fit.k],
+                             "arrayminus": [fit.k - fit.k_low]}, name=t("voice_estimate"), row=1, col=2)
+    if truth is not None:
+        fig.add_scatter(x=[t("voice_estimate")], y=[truth], mode="markers", name=t("voice_effect_truth", truth=f"{truth:g}"),
+                        marker={"size": 14, "symbol": "diamond-open", "color": "black"}, row=1, col=2)
+    fig.add_hline(y=1, line_dash="dash", line_color="grey", row=1, col=2)
+    sub = t("voice_effect_factor", factor=f"{fit.k:.2f}", low=f"{fit.k_low:.2f}", high=f"{fit.k_high:.2f}",
+            level=f"{fit.level:.0%}")
+    fig.update_yaxes(title_text=t("voice_axis_dropout_p"), rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text=t("voice_hazard_k"), rangemode="tozero", row=1, col=2)
+    fig.update_xaxes(title_text=t("voice_axis_group"), row=1, col=1)
+    fig.update_xaxes(title_text=t("voice_hazard_k"), row=1, col=2)
+    fig.update_layout(title=f"{t('voice_title_effect')}<br><sup>{sub} · n = {fit.n_customers:,}, "
+                            f"{fit.n_complained:,} {t('voice_complained')}</sup>",
+                      template=TEMPLATE, height=440, legend=_LEGEND)
+    return fig

@@ -1,0 +1,629 @@
+"""Why trust the numbers: the models' answers beside a known truth, as one table of checks.
+
+Each check compares an estimate with what is known to be true — the synthetic generator's
+planted truth (:func:`helpers.synth.load_truth`) or a published estimate (CDNOW) — and states
+its tolerance and why that tolerance, so it passes or fails visibly. The functions reuse the
+tested models (:mod:`helpers.models.clv`, ``segments``, ``baskets``, ``upsell``); nothing is
+re-estimated here in a different way from the notebooks 03, 04 and 06.
+
+The holdout accuracy (:func:`holdout_accuracy`) works on any data: per-customer MAE, RMSE and
+bias of the predicted against the actual holdout purchases and spend, overall and by
+calibration frequency, beside two naive forecasts (the customer's past rate, and zero).
+
+Formulas (per customer i, holdout of length h time units; ``e_i = predicted_i - actual_i``):
+
+* MAE = mean |e_i|, RMSE = sqrt(mean e_i²), bias = mean e_i (positive: over-forecast).
+* past-rate forecast of purchases = x_i / T_i · h (x = repeat purchases in calibration, T =
+  time since the first purchase); of spend = that × the customer's mean repeat spend.
+* zero forecast = 0 (the "nobody comes back" benchmark).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+#: calibration-frequency buckets of the holdout accuracy: (label, lowest, highest) repeat purchases
+FREQUENCY_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3-5", 3, 5), ("6+", 6, math.inf))
+#: forecasts compared in :func:`holdout_accuracy`
+FORECASTS = ("model", "past rate", "zero")
+#: published estimates on the CDNOW 1/10 sample, 39-week calibration, weeks (../shared/data/README.md)
+CDNOW_PUBLISHED = {"bgnbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+                   "gamma_gamma": {"p": 6.25, "q": 3.74, "v": 15.44}}
+CDNOW_CALIBRATION_END = dt.date(1997, 9, 30)
+#: synthetic bundle pattern of the price ladder's family names (as in notebook 06)
+FAMILY_PATTERN = r"\s+-\s+\w+$"
+
+
+# --------------------------------------------------------------------------------------
+# the table of checks
+# --------------------------------------------------------------------------------------
+@dataclass
+class Check:
+    """One comparison of an estimate with a known truth.
+
+    ``truth`` and ``estimate`` are numbers (or short text); ``tolerance`` says what distance
+    passes, ``why`` where that tolerance comes from; ``passed`` is the verdict.
+    """
+
+    area: str
+    name: str
+    truth: float | str
+    estimate: float | str
+    tolerance: str
+    why: str
+    passed: bool
+
+
+def checks_table(checks: list[Check]) -> pd.DataFrame:
+    """The checks as a table: area, name, truth, estimate, tolerance, why, passed (bool)."""
+    cols = ["area", "name", "truth", "estimate", "tolerance", "why", "passed"]
+    if not checks:
+        return pd.DataFrame(columns=cols)
+    t = pd.DataFrame([asdict(c) for c in checks])[cols]
+    t["passed"] = t["passed"].astype(bool)
+    return t
+
+
+def _num(x) -> str:
+    if isinstance(x, str):
+        return x
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    x = float(x)
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+def _failed(area: str, name: str, truth, why: str, reason: str) -> Check:
+    return Check(area, name, truth, "not estimated", "an estimate", f"{why} ({reason})", False)
+
+
+# --------------------------------------------------------------------------------------
+# parameters: BG/NBD, Gamma-Gamma
+# --------------------------------------------------------------------------------------
+def parameter_checks(fit, truth: dict[str, float], *, area: str, n_se: float = 4.0,
+                     allowance: dict[str, float] | None = None, rel_without_se: float = 0.25) -> list[Check]:
+    """Each fitted parameter against its true value, on the log scale.
+
+    Parameters
+    ----------
+    fit : helpers.models.clv.PurchaseFit or SpendFit
+        A MAP fit with flat priors (``cov_log`` = covariance of the log-parameters from the
+        observed information, in ``fit.params`` order).
+    truth : dict
+        True value per parameter name of ``fit.params`` (same time unit and currency).
+    n_se : float
+        Passes when |log estimate − log truth| ≤ n_se · se(log estimate) + allowance.
+    allowance : dict, optional
+        A known, documented bias per parameter on the log scale (e.g. the synthetic shop's
+        order-value rounding moves Gamma-Gamma's p about 6 % down and γ 10 % up).
+    rel_without_se : float
+        Tolerance as a relative error when the fit has no standard errors.
+
+    Returns
+    -------
+    list of Check
+    """
+    allowance = allowance or {}
+    names = list(fit.params.index)
+    se = (np.sqrt(np.clip(np.diag(fit.cov_log), 0, None)) if fit.cov_log is not None
+          else np.full(len(names), np.nan))
+    out = []
+    for name, s in zip(names, se):
+        if name not in truth:
+            continue
+        est, tru = float(fit.values[name]), float(truth[name])
+        dist = abs(math.log(est) - math.log(tru)) if est > 0 and tru > 0 else math.inf
+        extra = allowance.get(name, 0.0)
+        if np.isfinite(s):
+            tol = n_se * s + extra
+            text = f"|log est − log truth| ≤ {n_se:g} SE = {tol:.3f} (distance {dist:.3f})"
+            why = (f"{n_se:g} standard errors of the fit's own sampling error (SE of log {name} = {s:.3f}): "
+                   "a correct pipeline fails less than 0.01 % of the time")
+            if extra:
+                why += f"; plus {extra:.0%} for the documented rounding bias of the synthetic order values"
+        else:
+            tol = math.log(1 + rel_without_se)
+            text = f"within {rel_without_se:.0%} (distance {dist:.3f} on the log scale)"
+            why = "no standard errors from this fit: a fixed relative tolerance"
+        out.append(Check(area, name, tru, est, text, why, bool(dist <= tol)))
+    return out
+
+
+def mean_spend_check(spend_fit, truth_mean: float, *, n_se: float = 4.0, area: str = "Gamma-Gamma") -> Check:
+    """Population mean spend per purchase p·v/(q−1) against the truth p·γ/(q−1) (currency).
+
+    The tolerance is ``n_se`` standard errors by the delta method on the fit's covariance of
+    the log-parameters: d log(mean) / d log(p, q, v) = (1, −q/(q−1), 1).
+    """
+    p, q, v = (spend_fit.values[k] for k in ("p", "q", "v"))
+    est = spend_fit.population_mean_spend
+    name = "mean spend per purchase p·γ/(q−1)"
+    if spend_fit.cov_log is None or not np.isfinite(est):
+        return _failed(area, name, truth_mean, "delta-method standard error", "no covariance or q ≤ 1")
+    g = np.array([1.0, -q / (q - 1), 1.0])
+    se = math.sqrt(max(float(g @ spend_fit.cov_log @ g), 0.0))
+    dist = abs(math.log(est) - math.log(truth_mean))
+    return Check(area, name, truth_mean, est, f"|log est − log truth| ≤ {n_se:g} SE = {n_se * se:.3f} (distance {dist:.3f})",
+                 f"{n_se:g} delta-method standard errors; the order-value rounding leaves the mean unbiased",
+                 bool(dist <= n_se * se))
+
+
+# --------------------------------------------------------------------------------------
+# P(alive) against who truly dropped out
+# --------------------------------------------------------------------------------------
+def calibration_table(predicted, observed, *, bins: int = 10) -> pd.DataFrame:
+    """Predicted probability against the observed share, in equal-width bins of the prediction.
+
+    Parameters
+    ----------
+    predicted : array-like
+        Probabilities in [0, 1] (e.g. P(alive)).
+    observed : array-like of bool
+        What happened (e.g. truly alive at the end).
+
+    Returns
+    -------
+    DataFrame
+        ``bin`` (e.g. "0.9–1.0"), ``customers``, ``predicted`` (mean prediction) and
+        ``observed`` (share true), one row per non-empty bin. ``attrs["ece"]`` is the
+        expected calibration error Σ_bins (customers / n) · |predicted − observed|.
+    """
+    p = np.asarray(predicted, dtype="float64")
+    y = np.asarray(observed, dtype="float64")
+    if p.shape != y.shape or p.size == 0:
+        raise ValueError(f"calibration_table: {p.size} predictions and {y.size} outcomes; they must match and be > 0")
+    if np.nanmin(p) < 0 or np.nanmax(p) > 1:
+        raise ValueError("calibration_table: predictions must be probabilities in [0, 1]")
+    edges = np.linspace(0, 1, bins + 1)
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    t = pd.DataFrame({"i": idx, "p": p, "y": y}).groupby("i").agg(customers=("p", "size"), predicted=("p", "mean"),
+                                                                   observed=("y", "mean")).reset_index()
+    t["bin"] = [f"{edges[i]:.1f}–{edges[i + 1]:.1f}" for i in t["i"]]
+    t = t[["bin", "customers", "predicted", "observed"]]
+    t.attrs["ece"] = float((t["customers"] * (t["predicted"] - t["observed"]).abs()).sum() / t["customers"].sum())
+    return t
+
+
+def p_alive_checks(p_alive: pd.Series, alive: pd.Series, summary: pd.DataFrame, *, min_auc: float = 0.85,
+                   max_ece: float = 0.10) -> tuple[list[Check], pd.DataFrame]:
+    """P(alive) against the generator's truth: ranking (ROC-AUC) and calibration.
+
+    Parameters
+    ----------
+    p_alive : Series
+        P(alive) by customer_id (:func:`helpers.models.clv.p_alive`).
+    alive : Series of bool
+        True state at the end of the window by customer_id (truth ``alive_at_end``).
+    summary : DataFrame
+        The BTYD summary (customer_id, frequency, recency, T) the P(alive) was computed from.
+
+    Returns
+    -------
+    (list of Check, calibration table of :func:`calibration_table`)
+    """
+    from sklearn.metrics import roc_auc_score
+
+    s = summary.set_index("customer_id").loc[p_alive.index]
+    y = alive.reindex(p_alive.index)
+    if y.isna().any():
+        raise ValueError(f"p_alive_checks: {int(y.isna().sum())} customers have no true state in the truth table")
+    y = y.astype(bool).to_numpy()
+    pa = p_alive.to_numpy(dtype="float64")
+    checks = []
+    area = "P(alive)"
+    if y.all() or not y.any():
+        checks.append(_failed(area, "ROC-AUC, all customers", f"> {min_auc}", "ROC-AUC", "everyone in one class"))
+    else:
+        auc = float(roc_auc_score(y, pa))
+        checks.append(Check(area, "ROC-AUC, all customers (1 = perfect ranking, 0.5 = a coin)", f"> {min_auc}", auc,
+                            f"ROC-AUC ≥ {min_auc}", "one-time buyers are alive by the generator's convention and "
+                            "get P(alive) = 1, so over everyone a sound model ranks very well", bool(auc >= min_auc)))
+        rep = (s["frequency"] > 0).to_numpy()
+        if y[rep].all() or not y[rep].any():
+            checks.append(_failed(area, "ROC-AUC, repeat buyers vs time since last purchase", "beats the baseline",
+                                  "ROC-AUC", "repeat buyers all in one class"))
+        else:
+            auc_rep = float(roc_auc_score(y[rep], pa[rep]))
+            since = -(s["T"] - s["recency"]).to_numpy()[rep]
+            base = float(roc_auc_score(y[rep], since))
+            checks.append(Check(area, "ROC-AUC among repeat buyers, against the model-free score (time since the last "
+                                      "purchase)", f"> {base:.3f}", auc_rep, "ROC-AUC above the model-free score's",
+                                "the model must rank dropouts better than recency alone, or it adds nothing",
+                                bool(auc_rep > base)))
+    cal = calibration_table(pa, y)
+    ece = cal.attrs["ece"]
+    checks.append(Check(area, "calibration: expected calibration error Σ share·|predicted − observed|", f"≤ {max_ece}",
+                        ece, f"ECE ≤ {max_ece}", "the model is fitted on all customer types at once (a mixture), so "
+                        "its probabilities may be off by a few points; 10 points would mislead a campaign",
+                        bool(ece <= max_ece)))
+    return checks, cal
+
+
+# --------------------------------------------------------------------------------------
+# holdout accuracy, on any data
+# --------------------------------------------------------------------------------------
+def frequency_bucket(frequency) -> pd.Categorical:
+    """Calibration repeat purchases into the buckets 0, 1, 2, 3-5, 6+ (:data:`FREQUENCY_BUCKETS`)."""
+    f = np.asarray(frequency, dtype="float64")
+    labels = [b[0] for b in FREQUENCY_BUCKETS]
+    out = np.full(f.shape, None, dtype=object)
+    for label, lo, hi in FREQUENCY_BUCKETS:
+        out[(f >= lo) & (f <= hi)] = label
+    return pd.Categorical(out, categories=labels, ordered=True)
+
+
+def holdout_forecasts(calhold: pd.DataFrame, predicted_purchases, predicted_spend_per_purchase=None) -> pd.DataFrame:
+    """Per customer: actual holdout purchases and spend beside the model's and two naive forecasts.
+
+    Parameters
+    ----------
+    calhold : DataFrame
+        :func:`helpers.customers.calibration_holdout` executed: customer_id, frequency, recency,
+        T, monetary_value (calibration), frequency_holdout, monetary_value_holdout (mean value of
+        the holdout purchase days, currency), duration_holdout (time units).
+    predicted_purchases : array-like
+        The model's expected purchases in the holdout, one per row of ``calhold``.
+    predicted_spend_per_purchase : array-like, optional
+        The model's expected value per purchase (Gamma-Gamma), one per row; without it spend
+        is not forecast.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, frequency, bucket, actual_purchases, actual_spend, and for each forecast
+        f in {model, past rate, zero}: ``purchases_<f>``, ``spend_<f>`` (NaN when unknown).
+    """
+    need = ["customer_id", "frequency", "T", "monetary_value", "frequency_holdout", "monetary_value_holdout",
+            "duration_holdout"]
+    missing = [c for c in need if c not in calhold.columns]
+    if missing:
+        raise DataError("calibration/holdout table", "missing-column",
+                        f"{len(missing)} column(s) missing ({', '.join(missing)}); build it with "
+                        "helpers.customers.calibration_holdout", column=missing[0])
+    pred = np.asarray(predicted_purchases, dtype="float64")
+    if pred.shape != (len(calhold),):
+        raise DataError("holdout forecasts", "length", f"{pred.size} predicted values for {len(calhold)} customers",
+                        column="predicted_purchases")
+    bad = int((~np.isfinite(pred) | (pred < 0)).sum())
+    if bad:
+        raise DataError("holdout forecasts", "non-negative", f"{bad} predicted purchase counts are negative or not finite",
+                        column="predicted_purchases")
+    x = calhold["frequency"].to_numpy(dtype="float64")
+    T = calhold["T"].to_numpy(dtype="float64")
+    h = calhold["duration_holdout"].to_numpy(dtype="float64")
+    if (T < 0).any() or ((T == 0) & (x > 0)).any():
+        raise DataError("calibration/holdout table", "T-range",
+                        f"{int(((T < 0) | ((T == 0) & (x > 0))).sum())} customers have T < 0, or repeat purchases "
+                        "with T = 0; T is the time since the first purchase", column="T")
+    # a customer first seen on the calibration's last day (T = 0) has no past rate yet: 0
+    past = np.divide(x, T, out=np.zeros_like(x), where=T > 0) * h
+    own = calhold["monetary_value"].to_numpy(dtype="float64")
+    out = pd.DataFrame({"customer_id": calhold["customer_id"].to_numpy(), "frequency": x,
+                        "bucket": frequency_bucket(x),
+                        "actual_purchases": calhold["frequency_holdout"].to_numpy(dtype="float64")})
+    out["actual_spend"] = out["actual_purchases"] * calhold["monetary_value_holdout"].to_numpy(dtype="float64")
+    out["purchases_model"] = pred
+    out["purchases_past rate"] = past
+    out["purchases_zero"] = 0.0
+    if predicted_spend_per_purchase is not None:
+        sp = np.asarray(predicted_spend_per_purchase, dtype="float64")
+        if sp.shape != pred.shape:
+            raise DataError("holdout forecasts", "length", f"{sp.size} spend values for {len(calhold)} customers",
+                            column="predicted_spend_per_purchase")
+        out["spend_model"] = pred * sp
+    else:
+        out["spend_model"] = np.nan
+    out["spend_past rate"] = past * np.where(x > 0, own, 0.0)
+    out["spend_zero"] = 0.0
+    return out
+
+
+def _errors(pred: np.ndarray, actual: np.ndarray) -> dict:
+    e = pred - actual
+    return {"mae": float(np.mean(np.abs(e))), "rmse": float(np.sqrt(np.mean(e ** 2))), "bias": float(np.mean(e))}
+
+
+def holdout_accuracy(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """MAE, RMSE and bias per customer of each forecast, overall and by calibration frequency.
+
+    Parameters
+    ----------
+    forecasts : DataFrame
+        :func:`holdout_forecasts`.
+
+    Returns
+    -------
+    DataFrame
+        One row per target (purchases: count per customer; spend: currency per customer),
+        bucket ("all", "0", "1", "2", "3-5", "6+"; empty buckets left out) and forecast
+        (model, past rate, zero): ``customers``, ``actual`` (mean), ``predicted`` (mean),
+        ``mae``, ``rmse``, ``bias`` (mean predicted − actual). Spend rows of the model are
+        left out when spend was not forecast.
+    """
+    rows = []
+    groups = [("all", forecasts)] + [(str(b), g) for b, g in forecasts.groupby("bucket", observed=True)]
+    for target in ("purchases", "spend"):
+        actual_col = f"actual_{target}"
+        for bucket, g in groups:
+            if g.empty:
+                continue
+            actual = g[actual_col].to_numpy(dtype="float64")
+            for f in FORECASTS:
+                pred = g[f"{target}_{f}"].to_numpy(dtype="float64")
+                if np.isnan(pred).all():
+                    continue
+                rows.append({"target": target, "bucket": bucket, "forecast": f, "customers": len(g),
+                             "actual": float(actual.mean()), "predicted": float(pred.mean()), **_errors(pred, actual)})
+    return pd.DataFrame(rows, columns=["target", "bucket", "forecast", "customers", "actual", "predicted", "mae",
+                                       "rmse", "bias"])
+
+
+def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) -> list[Check]:
+    """Does the model earn its keep: total holdout purchases, and RMSE against both naive forecasts."""
+    out = []
+    area = "holdout"
+    a = accuracy[(accuracy["bucket"] == "all")].set_index(["target", "forecast"])
+    if ("purchases", "model") not in a.index:
+        return [_failed(area, "holdout purchases", "actual", "model forecast", "no model forecast")]
+    m = a.loc[("purchases", "model")]
+    n = m["customers"]
+    actual_total, pred_total = m["actual"] * n, m["predicted"] * n
+    rel = pred_total / actual_total - 1 if actual_total else math.nan
+    # Poisson sampling error of the actual total, as a share of it
+    noise = 3 / math.sqrt(actual_total) if actual_total else math.inf
+    tol = max_relative_error + noise
+    out.append(Check(area, "total purchases in the holdout: predicted vs actual (relative error)", actual_total, pred_total,
+                     f"|predicted / actual − 1| ≤ {tol:.1%} (error {rel:+.1%})",
+                     f"{max_relative_error:.0%} for fitting one BG/NBD to a mixture of customer types, plus 3 Poisson "
+                     f"standard errors of the actual count ({noise:.1%})", bool(abs(rel) <= tol)))
+    for target in ("purchases", "spend"):
+        if (target, "model") not in a.index:
+            continue
+        rmse = a.loc[(target, "model"), "rmse"]
+        for naive in ("past rate", "zero"):
+            other = a.loc[(target, naive), "rmse"]
+            out.append(Check(area, f"{target}: model RMSE below the {naive} forecast's", f"< {_num(other)}", rmse,
+                             "strictly lower RMSE per customer",
+                             "otherwise a naive rule forecasts as well and the model does not earn its keep; RMSE, "
+                             "not MAE, is the fair yardstick for a forecast of expected values (MAE rewards "
+                             "forecasting the median, which is 0 for most customers)", bool(rmse < other)))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# clusters, bundles, tiers
+# --------------------------------------------------------------------------------------
+def ari_check(types, labels, *, permutations: int = 200, seed: int = 0, quantile: float = 0.99) -> tuple[Check, np.ndarray]:
+    """Adjusted Rand index of clusters against planted types, against chance by permutation.
+
+    Passes when the ARI is above the ``quantile`` of the ARIs of ``permutations`` random
+    shuffles of the types (what clusters carrying no information about the types would get).
+    Returns the check and the permuted ARIs.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    t = np.asarray(types).astype(str)
+    lab = np.asarray(labels)
+    ari = float(adjusted_rand_score(t, lab))
+    rng = np.random.default_rng(seed)
+    null = np.array([adjusted_rand_score(rng.permutation(t), lab) for _ in range(permutations)])
+    cut = float(np.quantile(null, quantile))
+    return Check("clusters", "adjusted Rand index: k-means clusters vs planted customer types", f"> {cut:.3f}", ari,
+                 f"above the {quantile:.0%} quantile of {permutations} shuffles ({cut:.3f})",
+                 "the types overlap by design (70 % are 'regular', others differ in degree), so a high ARI is not "
+                 "expected; the clusters must still carry the types better than chance", bool(ari > cut)), null
+
+
+def bundle_checks(ranks: pd.DataFrame, *, min_found: float = 0.8, top: int = 50) -> list[Check]:
+    """Planted bundles (truth) against the rules found: found at all, and near the top by lift.
+
+    ``ranks``: :func:`helpers.models.baskets.planted_bundle_ranks` (bundle, size, rank, lift,
+    confidence) on rules sorted by lift, each itemset once.
+    """
+    n = len(ranks)
+    found = ranks["rank"].notna()
+    share = float(found.mean()) if n else math.nan
+    out = [Check("bundles", "planted bundles found as a rule on exactly their products", f"≥ {min_found:.0%} of {n}",
+                 share, f"share ≥ {min_found:.0%}", "rare bundles (a head product bought a few times) may stay below the "
+                 "support threshold; most must be found", bool(n and share >= min_found))]
+    top_share = float((ranks["rank"] <= top).mean()) if n else math.nan
+    out.append(Check("bundles", f"planted bundles among the top {top} rules by lift", f"≥ {min_found:.0%} of {n}",
+                     top_share, f"share ≥ {min_found:.0%}", "a planted bundle is bought together far above chance, so "
+                     "its rule must rank high, not just exist", bool(n and top_share >= min_found)))
+    return out
+
+
+def tier_check(comparison: dict, *, min_match: float = 0.9) -> Check:
+    """Planted price ladders against the up-sell ladder (:func:`helpers.models.upsell.compare_tiers`)."""
+    rate = comparison["match_rate"]
+    return Check("price ladders", f"products given their planted tier ({comparison['products']} products)",
+                 f"≥ {min_match:.0%}", rate, f"match rate ≥ {min_match:.0%}",
+                 "the ladder reads the grade from the product name's family and orders it by price; a few products whose "
+                 "observed price strays may move one tier", bool(rate == rate and rate >= min_match))
+
+
+# --------------------------------------------------------------------------------------
+# everything on synthetic data
+# --------------------------------------------------------------------------------------
+@dataclass
+class SyntheticValidation:
+    """Outcome of :func:`synthetic_checks`: the checks and the tables behind them (None if not computed)."""
+
+    checks: list[Check]
+    parameters: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
+    p_alive: pd.DataFrame | None = None
+    bundles: pd.DataFrame | None = None
+    tiers: pd.DataFrame | None = None
+    ari_null: np.ndarray | None = None
+    notes: list[str] | None = None
+
+
+def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W",
+                      n_se: float = 4.0) -> SyntheticValidation:
+    """BG/NBD and Gamma-Gamma on the planted "regular" customers, and P(alive) on everyone.
+
+    The generator draws the regulars exactly from the headline parameters (weekly λ, spend in
+    the data's currency), so a fit on them must recover the headline; the other types follow
+    other parameters, so P(alive) is judged on everyone against the true dropout.
+    """
+    from .models import clv
+
+    if time_unit != "W":
+        raise ValueError(f"btyd_truth_checks: the generator's rates are per week; give a weekly summary (not {time_unit!r})")
+    h = truth["params"]["headline"]
+    reg_ids = truth["customers"].loc[truth["customers"]["type"] == "regular", "customer_id"].astype(str)
+    s = summary.assign(customer_id=summary["customer_id"].astype(str))
+    reg = s[s["customer_id"].isin(set(reg_ids))].reset_index(drop=True)
+    checks: list[Check] = []
+    notes: list[str] = []
+    rows = []
+    try:
+        fit = clv.fit_purchase_model(reg, time_unit="W")
+        checks += parameter_checks(fit, {k: h[k] for k in ("r", "alpha", "a", "b")}, area="BG/NBD (regulars)", n_se=n_se)
+        rows.append(fit.params.assign(model="BG/NBD", truth=[h[k] for k in fit.params.index]))
+    except clv.ModelFitError as exc:
+        notes.append(f"BG/NBD on the regulars: {exc}")
+        checks += [_failed("BG/NBD (regulars)", k, h[k], "maximum likelihood", "no fit") for k in ("r", "alpha", "a", "b")]
+    try:
+        sp = clv.fit_spend_model(reg)
+        true_spend = {"p": h["p"], "q": h["q"], "v": h["gamma"]}
+        checks += parameter_checks(sp, true_spend, area="Gamma-Gamma (regulars)", n_se=n_se,
+                                   allowance={"p": math.log(1 / 0.94), "v": math.log(1.10)})
+        checks.append(mean_spend_check(sp, h["p"] * h["gamma"] / (h["q"] - 1), n_se=n_se, area="Gamma-Gamma (regulars)"))
+        rows.append(sp.params.assign(model="Gamma-Gamma", truth=[true_spend[k] for k in sp.params.index]))
+    except clv.ModelFitError as exc:
+        notes.append(f"Gamma-Gamma on the regulars: {exc}")
+        checks.append(_failed("Gamma-Gamma (regulars)", "p, q, γ", "headline", "maximum likelihood", "no fit"))
+    cal = pa_table = None
+    try:
+        fit_all = clv.fit_purchase_model(s, time_unit="W")
+        pa = clv.p_alive(fit_all, s)
+        alive = truth["customers"].assign(customer_id=truth["customers"]["customer_id"].astype(str)) \
+            .set_index("customer_id")["alive_at_end"]
+        pa_checks, cal = p_alive_checks(pa, alive, s)
+        checks += pa_checks
+        pa_table = pd.DataFrame({"customer_id": pa.index, "p_alive": pa.to_numpy(),
+                                 "alive": alive.reindex(pa.index).astype(bool).to_numpy(),
+                                 "frequency": s.set_index("customer_id").loc[pa.index, "frequency"].to_numpy()})
+    except clv.ModelFitError as exc:
+        notes.append(f"BG/NBD on all customers: {exc}")
+        checks.append(_failed("P(alive)", "ROC-AUC and calibration", "true dropout", "P(alive)", "no fit"))
+    params = pd.concat(rows).rename_axis("parameter").reset_index() if rows else None
+    return SyntheticValidation(checks, parameters=params, calibration=cal, p_alive=pa_table, notes=notes)
+
+
+def cluster_labels(lines, rfm: pd.DataFrame, *, analysis_date: dt.date, features=("recency_days", "frequency",
+                   "monetary", "avg_order_value"), ks=range(3, 9), seed: int = 0) -> tuple[pd.Series, int]:
+    """k-means clusters as notebook 03 makes them (its default features, k by silhouette).
+
+    Returns the label per customer_id and the chosen k.
+    """
+    from .models import segments
+
+    extra = segments.customer_features(lines, analysis_date=analysis_date)
+    table = rfm.astype({"customer_id": "string"}).merge(extra, on="customer_id", how="left") \
+        .fillna({"avg_unit_price": 0.0})
+    X, _ = segments.feature_matrix(table, [f for f in features if f in table.columns])
+    curve = segments.silhouette_curve(X, ks, seed=seed)
+    k = segments.choose_k(curve)
+    labels = segments.kmeans_labels(X, k, seed=seed)
+    return pd.Series(labels, index=pd.Index(table["customer_id"].astype(str), name="customer_id"), name="cluster"), k
+
+
+def bundle_ranks(lines, bundles: list[dict], *, min_support: float = 0.005, min_count: int = 5, max_len: int = 3,
+                 min_item_baskets: int = 3) -> pd.DataFrame:
+    """Rules mined as notebook 06 does (FP-growth, its default thresholds) and the rank of each planted bundle."""
+    from .models import baskets as bk
+
+    items = bk.basket_items(lines, min_item_baskets=min_item_baskets).execute()
+    itemsets = bk.frequent_itemsets(items, min_support=min_support, min_count=min_count, max_len=max_len)
+    rules = bk.association_rules(itemsets, min_confidence=0.0, min_lift=1.0)
+    ranked = bk.filter_rules(rules, sort_by="lift", one_direction=True)
+    return bk.planted_bundle_ranks(ranked, bundles)
+
+
+def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: float, time_unit: str,
+                       model: str = "bgnbd") -> tuple:
+    """Notebook 04's calibration/holdout split, then per-customer accuracy beside the naive forecasts.
+
+    Fits the purchase model (MAP) with :func:`helpers.models.clv.validate` and Gamma-Gamma on
+    the calibration period, predicts each customer's holdout purchases and spend.
+
+    Returns
+    -------
+    (Validation, forecasts, accuracy, checks)
+        ``forecasts`` (:func:`holdout_forecasts`), ``accuracy`` (:func:`holdout_accuracy`) and
+        ``checks`` are None / empty when no purchase model could be fitted (``Validation.notes``
+        say why).
+    """
+    from .models import clv
+
+    val = clv.validate(lines, start=start, end=end, holdout_months=holdout_months, time_unit=time_unit,
+                       model=model, method="map")
+    if val.fit is None or val.calhold is None or val.calhold.empty:
+        return val, None, None, []
+    ch = val.calhold
+    pred = clv.expected_purchases(val.fit, ch, ch["duration_holdout"].to_numpy(dtype="float64"))
+    try:
+        spend = clv.expected_spend(clv.fit_spend_model(ch), ch).to_numpy()
+    except clv.ModelFitError as exc:
+        val.notes.append(f"No Gamma-Gamma fit on the calibration period ({exc}): spend is not forecast.")
+        spend = None
+    forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
+    accuracy = holdout_accuracy(forecasts)
+    return val, forecasts, accuracy, holdout_checks(accuracy)
+
+
+# --------------------------------------------------------------------------------------
+# CDNOW: the published estimates beside ours
+# --------------------------------------------------------------------------------------
+def cdnow_checks(path, *, rel: float = 0.01) -> tuple[list[Check], pd.DataFrame]:
+    """Fit BG/NBD and Gamma-Gamma on the CDNOW 1/10 sample as published and compare.
+
+    Fader, Hardie & Lee (2005): 2,357 customers, calibration 1997-01-01 .. 1997-09-30, time
+    in weeks, maximum likelihood: r = 0.243, α = 4.414, a = 0.793, b = 2.426; Gamma-Gamma on
+    the mean repeat spend: p = 6.25, q = 3.74, γ = 15.44 (:data:`CDNOW_PUBLISHED`).
+
+    Parameters
+    ----------
+    path : path-like
+        ``CDNOW_sample.txt`` (see ``../shared/data/README.md``).
+    rel : float
+        Relative tolerance: the papers print 3-4 significant digits, so 1 %.
+
+    Returns
+    -------
+    (list of Check, DataFrame of parameter, model, published, ours)
+    """
+    from . import customers, engine
+    from .models import clv
+    from .read import read_cdnow
+
+    lines = read_cdnow(path)
+    con = engine.connect()
+    s = customers.btyd_summary(engine.table(con, lines), observation_end=CDNOW_CALIBRATION_END,
+                               time_unit="W").execute()
+    fits = {"bgnbd": clv.fit_purchase_model(s, time_unit="W", standard_errors=False),
+            "gamma_gamma": clv.fit_spend_model(s)}
+    checks, rows = [], []
+    label = {"bgnbd": "CDNOW BG/NBD", "gamma_gamma": "CDNOW Gamma-Gamma"}
+    for model, published in CDNOW_PUBLISHED.items():
+        for k, v in published.items():
+            ours = fits[model].values[k]
+            err = ours / v - 1
+            checks.append(Check(label[model], k, v, ours, f"within {rel:.0%} (error {err:+.2%})",
+                                "the published maximum-likelihood estimate, printed to 3-4 digits; MAP with flat "
+                                "priors is the same estimator", bool(abs(err) <= rel)))
+            rows.append({"model": label[model], "parameter": k, "published": v, "ours": ours})
+    checks.append(Check("CDNOW data", "customers / repeat customers in the calibration period", "2357 / 946",
+                        f"{len(s)} / {int((s['frequency'] > 0).sum())}", "exactly equal",
+                        "the paper's counts: a different count means a different reading of the data",
+                        bool(len(s) == 2357 and int((s["frequency"] > 0).sum()) == 946)))
+    return checks, pd.DataFrame(rows)
