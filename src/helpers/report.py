@@ -477,7 +477,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
     t0 = time.time()
     prep = prepare(cfg, force=force_prepare, progress=progress)
 
-    reports_dir = Path(reports_dir) if reports_dir else paths.resolve(cfg.output.reports_dir)
+    reports_dir = (Path(reports_dir) if reports_dir else paths.resolve(cfg.output.reports_dir)).resolve()
     reports_dir.mkdir(parents=True, exist_ok=True)
     name = cfg.output.run_name or f"{cfg.name}{run_suffix}-{started:%Y%m%d-%H%M%S}"
     final = reports_dir / name
@@ -522,9 +522,9 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                 return False
             missing = [t for t in requires.get(stem, ()) if t not in prep.tables]
             if missing:
-                res.status, res.error = "skipped", (
-                    f"this data has no {' or '.join(missing)} table"
-                    + ("" if missing == ["lines"] else f" (set tables.{missing[0]} in the config)"))
+                res.status = "skipped"
+                res.error = ("this data has no sales lines" if "lines" in missing else
+                             f"this data has no {' or '.join(missing)} table (tables.{missing[0]} in the config)")
                 LOG.info("%s skipped: %s", stem, res.error)
                 return False
             return True
@@ -552,8 +552,10 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
             else:
                 LOG.info("%s: executing", stem)
                 try:
+                    # the kernel starts in notebooks/ (resources path), not by papermill's cwd=, which
+                    # changes the whole process's directory and would race with the other job
                     pm.execute_notebook(str(notebook_path(stem)), str(out_nb), parameters=params,
-                                        kernel_name="python3", cwd=str(paths.NOTEBOOKS),
+                                        kernel_name="python3", resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
                                         progress_bar=progress and jobs == 1, log_output=True, report_mode=False)
                     res.status = "ok"
                 except pm.PapermillExecutionError as exc:
