@@ -2,16 +2,28 @@
 
 Nothing is downloaded: the catalogue, the customer types and every rule are in this file.
 :func:`generate` writes ``lines.parquet`` (the canonical line table of
-:mod:`helpers.schema`) and a ``truth/`` folder beside it with what was planted, so tests
-and notebooks can check that a model recovers it::
+:mod:`helpers.schema`), four customer tables beside it (demographics, campaign exposures
+and responses, reviews and complaints) and a ``truth/`` folder with what was planted, so
+tests and notebooks can check that a model recovers it::
 
     out_dir/
       lines.parquet            canonical sales lines, in time order (line_id = row number)
+      attributes.parquet       one row per customer: region, age_band, income_band, household_size
+      exposures.parquet        one row per targeted customer and campaign (campaign window, channel)
+      responses.parquet        one row per campaign response (coupon redemption = an extra order)
+      feedback.parquet         one row per review of an order (score 1-5, short English text)
       truth/params.json        population parameters per customer type, dirt counts, totals
-      truth/customers.parquet  one row per customer: type, lambda, p, nu, birth_ts, dropout_ts, ...
+      truth/customers.parquet  one row per customer: type, lambda, p, nu, birth_ts, dropout_ts, income
+                               factor, complaints, campaign orders, ...
       truth/products.parquet   the catalogue (product_id, description, category, base_item, tier, price)
       truth/tiers.parquet      the good/better/best price ladder per base item
       truth/bundles.json       planted bundles: product ids and the planted conditional probability
+      truth/demographics.json  income bands, their shares and lambda factors (the other columns: no effect)
+      truth/feedback.json      review and complaint rules, the complaint hazard factor, counts
+      truth/campaigns.json     per campaign: window, type, target share, response probability,
+                               eligible/targeted/responders, the true uplift and response rate
+      truth/campaign_orders.parquet  invoice, customer_id, campaign_id, invoice_ts, value of every
+                               campaign (response) order
 
 Command line: ``python -m helpers.synth --customers 5000 --seed 42`` (``--help`` for more).
 
@@ -25,10 +37,12 @@ the seed), so "Tea Light Candles - Good" + "Candle Holder - Good" is a bundle in
 Timing: BG/NBD, exactly (Fader, Hardie & Lee 2005)
 --------------------------------------------------
 Per customer i of type k: ``lambda_i ~ Gamma(shape r_k, rate alpha_k)`` purchases per WEEK,
-``p_i ~ Beta(a_k, b_k)``. The first purchase ("birth", time 0 of the customer's BG/NBD clock)
-happens on a day drawn over the whole window; acquisition rises linearly over the window
-(the last day gets 1.5x the first day's weight) and is higher in November-December
-(x1.3, and x4 for the "gift" type). Birth times are conditioned on in BG/NBD, so this
+``p_i ~ Beta(a_k, b_k)`` (then ``lambda_i`` is multiplied by the customer's income factor and
+``p_i`` is raised after a complaint: see "Demographics" and "Reviews and complaints" below;
+``truth/customers.parquet`` holds the values used). The first purchase ("birth", time 0 of
+the customer's BG/NBD clock) happens on a day drawn over the whole window; acquisition rises
+linearly over the window (the last day gets 1.5x the first day's weight) and is higher in
+November-December (x1.3, and x4 for the "gift" type). Birth times are conditioned on in BG/NBD, so this
 seasonality does not bias anything. After the birth, repeat purchases arrive as a Poisson
 process with rate ``lambda_i`` (exponential gaps) while the customer is alive.
 
@@ -84,6 +98,96 @@ mixture. Countries: United Kingdom (about 82 %) and 9 others; channel per custom
 (web/store/app; customers outside the UK use web/app) with an 80 % chance per order of
 using the preferred one. Currency is always GBP.
 
+Demographics (``attributes.parquet``)
+-------------------------------------
+Every customer gets a ``region`` (five UK regions for UK customers, "International" for the
+others), an ``age_band`` (18-24 .. 65+), an ``income_band`` (low 30 %, middle 50 %, high 20 %)
+and a ``household_size`` (1-5), drawn independently of the type and of each other. Only the
+income band acts: the customer's BG/NBD rate is ``lambda = lambda_base x f`` with
+``lambda_base ~ Gamma(r_k, alpha_k)`` as above and ``f`` = 0.8 (low), 1.0 (middle), 1.3 (high)
+(:data:`INCOME_FACTOR`; the share-weighted mean is exactly 1, so each type's mean rate is
+kept). So within a type and band ``lambda ~ Gamma(r_k, alpha_k / f)``. Region, age band and
+household size have no effect (known nulls). Truth: ``truth/demographics.json``; per customer
+``lambda`` (the rate used), ``lambda_base``, ``income_band``, ``income_factor``.
+*Recovering it*: a BG/NBD fit with a band-specific alpha (``alpha / f_band``) on the regulars
+returns ``f_low``, ``f_high`` relative to middle (``tests/helpers/test_synth.py``:
+``test_income_factors_recovered``, 30,000 customers: within 4 SE, SE of log f about 0.03, and
+the planted null for the age band 65+ within 4 SE of 1).
+
+The price of keeping the effect inside BG/NBD: the regulars' lambda is now a mixture of three
+scaled Gamma(0.45, 7) distributions, not one; a plain BG/NBD fit on all regulars (the headline
+test) sees it as a Gamma with a shape about 2-4 % lower. At 21,000 regulars that is about one
+standard error (measured over seeds 21, 1, 2: r -1.5, -1.0, +0.7 SE), well inside the 4 SE the
+tests allow.
+
+Reviews and complaints (``feedback.parquet``)
+--------------------------------------------
+Each BTYD order gets a review with probability 0.25 (:data:`FEEDBACK_RULES`); its score is
+1-5 with probabilities 6/6/12/30/46 %, independent of the customer and the order. Scores 1-2
+are complaints (``category`` "complaint", else "review"). The review is written 0.5-7 days
+after the order (never after the window: near its end the delay shrinks). ``text`` is a short
+English comment drawn from a small phrase bank per score (:data:`FEEDBACK_PHRASES`: late
+delivery, damaged, wrong item, refund for 1-2; fast delivery, great quality for 4-5), null for
+10 % of reviews; ``title`` is always null, ``language`` "en", ``score_min`` 1, ``score_max`` 5.
+Campaign, guest and cancelled orders get no reviews.
+
+**A complaint raises the dropout hazard by the factor k = 2.** The dropout decision right
+after repeat purchase j (the BG/NBD convention above) uses ``p' = 1 - (1 - p)**k`` instead of
+``p`` once the customer has complained about order 0..j (the order just made included). So
+the discrete dropout hazard ``-log(1 - p)`` per repeat purchase is multiplied by k (the
+proportional-hazards form; ``p' ~ k p`` for small p, and never above 1). Truth:
+``truth/feedback.json`` (rules, counts, share of complainers who dropped out) and per customer
+``p`` (before any complaint), ``p_after_complaint``, ``n_reviews``, ``n_complaints``,
+``complained``, ``first_complaint_ts`` (the order complained about) and
+``complained_before_dropout`` (complained about an order at or before the dropout purchase; the
+review itself may be dated a few days after ``dropout_ts``). *Recovering it*: the BG/NBD
+likelihood with the complaint history keeps a closed form, because ``E[(1 - p)**S] = B(a, b +
+S) / B(a, b)`` for any real S (S = number of decisions without a complaint + k x those with);
+a joint fit on the regulars returns k (``test_complaint_hazard_factor_recovered``, 30,000
+customers: within 4 SE, SE of log k about 0.08, and k = 1 more than 3 SE away). The raw
+dropout shares of complainers and non-complainers in ``feedback.json`` are not k: complainers
+have more orders, hence more dropout decisions, so their ratio mixes k with exposure.
+
+Campaigns (``exposures.parquet``, ``responses.parquet``)
+-------------------------------------------------------
+One campaign per ~91 days of window (8 in the default two years, 4 in a year; 1 to 12),
+cycling "discount" (14-day window, 10 % targeted, response probability 0.15), "bundle" (21
+days, 8 %, 0.10) and "reactivation" (28 days, 10 %, 0.08) (:data:`CAMPAIGN_TYPES`). Windows
+(``start`` inclusive, ``end`` exclusive, midnight) never overlap; the first starts a quarter
+into the window. **Eligible**: every customer whose first purchase is before the start (what a
+marketer can see in the lines; customers who have secretly dropped out are eligible too). Each
+eligible customer is targeted independently with the campaign's target share (the
+randomisation), by "email" or "sms" (no effect). A targeted customer responds with the
+campaign's response probability at a time drawn uniformly in the window, if still alive then
+(nobody buys after dropout); the response is a coupon redemption (``response_type``
+"coupon") and an extra order in ``lines.parquet`` at ``response_ts`` with value ``value``
+(composed like any order of the customer; no dirt on it). Response orders are not BTYD
+purchases: no dropout decision follows them and the BTYD process does not depend on the
+campaign.
+
+Truth per campaign (``truth/campaigns.json``), from the simulation's own counterfactual: every
+eligible customer has a "would respond" draw and a response time whether targeted or not, and
+their BTYD purchases are the same either way, so ``true_uplift`` = mean over the eligible of
+[bought in the window if targeted] - [bought in the window if not] = ``p_purchase_if_targeted
+- p_purchase_if_not_targeted`` (``true_uplift_targeted``: the same over the targeted only);
+``response_prob`` (planted, for customers alive at the response time), ``response_rate``
+(realised: responders / targeted), ``share_buying_targeted`` / ``_not_targeted`` (what the
+tables show). *Recovering it*: from the tables alone, the share of targeted customers with a
+clean order in ``[start, end)`` minus that share among the eligible not targeted (eligible =
+first clean order before ``start``) estimates ``true_uplift`` with the usual standard error
+``sqrt(p1 (1 - p1) / n1 + p0 (1 - p0) / n0)`` (``test_uplift_recovered_per_campaign``: every
+campaign within 4 SE; on 30,000 customers the SE is 0.008-0.018 for uplifts of 0.05-0.12).
+``truth/campaign_orders.parquet`` lists the response invoices; per customer
+``n_campaign_orders``.
+
+The target shares are small on purpose. Response orders are extra purchases at a rate that does
+not depend on lambda, so a BG/NBD fit on *all* clean orders sees less heterogeneity than was
+planted: in the default run (seed 42) response orders are 1 % of the orders (160 vs 16,487 BTYD
+orders), and a fit on the regulars (about 3,500) gives r = 0.459 with them and 0.426 without
+them (headline 0.45; the shift is about +2 SE of log r, also on seed 1). With the 2-3x larger
+shares tried first (3 % of orders) the shift was +5.5 SE and the CLV test of the headline
+parameters failed. Tests of the headline population drop the campaign invoices.
+
 Dirt, and how it relates to the truth
 -------------------------------------
 Every kind of dirt is planted as *extra* lines or *extra* orders, never by changing a BTYD
@@ -113,9 +217,14 @@ Standard cleaning that restores the truth exactly: drop exact duplicates (ignori
 least the original line with the same product: every line of a cancelled order has its own
 cancellation line, so removing whole lines, not netting quantities, removes the whole
 extra order); drop zero prices, the fee codes and lines with quantity >= 1000 (or the
-config's quantile rule); drop null customers for customer tables. What remains per customer
-is exactly the BTYD history in ``customers.parquet``: ``n_orders`` invoices, the first at
-``birth_ts``, none after ``dropout_ts``, with mean order value ``mean_order_value``.
+config's quantile rule); drop null customers for customer tables. What remains is the BTYD
+history plus the campaign orders (which carry no dirt and survive the cleaning whole:
+``params["n_campaign_orders"]`` orders, ``params["n_campaign_lines"]`` lines, invoices in
+``truth/campaign_orders.parquet``; clean lines = ``n_btyd_lines`` + ``n_campaign_lines``).
+Without the campaign invoices what remains per customer is exactly the BTYD history in
+``customers.parquet``: ``n_orders`` invoices, the first at ``birth_ts``, none after
+``dropout_ts``, with mean order value ``mean_order_value``. A campaign order is never the first
+purchase and never after ``dropout_ts``, so ``birth_ts`` and ``dropout_ts`` hold with them too.
 A cleaner that *nets* partial cancellations instead leaves the rest of those extra orders in
 the data (``cancellation_lines_partial`` lines, at most that many extra orders).
 
@@ -154,10 +263,10 @@ from . import paths
 from .config import SyntheticConfig
 from .schema import LINE_COLUMNS
 
-__all__ = ["GENERATOR_VERSION", "generate", "ensure_synthetic", "load_truth", "main", "folder_for"]
+__all__ = ["GENERATOR_VERSION", "EXTRA_TABLES", "generate", "ensure_synthetic", "load_truth", "main", "folder_for"]
 
 #: Bump whenever the generated data for a given config changes.
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.3.0"
 
 CURRENCY = "GBP"
 DAY_US = 86_400_000_000
@@ -291,6 +400,60 @@ DIRT_RATES = {
     "bank_charges_per_order": 0.0002,
     "extreme_per_order": 1 / 10_000,
 }
+
+# --------------------------------------------------------------------------------------
+# demographics, reviews and complaints, campaigns (since version 1.3)
+# --------------------------------------------------------------------------------------
+#: UK regions (customers outside the UK get ``REGION_ABROAD``); no effect on behaviour
+REGIONS_UK = ("London", "South East", "South West & Wales", "Midlands", "North & Scotland")
+_REGION_UK_SHARES = (0.22, 0.20, 0.16, 0.20, 0.22)
+REGION_ABROAD = "International"
+#: age bands and household sizes: drawn independently, no effect on behaviour (known nulls)
+AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+_AGE_SHARES = (0.10, 0.22, 0.22, 0.19, 0.15, 0.12)
+HOUSEHOLD_SIZES = (1, 2, 3, 4, 5)
+_HOUSEHOLD_SHARES = (0.28, 0.35, 0.16, 0.14, 0.07)
+#: income band: share of customers and the factor multiplying the customer's BG/NBD lambda.
+#: The share-weighted mean factor is exactly 1, so the mean purchase rate of each type is kept.
+INCOME_BANDS = ("low", "middle", "high")
+INCOME_SHARES = (0.30, 0.50, 0.20)
+INCOME_FACTOR = {"low": 0.8, "middle": 1.0, "high": 1.3}
+
+#: reviews of BTYD orders and the complaint effect on dropout
+FEEDBACK_RULES = {
+    "review_share": 0.25,                            # P(a BTYD order gets a review)
+    "score_probs": (0.06, 0.06, 0.12, 0.30, 0.46),   # P(score = 1..5 | review)
+    "complaint_max_score": 2,                        # scores 1-2 are complaints
+    "complaint_hazard_factor": 2.0,                  # k: p -> 1 - (1 - p)**k after a complaint
+    "delay_days": (0.5, 7.0),                        # review written uniform 0.5-7 days after the order
+    "no_text_share": 0.10,                           # reviews with a score but no comment
+}
+#: short English comments per score (the topics a text analysis should find)
+FEEDBACK_PHRASES: dict[int, tuple[str, ...]] = {
+    1: ("Late delivery and the box was damaged.", "Wrong item sent and nobody answers my emails.",
+        "Arrived broken, very disappointed.", "Still waiting for a refund for the damaged item.",
+        "Late delivery, two weeks after the promised date.", "Poor quality, it fell apart after one use.",
+        "The parcel never arrived, terrible service."),
+    2: ("Delivery was late and one item was missing.", "The item was damaged in transit.",
+        "Wrong colour sent, had to return it.", "Not as described, cheap quality.",
+        "Slow delivery and poor packaging.", "Wrong item in the parcel, late delivery too."),
+    3: ("Okay, but delivery took a while.", "Average quality for the price.", "Fine, nothing special.",
+        "Item as described, packaging could be better.", "Decent, but smaller than expected."),
+    4: ("Good quality and quick delivery.", "Nice product, would buy again.",
+        "Well packed and arrived on time.", "Good value for money.", "Pretty gift, my friend liked it."),
+    5: ("Fast delivery and great quality!", "Excellent, exactly as pictured.", "Great quality, lovely gift.",
+        "Fast delivery, well packed, perfect.", "Love it, great service and fast delivery.",
+        "Beautiful item, great quality."),
+}
+
+#: campaign types: window length, share of eligible customers targeted, P(respond | targeted and
+#: alive at the drawn response time), share of exposures sent by email (the rest by sms)
+CAMPAIGN_TYPES: dict[str, dict] = {
+    "discount": {"window_days": 14, "target_share": 0.10, "response_prob": 0.15, "email_share": 0.7},
+    "bundle": {"window_days": 21, "target_share": 0.08, "response_prob": 0.10, "email_share": 0.8},
+    "reactivation": {"window_days": 28, "target_share": 0.10, "response_prob": 0.08, "email_share": 0.5},
+}
+_CAMPAIGN_EVERY_DAYS = 91      # one campaign per ~quarter of the window (1 to 12 campaigns)
 
 # shop hours: relative activity per hour of day (0..23); fractions of a simulated day are
 # mapped monotonically onto these hours
@@ -448,7 +611,7 @@ def _sample_days(rng, cdf: np.ndarray, n: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 # plan: customers and the order skeleton
 # --------------------------------------------------------------------------------------
-_KIND_BTYD, _KIND_GUEST, _KIND_CANCELLED = 0, 1, 2
+_KIND_BTYD, _KIND_GUEST, _KIND_CANCELLED, _KIND_CAMPAIGN = 0, 1, 2, 3
 
 
 def _type_arrays():
@@ -456,11 +619,27 @@ def _type_arrays():
     return {k: np.array([TYPES[t][k] for t in TYPE_NAMES], dtype=float) for k in keys}
 
 
-def _simulate_customers(rng, n: int, start: dt.date, days: int) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Simulate ``n`` customers. Returns customer arrays and the BTYD orders (customer, t_days)."""
+def _draw_scores(rng, m: int) -> np.ndarray:
+    """Review score per order (1..5), 0 when the order gets no review."""
+    fb = FEEDBACK_RULES
+    rev = rng.random(m) < fb["review_share"]
+    cum = np.cumsum(fb["score_probs"])
+    score = np.minimum(np.searchsorted(cum / cum[-1], rng.random(m), side="right") + 1, 5)
+    return np.where(rev, score, 0).astype(np.int8)
+
+
+def _is_complaint(score: np.ndarray) -> np.ndarray:
+    return (score > 0) & (score <= FEEDBACK_RULES["complaint_max_score"])
+
+
+def _simulate_customers(rng, n: int, start: dt.date, days: int) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """Simulate ``n`` customers.
+
+    Returns customer arrays and the BTYD orders (customer, t_days, review score; 0 = no review).
+    """
     ta = _type_arrays()
     typ = rng.choice(len(TYPE_NAMES), size=n, p=ta["share"] / ta["share"].sum())
-    lam = rng.gamma(ta["r"][typ], 1.0 / ta["alpha"][typ])           # per week
+    lam_base = rng.gamma(ta["r"][typ], 1.0 / ta["alpha"][typ])           # per week
     pdrop = rng.beta(ta["a"][typ], ta["b"][typ])
     nu = rng.gamma(ta["q"][typ], 1.0 / ta["gamma"][typ])
     birth = np.empty(n)
@@ -473,13 +652,23 @@ def _simulate_customers(rng, n: int, start: dt.date, days: int) -> tuple[dict, n
     uk = country == 0
     chan = np.where(uk, rng.choice(3, size=n, p=_CHANNEL_PREF_UK),
                     rng.choice(3, size=n, p=_CHANNEL_PREF_ABROAD))
+    # demographics, independent of type and of each other; income shifts lambda
+    income = rng.choice(len(INCOME_BANDS), size=n, p=INCOME_SHARES)
+    lam = lam_base * np.array([INCOME_FACTOR[b] for b in INCOME_BANDS])[income]
+    age = rng.choice(len(AGE_BANDS), size=n, p=_AGE_SHARES)
+    household = rng.choice(len(HOUSEHOLD_SIZES), size=n, p=_HOUSEHOLD_SHARES)
+    region = np.where(uk, rng.choice(len(REGIONS_UK), size=n, p=_REGION_UK_SHARES), len(REGIONS_UK))
 
-    # BG/NBD: repeat purchases at rate lam (weeks) from birth; dropout after each repeat w.p. p
+    # BG/NBD: repeat purchases at rate lam (weeks) from birth; dropout after each repeat w.p. p,
+    # or 1 - (1 - p)**k once the customer has complained about this or an earlier order
+    k_c = FEEDBACK_RULES["complaint_hazard_factor"]
     t_end_w = days / 7.0
     cur = birth / 7.0
     drop_t = np.full(n, np.nan)
+    first_score = _draw_scores(rng, n)
+    complained = _is_complaint(first_score)
     active = np.arange(n)
-    rep_c, rep_t = [], []
+    rep_c, rep_t, rep_s = [], [], []
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         while active.size:
             tn = cur[active] + rng.standard_exponential(active.size) / lam[active]
@@ -487,17 +676,24 @@ def _simulate_customers(rng, n: int, start: dt.date, days: int) -> tuple[dict, n
             active, tn = active[keep], tn[keep]
             if not active.size:
                 break
+            sc = _draw_scores(rng, active.size)
+            complained[active[_is_complaint(sc)]] = True
             rep_c.append(active)
             rep_t.append(tn * 7.0)
+            rep_s.append(sc)
             cur[active] = tn
-            d = rng.random(active.size) < pdrop[active]
+            p_now = pdrop[active]
+            p_now = np.where(complained[active], 1.0 - (1.0 - p_now) ** k_c, p_now)
+            d = rng.random(active.size) < p_now
             drop_t[active[d]] = tn[d] * 7.0
             active = active[~d]
     oc = np.concatenate([np.arange(n)] + rep_c)
     ot = np.concatenate([birth] + rep_t)
-    cust = {"type": typ, "lam": lam, "p": pdrop, "nu": nu, "birth_t": birth, "drop_t": drop_t,
-            "country": country, "channel": chan}
-    return cust, oc, ot
+    osc = np.concatenate([first_score] + rep_s).astype(np.int8)
+    cust = {"type": typ, "lam": lam, "lam_base": lam_base, "p": pdrop, "nu": nu, "birth_t": birth,
+            "drop_t": drop_t, "country": country, "channel": chan, "income": income, "age": age,
+            "household": household, "region": region}
+    return cust, oc, ot, osc
 
 
 @dataclass
@@ -508,6 +704,8 @@ class _Plan:
     cust: dict               # customer arrays (global index)
     orders: dict             # order skeleton sorted by time
     n_customers: int
+    campaigns: list = field(default_factory=list)     # one dict per campaign (truth, see _simulate_campaigns)
+    exposures: dict = field(default_factory=dict)     # cust, campaign, email (one entry per targeted customer)
 
 
 def _order_channels(rng, pref: np.ndarray, country: np.ndarray) -> np.ndarray:
@@ -518,21 +716,113 @@ def _order_channels(rng, pref: np.ndarray, country: np.ndarray) -> np.ndarray:
     return np.where(rng.random(n) < _CHANNEL_STICKY, pref, other)
 
 
+def _campaign_schedule(days: int) -> list[dict]:
+    """Campaign windows (whole days from the window start, end exclusive), spaced evenly, never overlapping.
+
+    One campaign per ~91 days of window (1 to 12); the first starts a quarter into the window
+    (so customers exist to target), the last ends at least 7 days before the window does. Types
+    cycle discount, bundle, reactivation.
+    """
+    n = int(np.clip(round(days / _CAMPAIGN_EVERY_DAYS), 1, 12))
+    first = int(0.25 * days)
+    slot = (days - 7 - first) / n
+    types = list(CAMPAIGN_TYPES)
+    out = []
+    for c in range(n):
+        typ = types[c % len(types)]
+        s0 = first + int(np.floor(c * slot))
+        w = int(min(CAMPAIGN_TYPES[typ]["window_days"], np.floor(slot) - 1))
+        out.append({"campaign_id": f"CMP{c + 1:02d}", "campaign_type": typ, "start_day": s0, "end_day": s0 + w})
+    return out
+
+
+def _simulate_campaigns(rng, cust: dict, oc: np.ndarray, ot: np.ndarray, days: int) -> tuple[list, dict, dict]:
+    """Randomised campaigns on top of the (unchanged) BTYD process.
+
+    Eligible: every customer whose first purchase is before the campaign start. Each eligible
+    customer is targeted with probability ``target_share`` (independently). Every eligible
+    customer also gets potential outcomes: "would respond" ~ Bernoulli(response_prob) at a time
+    drawn uniformly in the window, effective only when the customer has not dropped out by then
+    (BG/NBD: nobody buys after dropout). Targeted customers with an effective response place
+    one extra (campaign) order at that time. The BTYD purchases do not depend on the campaign,
+    so the untreated outcome "bought in the window" is known for everyone and the true uplift
+    is the simulation's own counterfactual.
+    """
+    n = cust["birth_t"].size
+    birth, drop = cust["birth_t"], cust["drop_t"]
+    sched = _campaign_schedule(days)
+    ex_c, ex_k, ex_mail, r_c, r_k, r_t = [], [], [], [], [], []
+    for ci, camp in enumerate(sched):
+        spec = CAMPAIGN_TYPES[camp["campaign_type"]]
+        s0, e0 = float(camp["start_day"]), float(camp["end_day"])
+        elig = np.flatnonzero(birth < s0)
+        m = elig.size
+        targeted = rng.random(m) < spec["target_share"]
+        email = rng.random(m) < spec["email_share"]
+        would = rng.random(m) < spec["response_prob"]
+        u = s0 + rng.random(m) * (e0 - s0)
+        d = drop[elig]
+        potential = would & (np.isnan(d) | (d > u))
+        bought = np.zeros(n, dtype=bool)
+        bought[oc[(ot >= s0) & (ot < e0)]] = True
+        y0 = bought[elig]
+        y1 = y0 | potential
+        resp = targeted & potential
+        nt = int(targeted.sum())
+
+        def share(x):
+            return float(x.mean()) if x.size else None
+
+        camp.update({
+            "target_share": spec["target_share"], "response_prob": spec["response_prob"],
+            "email_share": spec["email_share"],
+            "n_eligible": int(m), "n_targeted": nt, "n_not_targeted": int(m - nt),
+            "n_responders": int(resp.sum()),
+            "response_rate": float(resp.sum() / nt) if nt else None,
+            "true_uplift": share(y1.astype(float) - y0),
+            "true_uplift_targeted": share(y1[targeted].astype(float) - y0[targeted]),
+            "p_purchase_if_targeted": share(y1),
+            "p_purchase_if_not_targeted": share(y0),
+            "share_buying_targeted": share(y1[targeted]),
+            "share_buying_not_targeted": share(y0[~targeted]),
+            "share_alive_at_start": share(np.isnan(d) | (d >= s0)),
+        })
+        ex_c.append(elig[targeted])
+        ex_k.append(np.full(nt, ci))
+        ex_mail.append(email[targeted])
+        r_c.append(elig[resp])
+        r_k.append(np.full(int(resp.sum()), ci))
+        r_t.append(u[resp])
+
+    def cat(x, dtype):
+        return np.concatenate(x).astype(dtype) if x else np.zeros(0, dtype)
+
+    exposures = {"cust": cat(ex_c, np.int64), "campaign": cat(ex_k, np.int64), "email": cat(ex_mail, bool)}
+    responses = {"cust": cat(r_c, np.int64), "campaign": cat(r_k, np.int64), "t": cat(r_t, float)}
+    return sched, exposures, responses
+
+
 def _plan(rng, n_customers: int, start: dt.date, days: int) -> _Plan:
     start_us = int(np.datetime64(start, "us").astype(np.int64))
-    parts_c, parts_oc, parts_ot = [], [], []
+    parts_c, parts_oc, parts_ot, parts_os = [], [], [], []
     for lo in range(0, n_customers, _CHUNK_CUSTOMERS):
         m = min(_CHUNK_CUSTOMERS, n_customers - lo)
-        c, oc, ot = _simulate_customers(rng, m, start, days)
+        c, oc, ot, osc = _simulate_customers(rng, m, start, days)
         parts_c.append(c)
         parts_oc.append(oc + lo)
         parts_ot.append(ot)
+        parts_os.append(osc)
     cust = {k: np.concatenate([c[k] for c in parts_c]) for k in parts_c[0]}
     oc = np.concatenate(parts_oc)
     ot = np.concatenate(parts_ot)
-    del parts_c, parts_oc, parts_ot
+    osc = np.concatenate(parts_os)
+    del parts_c, parts_oc, parts_ot, parts_os
     n_btyd = oc.size
     ta = _type_arrays()
+
+    # campaigns: randomised targeting; responses are extra orders
+    campaigns, exposures, resp = _simulate_campaigns(rng, cust, oc, ot, days)
+    n_camp = resp["cust"].size
 
     # extra cancelled orders: existing customers, between birth and dropout (or end - 1 day)
     n_orders_c = np.bincount(oc, minlength=n_customers)
@@ -560,26 +850,35 @@ def _plan(rng, n_customers: int, start: dt.date, days: int) -> _Plan:
     g_nu = rng.gamma(ta["q"][0], 1.0 / ta["gamma"][0], n_guest)
 
     kind = np.concatenate([np.full(n_btyd, _KIND_BTYD), np.full(n_guest, _KIND_GUEST),
-                           np.full(n_cancel, _KIND_CANCELLED)]).astype(np.int8)
-    ocust = np.concatenate([oc, np.full(n_guest, -1), cc]).astype(np.int64)
-    t = np.concatenate([ot, gt, ct])
+                           np.full(n_cancel, _KIND_CANCELLED), np.full(n_camp, _KIND_CAMPAIGN)]).astype(np.int8)
+    ocust = np.concatenate([oc, np.full(n_guest, -1), cc, resp["cust"]]).astype(np.int64)
+    t = np.concatenate([ot, gt, ct, resp["t"]])
+    n_other = n_guest + n_cancel + n_camp
     known = ocust >= 0
     safe = np.where(known, ocust, 0)
     otype = np.where(known, cust["type"][safe], 0).astype(np.int64)
-    nu = np.where(known, cust["nu"][safe], np.concatenate([np.zeros(n_btyd), g_nu, np.zeros(n_cancel)]))
+    nu = np.where(known, cust["nu"][safe], np.concatenate([np.zeros(n_btyd), g_nu, np.zeros(n_cancel + n_camp)]))
     z = rng.gamma(ta["p"][otype], 1.0 / nu)
     country = np.where(known, cust["country"][safe], np.concatenate(
-        [np.zeros(n_btyd, np.int64), g_country, np.zeros(n_cancel, np.int64)]))
+        [np.zeros(n_btyd, np.int64), g_country, np.zeros(n_cancel + n_camp, np.int64)]))
     chan_pref = np.where(known, cust["channel"][safe], np.concatenate(
-        [np.zeros(n_btyd, np.int64), g_chan, np.zeros(n_cancel, np.int64)]))
+        [np.zeros(n_btyd, np.int64), g_chan, np.zeros(n_cancel + n_camp, np.int64)]))
     chan = np.where(known, _order_channels(rng, chan_pref, country), chan_pref)
-    cancel_t = np.concatenate([np.full(n_btyd + n_guest, np.nan), c_t])
+    cancel_t = np.concatenate([np.full(n_btyd + n_guest, np.nan), c_t, np.full(n_camp, np.nan)])
+    camp_idx = np.concatenate([np.full(n_btyd + n_guest + n_cancel, -1), resp["campaign"]]).astype(np.int64)
+    # reviews of BTYD orders, written a few days later (never after the window)
+    score = np.concatenate([osc, np.zeros(n_other, np.int8)])
+    reviewed = np.flatnonzero(score > 0)
+    lo_d, hi_d = FEEDBACK_RULES["delay_days"]
+    fb_t = np.full(score.size, np.nan)
+    fb_t[reviewed] = t[reviewed] + np.minimum(rng.uniform(lo_d, hi_d, reviewed.size),
+                                              (days - t[reviewed]) * 0.999)
 
-    # fee and extreme-quantity flags (on BTYD and guest orders; never on cancelled orders)
+    # fee and extreme-quantity flags (on BTYD and guest orders; never on cancelled or campaign orders)
     n = kind.size
     web = chan != 1
     p_post = np.where(country != 0, 0.7, np.where(z < 20.0, 0.2, 0.02))
-    post = (kind != _KIND_CANCELLED) & web & (rng.random(n) < p_post)
+    post = (kind <= _KIND_GUEST) & web & (rng.random(n) < p_post)
     btyd_idx = np.flatnonzero(kind == _KIND_BTYD)
 
     def pick(rate, lo, hi_=None):
@@ -600,13 +899,15 @@ def _plan(rng, n_customers: int, start: dt.date, days: int) -> _Plan:
     orders = {"kind": kind, "cust": ocust, "t": t, "ts": ts, "type": otype, "z": z,
               "country": country, "channel": chan, "post": post, "manual": manual,
               "bank": bank, "extreme": extreme,
-              "cancel_ts": np.where(np.isnan(cancel_t), 0, _to_ts_us(np.nan_to_num(cancel_t), start_us))}
+              "cancel_ts": np.where(np.isnan(cancel_t), 0, _to_ts_us(np.nan_to_num(cancel_t), start_us)),
+              "campaign": camp_idx, "score": score,
+              "fb_ts": np.where(np.isnan(fb_t), 0, _to_ts_us(np.nan_to_num(fb_t), start_us))}
     orders = {k: v[order] for k, v in orders.items()}
     orders["invoice"] = _FIRST_INVOICE + np.arange(n, dtype=np.int64)
     month_of_day = _month_of_day(start, days)
     orders["month"] = month_of_day[np.minimum(orders["t"].astype(np.int64), days)]
     return _Plan(cfg_start=start, days=days, start_us=start_us, cust=cust, orders=orders,
-                 n_customers=n_customers)
+                 n_customers=n_customers, campaigns=campaigns, exposures=exposures)
 
 
 # --------------------------------------------------------------------------------------
@@ -731,9 +1032,16 @@ def _take(d: dict, idx) -> dict:
 def _new_products_not_in(rng, oi_new, lines_oi, lines_prod, n_prod, exclude_mask):
     """Random catalogue products for new lines on orders ``oi_new``, not already in that order."""
     prod = rng.integers(0, n_prod, oi_new.size)
-    existing = lines_oi * n_prod + lines_prod
+    existing = np.sort(lines_oi * n_prod + lines_prod)   # sorted once; membership by binary search
+
+    def taken(keys):
+        if not existing.size:
+            return np.zeros(keys.size, dtype=bool)
+        i = np.minimum(np.searchsorted(existing, keys), existing.size - 1)
+        return existing[i] == keys
+
     for _ in range(50):
-        bad = np.isin(oi_new * n_prod + prod, existing) | exclude_mask[prod]
+        bad = taken(oi_new * n_prod + prod) | exclude_mask[prod]
         if not bad.any():
             break
         prod[bad] = (prod[bad] + 37) % n_prod
@@ -753,6 +1061,9 @@ class _Stats:
         self.max_btyd_quantity = 0.0
         self.lines = 0
         self.btyd_lines = 0
+        self.campaign_lines = 0
+        self.campaign_invoice: list[np.ndarray] = []   # invoice number of each campaign (response) order
+        self.campaign_value: list[np.ndarray] = []     # its realised value
 
 
 def _chunk_lines(rng, plan: _Plan, lo: int, hi: int, stats: _Stats) -> tuple[dict, dict]:
@@ -773,6 +1084,11 @@ def _chunk_lines(rng, plan: _Plan, lo: int, hi: int, stats: _Stats) -> tuple[dic
     if lb.any():
         stats.max_btyd_quantity = max(stats.max_btyd_quantity, float(q[lb].max()))
     stats.btyd_lines += int(lb.sum())
+    camp = kind == _KIND_CAMPAIGN
+    if camp.any():
+        stats.campaign_invoice.append(o["invoice"][camp])
+        stats.campaign_value.append(value[camp])
+        stats.campaign_lines += int(camp[oi].sum())
     stats.dirt["guest_orders"] += int((kind == _KIND_GUEST).sum())
     stats.dirt["cancelled_orders"] += int((kind == _KIND_CANCELLED).sum())
     stats.dirt["cancelled_order_lines"] += int((kind[oi] == _KIND_CANCELLED).sum())
@@ -790,8 +1106,8 @@ def _chunk_lines(rng, plan: _Plan, lo: int, hi: int, stats: _Stats) -> tuple[dic
     parts = [main]
 
     # zero-price lines on BTYD/guest orders (one per chosen order)
-    eligible = np.flatnonzero(kind != _KIND_CANCELLED)
-    n_sale = int((kind[oi] != _KIND_CANCELLED).sum())
+    eligible = np.flatnonzero(kind <= _KIND_GUEST)
+    n_sale = int((kind[oi] <= _KIND_GUEST).sum())
     if eligible.size:
         k0 = min(eligible.size, max(1, rng.binomial(n_sale, DIRT_RATES["zero_price_per_line"])))
         zo = np.sort(rng.choice(eligible, size=k0, replace=False))
@@ -824,7 +1140,7 @@ def _chunk_lines(rng, plan: _Plan, lo: int, hi: int, stats: _Stats) -> tuple[dic
         stats.dirt["postage_lines"] += po.size
 
     # exact duplicates of sale lines of BTYD/guest orders, placed right after the original
-    sale = np.flatnonzero(kind[oi] != _KIND_CANCELLED)
+    sale = np.flatnonzero(kind[oi] <= _KIND_GUEST)
     if sale.size:
         kd = min(sale.size, max(1, rng.binomial(sale.size, DIRT_RATES["duplicate_per_line"])))
         di = np.sort(rng.choice(sale, size=kd, replace=False))
@@ -955,12 +1271,22 @@ def folder_for(cfg: SyntheticConfig, root: Path | None = None) -> Path:
     return Path(paths.RAW if root is None else root) / f"synthetic-{h}"
 
 
+def _ids(idx: np.ndarray) -> pd.arrays.StringArray:
+    """Customer index -> customer_id strings (as in lines.parquet)."""
+    return pd.array((np.asarray(idx, dtype=np.int64) + _FIRST_CUSTOMER_ID).astype(str), dtype="string")
+
+
+def _ts(us: np.ndarray) -> np.ndarray:
+    return np.asarray(us, dtype=np.int64).view("datetime64[us]")
+
+
 def _customers_truth(plan: _Plan, stats: _Stats) -> pd.DataFrame:
     c = plan.cust
     n = plan.n_customers
-    btyd = plan.orders["kind"] == _KIND_BTYD
-    oc = plan.orders["cust"][btyd]
-    ots = plan.orders["ts"][btyd]
+    o = plan.orders
+    btyd = o["kind"] == _KIND_BTYD
+    oc = o["cust"][btyd]
+    ots = o["ts"][btyd]
     n_orders = np.bincount(oc, minlength=n)
     last = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(last, oc, ots)
@@ -968,27 +1294,253 @@ def _customers_truth(plan: _Plan, stats: _Stats) -> pd.DataFrame:
     dropped = ~np.isnan(c["drop_t"])
     drop_ts = np.where(dropped, _to_ts_us(np.nan_to_num(c["drop_t"]), plan.start_us), 0)
     end_us = plan.start_us + plan.days * DAY_US
+    # reviews and complaints (BTYD orders only)
+    sc = o["score"][btyd]
+    comp = _is_complaint(sc)
+    n_reviews = np.bincount(oc, sc > 0, minlength=n).astype(np.int64)
+    n_complaints = np.bincount(oc, comp, minlength=n).astype(np.int64)
+    first_c = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_c, oc[comp], ots[comp])
+    complained = n_complaints > 0
+    camp = o["kind"] == _KIND_CAMPAIGN
+    n_camp = np.bincount(o["cust"][camp], minlength=n).astype(np.int64)
+    k_c = FEEDBACK_RULES["complaint_hazard_factor"]
+    income = np.array(INCOME_BANDS)[c["income"]]
     df = pd.DataFrame({
-        "customer_id": pd.array((np.arange(n) + _FIRST_CUSTOMER_ID).astype(str), dtype="string"),
+        "customer_id": _ids(np.arange(n)),
         "type": pd.array(np.array(TYPE_NAMES)[c["type"]], dtype="string"),
         "lambda": c["lam"],
         "p": c["p"],
         "nu": c["nu"],
-        "birth_ts": birth_ts.view("datetime64[us]"),
-        "dropout_ts": pd.Series(drop_ts.view("datetime64[us]")).where(dropped),
+        "birth_ts": _ts(birth_ts),
+        "dropout_ts": pd.Series(_ts(drop_ts)).where(dropped),
         "alive_at_end": ~dropped,
         "n_orders": n_orders.astype(np.int64),
         "n_repeat": (n_orders - 1).astype(np.int64),
-        "last_ts": last.view("datetime64[us]"),
+        "last_ts": _ts(last),
         "T_weeks": (end_us - birth_ts) / (7 * DAY_US),
         "t_x_weeks": (last - birth_ts) / (7 * DAY_US),
         "mean_target_value": stats.target_sum / n_orders,
         "mean_order_value": stats.value_sum / n_orders,
         "country": pd.array(np.array([x[0] for x in COUNTRIES])[c["country"]], dtype="string"),
         "channel": pd.array(np.array(CHANNELS)[c["channel"]], dtype="string"),
+        "lambda_base": c["lam_base"],
+        "income_band": pd.array(income, dtype="string"),
+        "income_factor": np.array([INCOME_FACTOR[b] for b in INCOME_BANDS])[c["income"]],
+        "p_after_complaint": 1.0 - (1.0 - c["p"]) ** k_c,
+        "n_reviews": n_reviews,
+        "n_complaints": n_complaints,
+        "complained": complained,
+        "first_complaint_ts": pd.Series(_ts(np.where(complained, first_c, 0))).where(complained),
+        "complained_before_dropout": complained & dropped,
+        "n_campaign_orders": n_camp,
     })
-    df["dropout_ts"] = df["dropout_ts"].astype("datetime64[us]")
+    for col in ("dropout_ts", "first_complaint_ts"):
+        df[col] = df[col].astype("datetime64[us]")
     return df
+
+
+# --------------------------------------------------------------------------------------
+# the tables beside lines.parquet (attributes, exposures, responses, feedback)
+# --------------------------------------------------------------------------------------
+#: canonical columns and pandas dtypes of the extra tables (written exactly like this)
+EXTRA_TABLES: dict[str, dict[str, str]] = {
+    "attributes": {"customer_id": "string", "region": "string", "age_band": "string",
+                   "income_band": "string", "household_size": "int64"},
+    "exposures": {"customer_id": "string", "campaign_id": "string", "campaign_type": "string",
+                  "start": "datetime64[us]", "end": "datetime64[us]", "channel": "string"},
+    "responses": {"customer_id": "string", "campaign_id": "string", "response_ts": "datetime64[us]",
+                  "response_type": "string", "value": "float64"},
+    "feedback": {"feedback_id": "string", "customer_id": "string", "invoice": "string",
+                 "feedback_ts": "datetime64[us]", "score": "float64", "score_min": "float64",
+                 "score_max": "float64", "title": "string", "text": "string", "category": "string",
+                 "language": "string"},
+}
+
+
+_ARROW_TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+                "datetime64[us]": pa.timestamp("us")}
+
+
+@functools.lru_cache(maxsize=None)
+def _extra_schema(name: str) -> pa.Schema:
+    """Arrow schema of an extra table, with pandas metadata so pandas reads the dtypes of EXTRA_TABLES."""
+    cols = EXTRA_TABLES[name]
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
+    meta = pa.Schema.from_pandas(empty, preserve_index=False).metadata
+    return pa.schema([pa.field(c, _ARROW_TYPES[t]) for c, t in cols.items()], metadata=meta)
+
+
+def _table(name: str, cols: dict, n: int) -> pa.Table:
+    """An arrow table of ``n`` rows in the canonical schema; scalars are repeated."""
+    sch = _extra_schema(name)
+    arrays = []
+    for f in sch:
+        v = cols[f.name]
+        if v is None or np.isscalar(v):
+            v = pa.array([v], f.type).take(pa.array(np.zeros(n, np.int64)))
+        elif not isinstance(v, (pa.Array, pa.ChunkedArray)):
+            v = pa.array(v, f.type)
+        arrays.append(v.cast(f.type))
+    return pa.Table.from_arrays(arrays, schema=sch)
+
+
+def _id_strings(idx: np.ndarray) -> pa.Array:
+    """Customer index -> customer_id strings (as in lines.parquet), as an arrow array."""
+    return pc.cast(pa.array(np.asarray(idx, dtype=np.int64) + _FIRST_CUSTOMER_ID), pa.string())
+
+
+def _campaign_bounds(plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
+    s = np.array([c["start_day"] for c in plan.campaigns], dtype=np.int64)
+    e = np.array([c["end_day"] for c in plan.campaigns], dtype=np.int64)
+    return plan.start_us + s * DAY_US, plan.start_us + e * DAY_US
+
+
+def _labels(values, idx: np.ndarray) -> pa.Array:
+    """``values[idx]`` as an arrow string array (dictionary take: no Python strings per row)."""
+    return pa.array(list(values), pa.string()).take(pa.array(np.asarray(idx, dtype=np.int64)))
+
+
+def _attributes_table(plan: _Plan) -> pa.Table:
+    c = plan.cust
+    n = plan.n_customers
+    return _table("attributes", {
+        "customer_id": _id_strings(np.arange(n)),
+        "region": _labels(REGIONS_UK + (REGION_ABROAD,), c["region"]),
+        "age_band": _labels(AGE_BANDS, c["age"]),
+        "income_band": _labels(INCOME_BANDS, c["income"]),
+        "household_size": np.array(HOUSEHOLD_SIZES, dtype=np.int64)[c["household"]],
+    }, n)
+
+
+def _exposures_table(plan: _Plan) -> pa.Table:
+    e = plan.exposures
+    s_us, e_us = _campaign_bounds(plan)
+    order = np.lexsort((e["cust"], e["campaign"]))
+    k = e["campaign"][order]
+    return _table("exposures", {
+        "customer_id": _id_strings(e["cust"][order]),
+        "campaign_id": _labels([c["campaign_id"] for c in plan.campaigns], k),
+        "campaign_type": _labels([c["campaign_type"] for c in plan.campaigns], k),
+        "start": _ts(s_us[k]), "end": _ts(e_us[k]),
+        "channel": _labels(("sms", "email"), e["email"][order].astype(np.int64)),
+    }, k.size)
+
+
+def _campaign_orders(plan: _Plan, stats: _Stats) -> pd.DataFrame:
+    """Truth: one row per campaign (response) order with its invoice and realised value."""
+    o = plan.orders
+    sel = np.flatnonzero(o["kind"] == _KIND_CAMPAIGN)
+    inv = np.concatenate(stats.campaign_invoice) if stats.campaign_invoice else np.zeros(0, np.int64)
+    val = np.concatenate(stats.campaign_value) if stats.campaign_value else np.zeros(0)
+    value = pd.Series(val, index=inv).reindex(o["invoice"][sel]).to_numpy()
+    ids = np.array([c["campaign_id"] for c in plan.campaigns] or [""])
+    return pd.DataFrame({
+        "invoice": pd.array(o["invoice"][sel].astype(str), dtype="string"),
+        "customer_id": _ids(o["cust"][sel]),
+        "campaign_id": pd.array(ids[o["campaign"][sel]], dtype="string"),
+        "invoice_ts": _ts(o["ts"][sel]),
+        "value": value.astype(np.float64),
+    })
+
+
+def _responses_table(campaign_orders: pd.DataFrame) -> pa.Table:
+    r = campaign_orders
+    return _table("responses", {
+        "customer_id": pa.array(r["customer_id"].to_numpy(object), pa.string()),
+        "campaign_id": pa.array(r["campaign_id"].to_numpy(object), pa.string()),
+        "response_ts": r["invoice_ts"].to_numpy("datetime64[us]"),
+        "response_type": "coupon", "value": r["value"].to_numpy(np.float64),
+    }, len(r))
+
+
+def _feedback_table(plan: _Plan, seed: int) -> pa.Table:
+    """One row per review of a BTYD order, in feedback_ts order (ids F0000001, ...)."""
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0x5EED, 0xFEED]))
+    o = plan.orders
+    sel = np.flatnonzero(o["score"] > 0)
+    sel = sel[np.argsort(o["fb_ts"][sel], kind="stable")]
+    n = sel.size
+    score = o["score"][sel].astype(np.int64)
+    # phrase number in one flat bank: offset of the score's bank + a uniform pick within it
+    sizes = np.array([len(FEEDBACK_PHRASES[k]) for k in range(1, 6)])
+    offset = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pick = offset[score - 1] + np.floor(rng.random(n) * sizes[score - 1]).astype(np.int64)
+    no_text = rng.random(n) < FEEDBACK_RULES["no_text_share"]
+    flat = [t for k in range(1, 6) for t in FEEDBACK_PHRASES[k]]
+    text = pa.array(flat, pa.string()).take(pa.array(pick, mask=no_text))
+    fid = pc.binary_join_element_wise(pa.scalar("F"), pc.utf8_lpad(
+        pc.cast(pa.array(np.arange(1, n + 1, dtype=np.int64)), pa.string()), 7, "0"), pa.scalar(""))
+    return _table("feedback", {
+        "feedback_id": fid,
+        "customer_id": _id_strings(o["cust"][sel]),
+        "invoice": pc.cast(pa.array(o["invoice"][sel]), pa.string()),
+        "feedback_ts": _ts(o["fb_ts"][sel]),
+        "score": score.astype(np.float64),
+        "score_min": 1.0, "score_max": 5.0, "title": None,
+        "text": text,
+        "category": _labels(("review", "complaint"), _is_complaint(score).astype(np.int64)),
+        "language": "en",
+    }, n)
+
+
+def _campaigns_truth(plan: _Plan) -> list[dict]:
+    s_us, e_us = _campaign_bounds(plan)
+    out = []
+    for c, s0, e0 in zip(plan.campaigns, s_us, e_us):
+        d = {"campaign_id": c["campaign_id"], "campaign_type": c["campaign_type"],
+             "start": str(_ts(np.array([s0]))[0]), "end_exclusive": str(_ts(np.array([e0]))[0])}
+        d.update({k: v for k, v in c.items() if k not in d})
+        out.append(d)
+    return out
+
+
+def _feedback_truth(plan: _Plan, customers: pd.DataFrame) -> dict:
+    o = plan.orders
+    btyd = o["kind"] == _KIND_BTYD
+    sc = o["score"][btyd]
+    dropped = customers["dropout_ts"].notna()
+    comp = customers["complained"]
+    return {
+        "rules": {k: (list(v) if isinstance(v, tuple) else v) for k, v in FEEDBACK_RULES.items()},
+        "complaint_hazard_factor": FEEDBACK_RULES["complaint_hazard_factor"],
+        "effect": "after a complaint about an order, every later dropout decision of the customer (the one "
+                  "right after a repeat purchase, including the purchase complained about) uses "
+                  "p' = 1 - (1 - p)**k instead of p: the dropout hazard (-log(1 - p) per repeat purchase) "
+                  "is multiplied by k; p' ~ k p for small p",
+        "reviewed": "BTYD orders only (not campaign, guest or cancelled orders); score independent of the "
+                    "customer and the order",
+        "n_btyd_orders": int(btyd.sum()),
+        "n_reviews": int((sc > 0).sum()),
+        "n_complaints": int(_is_complaint(sc).sum()),
+        "score_counts": {str(k): int((sc == k).sum()) for k in range(1, 6)},
+        "n_customers_complained": int(comp.sum()),
+        "n_dropouts": int(dropped.sum()),
+        "n_complained_before_dropout": int((comp & dropped).sum()),
+        "dropout_share_complained": float(dropped[comp].mean()) if comp.any() else None,
+        "dropout_share_not_complained": float(dropped[~comp].mean()) if (~comp).any() else None,
+        "mean_p": float(customers["p"].mean()),
+        "mean_p_after_complaint": float(customers["p_after_complaint"].mean()),
+    }
+
+
+def _demographics_truth(customers: pd.DataFrame) -> dict:
+    by = customers.groupby("income_band", observed=True)
+    mean_lam = by["lambda"].mean()
+    base = mean_lam.get("middle", np.nan)
+    return {
+        "income_bands": list(INCOME_BANDS),
+        "income_shares": dict(zip(INCOME_BANDS, INCOME_SHARES)),
+        "income_factor": dict(INCOME_FACTOR),
+        "effect": "lambda = lambda_base x income_factor[income_band] (lambda_base ~ Gamma(r, alpha) of the "
+                  "type; band independent of type); the share-weighted mean factor is 1",
+        "no_effect": ["region", "age_band", "household_size"],
+        "regions": list(REGIONS_UK) + [REGION_ABROAD],
+        "age_bands": list(AGE_BANDS),
+        "household_sizes": list(HOUSEHOLD_SIZES),
+        "n_customers_by_income": {k: int(v) for k, v in by.size().items()},
+        "realised_mean_lambda_ratio": {k: float(v / base) for k, v in mean_lam.items()},
+    }
 
 
 def _params(cfg: SyntheticConfig, plan: _Plan, stats: _Stats, seconds: float) -> dict:
@@ -1008,6 +1560,8 @@ def _params(cfg: SyntheticConfig, plan: _Plan, stats: _Stats, seconds: float) ->
         "n_invoices": int(o["z"].size),
         "n_btyd_orders": int((o["kind"] == _KIND_BTYD).sum()),
         "n_btyd_lines": stats.btyd_lines,
+        "n_campaign_orders": int((o["kind"] == _KIND_CAMPAIGN).sum()),
+        "n_campaign_lines": stats.campaign_lines,
         "window": {"start": plan.cfg_start.isoformat(), "end_exclusive": end.isoformat(),
                    "days": plan.days, "weeks": plan.days / 7.0},
         "time_unit": "week (lambda = purchases per week; T and t_x in weeks)",
@@ -1025,7 +1579,13 @@ def _params(cfg: SyntheticConfig, plan: _Plan, stats: _Stats, seconds: float) ->
                              "is cancelled by invoice 'C'+number (some partially)",
             "cleaning_for_truth": "drop exact duplicates, every C line and the lines of the invoice it "
                                   "cancels (whole lines), zero prices, POST/M/BANK CHARGES, quantity >= 1000, "
-                                  "null customers",
+                                  "null customers; what remains is the BTYD history plus the campaign orders "
+                                  "(truth/campaign_orders.parquet), which carry no dirt",
+            "income": "lambda = lambda_base x income factor (see demographics.json)",
+            "complaints": "a complaint (review score 1-2) multiplies the dropout hazard by k: "
+                          "p -> 1 - (1 - p)**k for every later dropout decision (see feedback.json)",
+            "campaigns": "randomised targeting of customers born before the start; responses are extra "
+                         "orders, not BTYD purchases (no dropout decision after them); see campaigns.json",
         },
         "seasonality": {"category_multiplier_by_month": SEASON,
                         "acquisition_rise": _ACQ_RISE},
@@ -1047,7 +1607,7 @@ def _params(cfg: SyntheticConfig, plan: _Plan, stats: _Stats, seconds: float) ->
     }
 
 
-def _write_truth(tdir: Path, params: dict, customers: pd.DataFrame) -> None:
+def _write_truth(tdir: Path, params: dict, customers: pd.DataFrame, extra: dict | None = None) -> None:
     cat = _catalogue()
     tdir.mkdir(parents=True, exist_ok=True)
     prod = cat.products[["product_id", "description", "category", "base_item", "tier", "price",
@@ -1061,12 +1621,18 @@ def _write_truth(tdir: Path, params: dict, customers: pd.DataFrame) -> None:
     customers.to_parquet(tdir / "customers.parquet", index=False)
     (tdir / "bundles.json").write_text(json.dumps(cat.bundles, indent=2) + "\n", encoding="utf-8")
     (tdir / "params.json").write_text(json.dumps(params, indent=2, default=str) + "\n", encoding="utf-8")
+    for name, obj in (extra or {}).items():
+        if isinstance(obj, pd.DataFrame):
+            obj.to_parquet(tdir / f"{name}.parquet", index=False)
+        else:
+            (tdir / f"{name}.json").write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 def generate(cfg: SyntheticConfig, out_dir: Path, *, progress: bool = True) -> Path:
     """Generate the synthetic shop for ``cfg`` into ``out_dir`` and return ``out_dir``.
 
-    Writes ``lines.parquet`` and ``truth/`` (see the module docstring). Everything is written
+    Writes ``lines.parquet``, ``attributes.parquet``, ``exposures.parquet``,
+    ``responses.parquet``, ``feedback.parquet`` and ``truth/`` (see the module docstring). Everything is written
     into a temporary sibling folder first and renamed into place at the end, so an
     interrupted run leaves no half-written ``out_dir``; an existing ``out_dir`` is replaced.
     """
@@ -1084,9 +1650,17 @@ def generate(cfg: SyntheticConfig, out_dir: Path, *, progress: bool = True) -> P
             for table in _iter_tables(lines_rng, plan, stats, progress=progress):
                 w.write_table(table, row_group_size=max(1, table.num_rows))
         customers = _customers_truth(plan, stats)
+        camp_orders = _campaign_orders(plan, stats)
+        tables = {"attributes": _attributes_table(plan), "exposures": _exposures_table(plan),
+                  "responses": _responses_table(camp_orders), "feedback": _feedback_table(plan, cfg.seed)}
+        for name, table in tables.items():
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
         params = _params(cfg, plan, stats, time.perf_counter() - t0)
         params.pop("seconds")  # keep params.json deterministic
-        _write_truth(tmp / "truth", params, customers)
+        params["extra_tables"] = {name: table.num_rows for name, table in tables.items()}
+        _write_truth(tmp / "truth", params, customers, {
+            "campaign_orders": camp_orders, "campaigns": _campaigns_truth(plan),
+            "feedback": _feedback_truth(plan, customers), "demographics": _demographics_truth(customers)})
         old = None
         if out_dir.exists():
             old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
@@ -1124,7 +1698,9 @@ def load_truth(folder: Path) -> dict:
     ``folder`` is the synthetic folder (holding ``truth/``) or the ``truth`` folder itself.
     Returns ``{'params': dict, 'customers': DataFrame, 'products': DataFrame,
     'bundles': list of {'products': tuple of product ids, 'prob': float, ...},
-    'tiers': DataFrame}``.
+    'tiers': DataFrame}`` and, for folders written by version 1.3 or later,
+    ``'campaigns'`` (list of dicts, one per campaign), ``'campaign_orders'`` (DataFrame),
+    ``'feedback'`` and ``'demographics'`` (dicts).
     """
     folder = Path(folder)
     tdir = folder / "truth" if (folder / "truth").is_dir() else folder
@@ -1140,7 +1716,17 @@ def load_truth(folder: Path) -> dict:
         "products": pd.read_parquet(tdir / "products.parquet"),
         "bundles": bundles,
         "tiers": pd.read_parquet(tdir / "tiers.parquet"),
-    }
+    } | _optional_truth(tdir)
+
+
+def _optional_truth(tdir: Path) -> dict:
+    out = {}
+    for name in ("campaigns", "feedback", "demographics"):
+        if (tdir / f"{name}.json").exists():
+            out[name] = json.loads((tdir / f"{name}.json").read_text(encoding="utf-8"))
+    if (tdir / "campaign_orders.parquet").exists():
+        out["campaign_orders"] = pd.read_parquet(tdir / "campaign_orders.parquet")
+    return out
 
 
 def main(argv=None) -> int:
@@ -1148,7 +1734,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m helpers.synth",
         description="Generate the seeded synthetic shop (BG/NBD + Gamma-Gamma customers, planted "
-                    "bundles, price tiers and dirt) as lines.parquet plus truth/.")
+                    "bundles, price tiers and dirt, demographics, campaigns, reviews and complaints) as "
+                    "lines.parquet, attributes/exposures/responses/feedback.parquet plus truth/.")
     d = SyntheticConfig()
     ap.add_argument("--customers", type=int, default=d.customers, help=f"number of customers (default {d.customers})")
     ap.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
@@ -1177,6 +1764,9 @@ def main(argv=None) -> int:
     print(f"synthetic shop in {folder}")
     print(f"  {params['n_lines']:,} lines, {params['n_invoices']:,} invoices, "
           f"{params['n_customers']:,} customers ({time.perf_counter() - t0:.1f} s)")
+    extra = params.get("extra_tables", {})
+    if extra:
+        print("  " + ", ".join(f"{name} {k:,} rows" for name, k in extra.items()))
     return 0
 
 
