@@ -1,0 +1,472 @@
+"""Demographic and regional profiles of customer groups (RFM segments, clusters, CLV tiers).
+
+Input: the prepared ``attributes`` table (``prep.read("attributes")``): ``customer_id`` plus
+any of the standard columns :data:`DEMOGRAPHICS` (``region``, ``age_band``, ``income_band``,
+``household_size``) and other customer columns. Each group label (segment, cluster, tier) is
+cross-tabulated with each attribute:
+
+* :func:`crosstab_test`: counts, row shares, the test that suits the table (Pearson
+  chi-square; Fisher's exact test for a 2 x 2 table with an expected count below 5; a
+  Monte Carlo chi-square p-value when more than 20 % of the expected counts are below 5) and
+  the adjusted standardized residuals (Haberman 1973), which mark the cells that differ:
+  |residual| > 1.96 is a 5 % two-sided deviation from independence in that cell.
+* :func:`profile_lines`: one line per group naming its over- and under-represented levels.
+* :func:`region_table`: a map-free regional table (customers, revenue, frequency, value).
+* :func:`rate_by_group`: BG/NBD purchase rate (r / alpha) and dropout (a / (a + b)) per
+  attribute level (pymc-marketing through :mod:`helpers.models.clv`), and the rate relative
+  to a reference level, to compare with a planted multiplier on synthetic data.
+* :func:`covariate_fit`: one BG/NBD with purchase and dropout covariates (pymc-marketing
+  ``BetaGeoModel`` with ``purchase_covariate_cols`` / ``dropout_covariate_cols``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+FILE = "attributes"
+DEMOGRAPHICS = ("region", "age_band", "income_band", "household_size")
+Z_CRIT = 1.959963984540054   # two-sided 5 %
+MAX_LEVELS = 12
+
+
+def check_attributes(attrs: pd.DataFrame) -> pd.DataFrame:
+    """The attribute table with ``customer_id`` as string, one row per customer.
+
+    Raises
+    ------
+    helpers.errors.DataError
+        No ``customer_id`` column, or ids that repeat (the count is in the message).
+    """
+    if "customer_id" not in attrs.columns:
+        raise DataError(FILE, "missing-column", "the customer attribute table needs a customer_id column",
+                        column="customer_id")
+    dup = int(attrs["customer_id"].duplicated().sum())
+    if dup:
+        raise DataError(FILE, "unique-customer", f"{dup} customer ids appear more than once; one row per customer",
+                        column="customer_id")
+    out = attrs.copy()
+    out["customer_id"] = out["customer_id"].astype("string")
+    return out
+
+
+def profile_columns(attrs: pd.DataFrame, *, max_levels: int = MAX_LEVELS) -> list[str]:
+    """The attribute columns to profile: the standard ones present, then other columns with
+    2..``max_levels`` distinct values (ids, labels of the contract analysis and free text left out)."""
+    skip = {"customer_id", "churned", "tenure", "monthly_charges", "total_charges"}
+    std = [c for c in DEMOGRAPHICS if c in attrs.columns]
+    other = [c for c in attrs.columns if c not in skip and c not in std
+             and 2 <= attrs[c].nunique(dropna=True) <= max_levels]
+    return std + other
+
+
+def as_levels(s: pd.Series, *, max_levels: int = MAX_LEVELS) -> pd.Series:
+    """A column as category levels: numbers with many values become quartile bands, missing is a level."""
+    if pd.api.types.is_numeric_dtype(s) and s.nunique(dropna=True) > max_levels:
+        q = pd.qcut(s, 4, duplicates="drop")
+        return q.astype("string").fillna("(missing)")
+    if pd.api.types.is_float_dtype(s) and (s.dropna() % 1 == 0).all():
+        s = s.astype("Int64")
+    return s.astype("string").fillna("(missing)")
+
+
+@dataclass
+class CrossTab:
+    """A group x attribute table and its test.
+
+    ``counts``: customers per group (rows) and level (columns). ``row_share``: each row's
+    shares (0..1). ``residuals``: adjusted standardized residuals
+    (O - E) / sqrt(E (1 - row total / n) (1 - column total / n)). ``significant``: cells with
+    |residual| > 1.96 when the table's test rejects independence at ``alpha`` (else none).
+    ``test``: name of the test; ``statistic``, ``dof``, ``p_value``; ``cramers_v`` (0..1,
+    strength of the association).
+    """
+
+    group: str
+    attribute: str
+    counts: pd.DataFrame
+    row_share: pd.DataFrame
+    residuals: pd.DataFrame
+    significant: pd.DataFrame
+    test: str
+    statistic: float
+    dof: int
+    p_value: float
+    cramers_v: float
+
+
+def adjusted_residuals(counts: pd.DataFrame) -> pd.DataFrame:
+    """Adjusted standardized residuals of a contingency table (Haberman 1973)."""
+    O = counts.to_numpy(dtype=float)
+    n = O.sum()
+    r = O.sum(axis=1, keepdims=True)
+    c = O.sum(axis=0, keepdims=True)
+    E = r @ c / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (O - E) / np.sqrt(E * (1 - r / n) * (1 - c / n))
+    return pd.DataFrame(np.nan_to_num(z), index=counts.index, columns=counts.columns)
+
+
+def crosstab_test(group: pd.Series, attribute: pd.Series, *, alpha: float = 0.05, n_permutations: int = 2000,
+                  random_state: int = 0) -> CrossTab:
+    """Cross-tabulate two aligned label Series and test their independence.
+
+    The test: Fisher's exact test for a 2 x 2 table with an expected count below 5; a
+    chi-square statistic with a Monte Carlo p-value (``n_permutations`` shuffles of the
+    attribute, seeded) when more than 20 % of the expected counts are below 5 (the
+    chi-square approximation is unreliable there); else Pearson's chi-square test.
+    """
+    from scipy import stats
+
+    g = group.astype("string").fillna("(missing)").reset_index(drop=True)
+    a = attribute.astype("string").fillna("(missing)").reset_index(drop=True)
+    counts = pd.crosstab(g, a)
+    counts = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+    counts.index.name, counts.columns.name = group.name or "group", attribute.name or "attribute"
+    row_share = counts.div(counts.sum(axis=1), axis=0)
+    res = adjusted_residuals(counts)
+    n = counts.to_numpy().sum()
+    k = min(counts.shape) - 1
+    if k < 1:
+        sig = res.abs() > np.inf
+        return CrossTab(str(group.name), str(attribute.name), counts, row_share, res, sig,
+                        "no test (one level only)", np.nan, 0, np.nan, np.nan)
+    chi2, p, dof, exp = stats.chi2_contingency(counts.to_numpy(), correction=False)
+    small = float((exp < 5).mean())
+    if counts.shape == (2, 2) and (exp < 5).any():
+        test = "Fisher's exact test"
+        stat, p = stats.fisher_exact(counts.to_numpy())
+        stat = float(chi2)
+    elif small > 0.2:
+        test = f"chi-square, Monte Carlo p ({n_permutations:,} permutations)"
+        rng = np.random.default_rng(random_state)
+        gc = pd.Categorical(g).codes
+        ac = pd.Categorical(a).codes
+        ng, na = gc.max() + 1, ac.max() + 1
+        Eg = np.bincount(gc, minlength=ng)[:, None] * np.bincount(ac, minlength=na)[None, :] / len(gc)
+        hits = 0
+        for _ in range(n_permutations):
+            t = np.bincount(gc * na + rng.permutation(ac), minlength=ng * na).reshape(ng, na)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hits += np.nansum((t - Eg) ** 2 / Eg) >= chi2 - 1e-9
+        p = (hits + 1) / (n_permutations + 1)
+        stat = float(chi2)
+    else:
+        test, stat = "Pearson chi-square", float(chi2)
+    v = math.sqrt(chi2 / (n * k)) if n else np.nan
+    sig = (res.abs() > Z_CRIT) & (p < alpha)
+    return CrossTab(str(group.name), str(attribute.name), counts, row_share, res, sig, test, float(stat), int(dof),
+                    float(p), v)
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm-adjusted p-values (family-wise error over all the tests given), in the input order."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(len(p), np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if len(ok):
+        order = ok[np.argsort(p[ok], kind="stable")]
+        m = len(order)
+        adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+        out[order] = adj
+    return out
+
+
+def test_summary(tabs: list[CrossTab]) -> pd.DataFrame:
+    """One row per cross-tab: group, attribute, test, statistic, dof, p-value, ``p_holm`` (Holm-adjusted
+    over all the tables: many tables tested at once give some small p-values by chance), Cramér's V and
+    the number of significant cells."""
+    out = pd.DataFrame([{"group": t.group, "attribute": t.attribute, "test": t.test, "statistic": t.statistic,
+                         "dof": t.dof, "p_value": t.p_value, "cramers_v": t.cramers_v,
+                         "significant_cells": int(t.significant.to_numpy().sum())} for t in tabs])
+    if len(out):
+        out.insert(6, "p_holm", holm(out["p_value"]))
+    return out
+
+
+def marked_shares(tab: CrossTab) -> pd.DataFrame:
+    """Row shares as text, ``▲`` / ``▼`` on the cells significantly above / below independence."""
+    out = tab.row_share.copy().astype(object)
+    for i in tab.row_share.index:
+        for j in tab.row_share.columns:
+            v = tab.row_share.loc[i, j]
+            mark = ""
+            if tab.significant.loc[i, j]:
+                mark = " ▲" if tab.residuals.loc[i, j] > 0 else " ▼"
+            out.loc[i, j] = f"{v:.0%}{mark}"
+    out.insert(0, "customers", tab.counts.sum(axis=1).map("{:,}".format))
+    return out
+
+
+def profile_lines(tabs: list[CrossTab], *, top: int = 3) -> pd.Series:
+    """A one-line demographic profile per group from its significant cells.
+
+    E.g. ``"more income high (31 % vs 20 %), region North (40 % vs 25 %); fewer income low"``:
+    the group's share against the share of all customers, largest residuals first.
+    Groups with no significant cell read ``"like the customer base"``.
+    """
+    lines: dict[str, list[tuple[float, str]]] = {}
+    for t in tabs:
+        base = t.counts.sum(axis=0) / t.counts.to_numpy().sum()
+        for g in t.counts.index:
+            lines.setdefault(str(g), [])
+            for lv in t.counts.columns:
+                if t.significant.loc[g, lv]:
+                    z = float(t.residuals.loc[g, lv])
+                    lines[str(g)].append((z, f"{t.attribute} {lv} ({t.row_share.loc[g, lv]:.0%} vs {base[lv]:.0%})"))
+    out = {}
+    for g, items in lines.items():
+        ups = [s for z, s in sorted(items, key=lambda x: -x[0]) if z > 0][:top]
+        downs = [s.split(" (")[0] for z, s in sorted(items, key=lambda x: x[0]) if z < 0][:top]
+        parts = ([f"more {', '.join(ups)}"] if ups else []) + ([f"fewer {', '.join(downs)}"] if downs else [])
+        out[g] = "; ".join(parts) if parts else "like the customer base"
+    return pd.Series(out, name="profile")
+
+
+def region_table(customers: pd.DataFrame, region: str = "region", *, value: str | None = None) -> pd.DataFrame:
+    """Per region: customers, share, revenue, revenue share, mean orders, mean revenue, repeat rate
+    and the mean of ``value`` (e.g. CLV) when given; largest region first.
+
+    ``customers``: one row per customer with ``region``, ``frequency`` (orders) and
+    ``monetary`` (revenue, currency), e.g. the RFM table joined to the attributes.
+    """
+    t = customers.assign(_r=customers[region].astype("string").fillna("(missing)"))
+    agg = {"customers": ("customer_id", "size"), "revenue": ("monetary", "sum"),
+           "mean_orders": ("frequency", "mean"), "mean_revenue": ("monetary", "mean"),
+           "repeat_rate": ("frequency", lambda f: float((f > 1).mean()))}
+    if value:
+        agg[f"mean_{value}"] = (value, "mean")
+    out = t.groupby("_r").agg(**agg).rename_axis(region).reset_index()
+    out.insert(2, "share_customers", out["customers"] / out["customers"].sum())
+    out.insert(4, "share_revenue", out["revenue"] / out["revenue"].sum())
+    return out.sort_values(["customers", region], ascending=[False, True], ignore_index=True)
+
+
+def kruskal_by(values: pd.Series, group: pd.Series) -> dict:
+    """Kruskal-Wallis test of a numeric value across groups (e.g. revenue by region): statistic, p-value."""
+    from scipy import stats
+
+    parts = [v.dropna().to_numpy(float) for _, v in values.groupby(group.astype("string").fillna("(missing)"))]
+    parts = [p for p in parts if len(p)]
+    if len(parts) < 2:
+        return {"statistic": np.nan, "p_value": np.nan}
+    r = stats.kruskal(*parts)
+    return {"statistic": float(r.statistic), "p_value": float(r.pvalue)}
+
+
+# --------------------------------------------------------------------------------------
+# purchase and dropout by attribute (BG/NBD)
+# --------------------------------------------------------------------------------------
+def rate_by_group(summary: pd.DataFrame, group: pd.Series, *, reference: str | None = None,
+                  time_unit: str = "W") -> pd.DataFrame:
+    """BG/NBD fitted separately per level of ``group``: purchase rate and dropout per level.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`helpers.customers.btyd_summary` (``customer_id``, ``frequency``, ``recency``,
+        ``T`` in ``time_unit``).
+    group : pandas.Series
+        Level of each customer, aligned with ``summary`` rows.
+    reference : str, optional
+        Level the rates are compared with (default: the largest level).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level``, ``customers``, ``repeat_customers``, ``r``, ``alpha``, ``a``, ``b``,
+        ``purchase_rate`` = r / alpha (mean purchases per ``time_unit`` of a live customer),
+        ``rate_ratio`` = purchase_rate / the reference's, ``dropout`` = a / (a + b) (mean
+        probability of leaving after a purchase), ``note`` (why a level was not fitted).
+    """
+    from . import clv
+
+    lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
+    data = summary.reset_index(drop=True)
+    rows = []
+    for name in lev.value_counts().index:
+        part = data[(lev == name).to_numpy()]
+        row = {"level": str(name), "customers": len(part), "repeat_customers": int((part["frequency"] > 0).sum())}
+        try:
+            try:
+                fit = clv.fit_purchase_model(part, model="bgnbd", method="map", time_unit=time_unit)
+                prior_note = ""
+            except clv.ModelFitError as exc:
+                if "did not converge" not in str(exc):
+                    raise
+                # as helpers.models.clv.fit_models does: retry with pymc-marketing's weakly informative priors
+                fit = clv.fit_purchase_model(part, model="bgnbd", method="map", time_unit=time_unit, priors="default")
+                prior_note = "maximum likelihood did not converge: default priors, no standard error"
+            v = fit.values
+            row |= {k: v[k] for k in ("r", "alpha", "a", "b")}
+            row |= {"purchase_rate": v["r"] / v["alpha"], "dropout": v["a"] / (v["a"] + v["b"]), "note": prior_note}
+            cov = fit.cov_log          # covariance of (log r, log alpha, log a, log b)
+            row["se_log_rate"] = (math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
+                                  if cov is not None else np.nan)
+        except Exception as exc:  # noqa: BLE001 - a level too small to fit is reported, not fatal
+            row |= {"purchase_rate": np.nan, "dropout": np.nan, "se_log_rate": np.nan,
+                    "note": f"{type(exc).__name__}: {exc}"}
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    ref = reference if reference is not None else str(out.iloc[0]["level"])
+    base = out.set_index("level")["purchase_rate"].get(ref, np.nan)
+    out["rate_ratio"] = out["purchase_rate"] / base
+    se_ref = out.set_index("level")["se_log_rate"].get(ref, np.nan)
+    out["se_log_ratio"] = np.where(out["level"] == ref, 0.0, np.sqrt(out["se_log_rate"] ** 2 + se_ref ** 2))
+    out.attrs["reference"] = ref
+    return out
+
+
+def truth_check(rates: pd.DataFrame, factors: dict[str, float], *, z: float = 3.0) -> pd.DataFrame:
+    """Estimated purchase-rate ratios against planted factors (relative to the same reference).
+
+    Tolerance: ``z`` standard errors of the log ratio (from the BG/NBD fits' observed
+    information, :func:`rate_by_group`): |log estimate - log truth| <= z x SE. With z = 3 a
+    correct estimator fails a level about 3 times in 1,000.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level``, ``true_ratio``, ``rate_ratio``, ``se_log_ratio``, ``z_score``, ``within``
+        (empty when the level has no estimate or no standard error).
+    """
+    ref = rates.attrs.get("reference")
+    base = factors.get(str(ref), np.nan)
+    out = rates[["level", "rate_ratio", "se_log_ratio"]].copy()
+    out.insert(1, "true_ratio", out["level"].map(lambda v: factors.get(str(v), np.nan) / base))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["z_score"] = np.log(out["rate_ratio"] / out["true_ratio"]) / out["se_log_ratio"]
+    out.loc[out["level"] == ref, "z_score"] = 0.0
+    # unknown (no estimate or no standard error) stays empty rather than counting as a failure
+    out["within"] = pd.array([None if not np.isfinite(v) else bool(abs(v) <= z) for v in out["z_score"]],
+                             dtype="boolean")
+    return out
+
+
+@dataclass
+class Groups:
+    """Customer groups to profile: one row per customer with ``rfm_segment``, ``cluster``,
+    ``clv_tier`` (and ``clv``) where they could be computed; ``notes`` say what was skipped."""
+
+    table: pd.DataFrame
+    notes: list
+
+
+def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time_unit: str = "W",
+                    clv_months: int = 12, discount_rate: float = 0.10, seed: int = 0,
+                    k_range=range(3, 7)) -> Groups:
+    """RFM segments, k-means clusters on RFM and CLV tiers, as in notebooks 03 and 04.
+
+    ``rfm``: ``prep.read("customers_rfm")``; ``btyd``: ``prep.read("customers_btyd")`` (for CLV).
+    Clusters: k-means on log-scaled recency, frequency, monetary with k by the silhouette
+    (:mod:`helpers.models.segments`), named by their medians. CLV tiers: BG/NBD + Gamma-Gamma
+    (MAP) over ``clv_months`` months, top 1 / 5 / 20 % (:func:`helpers.models.clv.value_tiers`).
+    """
+    from . import clv, segments
+
+    notes = []
+    scored = segments.rfm_scores(rfm.assign(customer_id=rfm["customer_id"].astype("string")))
+    out = scored[["customer_id", "recency_days", "frequency", "monetary"]].copy()
+    out["rfm_segment"] = scored["segment"].astype("string")
+    try:
+        X, _ = segments.feature_matrix(scored, ["recency_days", "frequency", "monetary"])
+        curve = segments.silhouette_curve(X, k_range, seed=seed)
+        k = segments.choose_k(curve) if len(curve) else None
+        if k:
+            labels = segments.kmeans_labels(X, k, seed=seed)
+            prof = segments.cluster_profiles(scored, labels)
+            names = dict(zip(prof["cluster"], prof["name"]))
+            out["cluster"] = pd.Series(labels).map(names).astype("string").to_numpy()
+        else:
+            notes.append("Too few customers to cluster: clusters are left out.")
+    except Exception as exc:  # noqa: BLE001
+        notes.append(f"Clusters are left out ({type(exc).__name__}: {exc}).")
+    if btyd is not None:
+        try:
+            fits = clv.fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit)
+            if fits.purchase is not None and fits.spend is not None:
+                cv = clv.customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
+                                        discount_rate=discount_rate, time_unit=time_unit)
+                cv = cv.assign(customer_id=cv["customer_id"].astype("string"))
+                cv["clv_tier"] = clv.value_tiers(cv["clv"]).astype("string")
+                out = out.merge(cv[["customer_id", "clv", "clv_tier"]], on="customer_id", how="left")
+            else:
+                notes.append("CLV tiers are left out: " + (" ".join(fits.notes) or "a CLV model could not be fitted."))
+        except Exception as exc:  # noqa: BLE001
+            notes.append(f"CLV tiers are left out ({type(exc).__name__}: {exc}).")
+    return Groups(out, notes)
+
+
+def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | None = None,
+                  dropout: bool = True) -> pd.DataFrame:
+    """One BG/NBD with the levels of ``group`` as purchase (and dropout) covariates (pymc-marketing).
+
+    pymc-marketing's ``BetaGeoModel`` scales each customer's alpha by exp(-gamma' x) (and a, b
+    by exp(gamma' x) for dropout), so with one indicator per non-reference level the mean
+    purchase rate r / alpha of a level is exp(gamma) times the reference's. MAP with the
+    package's default priors (coefficients Normal(0, 1)).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level``, ``purchase_multiplier`` = exp(purchase coefficient) (1 for the
+        reference) and ``dropout_coefficient`` (a's coefficient when ``dropout``).
+    """
+    import warnings
+
+    from .clv import _pmc, _quiet
+
+    lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
+    ref = reference if reference is not None else str(lev.value_counts().index[0])
+    levels = [v for v in sorted(lev.unique()) if v != ref]
+    cols = [f"is_{i}" for i in range(len(levels))]
+    data = summary.reset_index(drop=True)[["customer_id", "frequency", "recency", "T"]].copy()
+    for c, v in zip(cols, levels):
+        data[c] = (lev == v).astype(float).to_numpy()
+    cfg = {"purchase_covariate_cols": cols}
+    if dropout:
+        cfg["dropout_covariate_cols"] = cols
+    with _quiet(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = _pmc().BetaGeoModel(model_config=cfg)
+        model.fit(data=data, method="map", progressbar=False)
+    post = model.idata.posterior
+    pc = np.asarray(post["purchase_coefficient_alpha"].mean(("chain", "draw")).values, float).ravel()
+    rows = [{"level": ref, "purchase_multiplier": 1.0}]
+    rows += [{"level": v, "purchase_multiplier": float(np.exp(c))} for v, c in zip(levels, pc)]
+    out = pd.DataFrame(rows)
+    if dropout and "dropout_coefficient_a" in post:
+        da = np.asarray(post["dropout_coefficient_a"].mean(("chain", "draw")).values, float).ravel()
+        out["dropout_coefficient"] = [0.0, *da]
+    out.attrs["reference"] = ref
+    return out
+
+
+def true_factors(truth: dict | None, column: str = "income_band") -> dict[str, float] | None:
+    """The planted purchase-rate multiplier per level of ``column`` from ``prep.synthetic_truth()``.
+
+    Reads ``truth["demographics"]``: a mapping that holds, under some key naming the column
+    (e.g. ``"income_band"`` or ``"income_rate_factor"``), a mapping level -> factor. Returns
+    None when the truth has no such entry (real data, or a generator without demographics).
+    """
+    if not truth or "demographics" not in truth:
+        return None
+    demo = truth["demographics"]
+    if isinstance(demo, pd.DataFrame):
+        num = [c for c in demo.columns if c != column and pd.api.types.is_numeric_dtype(demo[c])]
+        if column in demo.columns and num:
+            return {str(k): float(v) for k, v in zip(demo[column], demo[num[0]])}
+        return None
+    if not isinstance(demo, dict):
+        return None
+    stem = column.split("_")[0]
+    numeric_maps = {k: v for k, v in demo.items() if isinstance(v, dict) and v
+                    and all(isinstance(x, (int, float)) for x in v.values())}
+    for key in sorted(numeric_maps, key=lambda k: ("factor" not in str(k), str(k))):
+        if stem in str(key) and ("factor" in str(key) or "multiplier" in str(key)):
+            return {str(k): float(v) for k, v in numeric_maps[key].items()}
+    return None

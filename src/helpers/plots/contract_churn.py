@@ -1,0 +1,99 @@
+"""Figures of the contract churn notebook (11): churn by group, Kaplan–Meier, Cox, sBG, remaining value.
+
+Each recipe takes a table from :mod:`helpers.models.contract_churn` and returns a plotly
+figure with a title and labelled axes (units in brackets); labels come from the glossary.
+The model-quality figures (ROC, calibration, gains, lift, importance) are those of
+:mod:`helpers.plots.churn`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..i18n import t
+from .base import TEMPLATE
+
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+_LEGEND = {"orientation": "h", "y": -0.22, "x": 0}
+
+
+def _p(p: float) -> str:
+    return f"{p:.3g}" if np.isfinite(p) else "–"
+
+
+def churn_by(table: pd.DataFrame, column: str) -> go.Figure:
+    """Bars of the churn rate per group (``contract_churn.churn_by``), customers as text."""
+    fig = go.Figure(go.Bar(x=table[column].astype(str), y=table["churn_rate"] * 100, marker_color="#d62728",
+                           text=[f"{r:.1%} of {n:,}" for r, n in zip(table["churn_rate"], table["customers"])],
+                           textposition="outside"))
+    fig.update_layout(title=t("contract_churn_by_title", group=column), template=TEMPLATE, height=400,
+                      xaxis_title=column, yaxis_title=t("contract_churn_rate_pct"))
+    return fig
+
+
+def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, group: str) -> go.Figure:
+    """Kaplan–Meier retention per group (``contract_churn.km_table``) with 95 % bands."""
+    fig = go.Figure()
+    for i, (name, g) in enumerate(curves.groupby("group", sort=True)):
+        c = COLOURS[i % len(COLOURS)]
+        rgb = tuple(int(c[j:j + 2], 16) for j in (1, 3, 5))
+        fig.add_scatter(x=np.r_[g["months"], g["months"][::-1]], y=np.r_[g["upper"], g["lower"][::-1]] * 100,
+                        fill="toself", fillcolor=f"rgba{rgb + (0.12,)}", line={"width": 0}, hoverinfo="skip",
+                        showlegend=False)
+        n = int(summary.loc[summary["group"] == name, "customers"].iloc[0])
+        fig.add_scatter(x=g["months"], y=g["retention"] * 100, mode="lines", line={"shape": "hv", "color": c},
+                        name=f"{name} ({n:,})")
+    p = summary.attrs.get("logrank", {}).get("p_value", np.nan)
+    fig.update_layout(title=t("contract_km_title", group=group, p=_p(p)), template=TEMPLATE, height=460,
+                      legend=_LEGEND, xaxis_title=t("contract_months_since_joining"),
+                      yaxis={"title": t("contract_still_customer"), "range": [0, 101]})
+    return fig
+
+
+def hazard_ratios(coef: pd.DataFrame, top: int = 25) -> go.Figure:
+    """Forest plot of Cox hazard ratios with 95 % intervals, on a log axis."""
+    c = coef.reindex(coef["hazard_ratio"].apply(lambda v: abs(np.log(v))).sort_values(ascending=False).index)
+    c = c.head(top).iloc[::-1]
+    fig = go.Figure(go.Scatter(
+        x=c["hazard_ratio"], y=c["covariate"], mode="markers", marker={"color": "#1f77b4", "size": 9},
+        error_x={"type": "data", "symmetric": False, "array": c["upper"] - c["hazard_ratio"],
+                 "arrayminus": c["hazard_ratio"] - c["lower"]}))
+    fig.add_vline(x=1, line={"color": "#999", "dash": "dot"})
+    fig.update_xaxes(type="log")
+    fig.update_layout(title=t("contract_hazard_title"), template=TEMPLATE, height=max(360, 24 * len(c) + 140),
+                      xaxis_title=t("contract_hazard_ratio"), yaxis_title=t("contract_covariate"))
+    return fig
+
+
+def sbg_fit(curve: pd.DataFrame, params: pd.DataFrame, horizon: int | None = None) -> go.Figure:
+    """Observed (Kaplan–Meier) retention per cohort as points, the fitted sBG survival as lines."""
+    from ..models.contract_churn import sbg_retention
+
+    fig = go.Figure()
+    for i, (name, g) in enumerate(curve.groupby("group", sort=True)):
+        c = COLOURS[i % len(COLOURS)]
+        fig.add_scatter(x=g["month"], y=g["retention"] * 100, mode="markers", marker={"color": c, "size": 5},
+                        name=f"{name}: Kaplan–Meier")
+        row = params[params["cohort"] == str(name)]
+        if len(row):
+            a, b = float(row["alpha"].iloc[0]), float(row["beta"].iloc[0])
+            m = np.arange(0, (horizon or int(g["month"].max())) + 1)
+            fig.add_scatter(x=m, y=sbg_retention(a, b, m) * 100, mode="lines", line={"color": c},
+                            name=f"{name}: sBG α={a:.3g}, β={b:.3g}")
+    fig.update_layout(title=t("contract_sbg_title"), template=TEMPLATE, height=480, legend=_LEGEND,
+                      xaxis_title=t("contract_months_since_joining"),
+                      yaxis={"title": t("contract_still_customer"), "range": [0, 101]})
+    return fig
+
+
+def remaining_value(rem: pd.DataFrame, currency: str, rate: str) -> go.Figure:
+    """Box plot of each active customer's expected remaining value per cohort."""
+    fig = go.Figure()
+    for i, (name, g) in enumerate(rem.groupby("cohort", sort=True)):
+        fig.add_box(y=g["expected_remaining_value"], name=str(name), marker_color=COLOURS[i % len(COLOURS)],
+                    boxmean=True)
+    fig.update_layout(title=t("contract_remaining_title", group="cohort", currency=currency, rate=rate),
+                      template=TEMPLATE, height=440, showlegend=False, xaxis_title=t("contract_group"),
+                      yaxis_title=t("contract_remaining_value", currency=currency))
+    return fig

@@ -1,0 +1,69 @@
+"""Figures of the customer profiles notebook (10): marked cross-tabs, regions, purchase rate by level.
+
+Each recipe takes a table from :mod:`helpers.models.profiles` and returns a plotly figure with
+a title and labelled axes (units in brackets); labels come from the glossary.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..i18n import t
+from .base import TEMPLATE
+
+
+def crosstab_heatmap(tab) -> go.Figure:
+    """Row shares of a :class:`~helpers.models.profiles.CrossTab` as text, coloured by the adjusted
+    residual (red above, blue below independence), significant cells marked ▲ / ▼."""
+    z = tab.residuals.clip(-4, 4)
+    text = []
+    for i in tab.row_share.index:
+        row = []
+        for j in tab.row_share.columns:
+            mark = (" ▲" if tab.residuals.loc[i, j] > 0 else " ▼") if tab.significant.loc[i, j] else ""
+            row.append(f"{tab.row_share.loc[i, j]:.0%}{mark}")
+        text.append(row)
+    fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[str(c) for c in z.columns], y=[str(i) for i in z.index],
+                               text=text, texttemplate="%{text}", colorscale="RdBu", reversescale=True,
+                               zmin=-4, zmax=4, colorbar={"title": t("profile_adjusted_residual")}))
+    fig.update_layout(title=t("profile_crosstab_title", group=tab.group, attribute=tab.attribute, test=tab.test,
+                              p=f"{tab.p_value:.3g}"),
+                      template=TEMPLATE, height=max(320, 34 * len(z.index) + 160),
+                      xaxis_title=f"{tab.attribute} ({t('profile_share_of_group')})", yaxis_title=tab.group,
+                      yaxis={"autorange": "reversed"})
+    return fig
+
+
+def region_bars(table: pd.DataFrame, currency: str, region: str = "region") -> go.Figure:
+    """Customers (bars) and revenue (bars on a second axis) per region, largest first."""
+    fig = go.Figure()
+    fig.add_bar(x=table[region].astype(str), y=table["customers"], name=t("profile_customers_count"),
+                marker_color="#1f77b4", offsetgroup=0)
+    fig.add_bar(x=table[region].astype(str), y=table["revenue"], name=t("profile_revenue", currency=currency),
+                marker_color="#ff7f0e", yaxis="y2", offsetgroup=1)
+    fig.update_layout(title=t("profile_region_title", currency=currency), template=TEMPLATE, height=420,
+                      barmode="group", xaxis_title=t("profile_region"),
+                      yaxis={"title": t("profile_customers_count")},
+                      yaxis2={"title": t("profile_revenue", currency=currency), "overlaying": "y", "side": "right"},
+                      legend={"orientation": "h", "y": -0.22, "x": 0})
+    return fig
+
+
+def rate_ratios(rates: pd.DataFrame, attribute: str, truth: dict | None = None) -> go.Figure:
+    """Purchase-rate ratio per level (``rate_by_group``), with the planted factor ratio when known."""
+    r = rates.dropna(subset=["rate_ratio"])
+    fig = go.Figure(go.Bar(x=r["level"].astype(str), y=r["rate_ratio"], name=t("profile_estimate"),
+                           marker_color="#1f77b4", text=[f"{v:.2f}" for v in r["rate_ratio"]],
+                           textposition="outside"))
+    if truth:
+        ref = rates.attrs.get("reference")
+        base = truth.get(str(ref), np.nan)
+        fig.add_scatter(x=r["level"].astype(str), y=[truth.get(str(v), np.nan) / base for v in r["level"]],
+                        mode="markers", marker={"symbol": "diamond", "size": 13, "color": "#d62728"},
+                        name=t("profile_true_factor"))
+    fig.add_hline(y=1, line={"color": "#999", "dash": "dot"})
+    fig.update_layout(title=t("profile_rate_ratio_title", attribute=attribute, reference=rates.attrs.get("reference")),
+                      template=TEMPLATE, height=420, xaxis_title=t("profile_level"),
+                      yaxis_title=t("profile_rate_ratio"), legend={"orientation": "h", "y": -0.22, "x": 0})
+    return fig
