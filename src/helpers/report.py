@@ -252,6 +252,23 @@ def step_key(stem: str, fingerprint: str, params: dict, code: str) -> str:
     return h.hexdigest()
 
 
+def previous_run(reports_dir: Path, config_name: str) -> Path | None:
+    """The newest finished run of the same config in which no notebook failed (what "changes since the
+    previous run" compares with): ``reports/latest`` may belong to another config."""
+    best = None
+    for rj in reports_dir.glob("*/run.json"):
+        if rj.parent.name.startswith(".") or rj.parent.is_symlink():
+            continue
+        try:
+            meta = json.loads(rj.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if meta.get("ok") and meta.get("data", {}).get("config_name") == config_name:
+            if best is None or meta.get("started", "") > best[0]:
+                best = (meta.get("started", ""), rj.parent)
+    return best[1] if best else None
+
+
 def _find_reusable(reports_dir: Path, stem: str, key: str) -> Path | None:
     """The newest finished run holding an ``ok`` result of ``stem`` with the same key."""
     best = None
@@ -487,7 +504,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     (tmp / ".pid").write_text(str(os.getpid()), encoding="utf-8")
-    previous = (reports_dir / "latest").resolve() if (reports_dir / "latest").exists() else None
+    previous = previous_run(reports_dir, cfg.name)
     handler = _log_to(tmp / "run.log")
     run = RunResult(name=name)
     code = code_version()

@@ -263,3 +263,18 @@ def test_cli_help(capsys):
         report.main(["--help"])
     assert exc.value.code == 0
     assert "--grid" in capsys.readouterr().out
+
+
+def test_changes_are_compared_with_the_previous_run_of_the_same_config(tmp_path):
+    def fake_run(name, config_name, started, ok=True):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "run.json").write_text(json.dumps(
+            {"ok": ok, "started": started, "data": {"config_name": config_name}}))
+
+    fake_run("default-1", "default", "2026-01-01T10:00:00")
+    fake_run("default-2", "default", "2026-01-02T10:00:00")
+    fake_run("default-3", "default", "2026-01-03T10:00:00", ok=False)      # a failed run is not compared with
+    fake_run("telco-1", "telco", "2026-01-04T10:00:00")                    # newer, but another config
+    assert report.previous_run(tmp_path, "default") == tmp_path / "default-2"
+    assert report.previous_run(tmp_path, "telco") == tmp_path / "telco-1"
+    assert report.previous_run(tmp_path, "olist") is None
