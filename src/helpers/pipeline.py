@@ -248,9 +248,7 @@ def _prepare_without_lines(cfg: RunConfig, *, force: bool, progress: bool) -> "P
             "created": dt.datetime.now().isoformat(timespec="seconds"),
         }
         _write_json(tmp / "meta.json", meta)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        meta = _move_into_place(tmp, folder, meta, force=force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -261,6 +259,32 @@ def _prepare_without_lines(cfg: RunConfig, *, force: bool, progress: bool) -> "P
 
 def _write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2, default=str), encoding="utf-8")
+
+
+def _move_into_place(tmp: Path, folder: Path, meta: dict, *, force: bool) -> dict:
+    """Move a finished ``tmp`` folder to ``folder``; return the meta of what is there afterwards.
+
+    When another process (a parallel test, a second run) finished the same data version
+    meanwhile, its complete folder is kept and ``tmp`` dropped, so readers of it never see it
+    vanish. ``force`` replaces it: the old folder is renamed aside first, then removed.
+    """
+    if folder.exists() and not force and (folder / "meta.json").exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    old = None
+    if folder.exists():
+        old = folder.parent / f".{folder.name}.old-{os.getpid()}-{time.time_ns()}"
+        os.replace(folder, old)
+    try:
+        os.replace(tmp, folder)
+    except OSError:
+        if not (folder / "meta.json").exists():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return meta
 
 
 def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool = True) -> Prepared:
@@ -365,9 +389,7 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
         }
         _write_json(tmp / "meta.json", meta)
         (tmp / "scratch_flagged.parquet").unlink(missing_ok=True)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        meta = _move_into_place(tmp, folder, meta, force=force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
