@@ -252,39 +252,34 @@ def step_key(stem: str, fingerprint: str, params: dict, code: str) -> str:
     return h.hexdigest()
 
 
-def previous_run(reports_dir: Path, config_name: str) -> Path | None:
-    """The newest finished run of the same config in which no notebook failed (what "changes since the
-    previous run" compares with): ``reports/latest`` may belong to another config."""
-    best = None
+def _finished_runs(reports_dir: Path):
+    """(run folder, its run.json) of every finished run under ``reports_dir``, in no order."""
     for rj in reports_dir.glob("*/run.json"):
         if rj.parent.name.startswith(".") or rj.parent.is_symlink():
             continue
         try:
-            meta = json.loads(rj.read_text(encoding="utf-8"))
+            yield rj.parent, json.loads(rj.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if meta.get("ok") and meta.get("data", {}).get("config_name") == config_name:
-            if best is None or meta.get("started", "") > best[0]:
-                best = (meta.get("started", ""), rj.parent)
-    return best[1] if best else None
+
+
+def _newest(candidates) -> Path | None:
+    best = max(candidates, key=lambda fm: fm[1].get("started", ""), default=None)
+    return best[0] if best else None
+
+
+def previous_run(reports_dir: Path, config_name: str) -> Path | None:
+    """The newest finished run of the same config in which no notebook failed (what "changes since the
+    previous run" compares with): ``reports/latest`` may belong to another config."""
+    return _newest((f, m) for f, m in _finished_runs(reports_dir)
+                   if m.get("ok") and m.get("data", {}).get("config_name") == config_name)
 
 
 def _find_reusable(reports_dir: Path, stem: str, key: str) -> Path | None:
     """The newest finished run holding an ``ok`` result of ``stem`` with the same key."""
-    best = None
-    for rj in reports_dir.glob("*/run.json"):
-        if rj.parent.name.startswith(".") or rj.parent.is_symlink():
-            continue
-        try:
-            meta = json.loads(rj.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        for nb in meta.get("notebooks", []):
-            if nb.get("name") == stem and nb.get("key") == key and nb.get("status") == "ok" \
-                    and (rj.parent / f"{stem}.ipynb").exists():
-                if best is None or meta.get("started", "") > best[0]:
-                    best = (meta.get("started", ""), rj.parent)
-    return best[1] if best else None
+    return _newest((f, m) for f, m in _finished_runs(reports_dir)
+                   if any(nb.get("name") == stem and nb.get("key") == key and nb.get("status") == "ok"
+                          for nb in m.get("notebooks", [])) and (f / f"{stem}.ipynb").exists())
 
 
 # ----------------------------------------------------------------------------------- index
