@@ -33,8 +33,9 @@ COURSE_ARGS ?=
 course: $(STAMP) ## exercise course pack for CONFIG into reports/<run>/course/ (student notebooks, solution HTML, glossary, concept map); LANGUAGE=tr for Turkish
 	$(BIN)/python -m helpers.course --config $(CONFIG) $(if $(LANGUAGE),--language $(LANGUAGE)) $(COURSE_ARGS)
 
-test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+TEST_JOBS ?= 2
+test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration; TEST_JOBS=1 runs them in one process
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## the tests without the slow ones
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -31,10 +31,20 @@ def shop(tmp_path_factory):
     lines.drop(columns=["line_id"]).to_parquet(folder / "sales.parquet", index=False)
     cols = {c: c for c in ("invoice", "invoice_ts", "customer_id", "product_id", "description", "category",
                            "quantity", "unit_price", "amount", "country", "channel")}
+    # the optional tables too (campaigns, responses, reviews, demographics), as the user's own files
+    tables = {}
+    for name, extra in (("attributes", {"keep": "all"}), ("exposures", {}), ("responses", {}),
+                        ("feedback", {"scale": [1, 5], "keep": "all"})):
+        t = pd.read_parquet(src / f"{name}.parquet")
+        t["customer_id"] = ("ZQ" + t["customer_id"].astype("string") + "X").astype("string")
+        t.to_parquet(folder / f"{name}.parquet", index=False)
+        columns = {c: c for c in t.columns if c not in ("score_min", "score_max")}
+        tables[name] = {"path": str(folder / f"{name}.parquet"), "columns": columns, **extra}
     cfg = folder / "masked_shop.yaml"
     cfg.write_text("name: masked_shop\ndata:\n  source: file\n  path: " + str(folder / "sales.parquet") +
                    "\n  currency: GBP\n  columns: " + json.dumps(cols) +
-                   "\nanalysis: {period: month, time_unit: W}\noutput: {mask_customer_ids: true}\n", encoding="utf-8")
+                   "\nanalysis: {period: month, time_unit: W}\noutput: {mask_customer_ids: true}\n"
+                   "tables: " + json.dumps(tables) + "\n", encoding="utf-8")
     out = folder / "reports"
     first = report.main(["--config", str(cfg), "--reports-dir", str(out), "--no-progress"])
     first_run = (out / "latest").resolve()

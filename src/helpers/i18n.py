@@ -10,12 +10,19 @@ that measures it. Code never types a user-facing label twice: it asks :func:`t`.
     'kayıp oranı'
     >>> i18n.fmt_number(1234.5, 2)
     '1.234,50'
+    >>> i18n.set_language("en")
 
 The notebooks' language is the config's ``language``; :func:`helpers.pipeline.open_run` sets it.
+
+An entry may carry ``group``: ``activity`` (the four CRM activities), ``stage`` (the customer
+life cycle), ``kpi``, ``segment`` (RFM segments), ``action`` (recommended actions), ``method``
+(analytic tools) or ``label`` (plot and table wording); the glossary page groups terms by it.
+Labels may hold ``{name}`` fields filled from :func:`t`'s keyword arguments.
 """
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +30,13 @@ import yaml
 
 LANGUAGES = ("en", "tr")
 GLOSSARY_DIR = Path(__file__).parent / "glossary"
+#: Fields every glossary entry must have (``formula`` and ``group`` are optional).
+REQUIRED_FIELDS = ("en", "tr", "def_en", "def_tr", "notebook")
+#: The glossary page's sections, in order: group -> glossary key of the section heading.
+GROUPS = {
+    "activity": "group_activity", "stage": "group_stage", "kpi": "group_kpi", "segment": "group_segment",
+    "action": "group_action", "method": "group_method", "label": "group_label",
+}
 _current = "en"
 
 
@@ -43,14 +57,36 @@ def glossary() -> dict[str, dict]:
     return merged
 
 
+def merge_glossary(out: Path | None = None) -> Path:
+    """Write every ``glossary/*.yaml`` entry into ONE file (default ``glossary/glossary.yaml``).
+
+    The other files are left in place: delete them after checking the merged file (the loader
+    reads every ``*.yaml`` of the folder, so keeping both would define each key twice).
+    ``python -c "from helpers import i18n; i18n.merge_glossary()"``.
+    """
+    out = Path(out) if out else GLOSSARY_DIR / "glossary.yaml"
+    parts = ["# The glossary: one entry per term: en / tr names, one-line definitions in both, formula (optional),",
+             "# the notebook that measures it, group (optional: activity, stage, kpi, segment, action, method, label).",
+             "# Merged from " + ", ".join(p.name for p in sorted(GLOSSARY_DIR.glob("*.yaml")) if p != out) + "."]
+    for key, entry in glossary().items():
+        body = {k: v for k, v in entry.items() if k != "file"}
+        parts.append(yaml.safe_dump({key: body}, allow_unicode=True, sort_keys=False, width=120).rstrip())
+    out.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return out
+
+
 def set_language(language: str) -> None:
+    """Set the report language (``en`` or ``tr``) for :func:`t` and the number and date formats."""
     global _current
     if language not in LANGUAGES:
         raise ValueError(f"language '{language}' is not supported; choose one of {', '.join(LANGUAGES)}")
     _current = language
+    if "matplotlib" in sys.modules:        # Turkish letters need a font that has them
+        use_unicode_font()
 
 
 def language() -> str:
+    """The current report language."""
     return _current
 
 
@@ -64,12 +100,51 @@ def t(key: str, language: str | None = None, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def has(key: str) -> bool:
+    """Whether ``key`` is a glossary entry."""
+    return key in glossary()
+
+
+def label(value, prefix: str = "") -> str:
+    """A data value (a column name, a stage, a segment key) shown in the report language.
+
+    ``prefix + value`` (spaces and dashes as ``_``, lower case) is looked up in the glossary;
+    a value with no entry is shown as it is (customer ids, product names, dates ...).
+    """
+    key = prefix + str(value).strip().lower().replace(" ", "_").replace("-", "_").replace("'", "")
+    return t(key) if key in glossary() else str(value)
+
+
+def headers(df, prefix: str = ""):
+    """``df`` with each column renamed by :func:`label` (a copy); index name likewise."""
+    out = df.rename(columns={c: label(c, prefix) for c in df.columns})
+    if getattr(out.index, "name", None):
+        out.index = out.index.rename(label(out.index.name, prefix))
+    return out
+
+
+def period_name(period: str, plural: bool = False) -> str:
+    """``month`` -> ``month`` / ``ay``; plural ``months`` / ``ay`` (Turkish counts take the singular)."""
+    keys = {"day": "period_day", "week": "period_week", "month": "period_month", "quarter": "period_quarter",
+            "year": "period_year"}
+    if period not in keys:
+        return f"{period}s" if plural else period
+    word = t(keys[period])
+    return word + "s" if plural and _current == "en" else word
+
+
 def fmt_number(x: float, decimals: int = 0, language: str | None = None) -> str:
     """``1,234.50`` in English, ``1.234,50`` in Turkish."""
     s = f"{float(x):,.{decimals}f}"
     if (language or _current) == "tr":
         s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return s
+
+
+def fmt_percent(share: float, decimals: int = 1, language: str | None = None) -> str:
+    """A share 0..1 as ``12.5 %`` in English, ``%12,5`` in Turkish (the sign goes first)."""
+    num = fmt_number(100 * float(share), decimals, language)
+    return f"%{num}" if (language or _current) == "tr" else f"{num} %"
 
 
 def fmt_date(d, language: str | None = None) -> str:
@@ -80,3 +155,158 @@ def fmt_date(d, language: str | None = None) -> str:
 
         d = pd.Timestamp(d).date()
     return d.strftime("%d.%m.%Y") if (language or _current) == "tr" else d.isoformat()
+
+
+def number_format(language: str | None = None) -> dict:
+    """Keyword arguments for pandas ``Styler.format`` that write numbers the language's way."""
+    return {"decimal": ",", "thousands": "."} if (language or _current) == "tr" else {}
+
+
+def plotly_separators(language: str | None = None) -> str:
+    """plotly's ``layout.separators`` (decimal, then thousands) for the language."""
+    return ",." if (language or _current) == "tr" else ".,"
+
+
+def use_unicode_font() -> None:
+    """Make matplotlib / seaborn draw with DejaVu Sans, which has every Turkish letter (ç ğ ı İ ö ş ü)."""
+    import matplotlib
+
+    fonts = list(matplotlib.rcParams.get("font.sans-serif", []))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", *[f for f in fonts if f != "DejaVu Sans"]]
+
+
+def missing_keys(keys, languages=LANGUAGES) -> list[str]:
+    """Of ``keys``, those with no glossary text in one of ``languages`` (for tests and checks)."""
+    g = glossary()
+    return sorted(k for k in set(keys) if k not in g or any(not g[k].get(lang) for lang in languages))
+
+
+def incomplete_entries() -> dict[str, list[str]]:
+    """Glossary entries lacking a required field (:data:`REQUIRED_FIELDS`), with the fields they lack."""
+    return {k: miss for k, e in glossary().items() if (miss := [f for f in REQUIRED_FIELDS if not e.get(f)])}
+
+
+def _key(value, prefix: str = "") -> str:
+    return prefix + str(value).strip().lower().replace(" ", "_").replace("-", "_").replace("'", "")
+
+
+def column(name, prefix: str = "") -> str:
+    """A table column name in the report language.
+
+    Looks up ``prefix + name`` (when ``prefix``), then ``col_<name>``, then ``<name>`` (normalised as in
+    :func:`label`); a name with no entry is shown as it is. ``column("share_lines")`` -> ``share of lines``.
+    """
+    g = glossary()
+    for key in ([_key(name, prefix)] if prefix else []) + [_key(name, "col_"), _key(name)]:
+        if key in g and g[key].get(_current):
+            return t(key)
+    return str(name)
+
+
+def columns(df, prefix: str = ""):
+    """``df`` (a copy) with its column names, index names and column-axis name shown by :func:`column`.
+
+    Two columns that would get the same label keep their original names (a Styler needs unique labels).
+    """
+    new = {c: column(c, prefix) for c in df.columns}
+    seen: dict[str, int] = {}
+    for v in new.values():
+        seen[v] = seen.get(v, 0) + 1
+    out = df.rename(columns={c: (v if seen[v] == 1 else c) for c, v in new.items()})
+    names = [column(n, prefix) if n else n for n in out.index.names]
+    out.index = out.index.set_names(names)
+    if out.columns.name:
+        out.columns = out.columns.rename(column(out.columns.name, prefix))
+    return out
+
+
+def values(df, cols: dict[str, str]):
+    """``df`` (a copy) with the text cells of each column in ``cols`` shown by :func:`label` with its prefix.
+
+    ``values(audit, {"rule": "rule_"})``: ``raw total`` -> ``ham toplam`` in Turkish. The stored values are unchanged.
+    """
+    out = df.copy()
+    for col, prefix in cols.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v: label(v, prefix) if isinstance(v, str) else v)
+    return out
+
+
+def table(df, formats=None, *, prefix: str = "", cells: dict[str, str] | None = None, **format_kw):
+    """``df`` as a pandas Styler in the report language: column names by :func:`columns`, the text cells of
+    ``cells`` (column -> glossary prefix) by :func:`label`, numbers with the language's separators.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as computed (English column names and values; it is not changed).
+    formats : str, callable or dict, optional
+        As for ``Styler.format``; a dict is keyed by the ORIGINAL column names.
+    prefix : str
+        Glossary prefix tried first for the column names.
+    cells : dict, optional
+        Columns whose text values are translated, with the glossary prefix of their keys.
+    **format_kw
+        Passed to ``Styler.format`` (``na_rep``, ``precision`` ...).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Chain ``.hide(axis="index")``, ``.set_caption(t(...))`` etc. as usual; a ``subset`` must name the
+        shown columns, i.e. ``column(name)``.
+    """
+    shown = columns(values(df, cells or {}), prefix)
+    rename = dict(zip(df.columns, shown.columns))
+    if isinstance(formats, dict):
+        formats = {rename[k]: v for k, v in formats.items() if k in rename}
+    return shown.style.format(formats, **{**number_format(), **format_kw})
+
+
+#: Row names of ``DataFrame.describe()`` -> glossary keys.
+_DESCRIBE = {"count": "stat_count", "mean": "stat_mean", "std": "stat_std", "min": "stat_min", "25%": "stat_q25",
+             "50%": "stat_median", "75%": "stat_q75", "max": "stat_max"}
+
+
+def describe(df):
+    """``df.describe().T`` with the statistics and the described columns named in the report language."""
+    d = df.describe().T
+    d.columns = [t(_DESCRIBE[c]) if c in _DESCRIBE else str(c) for c in d.columns]
+    d.index = [column(i) for i in d.index]
+    return d
+
+
+def localize_numbers(text: str, language: str | None = None) -> str:
+    """Numbers already written the English way inside ``text`` (``1,234.50``, ``12.5%``) rewritten for the
+    language (``1.234,50``, ``%12,5`` in Turkish); other text, ISO dates included, is left alone."""
+    import re
+
+    if (language or _current) != "tr" or not isinstance(text, str):
+        return text
+
+    def swap(m):
+        s = m.group(1).replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        return f"%{s}" if m.group(2) else s
+
+    return re.sub(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])", swap, text)
+
+
+def translate_phrases(text: str, prefix: str, language: str | None = None) -> str:
+    """``text`` with every English phrase of the glossary entries whose key starts with ``prefix`` replaced
+    by its label in the language (longest phrases first, whole words only), then its numbers localised.
+
+    For generated English text such as the hand-check formulas of :func:`helpers.lifecycle.explain_kpis`
+    (``retained 40 / active in 2011-10 52``), translated at display without changing the module.
+    """
+    import re
+
+    lang = language or _current
+    if lang == "en" or not isinstance(text, str):
+        return text
+    pairs = sorted(((e["en"], e[lang]) for k, e in glossary().items() if k.startswith(prefix) and e.get(lang)),
+                   key=lambda p: -len(p[0]))
+    if pairs:
+        pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(en) for en, _ in pairs) + r")(?![\w])")
+        lookup = dict(pairs)
+        text = pattern.sub(lambda m: lookup[m.group(1)], text)
+    return localize_numbers(text, lang)
