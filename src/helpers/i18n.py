@@ -1,6 +1,6 @@
 """Labels and formats in the report language (English or Turkish), from one glossary.
 
-The glossary (``helpers/glossary/*.yaml``, merged) holds, for each term key, its English and
+The glossary (``helpers/glossary/glossary.yaml``, one file) holds, for each term key, its English and
 Turkish name, a one-line definition in both, the formula where there is one and the notebook
 that measures it. Code never types a user-facing label twice: it asks :func:`t`.
 
@@ -95,7 +95,7 @@ def t(key: str, language: str | None = None, **fmt) -> str:
     lang = language or _current
     entry = glossary().get(key)
     if entry is None or not entry.get(lang):
-        raise MissingLabel(f"no '{lang}' label for glossary key '{key}' (add it to src/helpers/glossary/)")
+        raise MissingLabel(f"no '{lang}' label for glossary key '{key}' (add it to src/helpers/glossary/glossary.yaml)")
     text = entry[lang]
     return text.format(**fmt) if fmt else text
 

@@ -326,3 +326,10 @@ def test_a_turkish_batch_has_no_english_glossary_labels(tmp_path):
     assert TURKISH & set(joined) and "müşteri" in joined.lower()
     for phrase in _english_phrases("02_lifecycle") + _english_phrases("01_data_cleaning"):
         assert phrase not in titles, phrase
+
+
+def test_the_glossary_is_one_file():
+    from helpers import i18n
+
+    files = sorted(p.name for p in i18n.GLOSSARY_DIR.glob("*.yaml"))
+    assert files == ["glossary.yaml"], f"the glossary must be one file; found {files}"

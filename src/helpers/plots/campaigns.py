@@ -2,7 +2,7 @@
 
 Each recipe takes a small table from :mod:`helpers.models.campaigns` and returns a plotly figure
 with a title and labelled axes (units in the labels), or a pandas Styler with the column names
-in the report language. Every word shown comes from the glossary (``glossary/campaigns.yaml``)
+in the report language. Every word shown comes from the glossary (``glossary/glossary.yaml``)
 through :func:`helpers.i18n.t`.
 """
 from __future__ import annotations
