@@ -180,3 +180,13 @@ class TestPurchaseRates:
         # about 3 standard errors of log ratio (~0.06 here) on either side
         for band, f in self.FACTORS.items():
             assert abs(math.log(cov.loc[band, "purchase_multiplier"] / f)) < 0.2
+
+
+def test_monte_carlo_test_on_a_table_of_more_than_127_cells():
+    """12 groups x 27 regions, sparse: the permutation test indexes 324 cells without overflowing."""
+    rng = np.random.default_rng(3)
+    group = pd.Series(rng.integers(0, 12, 400).astype(str), name="segment")
+    region = pd.Series(rng.integers(0, 27, 400).astype(str), name="region")
+    ct = pr.crosstab_test(group, region, n_permutations=200)
+    assert ct.counts.shape == (12, 27) and "Monte Carlo" in ct.test
+    assert 0 < ct.p_value <= 1 and ct.p_value > 0.01          # independent by construction

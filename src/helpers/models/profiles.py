@@ -144,9 +144,10 @@ def crosstab_test(group: pd.Series, attribute: pd.Series, *, alpha: float = 0.05
     elif small > 0.2:
         test = f"chi-square, Monte Carlo p ({n_permutations:,} permutations)"
         rng = np.random.default_rng(random_state)
-        gc = pd.Categorical(g).codes
-        ac = pd.Categorical(a).codes
-        ng, na = gc.max() + 1, ac.max() + 1
+        # int64: Categorical codes are int8 for few levels, and gc * na would overflow past 127 cells
+        gc = pd.Categorical(g).codes.astype(np.int64)
+        ac = pd.Categorical(a).codes.astype(np.int64)
+        ng, na = int(gc.max()) + 1, int(ac.max()) + 1
         Eg = np.bincount(gc, minlength=ng)[:, None] * np.bincount(ac, minlength=na)[None, :] / len(gc)
         hits = 0
         for _ in range(n_permutations):
