@@ -81,8 +81,22 @@ class ModelFitError(CRMInputError):
 # --------------------------------------------------------------------------------------
 # fitted models
 # --------------------------------------------------------------------------------------
+class _Fitted:
+    """What both fitted models share: point estimates and the number of posterior draws."""
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Point estimates, e.g. ``{"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}``."""
+        return {k: float(v) for k, v in self.params["estimate"].items()}
+
+    @property
+    def n_draws(self) -> int:
+        post = self.estimator.idata.posterior
+        return int(post.sizes["chain"] * post.sizes["draw"])
+
+
 @dataclass
-class PurchaseFit:
+class PurchaseFit(_Fitted):
     """A fitted purchase (transaction) model and what is needed to read it.
 
     Attributes
@@ -126,22 +140,12 @@ class PurchaseFit:
     cov_log: np.ndarray | None = None
 
     @property
-    def values(self) -> dict[str, float]:
-        """Point estimates, e.g. ``{"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}``."""
-        return {k: float(v) for k, v in self.params["estimate"].items()}
-
-    @property
-    def n_draws(self) -> int:
-        post = self.estimator.idata.posterior
-        return int(post.sizes["chain"] * post.sizes["draw"])
-
-    @property
     def name(self) -> str:
         return MODEL_NAMES[self.model]
 
 
 @dataclass
-class SpendFit:
+class SpendFit(_Fitted):
     """A fitted Gamma-Gamma spend model (attributes as in :class:`PurchaseFit`).
 
     ``n_customers`` counts the repeat customers with a positive mean repeat spend it was
@@ -158,15 +162,6 @@ class SpendFit:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cov_log: np.ndarray | None = None
-
-    @property
-    def values(self) -> dict[str, float]:
-        return {k: float(v) for k, v in self.params["estimate"].items()}
-
-    @property
-    def n_draws(self) -> int:
-        post = self.estimator.idata.posterior
-        return int(post.sizes["chain"] * post.sizes["draw"])
 
     @property
     def population_mean_spend(self) -> float:
