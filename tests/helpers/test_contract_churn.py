@@ -235,3 +235,19 @@ class TestTelco:
         # the pymc-marketing MAP is a maximum: 5 % steps along either axis or the ridge do not improve it
         for fa, fb in ((1.05, 1), (0.95, 1), (1, 1.05), (1, 0.95), (1.05, 1.05), (0.95, 0.95)):
             assert cc.sbg_loglik(a * fa, b * fb, part) <= best + 1e-6
+
+
+def test_headline_items_by_hand():
+    df = pd.DataFrame({"churned": [True, False, False, True]})
+    by_group = pd.DataFrame({"contract": ["Month-to-month", "Two year"], "churn_rate": [0.5, 0.1]})
+    km = pd.DataFrame({"group": ["Month-to-month", "Two year"], "median_months": [35.0, np.inf]})
+    sbg = pd.DataFrame({"cohort": ["Month-to-month", "Two year"], "mean_churn": [0.026, 0.002],
+                        "heterogeneous": [True, False], "alpha": [3.0, np.nan], "beta": [113.0, np.nan]})
+    items = cc.headline_items(df, auc=0.84, cox_c_index=0.86, by_group=by_group, group_column="contract",
+                              km_summary=km, sbg_params=sbg)
+    got = {k: v for k, _, v, _ in items}
+    assert got["contract_churn_rate"] == 0.5 and got["contract_model_auc"] == 0.84
+    assert got["contract_churn_rate_month_to_month"] == 0.5 and got["contract_churn_rate_two_year"] == 0.1
+    assert got["contract_km_median_month_to_month"] == 35.0 and got["contract_km_median_two_year"] == "not reached"
+    assert got["contract_sbg_alpha_month_to_month"] == 3.0 and "contract_sbg_alpha_two_year" not in got
+    assert len(items) == 3 + 2 + 2 + 2 + 2

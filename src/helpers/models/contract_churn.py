@@ -685,3 +685,36 @@ def value_summary(rem: pd.DataFrame) -> pd.DataFrame:
         agg |= {"mean_remaining_value": ("expected_remaining_value", "mean"),
                 "total_remaining_value": ("expected_remaining_value", "sum")}
     return rem.groupby("cohort").agg(**agg).reset_index()
+
+
+def _key(text) -> str:
+    """``"Month-to-month"`` -> ``"month_to_month"``: a headline key part."""
+    return "".join(ch if ch.isalnum() else "_" for ch in str(text).lower())
+
+
+def headline_items(df: pd.DataFrame, *, auc: float, cox_c_index: float, by_group: pd.DataFrame | None,
+                   group_column: str | None, km_summary: pd.DataFrame, sbg_params: pd.DataFrame) -> list[tuple]:
+    """The (key, label, value, unit) headline numbers of the contract churn notebook.
+
+    Overall churn rate, model AUC and Cox C-index; per group (e.g. contract type) the churn
+    rate, the Kaplan-Meier median tenure (``"not reached"`` when the curve stays above 50 %)
+    and the sBG mean monthly churn, with alpha and beta where the cohort is heterogeneous.
+    """
+    items = [("contract_churn_rate", "Churn rate (observed, customer table)", float(df["churned"].mean()), "%"),
+             ("contract_model_auc", "Contract churn model ROC-AUC on held-out customers", auc, ""),
+             ("contract_cox_c_index", "Cox model C-index on held-out customers", cox_c_index, "")]
+    if group_column and by_group is not None:
+        for _, r in by_group.iterrows():
+            items.append((f"contract_churn_rate_{_key(r[group_column])}", f"Churn rate, {r[group_column]}",
+                          r["churn_rate"], "%"))
+    for _, r in km_summary.iterrows():
+        items.append((f"contract_km_median_{_key(r['group'])}", f"Kaplan-Meier median tenure, {r['group']}",
+                      r["median_months"] if np.isfinite(r["median_months"]) else "not reached", "months"))
+    for _, r in sbg_params.iterrows():
+        key = _key(r["cohort"])
+        items.append((f"contract_sbg_mean_churn_{key}", f"sBG mean monthly churn of a new customer, {r['cohort']}",
+                      float(r["mean_churn"]), "%"))
+        if r["heterogeneous"]:
+            items.append((f"contract_sbg_alpha_{key}", f"sBG alpha, {r['cohort']}", float(r["alpha"]), ""))
+            items.append((f"contract_sbg_beta_{key}", f"sBG beta, {r['cohort']}", float(r["beta"]), ""))
+    return items
