@@ -163,6 +163,31 @@ class TestBundleAndTier:
         assert V.checks_table([found, top])["passed"].tolist() == [True, False]
 
 
+class TestComplaintEffectCheck:
+    @staticmethod
+    def fit(k, se, complainers=400):
+        from helpers.models.voice import HazardFit
+
+        params = pd.DataFrame({"estimate": [k], "se": [se], "low": [np.nan], "high": [np.nan]}, index=["k"])
+        return HazardFit(params=params, level=0.9, log_likelihood=0.0, log_likelihood_k1=0.0, lr_p_value=0.5,
+                         n_customers=5000, n_complained=complainers, n_repeat_after=300, mean_p=0.2, mean_p_after=0.3)
+
+    def test_three_standard_errors_of_log_k(self):
+        assert V.complaint_effect_check(self.fit(2.0 * math.exp(0.29), 0.1), 2.0).passed        # 0.29 < 3 * 0.1
+        assert not V.complaint_effect_check(self.fit(2.0 * math.exp(-0.31), 0.1), 2.0).passed   # 0.31 > 0.3
+        assert V.complaint_effect_check(self.fit(2.0 * math.exp(-0.31), 0.1), 2.0, n_se=4).passed
+
+    def test_states_its_power_against_no_effect(self):
+        # SE 0.2: k = 1 is log 2 / 0.2 = 3.47 SE from the truth; an estimator centred on 1 lands within
+        # 3 SE of 2 with probability P(Z > 3.47 - 3) = P(Z > 0.47) = 32 %
+        c = V.complaint_effect_check(self.fit(1.39, 0.2), 2.0)
+        assert c.passed and "3.5 SE from the truth" in c.why and "would pass 32% of the time" in c.why
+
+    def test_without_standard_error_it_fails_visibly(self):
+        c = V.complaint_effect_check(self.fit(2.0, float("nan")), 2.0)
+        assert not c.passed and c.estimate == "not estimated" and "no standard error" in c.why
+
+
 # --------------------------------------------------------------------------------------
 # the same checks as notebook 12, on the default data (where they are meaningful)
 # --------------------------------------------------------------------------------------
@@ -200,6 +225,15 @@ class TestDefaultDataPasses:
         checks.append(V.tier_check(up.compare_tiers(ladder, truth["tiers"])))
         failed = [(c.area, c.name, c.estimate, c.tolerance) for c in checks if not c.passed]
         assert not failed, failed
+
+    def test_complaint_effect(self, default_run):
+        """Notebook 09's complaint effect on the default shop: within 3 SE of the planted k = 2 (measured:
+        1.39, SE of log k 0.167, 2.2 SE low; 40 other seeds spread 1.60 .. 2.73, all within 3 SE)."""
+        prep, _, truth = default_run
+        check = V.complaint_check(prep.lines(["customer_id", "invoice", "invoice_ts"]), prep.read("feedback"), truth,
+                                  observation_end=prep.end, time_unit=prep.meta["time_unit"])
+        assert check.passed, check
+        assert 1.0 < check.estimate < 4.0 and check.truth == 2.0
 
 
 @pytest.mark.slow
