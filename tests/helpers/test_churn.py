@@ -576,3 +576,37 @@ def test_model_finds_true_dropouts_better_than_recency(duck, tmp_path):
     assert auc[chosen] >= floor, (floor, auc.to_dict())
     # the BG/NBD feature is what knows about dropout: alone it ranks true dropouts far better
     assert auc["1 - P(alive) (BG/NBD)"] > auc[chosen] + 0.1
+
+
+class TestAddFeatures:
+    @staticmethod
+    def ds():
+        frame = pd.DataFrame({"customer_id": pd.array(["a", "b", "c"], dtype="string"), "recency_days": [1.0, 5.0, 9.0],
+                              "churned": [0, 1, 1]})
+        return churn.ChurnDataset(dt.date(2024, 1, 1), 90, frame, churn.FeatureSpec(), ["recency_days"], [])
+
+    def test_fill_and_order(self):
+        extra = pd.DataFrame({"customer_id": ["c", "a"], "complaints_before": [2, 0], "score": [1.5, 4.0]})
+        out = churn.add_features(self.ds(), extra, fill={"complaints_before": 0})
+        assert out.numeric == ["recency_days", "complaints_before", "score"]
+        assert out.frame["complaints_before"].tolist() == [0.0, 0.0, 2.0]          # b has none: filled
+        assert out.frame["score"].isna().tolist() == [False, True, False]          # no fill: imputed later
+        assert out.y.tolist() == [0, 1, 1]
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match="one row per customer_id"):
+            churn.add_features(self.ds(), pd.DataFrame({"customer_id": ["a", "a"], "x": [1, 2]}))
+        with pytest.raises(ValueError, match="already in the data set"):
+            churn.add_features(self.ds(), pd.DataFrame({"customer_id": ["a"], "recency_days": [1]}))
+
+
+class TestAucDifference:
+    def test_by_hand(self):
+        y = np.array([0, 0, 1, 1, 0, 1])
+        good = np.array([0.1, 0.2, 0.8, 0.9, 0.3, 0.7])           # ranks every churner first: AUC 1
+        d = churn.auc_difference(y, good, good, n_boot=50)
+        assert d["diff"] == 0 and d["low"] == 0 and d["high"] == 0
+        d = churn.auc_difference(y, good, 1 - good, n_boot=200)  # reversed: AUC 0
+        assert d["auc_a"] == 1 and d["auc_b"] == 0 and d["diff"] == 1 and d["low"] == 1
+        with pytest.raises(ValueError, match="churned and retained"):
+            churn.auc_difference(np.ones(4), good[:4], good[:4])

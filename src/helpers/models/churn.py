@@ -432,6 +432,59 @@ def churn_dataset(lines, *, cutoff, horizon_days: int, spec: FeatureSpec, time_u
     return ChurnDataset(cutoff, horizon_days, feats, spec, numeric, categorical, notes)
 
 
+def add_features(ds: ChurnDataset, extra: pd.DataFrame, *, fill: dict | None = None) -> ChurnDataset:
+    """``ds`` with the numeric columns of ``extra`` (one row per ``customer_id``) as more features.
+
+    Built by the caller from data up to ``ds.cutoff`` only (e.g.
+    :func:`helpers.models.voice.complaint_features`). Customers of ``ds`` missing from ``extra``
+    get the ``fill`` value of each column (e.g. 0 reviews); columns without one stay empty and the
+    pipelines impute them (median).
+    """
+    if "customer_id" not in extra.columns or extra["customer_id"].duplicated().any():
+        raise ValueError("extra features need one row per customer_id")
+    cols = [c for c in extra.columns if c != "customer_id"]
+    clash = [c for c in cols if c in ds.frame.columns]
+    if clash:
+        raise ValueError(f"extra features {clash} are already in the data set")
+    e = extra.assign(customer_id=extra["customer_id"].astype("string"))
+    frame = ds.frame.assign(customer_id=ds.frame["customer_id"].astype("string")).merge(e, on="customer_id", how="left")
+    for c, v in (fill or {}).items():
+        frame[c] = frame[c].fillna(v)
+    for c in cols:
+        frame[c] = pd.to_numeric(frame[c], errors="raise").astype(float)
+    return replace(ds, frame=frame, numeric=[*ds.numeric, *cols], categorical=list(ds.categorical))
+
+
+def auc_difference(y, score_a, score_b, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
+    """ROC-AUC of ``score_a`` minus that of ``score_b`` on the same customers, with a paired bootstrap.
+
+    Customers are resampled with replacement ``n_boot`` times; both AUCs are recomputed on each
+    resample, and the interval is the percentile interval of the differences at ``level``.
+
+    Returns
+    -------
+    dict
+        ``auc_a``, ``auc_b``, ``diff`` (a - b), ``low``, ``high``, ``n``, ``n_boot``.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(y, dtype=int)
+    a, b = np.asarray(score_a, dtype=float), np.asarray(score_b, dtype=float)
+    if len(np.unique(y)) < 2:
+        raise ValueError("the AUC difference needs churned and retained customers")
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(y), len(y))
+        if y[i].min() == y[i].max():
+            continue
+        diffs.append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
+    q = (1 - level) / 2
+    auc_a, auc_b = roc_auc_score(y, a), roc_auc_score(y, b)
+    return {"auc_a": auc_a, "auc_b": auc_b, "diff": auc_a - auc_b, "low": float(np.quantile(diffs, q)),
+            "high": float(np.quantile(diffs, 1 - q)), "n": int(len(y)), "n_boot": len(diffs)}
+
+
 def align(ds: ChurnDataset, like: ChurnDataset) -> ChurnDataset:
     """``ds`` with exactly the feature columns of ``like`` (missing ones empty), for scoring."""
     frame = ds.frame.copy()

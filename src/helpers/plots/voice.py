@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import t
+from ..i18n import label, t
 from .base import TEMPLATE
 
 #: one colour per score 1..5 (red to green), the same in every figure
@@ -177,4 +177,30 @@ def complaint_effect(fit, truth: float | None = None) -> go.Figure:
     fig.update_layout(title=f"{t('voice_title_effect')}<br><sup>{sub} · n = {fit.n_customers:,}, "
                             f"{fit.n_complained:,} {t('voice_complained')}</sup>",
                       template=TEMPLATE, height=440, legend=_LEGEND)
+    return fig
+
+
+def churn_gain(gain) -> go.Figure:
+    """Two panels: each churn model's test ROC-AUC without and with the complaint features, and the
+    difference with its paired-bootstrap interval (0 = no gain, dashed)."""
+    names = {v: label(v, "score_") for v in gain.metrics["model"].unique()}
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4],
+                        subplot_titles=(t("voice_axis_auc"), t("voice_axis_auc_gain")))
+    for features, key, colour in (("without", "voice_without_complaints", NEUTRAL),
+                                  ("with complaints", "voice_with_complaints", LOW)):
+        m = gain.metrics[gain.metrics["features"] == features]
+        fig.add_bar(x=[names[v] for v in m["model"]], y=m["roc_auc"], name=t(key), marker_color=colour,
+                    text=[f"{v:.3f}" for v in m["roc_auc"]], textposition="auto", row=1, col=1)
+    g = gain.gain
+    fig.add_scatter(x=[names[v] for v in g["model"]], y=g["diff"], mode="markers", marker={"size": 12, "color": LOW},
+                    error_y={"type": "data", "symmetric": False, "array": g["high"] - g["diff"],
+                             "arrayminus": g["diff"] - g["low"]}, showlegend=False, row=1, col=2)
+    fig.add_hline(y=0, line_dash="dash", line_color="grey", row=1, col=2)
+    lo = float(gain.metrics["roc_auc"].min())
+    fig.update_yaxes(title_text=t("voice_axis_auc"), range=[max(0.0, min(0.5, lo - 0.05)), 1.0], row=1, col=1)
+    fig.update_yaxes(title_text=t("voice_axis_auc_gain"), row=1, col=2)
+    fig.update_xaxes(title_text=t("voice_axis_model"), row=1, col=1)
+    fig.update_xaxes(title_text=t("voice_axis_model"), row=1, col=2)
+    fig.update_layout(title=t("voice_title_churn_gain", cutoff=gain.test_cutoff), template=TEMPLATE, height=420,
+                      barmode="group", legend=_LEGEND)
     return fig
