@@ -321,6 +321,48 @@ class TestProfile:
         t = cp.spend_tier(rfm).set_index("customer_id")["spend_tier"]
         assert t.astype(str).tolist() == ["low", "low", "mid", "mid", "high", "high"]
 
+    def test_profile_groups_use_the_clv_tier_when_given(self):
+        # six customers; the CLV tier ranks them the other way round from their spend
+        rfm = pd.DataFrame({"customer_id": list("abcdef"), "recency_days": [5, 10, 20, 40, 80, 160],
+                            "frequency": [6, 5, 4, 3, 2, 1], "monetary": [1, 2, 3, 4, 5, 6.0]})
+        spend = cp.profile_groups(rfm).set_index("customer_id")
+        assert "spend_tier" in spend.columns and "clv_tier" not in spend.columns
+        assert spend["spend_tier"].astype(str).tolist() == ["low", "low", "mid", "mid", "high", "high"]
+        # an empty table (the CLV fit failed) keeps the spend tier
+        empty = pd.DataFrame({"customer_id": pd.Series(dtype="string"), "clv_tier": pd.Series(dtype="string")})
+        assert "spend_tier" in cp.profile_groups(rfm, clv_tiers=empty).columns
+
+        tiers = pd.DataFrame({"customer_id": list("abcde"),      # f has no tier (not in customers_btyd)
+                              "clv_tier": ["top 1 %", "top 1-5 %", "top 5-20 %", "rest 80 %", "rest 80 %"]})
+        g = cp.profile_groups(rfm, clv_tiers=tiers).set_index("customer_id")
+        assert "clv_tier" in g.columns and "spend_tier" not in g.columns
+        assert g.loc["a", "clv_tier"] == "top 1 %" and g.loc["e", "clv_tier"] == "rest 80 %"
+        assert pd.isna(g.loc["f", "clv_tier"])
+        # ordered best tier first (the order of clv.value_tiers), whatever order the values come in
+        assert list(g["clv_tier"].cat.categories) == ["top 1 %", "top 1-5 %", "top 5-20 %", "rest 80 %"]
+        assert g["clv_tier"].cat.ordered
+
+        # the profile: a, b responded, c, d, e, f did not; f is (missing) and left out of the test
+        flags = pd.DataFrame({"customer_id": list("abcdef"), "campaign_responder": [True, True] + [False] * 4})
+        prof = cp.responder_profile(flags, g.reset_index()[["customer_id", "clv_tier"]])
+        tier = prof.set_index("value")
+        assert tier.index.tolist() == ["top 1 %", "top 1-5 %", "top 5-20 %", "rest 80 %", cp.MISSING]
+        assert tier.loc["top 1 %", ["responders", "non_responders"]].tolist() == [1, 0]
+        assert tier.loc["rest 80 %", ["responders", "non_responders"]].tolist() == [0, 2]
+        assert (prof["customers_tested"] == 5).all()
+
+    def test_clv_tier_names_in_turkish(self):
+        rfm = pd.DataFrame({"customer_id": ["a", "b"], "recency_days": [5, 9], "frequency": [3, 1],
+                            "monetary": [10.0, 2.0]})
+        tiers = pd.DataFrame({"customer_id": ["a", "b"], "clv_tier": ["top 1 %", "rest 80 %"]})
+        g = cp.profile_groups(rfm, clv_tiers=tiers, segment_language="tr")
+        assert list(g["clv_tier"].cat.categories)[0].startswith("en üst")
+        assert g.set_index("customer_id").loc["b", "clv_tier"].startswith("kalan")
+
+    def test_clv_tier_table_without_data_says_why(self):
+        table, reason = cp.clv_tier_table(None)
+        assert table is None and "customers_btyd" in reason
+
 
 # --------------------------------------------------------------------------------------
 # the synthetic shop (once its generator plants campaigns)

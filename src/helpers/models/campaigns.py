@@ -668,7 +668,7 @@ def customer_flags(pairs: pd.DataFrame) -> pd.DataFrame:
 def spend_tier(rfm: pd.DataFrame, labels=("low", "mid", "high")) -> pd.DataFrame:
     """A simple value tier: terciles of total revenue (``monetary``) over all customers.
 
-    A cheap stand-in for a CLV tier (the CLV notebook's model is not refitted here).
+    The stand-in for the CLV tier (:func:`clv_tier_table`) when no CLV model can be fitted.
     Returns customer_id and spend_tier (ordered categorical of ``labels``).
     """
     _need(rfm, ("customer_id", "monetary"), "customers_rfm")
@@ -676,6 +676,68 @@ def spend_tier(rfm: pd.DataFrame, labels=("low", "mid", "high")) -> pd.DataFrame
     tier = pd.qcut(ranks, len(labels), labels=list(labels)) if len(rfm) >= len(labels) else \
         pd.Categorical([labels[0]] * len(rfm), categories=list(labels), ordered=True)
     return pd.DataFrame({"customer_id": rfm["customer_id"].astype("string"), "spend_tier": tier})
+
+
+def clv_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_months: int = 12,
+                   discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20)) -> tuple[pd.DataFrame | None, str]:
+    """CLV tier of every customer, as notebooks 04 and 10 compute it (no new model).
+
+    BG/NBD + Gamma-Gamma fitted by MAP (:func:`helpers.models.clv.fit_models`), discounted CLV
+    over ``clv_months`` months (:func:`helpers.models.clv.customer_value`) and tiers by
+    :func:`helpers.models.clv.value_tiers` over all customers (default: top 1 %, 1-5 %, 5-20 %,
+    rest 80 %), the same steps as :func:`helpers.models.profiles.customer_groups` without its clusters.
+
+    Parameters
+    ----------
+    btyd : pandas.DataFrame or None
+        The prepared ``customers_btyd`` table (customer_id, frequency, recency, T in
+        ``time_unit``, monetary_value).
+    time_unit : str
+        The unit of recency and T (the run's ``prep.meta["time_unit"]``).
+
+    Returns
+    -------
+    (pandas.DataFrame or None, str)
+        customer_id (string), clv (currency) and clv_tier (ordered categorical, best tier first)
+        with an empty note; or None and the reason (in English) when the table is missing or a
+        CLV model cannot be fitted: the caller then falls back to :func:`spend_tier`.
+    """
+    from . import clv
+
+    if btyd is None or len(btyd) == 0:
+        return None, "the customers_btyd table is missing or empty."
+    try:
+        fits = clv.fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit)
+        if fits.purchase is None or fits.spend is None:
+            return None, " ".join(fits.notes) or "a CLV model could not be fitted."
+        cv = clv.customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
+                                discount_rate=discount_rate, time_unit=time_unit)
+    except Exception as exc:  # noqa: BLE001 - as profiles.customer_groups: the spend tier stands in
+        return None, f"{type(exc).__name__}: {exc}"
+    if cv["clv"].isna().all():
+        return None, "the CLV model gave no values."
+    out = pd.DataFrame({"customer_id": cv["customer_id"].astype("string").to_numpy(),
+                        "clv": cv["clv"].to_numpy(dtype="float64")})
+    out["clv_tier"] = clv.value_tiers(out["clv"], tiers)
+    return out, ""
+
+
+def _ordered_tiers(s: pd.Series, language: str) -> pd.Categorical:
+    """Tier labels as an ordered categorical, best tier first (the order of clv.value_tiers), named in ``language``."""
+    from . import clv
+
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = [c for c in s.cat.categories]
+    else:
+        known = clv.tier_labels()
+        present = [v for v in s.dropna().astype(str).unique()]
+        cats = [c for c in known if c in present] + sorted(v for v in present if v not in known)
+    values = s.astype("object").where(s.notna(), None).map(lambda v: None if v is None else str(v))
+    cats = [str(c) for c in cats]
+    if language != "en":
+        names = {c: i18n.translate_phrases(c, "tierw_", language) for c in cats}
+        values, cats = values.map(lambda v: names.get(v, v) if v is not None else None), [names[c] for c in cats]
+    return pd.Categorical(values, categories=cats, ordered=True)
 
 
 def _as_categories(s: pd.Series, max_levels: int = 12, missing: str = MISSING) -> pd.Series:
@@ -774,8 +836,9 @@ def responder_profile(flags: pd.DataFrame, groups: pd.DataFrame, *, alpha: float
 
 
 def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = None, *,
-                   tier_labels=("low", "mid", "high"), segment_language: str = "en") -> pd.DataFrame:
-    """The groupings responders are profiled by: RFM segment, spend tier, and every attribute column.
+                   tier_labels=("low", "mid", "high"), segment_language: str = "en",
+                   clv_tiers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The groupings responders are profiled by: RFM segment, CLV tier (else spend tier), and every attribute column.
 
     Parameters
     ----------
@@ -788,16 +851,25 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
     tier_labels : tuple of str
         Names of the three spend tiers, lowest first.
     segment_language : str
-        ``"tr"`` shows the Turkish segment names of :data:`helpers.models.segments.SEGMENTS`.
+        ``"tr"`` shows the Turkish segment names of :data:`helpers.models.segments.SEGMENTS`
+        and the Turkish names of the CLV tiers (glossary ``tierw_*``, as notebook 04 shows them).
+    clv_tiers : pandas.DataFrame, optional
+        customer_id and clv_tier (e.g. :func:`clv_tier_table`). When given and non-empty, the
+        grouping ``clv_tier`` (ordered best tier first) replaces ``spend_tier``; customers
+        without a tier are left missing. When None or empty, ``spend_tier`` is used.
 
     Returns
     -------
     pandas.DataFrame
-        customer_id, rfm_segment and spend_tier (ordered categoricals; when ``rfm`` is given),
-        then the attribute columns.
+        customer_id, rfm_segment and clv_tier or spend_tier (ordered categoricals; the segment
+        and spend tier when ``rfm`` is given), then the attribute columns.
     """
     from . import segments
 
+    use_clv = clv_tiers is not None and len(clv_tiers) > 0
+    if use_clv:
+        _need(clv_tiers, ("customer_id", "clv_tier"), "clv_tiers")
+        use_clv = bool(clv_tiers["clv_tier"].notna().any())
     out = None
     if rfm is not None and len(rfm):
         scored = segments.rfm_scores(rfm)
@@ -806,7 +878,13 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
             names = dict(zip(segments.SEGMENTS["segment"], segments.SEGMENTS["turkish"]))
             seg = pd.Categorical(seg.map(names), categories=[names[s] for s in segments.SEGMENT_ORDER], ordered=True)
         out = pd.DataFrame({"customer_id": scored["customer_id"].astype("string"), "rfm_segment": seg})
-        out = out.merge(spend_tier(rfm, tier_labels), on="customer_id", how="left")
+        if not use_clv:
+            out = out.merge(spend_tier(rfm, tier_labels), on="customer_id", how="left")
+    if use_clv:
+        ct = clv_tiers.assign(customer_id=clv_tiers["customer_id"].astype("string")).drop_duplicates("customer_id")
+        tiers = pd.DataFrame({"customer_id": ct["customer_id"].to_numpy(),
+                              "clv_tier": _ordered_tiers(ct["clv_tier"].reset_index(drop=True), segment_language)})
+        out = tiers if out is None else out.merge(tiers, on="customer_id", how="left")
     if attributes is not None and len(attributes):
         _need(attributes, ("customer_id",), "attributes")
         attrs = attributes.assign(customer_id=attributes["customer_id"].astype("string")).drop_duplicates("customer_id")
