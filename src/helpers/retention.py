@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .i18n import localize_numbers, period_name, t as _t
 
 #: periods per year of each period name
 PERIODS_PER_YEAR = {"week": 365.25 / 7, "month": 12.0, "quarter": 4.0}
@@ -321,9 +322,8 @@ def base_from_activity(periods: pd.DataFrame, *, period: str, last_complete: int
     by = recent_p.groupby("period_index").agg(n=("customer_id", "nunique"), rev=("revenue", "sum"))
     v = float(by["rev"].sum() / by["n"].sum())
     n = float((p["period_index"] == last_complete).sum())
-    notes = [f"retention curve measured up to a lag of {int(curve['lag'].max())} {period}s; longer horizons repeat "
-             "the mean of its last three rates"]
-    return RetentionBase(n, v, rates_from_curve(curve["retention"]), period, "measured (customers active again)", notes,
+    notes = [_t("ret_note_measured", lag=int(curve["lag"].max()), periods=period_name(period, plural=True))]
+    return RetentionBase(n, v, rates_from_curve(curve["retention"]), period, _t("ret_source_measured"), notes,
                          curve=curve)
 
 
@@ -353,8 +353,8 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
     spend = clv.expected_spend(spend_fit, summary) if spend_fit is not None else None
     s = float((first * spend).sum() / first.sum()) if spend is not None else float(
         summary.loc[summary["frequency"] > 0, "monetary_value"].mean())
-    return RetentionBase(n, e0 * s / n, np.clip(rates, 0, 1), period, "BG/NBD expected purchases",
-                         [f"N = expected alive customers ({n:,.0f}); v = expected revenue per alive customer per {period}"])
+    return RetentionBase(n, e0 * s / n, np.clip(rates, 0, 1), period, _t("ret_source_bgnbd"),
+                         [localize_numbers(_t("ret_note_bgnbd", n=f"{n:,.0f}", period=period_name(period)))])
 
 
 # --------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 from . import churn
 
 FILE = "attributes"
@@ -76,14 +77,13 @@ def setting(tables, attribute_columns=None) -> tuple[str, str]:
         exists, else ``"non-contractual"``; and a sentence saying why.
     """
     if "attributes" not in tables:
-        return "non-contractual", ("the data has no customer (attributes) table, so no observed churn label: "
-                                   "customers of a shop leave silently")
+        return "non-contractual", t("contract_why_no_table")
     cols = set(attribute_columns or [])
     missing = [c for c in ("churned", "tenure") if c not in cols]
     if missing:
-        return "non-contractual", (f"the customer table has no {' and no '.join(repr(c) for c in missing)} column, "
-                                   "so churn is not observed")
-    return "contractual", "the customer table has an observed churn label ('churned') and a tenure in months"
+        return "non-contractual", t("contract_why_missing",
+                                    columns=t("contract_and_no").join(repr(c) for c in missing))
+    return "contractual", t("contract_why_contractual")
 
 
 def _as_bool(s: pd.Series, column: str) -> pd.Series:
@@ -700,21 +700,23 @@ def headline_items(df: pd.DataFrame, *, auc: float, cox_c_index: float, by_group
     rate, the Kaplan-Meier median tenure (``"not reached"`` when the curve stays above 50 %)
     and the sBG mean monthly churn, with alpha and beta where the cohort is heterogeneous.
     """
-    items = [("contract_churn_rate", "Churn rate (observed, customer table)", float(df["churned"].mean()), "%"),
-             ("contract_model_auc", "Contract churn model ROC-AUC on held-out customers", auc, ""),
-             ("contract_cox_c_index", "Cox model C-index on held-out customers", cox_c_index, "")]
+    items = [("contract_churn_rate", t("hl_contract_churn_rate"), float(df["churned"].mean()), "%"),
+             ("contract_model_auc", t("hl_contract_model_auc"), auc, ""),
+             ("contract_cox_c_index", t("hl_contract_cox_c_index"), cox_c_index, "")]
     if group_column and by_group is not None:
         for _, r in by_group.iterrows():
-            items.append((f"contract_churn_rate_{_key(r[group_column])}", f"Churn rate, {r[group_column]}",
-                          r["churn_rate"], "%"))
+            items.append((f"contract_churn_rate_{_key(r[group_column])}",
+                          t("hl_contract_churn_rate_group", group=r[group_column]), r["churn_rate"], "%"))
     for _, r in km_summary.iterrows():
-        items.append((f"contract_km_median_{_key(r['group'])}", f"Kaplan-Meier median tenure, {r['group']}",
-                      r["median_months"] if np.isfinite(r["median_months"]) else "not reached", "months"))
+        items.append((f"contract_km_median_{_key(r['group'])}", t("hl_contract_km_median", group=r["group"]),
+                      r["median_months"] if np.isfinite(r["median_months"]) else t("contract_not_reached"), "months"))
     for _, r in sbg_params.iterrows():
         key = _key(r["cohort"])
-        items.append((f"contract_sbg_mean_churn_{key}", f"sBG mean monthly churn of a new customer, {r['cohort']}",
+        items.append((f"contract_sbg_mean_churn_{key}", t("hl_contract_sbg_mean_churn", cohort=r["cohort"]),
                       float(r["mean_churn"]), "%"))
         if r["heterogeneous"]:
-            items.append((f"contract_sbg_alpha_{key}", f"sBG alpha, {r['cohort']}", float(r["alpha"]), ""))
-            items.append((f"contract_sbg_beta_{key}", f"sBG beta, {r['cohort']}", float(r["beta"]), ""))
+            items.append((f"contract_sbg_alpha_{key}", t("hl_contract_sbg_alpha", cohort=r["cohort"]),
+                          float(r["alpha"]), ""))
+            items.append((f"contract_sbg_beta_{key}", t("hl_contract_sbg_beta", cohort=r["cohort"]),
+                          float(r["beta"]), ""))
     return items

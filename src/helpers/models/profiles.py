@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import localize_numbers, t as _t
 
 FILE = "attributes"
 DEMOGRAPHICS = ("region", "age_band", "income_band", "household_size")
@@ -218,13 +219,16 @@ def profile_lines(tabs: list[CrossTab], *, top: int = 3) -> pd.Series:
             for lv in t.counts.columns:
                 if t.significant.loc[g, lv]:
                     z = float(t.residuals.loc[g, lv])
-                    lines[str(g)].append((z, f"{t.attribute} {lv} ({t.row_share.loc[g, lv]:.0%} vs {base[lv]:.0%})"))
+                    lines[str(g)].append((z, localize_numbers(_t("prof_share_vs", attribute=t.attribute, level=lv,
+                                                                  share=f"{t.row_share.loc[g, lv]:.0%}",
+                                                                  base=f"{base[lv]:.0%}"))))
     out = {}
     for g, items in lines.items():
         ups = [s for z, s in sorted(items, key=lambda x: -x[0]) if z > 0][:top]
         downs = [s.split(" (")[0] for z, s in sorted(items, key=lambda x: x[0]) if z < 0][:top]
-        parts = ([f"more {', '.join(ups)}"] if ups else []) + ([f"fewer {', '.join(downs)}"] if downs else [])
-        out[g] = "; ".join(parts) if parts else "like the customer base"
+        parts = (([_t("prof_more", items=", ".join(ups))] if ups else [])
+                 + ([_t("prof_fewer", items=", ".join(downs))] if downs else []))
+        out[g] = "; ".join(parts) if parts else _t("prof_like_base")
     return pd.Series(out, name="profile")
 
 
@@ -301,7 +305,7 @@ def rate_by_group(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
                     raise
                 # as helpers.models.clv.fit_models does: retry with pymc-marketing's weakly informative priors
                 fit = clv.fit_purchase_model(part, model="bgnbd", method="map", time_unit=time_unit, priors="default")
-                prior_note = "maximum likelihood did not converge: default priors, no standard error"
+                prior_note = _t("prof_no_converge")
             v = fit.values
             row |= {k: v[k] for k in ("r", "alpha", "a", "b")}
             row |= {"purchase_rate": v["r"] / v["alpha"], "dropout": v["a"] / (v["a"] + v["b"]), "note": prior_note}
@@ -383,9 +387,9 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
             names = dict(zip(prof["cluster"], prof["name"]))
             out["cluster"] = pd.Series(labels).map(names).astype("string").to_numpy()
         else:
-            notes.append("Too few customers to cluster: clusters are left out.")
+            notes.append(_t("prof_no_cluster"))
     except Exception as exc:  # noqa: BLE001
-        notes.append(f"Clusters are left out ({type(exc).__name__}: {exc}).")
+        notes.append(_t("prof_cluster_failed", error=f"{type(exc).__name__}: {exc}"))
     if btyd is not None:
         try:
             fits = clv.fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit)
@@ -396,9 +400,9 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
                 cv["clv_tier"] = clv.value_tiers(cv["clv"]).astype("string")
                 out = out.merge(cv[["customer_id", "clv", "clv_tier"]], on="customer_id", how="left")
             else:
-                notes.append("CLV tiers are left out: " + (" ".join(fits.notes) or "a CLV model could not be fitted."))
+                notes.append(_t("prof_clv_left_out", why=" ".join(fits.notes) or _t("prof_clv_no_model")))
         except Exception as exc:  # noqa: BLE001
-            notes.append(f"CLV tiers are left out ({type(exc).__name__}: {exc}).")
+            notes.append(_t("prof_clv_failed", error=f"{type(exc).__name__}: {exc}"))
     return Groups(out, notes)
 
 

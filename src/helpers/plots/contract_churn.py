@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..i18n import t
+from ..i18n import localize_numbers, t
 from .base import TEMPLATE
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -25,7 +25,8 @@ def _p(p: float) -> str:
 def churn_by(table: pd.DataFrame, column: str) -> go.Figure:
     """Bars of the churn rate per group (``contract_churn.churn_by``), customers as text."""
     fig = go.Figure(go.Bar(x=table[column].astype(str), y=table["churn_rate"] * 100, marker_color="#d62728",
-                           text=[f"{r:.1%} of {n:,}" for r, n in zip(table["churn_rate"], table["customers"])],
+                           text=[localize_numbers(t("contract_rate_of", rate=f"{r:.1%}", n=f"{n:,}"))
+                                 for r, n in zip(table["churn_rate"], table["customers"])],
                            textposition="outside"))
     fig.update_layout(title=t("contract_churn_by_title", group=column), template=TEMPLATE, height=400,
                       xaxis_title=column, yaxis_title=t("contract_churn_rate_pct"))
@@ -43,7 +44,7 @@ def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, group: str) -> go.Fig
                         showlegend=False)
         n = int(summary.loc[summary["group"] == name, "customers"].iloc[0])
         fig.add_scatter(x=g["months"], y=g["retention"] * 100, mode="lines", line={"shape": "hv", "color": c},
-                        name=f"{name} ({n:,})")
+                        name=localize_numbers(f"{name} ({n:,})"))
     p = summary.attrs.get("logrank", {}).get("p_value", np.nan)
     fig.update_layout(title=t("contract_km_title", group=group, p=_p(p)), template=TEMPLATE, height=460,
                       legend=_LEGEND, xaxis_title=t("contract_months_since_joining"),
@@ -80,7 +81,7 @@ def sbg_fit(curve: pd.DataFrame, params: pd.DataFrame, horizon: int | None = Non
             a, b = float(row["alpha"].iloc[0]), float(row["beta"].iloc[0])
             m = np.arange(0, (horizon or int(g["month"].max())) + 1)
             fig.add_scatter(x=m, y=sbg_retention(a, b, m) * 100, mode="lines", line={"color": c},
-                            name=f"{name}: sBG α={a:.3g}, β={b:.3g}")
+                            name=localize_numbers(f"{name}: sBG α={a:.3g}, β={b:.3g}"))
     fig.update_layout(title=t("contract_sbg_title"), template=TEMPLATE, height=480, legend=_LEGEND,
                       xaxis_title=t("contract_months_since_joining"),
                       yaxis={"title": t("contract_still_customer"), "range": [0, 101]})

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..i18n import t
+from ..i18n import localize_numbers, t
 from .base import TEMPLATE
 
 
@@ -22,7 +22,7 @@ def crosstab_heatmap(tab) -> go.Figure:
         row = []
         for j in tab.row_share.columns:
             mark = (" ▲" if tab.residuals.loc[i, j] > 0 else " ▼") if tab.significant.loc[i, j] else ""
-            row.append(f"{tab.row_share.loc[i, j]:.0%}{mark}")
+            row.append(localize_numbers(f"{tab.row_share.loc[i, j]:.0%}") + mark)
         text.append(row)
     fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[str(c) for c in z.columns], y=[str(i) for i in z.index],
                                text=text, texttemplate="%{text}", colorscale="RdBu", reversescale=True,
@@ -54,7 +54,7 @@ def rate_ratios(rates: pd.DataFrame, attribute: str, truth: dict | None = None) 
     """Purchase-rate ratio per level (``rate_by_group``), with the planted factor ratio when known."""
     r = rates.dropna(subset=["rate_ratio"])
     fig = go.Figure(go.Bar(x=r["level"].astype(str), y=r["rate_ratio"], name=t("profile_estimate"),
-                           marker_color="#1f77b4", text=[f"{v:.2f}" for v in r["rate_ratio"]],
+                           marker_color="#1f77b4", text=[localize_numbers(f"{v:.2f}") for v in r["rate_ratio"]],
                            textposition="outside"))
     if truth:
         ref = rates.attrs.get("reference")

@@ -10,6 +10,10 @@ from .. import i18n
 from ..retention import RetentionBase, improve, survival
 from .base import TEMPLATE
 
+#: The tornado's inputs (``retention.tornado``'s ``input`` column) -> glossary key of their label.
+_INPUTS = {"margin": "ret_in_margin", "discount rate": "ret_in_discount_rate", "horizon": "ret_in_horizon",
+           "revenue per customer": "ret_in_revenue_per_customer", "customers": "ret_in_customers",
+           "cost per customer": "ret_in_cost_per_customer", "churn (1 − retention)": "ret_in_churn"}
 _PERIODS = {"week": ("weeks", "hafta"), "month": ("months", "ay"), "quarter": ("quarters", "çeyrek")}
 
 
@@ -49,9 +53,12 @@ def tornado(table: pd.DataFrame, currency: str, title: str) -> go.Figure:
     base = float(t["base"].iloc[0])
     change = table.attrs.get("change", 0.2)
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=t["input"], x=t["low"] - base, base=base, orientation="h", name=f"−{change:.0%}",
+    names = [i18n.t(_INPUTS[v]) if v in _INPUTS else v for v in t["input"]]
+    fig.add_trace(go.Bar(y=names, x=t["low"] - base, base=base, orientation="h",
+                         name=i18n.localize_numbers(f"−{change:.0%}"),
                          marker_color="#d62728"))
-    fig.add_trace(go.Bar(y=t["input"], x=t["high"] - base, base=base, orientation="h", name=f"+{change:.0%}",
+    fig.add_trace(go.Bar(y=names, x=t["high"] - base, base=base, orientation="h",
+                         name=i18n.localize_numbers(f"+{change:.0%}"),
                          marker_color="#2ca02c"))
     fig.add_vline(x=base, line_color="#333")
     fig.update_layout(title=title, template=TEMPLATE, barmode="overlay", height=120 + 45 * len(t),
