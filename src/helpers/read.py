@@ -51,6 +51,7 @@ import pandas as pd
 from . import paths
 from .config import DataConfig, RunConfig
 from .errors import DataError
+from .i18n import fmt_number, t
 from .schema import LINE_COLUMNS, MIN_LINES, OPTIONAL, conform, validate_lines
 
 __all__ = [
@@ -194,7 +195,7 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
                             "the synthetic generator did not produce lines.parquet; delete the "
                             "folder and run again")
         n, has = _describe_parquet(lines)
-        say(f"synthetic: {n:,} lines in {lines}")
+        say(t("read_synthetic", n=fmt_number(n), path=lines))
         return Source("synthetic", lines, (lines,), n, has)
 
     path = cfg.data_path()
@@ -240,11 +241,11 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
         except Exception:  # unreadable cache (e.g. truncated by hand): read the source again
             n = None
         if n is not None:
-            say(f"{name}: {n:,} lines from cache {_short(cache)}")
+            say(t("read_from_cache", name=name, n=fmt_number(n), path=_short(cache)))
             return Source(name, cache, (path.resolve(),), n, has)
 
     t0 = time.perf_counter()
-    say(f"{name}: reading {path.name} ({_size(path)}) ...")
+    say(t("read_reading", name=name, file=path.name, size=_size(path)))
     if data.source == "online_retail_ii":
         df = read_online_retail(path, sheets=data.sheets, currency=currency,
                                 encoding=data.encoding, separator=data.separator, progress=progress)
@@ -254,7 +255,7 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
         df = read_file(path, data, progress=progress)
     # every loader ends with validate_lines, so only valid lines reach the cache
     _write_atomic(df, cache)
-    say(f"{name}: {len(df):,} lines in {time.perf_counter() - t0:.1f} s, cached as {_short(cache)}")
+    say(t("read_done", name=name, n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
     return Source(name, cache, (path.resolve(),), len(df), _has(df))
 
 
@@ -281,15 +282,15 @@ def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) 
         except Exception:  # unreadable cache: read again
             n = None
         if n is not None:
-            say(f"olist: {n:,} lines from cache {_short(cache)}")
+            say(t("read_from_cache", name="olist", n=fmt_number(n), path=_short(cache)))
             return Source("olist", cache, inputs, n, has)
     t0 = time.perf_counter()
-    say(f"olist: joining orders, items, customers and products in {folder} ...")
+    say(t("read_olist_join", folder=folder))
     df = olist_lines(folder)
     if currency != "BRL":
         df["currency"] = currency
     _write_atomic(df, cache)
-    say(f"olist: {len(df):,} lines in {time.perf_counter() - t0:.1f} s, cached as {_short(cache)}")
+    say(t("read_done", name="olist", n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
     return Source("olist", cache, inputs, len(df), _has(df))
 
 

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .errors import DataError
 
 #: calibration-frequency buckets of the holdout accuracy: (label, lowest, highest) repeat purchases
@@ -70,17 +71,34 @@ def checks_table(checks: list[Check]) -> pd.DataFrame:
     return t
 
 
+def fmt_spec(x, spec: str = "") -> str:
+    """``format(x, spec)`` in English; in Turkish the separators swapped (``1.234,5``) and a percent sign first
+    (``%12,3``, ``+%4,0``), so generated sentences read naturally in both languages."""
+    s = format(x, spec)
+    if i18n.language() != "tr":
+        return s
+    s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if s.endswith("%"):
+        sign = s[0] if s[0] in "+-" else ""
+        s = f"{sign}%{s[len(sign):-1]}"
+    return s
+
+
 def _num(x) -> str:
     if isinstance(x, str):
         return x
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     x = float(x)
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+    return fmt_spec(x, ",.0f") if abs(x) >= 1000 else fmt_spec(x, ".4g")
+
+
+def _tol_log_se(n_se: float, tol: float, dist: float) -> str:
+    return i18n.t("val_tol_log_se", n_se=fmt_spec(n_se, "g"), tol=fmt_spec(tol, ".3f"), dist=fmt_spec(dist, ".3f"))
 
 
 def _failed(area: str, name: str, truth, why: str, reason: str) -> Check:
-    return Check(area, name, truth, "not estimated", "an estimate", f"{why} ({reason})", False)
+    return Check(area, name, truth, i18n.t("val_not_estimated"), i18n.t("val_an_estimate"), f"{why} ({reason})", False)
 
 
 # --------------------------------------------------------------------------------------
@@ -122,15 +140,14 @@ def parameter_checks(fit, truth: dict[str, float], *, area: str, n_se: float = 4
         extra = allowance.get(name, 0.0)
         if np.isfinite(s):
             tol = n_se * s + extra
-            text = f"|log est − log truth| ≤ {n_se:g} SE = {tol:.3f} (distance {dist:.3f})"
-            why = (f"{n_se:g} standard errors of the fit's own sampling error (SE of log {name} = {s:.3f}): "
-                   "a correct pipeline fails less than 0.01 % of the time")
+            text = _tol_log_se(n_se, tol, dist)
+            why = i18n.t("val_why_param_se", n_se=fmt_spec(n_se, "g"), name=name, se=fmt_spec(s, ".3f"))
             if extra:
-                why += f"; plus {extra:.0%} for the documented rounding bias of the synthetic order values"
+                why += i18n.t("val_why_rounding", extra=fmt_spec(extra, ".0%"))
         else:
             tol = math.log(1 + rel_without_se)
-            text = f"within {rel_without_se:.0%} (distance {dist:.3f} on the log scale)"
-            why = "no standard errors from this fit: a fixed relative tolerance"
+            text = i18n.t("val_tol_within_rel", rel=fmt_spec(rel_without_se, ".0%"), dist=fmt_spec(dist, ".3f"))
+            why = i18n.t("val_why_no_se")
         out.append(Check(area, name, tru, est, text, why, bool(dist <= tol)))
     return out
 
@@ -143,14 +160,14 @@ def mean_spend_check(spend_fit, truth_mean: float, *, n_se: float = 4.0, area: s
     """
     p, q, v = (spend_fit.values[k] for k in ("p", "q", "v"))
     est = spend_fit.population_mean_spend
-    name = "mean spend per purchase p·γ/(q−1)"
+    name = i18n.t("val_name_mean_spend")
     if spend_fit.cov_log is None or not np.isfinite(est):
-        return _failed(area, name, truth_mean, "delta-method standard error", "no covariance or q ≤ 1")
+        return _failed(area, name, truth_mean, i18n.t("val_why_delta_se"), i18n.t("val_reason_no_cov"))
     g = np.array([1.0, -q / (q - 1), 1.0])
     se = math.sqrt(max(float(g @ spend_fit.cov_log @ g), 0.0))
     dist = abs(math.log(est) - math.log(truth_mean))
-    return Check(area, name, truth_mean, est, f"|log est − log truth| ≤ {n_se:g} SE = {n_se * se:.3f} (distance {dist:.3f})",
-                 f"{n_se:g} delta-method standard errors; the order-value rounding leaves the mean unbiased",
+    return Check(area, name, truth_mean, est, _tol_log_se(n_se, n_se * se, dist),
+                 i18n.t("val_why_mean_spend", n_se=fmt_spec(n_se, "g")),
                  bool(dist <= n_se * se))
 
 
@@ -218,30 +235,26 @@ def p_alive_checks(p_alive: pd.Series, alive: pd.Series, summary: pd.DataFrame, 
     checks = []
     area = "P(alive)"
     if y.all() or not y.any():
-        checks.append(_failed(area, "ROC-AUC, all customers", f"> {min_auc}", "ROC-AUC", "everyone in one class"))
+        checks.append(_failed(area, i18n.t("val_name_auc_all_short"), f"> {fmt_spec(min_auc)}", "ROC-AUC",
+                              i18n.t("val_reason_one_class")))
     else:
         auc = float(roc_auc_score(y, pa))
-        checks.append(Check(area, "ROC-AUC, all customers (1 = perfect ranking, 0.5 = a coin)", f"> {min_auc}", auc,
-                            f"ROC-AUC ≥ {min_auc}", "one-time buyers are alive by the generator's convention and "
-                            "get P(alive) = 1, so over everyone a sound model ranks very well", bool(auc >= min_auc)))
+        checks.append(Check(area, i18n.t("val_name_auc_all"), f"> {fmt_spec(min_auc)}", auc,
+                            f"ROC-AUC ≥ {fmt_spec(min_auc)}", i18n.t("val_why_auc_all"), bool(auc >= min_auc)))
         rep = (s["frequency"] > 0).to_numpy()
         if y[rep].all() or not y[rep].any():
-            checks.append(_failed(area, "ROC-AUC, repeat buyers vs time since last purchase", "beats the baseline",
-                                  "ROC-AUC", "repeat buyers all in one class"))
+            checks.append(_failed(area, i18n.t("val_name_auc_rep_short"), i18n.t("val_truth_beats_baseline"),
+                                  "ROC-AUC", i18n.t("val_reason_rep_one_class")))
         else:
             auc_rep = float(roc_auc_score(y[rep], pa[rep]))
             since = -(s["T"] - s["recency"]).to_numpy()[rep]
             base = float(roc_auc_score(y[rep], since))
-            checks.append(Check(area, "ROC-AUC among repeat buyers, against the model-free score (time since the last "
-                                      "purchase)", f"> {base:.3f}", auc_rep, "ROC-AUC above the model-free score's",
-                                "the model must rank dropouts better than recency alone, or it adds nothing",
-                                bool(auc_rep > base)))
+            checks.append(Check(area, i18n.t("val_name_auc_rep"), f"> {fmt_spec(base, '.3f')}", auc_rep,
+                                i18n.t("val_tol_auc_rep"), i18n.t("val_why_auc_rep"), bool(auc_rep > base)))
     cal = calibration_table(pa, y)
     ece = cal.attrs["ece"]
-    checks.append(Check(area, "calibration: expected calibration error Σ share·|predicted − observed|", f"≤ {max_ece}",
-                        ece, f"ECE ≤ {max_ece}", "the model is fitted on all customer types at once (a mixture), so "
-                        "its probabilities may be off by a few points; 10 points would mislead a campaign",
-                        bool(ece <= max_ece)))
+    checks.append(Check(area, i18n.t("val_name_ece"), f"≤ {fmt_spec(max_ece)}", ece, f"ECE ≤ {fmt_spec(max_ece)}",
+                        i18n.t("val_why_ece"), bool(ece <= max_ece)))
     return checks, cal
 
 
@@ -370,7 +383,8 @@ def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) 
     area = "holdout"
     a = accuracy[(accuracy["bucket"] == "all")].set_index(["target", "forecast"])
     if ("purchases", "model") not in a.index:
-        return [_failed(area, "holdout purchases", "actual", "model forecast", "no model forecast")]
+        return [_failed(area, i18n.t("val_name_holdout_purchases"), i18n.t("val_truth_actual"),
+                        i18n.t("val_why_model_forecast"), i18n.t("val_reason_no_model"))]
     m = a.loc[("purchases", "model")]
     n = m["customers"]
     actual_total, pred_total = m["actual"] * n, m["predicted"] * n
@@ -378,21 +392,19 @@ def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) 
     # Poisson sampling error of the actual total, as a share of it
     noise = 3 / math.sqrt(actual_total) if actual_total else math.inf
     tol = max_relative_error + noise
-    out.append(Check(area, "total purchases in the holdout: predicted vs actual (relative error)", actual_total, pred_total,
-                     f"|predicted / actual − 1| ≤ {tol:.1%} (error {rel:+.1%})",
-                     f"{max_relative_error:.0%} for fitting one BG/NBD to a mixture of customer types, plus 3 Poisson "
-                     f"standard errors of the actual count ({noise:.1%})", bool(abs(rel) <= tol)))
+    out.append(Check(area, i18n.t("val_name_total_purchases"), actual_total, pred_total,
+                     i18n.t("val_tol_rel_error", tol=fmt_spec(tol, ".1%"), rel=fmt_spec(rel, "+.1%")),
+                     i18n.t("val_why_total", max_rel=fmt_spec(max_relative_error, ".0%"), noise=fmt_spec(noise, ".1%")),
+                     bool(abs(rel) <= tol)))
     for target in ("purchases", "spend"):
         if (target, "model") not in a.index:
             continue
         rmse = a.loc[(target, "model"), "rmse"]
         for naive in ("past rate", "zero"):
             other = a.loc[(target, naive), "rmse"]
-            out.append(Check(area, f"{target}: model RMSE below the {naive} forecast's", f"< {_num(other)}", rmse,
-                             "strictly lower RMSE per customer",
-                             "otherwise a naive rule forecasts as well and the model does not earn its keep; RMSE, "
-                             "not MAE, is the fair yardstick for a forecast of expected values (MAE rewards "
-                             "forecasting the median, which is 0 for most customers)", bool(rmse < other)))
+            out.append(Check(area, i18n.t("val_name_rmse_below", target=i18n.label(target, "val_target_"),
+                                          naive=i18n.label(naive, "val_naive_")), f"< {_num(other)}", rmse,
+                             i18n.t("val_tol_rmse"), i18n.t("val_why_rmse"), bool(rmse < other)))
     return out
 
 
@@ -414,10 +426,10 @@ def ari_check(types, labels, *, permutations: int = 200, seed: int = 0, quantile
     rng = np.random.default_rng(seed)
     null = np.array([adjusted_rand_score(rng.permutation(t), lab) for _ in range(permutations)])
     cut = float(np.quantile(null, quantile))
-    return Check("clusters", "adjusted Rand index: k-means clusters vs planted customer types", f"> {cut:.3f}", ari,
-                 f"above the {quantile:.0%} quantile of {permutations} shuffles ({cut:.3f})",
-                 "the types overlap by design (70 % are 'regular', others differ in degree), so a high ARI is not "
-                 "expected; the clusters must still carry the types better than chance", bool(ari > cut)), null
+    return Check("clusters", i18n.t("val_name_ari"), f"> {fmt_spec(cut, '.3f')}", ari,
+                 i18n.t("val_tol_ari", quantile=fmt_spec(quantile, ".0%"), permutations=permutations,
+                        cut=fmt_spec(cut, ".3f")),
+                 i18n.t("val_why_ari"), bool(ari > cut)), null
 
 
 def bundle_checks(ranks: pd.DataFrame, *, min_found: float = 0.8, top: int = 50) -> list[Check]:
@@ -429,23 +441,23 @@ def bundle_checks(ranks: pd.DataFrame, *, min_found: float = 0.8, top: int = 50)
     n = len(ranks)
     found = ranks["rank"].notna()
     share = float(found.mean()) if n else math.nan
-    out = [Check("bundles", "planted bundles found as a rule on exactly their products", f"≥ {min_found:.0%} of {n}",
-                 share, f"share ≥ {min_found:.0%}", "rare bundles (a head product bought a few times) may stay below the "
-                 "support threshold; most must be found", bool(n and share >= min_found))]
+    need = i18n.t("val_truth_share_of", share=fmt_spec(min_found, ".0%"), n=n)
+    out = [Check("bundles", i18n.t("val_name_bundles_found"), need, share,
+                 i18n.t("val_tol_share", share=fmt_spec(min_found, ".0%")), i18n.t("val_why_bundles_found"),
+                 bool(n and share >= min_found))]
     top_share = float((ranks["rank"] <= top).mean()) if n else math.nan
-    out.append(Check("bundles", f"planted bundles among the top {top} rules by lift", f"≥ {min_found:.0%} of {n}",
-                     top_share, f"share ≥ {min_found:.0%}", "a planted bundle is bought together far above chance, so "
-                     "its rule must rank high, not just exist", bool(n and top_share >= min_found)))
+    out.append(Check("bundles", i18n.t("val_name_bundles_top", top=top), need, top_share,
+                     i18n.t("val_tol_share", share=fmt_spec(min_found, ".0%")), i18n.t("val_why_bundles_top"),
+                     bool(n and top_share >= min_found)))
     return out
 
 
 def tier_check(comparison: dict, *, min_match: float = 0.9) -> Check:
     """Planted price ladders against the up-sell ladder (:func:`helpers.models.upsell.compare_tiers`)."""
     rate = comparison["match_rate"]
-    return Check("price ladders", f"products given their planted tier ({comparison['products']} products)",
-                 f"≥ {min_match:.0%}", rate, f"match rate ≥ {min_match:.0%}",
-                 "the ladder reads the grade from the product name's family and orders it by price; a few products whose "
-                 "observed price strays may move one tier", bool(rate == rate and rate >= min_match))
+    return Check("price ladders", i18n.t("val_name_tiers", n=comparison["products"]),
+                 f"≥ {fmt_spec(min_match, '.0%')}", rate, i18n.t("val_tol_match", share=fmt_spec(min_match, ".0%")),
+                 i18n.t("val_why_tiers"), bool(rate == rate and rate >= min_match))
 
 
 # --------------------------------------------------------------------------------------
@@ -461,18 +473,19 @@ def complaint_effect_check(fit, planted: float, *, n_se: float = 3.0) -> Check:
     complainers, SE of log k about 0.17) that is about 12 %. A fit's display interval (90 % in notebook
     09) is not a pass/fail tolerance: a correct pipeline falls outside it in one run of ten.
     """
-    area, name = "complaints", "complaint factor k on the dropout hazard"
+    area, name = "complaints", i18n.t("val_name_complaint_k")
     se = float(fit.params.loc["k", "se"])
     if not (math.isfinite(se) and fit.k > 0 and planted > 0):
-        return _failed(area, name, planted, f"{n_se:g} standard errors of log k", "no standard error")
+        return _failed(area, name, planted, i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")),
+                       i18n.t("val_reason_no_se"))
     dist = abs(math.log(fit.k) - math.log(planted))
     tol = n_se * se
-    return Check(area, name, planted, fit.k, f"|log est − log truth| ≤ {n_se:g} SE = {tol:.3f} (distance {dist:.3f})",
-                 f"{n_se:g} standard errors of the fit's own sampling error (SE of log k = {se:.3f}; "
-                 f"{fit.n_complained:,} complainers): a correct pipeline fails about "
-                 f"{2 * _normal_sf(n_se):.1%} of the time; an estimate centred on k = 1 (no effect, "
-                 f"{abs(math.log(planted)) / se:.1f} SE from the truth) would pass "
-                 f"{_normal_sf(abs(math.log(planted)) / se - n_se):.0%} of the time", bool(dist <= tol))
+    return Check(area, name, planted, fit.k,
+                 _tol_log_se(n_se, tol, dist),
+                 i18n.t("val_why_complaint", n_se=fmt_spec(n_se, "g"), se=fmt_spec(se, ".3f"),
+                        n=fmt_spec(fit.n_complained, ","), fail=fmt_spec(2 * _normal_sf(n_se), ".1%"),
+                        away=fmt_spec(abs(math.log(planted)) / se, ".1f"),
+                        passes=fmt_spec(_normal_sf(abs(math.log(planted)) / se - n_se), ".0%")), bool(dist <= tol))
 
 
 def _normal_sf(z: float) -> float:
@@ -520,8 +533,9 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
         checks += parameter_checks(fit, {k: h[k] for k in ("r", "alpha", "a", "b")}, area="BG/NBD (regulars)", n_se=n_se)
         rows.append(fit.params.assign(model="BG/NBD", truth=[h[k] for k in fit.params.index]))
     except clv.ModelFitError as exc:
-        notes.append(f"BG/NBD on the regulars: {exc}")
-        checks += [_failed("BG/NBD (regulars)", k, h[k], "maximum likelihood", "no fit") for k in ("r", "alpha", "a", "b")]
+        notes.append(i18n.t("val_note_bgnbd_regulars", exc=exc))
+        checks += [_failed("BG/NBD (regulars)", k, h[k], i18n.t("val_why_ml"), i18n.t("val_reason_no_fit"))
+                   for k in ("r", "alpha", "a", "b")]
     try:
         sp = clv.fit_spend_model(reg)
         true_spend = {"p": h["p"], "q": h["q"], "v": h["gamma"]}
@@ -530,8 +544,9 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
         checks.append(mean_spend_check(sp, h["p"] * h["gamma"] / (h["q"] - 1), n_se=n_se, area="Gamma-Gamma (regulars)"))
         rows.append(sp.params.assign(model="Gamma-Gamma", truth=[true_spend[k] for k in sp.params.index]))
     except clv.ModelFitError as exc:
-        notes.append(f"Gamma-Gamma on the regulars: {exc}")
-        checks.append(_failed("Gamma-Gamma (regulars)", "p, q, γ", "headline", "maximum likelihood", "no fit"))
+        notes.append(i18n.t("val_note_gg_regulars", exc=exc))
+        checks.append(_failed("Gamma-Gamma (regulars)", "p, q, γ", i18n.t("val_truth_headline"), i18n.t("val_why_ml"),
+                              i18n.t("val_reason_no_fit")))
     cal = pa_table = None
     try:
         fit_all = clv.fit_purchase_model(s, time_unit="W")
@@ -544,8 +559,9 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
                                  "alive": alive.reindex(pa.index).astype(bool).to_numpy(),
                                  "frequency": s.set_index("customer_id").loc[pa.index, "frequency"].to_numpy()})
     except clv.ModelFitError as exc:
-        notes.append(f"BG/NBD on all customers: {exc}")
-        checks.append(_failed("P(alive)", "ROC-AUC and calibration", "true dropout", "P(alive)", "no fit"))
+        notes.append(i18n.t("val_note_bgnbd_all", exc=exc))
+        checks.append(_failed("P(alive)", i18n.t("val_name_auc_cal"), i18n.t("val_truth_true_dropout"), "P(alive)",
+                              i18n.t("val_reason_no_fit")))
     params = pd.concat(rows).rename_axis("parameter").reset_index() if rows else None
     return SyntheticValidation(checks, parameters=params, calibration=cal, p_alive=pa_table, notes=notes)
 
@@ -605,7 +621,7 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
     try:
         spend = clv.expected_spend(clv.fit_spend_model(ch), ch).to_numpy()
     except clv.ModelFitError as exc:
-        val.notes.append(f"No Gamma-Gamma fit on the calibration period ({exc}): spend is not forecast.")
+        val.notes.append(i18n.t("val_note_no_gg", exc=exc))
         spend = None
     forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
     accuracy = holdout_accuracy(forecasts)
@@ -649,13 +665,13 @@ def cdnow_checks(path, *, rel: float = 0.01) -> tuple[list[Check], pd.DataFrame]
         for k, v in published.items():
             ours = fits[model].values[k]
             err = ours / v - 1
-            checks.append(Check(label[model], k, v, ours, f"within {rel:.0%} (error {err:+.2%})",
-                                "the published maximum-likelihood estimate, printed to 3-4 digits; MAP with flat "
-                                "priors is the same estimator", bool(abs(err) <= rel)))
+            checks.append(Check(label[model], k, v, ours,
+                                i18n.t("val_tol_within_err", rel=fmt_spec(rel, ".0%"), err=fmt_spec(err, "+.2%")),
+                                i18n.t("val_why_cdnow"), bool(abs(err) <= rel)))
             rows.append({"model": label[model], "parameter": k, "published": v, "ours": ours})
-    checks.append(Check("CDNOW data", "customers / repeat customers in the calibration period", "2357 / 946",
-                        f"{len(s)} / {int((s['frequency'] > 0).sum())}", "exactly equal",
-                        "the paper's counts: a different count means a different reading of the data",
+    checks.append(Check("CDNOW data", i18n.t("val_name_cdnow_counts"), "2357 / 946",
+                        f"{len(s)} / {int((s['frequency'] > 0).sum())}", i18n.t("val_tol_exact"),
+                        i18n.t("val_why_cdnow_counts"),
                         bool(len(s) == 2357 and int((s["frequency"] > 0).sum()) == 946)))
     return checks, pd.DataFrame(rows)
 
@@ -675,6 +691,6 @@ def complaint_check(lines: pd.DataFrame, feedback: pd.DataFrame, truth: dict, *,
         hist = voice.complaint_histories(lines, fb, observation_end=observation_end, time_unit=time_unit)
         fit = voice.fit_complaint_hazard(hist, time_unit=time_unit)
     except DataError as err:
-        return _failed("complaints", "complaint factor k on the dropout hazard", planted,
-                       f"{n_se:g} standard errors of log k", str(err))
+        return _failed("complaints", i18n.t("val_name_complaint_k"), planted,
+                       i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")), str(err))
     return complaint_effect_check(fit, planted, n_se=n_se)

@@ -58,6 +58,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
+from ..i18n import label, t
+from ..validation import fmt_spec as _f
 
 FILE = "feedback"
 REQUIRED = ("feedback_id", "feedback_ts", "score")
@@ -390,15 +392,15 @@ class DelayEffect:
     level: float = 0.95
 
     def sentence(self) -> str:
-        t = self.table.set_index("group")
+        g = self.table.set_index("group")
         m, s = self.mean_gap, self.low_share_gap
-        pct = f"{self.level:.0%}"
-        return (f"Late orders (n = {int(t.loc['late', 'reviews']):,}) score {t.loc['late', 'mean_score']:.2f} on "
-                f"average against {t.loc['on time', 'mean_score']:.2f} on time (n = "
-                f"{int(t.loc['on time', 'reviews']):,}): a gap of {m['diff']:+.2f} points ({pct} CI "
-                f"{m['low']:+.2f} .. {m['high']:+.2f}). {t.loc['late', 'low_share']:.1%} of late orders get 1-2 "
-                f"stars against {t.loc['on time', 'low_share']:.1%}: {100 * s['diff']:+.1f} points ({pct} CI "
-                f"{100 * s['low']:+.1f} .. {100 * s['high']:+.1f}).")
+        return t("voice_sent_delay", n_late=_f(int(g.loc["late", "reviews"]), ","),
+                 late=_f(g.loc["late", "mean_score"], ".2f"), on_time=_f(g.loc["on time", "mean_score"], ".2f"),
+                 n_on_time=_f(int(g.loc["on time", "reviews"]), ","), gap=_f(m["diff"], "+.2f"),
+                 level=_f(self.level, ".0%"), low=_f(m["low"], "+.2f"), high=_f(m["high"], "+.2f"),
+                 low_late=_f(g.loc["late", "low_share"], ".1%"), low_on_time=_f(g.loc["on time", "low_share"], ".1%"),
+                 share_gap=_f(100 * s["diff"], "+.1f"), share_low=_f(100 * s["low"], "+.1f"),
+                 share_high=_f(100 * s["high"], "+.1f"))
 
 
 DELAY_BANDS = (-np.inf, -14, -7, 0, 3, 7, 14, np.inf)
@@ -752,14 +754,13 @@ class ChurnGain:
     n_retained: int = 0
 
     def sentence(self) -> str:
-        parts = [f"{r.model}: ROC-AUC {r.auc_b:.3f} -> {r.auc_a:.3f} ({r.diff:+.3f}, {self.level:.0%} CI "
-                 f"{r.low:+.3f} .. {r.high:+.3f})" for r in self.gain.itertuples()]
-        out = (f"Adding the complaint features (test cut-off {self.test_cutoff}, churn = no purchase in "
-               f"{self.horizon_days} days; {self.n_test:,} test customers, {self.n_retained:,} of them retained): "
-               + "; ".join(parts) + ".")
+        parts = [t("voice_sent_gain_part", model=label(r.model, "score_"), before=_f(r.auc_b, ".3f"),
+                   after=_f(r.auc_a, ".3f"), diff=_f(r.diff, "+.3f"), level=_f(self.level, ".0%"), low=_f(r.low, "+.3f"),
+                   high=_f(r.high, "+.3f")) for r in self.gain.itertuples()]
+        out = t("voice_sent_gain", cutoff=self.test_cutoff, days=self.horizon_days, n=_f(self.n_test, ","),
+                retained=_f(self.n_retained, ","), parts="; ".join(parts))
         if min(self.n_retained, self.n_test - self.n_retained) < 100:
-            out += (f" With only {min(self.n_retained, self.n_test - self.n_retained):,} customers in the smaller class "
-                    "the AUCs are very uncertain: read the intervals, not the points.")
+            out += t("voice_sent_gain_small", n=_f(min(self.n_retained, self.n_test - self.n_retained), ","))
         return out
 
 
@@ -949,12 +950,10 @@ class HazardFit:
         return bool(self.k_low <= value <= self.k_high)
 
     def sentence(self) -> str:
-        return (f"A complaint multiplies the dropout hazard after each repeat purchase by k = {self.k:.2f} "
-                f"({self.level:.0%} CI {self.k_low:.2f} .. {self.k_high:.2f}; likelihood-ratio test of k = 1: "
-                f"p = {self.lr_p_value:.3g}). Mean dropout probability after a repeat purchase: {self.mean_p:.3f} "
-                f"before a complaint, {self.mean_p_after:.3f} after. n = {self.n_customers:,} customers, "
-                f"{self.n_complained:,} complained, {self.n_repeat_after:,} of them made a repeat purchase at or "
-                "after the complaint.")
+        return t("voice_sent_hazard", k=_f(self.k, ".2f"), level=_f(self.level, ".0%"), low=_f(self.k_low, ".2f"),
+                 high=_f(self.k_high, ".2f"), p=_f(self.lr_p_value, ".3g"), p0=_f(self.mean_p, ".3f"),
+                 p1=_f(self.mean_p_after, ".3f"), n=_f(self.n_customers, ","), nc=_f(self.n_complained, ","),
+                 nr=_f(self.n_repeat_after, ","))
 
 
 def fit_complaint_hazard(hist: pd.DataFrame, *, level: float = 0.9, time_unit: str | None = None,
@@ -1001,10 +1000,8 @@ def fit_complaint_hazard(hist: pd.DataFrame, *, level: float = 0.9, time_unit: s
     cx = comp & (J <= x) & (x > 0)
     n_after = int((comp & (x > 0) & (J <= x)).sum())
     if comp.sum() < 10 or n_after < min_repeat_after:
-        raise DataError(FILE, "too-few-complaints", f"{int(comp.sum())} customers complained and {n_after} of them "
-                        "bought again at or after the complaint; the complaint effect on dropout needs at least 10 "
-                        f"complainers and {min_repeat_after} with a repeat purchase at or after the complaint",
-                        column="score")
+        raise DataError(FILE, "too-few-complaints", t("voice_err_too_few", n=int(comp.sum()), after=n_after,
+                                                      min_after=min_repeat_after), column="score")
 
     n = len(x)
 

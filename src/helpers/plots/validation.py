@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import i18n
+from .. import i18n, validation
 from .base import TEMPLATE
 
 PASS_COLOUR, FAIL_COLOUR = "#d4f4dd", "#f9d6d5"
@@ -26,6 +26,7 @@ def checks_styler(checks: pd.DataFrame, caption: str = ""):
     t = checks.copy()
     t["truth"] = t["truth"].map(_fmt)
     t["estimate"] = t["estimate"].map(_fmt)
+    t["area"] = t["area"].map(lambda a: i18n.label(a, "val_area_"))
     t["verdict"] = t["passed"].map(lambda ok: f"✔ {i18n.t('val_passed')}" if ok else f"✘ {i18n.t('val_failed')}")
     passed = t.pop("passed")
     t = t.rename(columns={"area": i18n.t("val_area"), "name": i18n.t("val_check"), "truth": i18n.t("val_truth"),
@@ -62,7 +63,8 @@ def accuracy_bars(accuracy: pd.DataFrame, target: str, metric: str, unit: str, t
     colours = {"model": "#1f77b4", "past rate": "#ff7f0e", "zero": "#999999"}
     fig = go.Figure()
     for f, g in t.groupby("forecast", sort=False):
-        fig.add_trace(go.Bar(x=g["bucket"], y=g[metric], name=f, marker_color=colours.get(f)))
+        fig.add_trace(go.Bar(x=g["bucket"].map(lambda b: i18n.label(b, "val_bucket_")), y=g[metric],
+                             name=i18n.label(f, "val_fc_"), marker_color=colours.get(f)))
     fig.update_layout(title=title, template=TEMPLATE, barmode="group", height=400,
                       xaxis_title=i18n.t("val_bucket"),
                       yaxis_title=f"{i18n.t('val_' + metric)} ({unit})", legend_title=i18n.t("val_forecast"))
@@ -73,9 +75,24 @@ def accuracy_styler(accuracy: pd.DataFrame, caption: str):
     """The holdout accuracy table; the best (lowest) RMSE of each target and bucket in bold."""
     t = accuracy.copy()
     best = t.groupby(["target", "bucket"])["rmse"].transform("min") == t["rmse"]
-    sty = t.style.format({"customers": "{:,}", "actual": "{:,.3f}", "predicted": "{:,.3f}", "mae": "{:,.3f}",
-                          "rmse": "{:,.3f}", "bias": "{:+,.3f}"}).hide(axis="index").set_caption(caption)
-    return sty.apply(lambda col: ["font-weight: bold" if b else "" for b in best], subset=["rmse"])
+    formats = {"customers": "{:,}", "actual": "{:,.3f}", "predicted": "{:,.3f}", "mae": "{:,.3f}",
+               "rmse": "{:,.3f}", "bias": "{:+,.3f}"}
+    if i18n.language() != "en":             # the stored table keeps its English names and values
+        t["target"] = t["target"].map(lambda v: i18n.label(v, "val_target_"))
+        t["bucket"] = t["bucket"].map(lambda v: i18n.label(v, "val_bucket_"))
+        t["forecast"] = t["forecast"].map(lambda v: i18n.label(v, "val_fc_"))
+        names = {"target": i18n.t("val_col_target"), "bucket": i18n.t("val_bucket"), "forecast": i18n.t("val_forecast"),
+                 "customers": i18n.t("val_col_customers"), "actual": i18n.t("col_actual"),
+                 "predicted": i18n.t("col_predicted"), "mae": i18n.t("val_mae"), "rmse": i18n.t("val_rmse"),
+                 "bias": i18n.t("val_bias")}
+        t = t.rename(columns=names)
+        formats = {names[k]: (lambda spec: lambda v: validation.fmt_spec(v, spec))(f[1:-1].lstrip(":"))
+                   for k, f in formats.items()}
+        rmse = names["rmse"]
+    else:
+        rmse = "rmse"
+    sty = t.style.format(formats).hide(axis="index").set_caption(caption)
+    return sty.apply(lambda col: ["font-weight: bold" if b else "" for b in best], subset=[rmse])
 
 
 def parameter_plot(params: pd.DataFrame, title: str) -> go.Figure:
