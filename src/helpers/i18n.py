@@ -133,11 +133,27 @@ def period_name(period: str, plural: bool = False) -> str:
     return word + "s" if plural and _current == "en" else word
 
 
+def _swap_separators(s: str) -> str:
+    """``1,234.5`` -> ``1.234,5``."""
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 def fmt_number(x: float, decimals: int = 0, language: str | None = None) -> str:
     """``1,234.50`` in English, ``1.234,50`` in Turkish."""
     s = f"{float(x):,.{decimals}f}"
-    if (language or _current) == "tr":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return _swap_separators(s) if (language or _current) == "tr" else s
+
+
+def fmt_spec(x, spec: str = "", language: str | None = None) -> str:
+    """``format(x, spec)`` in English; in Turkish the separators swapped (``1.234,5``) and a percent sign
+    first (``%12,3``, ``+%4,0``), so generated sentences read naturally in both languages."""
+    s = format(x, spec)
+    if (language or _current) != "tr":
+        return s
+    s = _swap_separators(s)
+    if s.endswith("%"):
+        sign = s[0] if s[0] in "+-" else ""
+        s = f"{sign}%{s[len(sign):-1]}"
     return s
 
 
@@ -285,7 +301,7 @@ def localize_numbers(text: str, language: str | None = None) -> str:
         return text
 
     def swap(m):
-        s = m.group(1).replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        s = _swap_separators(m.group(1))
         return f"%{s}" if m.group(2) else s
 
     return re.sub(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])", swap, text)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
+from .i18n import fmt_spec
 from .errors import DataError
 
 #: calibration-frequency buckets of the holdout accuracy: (label, lowest, highest) repeat purchases
@@ -69,19 +70,6 @@ def checks_table(checks: list[Check]) -> pd.DataFrame:
     t = pd.DataFrame([asdict(c) for c in checks])[cols]
     t["passed"] = t["passed"].astype(bool)
     return t
-
-
-def fmt_spec(x, spec: str = "") -> str:
-    """``format(x, spec)`` in English; in Turkish the separators swapped (``1.234,5``) and a percent sign first
-    (``%12,3``, ``+%4,0``), so generated sentences read naturally in both languages."""
-    s = format(x, spec)
-    if i18n.language() != "tr":
-        return s
-    s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    if s.endswith("%"):
-        sign = s[0] if s[0] in "+-" else ""
-        s = f"{sign}%{s[len(sign):-1]}"
-    return s
 
 
 def _num(x) -> str:

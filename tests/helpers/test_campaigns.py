@@ -360,7 +360,9 @@ class TestProfile:
         assert g.set_index("customer_id").loc["b", "clv_tier"].startswith("kalan")
 
     def test_clv_tier_table_without_data_says_why(self):
-        table, reason = cp.clv_tier_table(None)
+        from helpers.models import clv
+
+        table, reason = clv.value_tier_table(None)
         assert table is None and "customers_btyd" in reason
 
 

@@ -668,7 +668,7 @@ def customer_flags(pairs: pd.DataFrame) -> pd.DataFrame:
 def spend_tier(rfm: pd.DataFrame, labels=("low", "mid", "high")) -> pd.DataFrame:
     """A simple value tier: terciles of total revenue (``monetary``) over all customers.
 
-    The stand-in for the CLV tier (:func:`clv_tier_table`) when no CLV model can be fitted.
+    The stand-in for the CLV tier (:func:`helpers.models.clv.value_tier_table`) when no CLV model can be fitted.
     Returns customer_id and spend_tier (ordered categorical of ``labels``).
     """
     _need(rfm, ("customer_id", "monetary"), "customers_rfm")
@@ -676,50 +676,6 @@ def spend_tier(rfm: pd.DataFrame, labels=("low", "mid", "high")) -> pd.DataFrame
     tier = pd.qcut(ranks, len(labels), labels=list(labels)) if len(rfm) >= len(labels) else \
         pd.Categorical([labels[0]] * len(rfm), categories=list(labels), ordered=True)
     return pd.DataFrame({"customer_id": rfm["customer_id"].astype("string"), "spend_tier": tier})
-
-
-def clv_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_months: int = 12,
-                   discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20)) -> tuple[pd.DataFrame | None, str]:
-    """CLV tier of every customer, as notebooks 04 and 10 compute it (no new model).
-
-    BG/NBD + Gamma-Gamma fitted by MAP (:func:`helpers.models.clv.fit_models`), discounted CLV
-    over ``clv_months`` months (:func:`helpers.models.clv.customer_value`) and tiers by
-    :func:`helpers.models.clv.value_tiers` over all customers (default: top 1 %, 1-5 %, 5-20 %,
-    rest 80 %), the same steps as :func:`helpers.models.profiles.customer_groups` without its clusters.
-
-    Parameters
-    ----------
-    btyd : pandas.DataFrame or None
-        The prepared ``customers_btyd`` table (customer_id, frequency, recency, T in
-        ``time_unit``, monetary_value).
-    time_unit : str
-        The unit of recency and T (the run's ``prep.meta["time_unit"]``).
-
-    Returns
-    -------
-    (pandas.DataFrame or None, str)
-        customer_id (string), clv (currency) and clv_tier (ordered categorical, best tier first)
-        with an empty note; or None and the reason (in English) when the table is missing or a
-        CLV model cannot be fitted: the caller then falls back to :func:`spend_tier`.
-    """
-    from . import clv
-
-    if btyd is None or len(btyd) == 0:
-        return None, "the customers_btyd table is missing or empty."
-    try:
-        fits = clv.fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit)
-        if fits.purchase is None or fits.spend is None:
-            return None, " ".join(fits.notes) or "a CLV model could not be fitted."
-        cv = clv.customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
-                                discount_rate=discount_rate, time_unit=time_unit)
-    except Exception as exc:  # noqa: BLE001 - as profiles.customer_groups: the spend tier stands in
-        return None, f"{type(exc).__name__}: {exc}"
-    if cv["clv"].isna().all():
-        return None, "the CLV model gave no values."
-    out = pd.DataFrame({"customer_id": cv["customer_id"].astype("string").to_numpy(),
-                        "clv": cv["clv"].to_numpy(dtype="float64")})
-    out["clv_tier"] = clv.value_tiers(out["clv"], tiers)
-    return out, ""
 
 
 def _ordered_tiers(s: pd.Series, language: str) -> pd.Categorical:
@@ -854,7 +810,7 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
         ``"tr"`` shows the Turkish segment names of :data:`helpers.models.segments.SEGMENTS`
         and the Turkish names of the CLV tiers (glossary ``tierw_*``, as notebook 04 shows them).
     clv_tiers : pandas.DataFrame, optional
-        customer_id and clv_tier (e.g. :func:`clv_tier_table`). When given and non-empty, the
+        customer_id and clv_tier (e.g. :func:`helpers.models.clv.value_tier_table`). When given and non-empty, the
         grouping ``clv_tier`` (ordered best tier first) replaces ``spend_tier``; customers
         without a tier are left missing. When None or empty, ``spend_tier`` is used.
 

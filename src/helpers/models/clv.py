@@ -1241,3 +1241,45 @@ def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time
         if not daily.empty:
             track = tracking_table(fit, daily, calibration_end=cal_end, observation_end=end, time_unit=time_unit)
     return Validation(cal_end, hold_days, fit, calhold, by_freq, track, totals, notes)
+
+
+def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_months: int = 12,
+                   discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20)) -> tuple[pd.DataFrame | None, str]:
+    """CLV tier of every customer, as notebook 04 computes it (used by 08 and 10).
+
+    BG/NBD + Gamma-Gamma fitted by MAP (:func:`helpers.models.fit_models`), discounted CLV
+    over ``clv_months`` months (:func:`helpers.models.customer_value`) and tiers by
+    :func:`helpers.models.value_tiers` over all customers (default: top 1 %, 1-5 %, 5-20 %,
+    rest 80 %).
+
+    Parameters
+    ----------
+    btyd : pandas.DataFrame or None
+        The prepared ``customers_btyd`` table (customer_id, frequency, recency, T in
+        ``time_unit``, monetary_value).
+    time_unit : str
+        The unit of recency and T (the run's ``prep.meta["time_unit"]``).
+
+    Returns
+    -------
+    (pandas.DataFrame or None, str)
+        customer_id (string), clv (currency) and clv_tier (ordered categorical, best tier first)
+        with an empty note; or None and the reason (in English) when the table is missing or a
+        CLV model cannot be fitted (08 then falls back to its spend tier).
+    """
+    if btyd is None or len(btyd) == 0:
+        return None, "the customers_btyd table is missing or empty."
+    try:
+        fits = fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit)
+        if fits.purchase is None or fits.spend is None:
+            return None, " ".join(fits.notes) or "a CLV model could not be fitted."
+        cv = customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
+                                discount_rate=discount_rate, time_unit=time_unit)
+    except Exception as exc:  # noqa: BLE001 - any fit failure: the caller says why and goes on
+        return None, f"{type(exc).__name__}: {exc}"
+    if cv["clv"].isna().all():
+        return None, "the CLV model gave no values."
+    out = pd.DataFrame({"customer_id": cv["customer_id"].astype("string").to_numpy(),
+                        "clv": cv["clv"].to_numpy(dtype="float64")})
+    out["clv_tier"] = value_tiers(out["clv"], tiers)
+    return out, ""

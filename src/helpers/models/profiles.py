@@ -391,18 +391,11 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
     except Exception as exc:  # noqa: BLE001
         notes.append(_t("prof_cluster_failed", error=f"{type(exc).__name__}: {exc}"))
     if btyd is not None:
-        try:
-            fits = clv.fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit)
-            if fits.purchase is not None and fits.spend is not None:
-                cv = clv.customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
-                                        discount_rate=discount_rate, time_unit=time_unit)
-                cv = cv.assign(customer_id=cv["customer_id"].astype("string"))
-                cv["clv_tier"] = clv.value_tiers(cv["clv"]).astype("string")
-                out = out.merge(cv[["customer_id", "clv", "clv_tier"]], on="customer_id", how="left")
-            else:
-                notes.append(_t("prof_clv_left_out", why=" ".join(fits.notes) or _t("prof_clv_no_model")))
-        except Exception as exc:  # noqa: BLE001
-            notes.append(_t("prof_clv_failed", error=f"{type(exc).__name__}: {exc}"))
+        cv, why = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
+        if cv is not None:
+            out = out.merge(cv.assign(clv_tier=cv["clv_tier"].astype("string")), on="customer_id", how="left")
+        else:
+            notes.append(_t("prof_clv_left_out", why=why))
     return Groups(out, notes)
 
 

@@ -86,7 +86,7 @@ def accuracy_styler(accuracy: pd.DataFrame, caption: str):
                  "predicted": i18n.t("col_predicted"), "mae": i18n.t("val_mae"), "rmse": i18n.t("val_rmse"),
                  "bias": i18n.t("val_bias")}
         t = t.rename(columns=names)
-        formats = {names[k]: (lambda spec: lambda v: validation.fmt_spec(v, spec))(f[1:-1].lstrip(":"))
+        formats = {names[k]: (lambda spec: lambda v: i18n.fmt_spec(v, spec))(f[1:-1].lstrip(":"))
                    for k, f in formats.items()}
         rmse = names["rmse"]
     else:
