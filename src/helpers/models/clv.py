@@ -1244,12 +1244,12 @@ def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time
 
 
 def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_months: int = 12,
-                   discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20)) -> tuple[pd.DataFrame | None, str]:
+                     discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20)) -> tuple[pd.DataFrame | None, str]:
     """CLV tier of every customer, as notebook 04 computes it (used by 08 and 10).
 
-    BG/NBD + Gamma-Gamma fitted by MAP (:func:`helpers.models.fit_models`), discounted CLV
-    over ``clv_months`` months (:func:`helpers.models.customer_value`) and tiers by
-    :func:`helpers.models.value_tiers` over all customers (default: top 1 %, 1-5 %, 5-20 %,
+    BG/NBD + Gamma-Gamma fitted by MAP (:func:`fit_models`), discounted CLV
+    over ``clv_months`` months (:func:`customer_value`) and tiers by
+    :func:`value_tiers` over all customers (default: top 1 %, 1-5 %, 5-20 %,
     rest 80 %).
 
     Parameters
@@ -1274,7 +1274,7 @@ def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_mon
         if fits.purchase is None or fits.spend is None:
             return None, " ".join(fits.notes) or "a CLV model could not be fitted."
         cv = customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
-                                discount_rate=discount_rate, time_unit=time_unit)
+                            discount_rate=discount_rate, time_unit=time_unit)
     except Exception as exc:  # noqa: BLE001 - any fit failure: the caller says why and goes on
         return None, f"{type(exc).__name__}: {exc}"
     if cv["clv"].isna().all():

@@ -58,8 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
-from ..i18n import label, t
-from ..validation import fmt_spec as _f
+from ..i18n import fmt_spec as _f, label, t
 
 FILE = "feedback"
 REQUIRED = ("feedback_id", "feedback_ts", "score")
@@ -759,8 +758,9 @@ class ChurnGain:
                    high=_f(r.high, "+.3f")) for r in self.gain.itertuples()]
         out = t("voice_sent_gain", cutoff=self.test_cutoff, days=self.horizon_days, n=_f(self.n_test, ","),
                 retained=_f(self.n_retained, ","), parts="; ".join(parts))
-        if min(self.n_retained, self.n_test - self.n_retained) < 100:
-            out += t("voice_sent_gain_small", n=_f(min(self.n_retained, self.n_test - self.n_retained), ","))
+        smaller = min(self.n_retained, self.n_test - self.n_retained)
+        if smaller < 100:
+            out += t("voice_sent_gain_small", n=_f(smaller, ","))
         return out
 
 
@@ -797,9 +797,9 @@ def complaint_churn_gain(lines, fb: pd.DataFrame, *, train_cutoff, test_cutoff, 
     y = test0.y
     rows, gains = [], []
     for model in s0:
-        for label, s in (("without", s0[model]), ("with complaints", s1[model])):
+        for features, s in (("without", s0[model]), ("with complaints", s1[model])):
             e = churn.evaluate(y, {model: s})
-            rows.append({"model": model, "features": label, "roc_auc": e["roc_auc"].iloc[0],
+            rows.append({"model": model, "features": features, "roc_auc": e["roc_auc"].iloc[0],
                          "pr_auc": e["pr_auc"].iloc[0]})
         gains.append({"model": model, **churn.auc_difference(y, s1[model], s0[model], n_boot=n_boot, level=level,
                                                              seed=random_state)})
