@@ -55,16 +55,16 @@ AUDIT_ROWS = [
     (1, "100", "2023-01-02 10:00", "A", "P1", 2, 5.0),      # duplicate of line 0
     (2, "C100", "2023-01-05 09:00", "A", "P1", -2, 5.0),    # cancellation, by reference to invoice 100
     (3, "101", "2023-01-06 10:00", "B", "P2", 10, 1.0),     # kept
-    (4, "C900", "2023-01-07 10:00", "B", "P2", -4, 1.0),    # cancellation_unmatched (no invoice 900, no 4-unit sale)
+    (4, "C900", "2023-01-07 10:00", "C", "P2", -4, 1.0),    # cancellation_unmatched (no invoice 900, C bought no P2 before)
     (5, "102", "2023-01-08 10:00", None, "P3", 1, 3.0),     # kept, guest
     (6, "103", "2023-01-09 10:00", "B", "POST", 1, 18.0),   # non_product
-    (7, "104", "2023-01-10 10:00", "B", "P4", 1, 0.0),      # zero_price
+    (7, "104", "2023-01-10 10:00", "B", "P4", 1, 0.0),      # kept: a free item is a purchase (zero_price with remove)
     (8, "105", "2023-01-11 10:00", "C", "P2", 5000, 1.0),   # extreme_quantity (max_quantity 1000)
     (9, "106", "2024-01-11 10:00", "C", "P2", 1, 1.0),      # outside_window (analysis end 2023-12-31)
     (10, "C101", "2023-01-12 10:00", "B", "P2", -4, 1.0),   # cancellation_partial of invoice 101
 ]
 AUDIT_EXPECTED = {0: "cancelled_original", 1: "duplicate", 2: "cancellation", 3: "kept",
-                  4: "cancellation_unmatched", 5: "kept", 6: "non_product", 7: "zero_price",
+                  4: "cancellation_unmatched", 5: "kept", 6: "non_product", 7: "kept",
                   8: "extreme_quantity", 9: "outside_window", 10: "cancellation_partial"}
 AUDIT_END = dt.date(2023, 12, 31)
 

@@ -62,6 +62,9 @@ class ColumnMap(_Strict):
     country: str | None = None
     channel: str | None = None
     currency: str | None = None
+    line_no: str | None = Field(None, description="line number within the invoice, when the export has one")
+    original_invoice: str | None = Field(None, description="the invoice a return or credit note refers to")
+    return_flag: str | None = Field(None, description="a column marking return lines (values: data.return_flag_values)")
 
 
 class SyntheticConfig(_Strict):
@@ -72,6 +75,13 @@ class SyntheticConfig(_Strict):
     days: int = Field(730, ge=60, le=3650)
     seed: int = 42
     target_lines: int | None = Field(None, ge=1000, description="scale customers to reach about this many lines")
+
+
+#: Cell texts that mean "no customer" in exports (R and BI tools write NA, Excel #N/A, databases NULL).
+DEFAULT_CUSTOMER_NA = ["", "NA", "N/A", "NULL", "null", "None", "nan", "#N/A", "-"]
+#: Return-flag values that mean "this line is a return" and "this line is a sale" (compared case-insensitively).
+DEFAULT_RETURN_VALUES = ["1", "true", "yes", "y", "t", "x", "return", "returned", "r", "iade", "evet", "e"]
+DEFAULT_SALE_VALUES = ["0", "false", "no", "n", "f", "sale", "s", "satış", "satis", "hayır", "hayir", "h"]
 
 
 class DataConfig(_Strict):
@@ -89,6 +99,25 @@ class DataConfig(_Strict):
     currency: str = "GBP"
     cdnow_variant: Literal["auto", "master", "sample"] = "auto"
     synthetic: SyntheticConfig = SyntheticConfig()
+    na_values: list[str] | dict[str, list[str]] = Field(
+        default_factory=lambda: {"customer_id": list(DEFAULT_CUSTOMER_NA)},
+        description="cell texts read as missing: a list for every identifier and text column, or per canonical "
+                    "column; compared after trimming, case-insensitively")
+    return_flag_values: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_RETURN_VALUES),
+        description="values of columns.return_flag that mark a return (case-insensitive); "
+                    f"{', '.join(DEFAULT_SALE_VALUES)} and blanks mark a sale")
+
+    @field_validator("na_values")
+    @classmethod
+    def _na_columns(cls, v):
+        if isinstance(v, dict):
+            allowed = ("invoice", "customer_id", "product_id", "description", "category", "country", "channel",
+                       "line_no", "original_invoice")
+            bad = [k for k in v if k not in allowed]
+            if bad:
+                raise ValueError(f"names unknown column(s) {bad}; allowed: {', '.join(allowed)}")
+        return v
 
     @field_validator("currency")
     @classmethod
@@ -158,17 +187,47 @@ DEFAULT_NON_PRODUCT_CODES = [
 ]
 
 
+#: Customer ids that look like a placeholder rather than a person (case-insensitive, whole id).
+DEFAULT_PLACEHOLDER_PATTERN = (r"^(0+|9{3,}|-1|x+|n/?a|walk[ _-]?in.*|cash.*|guest.*|anonym.*|unknown|"
+                               r"misafir.*|perakende.*|nakit.*|pe[sş]in.*)$")
+
+
 class CleaningConfig(_Strict):
-    duplicates: bool = True
+    """The cleaning rules (:mod:`helpers.clean`); ``configs/example_own_file.yaml`` lists each with its
+    default and the audit row it produces."""
+
+    overlap: bool = True
+    duplicates: Literal["auto"] | bool = "auto"
     outside_window: bool = True
     non_product: bool = True
     non_product_codes: list[str] = DEFAULT_NON_PRODUCT_CODES
     non_product_pattern: str | None = r"^(gift_|DCGS|TEST|ADJUST|FEE-|SHIP-)"
     cancellations: bool = True
-    zero_price: bool = True
+    return_prefixes: list[str] = Field(default_factory=lambda: ["C"])
+    return_window_days: int = Field(90, ge=0, le=3660)
+    zero_price: Literal["keep", "remove"] = "keep"
     extreme_quantity: ExtremeQuantityRule = ExtremeQuantityRule()
+    catch_all_ids: list[str] = Field(default_factory=list)
+    catch_all_share: float = Field(0.05, gt=0, le=1)
+    catch_all_action: Literal["auto", "guest", "flag"] = "auto"
+    catch_all_pattern: str | None = DEFAULT_PLACEHOLDER_PATTERN
 
-    @field_validator("non_product_pattern")
+    @field_validator("zero_price", mode="before")
+    @classmethod
+    def _zero_price_bool(cls, v):
+        # the rule used to be a switch: true removed zero-price lines, false kept them
+        if isinstance(v, bool):
+            return "remove" if v else "keep"
+        return v
+
+    @field_validator("return_prefixes")
+    @classmethod
+    def _prefixes(cls, v):
+        if any(not p or p != p.strip() for p in v):
+            raise ValueError("must be non-empty prefixes without surrounding spaces, e.g. [C, IADE-]")
+        return v
+
+    @field_validator("non_product_pattern", "catch_all_pattern")
     @classmethod
     def _regex(cls, v):
         if v is not None:

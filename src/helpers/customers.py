@@ -3,6 +3,11 @@
 Both leave guests (lines without a customer id) out. All work runs in the engine (Ibis);
 the functions take and return Ibis tables, so they run on DuckDB and on Spark alike.
 
+Zero-value lines (free items, promotions: ``is_free`` in the clean lines) are purchases: they
+count for frequency, recency and the first purchase, and are left out of the spend averages
+(average order value, mean repeat spend), so a free order does not lower what a paying order is
+worth.
+
 Time units for the buy-till-you-die convention: ``"D"`` days, ``"W"`` weeks (days / 7),
 ``"M"`` months (days / (365.25 / 12)). Purchases are counted on distinct days, as in the
 published BG/NBD set-up (Fader, Hardie & Lee 2005): several orders on one day are one
@@ -45,8 +50,9 @@ def rfm_table(lines, *, analysis_date: dt.date):
         One row per customer: ``customer_id``; ``first_purchase`` and ``last_purchase``
         (dates); ``recency_days`` = analysis_date - last_purchase (days, 0 = bought that
         day); ``tenure_days`` = analysis_date - first_purchase (days); ``frequency`` =
-        number of distinct invoices (orders); ``monetary`` = total revenue (currency);
-        ``avg_order_value`` = monetary / frequency (currency); ``lines``; ``units``.
+        number of distinct invoices (orders, free ones included); ``monetary`` = total revenue
+        (currency); ``avg_order_value`` = monetary / orders with a positive value (currency; 0
+        when every order was free); ``lines``; ``units``.
     """
     t = _customers_only(lines)
     t = t.filter(t.invoice_ts.date() <= ibis.date(analysis_date))
@@ -54,6 +60,7 @@ def rfm_table(lines, *, analysis_date: dt.date):
         first_purchase=t.invoice_ts.date().min(),
         last_purchase=t.invoice_ts.date().max(),
         frequency=t.invoice.nunique(),
+        paid_orders=t.invoice.nunique(where=t.amount > 0),
         monetary=t.amount.sum(),
         lines=t.count(),
         units=t.quantity.sum(),
@@ -61,7 +68,7 @@ def rfm_table(lines, *, analysis_date: dt.date):
     return g.mutate(
         recency_days=_days_between(analysis_date, g.last_purchase),
         tenure_days=_days_between(analysis_date, g.first_purchase),
-        avg_order_value=g.monetary / g.frequency,
+        avg_order_value=ibis.ifelse(g.paid_orders > 0, g.monetary / g.paid_orders.cast("float64"), 0.0),
     ).select("customer_id", "first_purchase", "last_purchase", "recency_days", "tenure_days",
              "frequency", "monetary", "avg_order_value", "lines", "units").order_by("customer_id")
 
@@ -91,8 +98,9 @@ def btyd_summary(lines, *, observation_end: dt.date, time_unit: str = "W"):
         One row per customer: ``frequency`` = distinct purchase days - 1 (repeat purchases);
         ``recency`` = last purchase day - first purchase day; ``T`` = observation_end - first
         purchase day (both in ``time_unit``); ``monetary_value`` = mean value of the repeat
-        purchase days (currency; 0 when frequency is 0, the first purchase excluded as in
-        the Gamma-Gamma model); ``first_value`` = value of the first purchase day.
+        purchase days with a positive value (currency; 0 when there is none, the first purchase
+        excluded as in the Gamma-Gamma model, free days left out); ``first_value`` = value of
+        the first purchase day.
     """
     unit = UNIT_DAYS[time_unit]
     d = _daily(lines, observation_end)
@@ -102,15 +110,19 @@ def btyd_summary(lines, *, observation_end: dt.date, time_unit: str = "W"):
         n_days=d.count(),
         first_day=d.day.min(),
         last_day=d.day.max(),
-        total=d.value.sum(),
+        paid_days=d.count(where=d.value > 0),
+        paid_total=d.value.sum(where=d.value > 0),
         first_value=d.value.argmin(d.day),
     )
     freq = g.n_days - 1
+    first_paid = g.first_value > 0
+    rep_paid = g.paid_days - ibis.ifelse(first_paid, 1, 0)
+    rep_total = g.paid_total.fill_null(0.0) - ibis.ifelse(first_paid, g.first_value, 0.0)
     return g.mutate(
         frequency=freq,
         recency=g.last_day.delta(g.first_day, unit="day").cast("float64") / unit,
         T=_days_between(observation_end, g.first_day).cast("float64") / unit,
-        monetary_value=ibis.ifelse(freq > 0, (g.total - g.first_value) / freq.cast("float64"), 0.0),
+        monetary_value=ibis.ifelse(rep_paid > 0, rep_total / rep_paid.cast("float64"), 0.0),
     ).select("customer_id", "frequency", "recency", "T", "monetary_value", "first_value").order_by("customer_id")
 
 

@@ -10,9 +10,15 @@ tables of an earlier run are never overwritten.
 Files in the folder:
 
 ======================  ====================================================================
-lines_clean.parquet     kept lines: canonical columns + ``is_guest``, ``is_extreme``
-line_status.parquet     ``line_id`` and ``status`` (the cleaning rule, or ``kept``) per raw line
+lines_clean.parquet     kept lines: canonical columns + ``is_guest``, ``is_extreme``, ``is_free``
+line_status.parquet     ``line_id``, ``status`` (the cleaning rule, or ``kept``), ``is_identical``,
+                        ``catch_all`` and ``return_match`` per raw line
 audit.parquet / .csv    the cleaning audit (:func:`helpers.clean.audit_table`)
+audit_notes.parquet     what the audit says beside its rows: the line key, warnings, missing-value
+  / .csv                tokens, catch-all ids, returns matched (:func:`helpers.clean.audit_notes`)
+overlap.parquet / .csv  the date windows in which whole invoices repeat (:func:`helpers.clean.overlap_windows`)
+catch_all.parquet       customer ids holding an implausible share of orders or lines and what was
+                        done with them (:func:`helpers.clean.catch_all_table`; raw ids: mask on display)
 customers_rfm.parquet   :func:`helpers.customers.rfm_table` at the analysis date
 customers_btyd.parquet  :func:`helpers.customers.btyd_summary` in ``analysis.time_unit``
 <table>.parquet         each optional table present (attributes, exposures, responses,
@@ -49,11 +55,12 @@ from . import clean, customers, engine, paths
 from .config import RunConfig, load_config
 from .errors import DataError
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 #: Bumped when reading the optional tables changes; part of the fingerprint only when tables exist.
 TABLES_VERSION = "1"
 #: Tables written only when the data has sales lines.
-LINE_TABLES = ("lines_clean", "line_status", "audit", "customers_rfm", "customers_btyd")
+LINE_TABLES = ("lines_clean", "line_status", "audit", "audit_notes", "overlap", "catch_all", "customers_rfm",
+               "customers_btyd")
 OPTIONAL_TABLES = ("attributes", "exposures", "responses", "feedback")
 
 
@@ -331,22 +338,36 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
                         f"the analysis window {start} .. {end} does not overlap the data, which spans "
                         f"{data_start} .. {data_end}; change analysis.start / analysis.end", column="invoice_ts")
     threshold = clean.extreme_threshold(raw, cfg.cleaning)
+    catch_all = clean.catch_all_table(raw, cfg.cleaning)
+    # what the line key can use: the optional columns present, and whether quantities were exported
+    has = {**source.has, "quantity": bool(source.notes.get("quantity_given", True))}
+    guests = catch_all.loc[catch_all["action"] == "guest", "customer_id"].astype(str).tolist()
     paths.PROCESSED.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=paths.PROCESSED))
     try:
         flagged = engine.materialize(con, clean.flag_lines(raw, cfg.cleaning, start=cfg.analysis.start, end=end,
-                                                           extreme_threshold=threshold),
+                                                           extreme_threshold=threshold, has=has,
+                                                           guest_ids=guests),
                                      folder=tmp, name="scratch_flagged")
-        audit = clean.audit_table(flagged, cfg.cleaning)
+        audit = clean.audit_table(flagged, cfg.cleaning, has=has)
         clean.check_reconciles(audit)
+        gross = clean.gross_sales(flagged)
+        clean.check_revenue(audit, gross, str(inputs[0]))
         kept = int(audit.set_index("rule").loc[clean.KEPT, "lines"])
         if kept == 0:
             raise DataError(inputs[0], "nothing-kept", "no line is left after cleaning; the audit shows which "
                             "rule removed them:\n" + audit[["rule", "lines"]].to_string(index=False))
+        windows = clean.overlap_windows(flagged)
+        notes = clean.audit_notes(flagged, audit, cfg.cleaning, has=has, gross=gross,
+                                  read_notes=source.notes, catch_all=catch_all, windows=windows,
+                                  explicit=set(cfg.cleaning.model_fields_set))
         engine.write_parquet(con, clean.clean_lines(flagged).order_by("line_id"), tmp / "lines_clean.parquet")
-        engine.write_parquet(con, flagged.select("line_id", "status").order_by("line_id"), tmp / "line_status.parquet")
-        audit.to_parquet(tmp / "audit.parquet", index=False)
-        audit.to_csv(tmp / "audit.csv", index=False)
+        engine.write_parquet(con, flagged.select("line_id", "status", "is_identical", "catch_all", "return_match")
+                             .order_by("line_id"), tmp / "line_status.parquet")
+        for name, frame in (("audit", audit), ("audit_notes", notes), ("overlap", windows)):
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            frame.to_csv(tmp / f"{name}.csv", index=False)
+        catch_all.to_parquet(tmp / "catch_all.parquet", index=False)
         # customer tables are built from the written clean lines, so every later step reads the same data
         lines = engine.table(con, tmp / "lines_clean.parquet")
         engine.write_parquet(con, customers.rfm_table(lines, analysis_date=end), tmp / "customers_rfm.parquet")
@@ -381,6 +402,9 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
             "period": cfg.analysis.period,
             "currency": cfg.data.currency,
             "has": dict(source.has),
+            "line_key": clean.line_key(has),
+            "line_key_complete": clean.line_key_complete(has),
+            "gross_sales": gross,
             "tables": ["lines", *frames],
             **(_table_meta(frames, by_table) if frames else {}),
             "engine": cfg.engine.backend,

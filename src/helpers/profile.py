@@ -86,3 +86,68 @@ def examples_by_status(flagged_lines: pd.DataFrame, status: pd.DataFrame, n: int
             .sort_values(["status", "line_id"]).reset_index(drop=True))
 
 
+
+
+def note_sentences(notes: pd.DataFrame, currency: str, *, mask_ids: bool = False) -> pd.DataFrame:
+    """The cleaning audit's notes (:func:`helpers.clean.audit_notes`) as sentences in the report language.
+
+    Returns
+    -------
+    DataFrame
+        ``severity`` (warning / info, as stored), ``finding`` (one sentence built from the
+        note's numbers), ``config_key`` (what to write in the config to change it), warnings first.
+    """
+    import json
+
+    from . import i18n, privacy
+    from .i18n import fmt_number, fmt_percent, t
+
+    def money(v):
+        return f"{fmt_number(v, 2)} {currency}"
+
+    rows = []
+    for r in notes.itertuples():
+        p = json.loads(r.params)
+        lines, share_l, share_r = fmt_number(r.lines), fmt_percent(r.share_lines), fmt_percent(r.share_revenue)
+        note = r.note
+        if note == "line_key":
+            key = ("note_line_key_complete" if p["complete"] else
+                   "note_line_key_no_quantity" if not p.get("quantities", True) else "note_line_key_incomplete")
+            text = t(key, columns=p["columns"])
+        elif note == "missing_token":
+            col = i18n.column(p["column"])
+            text = (t("note_missing_blank", column=col, lines=lines) if p["token"] == "(blank)" else
+                    t("note_missing_token", column=col, lines=lines, token=p["token"]))
+        elif note == "catch_all":
+            cid = p["customer_id"]
+            if mask_ids:
+                cid = str(privacy.maybe_mask(pd.DataFrame({"customer_id": [cid]}), True)["customer_id"].iloc[0])
+            text = t("note_catch_all_" + p["action"], customer_id=cid, share_orders=fmt_percent(p["share_orders"]),
+                     share_lines=fmt_percent(p["share_lines"]), share_revenue=fmt_percent(p["share_revenue"]))
+        elif note == "overlap":
+            text = t("note_overlap", start=i18n.fmt_date(p["start"]), end=i18n.fmt_date(p["end"]),
+                     invoices=fmt_number(p["invoices"]), invoices_in_window=fmt_number(p["invoices_in_window"]),
+                     lines=lines, revenue=money(r.revenue))
+        elif note == "returns_matched":
+            text = t("note_returns_matched", lines=lines, reference=fmt_number(p["reference"]),
+                     customer_product=fmt_number(p["customer_product"]),
+                     customer_amount=fmt_number(p["customer_amount"]))
+        elif note == "returns_unmatched":
+            text = t("note_returns_unmatched", lines=lines, revenue=money(r.revenue))
+            if not p.get("products", True):
+                text += " " + t("note_returns_by_amount")
+        elif note == "return_prefix_unused":
+            text = t("note_return_prefix_unused", prefix=p["prefix"])
+        elif note == "return_positive_quantity":
+            text = t("note_return_positive_quantity", lines=lines, prefixes=p["prefixes"])
+        elif note == "free_lines_kept":
+            text = t("note_free_lines_kept", lines=lines, customers=fmt_number(p["customers"]))
+        elif note == "clean_above_raw_total":
+            text = t("note_clean_above_raw_total", revenue=money(r.revenue), unmatched=money(p["unmatched"]),
+                     partial=money(p["partial"]), gross=money(p["gross"]))
+        else:  # identical_rows_kept, duplicates_without_line_key, non_product_without_products, return_sign_flipped
+            text = t("note_" + note, lines=lines, share_lines=share_l, share_revenue=share_r, revenue=money(r.revenue))
+        rows.append({"severity": r.severity, "finding": text, "config_key": r.config_key})
+    out = pd.DataFrame(rows, columns=["severity", "finding", "config_key"])
+    order = {"warning": 0, "info": 1}
+    return out.sort_values("severity", key=lambda s: s.map(order), kind="stable", ignore_index=True)

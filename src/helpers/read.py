@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .config import DataConfig, RunConfig
+from .config import DEFAULT_CUSTOMER_NA, DEFAULT_SALE_VALUES, DataConfig, RunConfig
 from .errors import DataError
 from .i18n import fmt_number, t
 from .schema import LINE_COLUMNS, MIN_LINES, OPTIONAL, conform, validate_lines
@@ -66,7 +66,7 @@ __all__ = [
 
 #: Bumped whenever the reading logic changes what ends up in the canonical table; it is
 #: part of the cache key, so old caches are simply not used any more.
-READER_VERSION = 1
+READER_VERSION = 2
 
 _TEXT_FORMATS = ("csv", "tsv", "txt")
 _EXTENSIONS = {
@@ -128,6 +128,12 @@ class Source:
         Number of lines.
     has : dict[str, bool]
         For every optional canonical column: whether it holds any non-null value.
+    notes : dict
+        What reading found that the cleaning audit reports: ``na_tokens`` (a list of
+        ``{"column", "token", "count"}``: cell texts read as missing, ``"(blank)"`` for empty
+        cells of a column with missing-value tokens) and ``return_sign_flipped`` (return-flagged
+        lines whose quantity and amount were made negative) and ``quantity_given`` (False when
+        the export has no quantity column and every line counts one unit).
     """
 
     name: str
@@ -135,6 +141,7 @@ class Source:
     inputs: tuple[Path, ...]
     n_lines: int
     has: dict[str, bool] = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
 
 
 _FP_MEMO: dict[tuple, str] = {}
@@ -238,25 +245,27 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
     if cache.is_file():
         try:
             n, has = _describe_parquet(cache)
+            notes = _read_notes(cache)
         except Exception:  # unreadable cache (e.g. truncated by hand): read the source again
             n = None
         if n is not None:
             say(t("read_from_cache", name=name, n=fmt_number(n), path=_short(cache)))
-            return Source(name, cache, (path.resolve(),), n, has)
+            return Source(name, cache, (path.resolve(),), n, has, notes)
 
     t0 = time.perf_counter()
     say(t("read_reading", name=name, file=path.name, size=_size(path)))
     if data.source == "online_retail_ii":
-        df = read_online_retail(path, sheets=data.sheets, currency=currency,
-                                encoding=data.encoding, separator=data.separator, progress=progress)
+        df = read_online_retail(path, sheets=data.sheets, currency=currency, encoding=data.encoding,
+                                separator=data.separator, progress=progress, na_values=data.na_values)
     elif data.source == "cdnow":
         df = read_cdnow(path, variant=variant, currency=currency)
     else:
         df = read_file(path, data, progress=progress)
     # every loader ends with validate_lines, so only valid lines reach the cache
-    _write_atomic(df, cache)
+    notes = dict(df.attrs.get("read_notes", {}))
+    _write_atomic(df, cache)  # the notes travel in the parquet's metadata (pandas attrs)
     say(t("read_done", name=name, n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
-    return Source(name, cache, (path.resolve(),), len(df), _has(df))
+    return Source(name, cache, (path.resolve(),), len(df), _has(df), notes)
 
 
 def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) -> Source:
@@ -295,7 +304,8 @@ def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) 
 
 
 def read_online_retail(path, *, sheets=None, currency: str = "GBP", encoding: str = "utf-8",
-                       separator: str | None = None, progress: bool = False) -> pd.DataFrame:
+                       separator: str | None = None, progress: bool = False,
+                       na_values: list[str] | dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Read UCI Online Retail (II) into canonical lines.
 
     Accepts the original workbook (all sheets concatenated in workbook order, or only
@@ -305,7 +315,8 @@ def read_online_retail(path, *, sheets=None, currency: str = "GBP", encoding: st
     ids stay null (guest checkout); invoices keep their "C" cancellation prefix;
     ``line_id`` is the position over the concatenated sheets; ``amount = quantity x
     unit_price``. The csv is read as ``encoding`` (utf-8 unless you say otherwise, e.g.
-    ``latin-1`` for the Kaggle copy).
+    ``latin-1`` for the Kaggle copy). Customer ids written as ``NA``, ``NULL``, ``#N/A`` ...
+    (``na_values``, default :data:`helpers.config.DEFAULT_CUSTOMER_NA`) are missing.
     """
     p = Path(path)
     _check_exists(p)
@@ -333,7 +344,8 @@ def read_online_retail(path, *, sheets=None, currency: str = "GBP", encoding: st
         spelled = spelled or dict(mapping)  # headers as the file spells them, for messages
     return _build_lines(
         _Raw.concat(parts), {k: k for k in ONLINE_RETAIL_COLUMNS}, spelled=spelled, currency=currency,
-        decimal=".", thousands=None, dayfirst=False, date_format=None)
+        decimal=".", thousands=None, dayfirst=False, date_format=None,
+        na_values=na_values if na_values is not None else {"customer_id": list(DEFAULT_CUSTOMER_NA)})
 
 
 def read_cdnow(path, *, variant: str = "auto", currency: str = "USD") -> pd.DataFrame:
@@ -426,7 +438,14 @@ def read_file(path, data: DataConfig, *, progress: bool = False) -> pd.DataFrame
       ``"YYYYMMDD-HHMMSS-<customer_id>"`` (``guest`` for lines without a customer), i.e.
       lines of the same customer at the same moment form one order;
     * identifiers (invoice, customer, product) are kept as text: ``00123`` stays ``00123``;
-      a customer id written as a float (``13085.0``) becomes ``13085``.
+      a customer id written as a float (``13085.0``) becomes ``13085``;
+    * cell texts that mean "missing" (``data.na_values``; by default a customer id that is
+      blank, ``NA``, ``N/A``, ``NULL``, ``null``, ``None``, ``nan``, ``#N/A`` or ``-``) are
+      missing values, counted per token for the cleaning audit: such a line is a guest's;
+    * ``line_no`` (line number within the invoice) and ``original_invoice`` (the invoice a
+      return refers to) are kept as text; ``return_flag`` is read with
+      ``data.return_flag_values`` (true) and the usual "no" words (false, blank too), and a
+      flagged line gets a negative quantity and amount whatever sign the file gave it.
 
     Raises
     ------
@@ -464,7 +483,8 @@ def read_file(path, data: DataConfig, *, progress: bool = False) -> pd.DataFrame
     raw = replace(raw, frame=frame)
     return _build_lines(raw, {k: k for k in mapping}, spelled=spelled, currency=data.currency,
                         decimal=data.decimal, thousands=data.thousands, dayfirst=data.dayfirst,
-                        date_format=data.date_format)
+                        date_format=data.date_format, na_values=data.na_values,
+                        return_values=data.return_flag_values)
 
 
 # --------------------------------------------------------------------------------------
@@ -802,12 +822,61 @@ def _check_min_lines(raw: _Raw) -> None:
                         "analysis")
 
 
+#: Identifier and text columns that missing-value tokens (``data.na_values``) apply to.
+_NA_COLUMNS = ("invoice", "customer_id", "product_id", "description", "category", "country", "channel",
+               "line_no", "original_invoice")
+
+
+def _na_tokens(na_values) -> dict[str, set[str]]:
+    """``data.na_values`` as {canonical column: case-folded tokens}; a list applies to every column."""
+    if na_values is None:
+        return {}
+    if isinstance(na_values, dict):
+        return {k: {str(v).strip().casefold() for v in vals} for k, vals in na_values.items()}
+    tokens = {str(v).strip().casefold() for v in na_values}
+    return {k: tokens for k in _NA_COLUMNS}
+
+
+def _mask_na(s: pd.Series, column: str, tokens: dict[str, set[str]], found: list[dict]) -> pd.Series:
+    """Values of ``s`` (text) that are missing-value tokens become null; each token's count goes to ``found``."""
+    wanted = tokens.get(column)
+    if not wanted:
+        return s
+    blank = int(s.isna().sum())
+    if blank:
+        found.append({"column": column, "token": "(blank)", "count": blank})
+    key = s.str.strip().str.casefold()
+    hit = key.isin(sorted(wanted)).fillna(False).astype(bool).to_numpy()
+    if hit.any():
+        for token, n in s[hit].str.strip().value_counts().items():
+            found.append({"column": column, "token": str(token), "count": int(n)})
+        s = s.mask(hit)
+    return s
+
+
+def _return_flags(raw: _Raw, col: str, column: str, return_values: list[str]) -> pd.Series:
+    """A return-flag column as booleans (null when blank); a value neither "return" nor "sale" is an error."""
+    text = _texts(raw.frame[col], strip=True).str.casefold()
+    yes = {str(v).strip().casefold() for v in return_values}
+    no = {v.casefold() for v in DEFAULT_SALE_VALUES} - yes
+    is_yes = text.isin(sorted(yes)).fillna(False).astype(bool)
+    is_no = text.isin(sorted(no)).fillna(False).astype(bool)
+    bad = (text.notna() & ~is_yes & ~is_no).to_numpy()
+    if bad.any():
+        _raise_bad(raw, bad, raw.frame[col], column, "bad-return-flag",
+                   "are neither a return mark nor a sale mark",
+                   f"; list the values that mark a return in data.return_flag_values (now "
+                   f"{', '.join(sorted(yes))}); {', '.join(sorted(no))} and blanks mark a sale")
+    return pd.Series(np.where(text.isna(), None, is_yes), index=text.index, dtype="boolean")
+
+
 def _build_lines(raw: _Raw, cols: dict[str, str], *, spelled: dict[str, str], currency: str,
                  decimal: str, thousands: str | None, dayfirst: bool,
-                 date_format: str | None) -> pd.DataFrame:
+                 date_format: str | None, na_values=None, return_values: list[str] | None = None) -> pd.DataFrame:
     """Parse the mapped columns of ``raw`` (``cols``: canonical -> column of raw.frame).
 
     ``spelled`` gives each canonical column's header as written in the file (for messages).
+    The result's ``attrs["read_notes"]`` holds what :attr:`Source.notes` describes.
     """
     raw = raw.dropna_rows()
     if len(raw) == 0:
@@ -834,11 +903,20 @@ def _build_lines(raw: _Raw, cols: dict[str, str], *, spelled: dict[str, str], cu
     if amount is None:
         amount = qty * price
 
+    tokens = _na_tokens(na_values)
+    found: list[dict] = []
+    flipped = 0
+    if "return_flag" in cols:
+        flag = _return_flags(raw, cols["return_flag"], name("return_flag"), return_values or [])
+        turn = flag.fillna(False).to_numpy(dtype=bool)
+        flipped = int((turn & ((qty.to_numpy() > 0) | (amount.to_numpy() > 0))).sum())
+        qty = qty.where(~turn, -qty.abs())
+        amount = amount.where(~turn, -amount.abs())
     out: dict[str, Any] = {"line_id": np.arange(n, dtype="int64")}
-    customer = (_keys(f[cols["customer_id"]], strip_float_suffix=True)
+    customer = (_mask_na(_keys(f[cols["customer_id"]], strip_float_suffix=True), "customer_id", tokens, found)
                 if "customer_id" in cols else pd.Series(pd.NA, index=f.index, dtype="string"))
     if "invoice" in cols:
-        inv = _keys(f[cols["invoice"]])
+        inv = _mask_na(_keys(f[cols["invoice"]]), "invoice", tokens, found)
         _raise_missing(raw, inv.isna().to_numpy(), name("invoice"))
     else:
         inv = (ts.dt.strftime("%Y%m%d-%H%M%S").astype("string") + "-"
@@ -846,11 +924,14 @@ def _build_lines(raw: _Raw, cols: dict[str, str], *, spelled: dict[str, str], cu
     out["invoice"] = inv
     out["invoice_ts"] = ts
     out["customer_id"] = customer
-    if "product_id" in cols:
-        out["product_id"] = _keys(f[cols["product_id"]])
+    for k in ("product_id", "line_no", "original_invoice"):
+        if k in cols:
+            out[k] = _mask_na(_keys(f[cols[k]]), k, tokens, found)
     for k in ("description", "category", "country", "channel"):
         if k in cols:
-            out[k] = _texts(f[cols[k]], strip=(k != "description"))
+            out[k] = _mask_na(_texts(f[cols[k]], strip=(k != "description")), k, tokens, found)
+    if "return_flag" in cols:
+        out["is_return"] = flag
     out["quantity"] = qty
     out["unit_price"] = price
     out["amount"] = amount
@@ -871,7 +952,10 @@ def _build_lines(raw: _Raw, cols: dict[str, str], *, spelled: dict[str, str], cu
             bad = ~np.isfinite(df[k].to_numpy(dtype="float64"))
             if bad.any():
                 _raise_bad(raw, bad, f[cols[k]], name(k), "finite-number", "are not finite numbers")
-    return validate_lines(conform(df), str(raw.file))
+    lines = validate_lines(conform(df), str(raw.file))
+    lines.attrs["read_notes"] = {"na_tokens": found, "return_sign_flipped": flipped,
+                                 "quantity_given": "quantity" in cols}
+    return lines
 
 
 def _raise_missing(raw: _Raw, mask: np.ndarray, column: str) -> None:
@@ -1156,6 +1240,15 @@ def _describe_parquet(p: Path) -> tuple[int, dict[str, bool]]:
         for c in need_read:
             has[c] = tab.column(c).null_count < n
     return n, {c: has[c] for c in OPTIONAL}
+
+
+def _read_notes(cache: Path) -> dict:
+    """What reading found (:attr:`Source.notes`): kept in the cached parquet's metadata (pandas ``attrs``)."""
+    import pyarrow.parquet as pq
+
+    md = pq.ParquetFile(cache).schema_arrow.metadata or {}
+    attrs = json.loads(md[b"PANDAS_ATTRS"]) if b"PANDAS_ATTRS" in md else {}
+    return dict(attrs.get("read_notes", {}))
 
 
 def _write_atomic(df: pd.DataFrame, target: Path) -> None:

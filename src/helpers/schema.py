@@ -20,7 +20,15 @@ amount         float64         no        line amount = quantity x unit_price unl
 country        string          yes       customer's or shipping country
 channel        string          yes       sales channel (web, store, app, ...)
 currency       string          no        ISO code of ``unit_price`` and ``amount``
+line_no        string          yes       line number within the invoice, when the export has one
+original_invoice string        yes       the invoice a return / credit note refers to, when exported
+is_return      boolean         yes       the export's own return flag (return lines then carry
+                                         negative quantity and amount, whatever the file's sign)
 =============  ==============  ========  ===========================================================
+
+A line is a return (a cancellation or credit note) when its invoice starts with one of
+``cleaning.return_prefixes`` (default "C"), its quantity or amount is negative, or
+``is_return`` is true; see :mod:`helpers.clean`.
 """
 from __future__ import annotations
 
@@ -43,6 +51,9 @@ LINE_COLUMNS: dict[str, str] = {
     "country": "string",
     "channel": "string",
     "currency": "string",
+    "line_no": "string",
+    "original_invoice": "string",
+    "is_return": "boolean",
 }
 
 #: Columns that must be present and non-null in every source.

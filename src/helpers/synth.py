@@ -266,7 +266,7 @@ from .schema import LINE_COLUMNS
 __all__ = ["GENERATOR_VERSION", "EXTRA_TABLES", "generate", "ensure_synthetic", "load_truth", "main", "folder_for"]
 
 #: Bump whenever the generated data for a given config changes.
-GENERATOR_VERSION = "1.3.0"
+GENERATOR_VERSION = "1.4.0"
 
 CURRENCY = "GBP"
 DAY_US = 86_400_000_000
@@ -1189,6 +1189,10 @@ def _lines_table(d: dict, line0: int) -> pa.Table:
         "country": pa.array([c[0] for c in COUNTRIES], pa.string()).take(pa.array(d["country"].astype(np.int64))),
         "channel": pa.array(list(CHANNELS), pa.string()).take(pa.array(d["channel"].astype(np.int64))),
         "currency": pa.array([CURRENCY], pa.string()).take(pa.array(np.zeros(n, np.int64))),
+        # the shop's exports have no line numbers, return references or return flags
+        "line_no": pa.nulls(n, pa.string()),
+        "original_invoice": pa.nulls(n, pa.string()),
+        "is_return": pa.nulls(n, pa.bool_()),
     }
     return pa.Table.from_pydict(cols, schema=_arrow_schema())
 
@@ -1200,7 +1204,7 @@ def _arrow_schema() -> pa.Schema:
 
     sch = pa.Schema.from_pandas(empty_lines(), preserve_index=False)
     types = {"int64": pa.int64(), "string": pa.string(), "datetime64[us]": pa.timestamp("us"),
-             "float64": pa.float64()}
+             "float64": pa.float64(), "boolean": pa.bool_()}
     fields = [pa.field(c, types[t], nullable=True) for c, t in LINE_COLUMNS.items()]
     return pa.schema(fields, metadata=sch.metadata)
 

@@ -76,5 +76,47 @@ def test_overrides_and_defaults(tmp_path):
 def test_fingerprint_payload_ignores_engine_and_output():
     a = config_from_dict({"name": "x"})
     b = config_from_dict({"name": "x", "engine": {"backend": "spark"}, "output": {"mask_customer_ids": True}})
-    c = config_from_dict({"name": "x", "cleaning": {"zero_price": False}})
+    c = config_from_dict({"name": "x", "cleaning": {"zero_price": "remove"}})
     assert a.fingerprint_payload() == b.fingerprint_payload() != c.fingerprint_payload()
+
+
+def test_cleaning_switches_keep_their_old_spelling():
+    """zero_price was a switch (true removed zero-price lines): old configs keep their meaning."""
+    assert config_from_dict({"name": "x", "cleaning": {"zero_price": True}}).cleaning.zero_price == "remove"
+    assert config_from_dict({"name": "x", "cleaning": {"zero_price": False}}).cleaning.zero_price == "keep"
+    assert config_from_dict({"name": "x"}).cleaning.duplicates == "auto"
+    with pytest.raises(ConfigError, match=r"cleaning.return_prefixes"):
+        config_from_dict({"name": "x", "cleaning": {"return_prefixes": [" C"]}})
+    with pytest.raises(ConfigError, match=r"data.na_values"):
+        config_from_dict({"name": "x", "data": {"na_values": {"customer": ["NA"]}}})
+
+
+def test_example_config_lists_every_cleaning_rule_with_its_default_and_audit_row():
+    """configs/example_own_file.yaml shows each cleaning key (set to its default, or commented) and names the
+    audit row each rule produces, so a user can see what every rule does and how to turn it off."""
+    import re
+
+    import yaml
+
+    from helpers import clean
+    from helpers.config import CleaningConfig
+
+    text = (paths.CONFIGS / "example_own_file.yaml").read_text(encoding="utf-8")
+    block = text[text.index("\ncleaning:"):text.index("\nengine:")]
+    keys = set(re.findall(r"(?m)^  #? ?([a-z_]+):", block))
+    assert keys == set(CleaningConfig.model_fields)
+    given = yaml.safe_load(block)["cleaning"]
+    defaults = CleaningConfig()
+    for key, value in given.items():
+        if key in ("non_product_codes",):          # shortened on purpose: the full default list is in config.py
+            continue
+        want = getattr(defaults, key)
+        want = want.model_dump() if hasattr(want, "model_dump") else want
+        got = {k: v for k, v in value.items()} if isinstance(value, dict) else value
+        if isinstance(want, dict):
+            assert {k: want[k] for k in got} == got, key
+        else:
+            assert got == want, key
+    audit_lines = [line for line in block.splitlines() if "audit:" in line]
+    for rule in [*clean.RULES, *[r for r in clean.INFO_ROWS if r != "guests (kept)"]]:
+        assert any(rule in line for line in audit_lines), f"no 'audit: {rule}' in the example's cleaning section"

@@ -100,3 +100,24 @@ def test_customer_tables_add_up_to_clean_revenue(duck, rows):
     b = customers.btyd_summary(t, observation_end=end, time_unit="D").execute()
     assert (b["first_value"] + b["frequency"] * b["monetary_value"]).sum() == pytest.approx(customer_revenue)
     assert (b["recency"] <= b["T"]).all() and (b["frequency"] >= 0).all()
+
+
+def test_a_free_order_is_a_purchase_that_does_not_lower_spend(duck):
+    """Zero-value lines count for frequency, recency and the first purchase, not for the spend averages."""
+    from tests.conftest import make_lines
+
+    df = make_lines([(0, "1", "2023-01-02", "A", "P1", 1, 0.0),     # A's first order was free
+                     (1, "2", "2023-01-09", "A", "P1", 1, 10.0),
+                     (2, "3", "2023-01-16", "A", "P1", 1, 0.0),     # a free repeat purchase
+                     (3, "4", "2023-01-23", "A", "P1", 2, 10.0),
+                     (4, "5", "2023-01-30", "B", "P1", 1, 0.0)])    # B only ever had a free sample
+    t = table(duck, df)
+    end = dt.date(2023, 2, 5)
+    rfm = customers.rfm_table(t, analysis_date=end).execute().set_index("customer_id")
+    assert set(rfm.index) == {"A", "B"}
+    assert str(rfm.loc["A", "first_purchase"])[:10] == "2023-01-02" and rfm.loc["A", "frequency"] == 4
+    assert rfm.loc["A", "avg_order_value"] == pytest.approx(30.0 / 2) and rfm.loc["B", "avg_order_value"] == 0
+    b = customers.btyd_summary(t, observation_end=end, time_unit="D").execute().set_index("customer_id")
+    assert b.loc["A", "frequency"] == 3 and b.loc["A", "T"] == 34 and b.loc["A", "recency"] == 21
+    assert b.loc["A", "monetary_value"] == pytest.approx((10 + 20) / 2)   # the free repeat day left out
+    assert b.loc["B", "frequency"] == 0 and b.loc["B", "monetary_value"] == 0

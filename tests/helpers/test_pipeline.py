@@ -5,6 +5,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -41,10 +42,13 @@ class TestPrepare:
         assert again.folder == tiny.folder and again.meta["created"] == tiny.meta["created"]
 
     def test_a_changed_rule_gets_its_own_folder(self, tiny):
-        other = pipeline.prepare(load_config(TINY, [parse_override("cleaning.zero_price=false")]), progress=False)
+        other = pipeline.prepare(load_config(TINY, [parse_override("cleaning.zero_price=remove")]), progress=False)
         assert other.folder != tiny.folder
-        a = other.read("audit").set_index("rule")
-        assert a.loc["zero_price", "lines"] == 0 and not a.loc["zero_price", "enabled"]
+        a, before = other.read("audit").set_index("rule"), tiny.read("audit").set_index("rule")
+        # by default the shop's free lines are kept purchases; with remove they are the zero_price rule's lines
+        assert before.loc["zero_price", "lines"] == 0 and not before.loc["zero_price", "enabled"]
+        assert a.loc["zero_price", "lines"] == before.loc["free lines (kept)", "lines"] > 0 and a.loc["zero_price", "enabled"]
+        assert a.loc["free lines (kept)", "lines"] == 0
 
     def test_window_outside_the_data_is_a_readable_error(self, tiny):
         before = sorted(p.name for p in paths.PROCESSED.iterdir())
@@ -88,9 +92,14 @@ def test_online_retail_ii_audit_against_an_independent_read(shared_data):
     raw = pd.concat(sheets.values(), ignore_index=True)
     assert audit.loc["raw total", "lines"] == len(raw)
     assert audit.loc["raw total", "revenue"] == pytest.approx((raw["Quantity"] * raw["Price"]).sum())
-    dup = raw.duplicated(keep="first")
+    # the second sheet repeats the first sheet's invoices of 2010-12-01..09: the overlap rule takes them
+    first, second = sheets["Year 2009-2010"], sheets["Year 2010-2011"]
+    repeated = second["Invoice"].isin(set(first["Invoice"])).to_numpy()
+    overlap = pd.Series(np.concatenate([np.zeros(len(first), bool), repeated]), index=raw.index)
+    assert audit.loc["overlap", "lines"] == overlap.sum() == 441
+    dup = raw[~overlap].duplicated(keep="first").reindex(raw.index, fill_value=False)
     assert audit.loc["duplicate", "lines"] == dup.sum()
-    rest = raw[~dup]
+    rest = raw[~dup & ~overlap]
     code = rest["StockCode"].astype(str).str.strip()
     pattern = re.compile(cfg.cleaning.non_product_pattern)
     non_product = code.str.upper().isin(DEFAULT_NON_PRODUCT_CODES) | code.map(lambda c: bool(pattern.search(c)))

@@ -434,7 +434,8 @@ def test_read_source_file_caches_canonical_parquet(interim, capsys):
     assert src.lines_path.parent == interim
     assert re.fullmatch(r"satislar_tr-[0-9a-f]{12}\.parquet", src.lines_path.name)
     assert src.has == {"customer_id": True, "product_id": True, "description": True,
-                       "category": False, "country": True, "channel": False}
+                       "category": False, "country": True, "channel": False, "line_no": False,
+                       "original_invoice": False, "is_return": False}
     assert set(src.has) == set(OPTIONAL)
     cached = pd.read_parquet(src.lines_path)
     validate_lines(cached, "cache")
@@ -693,7 +694,8 @@ def test_online_retail_ii_sample(interim):
     assert int(df["customer_id"].isna().sum()) == guests
     assert df["invoice"].str.startswith("C").any()
     assert src.has == {"customer_id": True, "product_id": True, "description": True,
-                       "category": False, "country": True, "channel": False}
+                       "category": False, "country": True, "channel": False, "line_no": False,
+                       "original_invoice": False, "is_return": False}
     assert read_source(make_cfg(source="online_retail_ii", path=str(ORII)), progress=False) == src
 
 
@@ -724,3 +726,48 @@ def test_cdnow_master_real():
     assert df["invoice"].is_unique
     assert df["invoice_ts"].min() == pd.Timestamp("1997-01-01")
     assert df["invoice_ts"].max() == pd.Timestamp("1998-06-30")
+
+
+# --------------------------------------------------------------------------------------
+# text that means "missing", return flags and references
+# --------------------------------------------------------------------------------------
+def test_missing_customer_tokens_are_missing_and_counted(tmp_path, interim):
+    p = tmp_path / "r_export.csv"
+    p.write_text("inv,ts,cust,qty,price\n1,2023-01-02,NA,1,2\n2,2023-01-03,17,1,2\n3,2023-01-04,#N/A,1,2\n"
+                 "4,2023-01-05,,1,2\n5,2023-01-06, null ,1,2\n6,2023-01-07,Nan,1,2\n", encoding="utf-8")
+    cols = {"invoice": "inv", "invoice_ts": "ts", "customer_id": "cust", "quantity": "qty", "unit_price": "price"}
+    src = read_source(file_cfg(p, columns=cols), progress=False)
+    lines = pd.read_parquet(src.lines_path)
+    assert lines["customer_id"].tolist()[1] == "17" and lines["customer_id"].isna().sum() == 5
+    found = {(n["column"], n["token"]): n["count"] for n in src.notes["na_tokens"]}
+    assert found == {("customer_id", "NA"): 1, ("customer_id", "#N/A"): 1, ("customer_id", "null"): 1,
+                     ("customer_id", "Nan"): 1, ("customer_id", "(blank)"): 1}
+    # the notes survive the cache
+    assert read_source(file_cfg(p, columns=cols), progress=False).notes == src.notes
+    # a list applies to every text column; the customer's tokens are then the list's
+    src2 = read_source(file_cfg(p, columns=cols, na_values=["NA", "17"]), progress=False)
+    assert pd.read_parquet(src2.lines_path)["customer_id"].isna().sum() == 3      # NA, blank, 17
+
+
+def test_return_flag_column_makes_return_lines_negative(tmp_path, interim):
+    p = tmp_path / "iade.csv"
+    p.write_text("Fatura;Tarih;Müşteri;Adet;Fiyat;İade;Asıl Fatura\nA1;02.01.2023;K1;2;5;H;\n"
+                 "A2;05.01.2023;K1;2;5;E;A1\nA3;06.01.2023;K2;1;5;;\n", encoding="utf-8")
+    cols = {"invoice": "Fatura", "invoice_ts": "Tarih", "customer_id": "Müşteri", "quantity": "Adet",
+            "unit_price": "Fiyat", "return_flag": "İade", "original_invoice": "Asıl Fatura"}
+    src = read_source(file_cfg(p, columns=cols, separator=";", dayfirst=True), progress=False)
+    lines = pd.read_parquet(src.lines_path)
+    assert lines["quantity"].tolist() == [2, -2, 1] and lines["amount"].tolist() == [10, -10, 5]
+    assert lines["is_return"].isna().tolist() == [False, False, True]          # a blank flag is unknown: a sale
+    assert lines["is_return"].iloc[:2].tolist() == [False, True]
+    assert lines["original_invoice"].tolist()[1] == "A1" and src.notes["return_sign_flipped"] == 1
+
+
+def test_an_unknown_return_flag_value_names_the_column_and_the_fix(tmp_path):
+    p = tmp_path / "iade.csv"
+    p.write_text("inv,ts,qty,price,ret\n1,2023-01-02,1,2,yes\n2,2023-01-03,1,2,maybe\n3,2023-01-04,1,2,no\n",
+                 encoding="utf-8")
+    cols = {"invoice": "inv", "invoice_ts": "ts", "quantity": "qty", "unit_price": "price", "return_flag": "ret"}
+    with pytest.raises(DataError, match=r"iade\.csv: column 'ret': 1 value\(s\) are neither a return mark nor a sale "
+                                        r"mark: 'maybe' \(row 3\).*data\.return_flag_values.*\[rule: bad-return-flag\]"):
+        read_file(p, file_cfg(p, columns=cols).data)

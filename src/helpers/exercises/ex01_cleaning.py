@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..clean import RULES
 from .core import COUNT, NUMBER, SHARE, TEXT, Exercise, L, Mistake, Unavailable, register
-
-RULE_ROWS_EXCLUDED = ("kept", "raw total", "guests (kept)")
 
 
 def audit(ctx) -> pd.DataFrame:
@@ -22,8 +21,9 @@ def _clean(ctx) -> pd.DataFrame:
 
 
 def _rules(ctx) -> pd.DataFrame:
+    """The rule rows only: not ``kept``, ``raw total`` or the information rows below it."""
     a = audit(ctx)
-    return a.drop(index=[r for r in RULE_ROWS_EXCLUDED if r in a.index])
+    return a.loc[[r for r in RULES if r in a.index]]
 
 
 def _removed_most(ctx, column: str) -> str:
@@ -72,10 +72,10 @@ EXERCISES = [
           "name as in the audit, e.g. `\"duplicate\"`.",
           "Hangi temizleme kuralı **en yüksek ciroya** (tutarlarının toplamı) sahip satırları çıkardı? Kuralın "
           "adını denetimdeki gibi verin, ör. `\"duplicate\"`."),
-        L("Leave out the rows `kept`, `raw total` and `guests (kept)`, then take the rule with the largest `revenue` "
-          "(cancellations are negative, so they cannot be it).",
-          "`kept`, `raw total` ve `guests (kept)` satırlarını çıkarın, sonra `revenue` değeri en büyük kuralı alın "
-          "(iptaller negatiftir, bu yüzden onlar olamaz)."),
+        L("Keep the rule rows above `kept` (leave out `kept`, `raw total` and the information rows below it), then "
+          "take the rule with the largest `revenue` (returns are negative, so they cannot be it).",
+          "`kept` satırının üstündeki kural satırlarını alın (`kept`, `raw total` ve altındaki bilgi satırlarını "
+          "çıkarın), sonra `revenue` değeri en büyük kuralı alın (iadeler negatiftir, bu yüzden onlar olamaz)."),
         lambda ctx: _removed_most(ctx, "revenue"),
         TEXT,
         (Mistake("by_lines", lambda ctx: _removed_most(ctx, "lines"),
