@@ -135,15 +135,21 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
     "11_contract_churn": ["contract_churn_risk", "expected_remaining_months"],
 }
 ACTION_COLUMNS = ["customer_id", *[c for cols in CUSTOMER_COLUMNS.values() for c in cols],
-                  "value_tier", "risk_level", "recommended_action"]
+                  "value_tier", "risk_level", "risk_basis", "recommended_action"]
+#: What a customer's risk level is computed from (the ``risk_basis`` column); glossary key of each.
+RISK_FROM_CHURN_MODEL = "churn model"
+RISK_FROM_P_ALIVE = "1 - P(alive)"
+RISK_BASIS_KEYS = {RISK_FROM_CHURN_MODEL: "risk_basis_churn_model", RISK_FROM_P_ALIVE: "risk_basis_p_alive"}
 
 
 def action_table(customers: dict[str, pd.DataFrame], **matrix_options) -> pd.DataFrame:
     """One row per customer: every published column side by side, plus the recommended action.
 
-    Risk is ``churn_risk`` where the churn notebook ran, else 1 - ``p_alive``; value is
-    ``clv`` (expected CLV), else nothing (every customer then counts as low value). Columns a
-    notebook did not publish stay empty. See :mod:`helpers.actions` for the matrix.
+    Nothing a notebook did not publish is filled in. Value is ``clv`` (expected CLV); a customer
+    without one has value tier ``unknown``. Risk is ``churn_risk``; where a customer has none, it
+    is 1 - ``p_alive`` of the CLV notebook, and ``risk_basis`` says which of the two was used
+    (empty, with risk level ``unknown``, when neither exists). Cross-sell is recommended only to a
+    customer with a ``next_best_offer``. See :mod:`helpers.actions` for the matrix and its rules.
     """
     from .actions import recommend
 
@@ -154,17 +160,28 @@ def action_table(customers: dict[str, pd.DataFrame], **matrix_options) -> pd.Dat
         merged = part if merged is None else merged.merge(part, on="customer_id", how="outer")
     if merged is None:
         return pd.DataFrame(columns=ACTION_COLUMNS)
-    for col in ACTION_COLUMNS[1:-3]:
+    published = set(merged.columns)
+    for col in ACTION_COLUMNS[1:-4]:
         if col not in merged.columns:
             merged[col] = pd.NA
     merged = merged.set_index("customer_id")
     clv = pd.to_numeric(merged["clv"], errors="coerce").astype(float)
-    risk = pd.to_numeric(merged["churn_risk"], errors="coerce").astype(float)
-    if risk.isna().all() and merged["p_alive"].notna().any():
-        risk = 1.0 - pd.to_numeric(merged["p_alive"], errors="coerce").astype(float)
-    rec = recommend(clv.fillna(0.0) if clv.isna().all() else clv, risk, merged["lifecycle_stage"], **matrix_options)
-    out = merged.join(rec).reset_index()
+    churn_risk = pd.to_numeric(merged["churn_risk"], errors="coerce").astype(float)
+    from_p_alive = 1.0 - pd.to_numeric(merged["p_alive"], errors="coerce").astype(float)
+    risk = churn_risk.where(churn_risk.notna(), from_p_alive)
+    basis = pd.Series(pd.NA, index=merged.index, dtype=object)
+    basis[from_p_alive.notna()] = RISK_FROM_P_ALIVE
+    basis[churn_risk.notna()] = RISK_FROM_CHURN_MODEL
+    rec = recommend(clv, risk, merged["lifecycle_stage"] if "lifecycle_stage" in published else None,
+                    offer=merged["next_best_offer"] if "next_best_offer" in published else None, **matrix_options)
+    out = merged.join(rec.assign(risk_basis=basis)).reset_index()
     return out[ACTION_COLUMNS].sort_values(["recommended_action", "clv"], ascending=[True, False], ignore_index=True)
+
+
+def unknown_columns(customers: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Action-table columns no notebook published (so unknown for every customer): column -> its notebook."""
+    return {col: nb for nb, cols in CUSTOMER_COLUMNS.items() for col in cols
+            if nb not in customers or col not in customers[nb].columns}
 
 
 def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html") -> str:

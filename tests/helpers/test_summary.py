@@ -55,18 +55,54 @@ def test_format_value():
     assert summary.format_value(float("nan"), "GBP") == "n/a"
 
 
-def test_action_table_joins_and_falls_back_to_p_alive():
+def test_action_table_joins_and_falls_back_to_p_alive_with_a_label():
     customers = {
         "02_lifecycle": pd.DataFrame({"customer_id": ["a", "b", "c"], "lifecycle_stage": ["active", "new", "lost"]}),
         "04_clv": pd.DataFrame({"customer_id": ["a", "b", "c"], "p_alive": [0.1, 0.9, 0.95],
                                 "clv": [500.0, 10.0, 1.0], "clv_low": [400.0, 5.0, 0.5], "clv_high": [600.0, 20.0, 2.0]}),
     }
     t = summary.action_table(customers).set_index("customer_id")
-    assert t.loc["a", "risk_level"] == "high"            # 1 - p_alive = 0.9 without a churn model
+    assert t.loc["a", "risk_level"] == "high"            # 1 - p_alive = 0.9 without a churn model ...
+    assert t.loc["a", "risk_basis"] == summary.RISK_FROM_P_ALIVE      # ... and the table says so
     assert t.loc["a", "recommended_action"] == "retention call"
     assert t.loc["b", "recommended_action"].startswith("onboarding")
+    assert t["churn_risk"].isna().all()                  # 05 did not publish: nothing filled in
     assert pd.isna(t.loc["a", "next_best_offer"])        # 06 did not publish
     assert list(t.reset_index().columns) == summary.ACTION_COLUMNS
+
+
+def _failed_churn_run():
+    """What a run publishes when 05_churn failed and 06 found offers for one customer only."""
+    ids = [f"k{i}" for i in range(10)]
+    stages = ["active"] * 6 + ["lost", "lost", "new", "active"]
+    return {
+        "02_lifecycle": pd.DataFrame({"customer_id": ids, "lifecycle_stage": stages}),
+        "04_clv": pd.DataFrame({"customer_id": ids[:9], "p_alive": [0.95] * 9, "clv": [float(v) for v in range(1, 10)]}),
+        "06_cross_up_sell": pd.DataFrame({"customer_id": ["k4"], "next_best_offer": ["mug"], "offer_reason": ["bought with"]}),
+    }
+
+
+def test_no_default_for_a_missing_clv_or_churn_risk():
+    t = summary.action_table(_failed_churn_run()).set_index("customer_id")
+    assert t["churn_risk"].isna().all()
+    assert (t["risk_basis"].dropna() == summary.RISK_FROM_P_ALIVE).all()          # never silently derived
+    assert t.loc["k9", "value_tier"] == "unknown"                                 # no CLV: no tier
+    assert t.loc["k9", "risk_level"] == "unknown"                                 # neither churn risk nor P(alive)
+    assert t.loc["k9", "recommended_action"] == "unknown: needs CLV and churn risk"
+    assert set(t["value_tier"]) == {"high", "medium", "low", "unknown"}           # not everyone "high"
+    lost = t["lifecycle_stage"].eq("lost")
+    assert not t.loc[lost, "recommended_action"].isin(["loyalty care", "cross-sell next best offer"]).any()
+    cross = t["recommended_action"].eq("cross-sell next best offer")
+    assert list(t.index[cross]) == ["k4"] and t.loc[cross, "next_best_offer"].notna().all()
+
+
+def test_without_any_risk_the_level_is_unknown():
+    customers = {"04_clv": pd.DataFrame({"customer_id": ["a", "b"], "clv": [5.0, 50.0]})}
+    t = summary.action_table(customers).set_index("customer_id")
+    assert set(t["risk_level"]) == {"unknown"} and t["risk_basis"].isna().all()
+    assert set(t["recommended_action"]) == {"unknown: needs churn risk"}
+    assert summary.unknown_columns(customers)["churn_risk"] == "05_churn"
+    assert "clv" not in summary.unknown_columns(customers)
 
 
 def test_comparisons():
