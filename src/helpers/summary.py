@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import i18n, privacy
+from . import i18n, paths, privacy
 from .batch import NOTEBOOKS
 
 HEADLINE_FILE = "headline.json"
@@ -182,6 +183,29 @@ def unknown_columns(customers: dict[str, pd.DataFrame]) -> dict[str, str]:
     """Action-table columns no notebook published (so unknown for every customer): column -> its notebook."""
     return {col: nb for nb, cols in CUSTOMER_COLUMNS.items() for col in cols
             if nb not in customers or col not in customers[nb].columns}
+
+
+def shown_path(path: str | Path, output_dir: str | Path = "") -> str:
+    """How a report shows a path it wrote or read: never a path into the runner's temporary folder.
+
+    The batch runner writes a run into ``reports/.tmp-<run>/`` and renames it when the run ends, so
+    an absolute path printed while a notebook runs is wrong afterwards. A path inside the run folder
+    (the folder above ``output_dir``'s ``artefacts/``, or any ``.tmp-<run>`` folder) is shown relative
+    to it (``artefacts/90_executive_summary/customer_actions.csv``); any other path inside the project
+    relative to the project root (``data/processed/...``); a path outside both as it is. ``/`` separators.
+    """
+    p = Path(os.path.abspath(path))
+    if output_dir:
+        out = Path(os.path.abspath(output_dir))
+        if out.parent.name == "artefacts" and p.is_relative_to(out.parent.parent):
+            return p.relative_to(out.parent.parent).as_posix()
+    for parent in p.parents:
+        if parent.name.startswith(".tmp-"):
+            return p.relative_to(parent).as_posix()
+    root = Path(os.path.abspath(paths.ROOT))
+    if p.is_relative_to(root):
+        return p.relative_to(root).as_posix()
+    return p.as_posix()
 
 
 def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html") -> str:

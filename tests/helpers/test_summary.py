@@ -105,6 +105,22 @@ def test_without_any_risk_the_level_is_unknown():
     assert "clv" not in summary.unknown_columns(customers)
 
 
+def test_shown_path_never_points_into_the_temporary_run_folder(tmp_path):
+    from helpers import paths
+
+    out = tmp_path / "reports" / ".tmp-shop-20260101-101010" / "artefacts" / "90_executive_summary"
+    assert summary.shown_path(out / "customer_actions.csv", out) == "artefacts/90_executive_summary/customer_actions.csv"
+    assert summary.shown_path(out / "customer_actions.csv") == "artefacts/90_executive_summary/customer_actions.csv"
+    final = tmp_path / "reports" / "shop-20260101-101010" / "artefacts" / "03_segmentation"
+    assert summary.shown_path(final, final) == "artefacts/03_segmentation"
+    assert summary.shown_path(final / "x.csv", str(final)) == "artefacts/03_segmentation/x.csv"
+    inside = paths.PROCESSED / "shop-abc" / "exports" / "04_clv" / "clv.csv"
+    assert summary.shown_path(inside) == "data/processed/shop-abc/exports/04_clv/clv.csv"
+    assert summary.shown_path(inside, "") == "data/processed/shop-abc/exports/04_clv/clv.csv"
+    elsewhere = tmp_path / "exports" / "a.csv"
+    assert summary.shown_path(elsewhere, tmp_path / "exports") == elsewhere.as_posix()   # no artefacts/ above it
+
+
 def test_comparisons():
     now = pd.DataFrame({"key": ["r", "n"], "label": ["Retention", "New"], "value": [0.5, 120], "unit": ["%", "customers"],
                         "text": ["50.0 %", "120 customers"], "notebook": ["02", "02"]})
