@@ -26,6 +26,8 @@ from .batch import NOTEBOOKS
 
 HEADLINE_FILE = "headline.json"
 CUSTOMERS_FILE = "customers.parquet"
+#: The run's notebook statuses, written by the batch runner into the folder of the published folders.
+STATUS_FILE = "run_status.json"
 
 
 @dataclass
@@ -183,6 +185,58 @@ def unknown_columns(customers: dict[str, pd.DataFrame]) -> dict[str, str]:
     """Action-table columns no notebook published (so unknown for every customer): column -> its notebook."""
     return {col: nb for nb, cols in CUSTOMER_COLUMNS.items() for col in cols
             if nb not in customers or col not in customers[nb].columns}
+
+
+# ----------------------------------------------------------------------------- run status
+def write_run_status(folder: str | Path, notebooks: list[dict], *, complete: bool) -> Path:
+    """Write the run's notebook statuses to ``folder/run_status.json`` (the batch runner does this).
+
+    Each item: ``name``, ``status`` (``ok``, ``failed``, ``skipped`` or ``pending``), ``error``,
+    ``blocked_by`` (the notebooks a skipped one needed that did not succeed) and ``missing_tables``
+    (the tables the data lacks for it). ``complete``: every notebook has finished.
+    """
+    out = Path(folder) / STATUS_FILE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{STATUS_FILE}.{os.getpid()}")
+    tmp.write_text(json.dumps({"complete": complete, "notebooks": notebooks}, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def read_run_status(folder: str | Path) -> list[dict] | None:
+    """The statuses :func:`write_run_status` wrote into ``folder``; ``None`` when there are none (run by hand)."""
+    f = Path(folder) / STATUS_FILE
+    if not f.is_file():
+        return None
+    return json.loads(f.read_text(encoding="utf-8"))["notebooks"]
+
+
+def status_notes(statuses: list[dict], *, before: str | None = None, language: str | None = None
+                 ) -> list[tuple[str, str]]:
+    """What a report page says about the other notebooks of its run, as ``(level, text)`` pairs.
+
+    ``level`` is ``"alert"`` for a notebook that failed or was skipped because a notebook it needs
+    did not succeed, ``"note"`` for one skipped because the data lacks its table (a quiet line).
+    ``before``: only the notebooks listed before this one (a page speaks of the notebooks run before
+    it in batch order); notebooks still pending are left out.
+    """
+    lang = language or i18n.language()
+    names = [s["name"] for s in statuses]
+    upto = names.index(before) if before in names else len(statuses)
+    notes = []
+    for s in statuses[:upto]:
+        if s.get("status") == "failed":
+            notes.append(("alert", i18n.t("run_note_failed", lang, name=s["name"], error=s.get("error") or "")))
+        elif s.get("status") == "skipped" and s.get("blocked_by"):
+            notes.append(("alert", i18n.t("run_note_blocked", lang, name=s["name"], needs=", ".join(s["blocked_by"]))))
+        elif s.get("status") == "skipped":
+            tables = [tb for tb in s.get("missing_tables") or [] if tb != "lines"]
+            if "lines" in (s.get("missing_tables") or []) or not tables:
+                notes.append(("note", i18n.t("run_note_no_lines", lang, name=s["name"])))
+            else:
+                notes.append(("note", i18n.t("run_note_no_table", lang, name=s["name"], tables=" / ".join(tables),
+                                             table=tables[0])))
+    return notes
 
 
 def shown_path(path: str | Path, output_dir: str | Path = "") -> str:

@@ -105,6 +105,32 @@ def test_without_any_risk_the_level_is_unknown():
     assert "clv" not in summary.unknown_columns(customers)
 
 
+STATUSES = [
+    {"name": "01_data_cleaning", "status": "ok", "error": None, "blocked_by": [], "missing_tables": []},
+    {"name": "05_churn", "status": "failed", "error": "RuntimeError: planted", "blocked_by": [], "missing_tables": []},
+    {"name": "06_cross_up_sell", "status": "skipped", "error": "needs 05_churn", "blocked_by": ["05_churn"],
+     "missing_tables": []},
+    {"name": "08_campaigns", "status": "skipped", "error": "no exposures", "blocked_by": [], "missing_tables": ["exposures"]},
+    {"name": "90_executive_summary", "status": "pending", "error": None, "blocked_by": [], "missing_tables": []},
+]
+
+
+def test_run_status_round_trip_and_notes(tmp_path):
+    summary.write_run_status(tmp_path, STATUSES, complete=False)
+    back = summary.read_run_status(tmp_path)
+    assert back == STATUSES
+    assert summary.read_run_status(tmp_path / "nothing") is None
+    notes = summary.status_notes(back, before="90_executive_summary", language="en")
+    assert [level for level, _ in notes] == ["alert", "alert", "note"]
+    assert "05_churn failed (RuntimeError: planted)" in notes[0][1]
+    assert "06_cross_up_sell was skipped: it needs 05_churn" in notes[1][1]
+    assert "no exposures table" in notes[2][1] and "tables.exposures" in notes[2][1]
+    assert summary.status_notes(back, before="05_churn") == []        # a page speaks of those before it only
+    assert len(summary.status_notes(back, before="06_cross_up_sell")) == 1
+    tr = summary.status_notes(back, language="tr")
+    assert "başarısız" in tr[0][1] and "atlandı" in tr[2][1]
+
+
 def test_shown_path_never_points_into_the_temporary_run_folder(tmp_path):
     from helpers import paths
 
