@@ -10,6 +10,11 @@ Files, per notebook: ``headline.json`` and ``customers.parquet`` in the notebook
 folder (``reports/<run>/artefacts/<notebook>/`` in the batch; run by hand,
 ``data/processed/<config>-<fingerprint>/exports/<notebook>/``). Customer ids are masked when
 the config says so, with the same key in every notebook, so the tables still join.
+
+The batch runner also writes the run's notebook statuses (``run_status.json`` beside those
+folders, :func:`write_run_status`) before the executive summary starts, so the summary can say
+first which notebooks failed or were skipped (:func:`status_notes`) and which of its columns are
+therefore unknown (:func:`gaps`). Paths a report prints go through :func:`shown_path`.
 """
 from __future__ import annotations
 
@@ -237,6 +242,37 @@ def status_notes(statuses: list[dict], *, before: str | None = None, language: s
                 notes.append(("note", i18n.t("run_note_no_table", lang, name=s["name"], tables=" / ".join(tables),
                                              table=tables[0])))
     return notes
+
+
+def gaps(customers: dict[str, pd.DataFrame], statuses: list[dict] | None) -> pd.DataFrame:
+    """Per notebook whose customer columns the action table lacks: its status in this run and the columns
+    that are therefore unknown, as shown to a reader (report language). Empty when nothing is missing."""
+    by_name = {s["name"]: s for s in statuses or []}
+    missing = unknown_columns(customers)
+    rows = []
+    for nb in CUSTOMER_COLUMNS:
+        cols = [c for c, owner in missing.items() if owner == nb]
+        if not cols:
+            continue
+        s = by_name.get(nb)
+        if s is None:
+            status = i18n.t("run_status_unknown") if statuses is None else i18n.t("run_status_not_selected")
+        elif s.get("status") == "ok":
+            status = i18n.t("run_status_no_customers")
+        else:
+            status = i18n.t("rep_status_" + s["status"]) if s.get("status") in ("failed", "skipped") else s["status"]
+        rows.append({"notebook": nb, "status": status, "unknown_columns": ", ".join(i18n.column(c) for c in cols)})
+    return pd.DataFrame(rows, columns=["notebook", "status", "unknown_columns"])
+
+
+def usable(published: dict[str, pd.DataFrame] | pd.DataFrame, statuses: list[dict] | None):
+    """What the executive summary may use: the published tables (dict by notebook) or headlines (a frame
+    with a ``notebook`` column) without those of notebooks that failed in this run (what a failed
+    notebook wrote before its error is not a result)."""
+    failed = {s["name"] for s in statuses or [] if s.get("status") == "failed"}
+    if isinstance(published, dict):
+        return {nb: df for nb, df in published.items() if nb not in failed}
+    return published[~published["notebook"].isin(failed)].reset_index(drop=True)
 
 
 def shown_path(path: str | Path, output_dir: str | Path = "") -> str:

@@ -131,6 +131,24 @@ def test_run_status_round_trip_and_notes(tmp_path):
     assert "başarısız" in tr[0][1] and "atlandı" in tr[2][1]
 
 
+def test_gaps_name_the_notebook_and_its_status():
+    customers = {nb: df for nb, df in _failed_churn_run().items() if nb != "06_cross_up_sell"}
+    g = summary.gaps(customers, STATUSES).set_index("notebook")
+    assert g.loc["05_churn", "status"] == "failed" and g.loc["05_churn", "unknown_columns"] == "churn risk"
+    assert g.loc["06_cross_up_sell", "status"] == "skipped"
+    assert g.loc["03_segmentation", "status"] == "not in this run"
+    assert "02_lifecycle" not in g.index
+    assert summary.gaps(customers, None).set_index("notebook").loc["05_churn", "status"].startswith("not known")
+
+
+def test_what_a_failed_notebook_published_is_not_used():
+    published = {"04_clv": pd.DataFrame({"customer_id": ["a"]}), "05_churn": pd.DataFrame({"customer_id": ["a"]})}
+    assert list(summary.usable(published, STATUSES)) == ["04_clv"]
+    heads = pd.DataFrame({"notebook": ["04_clv", "05_churn"], "key": ["x", "y"]})
+    assert list(summary.usable(heads, STATUSES)["notebook"]) == ["04_clv"]
+    assert list(summary.usable(published, None)) == ["04_clv", "05_churn"]          # run by hand: all of it
+
+
 def test_shown_path_never_points_into_the_temporary_run_folder(tmp_path):
     from helpers import paths
 
