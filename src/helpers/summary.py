@@ -221,27 +221,27 @@ def status_notes(statuses: list[dict], *, before: str | None = None, language: s
     """What a report page says about the other notebooks of its run, as ``(level, text)`` pairs.
 
     ``level`` is ``"alert"`` for a notebook that failed or was skipped because a notebook it needs
-    did not succeed, ``"note"`` for one skipped because the data lacks its table (a quiet line).
-    ``before``: only the notebooks listed before this one (a page speaks of the notebooks run before
-    it in batch order); notebooks still pending are left out.
+    did not succeed (one pair each), ``"note"`` for notebooks skipped because the data lacks their
+    table (one quiet line per missing table, naming them all). ``before``: only the notebooks listed
+    before this one (a page speaks of the notebooks run before it in batch order); notebooks still
+    pending are left out.
     """
     lang = language or i18n.language()
     names = [s["name"] for s in statuses]
     upto = names.index(before) if before in names else len(statuses)
-    notes = []
+    alerts, no_data = [], {}
     for s in statuses[:upto]:
         if s.get("status") == "failed":
-            notes.append(("alert", i18n.t("run_note_failed", lang, name=s["name"], error=s.get("error") or "")))
+            alerts.append(("alert", i18n.t("run_note_failed", lang, name=s["name"], error=s.get("error") or "")))
         elif s.get("status") == "skipped" and s.get("blocked_by"):
-            notes.append(("alert", i18n.t("run_note_blocked", lang, name=s["name"], needs=", ".join(s["blocked_by"]))))
+            alerts.append(("alert", i18n.t("run_note_blocked", lang, name=s["name"], needs=", ".join(s["blocked_by"]))))
         elif s.get("status") == "skipped":
-            tables = [tb for tb in s.get("missing_tables") or [] if tb != "lines"]
-            if "lines" in (s.get("missing_tables") or []) or not tables:
-                notes.append(("note", i18n.t("run_note_no_lines", lang, name=s["name"])))
-            else:
-                notes.append(("note", i18n.t("run_note_no_table", lang, name=s["name"], tables=" / ".join(tables),
-                                             table=tables[0])))
-    return notes
+            missing = list(s.get("missing_tables") or [])
+            tables = () if "lines" in missing or not missing else tuple(missing)
+            no_data.setdefault(tables, []).append(s["name"])
+    notes = [("note", i18n.t("run_note_no_table", lang, tables=" / ".join(tables), table=tables[0], names=", ".join(nbs))
+              if tables else i18n.t("run_note_no_lines", lang, names=", ".join(nbs))) for tables, nbs in no_data.items()]
+    return alerts + notes
 
 
 def gaps(customers: dict[str, pd.DataFrame], statuses: list[dict] | None) -> pd.DataFrame:

@@ -261,7 +261,7 @@ def test_banner_is_one_html_block_in_the_page_language():
                 {"name": "08_campaigns", "status": "skipped", "error": "", "blocked_by": [], "missing_tables": ["lines", "exposures"]},
                 {"name": "90_executive_summary", "status": "pending", "error": None, "blocked_by": [], "missing_tables": []}]
     top = report.page_banner(statuses, "90_executive_summary", "en")
-    assert "05_churn failed (E: x)" in top and "08_campaigns was skipped: this data has no sales lines." in top
+    assert "05_churn failed (E: x)" in top and "Skipped because this data has no sales lines: 08_campaigns." in top
     assert report.page_banner(statuses, "05_churn", "en").count("This notebook failed (E: x)") == 1
 
 

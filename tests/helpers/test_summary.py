@@ -111,6 +111,10 @@ STATUSES = [
     {"name": "06_cross_up_sell", "status": "skipped", "error": "needs 05_churn", "blocked_by": ["05_churn"],
      "missing_tables": []},
     {"name": "08_campaigns", "status": "skipped", "error": "no exposures", "blocked_by": [], "missing_tables": ["exposures"]},
+    {"name": "09_customer_voice", "status": "skipped", "error": "no feedback", "blocked_by": [], "missing_tables": ["feedback"]},
+    {"name": "10_customer_profiles", "status": "skipped", "error": "no attributes", "blocked_by": [],
+     "missing_tables": ["lines", "attributes"]},
+    {"name": "12_validation", "status": "skipped", "error": "no lines", "blocked_by": [], "missing_tables": ["lines"]},
     {"name": "90_executive_summary", "status": "pending", "error": None, "blocked_by": [], "missing_tables": []},
 ]
 
@@ -121,10 +125,13 @@ def test_run_status_round_trip_and_notes(tmp_path):
     assert back == STATUSES
     assert summary.read_run_status(tmp_path / "nothing") is None
     notes = summary.status_notes(back, before="90_executive_summary", language="en")
-    assert [level for level, _ in notes] == ["alert", "alert", "note"]
+    assert [level for level, _ in notes] == ["alert", "alert", "note", "note", "note"]
     assert "05_churn failed (RuntimeError: planted)" in notes[0][1]
     assert "06_cross_up_sell was skipped: it needs 05_churn" in notes[1][1]
-    assert "no exposures table" in notes[2][1] and "tables.exposures" in notes[2][1]
+    assert notes[2][1] == "Skipped because this data has no exposures table (tables.exposures in the config): 08_campaigns."
+    assert "no feedback table" in notes[3][1] and notes[3][1].endswith(": 09_customer_voice.")
+    # one quiet line per missing table, however many notebooks it stopped
+    assert notes[4][1] == "Skipped because this data has no sales lines: 10_customer_profiles, 12_validation."
     assert summary.status_notes(back, before="05_churn") == []        # a page speaks of those before it only
     assert len(summary.status_notes(back, before="06_cross_up_sell")) == 1
     tr = summary.status_notes(back, language="tr")
