@@ -10,17 +10,26 @@ Usage::
 For each run it (1) validates the config and every notebook parameter in it, (2) prepares the
 data once (:func:`helpers.pipeline.prepare`: read, clean, audit, customer tables), (3) executes
 each notebook of :data:`helpers.batch.BATCH` with papermill, reusing a notebook's outputs from an
-earlier run when its inputs (data fingerprint, parameters, notebook and package code) did not
-change, and (4) writes two HTML pages per notebook: the analyst version with code and a
+earlier run when its inputs (data fingerprint, parameters, notebook and package code, and for a
+step that runs after all others, their status and keys in this run) did not change, and (4) writes two HTML pages per notebook: the analyst version with code and a
 business version without code, with a table of contents and the parameters at the top. Both
 embed plotly.js and open offline.
 
 A failing notebook does not stop the others: its executed copy is kept with the error, the
-index marks it red, notebooks that need it are skipped, and the exit code is 1.
+index marks it red and says the run is incomplete, notebooks that need it are skipped, and the
+exit code is 1. Every page says at its top which notebooks before it (in batch order) failed or
+were skipped (:func:`page_banner`): a page is exported to HTML only once every notebook before it
+has finished, since up to ``jobs`` notebooks run at once. The executive summary (``after_all``)
+starts after all others and reads their statuses from ``artefacts/run_status.json``
+(:func:`helpers.summary.write_run_status`).
 
 Writes are atomic: a run is written to ``reports/.tmp-<run>/`` and moved to ``reports/<run>/``
-when done. ``reports/latest`` points to the last run whose notebooks all succeeded and is never
-moved by a failed or killed run; ``reports/index.html`` lists every run.
+when done. Paths into the temporary folder that a notebook printed or was given (``output_dir``)
+are rewritten to the run's final folder before its pages are written (:func:`relocate_paths`),
+so no page points into a folder that no longer exists (notebooks print paths relative to the
+run folder anyway: :func:`helpers.summary.shown_path`). ``reports/latest`` points to the last
+run whose notebooks all succeeded and is never moved by a failed or killed run;
+``reports/index.html`` lists every run.
 
 Exit codes: 0 all notebooks ran, 1 a notebook failed, 2 bad config or data.
 """
@@ -69,6 +78,8 @@ class NotebookResult:
     reused_from: str | None = None
     key: str | None = None
     blocked: bool = False            # skipped because a notebook it needs failed
+    blocked_by: list[str] = field(default_factory=list)       # those notebooks
+    missing_tables: list[str] = field(default_factory=list)   # skipped: the tables the data lacks
 
 
 @dataclass
@@ -148,12 +159,14 @@ def _injected_parameters(nb) -> dict:
     return dict(nb.metadata.get("papermill", {}).get("parameters", {}))
 
 
-def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str | None = None) -> None:
+def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str | None = None,
+                banner: str = "") -> None:
     """Executed notebook -> one self-contained HTML page in ``language`` (default: the current one).
 
     Only the cells of the language are kept (:func:`cells_for_language`). ``business=True`` drops every code cell's input (outputs stay), papermill's parameter
     cells, and error tracebacks' code, and adds the run's parameters and a table of contents
-    (from the ``##`` headings) at the top.
+    (from the ``##`` headings) at the top. ``banner`` (HTML, :func:`page_banner`) goes above
+    everything else; it is not written into the notebook.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -172,6 +185,8 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
                  f"{i18n.t('rep_value', lang)} |\n|---|---|\n" + rows + "\n\n" if rows else "")
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(intro + '<div id="crm-toc"></div>'))
         kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
+    if banner:
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     exporter = HTMLExporter(template_name="crm_report", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
                             **kw)
     body, _ = exporter.from_notebook_node(nb)
@@ -190,6 +205,59 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
 def _set_html_lang(page: str, language: str) -> str:
     """``<html lang="...">`` of the report language (screen readers, hyphenation, search)."""
     return re.sub(r"<html(\s[^>]*)?>", lambda m: f'<html lang="{language}">', page, count=1)
+
+
+_BANNER_STYLE = ("border-left:6px solid #d62728;background:#fdecea;color:#222;padding:.6rem 1rem;"
+                 "margin:0 0 1rem 0;border-radius:3px")
+_NOTE_STYLE = "color:#666;font-size:.9em;margin:0 0 .3rem 0"
+
+
+def banner_html(alerts: list[str], notes: list[str], language: str | None = None) -> str:
+    """The status block at the top of a page: ``alerts`` (failures) in a red box, ``notes`` (notebooks
+    skipped because the data lacks a table) as quiet lines. Empty when there is nothing to say.
+
+    One HTML block without blank lines, so that it stays one block inside a markdown cell.
+    """
+    lang = language or i18n.language()
+    out = []
+    if alerts:
+        items = "".join(f"<li>{html.escape(a)}</li>" for a in alerts)
+        out.append(f'<div class="crm-run-banner" role="alert" style="{_BANNER_STYLE}">'
+                   f'<strong>{html.escape(i18n.t("run_banner_title", lang))}</strong>'
+                   f'<ul style="margin:.3rem 0 0 0">{items}</ul></div>')
+    out += [f'<p class="crm-run-note" style="{_NOTE_STYLE}">{html.escape(n)}</p>' for n in notes]
+    return "\n".join(out)
+
+
+def page_banner(statuses: list[dict], stem: str, language: str | None = None) -> str:
+    """What the page of ``stem`` says at its top about its run: that it failed itself, and which notebooks
+    before it in batch order failed or were skipped (:func:`helpers.summary.status_notes`)."""
+    from .summary import status_notes
+
+    lang = language or i18n.language()
+    own = next((s for s in statuses if s["name"] == stem), {})
+    alerts = [i18n.t("run_note_this_failed", lang, error=own.get("error") or "")] if own.get("status") == "failed" else []
+    notes = status_notes(statuses, before=stem, language=lang)
+    return banner_html(alerts + [text for level, text in notes if level == "alert"],
+                       [text for level, text in notes if level == "note"], lang)
+
+
+def relocate_paths(ipynb: Path, moved: dict[str, str]) -> bool:
+    """Rewrite, in an executed notebook file, every path under a key of ``moved`` to the same path under its
+    value (the temporary run folder to the final one, or the run a notebook was reused from to this one).
+
+    Works on the file's JSON text, so parameters, metadata and printed outputs are all covered; a folder
+    name that merely starts like a key (``run-1`` vs ``run-10``) is left alone. True when something changed.
+    """
+    text = ipynb.read_text(encoding="utf-8")
+    new = text
+    for old, to in moved.items():
+        for esc_old, esc_new in {(json.dumps(old, ensure_ascii=a)[1:-1], json.dumps(to, ensure_ascii=a)[1:-1])
+                                 for a in (False, True)}:
+            new = re.sub(re.escape(esc_old) + r"(?![\w.\-])", lambda m: esc_new, new)
+    if new != text:
+        ipynb.write_text(new, encoding="utf-8")
+    return new != text
 
 
 def export_figures(ipynb: Path, folder: Path) -> int:
@@ -318,6 +386,7 @@ def _run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.date
 <style>{_CSS}</style></head>
 <body><h1>{T("rep_report_title")}: {html.escape(run.name)}</h1>
 <p class="muted"><a href="../index.html">{T("rep_all_runs")}</a> · <a href="glossary.html">{T("rep_glossary")}</a></p>
+{_index_banner(run, lang)}
 <dl><dt>{T("rep_config")}</dt><dd>{html.escape(str(cfg.source_file))} ({T("rep_resolved_copy")}: <a href="config.yaml">config.yaml</a>; <a href="run.json">run.json</a>; <a href="run.log">run.log</a>)</dd>
 <dt>{T("rep_data")}</dt><dd>{html.escape(meta.get('source', ''))}: {T("rep_data_lines", raw=n(meta.get('n_raw_lines')), clean=n(meta.get('n_clean_lines')))};
 {T("rep_data_dates")} {d(meta.get('data_start'))} .. {d(meta.get('data_end'))}; {T("rep_analysis_window")} {d(meta.get('analysis_start'))} .. {d(meta.get('analysis_end'))}</dd>
@@ -327,6 +396,23 @@ def _run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.date
 {''.join(rows)}
 </tbody></table></body></html>
 """
+
+
+def _index_banner(run: RunResult, language: str) -> str:
+    """The run index's status block: "incomplete" with each failure first, data skips as quiet lines."""
+    from .summary import status_notes
+
+    notes = status_notes(_statuses(run.notebooks), language=language)
+    alerts = [text for level, text in notes if level == "alert"]
+    if not run.ok:
+        alerts.insert(0, i18n.t("rep_run_incomplete", language))
+    return banner_html(alerts, [text for level, text in notes if level == "note"], language)
+
+
+def _statuses(notebooks: list[NotebookResult]) -> list[dict]:
+    """The run's notebook statuses as :func:`helpers.summary.write_run_status` writes them."""
+    return [{"name": n.name, "status": n.status, "error": n.error, "blocked_by": list(n.blocked_by),
+             "missing_tables": list(n.missing_tables)} for n in notebooks]
 
 
 def write_reports_index(reports_dir: Path, language: str | None = None) -> Path:
@@ -481,6 +567,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
     from tqdm.auto import tqdm
 
     from .pipeline import prepare
+    from .summary import write_run_status
 
     chosen = select_notebooks(cfg, only)
     check_notebook_parameters(cfg)
@@ -528,13 +615,13 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
             res = results[stem]
             failed_needs = blocked_by(stem)
             if failed_needs:
-                res.status, res.blocked = "skipped", True
+                res.status, res.blocked, res.blocked_by = "skipped", True, failed_needs
                 res.error = f"needs {', '.join(failed_needs)}, which did not succeed"
                 LOG.warning("%s skipped: %s", stem, res.error)
                 return False
             missing = [t for t in requires.get(stem, ()) if t not in prep.tables]
             if missing:
-                res.status = "skipped"
+                res.status, res.missing_tables = "skipped", missing
                 res.error = ("this data has no sales lines" if "lines" in missing else
                              f"this data has no {' or '.join(missing)} table (tables.{missing[0]} in the config)")
                 LOG.info("%s skipped: %s", stem, res.error)
@@ -550,9 +637,12 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                       **cfg.notebooks.get(stem, {})}
             if PREVIOUS_RUN_PARAMETER in notebook_parameters(stem):
                 params[PREVIOUS_RUN_PARAMETER] = str(previous) if previous else ""
-            # the whole resolved config counts (language, masking, ...), except where the run is written
+            # the whole resolved config counts (language, masking, ...), except where the run is written;
+            # a notebook reading what all others published also depends on what they did in this run
+            inputs = {n: [results[n].status, results[n].key] for n in waits_for(stem)} if stem in after_all else {}
             res.key = step_key(stem, prep.fingerprint, {**params, "config": cfg.model_dump(
-                mode="json", exclude={"output": {"run_name", "reports_dir", "jobs"}, "description": True})}, code)
+                mode="json", exclude={"output": {"run_name", "reports_dir", "jobs"}, "description": True}),
+                **({"run_status": inputs} if inputs else {})}, code)
             t1 = time.time()
             source = None if force else _find_reusable(reports_dir, stem, res.key)
             if source is not None:
@@ -577,36 +667,65 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                     res.status, res.error = "failed", f"{type(exc).__name__}: {exc}"
                     LOG.error("%s failed: %s", stem, res.error)
             res.seconds = time.time() - t1
-            if out_nb.exists():
-                export_html(out_nb, tmp / f"{stem}.html", language=cfg.language)
-                export_html(out_nb, tmp / f"{stem}.business.html", business=True, language=cfg.language)
+
+        def export(stem: str) -> None:
+            """The pages of one executed notebook, once every notebook before it has finished and been exported."""
+            res = results[stem]
+            out_nb = tmp / f"{stem}.ipynb"
+            if not out_nb.exists():
+                return
+            try:
+                moved = {str(tmp): str(final)}
+                if res.reused_from:
+                    moved[str(reports_dir / res.reused_from)] = str(final)
+                relocate_paths(out_nb, moved)
+                banner = page_banner(_statuses(run.notebooks), stem, cfg.language)
+                export_html(out_nb, tmp / f"{stem}.html", language=cfg.language, banner=banner)
+                export_html(out_nb, tmp / f"{stem}.business.html", business=True, language=cfg.language, banner=banner)
                 export_figures(out_nb, tmp / "figures")
                 res.html, res.business_html = f"{stem}.html", f"{stem}.business.html"
+            except Exception as exc:               # the executed notebook is kept; the index says what went wrong
+                res.status, res.error = "failed", f"HTML export failed: {type(exc).__name__}: {exc}"
+                LOG.error("%s: %s", stem, res.error)
 
-        # notebooks run in batch order, up to ``jobs`` at once; each starts when what it waits for is done
-        pending, running, done = list(chosen), {}, set()
-        with ThreadPoolExecutor(max_workers=jobs) as pool, \
+        # notebooks run in batch order, up to ``jobs`` at once; each starts when what it waits for is done.
+        # Pages are exported one at a time in batch order, each once the notebooks before it are done, so
+        # its banner knows their fate; a notebook reading all others' outputs also waits for their pages.
+        pending, running, done, exports, exported = list(chosen), {}, set(), {}, set()
+        next_export = 0
+        with ThreadPoolExecutor(max_workers=jobs) as pool, ThreadPoolExecutor(max_workers=1) as export_pool, \
                 tqdm(total=len(chosen), desc=name, unit="notebook", disable=not progress) as bar:
-            while pending or running:
+            while pending or running or exports or next_export < len(chosen):
                 for stem in list(pending):
                     if len(running) >= jobs:
                         break
-                    if any(w not in done for w in waits_for(stem)):
+                    ready = exported if stem in after_all else done
+                    if any(w not in ready for w in waits_for(stem)):
                         continue
                     pending.remove(stem)
                     if start(stem):
+                        if stem in after_all:
+                            write_run_status(tmp / "artefacts", _statuses(run.notebooks), complete=False)
                         running[pool.submit(execute, stem)] = stem
                     else:
                         done.add(stem)
                         bar.update()
-                if running:
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                while next_export < len(chosen) and chosen[next_export] in done:
+                    exports[export_pool.submit(export, chosen[next_export])] = chosen[next_export]
+                    next_export += 1
+                if running or exports:
+                    finished, _ = wait([*running, *exports], return_when=FIRST_COMPLETED)
                     for fut in finished:
+                        if fut in exports:
+                            fut.result()
+                            exported.add(exports.pop(fut))
+                            continue
                         stem = running.pop(fut)
                         fut.result()
                         done.add(stem)
                         bar.set_postfix_str(f"{stem} {results[stem].status}")
                         bar.update()
+        write_run_status(tmp / "artefacts", _statuses(run.notebooks), complete=True)
         seconds = time.time() - t0
         write_glossary(tmp, cfg.language)
         (tmp / "index.html").write_text(_run_index_html(cfg, run, prep.meta, started, seconds), encoding="utf-8")

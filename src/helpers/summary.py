@@ -10,21 +10,29 @@ Files, per notebook: ``headline.json`` and ``customers.parquet`` in the notebook
 folder (``reports/<run>/artefacts/<notebook>/`` in the batch; run by hand,
 ``data/processed/<config>-<fingerprint>/exports/<notebook>/``). Customer ids are masked when
 the config says so, with the same key in every notebook, so the tables still join.
+
+The batch runner also writes the run's notebook statuses (``run_status.json`` beside those
+folders, :func:`write_run_status`) before the executive summary starts, so the summary can say
+first which notebooks failed or were skipped (:func:`status_notes`) and which of its columns are
+therefore unknown (:func:`gaps`). Paths a report prints go through :func:`shown_path`.
 """
 from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import i18n, privacy
+from . import i18n, paths, privacy
 from .batch import NOTEBOOKS
 
 HEADLINE_FILE = "headline.json"
 CUSTOMERS_FILE = "customers.parquet"
+#: The run's notebook statuses, written by the batch runner into the folder of the published folders.
+STATUS_FILE = "run_status.json"
 
 
 @dataclass
@@ -135,15 +143,21 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
     "11_contract_churn": ["contract_churn_risk", "expected_remaining_months"],
 }
 ACTION_COLUMNS = ["customer_id", *[c for cols in CUSTOMER_COLUMNS.values() for c in cols],
-                  "value_tier", "risk_level", "recommended_action"]
+                  "value_tier", "risk_level", "risk_basis", "recommended_action"]
+#: What a customer's risk level is computed from (the ``risk_basis`` column); glossary key of each.
+RISK_FROM_CHURN_MODEL = "churn model"
+RISK_FROM_P_ALIVE = "1 - P(alive)"
+RISK_BASIS_KEYS = {RISK_FROM_CHURN_MODEL: "risk_basis_churn_model", RISK_FROM_P_ALIVE: "risk_basis_p_alive"}
 
 
 def action_table(customers: dict[str, pd.DataFrame], **matrix_options) -> pd.DataFrame:
     """One row per customer: every published column side by side, plus the recommended action.
 
-    Risk is ``churn_risk`` where the churn notebook ran, else 1 - ``p_alive``; value is
-    ``clv`` (expected CLV), else nothing (every customer then counts as low value). Columns a
-    notebook did not publish stay empty. See :mod:`helpers.actions` for the matrix.
+    Nothing a notebook did not publish is filled in. Value is ``clv`` (expected CLV); a customer
+    without one has value tier ``unknown``. Risk is ``churn_risk``; where a customer has none, it
+    is 1 - ``p_alive`` of the CLV notebook, and ``risk_basis`` says which of the two was used
+    (empty, with risk level ``unknown``, when neither exists). Cross-sell is recommended only to a
+    customer with a ``next_best_offer``. See :mod:`helpers.actions` for the matrix and its rules.
     """
     from .actions import recommend
 
@@ -154,17 +168,134 @@ def action_table(customers: dict[str, pd.DataFrame], **matrix_options) -> pd.Dat
         merged = part if merged is None else merged.merge(part, on="customer_id", how="outer")
     if merged is None:
         return pd.DataFrame(columns=ACTION_COLUMNS)
-    for col in ACTION_COLUMNS[1:-3]:
+    published = set(merged.columns)
+    for col in ACTION_COLUMNS[1:-4]:
         if col not in merged.columns:
             merged[col] = pd.NA
     merged = merged.set_index("customer_id")
     clv = pd.to_numeric(merged["clv"], errors="coerce").astype(float)
-    risk = pd.to_numeric(merged["churn_risk"], errors="coerce").astype(float)
-    if risk.isna().all() and merged["p_alive"].notna().any():
-        risk = 1.0 - pd.to_numeric(merged["p_alive"], errors="coerce").astype(float)
-    rec = recommend(clv.fillna(0.0) if clv.isna().all() else clv, risk, merged["lifecycle_stage"], **matrix_options)
-    out = merged.join(rec).reset_index()
+    churn_risk = pd.to_numeric(merged["churn_risk"], errors="coerce").astype(float)
+    from_p_alive = 1.0 - pd.to_numeric(merged["p_alive"], errors="coerce").astype(float)
+    risk = churn_risk.where(churn_risk.notna(), from_p_alive)
+    basis = pd.Series(pd.NA, index=merged.index, dtype=object)
+    basis[from_p_alive.notna()] = RISK_FROM_P_ALIVE
+    basis[churn_risk.notna()] = RISK_FROM_CHURN_MODEL
+    rec = recommend(clv, risk, merged["lifecycle_stage"] if "lifecycle_stage" in published else None,
+                    offer=merged["next_best_offer"] if "next_best_offer" in published else None, **matrix_options)
+    out = merged.join(rec.assign(risk_basis=basis)).reset_index()
     return out[ACTION_COLUMNS].sort_values(["recommended_action", "clv"], ascending=[True, False], ignore_index=True)
+
+
+def unknown_columns(customers: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Action-table columns no notebook published (so unknown for every customer): column -> its notebook."""
+    return {col: nb for nb, cols in CUSTOMER_COLUMNS.items() for col in cols
+            if nb not in customers or col not in customers[nb].columns}
+
+
+# ----------------------------------------------------------------------------- run status
+def write_run_status(folder: str | Path, notebooks: list[dict], *, complete: bool) -> Path:
+    """Write the run's notebook statuses to ``folder/run_status.json`` (the batch runner does this).
+
+    Each item: ``name``, ``status`` (``ok``, ``failed``, ``skipped`` or ``pending``), ``error``,
+    ``blocked_by`` (the notebooks a skipped one needed that did not succeed) and ``missing_tables``
+    (the tables the data lacks for it). ``complete``: every notebook has finished.
+    """
+    out = Path(folder) / STATUS_FILE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{STATUS_FILE}.{os.getpid()}")
+    tmp.write_text(json.dumps({"complete": complete, "notebooks": notebooks}, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def read_run_status(folder: str | Path) -> list[dict] | None:
+    """The statuses :func:`write_run_status` wrote into ``folder``; ``None`` when there are none (run by hand)."""
+    f = Path(folder) / STATUS_FILE
+    if not f.is_file():
+        return None
+    return json.loads(f.read_text(encoding="utf-8"))["notebooks"]
+
+
+def status_notes(statuses: list[dict], *, before: str | None = None, language: str | None = None
+                 ) -> list[tuple[str, str]]:
+    """What a report page says about the other notebooks of its run, as ``(level, text)`` pairs.
+
+    ``level`` is ``"alert"`` for a notebook that failed or was skipped because a notebook it needs
+    did not succeed (one pair each), ``"note"`` for notebooks skipped because the data lacks their
+    table (one quiet line per missing table, naming them all). ``before``: only the notebooks listed
+    before this one (a page speaks of the notebooks run before it in batch order); notebooks still
+    pending are left out.
+    """
+    lang = language or i18n.language()
+    names = [s["name"] for s in statuses]
+    upto = names.index(before) if before in names else len(statuses)
+    alerts, no_data = [], {}
+    for s in statuses[:upto]:
+        if s.get("status") == "failed":
+            alerts.append(("alert", i18n.t("run_note_failed", lang, name=s["name"], error=s.get("error") or "")))
+        elif s.get("status") == "skipped" and s.get("blocked_by"):
+            alerts.append(("alert", i18n.t("run_note_blocked", lang, name=s["name"], needs=", ".join(s["blocked_by"]))))
+        elif s.get("status") == "skipped":
+            missing = list(s.get("missing_tables") or [])
+            tables = () if "lines" in missing or not missing else tuple(missing)
+            no_data.setdefault(tables, []).append(s["name"])
+    notes = [("note", i18n.t("run_note_no_table", lang, tables=" / ".join(tables), table=tables[0], names=", ".join(nbs))
+              if tables else i18n.t("run_note_no_lines", lang, names=", ".join(nbs))) for tables, nbs in no_data.items()]
+    return alerts + notes
+
+
+def gaps(customers: dict[str, pd.DataFrame], statuses: list[dict] | None) -> pd.DataFrame:
+    """Per notebook whose customer columns the action table lacks: its status in this run and the columns
+    that are therefore unknown, as shown to a reader (report language). Empty when nothing is missing."""
+    by_name = {s["name"]: s for s in statuses or []}
+    missing = unknown_columns(customers)
+    rows = []
+    for nb in CUSTOMER_COLUMNS:
+        cols = [c for c, owner in missing.items() if owner == nb]
+        if not cols:
+            continue
+        s = by_name.get(nb)
+        if s is None:
+            status = i18n.t("run_status_unknown") if statuses is None else i18n.t("run_status_not_selected")
+        elif s.get("status") == "ok":
+            status = i18n.t("run_status_no_customers")
+        else:
+            status = i18n.t("rep_status_" + s["status"]) if s.get("status") in ("failed", "skipped") else s["status"]
+        rows.append({"notebook": nb, "status": status, "unknown_columns": ", ".join(i18n.column(c) for c in cols)})
+    return pd.DataFrame(rows, columns=["notebook", "status", "unknown_columns"])
+
+
+def usable(published: dict[str, pd.DataFrame] | pd.DataFrame, statuses: list[dict] | None):
+    """What the executive summary may use: the published tables (dict by notebook) or headlines (a frame
+    with a ``notebook`` column) without those of notebooks that failed in this run (what a failed
+    notebook wrote before its error is not a result)."""
+    failed = {s["name"] for s in statuses or [] if s.get("status") == "failed"}
+    if isinstance(published, dict):
+        return {nb: df for nb, df in published.items() if nb not in failed}
+    return published[~published["notebook"].isin(failed)].reset_index(drop=True)
+
+
+def shown_path(path: str | Path, output_dir: str | Path = "") -> str:
+    """How a report shows a path it wrote or read: never a path into the runner's temporary folder.
+
+    The batch runner writes a run into ``reports/.tmp-<run>/`` and renames it when the run ends, so
+    an absolute path printed while a notebook runs is wrong afterwards. A path inside the run folder
+    (the folder above ``output_dir``'s ``artefacts/``, or any ``.tmp-<run>`` folder) is shown relative
+    to it (``artefacts/90_executive_summary/customer_actions.csv``); any other path inside the project
+    relative to the project root (``data/processed/...``); a path outside both as it is. ``/`` separators.
+    """
+    p = Path(os.path.abspath(path))
+    if output_dir:
+        out = Path(os.path.abspath(output_dir))
+        if out.parent.name == "artefacts" and p.is_relative_to(out.parent.parent):
+            return p.relative_to(out.parent.parent).as_posix()
+    for parent in p.parents:
+        if parent.name.startswith(".tmp-"):
+            return p.relative_to(parent).as_posix()
+    root = Path(os.path.abspath(paths.ROOT))
+    if p.is_relative_to(root):
+        return p.relative_to(root).as_posix()
+    return p.as_posix()
 
 
 def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html") -> str:

@@ -155,7 +155,7 @@ def fake_batch(tmp_path, monkeypatch):
     _fake_notebook(nbdir, "92_fails", "raise RuntimeError('planted failure')")
     _fake_notebook(nbdir, "93_needs_92", "print('should not run')")
     _fake_notebook(nbdir, "94_ok", "from pathlib import Path\nPath(output_dir).mkdir(parents=True, exist_ok=True)\n"
-                                   "(Path(output_dir) / 'x.csv').write_text('a\\n1\\n')")
+                                   "(Path(output_dir) / 'x.csv').write_text('a\\n1\\n')\nprint('wrote', output_dir)")
     batch = [Step("91_ok"), Step("92_fails"), Step("93_needs_92", needs=("92_fails",)), Step("94_ok")]
     monkeypatch.setattr(report, "BATCH", batch)
     monkeypatch.setattr(report, "NOTEBOOKS", [s.name for s in batch])
@@ -182,6 +182,87 @@ def test_a_failing_notebook_does_not_stop_the_others(fake_batch, capsys):
     assert (run / "artefacts" / "94_ok" / "x.csv").exists()
     assert (out / "latest").resolve() == latest             # a failed run never moves latest
     assert ">failed<" in (out / "index.html").read_text()
+    assert "Incomplete run" in index and 'class="crm-run-banner"' in index
+
+
+def _top(page: str) -> str:
+    """The start of a page's body: what a reader sees first."""
+    return page[page.index("<body"):][:6000]
+
+
+def test_later_pages_say_what_failed_before_them_and_no_page_points_into_the_temporary_folder(fake_batch):
+    out = fake_batch
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--jobs", "2"]) == 1
+    run = _runs(out)[0]
+    for page_name in ("94_ok.html", "94_ok.business.html"):
+        top = _top((run / page_name).read_text(encoding="utf-8"))
+        assert 'class="crm-run-banner"' in top and "This run is incomplete" in top
+        assert "92_fails failed (RuntimeError: planted failure)" in top
+        assert "93_needs_92 was skipped: it needs 92_fails" in top
+    own = _top((run / "92_fails.business.html").read_text(encoding="utf-8"))
+    assert "This notebook failed (RuntimeError: planted failure)" in own
+    assert "crm-run-banner" not in (run / "91_ok.business.html").read_text(encoding="utf-8")   # nothing failed before 91
+    page = (run / "94_ok.html").read_text(encoding="utf-8")
+    assert str(run / "artefacts" / "94_ok") in page           # the printed output_dir is where the files are now
+    for f in run.rglob("*"):
+        if f.is_file() and f.suffix in (".html", ".ipynb", ".json"):
+            assert ".tmp-" not in f.read_text(encoding="utf-8"), f.name
+    status = json.loads((run / "artefacts" / "run_status.json").read_text())
+    assert status["complete"] and [n["status"] for n in status["notebooks"]] == ["ok", "failed", "skipped", "ok"]
+    assert status["notebooks"][2]["blocked_by"] == ["92_fails"]
+
+
+def test_a_summary_is_not_reused_when_what_it_reads_changed(tmp_path, monkeypatch):
+    """A step that runs after all others depends on their fate in the run: once the failing notebook is fixed, the
+    summary runs again instead of being reused from the run in which that notebook failed."""
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _fake_notebook(nbdir, "71_flaky", "raise RuntimeError('planted')")
+    _fake_notebook(nbdir, "79_summary", "from pathlib import Path\nPath(output_dir).mkdir(parents=True, exist_ok=True)\n"
+                                       "print((Path(output_dir).parent / 'run_status.json').read_text())")
+    batch = [Step("71_flaky"), Step("79_summary", after_all=True)]
+    monkeypatch.setattr(report, "BATCH", batch)
+    monkeypatch.setattr(report, "NOTEBOOKS", [s.name for s in batch])
+    monkeypatch.setattr(report, "notebook_path", lambda stem: nbdir / f"{stem}.ipynb")
+    out = tmp_path / "reports"
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress"]) == 1
+    first = _runs(out)[0]
+    assert '\\"status\\": \\"failed\\"' in (first / "79_summary.ipynb").read_text()    # it read the statuses
+    _fake_notebook(nbdir, "71_flaky", "print('fixed')")
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress"]) == 0
+    second = json.loads(((out / "latest") / "run.json").read_text())
+    assert {n["name"]: n["reused_from"] for n in second["notebooks"]} == {"71_flaky": None, "79_summary": None}
+    assert "crm-run-banner" not in ((out / "latest") / "79_summary.business.html").read_text(encoding="utf-8")
+
+
+def test_relocate_paths_moves_whole_folder_names_only(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('output_dir = "/r/.tmp-run-1/artefacts/x"')]
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="/r/.tmp-run-1/a.csv /r/.tmp-run-10/b.csv\n")]
+    nb.metadata["papermill"] = {"parameters": {"output_dir": "/r/.tmp-run-1/artefacts/x"}}
+    f = tmp_path / "n.ipynb"
+    nbformat.write(nb, str(f))
+    assert report.relocate_paths(f, {"/r/.tmp-run-1": "/r/run-1"})
+    back = nbformat.read(str(f), as_version=4)
+    assert back.cells[0].source == 'output_dir = "/r/run-1/artefacts/x"'
+    assert back.cells[0].outputs[0].text == "/r/run-1/a.csv /r/.tmp-run-10/b.csv\n"
+    assert back.metadata["papermill"]["parameters"]["output_dir"] == "/r/run-1/artefacts/x"
+    assert not report.relocate_paths(f, {"/r/.tmp-run-1": "/r/run-1"})          # nothing left to move
+
+
+def test_banner_is_one_html_block_in_the_page_language():
+    alerts, notes = ["05_churn failed (RuntimeError: a <b>)"], ["08_campaigns was skipped: no exposures"]
+    html_ = report.banner_html(alerts, notes, "tr")
+    assert "\n\n" not in html_ and "Bu çalıştırma eksik" in html_ and "&lt;b&gt;" in html_
+    assert 'class="crm-run-note"' in html_ and report.banner_html([], [], "en") == ""
+    statuses = [{"name": "05_churn", "status": "failed", "error": "E: x", "blocked_by": [], "missing_tables": []},
+                {"name": "08_campaigns", "status": "skipped", "error": "", "blocked_by": [], "missing_tables": ["lines", "exposures"]},
+                {"name": "90_executive_summary", "status": "pending", "error": None, "blocked_by": [], "missing_tables": []}]
+    top = report.page_banner(statuses, "90_executive_summary", "en")
+    assert "05_churn failed (E: x)" in top and "Skipped because this data has no sales lines: 08_campaigns." in top
+    assert report.page_banner(statuses, "05_churn", "en").count("This notebook failed (E: x)") == 1
 
 
 _STAMPED = ("import json, time\nfrom pathlib import Path\nstart = time.time()\ntime.sleep({sleep})\n"
