@@ -421,9 +421,28 @@ def describe(df):
     return d
 
 
+#: A quoted name inside generated text (an offer reason's product, a group): data, kept as written.
+QUOTED = ("\u201c", "\u201d")
+
+
+def quote(value) -> str:
+    """``value`` in typographic quotes (``“Mug 1.5 L”``): a name from the data inside a generated sentence,
+    which :func:`translate_phrases` and :func:`localize_numbers` leave exactly as it is."""
+    return f"{QUOTED[0]}{value}{QUOTED[1]}"
+
+
+def _outside_quotes(text: str, change) -> str:
+    """``change`` applied to the parts of ``text`` outside :func:`quote`'s quotes."""
+    import re
+
+    parts = re.split("(" + QUOTED[0] + "[^" + QUOTED[1] + "]*" + QUOTED[1] + ")", text)
+    return "".join(p if i % 2 else change(p) for i, p in enumerate(parts))
+
+
 def localize_numbers(text: str, language: str | None = None) -> str:
     """Numbers already written the English way inside ``text`` (``1,234.50``, ``12.5%``) rewritten for the
-    language (``1.234,50``, ``%12,5`` in Turkish); other text, ISO dates included, is left alone."""
+    language (``1.234,50``, ``%12,5`` in Turkish); other text, ISO dates and quoted names (:func:`quote`)
+    included, is left alone."""
     import re
 
     if (language or _current) != "tr" or not isinstance(text, str):
@@ -433,12 +452,14 @@ def localize_numbers(text: str, language: str | None = None) -> str:
         s = _swap_separators(m.group(1))
         return f"%{s}" if m.group(2) else s
 
-    return re.sub(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])", swap, text)
+    pattern = re.compile(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])")
+    return _outside_quotes(text, lambda part: pattern.sub(swap, part))
 
 
 def translate_phrases(text: str, prefix: str, language: str | None = None) -> str:
     """``text`` with every English phrase of the glossary entries whose key starts with ``prefix`` replaced
     by its label in the language (longest phrases first, whole words only), then its numbers localised.
+    Quoted names (:func:`quote`) are data and stay as written.
 
     For generated English text such as the hand-check formulas of :func:`helpers.lifecycle.explain_kpis`
     (``retained 40 / active in 2011-10 52``), translated at display without changing the module.
@@ -453,5 +474,5 @@ def translate_phrases(text: str, prefix: str, language: str | None = None) -> st
     if pairs:
         pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(en) for en, _ in pairs) + r")(?![\w])")
         lookup = dict(pairs)
-        text = pattern.sub(lambda m: lookup[m.group(1)], text)
+        text = _outside_quotes(text, lambda part: pattern.sub(lambda m: lookup[m.group(1)], part))
     return localize_numbers(text, lang)
