@@ -3,6 +3,13 @@
 Checks what a scheduled user relies on: every notebook runs, the executive summary shows the
 same numbers as the reports that computed them, a second run reports the changes since the
 first, and with masking on no raw customer id appears in any file of the run.
+
+Every other text column of the shop (products, descriptions, categories, countries, channels;
+regions and bands of the customer attributes, campaign ids and types, response types, review
+ids, titles, texts and categories) starts with markup payloads (``tests/markup.py``), so the same
+run checks that user text stays text: no page holds a payload live, no figure hands one to plotly
+as markup, and Chromium opening the pages offline raises no JavaScript dialog. The customer ids'
+own payloads are checked with masking off in ``tests/test_markup_injection.py``.
 """
 from __future__ import annotations
 
@@ -17,17 +24,28 @@ from helpers import report, synth
 from helpers.batch import NOTEBOOKS
 from helpers.config import SyntheticConfig
 
+from .markup import PAYLOADS, chromium_available, live_markup, live_markup_in_figures, open_offline, poison
+
 pytestmark = pytest.mark.slow
 RAW_ID = re.compile(rb"ZQ\d+X")
+#: The text columns that get the markup payloads, per table (the sales lines under "lines").
+POISONED = {"lines": ("product_id", "description", "category", "country", "channel"),
+            "attributes": ("region", "age_band", "income_band"),
+            "exposures": ("campaign_id", "campaign_type", "channel"),
+            "responses": ("campaign_id", "response_type"),
+            "feedback": ("feedback_id", "title", "text", "category")}
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    """The tiny synthetic shop with customer ids rewritten to ZQ<id>X, as a user's parquet file."""
+    """The tiny synthetic shop with customer ids rewritten to ZQ<id>X and the payloads in front of every other
+    text column (:data:`POISONED`), as a user's parquet files."""
     folder = tmp_path_factory.mktemp("shop")
     src = synth.ensure_synthetic(SyntheticConfig(customers=300, days=365, seed=7), progress=False)
     lines = pd.read_parquet(src / "lines.parquet")
     lines["customer_id"] = ("ZQ" + lines["customer_id"] + "X").astype("string")
+    for c in POISONED["lines"]:
+        lines[c] = poison(lines[c])
     lines.drop(columns=["line_id"]).to_parquet(folder / "sales.parquet", index=False)
     cols = {c: c for c in ("invoice", "invoice_ts", "customer_id", "product_id", "description", "category",
                            "quantity", "unit_price", "amount", "country", "channel")}
@@ -37,6 +55,10 @@ def shop(tmp_path_factory):
                         ("feedback", {"scale": [1, 5], "keep": "all"})):
         t = pd.read_parquet(src / f"{name}.parquet")
         t["customer_id"] = ("ZQ" + t["customer_id"].astype("string") + "X").astype("string")
+        if "title" in t:                            # the synthetic reviews have no titles: give each one
+            t["title"] = t["title"].fillna("review")
+        for c in POISONED[name]:
+            t[c] = poison(t[c])
         t.to_parquet(folder / f"{name}.parquet", index=False)
         columns = {c: c for c in t.columns if c not in ("score_min", "score_max")}
         tables[name] = {"path": str(folder / f"{name}.parquet"), "columns": columns, **extra}
@@ -96,3 +118,29 @@ def test_second_run_shows_changes_and_the_action_table(shop):
     assert actions["customer_id"].str.startswith("C-").all()
     reused = [n["name"] for n in meta["notebooks"] if n["reused_from"]]
     assert "01_data_cleaning" in reused and "90_executive_summary" not in reused
+
+
+def test_user_text_stays_text_in_every_page_and_figure(shop):
+    _, _, first_run, run = shop
+    assert live_markup(first_run) == {} and live_markup(run) == {}
+    assert live_markup_in_figures(first_run) == {} and live_markup_in_figures(run) == {}
+    # the data is shown, escaped: products in 06, regions in 10, campaigns in 08, review titles/terms in 09
+    for name in ("06_cross_up_sell", "08_campaigns", "10_customer_profiles"):
+        page = (run / f"{name}.business.html").read_text(encoding="utf-8")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, name
+
+
+def test_chromium_opens_every_page_offline_without_a_dialog(shop):
+    """Each page of the latest run in headless Chromium, every network request blocked: no JavaScript
+    dialog, no link to the payload's address; the payloads show as text where the products are listed."""
+    if not chromium_available():
+        pytest.skip("Chromium is absent (Debian package `chromium`; .ci/run installs it)")
+    _, _, _, run = shop
+    pages = sorted(run.rglob("*.html"))
+    assert len(pages) >= 2 * len(NOTEBOOKS)
+    seen = open_offline(pages)
+    assert {p: r["dialogs"] for p, r in seen.items() if r["dialogs"]} == {}
+    assert {p: r["script"] for p, r in seen.items() if r["script"]} == {}
+    assert {p: r["blocked"] for p, r in seen.items() if r["blocked"]} == {}
+    shown = seen[str(run / "06_cross_up_sell.business.html")]["text"]
+    assert all(p in shown for p in PAYLOADS)

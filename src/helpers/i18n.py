@@ -18,10 +18,18 @@ An entry may carry ``group``: ``activity`` (the four CRM activities), ``stage`` 
 life cycle), ``kpi``, ``segment`` (RFM segments), ``action`` (recommended actions), ``method``
 (analytic tools) or ``label`` (plot and table wording); the glossary page groups terms by it.
 Labels may hold ``{name}`` fields filled from :func:`t`'s keyword arguments.
+
+User text is data, never markup. Product names, customer ids, regions and comments come from
+exports that many people can edit, and the reports are HTML pages. Tables are built by
+:func:`table` / :func:`style`, which return an :class:`EscapedStyler`: every cell, index and
+column label and the caption are written as text (``<`` as ``&lt;``). Where a label built from
+data goes into a place that reads markup (plotly titles, hover texts, tick labels), it passes
+through :func:`escape_markup` first; glossary text stays as written (plotly's ``<br>`` in it works).
 """
 from __future__ import annotations
 
 import datetime as dt
+import html
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -268,15 +276,136 @@ def table(df, formats=None, *, prefix: str = "", cells: dict[str, str] | None = 
 
     Returns
     -------
-    pandas.io.formats.style.Styler
-        Chain ``.hide(axis="index")``, ``.set_caption(t(...))`` etc. as usual; a ``subset`` must name the
+    EscapedStyler
+        A pandas Styler that writes every text as text (see :class:`EscapedStyler`). Chain
+        ``.hide(axis="index")``, ``.set_caption(t(...))`` etc. as usual; a ``subset`` must name the
         shown columns, i.e. ``column(name)``.
     """
     shown = columns(values(df, cells or {}), prefix)
     rename = dict(zip(df.columns, shown.columns))
     if isinstance(formats, dict):
         formats = {rename[k]: v for k, v in formats.items() if k in rename}
-    return shown.style.format(formats, **{**number_format(), **format_kw})
+    return style(shown, formats, **format_kw)
+
+
+def style(df, formats=None, **format_kw):
+    """``df`` as it is (no renaming) as an :class:`EscapedStyler`, numbers with the language's separators.
+
+    The table helpers of :mod:`helpers.plots` and the notebooks use it where :func:`table`'s renaming is not
+    wanted (the columns are already named). ``formats`` and ``format_kw`` as for ``Styler.format``.
+    """
+    return _escaped_styler_class()(df).format(formats, **{**number_format(), **format_kw})
+
+
+def escape_markup(value):
+    """A text from the data as text in a place that reads markup: ``&``, ``<`` and ``>`` as ``&amp;``,
+    ``&lt;`` and ``&gt;``; anything that is not a string (numbers, dates, missing values) unchanged.
+
+    For plotly (titles, annotations, hover and tick labels render ``<b>``, ``<a href>``, ``<br>`` ...;
+    plotly turns the three entities back into the characters, so the text shows as it is) and for HTML
+    written by hand. Quotes are kept: plotly does not read ``&quot;``, and text between tags needs none.
+    """
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def _escaped_styler_class():
+    """:class:`EscapedStyler`, made on first use (pandas' Styler is imported only then)."""
+    global _EscapedStyler
+    if _EscapedStyler is not None:
+        return _EscapedStyler
+    from markupsafe import escape
+    from pandas.io.formats.style import Styler
+
+    def text(label):
+        # markupsafe's Markup: its .format() escapes what it is given (relabel_index formats labels
+        # with the original value)
+        if isinstance(label, tuple):
+            return tuple(text(v) for v in label)
+        return escape(label) if isinstance(label, str) else label
+
+    class EscapedStyler(Styler):
+        """A pandas Styler whose cells, index and column labels, their names and its caption are text.
+
+        pandas' Styler writes them into the HTML as they are, so a product called ``<b>x</b>`` would be
+        bold and a ``<script>`` would run. This one formats with ``escape="html"`` unless told otherwise:
+        at creation, and in every later ``format`` / ``format_index`` / ``format_index_names`` call
+        (``escape=None`` turns it off for HTML the project writes itself). ``relabel_index`` labels and
+        the caption are escaped too. A formatter callable gets the escaped text, so one that builds its
+        output from other data must escape that itself.
+        """
+
+        def __init__(self, data, *args, **kwargs):
+            kwargs.setdefault("escape", "html")
+            caption = kwargs.pop("caption", None)
+            super().__init__(data, *args, **kwargs)
+            self._escape_labels()
+            if caption is not None:
+                self.set_caption(caption)
+
+        def _escape_labels(self):
+            for axis in (0, 1):
+                self.format_index(axis=axis)
+                self.format_index_names(axis=axis)
+
+        def format(self, formatter=None, subset=None, na_rep=None, precision=None, decimal=".", thousands=None,
+                   escape="html", hyperlinks=None):
+            return super().format(formatter, subset, na_rep, precision, decimal, thousands, escape, hyperlinks)
+
+        def format_index(self, formatter=None, axis=0, level=None, na_rep=None, precision=None, decimal=".",
+                         thousands=None, escape="html", hyperlinks=None):
+            return super().format_index(formatter, axis, level, na_rep, precision, decimal, thousands, escape,
+                                        hyperlinks)
+
+        def format_index_names(self, formatter=None, axis=0, level=None, na_rep=None, precision=None,
+                               decimal=".", thousands=None, escape="html", hyperlinks=None):
+            return super().format_index_names(formatter, axis, level, na_rep, precision, decimal, thousands,
+                                              escape, hyperlinks)
+
+        def relabel_index(self, labels, axis=0, level=None):
+            return super().relabel_index([text(v) for v in labels], axis, level)
+
+        def set_caption(self, caption):
+            return super().set_caption(str(escape(caption)) if isinstance(caption, str) else caption)
+
+        def clear(self):
+            super().clear()
+            self.format()
+            self._escape_labels()
+
+    EscapedStyler.__module__ = __name__
+    _EscapedStyler = EscapedStyler
+    return EscapedStyler
+
+
+_EscapedStyler = None
+_pandas_style = None
+
+
+def escape_every_styler(enabled: bool = True) -> None:
+    """Make ``DataFrame.style`` give an :class:`EscapedStyler` in this process (``enabled=False`` restores
+    pandas' own), and set pandas' ``styler.format.escape`` option to ``"html"`` for Stylers made directly.
+
+    :func:`helpers.plots.setup_notebook` turns it on, so that a notebook's ``df.style...`` tables show the
+    data as text like :func:`table` does, without every notebook having to remember it.
+    """
+    global _pandas_style
+    import pandas as pd
+
+    if _pandas_style is None:
+        _pandas_style = pd.DataFrame.__dict__["style"]
+    if enabled:
+        cls = _escaped_styler_class()
+        pd.DataFrame.style = property(lambda df: cls(df), doc="The frame as an i18n.EscapedStyler (text is escaped).")
+        pd.set_option("styler.format.escape", "html")
+    else:
+        pd.DataFrame.style = _pandas_style
+        pd.reset_option("styler.format.escape")
+
+
+def __getattr__(name):
+    if name == "EscapedStyler":
+        return _escaped_styler_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: Row names of ``DataFrame.describe()`` -> glossary keys.
@@ -292,9 +421,28 @@ def describe(df):
     return d
 
 
+#: A quoted name inside generated text (an offer reason's product, a group): data, kept as written.
+QUOTED = ("\u201c", "\u201d")
+
+
+def quote(value) -> str:
+    """``value`` in typographic quotes (``“Mug 1.5 L”``): a name from the data inside a generated sentence,
+    which :func:`translate_phrases` and :func:`localize_numbers` leave exactly as it is."""
+    return f"{QUOTED[0]}{value}{QUOTED[1]}"
+
+
+def _outside_quotes(text: str, change) -> str:
+    """``change`` applied to the parts of ``text`` outside :func:`quote`'s quotes."""
+    import re
+
+    parts = re.split("(" + QUOTED[0] + "[^" + QUOTED[1] + "]*" + QUOTED[1] + ")", text)
+    return "".join(p if i % 2 else change(p) for i, p in enumerate(parts))
+
+
 def localize_numbers(text: str, language: str | None = None) -> str:
     """Numbers already written the English way inside ``text`` (``1,234.50``, ``12.5%``) rewritten for the
-    language (``1.234,50``, ``%12,5`` in Turkish); other text, ISO dates included, is left alone."""
+    language (``1.234,50``, ``%12,5`` in Turkish); other text, ISO dates and quoted names (:func:`quote`)
+    included, is left alone."""
     import re
 
     if (language or _current) != "tr" or not isinstance(text, str):
@@ -304,12 +452,14 @@ def localize_numbers(text: str, language: str | None = None) -> str:
         s = _swap_separators(m.group(1))
         return f"%{s}" if m.group(2) else s
 
-    return re.sub(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])", swap, text)
+    pattern = re.compile(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])")
+    return _outside_quotes(text, lambda part: pattern.sub(swap, part))
 
 
 def translate_phrases(text: str, prefix: str, language: str | None = None) -> str:
     """``text`` with every English phrase of the glossary entries whose key starts with ``prefix`` replaced
     by its label in the language (longest phrases first, whole words only), then its numbers localised.
+    Quoted names (:func:`quote`) are data and stay as written.
 
     For generated English text such as the hand-check formulas of :func:`helpers.lifecycle.explain_kpis`
     (``retained 40 / active in 2011-10 52``), translated at display without changing the module.
@@ -324,5 +474,5 @@ def translate_phrases(text: str, prefix: str, language: str | None = None) -> st
     if pairs:
         pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(en) for en, _ in pairs) + r")(?![\w])")
         lookup = dict(pairs)
-        text = pattern.sub(lambda m: lookup[m.group(1)], text)
+        text = _outside_quotes(text, lambda part: pattern.sub(lambda m: lookup[m.group(1)], part))
     return localize_numbers(text, lang)

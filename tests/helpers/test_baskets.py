@@ -289,7 +289,7 @@ class TestNextBestOffers:
         # A bought Onion and Milk: Eggs (Onion -> Eggs, 1.0; Milk -> Eggs agrees), Yogurt (0.2)
         assert list(a["item"]) == ["Eggs", "Yogurt"] and list(a["score"]) == [1.0, 0.2]
         assert list(a["source"]) == ["rule", "rule"] and list(a["rank"]) == [1, 2]
-        assert a["reason"].iloc[0].startswith("bought Onion -> 100% of those baskets also hold Eggs (lift 1.2)")
+        assert a["reason"].iloc[0].startswith("bought “Onion” -> 100% of those baskets also hold “Eggs” (lift 1.2)")
         assert "1 more rule agree" in a["reason"].iloc[0]
         b = o[o["customer_id"] == "B"]
         # B bought Eggs: Onion by rule; Eggs -> Milk has lift 0.8, so the second offer is popular Bread

@@ -235,6 +235,13 @@ class TestTablesAtDisplay:
         assert got == "elde tutulan 40 / aktif: 2011-10 1.052"
         assert i18n.translate_phrases("retained 40", "kxw_", "en") == "retained 40"
 
+    def test_quoted_names_in_generated_text_stay_as_written(self):
+        """A product called "retained 1.5" inside a sentence is data: neither translated nor re-numbered."""
+        i18n.set_language("tr")
+        text = f"retained 1.5 / {i18n.quote('retained 1.5 & <b>')} 2.5"
+        assert i18n.translate_phrases(text, "kxw_") == "elde tutulan 1,5 / “retained 1.5 & <b>” 2,5"
+        assert i18n.localize_numbers(i18n.quote("Mug 1.5 L") + " 12.5%") == "“Mug 1.5 L” %12,5"
+
 
 class TestConfigAndReport:
     def test_unknown_language_is_rejected_listing_the_allowed(self):

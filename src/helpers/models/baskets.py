@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..i18n import quote
+
 with warnings.catch_warnings():
     # mlxtend's fpcommon runs warnings.simplefilter("always", DeprecationWarning) on import,
     # which would override every caller's filters; catch_warnings restores them afterwards
@@ -681,7 +683,8 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
         rank = np.arange(len(bc)) - np.repeat(starts, np.diff(np.r_[starts, len(bc)]))
         keep = rank < k
         bc, bx, ba, bconf, blift, score, n_rules = (v[keep] for v in (bc, bx, ba, bconf, blift, score, n_rules))
-        reason = [f"bought {nm(ai)} -> {_pct(ci)} of those baskets also hold {nm(xi)} (lift {li:.1f})"
+        # names are data: quoted, so that translating the sentence leaves them as they are
+        reason = [f"bought {quote(nm(ai))} -> {_pct(ci)} of those baskets also hold {quote(nm(xi))} (lift {li:.1f})"
                   + (f"; {n - 1} more rule{'s' if n > 2 else ''} agree" if n > 1 else "")
                   for ai, xi, ci, li, n in zip(ba, bx, bconf, blift, n_rules)]
         offers = pd.DataFrame({"customer_id": bc, "item": bx, "score": score, "confidence": bconf, "lift": blift,
@@ -723,7 +726,7 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
             lo, width = lo + width, width * 2
         fill = pd.concat(fills, ignore_index=True)
         for sh, gr in set(zip(fill["share"], fill["group"])):
-            reasons[(sh, gr)] = (f"popular: bought by {_pct(sh)} of customers" + (f" in {gr}" if gr != "all" else "")
+            reasons[(sh, gr)] = (f"popular: bought by {_pct(sh)} of customers" + (f" in {quote(gr)}" if gr != "all" else "")
                                  + " (no rule fired)")
         fill = fill.assign(score=fill["share"], confidence=np.nan, lift=np.nan, source="popularity",
                            reason=[reasons[(sh, gr)] for sh, gr in zip(fill["share"], fill["group"])])

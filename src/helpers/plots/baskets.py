@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from .. import i18n
 from ..i18n import t
-from .base import TEMPLATE, fmt_money
+from .base import TEMPLATE, fmt_money, plain
 
 _TIER_COLOURS = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
 _METHOD_COLOURS = {"rules": "#1f77b4", "popularity": "#bbbbbb"}
@@ -27,7 +27,7 @@ def rules_table(rules: pd.DataFrame, *, top: int = 15, caption: str | None = Non
     fmt = {"support": "{:.2%}", "confidence": "{:.1%}", "lift": "{:.2f}", "leverage": "{:.4f}",
            "conviction": lambda v: "∞" if np.isinf(v) else f"{v:.2f}", "baskets": "{:,}"}
     shown = i18n.headers(tb)
-    return (shown.style.format({i18n.label(c): f for c, f in fmt.items() if c in tb.columns}, **i18n.number_format())
+    return (i18n.style(shown, {i18n.label(c): f for c, f in fmt.items() if c in tb.columns})
             .set_properties(subset=[i18n.label(c) for c in ("if_bought", "then_offer") if c in tb.columns],
                             **{"text-align": "left"})
             .hide(axis="index").set_caption(caption or t("bk_top_rules", n=len(tb))))
@@ -35,10 +35,10 @@ def rules_table(rules: pd.DataFrame, *, top: int = 15, caption: str | None = Non
 
 def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):
     """Styled table of offers (:func:`helpers.models.baskets.expected_value` output): score in %,
-    expected margin in currency, the reason left-aligned."""
+    expected margin in currency, the reason left-aligned; names and reasons written as text."""
     cols = [c for c in ("customer_id", "rank", "name", "score", "expected_value", "ev_rank", "reason") if c in offers]
     fmt = {i18n.label(c): f for c, f in {"score": "{:.1%}", "expected_value": "{:.2f} " + currency}.items() if c in cols}
-    return (i18n.headers(offers[cols]).style.format(fmt, **i18n.number_format())
+    return (i18n.style(i18n.headers(offers[cols]), fmt)
             .set_properties(subset=[i18n.label(c) for c in ("name", "reason") if c in cols], **{"text-align": "left"})
             .hide(axis="index").set_caption(caption))
 
@@ -46,7 +46,8 @@ def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):
 def support_confidence_scatter(rules: pd.DataFrame, *, title: str | None = None, max_points: int = 2000) -> go.Figure:
     """Each rule a dot: support (x, % of baskets) against confidence (y, %), coloured by lift."""
     r = rules.head(max_points)
-    hover = [f"{a}<br>→ {c}" for a, c in zip(r.get("if_bought", r.index.astype(str)), r.get("then_offer", ""))]
+    hover = [f"{plain(str(a))}<br>→ {plain(str(c))}"
+             for a, c in zip(r.get("if_bought", r.index.astype(str)), r.get("then_offer", [""] * len(r)))]
     fig = go.Figure(go.Scatter(
         x=r["support"] * 100, y=r["confidence"] * 100, mode="markers", text=hover,
         hovertemplate=t("bk_rule_hover"),
@@ -61,8 +62,8 @@ def support_confidence_scatter(rules: pd.DataFrame, *, title: str | None = None,
 def pair_heatmap(matrix: pd.DataFrame, names: dict | None = None, *, title: str, value: str = "lift") -> go.Figure:
     """Heatmap of an item x item matrix (:func:`helpers.models.baskets.cooccurrence_matrix`), names on the axes."""
     names = names or {}
-    lab = [_short(names.get(str(i), str(i)), 30) for i in matrix.index]
-    labc = [_short(names.get(str(i), str(i)), 30) for i in matrix.columns]
+    lab = [plain(_short(names.get(str(i), str(i)), 30)) for i in matrix.index]
+    labc = [plain(_short(names.get(str(i), str(i)), 30)) for i in matrix.columns]
     z = matrix.to_numpy(dtype=float)
     fig = go.Figure(go.Heatmap(z=z, x=labc, y=lab, colorscale="Blues", colorbar={"title": {"text": value}},
                                hovertemplate=t("bk_pair_hover") + "<br>" + value + " %{z:.2f}<extra></extra>",
@@ -101,9 +102,9 @@ def price_ladder_box(ladder: pd.DataFrame, currency: str) -> go.Figure:
     tiers = ladder[["tier", "tier_name"]].drop_duplicates().sort_values("tier")
     for _, tr in tiers.iterrows():
         d = ladder[ladder["tier"] == tr["tier"]]
-        fig.add_box(x=d["category"], y=d["price"], name=i18n.label(tr["tier_name"], "tier_"), boxpoints="all", jitter=0.3,
+        fig.add_box(x=plain(d["category"]), y=d["price"], name=i18n.label(tr["tier_name"], "tier_"), boxpoints="all", jitter=0.3,
                     pointpos=0, marker={"size": 3}, marker_color=_TIER_COLOURS[int(tr["tier"]) % 5],
-                    text=d["name"], hovertemplate="%{text}<br>%{y:.2f} " + currency + "<extra></extra>")
+                    text=plain(d["name"]), hovertemplate="%{text}<br>%{y:.2f} " + currency + "<extra></extra>")
     fig.update_layout(title=t("bk_ladder_title"),
                       boxmode="group", template=TEMPLATE, height=480, xaxis_title=t("category"),
                       yaxis_title=t("bk_unit_price_y", cur=currency), legend={"title": {"text": t("tier")}})
@@ -118,7 +119,7 @@ def tier_mix_bars(mix: pd.DataFrame, tier_names) -> go.Figure:
     for i, name in enumerate(tier_names):
         col = f"share_t{i}"
         if col in m:
-            fig.add_bar(y=m["category"], x=m[col] * 100, name=i18n.label(name, "tier_"), orientation="h",
+            fig.add_bar(y=plain(m["category"]), x=m[col] * 100, name=i18n.label(name, "tier_"), orientation="h",
                         marker_color=_TIER_COLOURS[i % 5], text=[i18n.fmt_percent(v, 0) for v in m[col]],
                         textposition="inside")
     fig.update_layout(title=t("bk_tier_mix_title"), barmode="stack",
@@ -130,7 +131,7 @@ def tier_mix_bars(mix: pd.DataFrame, tier_names) -> go.Figure:
 def tier_up_bars(by_category: pd.DataFrame, currency: str, *, min_orders: int) -> go.Figure:
     """Bars: revenue gain (currency) if lowest-tier-only customers moved one tier up, per category."""
     tb = by_category.sort_values("gain_one_up")
-    fig = go.Figure(go.Bar(y=tb["category"], x=tb["gain_one_up"], orientation="h", marker_color="#2ca02c",
+    fig = go.Figure(go.Bar(y=plain(tb["category"]), x=tb["gain_one_up"], orientation="h", marker_color="#2ca02c",
                            text=[f"{fmt_money(g, currency)} · {i18n.fmt_number(c)} {t('customers')}"
                                  for g, c in zip(tb["gain_one_up"], tb["customers"])],
                            textposition="auto"))
@@ -168,7 +169,7 @@ def offers_ev_scatter(offers: pd.DataFrame, currency: str, max_points: int = 300
         d = offers[offers["source"] == src].head(max_points)
         if len(d):
             fig.add_scatter(x=d["score"] * 100, y=d["expected_value"], mode="markers", name=i18n.label(src, "method_"),
-                            marker={"color": colour, "size": 6, "opacity": 0.6}, text=d["name"],
+                            marker={"color": colour, "size": 6, "opacity": 0.6}, text=plain(d["name"]),
                             hovertemplate=t("bk_offer_hover") + " %{y:.2f} " + currency + "<extra></extra>")
     fig.update_layout(title=t("bk_offers_title"),
                       template=TEMPLATE, height=420, xaxis_title=t("bk_offer_score_x"),

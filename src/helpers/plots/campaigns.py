@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import i18n
-from .base import TEMPLATE
+from .base import TEMPLATE, plain
 
 t = i18n.t
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -93,7 +93,7 @@ def styled(df: pd.DataFrame, caption: str, currency: str, *, percent_decimals: i
             fmt[c] = lambda v: "–" if pd.isna(v) else i18n.fmt_number(v, 0)
         elif pd.api.types.is_bool_dtype(df[c]):
             fmt[c] = lambda v: "–" if pd.isna(v) else (t("cmp_yes") if v else t("cmp_no"))
-    sty = df.style.format(fmt, na_rep="–").hide(axis="index").set_caption(caption)
+    sty = i18n.EscapedStyler(df).format(fmt, na_rep="–").hide(axis="index").set_caption(caption)
     return sty.relabel_index([t(f"cmp_col_{c}") if i18n.glossary().get(f"cmp_col_{c}") else c for c in df.columns],
                              axis="columns")
 
@@ -106,16 +106,17 @@ def timeline(windows: pd.DataFrame) -> go.Figure:
     ms = pd.Timedelta(milliseconds=1)
     for w in windows.itertuples(index=False):
         length = (w.window_end + pd.Timedelta(days=1) - w.window_start) / ms
-        fig.add_bar(y=[str(w.campaign_id)], x=[length], base=[w.window_start.isoformat()], orientation="h",
-                    marker_color=colours[str(w.campaign_type)], name=str(w.campaign_type),
+        # the campaign id reaches the hover as %{y}: data never goes into the template itself
+        fig.add_bar(y=[plain(str(w.campaign_id))], x=[length], base=[w.window_start.isoformat()], orientation="h",
+                    marker_color=colours[str(w.campaign_type)], name=plain(str(w.campaign_type)),
                     showlegend=str(w.campaign_type) not in seen, text=[i18n.fmt_number(w.reached)],
                     textposition="inside",
-                    hovertemplate=f"{w.campaign_id}: {i18n.fmt_date(w.window_start)} .. {i18n.fmt_date(w.window_end)}, "
+                    hovertemplate=f"%{{y}}: {i18n.fmt_date(w.window_start)} .. {i18n.fmt_date(w.window_end)}, "
                                   f"{w.reached} {t('cmp_col_reached')}<extra></extra>")
         seen.add(str(w.campaign_type))
     fig.update_xaxes(type="date")
     fig.update_layout(barmode="overlay", legend_title_text=t("cmp_col_campaign_type"),
-                      yaxis={"categoryorder": "array", "categoryarray": list(windows["campaign_id"].astype(str))[::-1]})
+                      yaxis={"categoryorder": "array", "categoryarray": plain(windows["campaign_id"].astype(str))[::-1]})
     return _layout(fig, t("cmp_fig_timeline"), t("cmp_axis_date"), t("cmp_col_campaign_id"),
                    height=max(300, 22 * len(windows) + 160))
 
@@ -132,7 +133,7 @@ def _rate_bars(labels, rate, low, high, colours, title, y_title, height) -> go.F
 def response_rates(summary: pd.DataFrame) -> go.Figure:
     """Response rate per campaign (%, bars) with its Wilson interval, coloured by campaign type."""
     colours = _type_colours(summary["campaign_type"])
-    return _rate_bars(summary["campaign_id"].astype(str), summary["response_rate"], summary["rate_low"],
+    return _rate_bars(plain(summary["campaign_id"].astype(str)), summary["response_rate"], summary["rate_low"],
                       summary["rate_high"], [colours[str(k)] for k in summary["campaign_type"]],
                       t("cmp_fig_response_rates"), t("cmp_col_campaign_id"), max(320, 24 * len(summary) + 160))
 
@@ -140,7 +141,7 @@ def response_rates(summary: pd.DataFrame) -> go.Figure:
 def type_rates(types: pd.DataFrame) -> go.Figure:
     """Response rate per campaign type (pooled over its campaigns) with its Wilson interval."""
     colours = _type_colours(types["campaign_type"])
-    return _rate_bars(types["campaign_type"].astype(str), types["response_rate"], types["rate_low"],
+    return _rate_bars(plain(types["campaign_type"].astype(str)), types["response_rate"], types["rate_low"],
                       types["rate_high"], [colours[str(k)] for k in types["campaign_type"]],
                       t("cmp_fig_type_rates"), t("cmp_col_campaign_type"), max(300, 40 * len(types) + 160))
 
@@ -167,14 +168,14 @@ def uplift_forest(comparison: pd.DataFrame, check: pd.DataFrame | None = None) -
     With ``check`` (:func:`helpers.models.campaigns.truth_check`) the planted values are drawn as crosses.
     """
     c = comparison.dropna(subset=["difference"])
-    labels = c["campaign_id"].astype(str)
+    labels = plain(c["campaign_id"].astype(str))
     fig = go.Figure(go.Scatter(
         x=100 * c["difference"], y=labels, mode="markers", marker={"size": 9, "color": COLOURS[0]},
         name=t("cmp_legend_estimate"),
         error_x={"type": "data", "symmetric": False, "array": 100 * (c["diff_high"] - c["difference"]),
                  "arrayminus": 100 * (c["difference"] - c["diff_low"])}))
     if check is not None and len(check):
-        fig.add_scatter(x=100 * check["true_uplift"], y=check["campaign_id"].astype(str), mode="markers",
+        fig.add_scatter(x=100 * check["true_uplift"], y=plain(check["campaign_id"].astype(str)), mode="markers",
                         marker={"symbol": "x", "size": 11, "color": COLOURS[3]}, name=t("cmp_legend_planted"))
     fig.add_vline(x=0, line_dash="dot", line_color="grey")
     fig.update_layout(yaxis={"categoryorder": "array", "categoryarray": list(labels)[::-1]})
@@ -184,7 +185,7 @@ def uplift_forest(comparison: pd.DataFrame, check: pd.DataFrame | None = None) -
 
 def targeted_shares(comparison: pd.DataFrame) -> go.Figure:
     """Share of eligible customers buying in the window (%), targeted vs not targeted, per campaign."""
-    labels = comparison["campaign_id"].astype(str)
+    labels = plain(comparison["campaign_id"].astype(str))
     fig = go.Figure()
     fig.add_bar(x=labels, y=100 * comparison["share_targeted"], name=t("cmp_col_targeted"), marker_color=COLOURS[1])
     fig.add_bar(x=labels, y=100 * comparison["share_not_targeted"], name=t("cmp_col_not_targeted"),
@@ -199,11 +200,11 @@ def profile_bars(profile: pd.DataFrame, variable: str, title_name: str | None = 
     sig = bool(p["significant"].iloc[0]) if len(p) else False
     pv = p["p_value"].iloc[0] if len(p) else float("nan")
     fig = go.Figure()
-    fig.add_bar(x=p["value"], y=100 * p["share_of_responders"], name=t("cmp_col_responders"), marker_color=COLOURS[1])
-    fig.add_bar(x=p["value"], y=100 * p["share_of_non_responders"], name=t("cmp_col_non_responders"),
+    fig.add_bar(x=plain(p["value"]), y=100 * p["share_of_responders"], name=t("cmp_col_responders"), marker_color=COLOURS[1])
+    fig.add_bar(x=plain(p["value"]), y=100 * p["share_of_non_responders"], name=t("cmp_col_non_responders"),
                 marker_color=COLOURS[0])
     fig.update_layout(barmode="group")
-    name = title_name or variable_name(variable)
+    name = plain(title_name or variable_name(variable))
     ptext = "–" if pd.isna(pv) else f"{pv:.3g}"
     verdict = t("cmp_significant") if sig else t("cmp_not_significant")
     title = t("cmp_fig_profile", variable=_capital(name) if i18n.language() == "tr" else name, p=ptext, verdict=verdict)

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from .. import i18n
 from ..i18n import t
-from .base import TEMPLATE
+from .base import TEMPLATE, plain
 
 P = i18n.period_name
 
@@ -220,7 +220,7 @@ def mix_bars(mix: pd.DataFrame, column: str) -> go.Figure:
     fig = go.Figure()
     colours = {"lost": "#969696", "still buying": "#2171b5"}
     for g in mix.columns:
-        fig.add_bar(y=mix.index.astype(str), x=mix[g] * 100, name=i18n.label(g, "stage_"), orientation="h",
+        fig.add_bar(y=plain(mix.index.astype(str)), x=mix[g] * 100, name=i18n.label(g, "stage_"), orientation="h",
                     marker_color=colours.get(str(g)))
     col = i18n.label(column)
     fig.update_layout(title=t("lc_mix_title", column=col),
@@ -235,7 +235,7 @@ def breakdown_bars(table: pd.DataFrame, column: str) -> go.Figure:
     fig = go.Figure()
     for col, name, colour in (("repeat_rate", t("repeat_customers"), "#2171b5"),
                               ("at_risk_share", t("stage_at_risk"), "#fd8d3c"), ("lost_share", t("stage_lost"), "#969696")):
-        fig.add_bar(y=table[column].astype(str), x=table[col] * 100, name=name, orientation="h", marker_color=colour)
+        fig.add_bar(y=plain(table[column].astype(str)), x=table[col] * 100, name=name, orientation="h", marker_color=colour)
     col = i18n.label(column)
     fig.update_layout(title=t("lc_breakdown_title", column=col), barmode="group",
                       template=TEMPLATE, height=max(360, 55 * len(table) + 140),
@@ -279,13 +279,13 @@ def kpi_styler(kpis: pd.DataFrame, kind: str, period: str, currency: str):
         table[head["complete"]] = kpis["complete"].map({True: t("yes"), False: t("no")})
     fmt = {head[c]: f for c, (_, f) in view.items() if f}
     what = t("lc_customer_kpis") if kind == "customers" else t("lc_revenue_kpis", cur=currency)
-    return (table.style.format(fmt, na_rep="–", **i18n.number_format()).hide(axis="index").set_table_styles(_NOWRAP)
+    return (i18n.style(table, fmt, na_rep="–").hide(axis="index").set_table_styles(_NOWRAP)
             .set_caption(t("lc_kpi_caption", what=what, period=P(period))))
 
 
 def explain_styler(check: pd.DataFrame):
     """:func:`helpers.lifecycle.explain_kpis` as a left-aligned table."""
-    return (i18n.headers(check).style.hide(axis="index").set_properties(**{"text-align": "left"})
+    return (i18n.style(i18n.headers(check)).hide(axis="index").set_properties(**{"text-align": "left"})
             .set_caption(t("lc_explain_caption", period=check.attrs.get("period", "–"))))
 
 
@@ -293,7 +293,7 @@ def lost_profile_styler(profile: pd.DataFrame, currency: str):
     """:func:`helpers.lifecycle.lost_profile` with counts as integers and the rest to two decimals."""
     shown = profile.rename(index=lambda i: i18n.label(i), columns=lambda c: i18n.label(c, "stage_"))
     ints = [i18n.label(i) for i in profile.index if i == "customers"]
-    return (shown.style.format("{:,.2f}", na_rep="–", **i18n.number_format())
+    return (i18n.style(shown, "{:,.2f}", na_rep="–")
             .format("{:,.0f}", subset=pd.IndexSlice[ints, :], na_rep="–", **i18n.number_format())
             .set_table_styles(_NOWRAP)
             .set_caption(t("lc_lost_profile_caption", cur=currency)))
@@ -306,5 +306,5 @@ def breakdown_styler(table: pd.DataFrame, column: str, currency: str):
            "at_risk_share": "{:.1%}", "lost_share": "{:.1%}"}
     shown = i18n.headers(table)
     fmt = {i18n.label(c): f for c, f in fmt.items()}
-    return (shown.style.format(fmt, **i18n.number_format()).hide(axis="index").set_table_styles(_NOWRAP)
+    return (i18n.style(shown, fmt).hide(axis="index").set_table_styles(_NOWRAP)
             .set_caption(t("lc_breakdown_caption", column=i18n.label(column), cur=currency)))

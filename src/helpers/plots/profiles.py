@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..i18n import localize_numbers, t
-from .base import TEMPLATE
+from .base import TEMPLATE, plain
 
 
 def crosstab_heatmap(tab) -> go.Figure:
@@ -24,13 +24,14 @@ def crosstab_heatmap(tab) -> go.Figure:
             mark = (" ▲" if tab.residuals.loc[i, j] > 0 else " ▼") if tab.significant.loc[i, j] else ""
             row.append(localize_numbers(f"{tab.row_share.loc[i, j]:.0%}") + mark)
         text.append(row)
-    fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[str(c) for c in z.columns], y=[str(i) for i in z.index],
+    group, attribute = plain(str(tab.group)), plain(str(tab.attribute))
+    fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[plain(str(c)) for c in z.columns], y=[plain(str(i)) for i in z.index],
                                text=text, texttemplate="%{text}", colorscale="RdBu", reversescale=True,
                                zmin=-4, zmax=4, colorbar={"title": t("profile_adjusted_residual")}))
-    fig.update_layout(title=t("profile_crosstab_title", group=tab.group, attribute=tab.attribute, test=tab.test,
+    fig.update_layout(title=t("profile_crosstab_title", group=group, attribute=attribute, test=tab.test,
                               p=f"{tab.p_value:.3g}"),
                       template=TEMPLATE, height=max(320, 34 * len(z.index) + 160),
-                      xaxis_title=f"{tab.attribute} ({t('profile_share_of_group')})", yaxis_title=tab.group,
+                      xaxis_title=f"{attribute} ({t('profile_share_of_group')})", yaxis_title=group,
                       yaxis={"autorange": "reversed"})
     return fig
 
@@ -38,9 +39,9 @@ def crosstab_heatmap(tab) -> go.Figure:
 def region_bars(table: pd.DataFrame, currency: str, region: str = "region") -> go.Figure:
     """Customers (bars) and revenue (bars on a second axis) per region, largest first."""
     fig = go.Figure()
-    fig.add_bar(x=table[region].astype(str), y=table["customers"], name=t("profile_customers_count"),
+    fig.add_bar(x=plain(table[region].astype(str)), y=table["customers"], name=t("profile_customers_count"),
                 marker_color="#1f77b4", offsetgroup=0)
-    fig.add_bar(x=table[region].astype(str), y=table["revenue"], name=t("profile_revenue", currency=currency),
+    fig.add_bar(x=plain(table[region].astype(str)), y=table["revenue"], name=t("profile_revenue", currency=currency),
                 marker_color="#ff7f0e", yaxis="y2", offsetgroup=1)
     fig.update_layout(title=t("profile_region_title", currency=currency), template=TEMPLATE, height=420,
                       barmode="group", xaxis_title=t("profile_region"),
@@ -53,17 +54,18 @@ def region_bars(table: pd.DataFrame, currency: str, region: str = "region") -> g
 def rate_ratios(rates: pd.DataFrame, attribute: str, truth: dict | None = None) -> go.Figure:
     """Purchase-rate ratio per level (``rate_by_group``), with the planted factor ratio when known."""
     r = rates.dropna(subset=["rate_ratio"])
-    fig = go.Figure(go.Bar(x=r["level"].astype(str), y=r["rate_ratio"], name=t("profile_estimate"),
+    fig = go.Figure(go.Bar(x=plain(r["level"].astype(str)), y=r["rate_ratio"], name=t("profile_estimate"),
                            marker_color="#1f77b4", text=[localize_numbers(f"{v:.2f}") for v in r["rate_ratio"]],
                            textposition="outside"))
     if truth:
         ref = rates.attrs.get("reference")
         base = truth.get(str(ref), np.nan)
-        fig.add_scatter(x=r["level"].astype(str), y=[truth.get(str(v), np.nan) / base for v in r["level"]],
+        fig.add_scatter(x=plain(r["level"].astype(str)), y=[truth.get(str(v), np.nan) / base for v in r["level"]],
                         mode="markers", marker={"symbol": "diamond", "size": 13, "color": "#d62728"},
                         name=t("profile_true_factor"))
     fig.add_hline(y=1, line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title=t("profile_rate_ratio_title", attribute=attribute, reference=rates.attrs.get("reference")),
+    fig.update_layout(title=t("profile_rate_ratio_title", attribute=plain(str(attribute)),
+                              reference=plain(str(rates.attrs.get("reference")))),
                       template=TEMPLATE, height=420, xaxis_title=t("profile_level"),
                       yaxis_title=t("profile_rate_ratio"), legend={"orientation": "h", "y": -0.22, "x": 0})
     return fig

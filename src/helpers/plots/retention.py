@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from .. import i18n
 from ..retention import RetentionBase, improve, survival
-from .base import TEMPLATE
+from .base import TEMPLATE, plain
 
 #: The tornado's inputs (``retention.tornado``'s ``input`` column) -> glossary key of their label.
 _INPUTS = {"margin": "ret_in_margin", "discount rate": "ret_in_discount_rate", "horizon": "ret_in_horizon",
@@ -69,9 +69,9 @@ def tornado(table: pd.DataFrame, currency: str, title: str) -> go.Figure:
 def clv_vs_cost(table: pd.DataFrame, by: str, currency: str, title: str) -> go.Figure:
     """CLV of a new customer per cohort or group, beside the acquisition cost."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=table[by].astype(str), y=table["clv"], name=i18n.t("ret_clv_new")))
-    fig.add_trace(go.Scatter(x=table[by].astype(str), y=table["acquisition_cost"], mode="lines+markers",
+    fig.add_trace(go.Bar(x=plain(table[by].astype(str)), y=table["clv"], name=i18n.t("ret_clv_new")))
+    fig.add_trace(go.Scatter(x=plain(table[by].astype(str)), y=table["acquisition_cost"], mode="lines+markers",
                              name=i18n.t("ret_acquisition_cost"), line=dict(color="#d62728")))
-    fig.update_layout(title=title, template=TEMPLATE, height=400, xaxis_title=by,
+    fig.update_layout(title=title, template=TEMPLATE, height=400, xaxis_title=plain(str(by)),
                       yaxis_title=f"{i18n.t('ret_clv_new')} ({currency})")
     return fig

@@ -176,7 +176,7 @@ def profile_styler(profile: pd.DataFrame, currency: str):
            "revenue": "{:,.0f}", "revenue_share": "{:.1%}"}
     shown = display_segments(profile.drop(columns=["action", "turkish"], errors="ignore"))
     fmt = {i18n.label(c): f for c, f in fmt.items()}
-    return (i18n.headers(shown).style.format(fmt, na_rep="–", **i18n.number_format()).hide(axis="index")
+    return (i18n.style(i18n.headers(shown), fmt, na_rep="–").hide(axis="index")
             .set_table_styles(_NOWRAP)
             .set_caption(t("seg_profile_caption", cur=currency)))
 
@@ -184,8 +184,7 @@ def profile_styler(profile: pd.DataFrame, currency: str):
 def actions_styler(actions: pd.DataFrame):
     """Segments with their description and recommended action, left-aligned and wrapped."""
     shown = i18n.headers(display_segments(actions.drop(columns=["turkish"], errors="ignore")))
-    return (shown.style.hide(axis="index").format({t("customers"): "{:,}"} if t("customers") in shown else {},
-                                                  **i18n.number_format())
+    return (i18n.style(shown, {t("customers"): "{:,}"} if t("customers") in shown else None).hide(axis="index")
             .set_properties(**{"text-align": "left"}).set_caption(t("seg_actions_caption")))
 
 
@@ -197,5 +196,5 @@ def cluster_styler(clusters: pd.DataFrame, currency: str, caption: str):
     if "name" in shown:
         shown["name"] = shown["name"].map(cluster_label)
     fmt = {i18n.label(c): f for c, f in fmt.items()}
-    return (i18n.headers(shown).style.format(fmt, **i18n.number_format()).hide(axis="index").set_table_styles(_NOWRAP)
+    return (i18n.style(i18n.headers(shown), fmt).hide(axis="index").set_table_styles(_NOWRAP)
             .set_caption(t("seg_cluster_caption", caption=caption, cur=currency)))

@@ -37,7 +37,7 @@ def checks_styler(checks: pd.DataFrame, caption: str = ""):
         c = PASS_COLOUR if passed.loc[row.name] else FAIL_COLOUR
         return [f"background-color: {c}"] * len(row)
 
-    return (t.style.apply(colour, axis=1).hide(axis="index").set_caption(caption)
+    return (i18n.EscapedStyler(t).apply(colour, axis=1).hide(axis="index").set_caption(caption)
             .set_properties(**{"text-align": "left", "white-space": "normal"}))
 
 
@@ -91,7 +91,7 @@ def accuracy_styler(accuracy: pd.DataFrame, caption: str):
         rmse = names["rmse"]
     else:
         rmse = "rmse"
-    sty = t.style.format(formats).hide(axis="index").set_caption(caption)
+    sty = i18n.EscapedStyler(t).format(formats).hide(axis="index").set_caption(caption)
     return sty.apply(lambda col: ["font-weight: bold" if b else "" for b in best], subset=[rmse])
 
 

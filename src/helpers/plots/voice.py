@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import label, t
-from .base import TEMPLATE
+from .base import TEMPLATE, plain
 
 #: one colour per score 1..5 (red to green), the same in every figure
 SCORE_COLOURS = {1: "#d62728", 2: "#ff7f0e", 3: "#bcbd22", 4: "#98df8a", 5: "#2ca02c"}
@@ -53,7 +53,7 @@ def score_by(table: pd.DataFrame, column: str, label: str | None = None) -> go.F
     d = table.iloc[::-1]
     overall = table.attrs.get("overall_mean")
     fig = go.Figure(go.Bar(
-        y=d[column].astype(str), x=d["mean_score"], orientation="h", marker_color=NEUTRAL,
+        y=plain(d[column].astype(str)), x=d["mean_score"], orientation="h", marker_color=NEUTRAL,
         error_x={"type": "data", "symmetric": False, "array": d["ci_high"] - d["mean_score"],
                  "arrayminus": d["mean_score"] - d["ci_low"]},
         text=[f"{m:.2f} · n={n:,} · {s:.0%} ≤2" for m, n, s in zip(d["mean_score"], d["reviews"], d["low_share"])],
@@ -61,7 +61,7 @@ def score_by(table: pd.DataFrame, column: str, label: str | None = None) -> go.F
     if overall is not None:
         fig.add_vline(x=overall, line_dash="dash", line_color="black",
                       annotation_text=t("voice_all_reviews_mean", mean=f"{overall:.2f}"))
-    label = label or column
+    label = plain(label or column)
     fig.update_layout(title=t("voice_title_by", column=label), template=TEMPLATE,
                       height=max(320, 26 * len(d) + 140), xaxis_title=t("voice_axis_mean_score"),
                       yaxis_title=label, xaxis={"range": [1, 5]})
@@ -113,7 +113,7 @@ def distinctive_terms(table: pd.DataFrame) -> go.Figure:
     d = table.sort_values("log_odds")
     colours = [LOW if s == "low" else HIGH for s in d["side"]]
     fig = go.Figure(go.Bar(
-        y=d["term"], x=d["log_odds"], orientation="h", marker_color=colours,
+        y=plain(d["term"]), x=d["log_odds"], orientation="h", marker_color=colours,
         customdata=d[["low", "high", "low_share", "high_share", "z"]].to_numpy(),
         hovertemplate="%{y}: log OR %{x:.2f}, z %{customdata[4]:.1f}<br>low %{customdata[0]:,} "
                       "(%{customdata[2]:.1%}) · high %{customdata[1]:,} (%{customdata[3]:.1%})<extra></extra>"))
@@ -131,7 +131,7 @@ def top_terms(low: pd.DataFrame, high: pd.DataFrame) -> go.Figure:
                         horizontal_spacing=0.2)
     for col, d, colour in ((1, low, LOW), (2, high, HIGH)):
         d = d.iloc[::-1]
-        fig.add_bar(y=d["term"], x=d["share"] * 100, orientation="h", marker_color=colour, showlegend=False,
+        fig.add_bar(y=plain(d["term"]), x=d["share"] * 100, orientation="h", marker_color=colour, showlegend=False,
                     text=[f"{n:,}" for n in d["reviews"]], textposition="auto", row=1, col=col)
         fig.update_xaxes(title_text=t("voice_axis_share_texts"), row=1, col=col)
     fig.update_yaxes(title_text=t("voice_axis_term"), row=1, col=1)
