@@ -39,11 +39,3 @@ def resolve(path: str | os.PathLike) -> Path:
     p = Path(os.path.expanduser(str(path)))
     return p if p.is_absolute() else (ROOT / p)
 
-
-def relative(path: str | os.PathLike) -> str:
-    """A path as a reader can use it: relative to the project root when inside it, else as given."""
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(p)

@@ -202,7 +202,7 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
                             "the synthetic generator did not produce lines.parquet; delete the "
                             "folder and run again")
         n, has = _describe_parquet(lines)
-        say(t("read_synthetic", n=fmt_number(n), path=lines))
+        say(t("read_synthetic", n=fmt_number(n), path=_short(lines)))
         return Source("synthetic", lines, (lines,), n, has)
 
     path = cfg.data_path()
@@ -294,7 +294,7 @@ def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) 
             say(t("read_from_cache", name="olist", n=fmt_number(n), path=_short(cache)))
             return Source("olist", cache, inputs, n, has)
     t0 = time.perf_counter()
-    say(t("read_olist_join", folder=folder))
+    say(t("read_olist_join", folder=_short(Path(folder))))
     df = olist_lines(folder)
     if currency != "BRL":
         df["currency"] = currency

@@ -307,7 +307,7 @@ def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html")
         href = f"{h['notebook']}{link_suffix}"
         rows.append(f"<tr><td>{_html.escape(str(h['label']))}</td>"
                     f"<td style='text-align:right;font-weight:600'>{_html.escape(str(h['text']))}</td>"
-                    f"<td><a href='{href}'>{_html.escape(str(h['notebook']))}</a></td></tr>")
+                    f"<td><a href='{_html.escape(href, quote=True)}'>{_html.escape(str(h['notebook']))}</a></td></tr>")
     return (f"<table><thead><tr><th>{_html.escape(i18n.t('headline'))}</th><th>{_html.escape(i18n.t('value'))}</th>"
             f"<th>{_html.escape(i18n.t('computed_in'))}</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
