@@ -371,9 +371,14 @@ class CampaignLookup(_Strict):
 
 class AttributesTable(TableFile):
     """One row per customer: ``customer_id`` (unique) + any columns. ``keep`` adds unmapped file
-    columns under snake_case names (``all`` = every column of the file)."""
+    columns under snake_case names (``all`` = every column of the file). ``tenure_unit`` is the
+    unit of the ``tenure`` column (whole periods as a customer): it names the axes and columns of
+    the contract churn notebook, sets its Kaplan-Meier horizons and the period of its discount
+    rate and remaining lifetimes."""
 
     keep: Literal["all"] | list[str] = Field(default_factory=list)
+    tenure_unit: Literal["day", "week", "month", "quarter", "year"] = Field(
+        "month", description="unit of the tenure column: day, week, month, quarter or year")
 
     @model_validator(mode="after")
     def _valid(self):

@@ -13,7 +13,8 @@ Canonical schemas (column: dtype; every timestamp is naive):
 ``attributes`` -- one row per customer
     ``customer_id`` (string, unique) and any other columns, kept as given under their
     mapped or snake_case names. Standard names when present: ``region``, ``age_band``,
-    ``income_band``, ``contract`` (string), ``household_size``, ``tenure`` (months),
+    ``income_band``, ``contract`` (string), ``household_size``, ``tenure`` (whole periods of
+    ``tables.attributes.tenure_unit``: months unless it says day, week, quarter or year),
     ``monthly_charges``, ``total_charges`` (float64), ``churned`` (boolean, observed label).
 ``exposures`` -- who was sent which campaign, when
     ``customer_id``, ``campaign_id``, ``campaign_type`` (string), ``start``, ``end``

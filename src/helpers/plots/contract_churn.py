@@ -2,8 +2,10 @@
 
 Each recipe takes a table from :mod:`helpers.models.contract_churn` and returns a plotly
 figure with a title and labelled axes (units in brackets); labels come from the glossary.
-The model-quality figures (ROC, calibration, gains, lift, importance) are those of
-:mod:`helpers.plots.churn`.
+Durations are in the tenure unit of the run (``unit``: day, week, month, quarter or year,
+``tables.attributes.tenure_unit``), named on the axes. :func:`table` shows the module's
+tables with their columns named in the report language and the unit. The model-quality
+figures (ROC, calibration, gains, lift, importance) are those of :mod:`helpers.plots.churn`.
 """
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .. import i18n
 from ..i18n import localize_numbers, t
+from ..models.contract_churn import unit_one, unit_word
 from .base import TEMPLATE
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -33,26 +37,58 @@ def churn_by(table: pd.DataFrame, column: str) -> go.Figure:
     return fig
 
 
-def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, group: str) -> go.Figure:
-    """Kaplan–Meier retention per group (``contract_churn.km_table``) with 95 % bands."""
+def column_labels(columns, unit: str = "month") -> dict[str, str]:
+    """Report-language names of the columns of the contract tables that carry the tenure unit:
+    ``median_tenure`` -> ``median tenure (years)``, ``retained_at_2`` -> ``still under contract
+    after 2 years`` (``2 yıl sonra sözleşmesi süren``), ``expected_remaining_tenure`` ... Other
+    columns are left out (:func:`helpers.i18n.column` names them)."""
+    plain = {"median_tenure": "ctu_col_median_tenure", "tenure": "ctu_col_tenure",
+             "expected_remaining_tenure": "ctu_col_expected_remaining",
+             "mean_remaining_tenure": "ctu_col_mean_remaining"}
+    per_one = {"sbg_churn_risk": "ctu_col_sbg_risk", "mean_sbg_churn_risk": "ctu_col_mean_sbg_risk",
+               "mean_churn": "ctu_col_mean_churn"}
+    out = {}
+    for c in columns:
+        if c in plain:
+            out[c] = t(plain[c], unit=unit_word(unit))
+        elif c in per_one:
+            out[c] = t(per_one[c], unit=unit_one(unit))
+        elif isinstance(c, str) and c.startswith("retained_at_"):
+            h = float(c[len("retained_at_"):].replace("_", "."))
+            out[c] = t("ctu_col_retained_at", h=i18n.fmt_spec(h, "g"), unit=unit_word(unit, h))
+    return out
+
+
+def table(df: pd.DataFrame, unit: str = "month", formats: dict | None = None, *, drop=("tenure_unit",), **format_kw):
+    """``df`` as a Styler in the report language with the unit in the column names (:func:`column_labels`);
+    ``formats`` keyed by the original column names; ``drop``: columns not shown (the unit is in the names)."""
+    shown = df.drop(columns=[c for c in drop if c in df.columns])
+    names = column_labels(shown.columns, unit)
+    shown = shown.rename(columns=names)
+    fmts = {names.get(k, k): v for k, v in (formats or {}).items() if names.get(k, k) in shown.columns}
+    return i18n.table(shown, fmts, **format_kw)
+
+
+def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, group: str, unit: str = "month") -> go.Figure:
+    """Kaplan–Meier retention per group (``contract_churn.km_table``) with 95 % bands; tenure in ``unit``."""
     fig = go.Figure()
     for i, (name, g) in enumerate(curves.groupby("group", sort=True)):
         c = COLOURS[i % len(COLOURS)]
         rgb = tuple(int(c[j:j + 2], 16) for j in (1, 3, 5))
-        fig.add_scatter(x=np.r_[g["months"], g["months"][::-1]], y=np.r_[g["upper"], g["lower"][::-1]] * 100,
+        fig.add_scatter(x=np.r_[g["tenure"], g["tenure"][::-1]], y=np.r_[g["upper"], g["lower"][::-1]] * 100,
                         fill="toself", fillcolor=f"rgba{rgb + (0.12,)}", line={"width": 0}, hoverinfo="skip",
                         showlegend=False)
         n = int(summary.loc[summary["group"] == name, "customers"].iloc[0])
-        fig.add_scatter(x=g["months"], y=g["retention"] * 100, mode="lines", line={"shape": "hv", "color": c},
+        fig.add_scatter(x=g["tenure"], y=g["retention"] * 100, mode="lines", line={"shape": "hv", "color": c},
                         name=localize_numbers(f"{name} ({n:,})"))
     p = summary.attrs.get("logrank", {}).get("p_value", np.nan)
-    fig.update_layout(title=t("contract_km_title", group=group, p=_p(p)), template=TEMPLATE, height=460,
-                      legend=_LEGEND, xaxis_title=t("contract_months_since_joining"),
+    fig.update_layout(title=t("ctu_km_title", unit=unit_word(unit), group=group, p=_p(p)), template=TEMPLATE,
+                      height=460, legend=_LEGEND, xaxis_title=t("ctu_axis_since_joining", unit=unit_word(unit)),
                       yaxis={"title": t("contract_still_customer"), "range": [0, 101]})
     return fig
 
 
-def hazard_ratios(coef: pd.DataFrame, top: int = 25) -> go.Figure:
+def hazard_ratios(coef: pd.DataFrame, top: int = 25, unit: str = "month") -> go.Figure:
     """Forest plot of Cox hazard ratios with 95 % intervals, on a log axis."""
     c = coef.reindex(coef["hazard_ratio"].apply(lambda v: abs(np.log(v))).sort_values(ascending=False).index)
     c = c.head(top).iloc[::-1]
@@ -63,38 +99,41 @@ def hazard_ratios(coef: pd.DataFrame, top: int = 25) -> go.Figure:
     fig.add_vline(x=1, line={"color": "#999", "dash": "dot"})
     fig.update_xaxes(type="log")
     fig.update_layout(title=t("contract_hazard_title"), template=TEMPLATE, height=max(360, 24 * len(c) + 140),
-                      xaxis_title=t("contract_hazard_ratio"), yaxis_title=t("contract_covariate"))
+                      xaxis_title=t("ctu_hazard_ratio", unit=unit_one(unit)), yaxis_title=t("contract_covariate"))
     return fig
 
 
-def sbg_fit(curve: pd.DataFrame, params: pd.DataFrame, horizon: int | None = None) -> go.Figure:
-    """Observed (Kaplan–Meier) retention per cohort as points, the fitted sBG survival as lines."""
+def sbg_fit(curve: pd.DataFrame, params: pd.DataFrame, horizon: int | None = None, unit: str = "month") -> go.Figure:
+    """Observed (Kaplan–Meier) retention per cohort as points, the fitted sBG survival as lines
+    (periods of ``unit``, up to ``horizon`` or the last observed period)."""
     from ..models.contract_churn import sbg_retention
 
     fig = go.Figure()
     for i, (name, g) in enumerate(curve.groupby("group", sort=True)):
         c = COLOURS[i % len(COLOURS)]
-        fig.add_scatter(x=g["month"], y=g["retention"] * 100, mode="markers", marker={"color": c, "size": 5},
+        fig.add_scatter(x=g["period"], y=g["retention"] * 100, mode="markers", marker={"color": c, "size": 5},
                         name=f"{name}: Kaplan–Meier")
         row = params[params["cohort"] == str(name)]
         if len(row):
             a, b = float(row["alpha"].iloc[0]), float(row["beta"].iloc[0])
-            m = np.arange(0, (horizon or int(g["month"].max())) + 1)
+            m = np.arange(0, (horizon or int(g["period"].max())) + 1)
             fig.add_scatter(x=m, y=sbg_retention(a, b, m) * 100, mode="lines", line={"color": c},
                             name=localize_numbers(f"{name}: sBG α={a:.3g}, β={b:.3g}"))
     fig.update_layout(title=t("contract_sbg_title"), template=TEMPLATE, height=480, legend=_LEGEND,
-                      xaxis_title=t("contract_months_since_joining"),
+                      xaxis_title=t("ctu_axis_since_joining", unit=unit_word(unit)),
                       yaxis={"title": t("contract_still_customer"), "range": [0, 101]})
     return fig
 
 
-def remaining_value(rem: pd.DataFrame, currency: str, rate: str) -> go.Figure:
-    """Box plot of each active customer's expected remaining value per cohort."""
+def remaining_value(rem: pd.DataFrame, currency: str, rate: str, group: str | None = None) -> go.Figure:
+    """Box plot of each active customer's expected remaining value per cohort (``group``: the column the
+    cohorts come from, named in the title)."""
     fig = go.Figure()
     for i, (name, g) in enumerate(rem.groupby("cohort", sort=True)):
         fig.add_box(y=g["expected_remaining_value"], name=str(name), marker_color=COLOURS[i % len(COLOURS)],
                     boxmean=True)
-    fig.update_layout(title=t("contract_remaining_title", group="cohort", currency=currency, rate=rate),
+    fig.update_layout(title=t("contract_remaining_title", group=group or t("contract_group"), currency=currency,
+                              rate=rate),
                       template=TEMPLATE, height=440, showlegend=False, xaxis_title=t("contract_group"),
                       yaxis_title=t("contract_remaining_value", currency=currency))
     return fig
