@@ -140,7 +140,7 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
     "06_cross_up_sell": ["next_best_offer", "offer_reason"],
     "08_campaigns": ["campaign_responder"],
     "09_customer_voice": ["complaints", "complaint_rate"],
-    "11_contract_churn": ["contract_churn_risk", "expected_remaining_months"],
+    "11_contract_churn": ["contract_churn_risk", "expected_remaining_tenure", "tenure_unit"],
 }
 ACTION_COLUMNS = ["customer_id", *[c for cols in CUSTOMER_COLUMNS.values() for c in cols],
                   "value_tier", "risk_level", "risk_basis", "recommended_action"]
