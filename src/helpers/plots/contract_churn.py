@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from .. import i18n
 from ..i18n import localize_numbers, t
 from ..models.contract_churn import unit_one, unit_word
-from .base import TEMPLATE
+from .base import TEMPLATE, plain
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.22, "x": 0}
@@ -28,7 +28,7 @@ def _p(p: float) -> str:
 
 def churn_by(table: pd.DataFrame, column: str) -> go.Figure:
     """Bars of the churn rate per group (``contract_churn.churn_by``), customers as text."""
-    fig = go.Figure(go.Bar(x=table[column].astype(str), y=table["churn_rate"] * 100, marker_color="#d62728",
+    fig = go.Figure(go.Bar(x=plain(table[column].astype(str)), y=table["churn_rate"] * 100, marker_color="#d62728",
                            text=[localize_numbers(t("contract_rate_of", rate=f"{r:.1%}", n=f"{n:,}"))
                                  for r, n in zip(table["churn_rate"], table["customers"])],
                            textposition="outside"))
@@ -80,7 +80,7 @@ def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, group: str, unit: str
                         showlegend=False)
         n = int(summary.loc[summary["group"] == name, "customers"].iloc[0])
         fig.add_scatter(x=g["tenure"], y=g["retention"] * 100, mode="lines", line={"shape": "hv", "color": c},
-                        name=localize_numbers(f"{name} ({n:,})"))
+                        name=f"{plain(str(name))} ({i18n.fmt_number(n)})")
     p = summary.attrs.get("logrank", {}).get("p_value", np.nan)
     fig.update_layout(title=t("ctu_km_title", unit=unit_word(unit), group=group, p=_p(p)), template=TEMPLATE,
                       height=460, legend=_LEGEND, xaxis_title=t("ctu_axis_since_joining", unit=unit_word(unit)),
@@ -93,7 +93,7 @@ def hazard_ratios(coef: pd.DataFrame, top: int = 25, unit: str = "month") -> go.
     c = coef.reindex(coef["hazard_ratio"].apply(lambda v: abs(np.log(v))).sort_values(ascending=False).index)
     c = c.head(top).iloc[::-1]
     fig = go.Figure(go.Scatter(
-        x=c["hazard_ratio"], y=c["covariate"], mode="markers", marker={"color": "#1f77b4", "size": 9},
+        x=c["hazard_ratio"], y=plain(c["covariate"]), mode="markers", marker={"color": "#1f77b4", "size": 9},
         error_x={"type": "data", "symmetric": False, "array": c["upper"] - c["hazard_ratio"],
                  "arrayminus": c["hazard_ratio"] - c["lower"]}))
     fig.add_vline(x=1, line={"color": "#999", "dash": "dot"})
@@ -112,13 +112,13 @@ def sbg_fit(curve: pd.DataFrame, params: pd.DataFrame, horizon: int | None = Non
     for i, (name, g) in enumerate(curve.groupby("group", sort=True)):
         c = COLOURS[i % len(COLOURS)]
         fig.add_scatter(x=g["period"], y=g["retention"] * 100, mode="markers", marker={"color": c, "size": 5},
-                        name=f"{name}: Kaplan–Meier")
+                        name=f"{plain(str(name))}: Kaplan–Meier")
         row = params[params["cohort"] == str(name)]
         if len(row):
             a, b = float(row["alpha"].iloc[0]), float(row["beta"].iloc[0])
             m = np.arange(0, (horizon or int(g["period"].max())) + 1)
             fig.add_scatter(x=m, y=sbg_retention(a, b, m) * 100, mode="lines", line={"color": c},
-                            name=localize_numbers(f"{name}: sBG α={a:.3g}, β={b:.3g}"))
+                            name=f"{plain(str(name))}: sBG α={localize_numbers(f'{a:.3g}')}, β={localize_numbers(f'{b:.3g}')}")
     fig.update_layout(title=t("contract_sbg_title"), template=TEMPLATE, height=480, legend=_LEGEND,
                       xaxis_title=t("ctu_axis_since_joining", unit=unit_word(unit)),
                       yaxis={"title": t("contract_still_customer"), "range": [0, 101]})
@@ -130,7 +130,7 @@ def remaining_value(rem: pd.DataFrame, currency: str, rate: str, group: str | No
     cohorts come from, named in the title)."""
     fig = go.Figure()
     for i, (name, g) in enumerate(rem.groupby("cohort", sort=True)):
-        fig.add_box(y=g["expected_remaining_value"], name=str(name), marker_color=COLOURS[i % len(COLOURS)],
+        fig.add_box(y=g["expected_remaining_value"], name=plain(str(name)), marker_color=COLOURS[i % len(COLOURS)],
                     boxmean=True)
     fig.update_layout(title=t("contract_remaining_title", group=group or t("contract_group"), currency=currency,
                               rate=rate),
