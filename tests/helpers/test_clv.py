@@ -469,7 +469,7 @@ class TestValidate:
         v = clv.validate(engine.table(duck, make_lines(LINES)), start=dt.date(2023, 10, 1), end=dt.date(2024, 3, 31),
                          holdout_months=1, time_unit="W")
         assert v.calibration_end == dt.date(2024, 3, 1) and v.fit.step == "empirical_rate"
-        assert any("Calibration fit" in n and "only 2 of 3 bought on more than one day" in n for n in v.notes)
+        assert "only 2 of 3 bought on more than one day" in v.fit.label and v.unknown == 0
         assert any("has no purchase by the 3 calibration customers" in n for n in v.notes)
         assert v.totals["actual"] == 0 and np.isnan(v.totals["relative_error"])
 
