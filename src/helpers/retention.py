@@ -365,8 +365,8 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
     else:
         s = float(summary.loc[summary["frequency"] > 0, "monetary_value"].mean())
     if not np.isfinite(s):
-        raise DataError("Gamma-Gamma", "no-spend", "no repeat customer has a spend: the revenue per customer is unknown",
-                        column="monetary_value")
+        raise DataError("Gamma-Gamma", "no-spend", "no repeat customer has a spend: the revenue per customer is "
+                        "unknown", column="monetary_value")
     notes = [localize_numbers(_t("ret_note_bgnbd", n=f"{n:,.0f}", period=period_name(period))),
              _t("ret_note_fits", purchase=purchase_fit.source.text(),
                 spend=spend_fit.source.text() if spend_fit is not None else _t("ret_no_spend_fit"))]
