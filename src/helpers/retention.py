@@ -333,12 +333,20 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
 
     ``r_1 = E_2 / E_1``, ``r_t = E_t / E_(t−1)`` for t ≥ 2 (a customer's purchase rate is
     constant while alive, so the decline is dropout); today's level ``E_0 = E_1 / r_1``;
-    N = Σ P(alive); v = E_0 · s / N with s the expected spend per purchase (Gamma-Gamma,
-    weighted by E_1; currency).
+    N = Σ P(alive); v = E_0 · s / N with s the expected spend per purchase (the spend fit,
+    weighted by E_1; currency; without a spend fit the mean repeat spend).
+
+    The fits come from :func:`helpers.models.clv.fit_models` (its recovery chain). A purchase
+    model without dropout (the chain's NBD or empirical-rate step) has no P(alive) and no
+    decline, so it cannot give this base: DataError (rule ``no-dropout``) naming the step,
+    and the caller keeps the measured base. The notes name the steps of both fits.
     """
     from .customers import UNIT_DAYS
     from .models import clv
 
+    if not purchase_fit.has_p_alive:
+        raise DataError("BG/NBD", "no-dropout", f"the purchase model is {purchase_fit.label}, which has no dropout: "
+                        "it gives neither P(alive) nor a retention curve", column="frequency")
     length = PERIOD_DAYS[period] / UNIT_DAYS[time_unit]
     cum = [0.0] + [float(clv.expected_purchases(purchase_fit, summary, k * length).sum()) for k in range(1, horizon + 2)]
     e = np.diff(cum)  # E_1 .. E_(H+1)
@@ -351,10 +359,18 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
     n = float(clv.p_alive(purchase_fit, summary).sum())
     first = clv.expected_purchases(purchase_fit, summary, length)
     spend = clv.expected_spend(spend_fit, summary) if spend_fit is not None else None
-    s = float((first * spend).sum() / first.sum()) if spend is not None else float(
-        summary.loc[summary["frequency"] > 0, "monetary_value"].mean())
-    return RetentionBase(n, e0 * s / n, np.clip(rates, 0, 1), period, _t("ret_source_bgnbd"),
-                         [localize_numbers(_t("ret_note_bgnbd", n=f"{n:,.0f}", period=period_name(period)))])
+    if spend is not None and spend.notna().any():
+        known = spend.notna().to_numpy()
+        s = float((first[known] * spend[known]).sum() / first[known].sum())
+    else:
+        s = float(summary.loc[summary["frequency"] > 0, "monetary_value"].mean())
+    if not np.isfinite(s):
+        raise DataError("Gamma-Gamma", "no-spend", "no repeat customer has a spend: the revenue per customer is "
+                        "unknown", column="monetary_value")
+    notes = [localize_numbers(_t("ret_note_bgnbd", n=f"{n:,.0f}", period=period_name(period))),
+             _t("ret_note_fits", purchase=purchase_fit.source.text(),
+                spend=spend_fit.source.text() if spend_fit is not None else _t("ret_no_spend_fit"))]
+    return RetentionBase(n, e0 * s / n, np.clip(rates, 0, 1), period, _t("ret_source_bgnbd"), notes)
 
 
 # --------------------------------------------------------------------------------------

@@ -503,7 +503,9 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
 
     The generator draws the regulars exactly from the headline parameters (weekly λ, spend in
     the data's currency), so a fit on them must recover the headline; the other types follow
-    other parameters, so P(alive) is judged on everyone against the true dropout.
+    other parameters, so P(alive) is judged on everyone against the true dropout. The fits go
+    through the CLV module's recovery chains; the notes name the step when it is not maximum
+    likelihood, and checks of quantities the step used does not have fail with that reason.
     """
     from .models import clv
 
@@ -516,28 +518,34 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
     checks: list[Check] = []
     notes: list[str] = []
     rows = []
-    try:
-        fit = clv.fit_purchase_model(reg, time_unit="W")
+    # every fit goes through the CLV module's recovery chain; a step other than the first is named
+    # in the notes, and a step without the parameters (or P(alive)) checked fails those checks, saying why
+    fit = clv.fit_purchase_chain(reg, time_unit="W")
+    if fit.attempts:
+        notes.append(i18n.t("val_note_bgnbd_regulars", exc=fit.source.text()))
+    if fit.model == "bgnbd":
         checks += parameter_checks(fit, {k: h[k] for k in ("r", "alpha", "a", "b")}, area="BG/NBD (regulars)", n_se=n_se)
         rows.append(fit.params.assign(model="BG/NBD", truth=[h[k] for k in fit.params.index]))
-    except clv.ModelFitError as exc:
-        notes.append(i18n.t("val_note_bgnbd_regulars", exc=exc))
-        checks += [_failed("BG/NBD (regulars)", k, h[k], i18n.t("val_why_ml"), i18n.t("val_reason_no_fit"))
+    else:
+        checks += [_failed("BG/NBD (regulars)", k, h[k], i18n.t("val_why_ml"), fit.source.text())
                    for k in ("r", "alpha", "a", "b")]
-    try:
-        sp = clv.fit_spend_model(reg)
+    sp = clv.fit_spend_chain(reg)
+    if sp.attempts:
+        notes.append(i18n.t("val_note_gg_regulars", exc=sp.source.text()))
+    if sp.model == "gamma_gamma":
         true_spend = {"p": h["p"], "q": h["q"], "v": h["gamma"]}
         checks += parameter_checks(sp, true_spend, area="Gamma-Gamma (regulars)", n_se=n_se,
                                    allowance={"p": math.log(1 / 0.94), "v": math.log(1.10)})
         checks.append(mean_spend_check(sp, h["p"] * h["gamma"] / (h["q"] - 1), n_se=n_se, area="Gamma-Gamma (regulars)"))
         rows.append(sp.params.assign(model="Gamma-Gamma", truth=[true_spend[k] for k in sp.params.index]))
-    except clv.ModelFitError as exc:
-        notes.append(i18n.t("val_note_gg_regulars", exc=exc))
+    else:
         checks.append(_failed("Gamma-Gamma (regulars)", "p, q, γ", i18n.t("val_truth_headline"), i18n.t("val_why_ml"),
-                              i18n.t("val_reason_no_fit")))
+                              sp.source.text()))
     cal = pa_table = None
-    try:
-        fit_all = clv.fit_purchase_model(s, time_unit="W")
+    fit_all = clv.fit_purchase_chain(s, time_unit="W")
+    if fit_all.attempts:
+        notes.append(i18n.t("val_note_bgnbd_all", exc=fit_all.source.text()))
+    if fit_all.has_p_alive:
         pa = clv.p_alive(fit_all, s)
         alive = truth["customers"].assign(customer_id=truth["customers"]["customer_id"].astype(str)) \
             .set_index("customer_id")["alive_at_end"]
@@ -546,10 +554,9 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
         pa_table = pd.DataFrame({"customer_id": pa.index, "p_alive": pa.to_numpy(),
                                  "alive": alive.reindex(pa.index).astype(bool).to_numpy(),
                                  "frequency": s.set_index("customer_id").loc[pa.index, "frequency"].to_numpy()})
-    except clv.ModelFitError as exc:
-        notes.append(i18n.t("val_note_bgnbd_all", exc=exc))
+    else:
         checks.append(_failed("P(alive)", i18n.t("val_name_auc_cal"), i18n.t("val_truth_true_dropout"), "P(alive)",
-                              i18n.t("val_reason_no_fit")))
+                              fit_all.source.text()))
     params = pd.concat(rows).rename_axis("parameter").reset_index() if rows else None
     return SyntheticValidation(checks, parameters=params, calibration=cal, p_alive=pa_table, notes=notes)
 
@@ -588,15 +595,18 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
                        model: str = "bgnbd") -> tuple:
     """Notebook 04's calibration/holdout split, then per-customer accuracy beside the naive forecasts.
 
-    Fits the purchase model (MAP) with :func:`helpers.models.clv.validate` and Gamma-Gamma on
-    the calibration period, predicts each customer's holdout purchases and spend.
+    Fits the purchase model (MAP) with :func:`helpers.models.clv.validate` and the spend model
+    on the calibration period, both through the CLV module's recovery chains, and predicts each
+    customer's holdout purchases and spend. Customers the step used cannot predict (empirical
+    rates with no time observed) are left out of the comparison; ``Validation.notes`` say how
+    many, and which step was used when it is not the first.
 
     Returns
     -------
     (Validation, forecasts, accuracy, checks)
         ``forecasts`` (:func:`holdout_forecasts`), ``accuracy`` (:func:`holdout_accuracy`) and
-        ``checks`` are None / empty when no purchase model could be fitted (``Validation.notes``
-        say why).
+        ``checks`` are None / empty when there is nothing to compare (no calibration customer,
+        or none with a prediction; ``Validation.notes`` say why).
     """
     from .models import clv
 
@@ -606,10 +616,16 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
         return val, None, None, []
     ch = val.calhold
     pred = clv.expected_purchases(val.fit, ch, ch["duration_holdout"].to_numpy(dtype="float64"))
-    try:
-        spend = clv.expected_spend(clv.fit_spend_model(ch), ch).to_numpy()
-    except clv.ModelFitError as exc:
-        val.notes.append(i18n.t("val_note_no_gg", exc=exc))
+    known = pred.notna().to_numpy()          # the empirical-rate step has no rate for T = 0 (validate notes it)
+    if not known.any():
+        return val, None, None, []
+    ch, pred = ch[known].reset_index(drop=True), pred[known]
+    sp = clv.fit_spend_chain(ch)
+    if sp.attempts:
+        val.notes.append(i18n.t("val_note_gg_step", source=sp.source.text()))
+    spend = clv.expected_spend(sp, ch).to_numpy()
+    if not np.isfinite(spend).all():
+        val.notes.append(i18n.t("val_note_no_gg", exc=sp.source.text()))
         spend = None
     forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
     accuracy = holdout_accuracy(forecasts)

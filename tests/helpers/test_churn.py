@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -225,8 +226,9 @@ class TestPAliveFeature:
 
     def test_in_unit_range_for_every_customer(self, duck, shop_lines):
         cut = dt.date(2023, 9, 30)
-        pa, note = churn.p_alive_feature(table(duck, shop_lines), cutoff=cut, time_unit="W")
+        pa, note, source = churn.p_alive_feature(table(duck, shop_lines), cutoff=cut, time_unit="W")
         assert pa is not None, note
+        assert source.step == "bgnbd_ml" and not source.attempts
         seen = shop_lines.loc[shop_lines["invoice_ts"] < pd.Timestamp("2023-10-01"), "customer_id"].unique()
         assert set(pa.index) == set(seen)
         assert ((pa >= 0) & (pa <= 1)).all() and "BG/NBD" in note
@@ -234,8 +236,8 @@ class TestPAliveFeature:
     def test_ignores_later_lines(self, duck, shop_lines):
         cut = dt.date(2023, 9, 30)
         early = shop_lines[shop_lines["invoice_ts"] < pd.Timestamp("2023-10-01")]
-        pa_all, _ = churn.p_alive_feature(table(duck, shop_lines), cutoff=cut)
-        pa_early, _ = churn.p_alive_feature(table(duck, early), cutoff=cut)
+        pa_all = churn.p_alive_feature(table(duck, shop_lines), cutoff=cut).values
+        pa_early = churn.p_alive_feature(table(duck, early), cutoff=cut).values
         pd.testing.assert_series_equal(pa_all.sort_index(), pa_early.sort_index(), check_names=False)
 
     def test_value_at_stake_is_clv_if_kept(self, duck, shop_lines):
@@ -248,15 +250,17 @@ class TestPAliveFeature:
         v, note = churn.value_at_stake(t, analysis_date=cut, margin=0.5)
         assert note.startswith("predictive CLV if kept")
         summary = customers.btyd_summary(t, observation_end=cut, time_unit="W").execute()
-        fits = clv.fit_models(summary, time_unit="W")
+        fits = clv.fit_models(summary, time_unit="W", standard_errors=False)
         cv = clv.customer_value(fits.purchase, fits.spend, summary, margin=0.5, time_unit="W").set_index("customer_id")
         one_timers = cv.index[cv["frequency"] == 0]
         assert np.allclose(v[one_timers], cv.loc[one_timers, "clv"])
         assert (v >= cv["clv"] - 1e-9).all() and (v > cv["clv"] * 1.5).any()
 
     def test_too_few_repeat_customers_is_a_note(self, lines):
-        pa, note = churn.p_alive_feature(lines, cutoff=CUT)
-        assert pa is None and ("too few" in note or "not available" in note)
+        pa, note, source = churn.p_alive_feature(lines, cutoff=CUT)
+        # one repeat customer: the chain ends in empirical rates, which have no P(alive): unknown, not 1
+        assert pa is None and source.step == "empirical_rate" and "no dropout" in note
+        assert source.attempts[0].why == "too_few_repeat"
 
 
 def _toy(n=600, seed=0, cutoff=dt.date(2024, 1, 1)) -> churn.ChurnDataset:
@@ -422,19 +426,29 @@ class TestKmTable:
 class TestHistoricalValue:
     def test_by_hand(self, lines):
         v = churn.historical_value(lines, analysis_date=CUT, days=60)
-        # Jan 31 .. Mar 31: A 30 + 10, B 5, E 20; D (2022) and the guest are out
-        assert v.to_dict() == {"A": 40.0, "B": 5.0, "E": 20.0}
+        # Jan 31 .. Mar 31: A 30 + 10, B 5, E 20; D bought only in 2022: a measured 0; the guest is out
+        assert v.to_dict() == {"A": 40.0, "B": 5.0, "D": 0.0, "E": 20.0}
 
 
 class TestValueAtStake:
     def test_historical_value_with_margin_when_clv_is_off(self, lines):
         v, note = churn.value_at_stake(lines, analysis_date=CUT, margin=0.5, value_days=60, use_clv=False)
-        assert v.to_dict() == {"A": 20.0, "B": 2.5, "E": 10.0} and "historical value" in note
+        assert v.to_dict() == {"A": 20.0, "B": 2.5, "D": 0.0, "E": 10.0} and "historical value" in note
+        assert v.attrs["kind"] == "historical"
 
-    def test_too_few_repeat_customers_falls_back_and_says_why(self, lines):
-        v, note = churn.value_at_stake(lines, analysis_date=CUT, margin=1.0, value_days=60)
-        assert v.to_dict() == {"A": 40.0, "B": 5.0, "E": 20.0}
-        assert "predictive CLV not used" in note and "repeat" in note
+    def test_too_few_repeat_customers_use_empirical_rates_by_hand(self, lines):
+        """One repeat customer (A) of four: no model can be fitted, so the CLV comes from each customer's
+        own repeat rate and mean repeat spend, and says so. A: 2 repeat purchase days in the 80 days from
+        the first purchase (Jan 10) to the cut-off, mean repeat spend (30 + 10) / 2 = 20; the others never
+        came back (rate 0). Without dropout in the model the CLV already is the value if kept."""
+        v, note = churn.value_at_stake(lines, analysis_date=CUT, margin=1.0, value_days=60, clv_months=12,
+                                       discount_rate=0.10)
+        rate = 2 / (80 / 7)                                  # repeat purchases per week
+        month = 365.25 / 12 / 7                              # a month in weeks
+        by_hand = sum(rate * month * 20.0 / 1.1 ** (k / 12) for k in range(1, 13))
+        assert v["A"] == pytest.approx(by_hand) and v[["B", "D", "E"]].tolist() == [0.0, 0.0, 0.0]
+        assert v.attrs["kind"] == "clv_if_kept" and v.attrs["purchase_source"].step == "empirical_rate"
+        assert note.startswith("predictive CLV if kept = CLV (empirical purchase rates")
 
 
 class TestFeatureUnit:
@@ -446,20 +460,22 @@ class TestFeatureUnit:
 
 class TestRetentionPlan:
     RISK = pd.Series({"X": 0.8, "Y": 0.5, "Z": 0.1, "W": 0.2, "V": 0.9})
-    VALUE = pd.Series({"X": 100.0, "Y": 200.0, "Z": 900.0, "W": 50.0})   # V: no value
+    VALUE = pd.Series({"X": 100.0, "Y": 200.0, "Z": 900.0, "W": 50.0})   # V: value unknown
 
     def test_ranking_and_cumulative_return(self):
         plan = churn.retention_plan(self.RISK, self.VALUE, success_rate=0.5, contact_cost=10, margin=1.0)
-        # X 0.8*100*0.5-10 = 30, Y 40, Z 35, W -5, V -10
+        # X 0.8*100*0.5-10 = 30, Y 40, Z 35, W -5; V has no known value: listed last, not counted (not valued at 0)
         assert plan["customer_id"].tolist() == ["Y", "Z", "X", "W", "V"] and plan["rank"].tolist() == [1, 2, 3, 4, 5]
-        assert plan["expected_saved_value"].tolist() == pytest.approx([40, 35, 30, -5, -10])
-        assert plan["cumulative_return"].tolist() == pytest.approx([40, 75, 105, 100, 90])
-        assert churn.break_even(plan) == {"customers": 5, "best_n": 3, "best_return": 105.0, "break_even_n": 5,
-                                          "contact_all_return": 90.0}
+        assert plan["expected_saved_value"].tolist()[:4] == pytest.approx([40, 35, 30, -5])
+        assert plan["cumulative_return"].tolist()[:4] == pytest.approx([40, 75, 105, 100])
+        assert plan.iloc[4][["value", "expected_saved_value", "cumulative_return"]].isna().all()
+        assert plan.attrs["unvalued"] == 1
+        assert churn.break_even(plan) == {"customers": 4, "best_n": 3, "best_return": 105.0, "break_even_n": 4,
+                                          "contact_all_return": 100.0}
 
     def test_break_even_inside_the_list(self):
         plan = churn.retention_plan(self.RISK, self.VALUE, success_rate=0.5, contact_cost=30, margin=1.0)
-        assert plan["cumulative_return"].tolist() == pytest.approx([20, 35, 45, 20, -10])
+        assert plan["cumulative_return"].tolist()[:4] == pytest.approx([20, 35, 45, 20])
         be = churn.break_even(plan)
         assert (be["best_n"], be["best_return"], be["break_even_n"]) == (3, 45.0, 4)
 
@@ -478,6 +494,36 @@ class TestRetentionPlan:
             churn.retention_plan(self.RISK, self.VALUE, success_rate=0.5, contact_cost=-1)
         with pytest.raises(ValueError, match=r"margin = 0: must be a share in \(0, 1\]"):
             churn.retention_plan(self.RISK, self.VALUE, success_rate=0.5, contact_cost=1, margin=0)
+
+
+class TestCommonFeatures:
+    """P(alive) can be known at one cut-off and unknown at another (the chain ended in a model without
+    dropout there); a model must never meet a set that lacks one of its features (sklearn's "columns are
+    missing: {'p_alive'}") nor score customers whose value of it is unknown."""
+
+    @staticmethod
+    def pair():
+        train = _toy(n=300, seed=1)
+        train.frame["p_alive"] = np.linspace(0.1, 0.9, 300)
+        train = replace(train, numeric=[*train.numeric, "p_alive"])
+        test = _toy(n=300, seed=2)
+        test.frame["p_alive"] = np.nan                      # unknown at the test cut-off: not a feature there
+        return train, test
+
+    def test_a_model_with_a_feature_the_set_lacks_is_a_named_error(self):
+        train, test = self.pair()
+        models = churn.fit_models(train, kinds=("logit",))
+        with pytest.raises(ValueError, match=r"fitted on \['p_alive'\], which this data set does not have.*common_features"):
+            churn.model_scores(models, test)
+
+    def test_common_features_drop_what_one_set_lacks(self):
+        train, test = self.pair()
+        (tr, te, none), dropped = churn.common_features(train, test, None)
+        assert dropped == ["p_alive"] and none is None
+        assert tr.features == te.features == ["recency_days", "frequency", "noise", "country"]
+        scores = churn.model_scores(churn.fit_models(tr, kinds=("logit",)), te)
+        assert np.isfinite(scores["logistic regression"]).all()
+        assert "p_alive" in train.numeric                    # the inputs are not changed
 
 
 class TestScoreCustomers:

@@ -154,12 +154,40 @@ class TestFitSpendModelErrors:
 
 
 class TestFitModels:
-    def test_degrades_to_notes(self):
+    def test_too_few_repeaters_end_in_empirical_rates_worked_by_hand(self):
+        """7 repeat customers of 10 (< 10): the chain skips every fitted model and ends in each
+        customer's own repeat rate and mean repeat spend, labelled with the reason; P(alive) is
+        unknown (NaN), not 1."""
         fits = clv.fit_models(TEN, time_unit="W")
-        assert fits.purchase is None and fits.spend is None
-        assert any(n.startswith("No purchase model: only 7 of 10") for n in fits.notes)
-        assert any(n.startswith("No spend model: only 7 customers") for n in fits.notes)
-        assert "No purchase model" in fits.report()
+        p, s = fits.purchase, fits.spend
+        assert (p.step, p.model, s.step, s.model) == ("empirical_rate", "empirical", "empirical_spend", "empirical")
+        assert [(a.step, a.why) for a in p.attempts] == [("bgnbd_ml", "too_few_repeat")]
+        assert p.label == ("empirical purchase rates (each customer's own repeat rate): BG/NBD (maximum likelihood) "
+                           "needs at least 10 repeat customers, and only 7 of 10 bought on more than one day")
+        assert s.label.startswith("empirical mean spend (each customer's own mean repeat spend): Gamma-Gamma "
+                                  "(maximum likelihood) needs at least 10 repeat customers with a positive repeat spend")
+        assert not p.has_p_alive and any(n.startswith("Purchase model: empirical purchase rates") for n in fits.notes)
+        assert fits.label == ("empirical purchase rates (each customer's own repeat rate) + "
+                              "empirical mean spend (each customer's own mean repeat spend)")
+        # pooled rate: 18 repeat purchases / 230 weeks observed
+        assert p.values == {"rate": pytest.approx(18 / 230)}
+        v = clv.customer_value(p, s, TEN, horizon_months=12, discount_rate=0.0, time_unit="W").set_index("customer_id")
+        assert v["p_alive"].isna().all()
+        year = 365.25 / 7                                     # 12 months in weeks
+        # G: 5 repeat days in 30 weeks, own mean 12 -> 5 / 30 * 52.18 purchases, x 12
+        assert v.loc["G", "expected_purchases"] == pytest.approx(5 / 30 * year)
+        assert v.loc["G", "clv"] == pytest.approx(5 / 30 * year * 12.0)
+        # A bought once: rate 0 (observed), spend = the mean of the 7 repeat customers' means (202 / 7)
+        assert v.loc["A", "expected_spend"] == pytest.approx(202 / 7) and v.loc["A", "clv"] == 0
+        assert clv.p_alive(p, TEN).isna().all()
+
+    def test_labels_in_turkish(self):
+        from helpers import i18n
+
+        fits = clv.fit_models(TEN, time_unit="W")
+        tr = fits.purchase.source.text("tr")
+        assert tr.startswith("ampirik alış hızları") and "BG/NBD (en çok olabilirlik)" in tr and "10 müşteriden" in tr
+        assert i18n.language() == "en"
 
     def test_bad_input_still_raises(self):
         with pytest.raises(clv.ClvInputError):
@@ -321,9 +349,15 @@ class TestValueTiers:
         assert list(t.cat.categories) == ["top 10 %", "top 10-30 %", "rest 70 %"]
 
     def test_ties_and_nan(self):
-        v = pd.Series([1.0, 1.0, np.nan, 0.5])
+        v = pd.Series([1.0, 1.0, np.nan, 0.5, 0.2])
         t = clv.value_tiers(v, tiers=(0.25,))
-        assert list(t) == ["top 25 %", "rest 75 %", "rest 75 %", "rest 75 %"]   # first of a tie wins; NaN last
+        # 4 known values: ceil(0.25 * 4) = 1 in the top; the first of a tie wins; unknown value -> no tier
+        assert list(t[[0, 1, 3, 4]]) == ["top 25 %", "rest 75 %", "rest 75 %", "rest 75 %"] and pd.isna(t[2])
+        table = pd.DataFrame({"clv": v, "tier": t})
+        summ = clv.tier_summary(table)
+        assert summ["customers"].tolist() == [1, 3] and summ.attrs["unknown"] == 1
+        assert summ["share_clv"].tolist() == pytest.approx([1.0 / 2.7, 1.7 / 2.7])
+        assert clv.top_share_of_value(v, 0.25) == pytest.approx(1.0 / 2.7)   # over the 4 known values
 
     def test_labels_and_errors(self):
         assert clv.tier_labels() == ["top 1 %", "top 1-5 %", "top 5-20 %", "rest 80 %"]
@@ -434,21 +468,28 @@ class TestValidate:
         # nobody buys after Mar 1 (the calibration end): the holdout is empty
         v = clv.validate(engine.table(duck, make_lines(LINES)), start=dt.date(2023, 10, 1), end=dt.date(2024, 3, 31),
                          holdout_months=1, time_unit="W")
-        assert v.calibration_end == dt.date(2024, 3, 1) and v.fit is None
-        assert any("No calibration fit" in n and "only 2 of 3 customers" in n for n in v.notes)
+        assert v.calibration_end == dt.date(2024, 3, 1) and v.fit.step == "empirical_rate"
+        assert "only 2 of 3 bought on more than one day" in v.fit.label and v.unknown == 0
         assert any("has no purchase by the 3 calibration customers" in n for n in v.notes)
+        assert v.totals["actual"] == 0 and np.isnan(v.totals["relative_error"])
 
 
 @pytest.mark.slow
 class TestNonConvergence:
-    def test_no_finite_maximum_is_reported(self):
+    def test_no_finite_maximum_is_reported_and_recovered(self):
         """40 customers who all bought on their last day (recency = T): nothing says anyone left, and
-        the likelihood keeps rising as r and alpha grow together, so there is no finite estimate."""
+        the likelihood keeps rising as r and alpha grow together, so there is no finite estimate.
+        The chain says so and goes on with a step that has a finite optimum."""
         s = summary_rows([(f"c{i}", i % 5 + 1, 20.0 + i % 7, 20.0 + i % 7, 10.0 + i % 3) for i in range(40)])
-        with pytest.raises(clv.ModelFitError, match=r"BG/NBD fit did not converge: parameter \w+ went to"):
+        with pytest.raises(clv.ModelFitError, match=r"BG/NBD fit did not converge: parameter \w+ went to") as err:
             clv.fit_purchase_model(s, time_unit="W")
+        assert err.value.why == "param_edge" and err.value.fields["param"] in clv.PURCHASE_PARAMS["bgnbd"]
         fits = clv.fit_models(s, time_unit="W")
-        assert "Retried with pymc-marketing's default (weakly informative) priors." in fits.notes[0]
+        p = fits.purchase
+        assert p.attempts[0].step == "bgnbd_ml" and p.attempts[0].why == "param_edge"
+        assert p.label.startswith(clv.step_name(p.step, "en") + ": BG/NBD (maximum likelihood) ran to ")
+        assert all(np.isfinite(v) and 1e-6 < v < 1e6 for v in p.values.values())
+        assert fits.notes[0].startswith("Purchase model: ")
 
 
 # --------------------------------------------------------------------------------------

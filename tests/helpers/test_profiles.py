@@ -174,6 +174,19 @@ class TestPurchaseRates:
         # dropout is the same in every band by construction: within 0.05 of a / (a + b) = 0.2
         assert (rates["dropout"] - 0.2).abs().max() < 0.05
 
+    def test_a_level_too_small_to_fit_says_which_step_and_is_not_compared(self):
+        """A level with 6 customers (too few repeat customers for any fitted model) gets empirical rates, labelled
+        with the reason; its rate is not divided by the reference's BG/NBD rate (different models do not compare)."""
+        df = _simulate_bgnbd({"low": 0.8, "middle": 1.0}, 1200, np.random.default_rng(9))
+        tiny = df.head(6).assign(customer_id=[f"t{i}" for i in range(6)], income_band="tiny")
+        df = pd.concat([df, tiny], ignore_index=True)
+        rates = pr.rate_by_group(df, df["income_band"], reference="middle").set_index("level")
+        assert rates.loc["middle", "step"] == "bgnbd_ml" and rates.loc["tiny", "step"] == "empirical_rate"
+        assert "needs at least 10 repeat customers" in rates.loc["tiny", "note"]
+        assert np.isnan(rates.loc["tiny", "rate_ratio"]) and np.isnan(rates.loc["tiny", "dropout"])
+        assert rates.loc["tiny", "purchase_rate"] == pytest.approx(tiny["frequency"].sum() / tiny["T"].sum())
+        assert np.isfinite(rates.loc["low", "rate_ratio"])
+
     def test_covariate_model_recovers_planted_factors(self):
         df = _simulate_bgnbd(self.FACTORS, 4500, np.random.default_rng(8))
         cov = pr.covariate_fit(df, df["income_band"], reference="middle", dropout=False).set_index("level")

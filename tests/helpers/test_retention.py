@@ -127,3 +127,60 @@ class TestCohortClv:
         assert c2["clv"] == pytest.approx(0.5 * (25 + scale * 2.5))
         assert c2["clv_minus_cost"] == pytest.approx(c2["clv"] - 40)
         assert c1["clv_to_cost"] == pytest.approx(c1["clv"] / 5)
+
+
+class _Decay:
+    """A purchase model by hand: customer i buys at rate lam_i and leaves at rate mu (one 'draw'), so
+    E[X_i(t)] = lam_i (1 - exp(-mu t)) / mu and P(alive) = 1 at the start."""
+
+    from types import SimpleNamespace as _NS
+
+    idata = _NS(posterior=_NS(sizes={"chain": 1, "draw": 1}))
+    mu = 0.1
+
+    def expected_purchases(self, data, future_t):
+        lam = data["frequency"].to_numpy(dtype=float) + 1.0
+        t = np.broadcast_to(np.asarray(future_t, dtype=float), (len(data),))
+        return (lam * (1 - np.exp(-self.mu * t)) / self.mu)[None, None, :]
+
+    def expected_probability_alive(self, data):
+        return np.ones((1, 1, len(data)))
+
+    def expected_customer_spend(self, data):
+        return np.full((1, 1, len(data)), 25.0)
+
+
+class TestBaseFromBgnbd:
+    SUMMARY = pd.DataFrame({"customer_id": ["a", "b", "c"], "frequency": [0.0, 1.0, 3.0], "recency": [0.0, 2.0, 5.0],
+                            "T": [4.0, 6.0, 8.0], "monetary_value": [0.0, 20.0, 30.0]})
+
+    def _fits(self):
+        from helpers.models import clv
+
+        purchase = clv.PurchaseFit(model="bgnbd", method="map", priors="flat", estimator=_Decay(),
+                                   params=pd.DataFrame({"estimate": []}), time_unit="W", log_likelihood=None,
+                                   n_customers=3, n_repeat=2)
+        spend = clv.SpendFit(method="map", estimator=_Decay(), params=pd.DataFrame({"estimate": []}),
+                             log_likelihood=None, n_customers=2, n_excluded=0)
+        return purchase, spend
+
+    def test_by_hand(self):
+        """Exponential dropout at rate mu per week: every period keeps q = exp(-mu L) of the one before (L weeks per
+        period), so r_t = q; N = sum of P(alive) = 3; E_1 = sum(lam) (1 - q) / mu, E_0 = E_1 / q, v = E_0 * 25 / N."""
+        purchase, spend = self._fits()
+        base = R.base_from_bgnbd(purchase, spend, self.SUMMARY, period="month", horizon=4, time_unit="W")
+        L = (365.25 / 12) / 7
+        q = math.exp(-0.1 * L)
+        assert base.rates == pytest.approx([q] * 4)
+        lam = 1 + 2 + 4
+        e1 = lam * (1 - q) / 0.1
+        assert base.customers == 3 and base.revenue_per_customer == pytest.approx(e1 / q * 25.0 / 3)
+        assert any("Purchase model: BG/NBD (maximum likelihood)" in n for n in base.notes)
+
+    def test_a_model_without_dropout_has_no_base(self):
+        from helpers.models import clv
+
+        fit = clv.empirical_rates(self.SUMMARY, time_unit="W")
+        with pytest.raises(DataError, match=r"empirical purchase rates .* has no dropout") as err:
+            R.base_from_bgnbd(fit, None, self.SUMMARY, period="month", horizon=4, time_unit="W")
+        assert err.value.rule == "no-dropout"

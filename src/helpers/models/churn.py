@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import ibis
 import numpy as np
@@ -119,6 +120,8 @@ class ChurnDataset:
     numeric: list[str]
     categorical: list[str]
     notes: list[str] = field(default_factory=list)
+    #: which step of the CLV module's recovery chain gave P(alive) (``helpers.models.clv.Source``), None when not asked
+    p_alive_source: object = None
 
     @property
     def features(self) -> list[str]:
@@ -365,44 +368,52 @@ def churn_features(lines, *, cutoff, spec: FeatureSpec) -> pd.DataFrame:
     return out.sort_values("customer_id", ignore_index=True)
 
 
-def p_alive_feature(lines, *, cutoff, time_unit: str = "W", random_seed: int = 42) -> tuple[pd.Series | None, str]:
-    """BG/NBD P(alive) at the cut-off from lines on or before it, via :mod:`helpers.models.clv`.
+class PAliveFeature(NamedTuple):
+    """:func:`p_alive_feature`'s answer: the values (None when unknown), an English sentence, and the source."""
 
-    Fits ``clv.fit_purchase_model`` (BG/NBD, MAP) on :func:`helpers.customers.btyd_summary`
-    of the lines up to ``cutoff`` and returns ``clv.p_alive`` of every customer.
+    values: pd.Series | None
+    note: str
+    source: object   # helpers.models.clv.Source, or None when the CLV module is not there
+
+
+def p_alive_feature(lines, *, cutoff, time_unit: str = "W", random_seed: int = 42) -> PAliveFeature:
+    """P(alive) at the cut-off from lines on or before it, via :mod:`helpers.models.clv`.
+
+    Fits the purchase model through the CLV module's recovery chain
+    (``clv.fit_purchase_chain``: BG/NBD by maximum likelihood, then with weakly-informative
+    priors, then the NBD, then empirical rates) on :func:`helpers.customers.btyd_summary` of
+    the lines up to ``cutoff`` and returns ``clv.p_alive`` of every customer when the step used
+    has dropout. Under the NBD or empirical rates P(alive) does not exist: the values are
+    then None (unknown), never filled with a default.
 
     Returns
     -------
-    (pandas.Series or None, str)
-        P(alive) (0..1) indexed by ``customer_id`` and a sentence saying what was done; the
-        Series is None, and the sentence says why, when the CLV module is not there or the
-        fit fails (too few repeat customers, no convergence).
+    PAliveFeature
+        ``(values, note, source)``: P(alive) (0..1) indexed by ``customer_id`` or None; an
+        English sentence saying what was done; the ``clv.Source`` naming the step and why
+        earlier steps were not used (``source.text()`` in the report language; None when the
+        CLV module is not available).
     """
     cutoff = _as_date(cutoff)
     try:
         from . import clv
     except ImportError as exc:
-        return None, f"P(alive) is left out: the CLV module (helpers.models.clv) is not available ({exc})."
+        return PAliveFeature(None, f"P(alive) is left out: the CLV module (helpers.models.clv) is not available "
+                                   f"({exc}).", None)
     summary = customers.btyd_summary(_customer_lines(lines), observation_end=cutoff, time_unit=time_unit).execute()
-    repeaters = int((summary["frequency"] > 0).sum())
-    if repeaters < 10:
-        return None, (f"P(alive) is left out at cut-off {cutoff}: only {repeaters} customers bought on more than "
-                      f"one day, too few to fit BG/NBD.")
-    try:
-        try:   # standard errors are not needed here; skipping them saves compiling the Hessian
-            fit = clv.fit_purchase_model(summary, model="bgnbd", method="map", random_seed=random_seed,
-                                         standard_errors=False)
-        except TypeError:
-            fit = clv.fit_purchase_model(summary, model="bgnbd", method="map", random_seed=random_seed)
-        pa = clv.p_alive(fit, summary)
-    except Exception as exc:  # noqa: BLE001 - a failed fit must not stop the churn notebook
-        return None, f"P(alive) is left out at cut-off {cutoff}: the BG/NBD fit failed ({type(exc).__name__}: {exc})."
-    pa = pd.Series(np.asarray(pa, dtype=float), index=summary["customer_id"].to_numpy()
-                   if not isinstance(pa, pd.Series) else pa.index, name="p_alive")
-    if not np.isfinite(pa).any():
-        return None, f"P(alive) is left out at cut-off {cutoff}: the BG/NBD fit gave no finite values."
-    return pa, (f"P(alive) from a BG/NBD fit (MAP, time unit {time_unit}) on {len(summary):,} customers' "
-                f"purchases up to {cutoff}.")
+    # standard errors are not needed here; skipping them saves compiling the Hessian
+    fit = clv.fit_purchase_chain(summary, model="bgnbd", method="map", random_seed=random_seed,
+                                 time_unit=time_unit, standard_errors=False)
+    if not fit.has_p_alive:
+        return PAliveFeature(None, f"P(alive) is unknown at cut-off {cutoff}: the purchase model is {fit.label}, "
+                                   "which has no dropout, so it is left out.", fit.source)
+    pa = clv.p_alive(fit, summary)
+    if not np.isfinite(pa).all():
+        bad = int((~np.isfinite(pa)).sum())
+        return PAliveFeature(None, f"P(alive) is left out at cut-off {cutoff}: {fit.label} gave {bad} customers "
+                                   "no finite value.", fit.source)
+    return PAliveFeature(pa, f"P(alive) from {fit.label} (time unit {time_unit}) on {len(summary):,} customers' "
+                             f"purchases up to {cutoff}.", fit.source)
 
 
 def churn_dataset(lines, *, cutoff, horizon_days: int, spec: FeatureSpec, time_unit: str = "W",
@@ -417,8 +428,9 @@ def churn_dataset(lines, *, cutoff, horizon_days: int, spec: FeatureSpec, time_u
     notes: list[str] = []
     feats = churn_features(lines, cutoff=cutoff, spec=spec)
     feats = feats[feats["recency_days"] < spec.active_days].reset_index(drop=True)
+    source = None
     if spec.p_alive:
-        pa, note = p_alive_feature(lines, cutoff=cutoff, time_unit=time_unit)
+        pa, note, source = p_alive_feature(lines, cutoff=cutoff, time_unit=time_unit)
         notes.append(note)
         feats["p_alive"] = feats["customer_id"].map(pa).astype(float) if pa is not None else np.nan
     if label:
@@ -428,8 +440,29 @@ def churn_dataset(lines, *, cutoff, horizon_days: int, spec: FeatureSpec, time_u
     numeric = [c for c in feats.columns
                if c not in ("customer_id", "purchase_days_after", "churned", *categorical)]
     if "p_alive" in numeric and feats["p_alive"].isna().all():
-        numeric.remove("p_alive")
-    return ChurnDataset(cutoff, horizon_days, feats, spec, numeric, categorical, notes)
+        numeric.remove("p_alive")          # unknown at this cut-off: see common_features
+    return ChurnDataset(cutoff, horizon_days, feats, spec, numeric, categorical, notes, source)
+
+
+def common_features(*datasets: ChurnDataset) -> tuple[tuple[ChurnDataset, ...], list[str]]:
+    """The data sets restricted to the features every one of them has, and the features dropped.
+
+    A feature can be unknown at one cut-off and known at another: P(alive) is left out where
+    the CLV module's recovery chain ended in a model without dropout (:func:`p_alive_feature`).
+    A model trained on a feature must not score customers whose value of it is unknown (the
+    imputer would silently fill in a typical value), nor can it score a set that lacks it, so
+    every set of one analysis (training, test, scoring) is cut to the common features before
+    any model is fitted. ``None`` entries are passed through.
+    """
+    present = [d for d in datasets if d is not None]
+    if not present:
+        return datasets, []
+    numeric = [c for c in present[0].numeric if all(c in d.numeric for d in present)]
+    categorical = [c for c in present[0].categorical if all(c in d.categorical for d in present)]
+    dropped = sorted({c for d in present for c in d.features} - set(numeric) - set(categorical))
+    out = tuple(None if d is None else replace(d, numeric=list(numeric), categorical=list(categorical))
+                for d in datasets)
+    return out, dropped
 
 
 def add_features(ds: ChurnDataset, extra: pd.DataFrame, *, fill: dict | None = None) -> ChurnDataset:
@@ -584,8 +617,20 @@ def fit_models(ds: ChurnDataset, kinds=("logit", "gbm"), *, random_state: int = 
                 for k in kinds}
 
 
+def _check_features(model, ds: ChurnDataset) -> None:
+    """A named error when ``ds`` lacks a feature ``model`` was fitted on (see :func:`common_features`)."""
+    fitted = list(getattr(model, "feature_names_in_", []))
+    missing = [c for c in fitted if c not in ds.features]
+    if missing:
+        raise ValueError(f"cut-off {ds.cutoff}: the churn model was fitted on {missing}, which this data set does not "
+                         "have (unknown at this cut-off); cut the training, test and scoring sets to their common "
+                         "features with churn.common_features before fitting")
+
+
 def model_scores(models: dict, ds: ChurnDataset) -> dict[str, np.ndarray]:
     """Churn probability (0..1) of each customer of ``ds`` under each model."""
+    for m in models.values():
+        _check_features(m, ds)
     with _one_thread():
         return {MODEL_NAMES.get(k, k): m.predict_proba(ds.X)[:, 1] for k, m in models.items()}
 
@@ -778,15 +823,16 @@ def score_customers(model, ds: ChurnDataset, value: pd.Series | None = None) -> 
     pandas.DataFrame
         ``customer_id``, ``churn_risk`` (probability of no purchase in the next
         ``ds.horizon_days`` days, 0..1), ``risk_band`` (0-25 %, 25-50 %, 50-75 %, 75-100 %),
-        ``recency_days``, ``frequency``, ``monetary`` and ``value`` (from ``value``, 0 when
-        missing), highest risk first.
+        ``recency_days``, ``frequency``, ``monetary`` and ``value`` (from ``value``; NaN where
+        it is unknown), highest risk first.
     """
+    _check_features(model, ds)
     out = ds.frame[["customer_id", *[c for c in ("recency_days", "frequency", "monetary") if c in ds.frame]]].copy()
     with _one_thread():
         out.insert(1, "churn_risk", model.predict_proba(ds.X)[:, 1])
     labels = [f"{int(a * 100)}-{int(b * 100)} %" for a, b in zip(RISK_BANDS[:-1], RISK_BANDS[1:])]
     out.insert(2, "risk_band", pd.cut(out["churn_risk"], RISK_BANDS, labels=labels, include_lowest=True))
-    out["value"] = out["customer_id"].map(value).fillna(0.0).astype(float) if value is not None else 0.0
+    out["value"] = out["customer_id"].map(value).astype(float) if value is not None else np.nan
     return out.sort_values(["churn_risk", "customer_id"], ascending=[False, True], ignore_index=True)
 
 
@@ -910,56 +956,67 @@ def historical_value(lines, *, analysis_date, days: int = 365) -> pd.Series:
     """Revenue of each customer in the ``days`` days up to the analysis date (currency).
 
     The simple value at stake: what a customer brought in over the last year is what the
-    shop stands to lose per year if they leave. Indexed by ``customer_id``.
+    shop stands to lose per year if they leave. Indexed by ``customer_id``: every customer
+    with a purchase on or before the analysis date, 0 for those who bought nothing in the
+    window (a measured zero, not a missing value).
     """
     end = _as_date(analysis_date)
     t = _before(lines, end)
-    t = t.filter(t.invoice_ts.date() > ibis.date(end - dt.timedelta(days=days)))
-    g = t.group_by("customer_id").aggregate(value=t.amount.sum()).execute()
-    return g.set_index("customer_id")["value"].astype(float).sort_index()
+    in_window = t.invoice_ts.date() > ibis.date(end - dt.timedelta(days=days))
+    g = t.group_by("customer_id").aggregate(value=t.amount.sum(where=in_window)).execute()
+    return g.set_index("customer_id")["value"].fillna(0.0).astype(float).sort_index()
 
 
 def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float = 1.0, clv_months: int = 12,
                    discount_rate: float = 0.10, value_days: int = 365, use_clv: bool = True) -> tuple[pd.Series, str]:
     """The value a customer's loss would cost (profit, currency), and a sentence saying which.
 
-    With ``use_clv``: the predictive CLV **if the customer is kept**, CLV / P(alive), from
-    :func:`helpers.models.clv.customer_value` (BG/NBD + Gamma-Gamma fitted on the lines up to
-    ``analysis_date``, discounted over ``clv_months`` at the yearly ``discount_rate``, times
-    ``margin``). The BG/NBD expected purchases are P(alive) x the expected purchases of a live
-    customer, so the predictive CLV already counts the chance that the customer has left;
-    multiplying it by a churn risk again would count the loss twice. Dividing by P(alive)
-    (floored at 0.01) gives the value of a customer who stays. When the CLV cannot be
-    computed (no CLV module, too few repeat customers, a failed fit), or without ``use_clv``:
-    the historical value, :func:`historical_value` over ``value_days`` x ``margin``.
+    With ``use_clv``: the predictive CLV **if the customer is kept**, from
+    :func:`helpers.models.clv.customer_value` (the CLV module's recovery chains,
+    ``clv.fit_models``, on the lines up to ``analysis_date``, discounted over ``clv_months`` at
+    the yearly ``discount_rate``, times ``margin``). A BG/NBD (or Pareto/NBD) expected purchase
+    count is P(alive) x the purchases of a live customer, so the predictive CLV already counts
+    the chance that the customer has left; multiplying it by a churn risk again would count the
+    loss twice: the value if kept is CLV / P(alive) (P(alive) floored at 0.01). When the chain
+    ended in a model without dropout (NBD, empirical rates) its CLV already is the value of a
+    customer who stays, and is used as it is. A customer whose CLV is unknown under the step
+    used (e.g. empirical rates with no time observed) gets NaN, not a default. Without
+    ``use_clv``, or when no customer has a known CLV: the historical value,
+    :func:`historical_value` over ``value_days`` x ``margin``.
 
     Returns
     -------
     (pandas.Series, str)
-        Value per ``customer_id`` (currency, margin applied) and what it is.
+        Value per ``customer_id`` (currency, margin applied) and what it is (English).
+        ``attrs``: ``kind`` ("clv_if_kept" or "historical"), ``purchase_source`` /
+        ``spend_source`` (``clv.Source`` of each fit, with the CLV), ``unknown`` (customers
+        with no value), ``why`` (why the CLV was not used, English).
     """
     end = _as_date(analysis_date)
     why = "not asked for"
     if use_clv:
-        try:
-            from . import clv
+        from . import clv
 
-            summary = customers.btyd_summary(_customer_lines(lines), observation_end=end, time_unit=time_unit).execute()
-            fits = clv.fit_models(summary, model="bgnbd", method="map", time_unit=time_unit)
-            if fits.purchase is not None and fits.spend is not None:
-                cv = clv.customer_value(fits.purchase, fits.spend, summary, horizon_months=clv_months,
-                                        discount_rate=discount_rate, margin=margin, time_unit=time_unit)
-                cv = cv.set_index("customer_id")
-                val = (cv["clv"] / cv["p_alive"].clip(lower=0.01)).astype(float).rename("value")
-                if np.isfinite(val).all():
-                    return val, (f"predictive CLV if kept = CLV / P(alive) (BG/NBD + Gamma-Gamma, MAP) over the next "
-                                 f"{clv_months} months, discounted at {discount_rate:.0%} a year, x margin {margin:g}")
-                why = "the CLV has missing values"
-            else:
-                why = " ".join(fits.notes) or "a model could not be fitted"
-        except Exception as exc:  # noqa: BLE001 - fall back to the historical value, and say why
-            why = f"{type(exc).__name__}: {exc}"
+        summary = customers.btyd_summary(_customer_lines(lines), observation_end=end, time_unit=time_unit).execute()
+        fits = clv.fit_models(summary, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)
+        cv = clv.customer_value(fits.purchase, fits.spend, summary, horizon_months=clv_months,
+                                discount_rate=discount_rate, margin=margin, time_unit=time_unit)
+        cv = cv.set_index("customer_id")
+        if fits.purchase.has_p_alive:
+            val = (cv["clv"] / cv["p_alive"].clip(lower=0.01)).astype(float).rename("value")
+        else:
+            val = cv["clv"].astype(float).rename("value")
+        val = val.where(np.isfinite(val))
+        if val.notna().any():
+            unknown = int(val.isna().sum())
+            val.attrs.update(kind="clv_if_kept", purchase_source=fits.purchase.source, spend_source=fits.spend.source,
+                             unknown=unknown, why="")
+            return val, (f"predictive CLV if kept = CLV{' / P(alive)' if fits.purchase.has_p_alive else ''} "
+                         f"({fits.label}) over the next {clv_months} months, discounted at {discount_rate:.0%} a year, "
+                         f"x margin {margin:g}" + (f"; unknown for {unknown:,} customers" if unknown else ""))
+        why = f"no customer has a known CLV under {fits.label}"
     val = (historical_value(lines, analysis_date=end, days=value_days) * margin).rename("value")
+    val.attrs.update(kind="historical", unknown=0, why=why)
     return val, (f"historical value: revenue in the last {value_days} days x margin {margin:g} "
                  f"(predictive CLV not used: {why})")
 
@@ -975,7 +1032,10 @@ def retention_plan(risk: pd.Series, value: pd.Series, *, success_rate: float, co
     risk : Series
         Churn probability (0..1) by customer_id.
     value : Series
-        Value at stake per customer (currency; CLV or historical value); missing = 0.
+        Value at stake per customer (currency; CLV or historical value). A customer missing
+        from it, or with NaN, has an unknown value: they get no expected saved value and are
+        listed after everyone valued, outside the cumulative return (``attrs["unvalued"]``
+        counts them).
     success_rate : float
         Share of would-be churners the contact keeps (0..1).
     contact_cost : float
@@ -988,7 +1048,7 @@ def retention_plan(risk: pd.Series, value: pd.Series, *, success_rate: float, co
     pandas.DataFrame
         ``rank``, ``customer_id``, ``churn_risk``, ``value``, ``expected_saved_value`` and
         ``cumulative_return`` (sum of expected saved value of everyone ranked up to here),
-        best first.
+        best first; the unvalued last with both empty.
     """
     if not 0 <= success_rate <= 1:
         raise ValueError(f"success_rate = {success_rate}: must be a share between 0 and 1")
@@ -997,22 +1057,26 @@ def retention_plan(risk: pd.Series, value: pd.Series, *, success_rate: float, co
     if not 0 < margin <= 1:
         raise ValueError(f"margin = {margin}: must be a share in (0, 1]")
     df = pd.DataFrame({"churn_risk": risk.astype(float)})
-    df["value"] = value.reindex(df.index).fillna(0.0).astype(float)
+    df["value"] = value.reindex(df.index).astype(float)
     df["expected_saved_value"] = df["churn_risk"] * df["value"] * margin * success_rate - contact_cost
     df = df.rename_axis("customer_id").reset_index()
-    df = df.sort_values(["expected_saved_value", "customer_id"], ascending=[False, True], ignore_index=True)
-    df["cumulative_return"] = df["expected_saved_value"].cumsum()
+    df = df.sort_values(["expected_saved_value", "customer_id"], ascending=[False, True], ignore_index=True,
+                        na_position="last")
+    known = df["expected_saved_value"].notna()
+    df["cumulative_return"] = df["expected_saved_value"].where(known).cumsum().where(known)
     df.insert(0, "rank", np.arange(1, len(df) + 1))
+    df.attrs["unvalued"] = int((~known).sum())
     return df
 
 
 def break_even(plan: pd.DataFrame) -> dict:
     """Where the campaign pays: best list size, its return, and the break-even list size.
 
-    ``best_n``: customers with a positive expected saved value (the cumulative return peaks
-    there); ``best_return``: the cumulative return at best_n (currency); ``break_even_n``: the
+    Over the customers with a known value (``customers`` counts them). ``best_n``: customers
+    with a positive expected saved value (the cumulative return peaks there); ``best_return``: the cumulative return at best_n (currency); ``break_even_n``: the
     longest list whose cumulative return is still >= 0 (contacting more loses money overall).
     """
+    plan = plan[plan["expected_saved_value"].notna()]          # customers with an unknown value are not counted
     cum = plan["cumulative_return"].to_numpy()
     best_n = int((plan["expected_saved_value"] > 0).sum())
     ok = np.flatnonzero(cum >= 0)

@@ -28,6 +28,45 @@ Conventions
   0.706) but keep MCMC posteriors proper, so they are the default for ``method="mcmc"``.
   Gamma-Gamma is ``HalfFlat`` for MAP (maximum likelihood) and weakly informative
   half-normal priors for MCMC (:func:`_weak_spend_priors`).
+* **When a fit fails: the recovery chain.** :func:`fit_purchase_chain` and
+  :func:`fit_spend_chain` (used by :func:`fit_models` and every notebook) never stop at a
+  failed fit; they try, in order, and keep the first result that is a finite interior
+  optimum (:func:`_map_convergence`: no parameter at the edge of its range, e.g. ``a -> 0``
+  or ``b -> infinity``, a finite log-likelihood, a positive definite information matrix and a
+  vanishing gradient):
+
+  1. **maximum likelihood** (flat priors, as above), step ``bgnbd_ml`` (``pareto_nbd_ml``);
+  2. **weakly-informative priors** (MAP), step ``bgnbd_weak`` (``pareto_nbd_weak``): every
+     parameter theta gets ``LogNormal(mu = log c + s^2, sigma = s)``, whose density in theta is
+     ``exp(-(log theta - log c)^2 / (2 s^2)) / const``: highest at the centre c and falling off
+     on the log scale, so it vanishes as theta -> 0 and as theta -> infinity and the posterior
+     mode is always finite and interior. The centres are the data's scale: r = 1 and alpha =
+     1 / (repeat purchases per time unit over all customers, sum of frequency / sum of T), so
+     the prior mean rate r / alpha is the observed one; a = b = 1 (BG/NBD; a mean dropout
+     after a repeat purchase of one half); s = 1 and beta = the mean T (Pareto/NBD; a mean
+     lifetime of the observed window). s = :data:`WEAK_PRIOR_SD` = 3 (a factor of 20 either
+     way at one standard deviation). On the CDNOW 1/10 sample they move the published
+     maximum-likelihood estimates by at most 0.7 % (r 0.05 %, alpha 0.2 %, a 0.5 %, b 0.6 %),
+     while pymc-marketing's own default priors move a by 11 %. (Pareto/NBD's s and beta are
+     weakly identified: there the same priors move s by 2.3 % and beta by 3.9 %);
+  3. **a simpler model**: the NBD (step ``nbd_ml``), BG/NBD's limit a -> 0 (nobody drops out:
+     ``LL = sum ln G(r + x) - ln G(r) + r ln alpha - (r + x) ln(alpha + T)``), fitted by
+     maximum likelihood with scipy; it predicts purchases (``(r + x) / (alpha + T)`` per time
+     unit) but has no P(alive), which is then unknown (NaN);
+  4. **empirical rates** (step ``empirical_rate``): each customer's own repeat rate
+     frequency / T, extrapolated; no P(alive) (NaN), and no rate for a customer with T = 0
+     (NaN).
+
+  Gamma-Gamma likewise: maximum likelihood (``gg_ml``), weakly-informative priors (``gg_weak``:
+  the same log-normal form with centres p = 1, q = 2 and v = the mean repeat spend, so the
+  prior mean spend p v / (q - 1) is the observed one, and s = :data:`WEAK_SPEND_PRIOR_SD` = 4,
+  wider because p and v are nearly collinear: on CDNOW they move p, q, v by at most 0.9 %),
+  then the empirical mean spend (``empirical_spend``: a repeat customer's own mean repeat
+  spend, else the mean of those means). A Gamma-Gamma fit with q <= 1 (no finite mean spend)
+  counts as failed. With fewer than :data:`MIN_REPEAT_CUSTOMERS` repeat customers the
+  parametric steps are skipped. Each result carries its step and, for every step tried
+  before it, the reason (:class:`Source`, ``fit.source``, ``fit.label``); a quantity a step
+  cannot give is NaN, never a default.
 * **Memory.** Nothing keeps chain x draw x customer arrays: predictions are computed for
   chunks of customers (at most :data:`CHUNK_ELEMENTS` values at a time) and reduced at once to
   the mean and an interval per customer. With MAP there is one draw, so 1M customers need a
@@ -50,11 +89,13 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import ibis
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..customers import UNIT_DAYS, UNIT_NAMES, calibration_holdout
 from ..errors import CRMInputError
 
@@ -64,7 +105,18 @@ CHUNK_ELEMENTS = 4_000_000
 MIN_REPEAT_CUSTOMERS = 10
 #: parameters of each purchase model, in the papers' order
 PURCHASE_PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta")}
-MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
+MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "nbd": "NBD", "empirical": "empirical rates"}
+#: log-sd s of the weakly-informative purchase-model priors (recovery step 2, see the module docstring)
+WEAK_PRIOR_SD = 3.0
+#: log-sd s of the weakly-informative Gamma-Gamma priors
+WEAK_SPEND_PRIOR_SD = 4.0
+#: every step of the recovery chains; its name in the report language is the glossary entry ``clv_step_<code>``
+STEPS = ("bgnbd_ml", "bgnbd_weak", "bgnbd_default", "bgnbd_mcmc", "pareto_nbd_ml", "pareto_nbd_weak",
+         "pareto_nbd_default", "pareto_nbd_mcmc", "nbd_ml", "empirical_rate",
+         "gg_ml", "gg_weak", "gg_halfnormal", "gg_mcmc", "empirical_spend")
+#: why a step was not used; the text is the glossary entry ``clv_why_<code>``
+WHY = ("param_edge", "not_max", "singular", "stopped_short", "loglik", "error", "too_few_repeat",
+       "too_few_spend", "q_le_1")
 #: Gamma-Gamma parameters; pymc-marketing calls the papers' gamma ``v``
 SPEND_PARAMS = ("p", "q", "v")
 MONTH_DAYS = UNIT_DAYS["M"]
@@ -75,7 +127,74 @@ class ClvInputError(CRMInputError):
 
 
 class ModelFitError(CRMInputError):
-    """A model cannot be fitted on this data (too few repeat customers) or did not converge."""
+    """A model cannot be fitted on this data (too few repeat customers) or did not converge.
+
+    ``why`` is the reason's code (:data:`WHY`) and ``fields`` the values its text needs.
+    """
+
+    def __init__(self, message: str, why: str = "error", fields: dict | None = None):
+        super().__init__(message)
+        self.why = why
+        self.fields = dict(fields or {"error": message})
+
+
+def _field_text(value, language: str) -> str:
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return i18n.fmt_number(int(value), 0, language)
+    if isinstance(value, (float, np.floating)):
+        return i18n.fmt_spec(float(value), ".3g", language)
+    return str(value)
+
+
+def step_name(step: str, language: str | None = None) -> str:
+    """The name of a recovery step (:data:`STEPS`) in the report language, e.g. "BG/NBD (maximum likelihood)"."""
+    return i18n.t(f"clv_step_{step}", language)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A step of a recovery chain that gave no usable result: its code, the reason's code and values."""
+
+    step: str
+    why: str
+    fields: tuple = ()
+
+    def text(self, language: str | None = None) -> str:
+        """E.g. "BG/NBD (maximum likelihood) ran to a = 7.24e-10, the edge of its range (no finite estimate)"."""
+        lang = language or i18n.language()
+        vals = {k: _field_text(v, lang) for k, v in self.fields}
+        return f"{step_name(self.step, lang)} {i18n.t(f'clv_why_{self.why}', lang, **vals)}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which step of a recovery chain produced a result, and why each earlier step was not used."""
+
+    step: str
+    attempts: tuple = ()
+
+    def text(self, language: str | None = None) -> str:
+        """The step's name, then ": " and the reasons, in ``language`` (default: the report's)."""
+        name = step_name(self.step, language)
+        if not self.attempts:
+            return name
+        return f"{name}: " + "; ".join(a.text(language) for a in self.attempts)
+
+    @property
+    def label(self) -> str:
+        """:meth:`text` in English."""
+        return self.text("en")
+
+    @property
+    def reason(self) -> str:
+        """Why the earlier steps were not used, in English ("" for the first step)."""
+        return "; ".join(a.text("en") for a in self.attempts)
+
+
+def _attempt(step: str, exc: ModelFitError) -> Attempt:
+    return Attempt(step, exc.why, tuple(exc.fields.items()))
 
 
 # --------------------------------------------------------------------------------------
@@ -93,6 +212,21 @@ class _Fitted:
     def n_draws(self) -> int:
         post = self.estimator.idata.posterior
         return int(post.sizes["chain"] * post.sizes["draw"])
+
+    @property
+    def source(self) -> Source:
+        """The recovery step that produced this fit and why the earlier ones were not used."""
+        return Source(self.step, tuple(self.attempts))
+
+    @property
+    def label(self) -> str:
+        """E.g. "BG/NBD with weakly-informative priors: BG/NBD (maximum likelihood) ran to a = ..." (English)."""
+        return self.source.label
+
+    @property
+    def reason(self) -> str:
+        """Why the earlier steps of the chain were not used (English; "" when this is the first step)."""
+        return self.source.reason
 
 
 @dataclass
@@ -123,7 +257,16 @@ class PurchaseFit(_Fitted):
         Wall time of the fit.
     cov_log : ndarray or None
         Covariance matrix of the log-parameters (inverse observed information, parameters in
-        ``params`` order; MAP with flat priors only).
+        ``params`` order; MAP with flat priors, and the Laplace approximation of the
+        posterior with weakly-informative priors).
+    step : str
+        The recovery step that produced it (:data:`STEPS`; derived from model, method and
+        priors when not given).
+    attempts : tuple of Attempt
+        The steps tried before it, with the reason each was not used.
+
+    ``model`` may also be ``"nbd"`` (no dropout) or ``"empirical"`` (each customer's own
+    rate), the chain's fallbacks; they have no P(alive) (:attr:`has_p_alive` False).
     """
 
     model: str
@@ -138,10 +281,21 @@ class PurchaseFit(_Fitted):
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cov_log: np.ndarray | None = None
+    step: str = ""
+    attempts: tuple = ()
+
+    def __post_init__(self):
+        if not self.step:
+            self.step = _purchase_step(self.model, self.method, self.priors)
 
     @property
     def name(self) -> str:
         return MODEL_NAMES[self.model]
+
+    @property
+    def has_p_alive(self) -> bool:
+        """Whether the model has dropout, so that P(alive) exists (BG/NBD, Pareto/NBD)."""
+        return self.model in ("bgnbd", "pareto_nbd")
 
 
 @dataclass
@@ -162,12 +316,32 @@ class SpendFit(_Fitted):
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cov_log: np.ndarray | None = None
+    model: str = "gamma_gamma"
+    priors: str = "flat"
+    step: str = ""
+    attempts: tuple = ()
+
+    def __post_init__(self):
+        if not self.step:
+            self.step = ("empirical_spend" if self.model == "empirical" else "gg_mcmc" if self.method == "mcmc"
+                         else {"flat": "gg_ml", "weak": "gg_weak", "halfnormal": "gg_halfnormal"}[self.priors])
 
     @property
     def population_mean_spend(self) -> float:
-        """Expected value of one purchase for a new customer: ``p * v / (q - 1)`` (currency)."""
+        """Expected value of one purchase for a new customer: ``p * v / (q - 1)`` (currency);
+        for the empirical step the mean of the repeat customers' mean spends."""
+        if self.model == "empirical":
+            return float(self.values["mean_spend"])
         p, q, v = (self.values[k] for k in SPEND_PARAMS)
         return p * v / (q - 1) if q > 1 else math.inf
+
+
+def _purchase_step(model: str, method: str, priors: str) -> str:
+    if model in ("nbd", "empirical"):
+        return {"nbd": "nbd_ml", "empirical": "empirical_rate"}[model]
+    if method == "mcmc":
+        return f"{model}_mcmc"
+    return f"{model}_" + {"flat": "ml", "weak": "weak", "default": "default"}[priors]
 
 
 # --------------------------------------------------------------------------------------
@@ -266,13 +440,16 @@ def _posterior_params(estimator, names) -> dict[str, np.ndarray]:
     return {k: np.asarray(post[k].values, dtype="float64").ravel() for k in names}
 
 
-def _observed_information(estimator, names) -> tuple[np.ndarray | None, np.ndarray | None, float | None]:
-    """Gradient and Hessian of the log-likelihood in log-parameters at the MAP point.
+def _observed_information(estimator, names):
+    """Gradient and Hessian of the log-density in log-parameters at the MAP point, and the log-likelihood.
 
-    Valid for flat priors, where each free variable is one parameter with a log transform
-    and the log-density without Jacobian is the log-likelihood. Central differences of the
-    compiled gradient (step 1e-5 in log space); returns (gradient, information matrix,
-    log-likelihood) or Nones when the model is not of that form.
+    Each free variable must be one parameter with a log transform. The log-density is pymc's
+    log-probability without the transform's Jacobian, the objective ``find_MAP`` maximises:
+    with flat priors it is the log-likelihood, so the Hessian is the observed information;
+    with proper priors it adds the log-prior and the inverse Hessian is the Laplace
+    approximation of the posterior covariance. Central differences of the compiled gradient
+    (step 1e-5 in log space). Returns (gradient, information matrix, log-likelihood of the
+    observed data alone), or Nones when the model is not of that form.
     """
     model = estimator.model
     free = {rv.name: rv for rv in model.free_RVs}
@@ -285,20 +462,21 @@ def _observed_information(estimator, names) -> tuple[np.ndarray | None, np.ndarr
     x0 = np.log(np.array([est[k][0] for k in names]))
     order = [model.rvs_to_values[free[k]] for k in names]
     dlogp = model.compile_dlogp(vars=[free[k] for k in names], jacobian=False)
-    logp = model.compile_logp(jacobian=False)
+    loglik = model.compile_logp(vars=list(model.observed_RVs), jacobian=False)
 
     def point(x):
         return {v.name: np.asarray(xi) for v, xi in zip(order, x)}
 
-    grad0 = np.asarray(dlogp(point(x0)), dtype="float64")
-    k, h = len(names), 1e-5
-    H = np.zeros((k, k))
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = h
-        H[i] = -(np.asarray(dlogp(point(x0 + e))) - np.asarray(dlogp(point(x0 - e)))) / (2 * h)
-    H = (H + H.T) / 2
-    return grad0, H, float(logp(point(x0)))
+    with np.errstate(all="ignore"):
+        grad0 = np.asarray(dlogp(point(x0)), dtype="float64")
+        k, h = len(names), 1e-5
+        H = np.zeros((k, k))
+        for i in range(k):
+            e = np.zeros(k)
+            e[i] = h
+            H[i] = -(np.asarray(dlogp(point(x0 + e))) - np.asarray(dlogp(point(x0 - e)))) / (2 * h)
+        H = (H + H.T) / 2
+        return grad0, H, float(loglik(point(x0)))
 
 
 def _inverse(info: np.ndarray | None) -> np.ndarray | None:
@@ -335,30 +513,40 @@ def _z(level: float) -> float:
     return float(norm.ppf(0.5 + level / 2))
 
 
-def _map_convergence(names, values: dict, grad, info, n: int) -> str | None:
+def _map_convergence(names, values: dict, grad, info, n: int, loglik: float | None = None):
     """Why a MAP / maximum-likelihood fit is not a proper interior optimum (None when it is).
 
-    The test is scale-free: the Newton decrement ``g' H^-1 g`` (g the gradient, H the observed
-    information, in log-parameters) is twice the log-likelihood still to gain and the squared
-    distance to the maximum in standard-error units; below 1e-3 the estimate is within 0.03
-    standard errors of the maximum.
+    Returns None or ``(code, fields, text)``: the reason's code (:data:`WHY`), the values its
+    glossary text needs, and a plain English sentence. Checked in order: every parameter
+    finite and inside [1e-6, 1e6] (a -> 0, b -> infinity and the like mean the likelihood
+    keeps rising towards a limit), a finite log-likelihood, a positive definite information
+    matrix that is not nearly singular, and a vanishing gradient. The last test is scale-free:
+    the Newton decrement ``g' H^-1 g`` (g the gradient, H the observed information, in
+    log-parameters) is twice the log-likelihood still to gain and the squared distance to the
+    maximum in standard-error units; below 1e-3 the estimate is within 0.03 standard errors of
+    the maximum.
     """
     for k in names:
         v = values[k]
         if not np.isfinite(v) or v <= 1e-6 or v >= 1e6:
-            return (f"parameter {k} went to {v:.3g}, the edge of its range (the likelihood keeps rising "
+            return ("param_edge", {"param": k, "value": float(v)},
+                    f"parameter {k} went to {v:.3g}, the edge of its range (the likelihood keeps rising "
                     "towards a limit, so there is no finite estimate)")
+    if loglik is not None and not np.isfinite(loglik):
+        return "loglik", {}, "the log-likelihood is not finite at the estimate"
     if info is not None:
-        ev = np.linalg.eigvalsh(info)
+        ev = np.linalg.eigvalsh(info) if np.all(np.isfinite(info)) else np.array([np.nan])
         if not np.all(np.isfinite(ev)) or ev.min() <= 0:
-            return "the likelihood is flat or not at a maximum in some direction (information matrix not positive)"
+            return ("not_max", {}, "the likelihood is flat or not at a maximum in some direction "
+                                   "(information matrix not positive)")
         if ev.max() / ev.min() > 1e12:
-            return "two or more parameters cannot be told apart (information matrix nearly singular)"
+            return ("singular", {}, "two or more parameters cannot be told apart (information matrix nearly "
+                                    "singular)")
         if grad is not None:
             dec = float(grad @ np.linalg.solve(info, grad))
             if not np.isfinite(dec) or dec > 1e-3:
-                return (f"the optimiser stopped short of the maximum (log-likelihood still {dec / 2:.2g} "
-                        "below it)")
+                return ("stopped_short", {"gap": dec / 2},
+                        f"the optimiser stopped short of the maximum (log-likelihood still {dec / 2:.2g} below it)")
     return None
 
 
@@ -425,7 +613,7 @@ def _fit_checked(make, data: pd.DataFrame, names, *, method: str, random_seed: i
     The likelihood search starts at ``start`` (parameter values on the data's scale) and is
     restarted, at most twice, from where it stopped when the optimiser stopped early (L-BFGS
     can stop on a flat stretch of the likelihood). Returns (estimator, information matrix,
-    log-likelihood, notes); raises ModelFitError with a plain reason otherwise.
+    log-likelihood, notes); raises ModelFitError with a plain reason (and its code) otherwise.
     """
     info = loglik = None
     notes: list[str] = []
@@ -433,24 +621,52 @@ def _fit_checked(make, data: pd.DataFrame, names, *, method: str, random_seed: i
         estimator = make()
         opts = dict(kwargs) if start is None else {**kwargs, "start": start}
         try:
-            with _quiet():
+            with _quiet(), np.errstate(all="ignore"):
                 _run_fit(estimator, data, method, random_seed, opts)
-        except (FloatingPointError, np.linalg.LinAlgError, RuntimeError) as exc:
-            raise ModelFitError(f"the {label} fit failed on this data ({exc.__class__.__name__}: {exc}); "
-                                "try more data or method='mcmc'") from None
+        except (FloatingPointError, np.linalg.LinAlgError, RuntimeError, ValueError) as exc:
+            # numerical failures inside pymc / scipy (the data were checked before)
+            error = f"{exc.__class__.__name__}: {exc}"
+            raise ModelFitError(f"the {label} fit failed on this data ({error}); try more data or method='mcmc'",
+                                "error", {"error": error}) from None
         if method != "map":
             return estimator, None, None, _mcmc_warnings(estimator, names)
         grad = None
         if checks:
             grad, info, loglik = _observed_information(estimator, names)
         values = {k: float(v[0]) for k, v in _posterior_params(estimator, names).items()}
-        reason = _map_convergence(names, values, grad, info, len(data))
+        reason = _map_convergence(names, values, grad, info, len(data), loglik)
         if reason is None:
             return estimator, info, loglik, notes
-        if start is None or not reason.startswith("the optimiser stopped") or attempt == 2:
-            raise ModelFitError(f"the {label} fit did not converge: {reason}." + (f" {hint}" if hint else ""))
+        code, fields, text = reason
+        if start is None or code != "stopped_short" or attempt == 2:
+            raise ModelFitError(f"the {label} fit did not converge: {text}." + (f" {hint}" if hint else ""),
+                                code, fields)
         start = values
     raise AssertionError("unreachable")
+
+
+def _lognormal_mode(centre: float, sd: float):
+    """``LogNormal(mu = log c + sd^2, sigma = sd)``: its density in theta is highest at c (see the module docstring)."""
+    from pymc_extras.prior import Prior
+
+    return Prior("LogNormal", mu=math.log(centre) + sd ** 2, sigma=sd)
+
+
+def _weak_purchase_priors(model: str, data: pd.DataFrame, sd: float = WEAK_PRIOR_SD) -> dict:
+    """The weakly-informative priors of recovery step 2 (module docstring), centred on the data's scale.
+
+    r at 1 and alpha at 1 / (sum of frequency / sum of T), so the prior's mean purchase rate
+    r / alpha is the observed repeat rate; BG/NBD a and b at 1; Pareto/NBD s at 1 and beta at
+    the mean T. Each is ``LogNormal(log c + sd^2, sd)`` (density highest at the centre c).
+    """
+    total_t = float(data["T"].sum())
+    rate = float(data["frequency"].sum()) / total_t if total_t > 0 else 0.0
+    centres = {"r": 1.0, "alpha": 1.0 / rate if rate > 0 else max(float(data["T"].mean()), 1.0)}
+    if model == "bgnbd":
+        centres.update(a=1.0, b=1.0)
+    else:
+        centres.update(s=1.0, beta=max(float(data["T"].mean()), 1e-3))
+    return {k: _lognormal_mode(c, sd) for k, c in centres.items()}
 
 
 def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: str = "map",
@@ -469,8 +685,9 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     random_seed : int
         Seed of the sampler (MCMC).
     **kwargs
-        ``priors`` ("flat": MAP = maximum likelihood, the default for MAP; "default":
-        pymc-marketing's weakly informative priors, the default for MCMC); ``standard_errors``
+        ``priors`` ("flat": MAP = maximum likelihood, the default for MAP; "weak": the
+        weakly-informative priors of the recovery chain, :func:`_weak_purchase_priors`;
+        "default": pymc-marketing's weakly informative priors, the default for MCMC); ``standard_errors``
         (MAP with flat priors: standard errors, log-likelihood and the gradient check from the
         observed information; default True, False saves a few seconds of compiling); ``time_unit``
         ("D", "W", "M": the unit of recency and T, kept for predictions and labels);
@@ -493,7 +710,7 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     _check_choice(model, PURCHASE_PARAMS, "model")
     _check_choice(method, ("map", "mcmc"), "method")
     priors = kwargs.pop("priors", None) or ("flat" if method == "map" else "default")
-    _check_choice(priors, ("flat", "default"), "priors")
+    _check_choice(priors, ("flat", "weak", "default"), "priors")
     time_unit = kwargs.pop("time_unit", None)
     if time_unit is not None:
         _check_choice(time_unit, UNIT_DAYS, "time_unit")
@@ -505,14 +722,17 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     if n_rep < min_repeat:
         raise ModelFitError(f"only {n_rep} of {n:,} customers bought on more than one day; the {label} model "
                             f"needs at least {min_repeat} repeat customers to estimate purchase and dropout "
-                            "rates (use a longer window or more data)")
+                            "rates (use a longer window or more data)", "too_few_repeat",
+                            {"n": n_rep, "total": n, "min": int(min_repeat)})
     names = PURCHASE_PARAMS[model]
     cls = _model_class(model)
     started = time.time()
-    start = _start_values(model, data) if (method == "map" and priors == "flat") else None
+    start = _start_values(model, data) if (method == "map" and priors in ("flat", "weak")) else None
+    config = {"flat": _flat_config(names) if priors == "flat" else None,
+              "weak": _weak_purchase_priors(model, data) if priors == "weak" else None}.get(priors)
     estimator, info, loglik, notes = _fit_checked(
-        lambda: cls(model_config=_flat_config(names) if priors == "flat" else None), data, names,
-        method=method, random_seed=random_seed, start=start, checks=(priors == "flat" and want_se),
+        lambda: cls(model_config=config), data, names,
+        method=method, random_seed=random_seed, start=start, checks=(priors in ("flat", "weak") and want_se),
         label=label, hint=(f"This happens with few repeat customers ({n_rep:,} here) or a short window; "
                            "try priors='default' or method='mcmc'"), kwargs=kwargs)
     params = _params_table(estimator, names, method=method, info=info)
@@ -521,7 +741,7 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
                        warnings=notes, seconds=round(time.time() - started, 2), cov_log=_inverse(info))
 
 
-def _weak_spend_priors(mean_spend: float) -> dict:
+def _halfnormal_spend_priors(mean_spend: float) -> dict:
     """Proper, weakly informative Gamma-Gamma priors for MCMC (pymc-marketing's HalfFlat defaults
     leave the posterior improper on small data: p and v can run off together).
 
@@ -534,6 +754,18 @@ def _weak_spend_priors(mean_spend: float) -> dict:
             "v": Prior("HalfNormal", sigma=10.0 * max(mean_spend, 1e-6))}
 
 
+def _weak_spend_priors(mean_spend: float, sd: float = WEAK_SPEND_PRIOR_SD) -> dict:
+    """The weakly-informative Gamma-Gamma priors of recovery step 2 (MAP), centred on the data's scale.
+
+    p at 1, q at 2 and v at the mean repeat spend, so the prior's mean spend p v / (q - 1) is
+    the observed one; each ``LogNormal(log c + sd^2, sd)`` (density highest at the centre c).
+    The density vanishes as p or v -> 0 or infinity, which is how Gamma-Gamma fails on data
+    whose spends barely vary within customers (p -> infinity, v -> 0 with p v fixed).
+    """
+    return {"p": _lognormal_mode(1.0, sd), "q": _lognormal_mode(2.0, sd),
+            "v": _lognormal_mode(max(mean_spend, 1e-6), sd)}
+
+
 def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: int = 42,
                     min_customers: int = MIN_REPEAT_CUSTOMERS, **kwargs) -> SpendFit:
     """Fit the Gamma-Gamma spend model (:class:`pymc_marketing.clv.GammaGammaModel`).
@@ -544,16 +776,19 @@ def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: 
     value is not positive are left out (counted in ``n_excluded``).
 
     ``priors``: "flat" (pymc-marketing's ``HalfFlat`` default; MAP is then the
-    maximum-likelihood estimate; the default for MAP) or "weak" (:func:`_weak_spend_priors`,
-    proper priors that keep an MCMC posterior proper; the default for MCMC).
+    maximum-likelihood estimate; the default for MAP), "weak" (:func:`_weak_spend_priors`,
+    the recovery chain's weakly-informative priors for MAP) or "halfnormal"
+    (:func:`_halfnormal_spend_priors`, proper priors that keep an MCMC posterior proper; the
+    default for MCMC).
 
     Raises
     ------
     ClvInputError
         A column is missing or invalid.
     ModelFitError
-        Fewer than ``min_customers`` repeat customers with positive spend, or no finite
-        interior maximum.
+        Fewer than ``min_customers`` repeat customers with positive spend, no finite
+        interior maximum, or (MAP) q <= 1, where the mean spend of a new customer
+        p v / (q - 1) is not finite.
     """
     _check_choice(method, ("map", "mcmc"), "method")
     data = _check_summary(summary, ("customer_id", "frequency", "monetary_value"))
@@ -561,84 +796,345 @@ def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: 
     ok = rep[rep["monetary_value"] > 0]
     if len(ok) < min_customers:
         raise ModelFitError(f"only {len(ok)} customers have a repeat purchase with a positive value; the "
-                            f"Gamma-Gamma spend model needs at least {min_customers}")
-    priors = kwargs.pop("priors", None) or ("flat" if method == "map" else "weak")
-    _check_choice(priors, ("flat", "weak"), "priors")
+                            f"Gamma-Gamma spend model needs at least {min_customers}", "too_few_spend",
+                            {"n": len(ok), "min": int(min_customers)})
+    priors = kwargs.pop("priors", None) or ("flat" if method == "map" else "halfnormal")
+    _check_choice(priors, ("flat", "weak", "halfnormal"), "priors")
     started = time.time()
     fit_data = ok.reset_index(drop=True)
     mean_spend = float(fit_data["monetary_value"].mean())
-    start = {"p": 1.0, "q": 2.0, "v": mean_spend} if (method == "map" and priors == "flat") else None
-    config = None if priors == "flat" else _weak_spend_priors(mean_spend)
+    start = {"p": 1.0, "q": 2.0, "v": mean_spend} if (method == "map" and priors in ("flat", "weak")) else None
+    config = {"flat": None, "weak": _weak_spend_priors(mean_spend) if priors == "weak" else None,
+              "halfnormal": _halfnormal_spend_priors(mean_spend)}[priors]
     estimator, info, loglik, notes = _fit_checked(
         lambda: _pmc().GammaGammaModel(model_config=config), fit_data, SPEND_PARAMS, method=method,
-        random_seed=random_seed, start=start, checks=(priors == "flat"), label="Gamma-Gamma", hint="", kwargs=kwargs)
-    if method == "map" and info is not None:
+        random_seed=random_seed, start=start, checks=(priors in ("flat", "weak")), label="Gamma-Gamma", hint="",
+        kwargs=kwargs)
+    if method == "map":
         q = float(_posterior_params(estimator, ("q",))["q"][0])
         if q <= 1:
-            notes.append(f"q = {q:.3g} <= 1: the population mean spend p*v/(q-1) is not finite; "
-                         "spend predictions lean on each customer's own mean")
+            raise ModelFitError(f"the Gamma-Gamma fit gave q = {q:.3g} <= 1: the mean spend of a new customer "
+                                "p*v/(q-1) is not finite", "q_le_1", {"q": q})
     params = _params_table(estimator, SPEND_PARAMS, method=method, info=info)
     return SpendFit(method=method, estimator=estimator, params=params, log_likelihood=loglik,
                     n_customers=len(ok), n_excluded=len(rep) - len(ok), warnings=notes,
-                    seconds=round(time.time() - started, 2), cov_log=_inverse(info))
+                    seconds=round(time.time() - started, 2), cov_log=_inverse(info), priors=priors)
+
+
+# --------------------------------------------------------------------------------------
+# the recovery chain's fallbacks: NBD, empirical rates, empirical mean spend
+# --------------------------------------------------------------------------------------
+class _ClosedForm:
+    """A fallback model with the prediction methods of a pymc-marketing model (one 'draw')."""
+
+    idata = SimpleNamespace(posterior=SimpleNamespace(sizes={"chain": 1, "draw": 1}))
+
+    def expected_probability_alive(self, data, future_t=None):
+        """No dropout in the model: P(alive) is unknown (NaN), not 1."""
+        return np.full((1, 1, len(data)), np.nan)
+
+
+class _NBDPredictor(_ClosedForm):
+    """The NBD: Poisson purchases at a rate lambda ~ Gamma(r, alpha), nobody drops out."""
+
+    def __init__(self, r: float, alpha: float):
+        self.r, self.alpha = float(r), float(alpha)
+
+    def expected_purchases(self, data, future_t):
+        """E[X(t) | x, T] = (r + x) / (alpha + T) * t: the posterior mean rate times t."""
+        t = np.broadcast_to(np.asarray(future_t, dtype="float64"), (len(data),))
+        x, T = data["frequency"].to_numpy(dtype="float64"), data["T"].to_numpy(dtype="float64")
+        return ((self.r + x) / (self.alpha + T) * t)[None, None, :]
+
+    def expected_purchases_new_customer(self, data):
+        return (self.r / self.alpha * data["t"].to_numpy(dtype="float64"))[None, None, :]
+
+
+class _EmpiricalRates(_ClosedForm):
+    """Each customer's own repeat rate frequency / T (NaN for T = 0); a new customer's is the pooled rate."""
+
+    def __init__(self, pooled_rate: float):
+        self.pooled_rate = float(pooled_rate)
+
+    def expected_purchases(self, data, future_t):
+        t = np.broadcast_to(np.asarray(future_t, dtype="float64"), (len(data),))
+        x, T = data["frequency"].to_numpy(dtype="float64"), data["T"].to_numpy(dtype="float64")
+        rate = np.divide(x, T, out=np.full(len(data), np.nan), where=T > 0)
+        return (rate * t)[None, None, :]
+
+    def expected_purchases_new_customer(self, data):
+        return (self.pooled_rate * data["t"].to_numpy(dtype="float64"))[None, None, :]
+
+
+class _EmpiricalSpend(_ClosedForm):
+    """A repeat customer's own mean repeat spend when positive, else the mean of those means (NaN if none)."""
+
+    def __init__(self, mean_spend: float):
+        self.mean_spend = float(mean_spend)
+
+    def expected_customer_spend(self, data):
+        x, m = data["frequency"].to_numpy(dtype="float64"), data["monetary_value"].to_numpy(dtype="float64")
+        return np.where((x > 0) & (m > 0), m, self.mean_spend)[None, None, :]
+
+
+def nbd_log_likelihood(r: float, alpha: float, summary: pd.DataFrame) -> float:
+    """Log-likelihood of the NBD, BG/NBD's limit a -> 0 (the same terms, so the two compare):
+    ``sum_i ln G(r + x_i) - ln G(r) + r ln alpha - (r + x_i) ln(alpha + T_i)``."""
+    from scipy.special import gammaln
+
+    x, T = summary["frequency"].to_numpy(dtype="float64"), summary["T"].to_numpy(dtype="float64")
+    return float(np.sum(gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)))
+
+
+def _nbd_derivatives(theta: np.ndarray, x: np.ndarray, T: np.ndarray):
+    """Log-likelihood, gradient and Hessian of the NBD in (log r, log alpha)."""
+    from scipy.special import gammaln, polygamma, psi
+
+    r, alpha = np.exp(theta)
+    ll = np.sum(gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T))
+    d_r = np.sum(psi(r + x) - psi(r) + np.log(alpha) - np.log(alpha + T))
+    d_a = np.sum(r / alpha - (r + x) / (alpha + T))
+    d_rr = np.sum(polygamma(1, r + x) - polygamma(1, r))
+    d_ra = np.sum(1.0 / alpha - 1.0 / (alpha + T))
+    d_aa = np.sum(-r / alpha ** 2 + (r + x) / (alpha + T) ** 2)
+    grad = np.array([r * d_r, alpha * d_a])                     # chain rule: d/d log theta = theta d/d theta
+    hess = np.array([[r * d_r + r * r * d_rr, r * alpha * d_ra],
+                     [r * alpha * d_ra, alpha * d_a + alpha * alpha * d_aa]])
+    return float(ll), grad, hess
+
+
+def fit_nbd(summary: pd.DataFrame, *, time_unit: str | None = None,
+            min_repeat_customers: int = MIN_REPEAT_CUSTOMERS) -> PurchaseFit:
+    """Fit the NBD (no dropout; BG/NBD's limit a -> 0) by maximum likelihood with scipy.
+
+    Purchases of a customer follow a Poisson process at rate lambda, lambda ~ Gamma(r, alpha)
+    across customers; nobody leaves. The likelihood (:func:`nbd_log_likelihood`) is
+    maximised over (log r, log alpha) by ``scipy.optimize.minimize`` (trust-region with the
+    analytic gradient and Hessian), started at r = 1 and the observed repeat rate. It gives
+    expected purchases (``(r + x) / (alpha + T)`` per time unit) but no P(alive) (NaN).
+
+    Raises
+    ------
+    ModelFitError
+        Fewer than ``min_repeat_customers`` repeat customers, or no finite interior maximum
+        (e.g. r -> infinity when customers' rates do not differ).
+    """
+    from scipy.optimize import minimize
+
+    data = _check_summary(summary, ("customer_id", "frequency", "recency", "T"))
+    n, n_rep = len(data), int((data["frequency"] > 0).sum())
+    if n_rep < min_repeat_customers:
+        raise ModelFitError(f"only {n_rep} of {n:,} customers bought on more than one day; the NBD model needs at "
+                            f"least {min_repeat_customers} repeat customers", "too_few_repeat",
+                            {"n": n_rep, "total": n, "min": int(min_repeat_customers)})
+    started = time.time()
+    x, T = data["frequency"].to_numpy(dtype="float64"), data["T"].to_numpy(dtype="float64")
+    start = _start_values("bgnbd", data)
+    theta0 = np.log([start["r"], start["alpha"]])
+
+    def fun(th):
+        ll, g, h = _nbd_derivatives(th, x, T)
+        return -ll, -g
+
+    def hess(th):
+        return -_nbd_derivatives(th, x, T)[2]
+
+    with np.errstate(all="ignore"):
+        res = minimize(fun, theta0, jac=True, hess=hess, method="trust-exact",
+                       options={"gtol": 1e-8, "maxiter": 500})
+        ll, grad, hess_ll = _nbd_derivatives(res.x, x, T)
+    values = dict(zip(("r", "alpha"), np.exp(res.x)))
+    info = -hess_ll
+    reason = _map_convergence(("r", "alpha"), values, grad, info, n, ll)
+    if reason is not None:
+        code, fields, text = reason
+        raise ModelFitError(f"the NBD fit did not converge: {text}.", code, fields)
+    cov = _inverse(info)
+    z = _z(0.9)
+    rows = []
+    for i, k in enumerate(("r", "alpha")):
+        se_log = math.sqrt(cov[i, i]) if cov is not None and cov[i, i] > 0 else math.nan
+        v = float(values[k])
+        rows.append({"parameter": k, "estimate": v, "se": v * se_log, "low": v * math.exp(-z * se_log),
+                     "high": v * math.exp(z * se_log)})
+    return PurchaseFit(model="nbd", method="map", priors="flat", estimator=_NBDPredictor(values["r"], values["alpha"]),
+                       params=pd.DataFrame(rows).set_index("parameter"), time_unit=time_unit, log_likelihood=ll,
+                       n_customers=n, n_repeat=n_rep, seconds=round(time.time() - started, 2), cov_log=cov)
+
+
+def empirical_rates(summary: pd.DataFrame, *, time_unit: str | None = None) -> PurchaseFit:
+    """The chain's last purchase step: each customer's observed repeat rate, frequency / T.
+
+    Expected purchases in the next t are ``frequency / T * t`` (NaN when T = 0: no time
+    observed); a new customer's rate is the pooled rate sum(frequency) / sum(T) (the one
+    row of ``params``, NaN when every T is 0); P(alive) is unknown (NaN). Never fails.
+    """
+    data = _check_summary(summary, ("customer_id", "frequency", "recency", "T"))
+    total_t = float(data["T"].sum())
+    pooled = float(data["frequency"].sum()) / total_t if total_t > 0 else math.nan
+    params = pd.DataFrame({"estimate": [pooled], "se": [math.nan], "low": [math.nan], "high": [math.nan]},
+                          index=pd.Index(["rate"], name="parameter"))
+    return PurchaseFit(model="empirical", method="empirical", priors="none", estimator=_EmpiricalRates(pooled),
+                       params=params, time_unit=time_unit, log_likelihood=None, n_customers=len(data),
+                       n_repeat=int((data["frequency"] > 0).sum()))
+
+
+def empirical_spend(summary: pd.DataFrame) -> SpendFit:
+    """The spend chain's last step: each repeat customer's own mean repeat spend (when positive),
+    for everyone else the mean of those means (``params`` row ``mean_spend``; NaN when no repeat
+    customer has a positive spend, so their spend is unknown). Never fails."""
+    data = _check_summary(summary, ("customer_id", "frequency", "monetary_value"))
+    rep = data[data["frequency"] > 0]
+    ok = rep[rep["monetary_value"] > 0]
+    mean = float(ok["monetary_value"].mean()) if len(ok) else math.nan
+    params = pd.DataFrame({"estimate": [mean], "se": [math.nan], "low": [math.nan], "high": [math.nan]},
+                          index=pd.Index(["mean_spend"], name="parameter"))
+    return SpendFit(method="empirical", estimator=_EmpiricalSpend(mean), params=params, log_likelihood=None,
+                    n_customers=len(ok), n_excluded=len(rep) - len(ok), model="empirical", priors="none")
+
+
+def _chain_steps(model: str, method: str, priors: str | None) -> list[tuple[str, str, str]]:
+    """(model, method, priors) of the parametric purchase steps, in order."""
+    if method == "mcmc":
+        return [(model, "mcmc", priors or "default"), (model, "map", "flat"), (model, "map", "weak")]
+    first = priors or "flat"
+    return [(model, "map", first)] + ([(model, "map", "weak")] if first != "weak" else [])
+
+
+def fit_purchase_chain(summary: pd.DataFrame, *, model: str = "bgnbd", method: str = "map", random_seed: int = 42,
+                       **kwargs) -> PurchaseFit:
+    """A purchase model that always comes back: the recovery chain of the module docstring.
+
+    Tries ``model`` by ``method`` (maximum likelihood for MAP; MCMC first when asked), then
+    MAP with weakly-informative priors (:func:`_weak_purchase_priors`), then the NBD
+    (:func:`fit_nbd`), then empirical rates (:func:`empirical_rates`), and returns the first
+    that converged; ``fit.step`` names it and ``fit.attempts`` says why each earlier step was
+    not used (``fit.label``, ``fit.source.text()`` in the report language). With fewer than
+    ``min_repeat_customers`` repeat customers it goes straight to empirical rates. Keywords as
+    :func:`fit_purchase_model`.
+
+    Raises
+    ------
+    ClvInputError
+        Bad input (a missing column, recency > T ...): that is not a fit to recover from.
+    """
+    _check_choice(model, PURCHASE_PARAMS, "model")
+    _check_choice(method, ("map", "mcmc"), "method")
+    priors = kwargs.pop("priors", None)
+    time_unit = kwargs.get("time_unit")
+    min_repeat = kwargs.get("min_repeat_customers", MIN_REPEAT_CUSTOMERS)
+    _check_summary(summary, ("customer_id", "frequency", "recency", "T"))
+    attempts: list[Attempt] = []
+    for m, meth, pri in _chain_steps(model, method, priors):
+        step = _purchase_step(m, meth, pri)
+        try:
+            fit = fit_purchase_model(summary, model=m, method=meth, random_seed=random_seed, priors=pri, **kwargs)
+        except ModelFitError as exc:
+            attempts.append(_attempt(step, exc))
+            if exc.why == "too_few_repeat":
+                break
+            continue
+        fit.attempts = tuple(attempts)
+        return fit
+    if not attempts or attempts[-1].why != "too_few_repeat":
+        try:
+            fit = fit_nbd(summary, time_unit=time_unit, min_repeat_customers=min_repeat)
+            fit.attempts = tuple(attempts)
+            return fit
+        except ModelFitError as exc:
+            attempts.append(_attempt("nbd_ml", exc))
+    fit = empirical_rates(summary, time_unit=time_unit)
+    fit.attempts = tuple(attempts)
+    return fit
+
+
+def fit_spend_chain(summary: pd.DataFrame, *, method: str = "map", random_seed: int = 42,
+                    min_customers: int = MIN_REPEAT_CUSTOMERS, **kwargs) -> SpendFit:
+    """A spend model that always comes back: Gamma-Gamma by maximum likelihood (MCMC first when
+    asked), then with weakly-informative priors (:func:`_weak_spend_priors`), then the empirical
+    mean spend (:func:`empirical_spend`); ``fit.step`` and ``fit.attempts`` as in
+    :func:`fit_purchase_chain`. ClvInputError (bad input) is still raised."""
+    _check_choice(method, ("map", "mcmc"), "method")
+    _check_summary(summary, ("customer_id", "frequency", "monetary_value"))
+    priors = kwargs.pop("priors", None)
+    steps = ([("mcmc", priors or "halfnormal"), ("map", "flat"), ("map", "weak")] if method == "mcmc"
+             else [("map", priors or "flat")] + ([("map", "weak")] if (priors or "flat") != "weak" else []))
+    attempts: list[Attempt] = []
+    for meth, pri in steps:
+        step = "gg_mcmc" if meth == "mcmc" else {"flat": "gg_ml", "weak": "gg_weak", "halfnormal": "gg_halfnormal"}[pri]
+        try:
+            fit = fit_spend_model(summary, method=meth, random_seed=random_seed, min_customers=min_customers,
+                                  priors=pri, **(kwargs if meth == "mcmc" else {}))
+        except ModelFitError as exc:
+            attempts.append(_attempt(step, exc))
+            if exc.why == "too_few_spend":
+                break
+            continue
+        fit.attempts = tuple(attempts)
+        return fit
+    fit = empirical_spend(summary)
+    fit.attempts = tuple(attempts)
+    return fit
 
 
 @dataclass
 class ClvFits:
-    """The purchase and spend fits, each None when it could not be made, and why."""
+    """The purchase and spend fits and notes on them.
+
+    From :func:`fit_models` both fits are always there (the recovery chains end in empirical
+    rates and the empirical mean spend); ``purchase.source`` and ``spend.source`` say which
+    step produced each and why. ``None`` is kept for callers that build a ClvFits by hand.
+    """
 
     purchase: PurchaseFit | None
     spend: SpendFit | None
     notes: list[str]
 
     def report(self) -> str:
-        """Plain-language lines on what was fitted (for printing in a notebook)."""
+        """Plain-language lines on what was fitted (English, for printing in a notebook or a log)."""
         out = []
         if self.purchase is not None:
             f = self.purchase
-            out.append(f"{f.name} fitted by {f.method.upper()} ({f.priors} priors) on {f.n_customers:,} customers, "
-                       f"{f.n_repeat:,} of them repeat buyers, in {f.seconds:.1f} s")
+            out.append(f"Purchases: {f.label}; {f.n_customers:,} customers, {f.n_repeat:,} of them repeat buyers, "
+                       f"{f.seconds:.1f} s")
         if self.spend is not None:
             s = self.spend
-            out.append(f"Gamma-Gamma fitted by {s.method.upper()} on {s.n_customers:,} repeat customers "
-                       f"({s.n_excluded} left out: no positive repeat spend) in {s.seconds:.1f} s")
+            out.append(f"Spend: {s.label}; {s.n_customers:,} repeat customers with a positive repeat spend "
+                       f"({s.n_excluded} left out), {s.seconds:.1f} s")
         out.extend(self.notes)
         return "\n".join(out)
+
+    @property
+    def label(self) -> str:
+        """Which steps produced the CLV, e.g. "BG/NBD (maximum likelihood) + Gamma-Gamma (maximum likelihood)"."""
+        return self.text("en", reasons=False)
+
+    def text(self, language: str | None = None, *, reasons: bool = True) -> str:
+        """The purchase and spend steps in ``language`` joined by " + " (with the reasons when ``reasons``)."""
+        parts = [(f.source.text(language) if reasons else step_name(f.step, language))
+                 for f in (self.purchase, self.spend) if f is not None]
+        return " + ".join(parts)
 
 
 def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", method: str = "map", random_seed: int = 42,
                time_unit: str | None = None, **kwargs) -> ClvFits:
-    """Fit the purchase and the spend model, keeping going when one cannot be fitted.
+    """Fit the purchase and the spend model through their recovery chains (:func:`fit_purchase_chain`,
+    :func:`fit_spend_chain`): both always come back, labelled with the step that produced them.
 
-    When the maximum-likelihood (flat-prior MAP) purchase fit does not converge, it is
-    retried once with pymc-marketing's default priors and the note says so. Bad input
-    (:class:`ClvInputError`) is still raised; a model that cannot be fitted
-    (:class:`ModelFitError`) becomes ``None`` with its reason in ``notes``.
+    Bad input (:class:`ClvInputError`) is still raised. ``notes``: the fits' own warnings (MCMC
+    diagnostics) and, when a step had to be skipped, which one was used instead (English).
     """
     notes: list[str] = []
-    purchase = spend = None
-    try:
-        purchase = fit_purchase_model(summary, model=model, method=method, random_seed=random_seed,
-                                      time_unit=time_unit, **kwargs)
-    except ModelFitError as exc:
-        if method == "map" and kwargs.get("priors") in (None, "flat") and "did not converge" in str(exc):
-            notes.append(f"{str(exc).rstrip('.')}. Retried with pymc-marketing's default (weakly informative) priors.")
-            try:
-                purchase = fit_purchase_model(summary, model=model, method=method, random_seed=random_seed,
-                                              time_unit=time_unit, **{**kwargs, "priors": "default"})
-            except ModelFitError as exc2:
-                notes.append(f"No purchase model: {str(exc2).rstrip('.')}.")
-        else:
-            notes.append(f"No purchase model: {str(exc).rstrip('.')}.")
-    if purchase is not None:
-        notes.extend(purchase.warnings)
+    purchase = fit_purchase_chain(summary, model=model, method=method, random_seed=random_seed,
+                                  time_unit=time_unit, **kwargs)
+    if purchase.attempts:
+        notes.append(f"Purchase model: {purchase.label}.")
+    notes.extend(purchase.warnings)
     spend_kwargs = {k: v for k, v in kwargs.items() if k in ("draws", "tune", "chains", "cores")}
-    try:
-        spend = fit_spend_model(summary, method=method, random_seed=random_seed, **spend_kwargs)
-        notes.extend(spend.warnings)
-    except ModelFitError as exc:
-        notes.append(f"No spend model: {str(exc).rstrip('.')}. CLV cannot be computed; expected purchases and "
-                     "P(alive) can.")
+    spend = fit_spend_chain(summary, method=method, random_seed=random_seed, **spend_kwargs)
+    if spend.attempts:
+        notes.append(f"Spend model: {spend.label}.")
+    notes.extend(spend.warnings)
     return ClvFits(purchase, spend, notes)
 
 
@@ -691,7 +1187,8 @@ def p_alive(fit: PurchaseFit, summary: pd.DataFrame) -> pd.Series:
     Series
         Indexed by ``customer_id``, named ``p_alive``, values in [0, 1] (posterior mean for
         MCMC). Customers without a repeat purchase have P(alive) = 1 under BG/NBD (dropout
-        can only follow a repeat purchase).
+        can only follow a repeat purchase). NaN for every customer when the fit has no dropout
+        (``fit.has_p_alive`` False: the NBD and empirical-rate steps of the recovery chain).
     """
     data = _check_summary(summary, ("customer_id", "frequency", "recency", "T"))
     out = np.empty(len(data))
@@ -896,25 +1393,34 @@ def _check_tiers(tiers) -> list[float]:
 def value_tiers(values: pd.Series, tiers=(0.01, 0.05, 0.20)) -> pd.Series:
     """Value tier of each customer: top 1 %, next 4 %, next 15 %, rest (for tiers 1/5/20 %).
 
-    Customers are ranked by ``values`` from highest down (ties in the order given), and the
-    top ``ceil(share x n)`` customers form each cumulative tier. Returns an ordered
-    categorical Series aligned with ``values`` (NaN values rank last).
+    Customers with a known value are ranked from highest down (ties in the order given), and
+    the top ``ceil(share x n)`` of the n known values form each cumulative tier. Returns an
+    ordered categorical Series aligned with ``values``; a customer whose value is unknown
+    (NaN) has no tier (NaN), not the lowest one.
     """
     t = _check_tiers(tiers)
     labels = tier_labels(t)
-    n = len(values)
-    order = np.argsort(-np.nan_to_num(values.to_numpy(dtype="float64"), nan=-np.inf), kind="stable")
+    v = values.to_numpy(dtype="float64")
+    known = ~np.isnan(v)
+    n = int(known.sum())
+    order = np.argsort(-v[known], kind="stable")
     rank = np.empty(n, dtype="int64")
     rank[order] = np.arange(n)
     cuts = [math.ceil(x * n - 1e-9) for x in t]
-    idx = np.searchsorted(np.array(cuts), rank, side="right")
-    cat = pd.Categorical.from_codes(idx, categories=labels, ordered=True)
+    codes = np.full(len(v), -1, dtype="int64")
+    codes[known] = np.searchsorted(np.array(cuts), rank, side="right")
+    cat = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
     return pd.Series(cat, index=values.index, name="tier")
 
 
 def tier_summary(table: pd.DataFrame, *, value: str = "clv", tier: str = "tier") -> pd.DataFrame:
     """Customers and value per tier: count, share of customers, total, share of total, mean value,
-    and the mean of ``p_alive`` / ``expected_purchases`` / ``revenue`` when those columns exist."""
+    and the mean of ``p_alive`` / ``expected_purchases`` / ``revenue`` when those columns exist.
+
+    Customers without a tier (unknown value) are left out; shares are of the customers with one;
+    ``attrs["unknown"]`` counts those left out."""
+    unknown = int(table[tier].isna().sum())
+    table = table[table[tier].notna()]
     g = table.groupby(tier, observed=False)
     out = pd.DataFrame({"customers": g.size(), f"total_{value}": g[value].sum()})
     out["share_customers"] = out["customers"] / max(len(table), 1)
@@ -924,12 +1430,16 @@ def tier_summary(table: pd.DataFrame, *, value: str = "clv", tier: str = "tier")
     for c in ("p_alive", "expected_purchases", "revenue"):
         if c in table.columns and c != value:
             out[f"mean_{c}"] = g[c].mean()
-    return out.reset_index()
+    out = out.reset_index()
+    out.attrs["unknown"] = unknown
+    return out
 
 
 def top_share_of_value(values: pd.Series, share: float = 0.2) -> float:
-    """Share of the total held by the best ``share`` of customers (the best ``ceil(share x n)``)."""
-    v = np.sort(np.nan_to_num(values.to_numpy(dtype="float64")))[::-1]
+    """Share of the total held by the best ``share`` of customers (the best ``ceil(share x n)``),
+    over the customers whose value is known (NaN values are left out, not counted as 0)."""
+    v = values.to_numpy(dtype="float64")
+    v = np.sort(v[~np.isnan(v)])[::-1]
     total = v.sum()
     k = math.ceil(share * len(v) - 1e-9)
     return float(v[:k].sum() / total) if total else math.nan
@@ -938,9 +1448,11 @@ def top_share_of_value(values: pd.Series, share: float = 0.2) -> float:
 def concentration(values: pd.Series) -> pd.DataFrame:
     """Cumulative share of total value held by the top x % of customers (a Lorenz-type curve).
 
-    Returns ``share_customers`` (0..1, best customers first) and ``share_value`` (0..1).
+    Returns ``share_customers`` (0..1, best customers first) and ``share_value`` (0..1), over the
+    customers whose value is known (NaN values are left out).
     """
-    v = np.sort(np.nan_to_num(values.to_numpy(dtype="float64")))[::-1]
+    v = values.to_numpy(dtype="float64")
+    v = np.sort(v[~np.isnan(v)])[::-1]
     total = v.sum()
     n = len(v)
     cum = np.concatenate([[0.0], np.cumsum(v) / total]) if total else np.zeros(n + 1)
@@ -996,6 +1508,9 @@ def spend_frequency_check(summary: pd.DataFrame) -> dict:
 def describe_parameters(fit: PurchaseFit | SpendFit, currency: str = "") -> pd.DataFrame:
     """The parameter table with a plain-language meaning per row (units stated)."""
     t = fit.params.copy()
+    if isinstance(fit, SpendFit) and fit.model == "empirical":
+        t["meaning"] = [f"mean of the repeat customers' mean repeat spend ({currency})"]
+        return t.reset_index()
     if isinstance(fit, SpendFit):
         mean = fit.population_mean_spend
         meaning = {
@@ -1007,11 +1522,17 @@ def describe_parameters(fit: PurchaseFit | SpendFit, currency: str = "") -> pd.D
         t["meaning"] = [meaning[k] for k in t.index]
         return t.reset_index()
     unit = UNIT_NAMES.get(fit.time_unit or "", "time units")
+    one = unit[:-1] if unit.endswith("s") else unit
     v = fit.values
+    if fit.model == "empirical":
+        t["meaning"] = [f"repeat purchases per {one} over all customers (sum of frequency / sum of T)"]
+        return t.reset_index()
     meaning = {"r": "shape of purchase rates across customers",
                "alpha": f"scale of purchase rates ({unit}); mean rate r/alpha = {v['r'] / v['alpha']:.4f} "
-                        f"purchases per {unit[:-1] if unit.endswith('s') else unit} while active"}
-    if fit.model == "bgnbd":
+                        f"purchases per {one} " + ("(nobody drops out)" if fit.model == "nbd" else "while active")}
+    if fit.model == "nbd":
+        pass
+    elif fit.model == "bgnbd":
         meaning["a"] = "dropout: with b, the chance of leaving after each repeat purchase"
         meaning["b"] = f"dropout: mean chance of leaving after a repeat purchase a/(a+b) = {v['a'] / (v['a'] + v['b']):.3f}"
     else:
@@ -1167,13 +1688,15 @@ def holdout_by_frequency(fit: PurchaseFit, calhold: pd.DataFrame, *, max_frequen
     DataFrame
         ``frequency`` (calibration repeat purchases; the last group is "max_frequency+"),
         ``customers``, ``actual`` and ``predicted`` mean purchases in the holdout (count per
-        customer).
+        customer), over the customers the fit can predict.
     """
     pred = expected_purchases(fit, calhold, calhold["duration_holdout"].to_numpy(dtype="float64"))
+    known = pred.notna().to_numpy()          # empirical rates cannot predict a customer with T = 0
+    calhold = calhold[known]
     f = calhold["frequency"].to_numpy(dtype="int64")
     capped = np.minimum(f, max_frequency)
     t = pd.DataFrame({"group": capped, "actual": calhold["frequency_holdout"].to_numpy(dtype="float64"),
-                      "predicted": pred.to_numpy()})
+                      "predicted": pred.to_numpy()[known]})
     g = t.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
                                predicted=("predicted", "mean")).reset_index()
     g["frequency"] = [f"{v}+" if v == max_frequency and (f > max_frequency).any() else str(v) for v in g["group"]]
@@ -1192,6 +1715,8 @@ class Validation:
     tracking: pd.DataFrame | None
     totals: dict | None
     notes: list[str]
+    #: calibration customers the fit's step cannot predict (empirical rates with T = 0), left out of ``totals``
+    unknown: int = 0
 
 
 def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time_unit: str,
@@ -1209,10 +1734,12 @@ def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time
     Returns
     -------
     Validation
-        ``totals``: actual and predicted holdout purchases of the calibration customers and
-        the relative error (predicted / actual - 1). Degenerate cases (holdout too long, too
-        few repeat customers in the calibration period, no purchase in the holdout) give
-        ``None`` tables and a note; they do not raise.
+        ``fit``: the calibration fit from the recovery chain (:func:`fit_purchase_chain`;
+        ``fit.source`` says which step and why). ``totals``: actual and predicted holdout
+        purchases of the calibration customers with a prediction (customers: how many;
+        ``unknown``: how many the step cannot predict) and the relative error
+        (predicted / actual - 1). Degenerate cases (holdout too
+        long, no purchase in the holdout) give ``None`` tables and a note; they do not raise.
     """
     notes: list[str] = []
     try:
@@ -1222,35 +1749,36 @@ def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time
     hold_days = (end - cal_end).days
     calhold = calibration_holdout(lines, calibration_end=cal_end, observation_end=end,
                                   time_unit=time_unit).execute()
-    fit = by_freq = track = totals = None
-    try:
-        fit = fit_purchase_model(calhold, model=model, method=method, random_seed=random_seed,
-                                 time_unit=time_unit, **kwargs)
-    except ModelFitError as exc:
-        notes.append(f"No calibration fit (calibration {start} .. {cal_end}): {exc}.")
+    by_freq = track = totals = None
+    fit = fit_purchase_chain(calhold, model=model, method=method, random_seed=random_seed, time_unit=time_unit,
+                             **kwargs)
+    unknown = 0
     actual_total = float(calhold["frequency_holdout"].sum()) if len(calhold) else 0.0
     if len(calhold) and actual_total == 0:
         notes.append(f"The holdout {cal_end + dt.timedelta(days=1)} .. {end} has no purchase by the "
                      f"{len(calhold):,} calibration customers: predicted purchases are shown, accuracy cannot be judged.")
-    if fit is not None:
+    if len(calhold):
         by_freq = holdout_by_frequency(fit, calhold, max_frequency=max_frequency)
-        predicted_total = float((by_freq["predicted"] * by_freq["customers"]).sum())
-        totals = {"customers": len(calhold), "actual": actual_total, "predicted": predicted_total,
-                  "relative_error": (predicted_total / actual_total - 1) if actual_total else np.nan}
+        pred = expected_purchases(fit, calhold, calhold["duration_holdout"].to_numpy(dtype="float64"))
+        unknown = int(pred.isna().sum())
+        known = pred.notna().to_numpy()
+        actual_known = float(calhold["frequency_holdout"].to_numpy(dtype="float64")[known].sum())
+        predicted_total = float(pred[known].sum())
+        totals = {"customers": int(known.sum()), "actual": actual_known, "predicted": predicted_total,
+                  "relative_error": (predicted_total / actual_known - 1) if actual_known else np.nan}
         daily = daily_first_and_repeat(lines, calibration_end=cal_end, observation_end=end).execute()
         if not daily.empty:
             track = tracking_table(fit, daily, calibration_end=cal_end, observation_end=end, time_unit=time_unit)
-    return Validation(cal_end, hold_days, fit, calhold, by_freq, track, totals, notes)
+    return Validation(cal_end, hold_days, fit, calhold, by_freq, track, totals, notes, unknown)
 
 
 def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_months: int = 12,
                      discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20)) -> tuple[pd.DataFrame | None, str]:
     """CLV tier of every customer, as notebook 04 computes it (used by 08 and 10).
 
-    BG/NBD + Gamma-Gamma fitted by MAP (:func:`fit_models`), discounted CLV
-    over ``clv_months`` months (:func:`customer_value`) and tiers by
-    :func:`value_tiers` over all customers (default: top 1 %, 1-5 %, 5-20 %,
-    rest 80 %).
+    BG/NBD + Gamma-Gamma through their recovery chains (:func:`fit_models`, MAP), discounted
+    CLV over ``clv_months`` months (:func:`customer_value`) and tiers by :func:`value_tiers`
+    over the customers with a known CLV (default: top 1 %, 1-5 %, 5-20 %, rest 80 %).
 
     Parameters
     ----------
@@ -1263,23 +1791,25 @@ def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_mon
     Returns
     -------
     (pandas.DataFrame or None, str)
-        customer_id (string), clv (currency) and clv_tier (ordered categorical, best tier first)
-        with an empty note; or None and the reason (in English) when the table is missing or a
-        CLV model cannot be fitted (08 then falls back to its spend tier).
+        customer_id (string), clv (currency; NaN where the step used cannot give it) and
+        clv_tier (ordered categorical, best tier first; NaN where the CLV is unknown) with an
+        empty note; ``attrs["purchase_source"]`` / ``attrs["spend_source"]`` are the
+        :class:`Source` of each fit (``.text()`` says which step produced it and why). None and
+        the reason (in English) when the table is missing or invalid, or no customer has a
+        known CLV (08 then falls back to its spend tier).
     """
     if btyd is None or len(btyd) == 0:
         return None, "the customers_btyd table is missing or empty."
     try:
-        fits = fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit)
-        if fits.purchase is None or fits.spend is None:
-            return None, " ".join(fits.notes) or "a CLV model could not be fitted."
+        fits = fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)
         cv = customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
                             discount_rate=discount_rate, time_unit=time_unit)
-    except Exception as exc:  # noqa: BLE001 - any fit failure: the caller says why and goes on
+    except ClvInputError as exc:
         return None, f"{type(exc).__name__}: {exc}"
     if cv["clv"].isna().all():
-        return None, "the CLV model gave no values."
+        return None, f"no customer has a known CLV under {fits.label}."
     out = pd.DataFrame({"customer_id": cv["customer_id"].astype("string").to_numpy(),
                         "clv": cv["clv"].to_numpy(dtype="float64")})
     out["clv_tier"] = value_tiers(out["clv"], tiers)
+    out.attrs.update(purchase_source=fits.purchase.source, spend_source=fits.spend.source)
     return out, ""

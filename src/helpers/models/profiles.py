@@ -280,13 +280,20 @@ def rate_by_group(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
     reference : str, optional
         Level the rates are compared with (default: the largest level).
 
+    Each level goes through the CLV module's recovery chain (``clv.fit_purchase_chain``:
+    maximum likelihood, then weakly-informative priors, then the NBD, then empirical rates).
+
     Returns
     -------
     pandas.DataFrame
-        ``level``, ``customers``, ``repeat_customers``, ``r``, ``alpha``, ``a``, ``b``,
-        ``purchase_rate`` = r / alpha (mean purchases per ``time_unit`` of a live customer),
-        ``rate_ratio`` = purchase_rate / the reference's, ``dropout`` = a / (a + b) (mean
-        probability of leaving after a purchase), ``note`` (why a level was not fitted).
+        ``level``, ``customers``, ``repeat_customers``, ``step`` (the chain's step that gave the
+        level's numbers, ``clv.STEPS``), ``r``, ``alpha``, ``a``, ``b``, ``purchase_rate`` =
+        r / alpha (mean purchases per ``time_unit`` of a live customer; under the NBD step the
+        mean rate with nobody leaving, under empirical rates the pooled repeat rate),
+        ``rate_ratio`` = purchase_rate / the reference's (only between levels fitted with the
+        same model: rates of different models do not compare, NaN otherwise), ``dropout`` =
+        a / (a + b) (mean probability of leaving after a purchase; NaN without a BG/NBD fit),
+        ``note`` (in the report language: which step and why, when it is not the first).
     """
     from . import clv
 
@@ -297,33 +304,38 @@ def rate_by_group(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
         part = data[(lev == name).to_numpy()]
         row = {"level": str(name), "customers": len(part), "repeat_customers": int((part["frequency"] > 0).sum())}
         try:
-            try:
-                fit = clv.fit_purchase_model(part, model="bgnbd", method="map", time_unit=time_unit)
-                prior_note = ""
-            except clv.ModelFitError as exc:
-                if "did not converge" not in str(exc):
-                    raise
-                # as helpers.models.clv.fit_models does: retry with pymc-marketing's weakly informative priors
-                fit = clv.fit_purchase_model(part, model="bgnbd", method="map", time_unit=time_unit, priors="default")
-                prior_note = _t("prof_no_converge")
-            v = fit.values
-            row |= {k: v[k] for k in ("r", "alpha", "a", "b")}
-            row |= {"purchase_rate": v["r"] / v["alpha"], "dropout": v["a"] / (v["a"] + v["b"]), "note": prior_note}
-            cov = fit.cov_log          # covariance of (log r, log alpha, log a, log b)
-            row["se_log_rate"] = (math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
-                                  if cov is not None else np.nan)
-        except Exception as exc:  # noqa: BLE001 - a level too small to fit is reported, not fatal
-            row |= {"purchase_rate": np.nan, "dropout": np.nan, "se_log_rate": np.nan,
-                    "note": f"{type(exc).__name__}: {exc}"}
+            fit = clv.fit_purchase_chain(part, model="bgnbd", method="map", time_unit=time_unit)
+        except clv.ClvInputError as exc:   # bad input for this level is reported, not fatal
+            rows.append(row | {"step": "", "purchase_rate": np.nan, "dropout": np.nan, "se_log_rate": np.nan,
+                               "note": f"{type(exc).__name__}: {exc}"})
+            continue
+        v = fit.values
+        row["step"] = fit.step
+        row["model"] = fit.model
+        row |= {k: v.get(k, np.nan) for k in ("r", "alpha", "a", "b")}
+        rate = v["r"] / v["alpha"] if "alpha" in v else v.get("rate", np.nan)
+        dropout = v["a"] / (v["a"] + v["b"]) if fit.model == "bgnbd" else np.nan
+        row |= {"purchase_rate": rate, "dropout": dropout, "note": fit.source.text() if fit.attempts else ""}
+        cov = fit.cov_log          # covariance of (log r, log alpha, ...)
+        row["se_log_rate"] = (math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
+                              if cov is not None and fit.model in ("bgnbd", "nbd") else np.nan)
         rows.append(row)
     out = pd.DataFrame(rows)
+    for c in ("step", "model", "r", "alpha", "a", "b"):
+        if c not in out.columns:
+            out[c] = np.nan
     ref = reference if reference is not None else str(out.iloc[0]["level"])
     base = out.set_index("level")["purchase_rate"].get(ref, np.nan)
-    out["rate_ratio"] = out["purchase_rate"] / base
+    ref_model = out.set_index("level")["model"].get(ref)
+    same = out["model"] == ref_model
+    out["rate_ratio"] = (out["purchase_rate"] / base).where(same)
     se_ref = out.set_index("level")["se_log_rate"].get(ref, np.nan)
     out["se_log_ratio"] = np.where(out["level"] == ref, 0.0, np.sqrt(out["se_log_rate"] ** 2 + se_ref ** 2))
+    out["se_log_ratio"] = out["se_log_ratio"].where(same)
     out.attrs["reference"] = ref
-    return out
+    cols = ["level", "customers", "repeat_customers", "step", "r", "alpha", "a", "b", "purchase_rate", "dropout",
+            "note", "se_log_rate", "rate_ratio", "se_log_ratio"]
+    return out[cols + [c for c in out.columns if c not in cols and c != "model"]]
 
 
 def truth_check(rates: pd.DataFrame, factors: dict[str, float], *, z: float = 3.0) -> pd.DataFrame:
@@ -394,6 +406,8 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
         cv, why = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
         if cv is not None:
             out = out.merge(cv.assign(clv_tier=cv["clv_tier"].astype("string")), on="customer_id", how="left")
+            notes.append(_t("prof_clv_source", purchase=cv.attrs["purchase_source"].text(),
+                            spend=cv.attrs["spend_source"].text()))
         else:
             notes.append(_t("prof_clv_left_out", why=why))
     return Groups(out, notes)
