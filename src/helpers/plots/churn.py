@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from .. import i18n
 from ..i18n import t
-from .base import TEMPLATE, fmt_money
+from .base import TEMPLATE, fmt_money, plain
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.22, "x": 0}
@@ -167,10 +167,10 @@ def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, segment_name: str, la
                         fillcolor=f"rgba{rgb + (0.12,)}", line={"width": 0}, hoverinfo="skip", showlegend=False)
         n = int(summary.loc[summary["segment"] == name, "customers"].iloc[0])
         fig.add_scatter(x=g["days"], y=g["survival"] * 100, mode="lines", line={"shape": "hv", "color": c},
-                        name=t("ch_km_legend", name=i18n.label(name), n=i18n.fmt_number(n)))
+                        name=t("ch_km_legend", name=plain(i18n.label(name)), n=i18n.fmt_number(n)))
     p = summary.attrs.get("logrank_p", np.nan)
     ptxt = f"log-rank p = {p:.3g}" if np.isfinite(p) else t("ch_one_segment_only")
-    fig.update_layout(title=t("ch_km_title", segment=i18n.label(segment_name), days=lapse_days, p=ptxt),
+    fig.update_layout(title=t("ch_km_title", segment=plain(i18n.label(segment_name)), days=lapse_days, p=ptxt),
                       template=TEMPLATE, height=460, legend=_LEGEND,
                       xaxis_title=t("ch_days_since_first"), yaxis={"title": t("ch_still_active_pct"),
                                                                    "range": [0, 101]})
@@ -180,7 +180,7 @@ def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, segment_name: str, la
 def risk_by_group(scored: pd.DataFrame, column: str, currency: str) -> go.Figure:
     """Bars: customers per churn-risk band, coloured by band, with the value at stake as text."""
     tb = scored.groupby(column, observed=True).agg(customers=("churn_risk", "size"), value=("value", "sum")).reset_index()
-    fig = go.Figure(go.Bar(x=tb[column].astype(str), y=tb["customers"], marker_color="#d62728",
+    fig = go.Figure(go.Bar(x=plain(tb[column].astype(str)), y=tb["customers"], marker_color="#d62728",
                            text=[t("ch_value_text", value=fmt_money(v, currency)) for v in tb["value"]],
                            textposition="outside"))
     fig.update_layout(title=t("ch_risk_band_title", cur=currency), template=TEMPLATE,

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from ..customers import UNIT_NAMES
 from .. import i18n
 from ..i18n import t
-from .base import TEMPLATE
+from .base import TEMPLATE, plain
 
 ACTUAL, PREDICTED = "#1f77b4", "#ff7f0e"
 
@@ -24,7 +24,7 @@ def _unit(time_unit: str | None) -> str:
 def parameter_table(params: pd.DataFrame, caption: str):
     """A styled parameter table (:func:`helpers.models.clv.describe_parameters`): 4 significant
     decimals, the meaning column left-aligned."""
-    return (params.style.format(precision=4, **i18n.number_format()).hide(axis="index").set_caption(caption)
+    return (i18n.style(params, precision=4).hide(axis="index").set_caption(caption)
             .set_properties(subset=["meaning"], **{"text-align": "left"}))
 
 
@@ -33,7 +33,7 @@ def tier_table(summary: pd.DataFrame, caption: str):
     money and means with two decimals."""
     fmt = {c: ("{:,}" if c == "customers" else "{:.1%}" if c.startswith("share") else "{:,.2f}")
            for c in summary.columns if c != "tier"}
-    return summary.style.format(fmt, **i18n.number_format()).hide(axis="index").set_caption(caption)
+    return i18n.style(summary, fmt).hide(axis="index").set_caption(caption)
 
 
 def value_concentration(curves: dict[str, pd.DataFrame], tiers=(0.01, 0.05, 0.20)) -> go.Figure:
@@ -178,7 +178,7 @@ def clv_intervals(table: pd.DataFrame, *, currency: str, n: int = 30) -> go.Figu
     ``table.attrs["interval"]``, 90 % when absent)."""
     top = table.sort_values("clv", ascending=False).head(n).iloc[::-1]
     fig = go.Figure(go.Scatter(
-        x=top["clv"], y=top["customer_id"].astype(str), mode="markers",
+        x=top["clv"], y=plain(top["customer_id"].astype(str)), mode="markers",
         error_x={"type": "data", "symmetric": False, "array": top["clv_high"] - top["clv"],
                  "arrayminus": top["clv"] - top["clv_low"]}, marker={"color": ACTUAL}))
     level = table.attrs.get("interval", 0.9)
