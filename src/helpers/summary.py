@@ -83,7 +83,7 @@ def run_folder(prep, output_dir: str | Path) -> Path:
 
 
 def publish(prep, output_dir: str | Path, notebook: str, headline: list[tuple], customers: pd.DataFrame | None = None):
-    """Write a notebook's headline numbers and customer columns; return the table to display.
+    """Write a notebook's headline numbers and customer columns; return the table to display (a Styler).
 
     Parameters
     ----------
@@ -102,7 +102,9 @@ def publish(prep, output_dir: str | Path, notebook: str, headline: list[tuple], 
             raise ValueError(f"{notebook}: the customer table to publish needs a customer_id column")
         masked = privacy.maybe_mask(customers, prep.config.output.mask_customer_ids)
         masked.to_parquet(out / CUSTOMERS_FILE, index=False)
-    return pd.DataFrame({i18n.t("headline"): [h.label for h in items], i18n.t("value"): [h.text for h in items]})
+    # a styled table: shown whole (a plain frame cuts long texts at 50 characters) and escaped
+    return i18n.style(pd.DataFrame({i18n.t("headline"): [h.label for h in items],
+                                    i18n.t("value"): [h.text for h in items]})).hide(axis="index")
 
 
 def _plain(v):

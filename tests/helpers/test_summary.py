@@ -24,7 +24,11 @@ class TestPublish:
                                  ("revenue", "Revenue, last month", 12345.6, "GBP")],
                                 pd.DataFrame({"customer_id": ["a", "b"], "lifecycle_stage": ["new", "lost"]}))
         saved = json.loads((out / "headline.json").read_text())
-        assert [h["text"] for h in saved] == list(shown["value"]) == ["43.2 %", "12,346 GBP"]
+        assert [h["text"] for h in saved] == list(shown.data["value"]) == ["43.2 %", "12,346 GBP"]
+        long = "BG/NBD (maximum likelihood) + Gamma-Gamma (maximum likelihood)"
+        page = summary.publish(prep, tmp_path / "other" / "04_clv", "04_clv",
+                               [("clv_model", "Model", long, "")]).to_html()
+        assert long in page                      # shown whole, not cut at pandas' 50 characters
         assert saved[0]["notebook"] == "02_lifecycle"
         assert list(pd.read_parquet(out / "customers.parquet")["customer_id"]) == ["a", "b"]
         got = summary.collect_headlines(out.parent)
