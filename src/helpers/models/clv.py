@@ -1024,26 +1024,29 @@ def fit_purchase_chain(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     time_unit = kwargs.get("time_unit")
     min_repeat = kwargs.get("min_repeat_customers", MIN_REPEAT_CUSTOMERS)
     _check_summary(summary, ("customer_id", "frequency", "recency", "T"))
+    tries = [(_purchase_step(m, meth, pri),
+              lambda m=m, meth=meth, pri=pri: fit_purchase_model(summary, model=m, method=meth, random_seed=random_seed,
+                                                                 priors=pri, **kwargs))
+             for m, meth, pri in _chain_steps(model, method, priors)]
+    tries.append(("nbd_ml", lambda: fit_nbd(summary, time_unit=time_unit, min_repeat_customers=min_repeat)))
+    return _first_that_fits(tries, stop="too_few_repeat", last=lambda: empirical_rates(summary, time_unit=time_unit))
+
+
+def _first_that_fits(tries, *, stop: str, last):
+    """The first of ``tries`` ((step code, fit function) pairs) that fits, else ``last()``; the result's
+    ``attempts`` hold why each step before it was not used. A failure for reason ``stop`` (too little data
+    for any fitted model) skips the remaining fitted steps."""
     attempts: list[Attempt] = []
-    for m, meth, pri in _chain_steps(model, method, priors):
-        step = _purchase_step(m, meth, pri)
+    fit = None
+    for step, fit_one in tries:
         try:
-            fit = fit_purchase_model(summary, model=m, method=meth, random_seed=random_seed, priors=pri, **kwargs)
+            fit = fit_one()
+            break
         except ModelFitError as exc:
             attempts.append(_attempt(step, exc))
-            if exc.why == "too_few_repeat":
+            if exc.why == stop:
                 break
-            continue
-        fit.attempts = tuple(attempts)
-        return fit
-    if not attempts or attempts[-1].why != "too_few_repeat":
-        try:
-            fit = fit_nbd(summary, time_unit=time_unit, min_repeat_customers=min_repeat)
-            fit.attempts = tuple(attempts)
-            return fit
-        except ModelFitError as exc:
-            attempts.append(_attempt("nbd_ml", exc))
-    fit = empirical_rates(summary, time_unit=time_unit)
+    fit = fit if fit is not None else last()
     fit.attempts = tuple(attempts)
     return fit
 
@@ -1059,22 +1062,12 @@ def fit_spend_chain(summary: pd.DataFrame, *, method: str = "map", random_seed: 
     priors = kwargs.pop("priors", None)
     steps = ([("mcmc", priors or "halfnormal"), ("map", "flat"), ("map", "weak")] if method == "mcmc"
              else [("map", priors or "flat")] + ([("map", "weak")] if (priors or "flat") != "weak" else []))
-    attempts: list[Attempt] = []
-    for meth, pri in steps:
-        step = "gg_mcmc" if meth == "mcmc" else {"flat": "gg_ml", "weak": "gg_weak", "halfnormal": "gg_halfnormal"}[pri]
-        try:
-            fit = fit_spend_model(summary, method=meth, random_seed=random_seed, min_customers=min_customers,
-                                  priors=pri, **(kwargs if meth == "mcmc" else {}))
-        except ModelFitError as exc:
-            attempts.append(_attempt(step, exc))
-            if exc.why == "too_few_spend":
-                break
-            continue
-        fit.attempts = tuple(attempts)
-        return fit
-    fit = empirical_spend(summary)
-    fit.attempts = tuple(attempts)
-    return fit
+    tries = [("gg_mcmc" if meth == "mcmc" else {"flat": "gg_ml", "weak": "gg_weak", "halfnormal": "gg_halfnormal"}[pri],
+              lambda meth=meth, pri=pri: fit_spend_model(summary, method=meth, random_seed=random_seed,
+                                                         min_customers=min_customers, priors=pri,
+                                                         **(kwargs if meth == "mcmc" else {})))
+             for meth, pri in steps]
+    return _first_that_fits(tries, stop="too_few_spend", last=lambda: empirical_spend(summary))
 
 
 @dataclass
