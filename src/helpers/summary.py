@@ -300,6 +300,26 @@ def shown_path(path: str | Path, output_dir: str | Path = "") -> str:
     return p.as_posix()
 
 
+def at_risk(table: pd.DataFrame) -> dict:
+    """The customers at high risk in an action table (:func:`action_table`) and the value at stake.
+
+    Returns ``key`` (``customers_at_risk`` when every known risk comes from the churn model,
+    else ``customers_at_risk_p_alive``: a number of another kind, never compared with the first),
+    ``customers`` (NaN when no customer has a risk level: not zero), ``stake`` (their expected CLV
+    summed, currency; NaN when none of them has a CLV) and ``unvalued`` (of them, without a CLV).
+    """
+    from .actions import UNKNOWN
+
+    high = table[table["risk_level"] == "high"]
+    known = table["risk_level"] != UNKNOWN
+    clv = pd.to_numeric(high["clv"], errors="coerce")
+    from_model = known.any() and bool((table.loc[known, "risk_basis"] == RISK_FROM_CHURN_MODEL).all())
+    return {"key": "customers_at_risk" if from_model else "customers_at_risk_p_alive",
+            "customers": len(high) if known.any() else math.nan,
+            "stake": float(clv.sum()) if clv.notna().any() else math.nan,
+            "unvalued": int(clv.isna().sum()) if clv.notna().any() else 0}
+
+
 def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html") -> str:
     """HTML table of headline numbers, each linking to the report that computed it."""
     import html as _html

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from types import SimpleNamespace
 
 import pandas as pd
@@ -188,3 +189,20 @@ def test_comparisons():
     m = summary.migrations(a, b, "rfm_segment")
     assert m.loc["loyal", "champions"] == 1 and m.values.sum() == 2
     assert list(summary.new_at_risk(a, b)["customer_id"]) == ["z"]    # y was already at risk
+
+
+class TestAtRisk:
+    def _table(self, levels, basis, clv):
+        return pd.DataFrame({"risk_level": levels, "risk_basis": basis, "clv": clv})
+
+    def test_churn_model_risks_count_under_their_own_key(self):
+        got = summary.at_risk(self._table(["high", "low", "high"], [summary.RISK_FROM_CHURN_MODEL] * 3,
+                                          [10.0, 5.0, float("nan")]))
+        assert got == {"key": "customers_at_risk", "customers": 2, "stake": 10.0, "unvalued": 1}
+
+    def test_p_alive_risks_are_another_number_and_no_risk_is_not_zero(self):
+        got = summary.at_risk(self._table(["high", "low"], [summary.RISK_FROM_CHURN_MODEL, summary.RISK_FROM_P_ALIVE],
+                                          [3.0, 4.0]))
+        assert got["key"] == "customers_at_risk_p_alive" and got["customers"] == 1 and got["stake"] == 3.0
+        none = summary.at_risk(self._table(["unknown", "unknown"], [None, None], [3.0, 4.0]))
+        assert math.isnan(none["customers"]) and math.isnan(none["stake"])
