@@ -114,8 +114,8 @@ CLEAN_VERSION = "2"
 DATA_COLUMNS = ("invoice", "invoice_ts", "customer_id", "product_id", "description", "category",
                 "quantity", "unit_price", "amount", "country", "channel", "currency", "line_no",
                 "original_invoice", "is_return")
-#: Return rules: their removed revenue is negative (returns) or reverses it (the cancelled sale).
-RETURN_RULES = ("cancellation", "cancellation_partial", "cancellation_unmatched", "cancelled_original")
+#: The rules whose lines are returns (their revenue is negative; ``cancelled_original`` holds the sales).
+RETURN_LINE_RULES = ("cancellation", "cancellation_partial", "cancellation_unmatched")
 #: A catch-all id must hold at least this many times an average customer's share (besides catch_all_share).
 CATCH_ALL_TIMES_AVERAGE = 10
 #: primes between 2**31 and 2**33 for multiset signatures of hashed rows (above int32, so SQL engines that hash

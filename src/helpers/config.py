@@ -81,6 +81,9 @@ class SyntheticConfig(_Strict):
 DEFAULT_CUSTOMER_NA = ["", "NA", "N/A", "NULL", "null", "None", "nan", "#N/A", "-"]
 #: Return-flag values that mean "this line is a return" and "this line is a sale" (compared case-insensitively).
 DEFAULT_RETURN_VALUES = ["1", "true", "yes", "y", "t", "x", "return", "returned", "r", "iade", "evet", "e"]
+#: Identifier and text columns that missing-value tokens (``data.na_values``) apply to.
+NA_COLUMNS = ("invoice", "customer_id", "product_id", "description", "category", "country", "channel", "line_no",
+              "original_invoice")
 DEFAULT_SALE_VALUES = ["0", "false", "no", "n", "f", "sale", "s", "satış", "satis", "hayır", "hayir", "h"]
 
 
@@ -112,11 +115,9 @@ class DataConfig(_Strict):
     @classmethod
     def _na_columns(cls, v):
         if isinstance(v, dict):
-            allowed = ("invoice", "customer_id", "product_id", "description", "category", "country", "channel",
-                       "line_no", "original_invoice")
-            bad = [k for k in v if k not in allowed]
+            bad = [k for k in v if k not in NA_COLUMNS]
             if bad:
-                raise ValueError(f"names unknown column(s) {bad}; allowed: {', '.join(allowed)}")
+                raise ValueError(f"names unknown column(s) {bad}; allowed: {', '.join(NA_COLUMNS)}")
         return v
 
     @field_validator("currency")

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .config import DEFAULT_CUSTOMER_NA, DEFAULT_SALE_VALUES, DataConfig, RunConfig
+from .config import DEFAULT_CUSTOMER_NA, DEFAULT_SALE_VALUES, NA_COLUMNS, DataConfig, RunConfig
 from .errors import DataError
 from .i18n import fmt_number, t
 from .schema import LINE_COLUMNS, MIN_LINES, OPTIONAL, conform, validate_lines
@@ -822,11 +822,6 @@ def _check_min_lines(raw: _Raw) -> None:
                         "analysis")
 
 
-#: Identifier and text columns that missing-value tokens (``data.na_values``) apply to.
-_NA_COLUMNS = ("invoice", "customer_id", "product_id", "description", "category", "country", "channel",
-               "line_no", "original_invoice")
-
-
 def _na_tokens(na_values) -> dict[str, set[str]]:
     """``data.na_values`` as {canonical column: case-folded tokens}; a list applies to every column."""
     if na_values is None:
@@ -834,7 +829,7 @@ def _na_tokens(na_values) -> dict[str, set[str]]:
     if isinstance(na_values, dict):
         return {k: {str(v).strip().casefold() for v in vals} for k, vals in na_values.items()}
     tokens = {str(v).strip().casefold() for v in na_values}
-    return {k: tokens for k in _NA_COLUMNS}
+    return {k: tokens for k in NA_COLUMNS}
 
 
 def _mask_na(s: pd.Series, column: str, tokens: dict[str, set[str]], found: list[dict]) -> pd.Series:
