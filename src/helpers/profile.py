@@ -125,9 +125,10 @@ def note_sentences(notes: pd.DataFrame, currency: str, *, mask_ids: bool = False
             text = t("note_catch_all_" + p["action"], customer_id=cid, share_orders=fmt_percent(p["share_orders"]),
                      share_lines=fmt_percent(p["share_lines"]), share_revenue=fmt_percent(p["share_revenue"]))
         elif note == "overlap":
-            text = t("note_overlap", start=i18n.fmt_date(p["start"]), end=i18n.fmt_date(p["end"]),
-                     invoices=fmt_number(p["invoices"]), invoices_in_window=fmt_number(p["invoices_in_window"]),
-                     lines=lines, revenue=money(r.revenue))
+            start, end = i18n.fmt_date(p["start"]), i18n.fmt_date(p["end"])
+            when = t("note_overlap_on", start=start) if start == end else t("note_overlap_between", start=start, end=end)
+            text = t("note_overlap", when=when, invoices=fmt_number(p["invoices"]),
+                     invoices_in_window=fmt_number(p["invoices_in_window"]), lines=lines, revenue=money(r.revenue))
         elif note == "returns_matched":
             text = t("note_returns_matched", lines=lines, reference=fmt_number(p["reference"]),
                      customer_product=fmt_number(p["customer_product"]),

@@ -253,3 +253,27 @@ class TestCatchAll:
     def test_a_small_shop_is_not_flagged_for_being_small(self, duck):
         rows = [(i, str(i), "2023-01-02", f"K{i % 4}", "P1", 1, 2.0) for i in range(40)]
         assert clean.catch_all_table(table(duck, make_lines(rows)), CleaningConfig()).empty
+
+
+def test_findings_read_as_sentences_with_their_numbers(duck):
+    """The audit notes as a reader sees them (profile.note_sentences): warnings first, numbers filled in."""
+    from helpers import i18n, profile
+
+    rows = [(0, "10", "2023-01-02", "A", "P1", 1, 2.0), (1, "11", "2023-01-03", "B", "P1", 1, 2.0),
+            (2, "10", "2023-01-02", "A", "P1", 1, 2.0), (3, "12", "2023-01-04", "B", "P1", 1, 0.0)]
+    rules = CleaningConfig()
+    f = _flag(duck, make_lines(rows), rules)
+    has = {"product_id": True}
+    audit = clean.audit_table(f, rules, has=has)
+    notes = clean.audit_notes(f, audit, rules, has=has, gross=clean.gross_sales(f), windows=clean.overlap_windows(f))
+    shown = profile.note_sentences(notes, "GBP")
+    assert list(shown["severity"]) == ["warning", "info", "info"]
+    assert shown.loc[0, "finding"].startswith("Whole invoices repeat on 2023-01-02") and "1 line(s), 2.00 GBP" in \
+        shown.loc[0, "finding"]
+    assert shown.loc[0, "config_key"] == "cleaning.overlap: false"
+    assert "1 zero-value lines (1 customers)" in shown.loc[2, "finding"]
+    i18n.set_language("tr")
+    try:
+        assert "02.01.2023 tarihinde" in profile.note_sentences(notes, "GBP").loc[0, "finding"]
+    finally:
+        i18n.set_language("en")
