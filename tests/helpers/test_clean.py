@@ -277,3 +277,24 @@ def test_findings_read_as_sentences_with_their_numbers(duck):
         assert "02.01.2023 tarihinde" in profile.note_sentences(notes, "GBP").loc[0, "finding"]
     finally:
         i18n.set_language("en")
+
+
+def test_a_config_asking_what_the_data_cannot_support_gets_a_warning_naming_the_key(duck):
+    """Duplicate removal without a line key, and a return prefix that matches nothing, are warned about."""
+    cols = ("line_id", "invoice", "invoice_ts", "customer_id", "quantity", "unit_price")
+    df = make_lines([(0, "1", "2023-01-02", "A", 2, 5.0), (1, "1", "2023-01-02", "A", 2, 5.0),
+                     (2, "2", "2023-01-03", "B", 1, 9.0)], columns=cols)
+    rules = CleaningConfig(duplicates=True, return_prefixes=["RET-"])
+    has = {"product_id": False}
+    f = _flag(duck, df, rules, has=has)
+    audit = clean.audit_table(f, rules, has=has)
+    notes = clean.audit_notes(f, audit, rules, has=has, gross=clean.gross_sales(f),
+                              explicit={"duplicates", "return_prefixes"}).set_index("note")
+    assert notes.loc["duplicates_without_line_key", "severity"] == "warning"
+    assert notes.loc["duplicates_without_line_key", "config_key"] == "cleaning.duplicates"
+    assert notes.loc["duplicates_without_line_key", "lines"] == 1
+    assert notes.loc["return_prefix_unused", "config_key"] == "cleaning.return_prefixes"
+    assert '"prefix": "RET-"' in notes.loc["return_prefix_unused", "params"]
+    # the default prefix, not asked for explicitly, is not warned about
+    quiet = clean.audit_notes(f, audit, CleaningConfig(duplicates=True), has=has, gross=clean.gross_sales(f))
+    assert "return_prefix_unused" not in set(quiet["note"])
