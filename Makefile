@@ -26,12 +26,12 @@ $(STAMP): requirements.lock pyproject.toml
 env: $(STAMP) ## create .venv and install the locked packages (done by the other targets)
 
 reports: $(STAMP) ## run the notebooks on CONFIG (one or more files; default configs/default.yaml) into reports/<run>/; ARGS="--set key=value --grid key=a,b --force"
-	$(BIN)/python -m helpers.report $(foreach c,$(CONFIG),--config $(c)) $(ARGS)
+	$(BIN)/python -m helpers.runner $(foreach c,$(CONFIG),--config $(c)) $(ARGS)
 
 LANGUAGE ?=
 COURSE_ARGS ?=
 course: $(STAMP) ## exercise course pack for CONFIG into reports/<run>/course/ (student notebooks, solution HTML, glossary, concept map); LANGUAGE=tr for Turkish
-	$(BIN)/python -m helpers.course --config $(CONFIG) $(if $(LANGUAGE),--language $(LANGUAGE)) $(COURSE_ARGS)
+	$(BIN)/python -m helpers.runner.course --config $(CONFIG) $(if $(LANGUAGE),--language $(LANGUAGE)) $(COURSE_ARGS)
 
 TEST_JOBS ?= 2
 test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration; TEST_JOBS=1 runs them in one process
@@ -45,7 +45,7 @@ lab: $(STAMP) ## JupyterLab on notebooks/ with the project's kernel registered
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 data: $(STAMP) ## generate the default synthetic data into data/raw/
-	$(BIN)/python -m helpers.synth --customers 5000 --seed 42
+	$(BIN)/python -m helpers.io.synth --customers 5000 --seed 42
 
 clean: ## remove generated data, cached tables and reports (keeps .venv and data/.mask_key)
 	rm -rf data/raw data/interim data/processed spark-warehouse metastore_db derby.log

@@ -70,7 +70,8 @@ def _date(s: str) -> dt.date:
 
 def _engine_setup(inputs):
     """Import the helpers and the DuckDB backend once (untimed, like the peers' imports)."""
-    from helpers import customers, engine, lifecycle  # noqa: F401
+    from helpers.features import customers, lifecycle
+    from helpers.io import engine  # noqa: F401
     from helpers.models import baskets  # noqa: F401
 
     engine.connect().disconnect()
@@ -132,7 +133,8 @@ def _lifetimes_setup(inputs):
 
 
 def summary_engine(inputs, state):
-    from helpers import customers, engine
+    from helpers.features import customers
+    from helpers.io import engine
 
     con = engine.connect()
     lines = engine.table(con, inputs["lines"])
@@ -147,7 +149,7 @@ def summary_lifetimes(inputs, summary_data_from_transaction_data):
     count calendar weeks instead, so recency and T are divided by the unit's days afterwards
     (the project's convention: days / 7 for weeks).
     """
-    from helpers.customers import UNIT_DAYS
+    from helpers.features.customers import UNIT_DAYS
 
     df = pd.read_parquet(inputs["lines"], columns=["customer_id", "invoice_ts", "amount"])
     df = df[df["customer_id"].notna()]
@@ -176,7 +178,8 @@ SUMMARY = Case(
 # 2. RFM table
 # --------------------------------------------------------------------------------------
 def rfm_engine(inputs, state):
-    from helpers import customers, engine
+    from helpers.features import customers
+    from helpers.io import engine
 
     con = engine.connect()
     lines = engine.table(con, inputs["lines"])
@@ -217,7 +220,8 @@ PANDAS_PERIOD = {"month": "M", "quarter": "Q", "week": "W-SUN"}
 
 
 def cohort_engine(inputs, state):
-    from helpers import engine, lifecycle
+    from helpers.io import engine
+    from helpers.features import lifecycle
 
     con = engine.connect()
     lines = engine.table(con, inputs["lines"])
@@ -254,7 +258,7 @@ def compare_cohorts(a: dict, b: dict) -> tuple[bool, str]:
 
 COHORT = Case(
     "cohort", "Cohort retention matrix",
-    {"engine": Side("engine (helpers.lifecycle.cohort_table)", cohort_engine, _engine_setup),
+    {"engine": Side("engine (helpers.features.lifecycle.cohort_table)", cohort_engine, _engine_setup),
      "pandas": Side("pandas groupby", cohort_pandas,
                     note="to_period + groupby(customer).transform('min') + groupby([cohort, age]).nunique()")},
     compare_cohorts)
@@ -268,7 +272,7 @@ def _threshold(n_baskets: int, min_support: float) -> int:
 
 
 def pairs_engine(inputs, state):
-    from helpers import engine
+    from helpers.io import engine
     from helpers.models import baskets
 
     con = engine.connect()
@@ -439,7 +443,8 @@ CLV_PREDICT = Case(
 # 7. DuckDB vs local Spark: customer tables from clean lines
 # --------------------------------------------------------------------------------------
 def _tables(inputs, con, tag: str) -> dict:
-    from helpers import customers, engine
+    from helpers.features import customers
+    from helpers.io import engine
 
     lines = engine.table(con, inputs["lines"])
     end = _date(inputs["end"])
@@ -455,14 +460,14 @@ def _tables(inputs, con, tag: str) -> dict:
 
 
 def tables_duckdb(inputs, state):
-    from helpers import engine
+    from helpers.io import engine
 
     return _tables(inputs, engine.connect(), "duckdb")
 
 
 def _spark_setup(inputs):
     """Start the local Spark session (JVM); its time is reported apart as start-up."""
-    from helpers import engine
+    from helpers.io import engine
     from helpers.config import EngineConfig
 
     return engine.connect(EngineConfig(backend="spark", spark_master=inputs.get("spark_master", "local[2]")))

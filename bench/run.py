@@ -10,7 +10,7 @@ For each data size it prepares the data once (cached), then runs each comparison
 :mod:`bench.cases` side by side on the same input file: every side in a fresh process
 (:mod:`bench.measure`), ``--repeats`` timed runs each (the median is reported), peak memory
 per process tree. Results are checked equal before a time is reported; a mismatch is shown
-as a failure in the table. It also runs the notebook batch (helpers.report) on the default
+as a failure in the table. It also runs the notebook batch (helpers.runner.run) on the default
 data and on 1M lines, and writes ``reports/bench/bench.md`` and ``bench.json``.
 """
 from __future__ import annotations
@@ -170,7 +170,7 @@ def _missing_input(config: Path) -> str | None:
 
 def _generate(config: Path) -> float | None:
     """Generate the synthetic lines when not cached; the seconds it took, or None when cached."""
-    from helpers import synth
+    from helpers.io import synth
     from helpers.config import load_config
 
     cfg = load_config(config)
@@ -257,7 +257,7 @@ def _log_times(run_log: Path, ended: float) -> list[dict]:
 
     starts = []
     for line in run_log.read_text(encoding="utf-8", errors="replace").splitlines():
-        m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d+) INFO helpers.report: (\S+): executing", line)
+        m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d+) INFO helpers.runner.run: (\S+): executing", line)
         if m:
             t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
             starts.append((m.group(3), t))
@@ -270,7 +270,7 @@ def _log_times(run_log: Path, ended: float) -> list[dict]:
 
 
 def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
-    """The whole notebook batch (helpers.report --force) on a prepared config: time and memory per notebook.
+    """The whole notebook batch (helpers.runner.run --force) on a prepared config: time and memory per notebook.
 
     A batch still running after ``--batch-timeout`` seconds is stopped; the notebooks it finished
     are read from its run.log and the table says where it stopped.
@@ -278,7 +278,7 @@ def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
     reports = workdir / f"batch-{size.name}"
     limit = args.batch_timeout * (2 if size.name == "default" else 1)
     log(f"  batch on {size.name} (time limit {limit:.0f} s) ...")
-    run = measure.run_process([sys.executable, "-m", "helpers.report", "--config", str(config), "--reports-dir",
+    run = measure.run_process([sys.executable, "-m", "helpers.runner.run", "--config", str(config), "--reports-dir",
                                str(reports), "--force", "--no-progress"], timeout=limit,
                               mem_cap_mb=args.mem_cap_gb * 1024, log=workdir / f"batch-{size.name}.log",
                               interval=0.5)
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"size {name}: {size.title}")
             config = ROOT / size.config if size.config else _synthetic_config(size, workdir / "configs")
             shown = (str(config.relative_to(ROOT)) if config.is_relative_to(ROOT)
-                     else f"helpers.synth, target_lines={size.target_lines:_}, seed 42 (temporary config)")
+                     else f"helpers.io.synth, target_lines={size.target_lines:_}, seed 42 (temporary config)")
             info = {"title": size.title, "config": shown, "config_path": str(config),
                     "repeats": args.repeats_big if size.big else args.repeats}
             bench["sizes"][name] = info

@@ -453,7 +453,7 @@ def markdown(bench: dict, *, partial: bool = False) -> str:
                   "time, so memory stays bounded while time grows with the number of draws."]
     batch = _batch_table(bench)
     if batch:
-        lines += ["", "## Notebook batch (helpers.report --force)", "",
+        lines += ["", "## Notebook batch (helpers.runner.run --force)", "",
                   "Wall time per notebook from run.json; memory is the peak resident memory of the notebook's "
                   "kernel process (sampled), and of the whole run (runner + kernels). The data was prepared "
                   "beforehand (see the prepare table for that time).", ""] + batch

@@ -66,7 +66,7 @@ import re
 import ibis
 import pandas as pd
 
-from .config import CleaningConfig
+from helpers.config import CleaningConfig
 
 #: Rule names in the order they are applied, with the one-line description shown in the audit.
 RULES: dict[str, str] = {
@@ -143,7 +143,7 @@ def line_key_complete(has: dict) -> bool:
     With a line-number column, always. With a product column, when the export also has a
     quantity column: an export without quantities (every line one unit, as marketplace order
     items are) writes two units of a product as two identical rows. ``has["quantity"]`` is
-    False for such an export (:attr:`helpers.read.Source.notes` ``quantity_given``).
+    False for such an export (:attr:`helpers.io.read.Source.notes` ``quantity_given``).
     """
     return bool(has.get("line_no") or (has.get("product_id") and has.get("quantity", True)))
 
@@ -374,7 +374,7 @@ def flag_lines(raw, rules: CleaningConfig, *, start: dt.date | None = None, end:
     Parameters
     ----------
     raw : ibis.Table
-        Canonical sales lines (:mod:`helpers.schema`).
+        Canonical sales lines (:mod:`helpers.io.schema`).
     rules : CleaningConfig
         Which rules are on and their settings.
     start, end : date, optional
@@ -580,7 +580,7 @@ def check_revenue(audit: pd.DataFrame, gross: float, source: str = "") -> None:
     the documented reason, shown in the audit's ``cancellation_unmatched`` and
     ``cancellation_partial`` rows), but never the gross sales: kept lines are sale lines.
     """
-    from .errors import DataError
+    from helpers.errors import DataError
 
     kept = float(audit.set_index("rule").loc[KEPT, "revenue"])
     if kept > gross + 1e-6 * max(1.0, abs(gross)) + 0.005:
@@ -628,7 +628,7 @@ def audit_notes(flagged, audit: pd.DataFrame, rules: CleaningConfig, *, has: dic
     gross : float
         :func:`gross_sales`.
     read_notes : dict
-        :attr:`helpers.read.Source.notes` (missing-value tokens, return signs made negative).
+        :attr:`helpers.io.read.Source.notes` (missing-value tokens, return signs made negative).
     catch_all, windows : DataFrame
         :func:`catch_all_table` and :func:`overlap_windows`.
     explicit : set of str

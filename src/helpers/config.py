@@ -22,7 +22,7 @@ Example (``configs/example_own_file.yaml`` has a commented version)::
 
 Optional tables beside the sales lines (customer attributes, campaign exposures, campaign
 responses, feedback) are described under ``tables:`` (:class:`TablesConfig`, read by
-:mod:`helpers.tables`); ``data.source: none`` means a data set with no sales lines at all
+:mod:`helpers.io.tables`); ``data.source: none`` means a data set with no sales lines at all
 (e.g. a contract business known only from its customer table).
 """
 from __future__ import annotations
@@ -35,8 +35,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import paths
-from .errors import ConfigError
+from helpers import paths
+from helpers.errors import ConfigError
 
 
 class _Strict(BaseModel):
@@ -68,7 +68,7 @@ class ColumnMap(_Strict):
 
 
 class SyntheticConfig(_Strict):
-    """Size and seed of the embedded synthetic shop (see :mod:`helpers.synth`)."""
+    """Size and seed of the embedded synthetic shop (see :mod:`helpers.io.synth`)."""
 
     customers: int = Field(5000, ge=20, le=20_000_000)
     start: dt.date = dt.date(2023, 1, 1)
@@ -253,7 +253,7 @@ class OutputConfig(_Strict):
         """Turn ``skip_notebooks`` into the list of notebooks to run (the batch minus the skipped ones)."""
         if not self.skip_notebooks:
             return self
-        from .batch import NOTEBOOKS  # plain list, no imports: no cycle
+        from helpers.batch import NOTEBOOKS  # plain list, no imports: no cycle
 
         def matches(nb: str, wanted: str) -> bool:
             return nb == wanted or nb.split("_")[0] == wanted
@@ -267,7 +267,7 @@ class OutputConfig(_Strict):
 
 
 # --------------------------------------------------------------------------------------
-# optional tables beside the sales lines (read by helpers.tables)
+# optional tables beside the sales lines (read by helpers.io.tables)
 # --------------------------------------------------------------------------------------
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -447,7 +447,7 @@ class FeedbackTable(TableFile):
 
 
 class TablesConfig(_Strict):
-    """Optional tables beside the sales lines; each is optional (see :mod:`helpers.tables`)."""
+    """Optional tables beside the sales lines; each is optional (see :mod:`helpers.io.tables`)."""
 
     attributes: AttributesTable | None = None
     exposures: ExposuresTable | None = None

@@ -461,7 +461,7 @@ def translate_phrases(text: str, prefix: str, language: str | None = None) -> st
     by its label in the language (longest phrases first, whole words only), then its numbers localised.
     Quoted names (:func:`quote`) are data and stay as written.
 
-    For generated English text such as the hand-check formulas of :func:`helpers.lifecycle.explain_kpis`
+    For generated English text such as the hand-check formulas of :func:`helpers.features.lifecycle.explain_kpis`
     (``retained 40 / active in 2011-10 52``), translated at display without changing the module.
     """
     import re

@@ -32,6 +32,8 @@ REPORTS = ROOT / "reports"
 CONFIGS = ROOT / "configs"
 NOTEBOOKS = ROOT / "notebooks"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+#: The installed ``helpers`` package (code, glossary, HTML templates).
+PACKAGE = Path(__file__).resolve().parent
 
 
 def resolve(path: str | os.PathLike) -> Path:

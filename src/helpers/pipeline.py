@@ -19,12 +19,12 @@ audit_notes.parquet     what the audit says beside its rows: the line key, warni
 overlap.parquet / .csv  the date windows in which whole invoices repeat (:func:`helpers.clean.overlap_windows`)
 catch_all.parquet       customer ids holding an implausible share of orders or lines and what was
                         done with them (:func:`helpers.clean.catch_all_table`; raw ids: mask on display)
-customers_rfm.parquet   :func:`helpers.customers.rfm_table` at the analysis date
-customers_btyd.parquet  :func:`helpers.customers.btyd_summary` in ``analysis.time_unit``
+customers_rfm.parquet   :func:`helpers.features.customers.rfm_table` at the analysis date
+customers_btyd.parquet  :func:`helpers.features.customers.btyd_summary` in ``analysis.time_unit``
 <table>.parquet         each optional table present (attributes, exposures, responses,
-                        feedback) in its canonical schema (:mod:`helpers.tables`)
+                        feedback) in its canonical schema (:mod:`helpers.io.tables`)
 coverage.parquet / .csv per optional table and key: rows, keys, keys found in the sales lines and
-                        the two shares (:func:`helpers.tables.join_to_lines`)
+                        the two shares (:func:`helpers.io.tables.join_to_lines`)
 tables_audit.parquet    what the table rules found: table, file, column, rule, count, action
   / .csv
 meta.json               fingerprint, inputs, analysis window, which optional columns exist,
@@ -51,9 +51,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import clean, customers, engine, paths
-from .config import RunConfig, load_config
-from .errors import DataError
+from helpers import clean, paths
+
+from helpers.features import customers
+
+from helpers.io import engine
+from helpers.config import RunConfig, load_config
+from helpers.errors import DataError
 
 PIPELINE_VERSION = "2"
 #: Bumped when reading the optional tables changes; part of the fingerprint only when tables exist.
@@ -128,14 +132,14 @@ class Prepared:
         return self.folder / f"{name}.parquet"
 
     def table(self, con, name: str = "lines_clean"):
-        """One of the prepared tables as an Ibis table on ``con`` (see :func:`helpers.engine.connect`)."""
+        """One of the prepared tables as an Ibis table on ``con`` (see :func:`helpers.io.engine.connect`)."""
         return engine.table(con, self.path(name))
 
     def synthetic_truth(self) -> dict | None:
-        """The synthetic generator's ground truth (:func:`helpers.synth.load_truth`), or None for real data."""
+        """The synthetic generator's ground truth (:func:`helpers.io.synth.load_truth`), or None for real data."""
         if self.meta.get("source") != "synthetic":
             return None
-        from .synth import load_truth
+        from helpers.io.synth import load_truth
 
         return load_truth(self.raw_path.parent)
 
@@ -178,8 +182,8 @@ def fingerprint(cfg: RunConfig, inputs: list[Path], table_inputs: list[Path] = (
 
 def _table_files(cfg: RunConfig, synthetic_folder: Path | None) -> tuple[dict[str, list[Path]], list[Path]]:
     """The optional tables' input files by table, and all of them in order; each must exist."""
-    from . import tables as tbl
-    from .read import _check_exists
+    from helpers.io import tables as tbl
+    from helpers.io.read import _check_exists
 
     by_table = tbl.table_inputs(cfg, synthetic_folder)
     flat = [p for files in by_table.values() for p in files]
@@ -214,8 +218,8 @@ def _table_meta(frames: dict[str, pd.DataFrame], by_table: dict[str, list[Path]]
 
 def _prepare_without_lines(cfg: RunConfig, *, force: bool, progress: bool) -> "Prepared":
     """``data.source: none``: only the optional tables, their coverage (no shares) and audit."""
-    from . import tables as tbl
-    from .schema import OPTIONAL
+    from helpers.io import tables as tbl
+    from helpers.io.schema import OPTIONAL
 
     by_table, flat = _table_files(cfg, None)
     fp = fingerprint(cfg, [], flat)
@@ -299,7 +303,7 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
 
     The optional tables of the config (``tables:``), or those of the synthetic generator, are
     read and checked before the cleaning, joined to the clean lines after it (see
-    :mod:`helpers.tables`) and written beside the line tables with ``coverage`` and
+    :mod:`helpers.io.tables`) and written beside the line tables with ``coverage`` and
     ``tables_audit``. ``data.source: none`` writes only those.
 
     Raises
@@ -307,9 +311,9 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
     helpers.errors.CRMInputError
         Bad config or data; the message names the file, column or key, and the rule.
     """
-    from .read import read_source
+    from helpers.io.read import read_source
 
-    from . import tables as tbl
+    from helpers.io import tables as tbl
 
     if not isinstance(cfg, RunConfig):
         cfg = load_config(cfg)
@@ -427,9 +431,9 @@ def open_run(config_path: str | Path, overrides: list[str] | tuple = (), *, prog
 
     Reuses the prepared tables when the batch runner (or an earlier notebook) made them.
     """
-    from .config import parse_override
+    from helpers.config import parse_override
 
-    from . import i18n
+    from helpers import i18n
 
     cfg = load_config(config_path, [parse_override(o) for o in overrides])
     i18n.set_language(cfg.language)

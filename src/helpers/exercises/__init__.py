@@ -3,7 +3,7 @@
 The notebooks live in ``notebooks/exercises/exNN_<stage>.ipynb``; this package holds each
 exercise's task and hint in English and Turkish, computes the expected answers from the prepared
 data with the project's tested helpers (never typed into a notebook), and diagnoses typical
-mistakes. See :mod:`helpers.exercises.core` for the framework and :mod:`helpers.course` for the
+mistakes. See :mod:`helpers.exercises.core` for the framework and :mod:`helpers.runner.course` for the
 course pack.
 
     >>> from helpers import exercises as ex
@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from .. import i18n
-from . import (ex01_cleaning, ex02_lifecycle, ex03_rfm, ex04_clustering, ex05_clv,  # noqa: F401 (registration)
+from helpers import i18n
+from helpers.exercises import (ex01_cleaning, ex02_lifecycle, ex03_rfm, ex04_clustering, ex05_clv,  # noqa: F401 (registration)
                ex06_churn, ex07_baskets, ex08_upsell)
-from .core import (REGISTRY, STAGES, CheckResult, Context, Exercise, evaluate, exercise, stage_exercises,
+from helpers.exercises.core import (REGISTRY, STAGES, CheckResult, Context, Exercise, evaluate, exercise, stage_exercises,
                    task_markdown)
 
 __all__ = ["REGISTRY", "STAGES", "CheckResult", "Context", "Exercise", "check", "context", "evaluate", "exercise",
@@ -42,7 +42,7 @@ def start(config_path: str, config_overrides: list[str] | tuple = (), *, progres
         The prepared run (``prep.lines()``, ``prep.read("customers_rfm")``, ``prep.table(con)`` ...).
     """
     global _ctx
-    from .. import pipeline
+    from helpers import pipeline
 
     prep = pipeline.open_run(config_path, list(config_overrides), progress=progress)
     _ctx = Context(prep)

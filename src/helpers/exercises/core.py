@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .. import i18n
+from helpers import i18n
 
 #: every exercise, by key ("ex03.champions"), in the order the stage modules register them
 REGISTRY: dict[str, "Exercise"] = {}
@@ -249,7 +249,7 @@ class Context:
     @property
     def con(self):
         if self._con is None:
-            from .. import engine
+            from helpers.io import engine
 
             self._con = engine.connect(self.prep.config.engine)
         return self._con

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..clean import RULES
-from .core import COUNT, NUMBER, SHARE, TEXT, Exercise, L, Mistake, Unavailable, register
+from helpers.clean import RULES
+from helpers.exercises.core import COUNT, NUMBER, SHARE, TEXT, Exercise, L, Mistake, Unavailable, register
 
 
 def audit(ctx) -> pd.DataFrame:

@@ -1,15 +1,15 @@
 """Stage ex02 · Lifecycle KPIs and cohorts (*müşteri edinme, elde tutma, kohort*).
 
-Expected answers come from :func:`helpers.lifecycle.kpi_table`, :func:`~helpers.lifecycle.cohort_table`
-and the life-cycle stages (:func:`~helpers.lifecycle.stages_at` with thresholds from
-:func:`~helpers.lifecycle.rules_from_gaps`), with the config's period.
+Expected answers come from :func:`helpers.features.lifecycle.kpi_table`, :func:`~helpers.features.lifecycle.cohort_table`
+and the life-cycle stages (:func:`~helpers.features.lifecycle.stages_at` with thresholds from
+:func:`~helpers.features.lifecycle.rules_from_gaps`), with the config's period.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from .. import lifecycle
-from .core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
+from helpers.features import lifecycle
+from helpers.exercises.core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
 
 
 def kpis(ctx) -> pd.DataFrame:

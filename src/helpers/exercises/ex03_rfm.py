@@ -1,14 +1,14 @@
 """Stage ex03 · RFM segmentation (*RFM bölümlendirme*).
 
-Expected answers come from the prepared RFM table (:func:`helpers.customers.rfm_table`) and
+Expected answers come from the prepared RFM table (:func:`helpers.features.customers.rfm_table`) and
 :func:`helpers.models.segments.rfm_scores` / :func:`~helpers.models.segments.segment_profile`.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from ..models import segments
-from .core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, register
+from helpers.models import segments
+from helpers.exercises.core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, register
 
 
 def rfm(ctx) -> pd.DataFrame:

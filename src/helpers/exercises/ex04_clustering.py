@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..models import segments
-from .core import COUNT, NUMBER, Exercise, L, Mistake, Unavailable, register
-from .ex03_rfm import rfm, scored
+from helpers.models import segments
+from helpers.exercises.core import COUNT, NUMBER, Exercise, L, Mistake, Unavailable, register
+from helpers.exercises.ex03_rfm import rfm, scored
 
 FEATURES = ["recency_days", "frequency", "monetary", "avg_order_value"]
 K = 4

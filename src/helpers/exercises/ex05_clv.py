@@ -1,7 +1,7 @@
 """Stage ex05 · Customer lifetime value (*müşteri yaşam boyu değeri, CLV*).
 
 Expected answers come from the prepared buy-till-you-die summary
-(:func:`helpers.customers.btyd_summary`), :func:`helpers.models.clv.historical_value`,
+(:func:`helpers.features.customers.btyd_summary`), :func:`helpers.models.clv.historical_value`,
 :func:`~helpers.models.clv.top_share_of_value` and a BG/NBD fit
 (:func:`~helpers.models.clv.fit_purchase_model`, maximum likelihood) with
 :func:`~helpers.models.clv.expected_purchases` and :func:`~helpers.models.clv.p_alive`.
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import customers
-from ..models import clv
-from .core import NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
-from .ex03_rfm import rfm
+from helpers.features import customers
+from helpers.models import clv
+from helpers.exercises.core import NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
+from helpers.exercises.ex03_rfm import rfm
 
 MARGIN = 0.30
 HORIZON_MONTHS = 12

@@ -1,7 +1,7 @@
 """Stage ex06 · Churn (*müşteri kaybı*): labels at a cut-off, a first risk score, survival.
 
 Expected answers come from :func:`helpers.models.churn.churn_labels` (cut-off = analysis date
-minus the horizon), :func:`helpers.customers.rfm_table` at the cut-off, scikit-learn's ROC-AUC,
+minus the horizon), :func:`helpers.features.customers.rfm_table` at the cut-off, scikit-learn's ROC-AUC,
 and :func:`helpers.models.churn.lifetimes` with a Kaplan-Meier fit (lifelines).
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ import datetime as dt
 
 import pandas as pd
 
-from .. import customers
-from ..models import churn
-from .core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
+from helpers.features import customers
+from helpers.models import churn
+from helpers.exercises.core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
 
 HORIZON_DAYS = 90
 ACTIVE_DAYS = 365

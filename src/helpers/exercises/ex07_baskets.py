@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..models import baskets as bk
-from .core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
+from helpers.models import baskets as bk
+from helpers.exercises.core import COUNT, NUMBER, SHARE, Exercise, L, Mistake, Unavailable, register
 
 MIN_COUNT = 5
 NEEDS = ("product_id",)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..models import baskets as bk
-from ..models import upsell as up
-from .core import COUNT, NUMBER, Exercise, L, Mistake, register
+from helpers.models import baskets as bk
+from helpers.models import upsell as up
+from helpers.exercises.core import COUNT, NUMBER, Exercise, L, Mistake, register
 
 N_TIERS = 3
 MIN_ORDERS = 3

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..i18n import quote
+from helpers.i18n import quote
 
 with warnings.catch_warnings():
     # mlxtend's fpcommon runs warnings.simplefilter("always", DeprecationWarning) on import,
@@ -354,7 +354,7 @@ def pair_rules(items, *, min_count: int = 5, min_support: float = 0.0, con=None)
         sorted by lift, then confidence.
     """
     if isinstance(items, pd.DataFrame):
-        from .. import engine
+        from helpers.io import engine
 
         con = con or engine.connect()
         items = engine.table(con, items[["invoice", "item"]].drop_duplicates().reset_index(drop=True))
@@ -913,7 +913,7 @@ def expected_value(offers: pd.DataFrame, catalogue: pd.DataFrame, *, margin_rate
 def offer_table(offers: pd.DataFrame, *, mask_ids: bool = False, rank_by: str = "rank") -> pd.DataFrame:
     """The export: customer_id (masked when ``mask_ids``), product_id, description, rank, reason,
     score, and expected_value / ev_rank when present; sorted by customer and ``rank_by``."""
-    from ..privacy import maybe_mask
+    from helpers.io.privacy import maybe_mask
 
     if rank_by not in offers.columns:
         raise ValueError(f"offer_table: rank_by '{rank_by}' is not a column of the offers ({list(offers.columns)})")

@@ -55,8 +55,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import i18n
-from ..errors import DataError
+from helpers import i18n
+from helpers.errors import DataError
 
 EXPOSURE_COLUMNS = ("customer_id", "campaign_id", "campaign_type", "start", "end", "channel")
 RESPONSE_COLUMNS = ("customer_id", "campaign_id", "response_ts", "response_type", "value")
@@ -680,7 +680,7 @@ def spend_tier(rfm: pd.DataFrame, labels=("low", "mid", "high")) -> pd.DataFrame
 
 def _ordered_tiers(s: pd.Series, language: str) -> pd.Categorical:
     """Tier labels as an ordered categorical, best tier first (the order of clv.value_tiers), named in ``language``."""
-    from . import clv
+    from helpers.models import clv
 
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = [c for c in s.cat.categories]
@@ -799,7 +799,7 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
     Parameters
     ----------
     rfm : pandas.DataFrame, optional
-        The prepared ``customers_rfm`` table (:func:`helpers.customers.rfm_table` at the
+        The prepared ``customers_rfm`` table (:func:`helpers.features.customers.rfm_table` at the
         analysis date). Its segment uses the rules of 03_segmentation
         (:func:`helpers.models.segments.rfm_scores`); the spend tier is :func:`spend_tier`.
     attributes : pandas.DataFrame, optional
@@ -820,7 +820,7 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
         customer_id, rfm_segment and clv_tier or spend_tier (ordered categoricals; the segment
         and spend tier when ``rfm`` is given), then the attribute columns.
     """
-    from . import segments
+    from helpers.models import segments
 
     use_clv = clv_tiers is not None and len(clv_tiers) > 0
     if use_clv:

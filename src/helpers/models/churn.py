@@ -32,7 +32,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .. import customers
+from helpers.features import customers
 
 #: What each feature means, with its unit. Categorical features are marked "(category)".
 FEATURE_DOCS: dict[str, str] = {
@@ -381,7 +381,7 @@ def p_alive_feature(lines, *, cutoff, time_unit: str = "W", random_seed: int = 4
 
     Fits the purchase model through the CLV module's recovery chain
     (``clv.fit_purchase_chain``: BG/NBD by maximum likelihood, then with weakly-informative
-    priors, then the NBD, then empirical rates) on :func:`helpers.customers.btyd_summary` of
+    priors, then the NBD, then empirical rates) on :func:`helpers.features.customers.btyd_summary` of
     the lines up to ``cutoff`` and returns ``clv.p_alive`` of every customer when the step used
     has dropout. Under the NBD or empirical rates P(alive) does not exist: the values are
     then None (unknown), never filled with a default.
@@ -396,7 +396,7 @@ def p_alive_feature(lines, *, cutoff, time_unit: str = "W", random_seed: int = 4
     """
     cutoff = _as_date(cutoff)
     try:
-        from . import clv
+        from helpers.models import clv
     except ImportError as exc:
         return PAliveFeature(None, f"P(alive) is left out: the CLV module (helpers.models.clv) is not available "
                                    f"({exc}).", None)
@@ -995,7 +995,7 @@ def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float 
     end = _as_date(analysis_date)
     why = "not asked for"
     if use_clv:
-        from . import clv
+        from helpers.models import clv
 
         summary = customers.btyd_summary(_customer_lines(lines), observation_end=end, time_unit=time_unit).execute()
         fits = clv.fit_models(summary, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)

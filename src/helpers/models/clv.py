@@ -5,7 +5,7 @@ All model fitting and prediction is done by pymc-marketing's ``clv`` module
 :class:`~pymc_marketing.clv.GammaGammaModel`); this module prepares their inputs, checks them,
 reduces their outputs to one row per customer and adds the validation tables.
 
-Input: the buy-till-you-die summary of :func:`helpers.customers.btyd_summary` as pandas
+Input: the buy-till-you-die summary of :func:`helpers.features.customers.btyd_summary` as pandas
 (``customer_id``, ``frequency`` = repeat purchase days, ``recency`` and ``T`` in a time unit,
 ``monetary_value`` = mean value of the repeat purchase days, currency).
 
@@ -13,7 +13,7 @@ Conventions
 -----------
 * **Time unit.** The models are fitted in the unit of the summary's ``recency`` and ``T``
   (``"D"`` days, ``"W"`` weeks, ``"M"`` months of 365.25 / 12 days; see
-  :data:`helpers.customers.UNIT_DAYS`). Rates (``r / alpha``) are per that unit. Horizons
+  :data:`helpers.features.customers.UNIT_DAYS`). Rates (``r / alpha``) are per that unit. Horizons
   are given in months and converted with the exact month length, so a fit in days and a fit
   in weeks give the same expected purchases and CLV (pymc-marketing's own
   ``customer_lifetime_value`` takes a month as 30 days or 4.345 weeks, 1.4 % apart, which is
@@ -95,9 +95,9 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .. import i18n
-from ..customers import UNIT_DAYS, UNIT_NAMES, calibration_holdout
-from ..errors import CRMInputError
+from helpers import i18n
+from helpers.features.customers import UNIT_DAYS, UNIT_NAMES, calibration_holdout
+from helpers.errors import CRMInputError
 
 #: largest number of (draw x customer) values held at once while predicting
 CHUNK_ELEMENTS = 4_000_000
@@ -677,7 +677,7 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     ----------
     summary : DataFrame
         One row per customer: ``customer_id``, ``frequency`` (repeat purchase days),
-        ``recency`` and ``T`` (same time unit), as from :func:`helpers.customers.btyd_summary`.
+        ``recency`` and ``T`` (same time unit), as from :func:`helpers.features.customers.btyd_summary`.
     model : {"bgnbd", "pareto_nbd"}
         :class:`pymc_marketing.clv.BetaGeoModel` or :class:`~pymc_marketing.clv.ParetoNBDModel`.
     method : {"map", "mcmc"}
@@ -1333,7 +1333,7 @@ def historical_value(rfm: pd.DataFrame, *, margin: float = 1.0) -> pd.DataFrame:
     Parameters
     ----------
     rfm : DataFrame
-        :func:`helpers.customers.rfm_table` as pandas: customer_id, frequency (orders),
+        :func:`helpers.features.customers.rfm_table` as pandas: customer_id, frequency (orders),
         monetary (revenue, currency), tenure_days, recency_days.
     margin : float
         Gross margin as a share of revenue.
@@ -1589,7 +1589,7 @@ def daily_first_and_repeat(lines, *, calibration_end: dt.date, observation_end: 
     """Per day: first purchases and repeat purchase days of the calibration cohort (Ibis).
 
     The cohort is the customers whose first purchase day is on or before ``calibration_end``;
-    purchases are counted on distinct days as in :func:`helpers.customers.btyd_summary`.
+    purchases are counted on distinct days as in :func:`helpers.features.customers.btyd_summary`.
 
     Parameters
     ----------
@@ -1673,7 +1673,7 @@ def holdout_by_frequency(fit: PurchaseFit, calhold: pd.DataFrame, *, max_frequen
     Parameters
     ----------
     calhold : DataFrame
-        :func:`helpers.customers.calibration_holdout` executed (frequency, recency, T of the
+        :func:`helpers.features.customers.calibration_holdout` executed (frequency, recency, T of the
         calibration period; frequency_holdout, duration_holdout).
 
     Returns

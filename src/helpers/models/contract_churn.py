@@ -47,9 +47,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from ..i18n import t
-from . import churn
+from helpers.errors import DataError
+from helpers.i18n import t
+from helpers.models import churn
 
 FILE = "attributes"
 REQUIRED = ("customer_id", "tenure", "churned")
@@ -101,14 +101,14 @@ def unit_word(unit: str, count: float | None = None) -> str:
 
     Turkish counts take the singular (``3 yıl``), so the Turkish word never changes.
     """
-    from ..i18n import period_name
+    from helpers.i18n import period_name
 
     return period_name(_check_unit(unit), plural=count is None or count != 1)
 
 
 def unit_one(unit: str) -> str:
     """The singular unit word (``per year`` / ``yıl başına``)."""
-    from ..i18n import period_name
+    from helpers.i18n import period_name
 
     return period_name(_check_unit(unit), plural=False)
 
@@ -692,7 +692,7 @@ def fit_sbg(cohorts: pd.DataFrame, *, method: str = "map", random_seed: int = 42
 
     from pymc_extras.prior import Prior
 
-    from .clv import _pmc, _quiet
+    from helpers.models.clv import _pmc, _quiet
 
     data = cohorts[cohorts["T"] >= 2].assign(cohort=lambda d: d["cohort"].astype(str))
     if data.empty:

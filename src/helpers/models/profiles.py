@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from ..i18n import localize_numbers, t as _t
+from helpers.errors import DataError
+from helpers.i18n import localize_numbers, t as _t
 
 FILE = "attributes"
 DEMOGRAPHICS = ("region", "age_band", "income_band", "household_size")
@@ -273,7 +273,7 @@ def rate_by_group(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
     Parameters
     ----------
     summary : pandas.DataFrame
-        :func:`helpers.customers.btyd_summary` (``customer_id``, ``frequency``, ``recency``,
+        :func:`helpers.features.customers.btyd_summary` (``customer_id``, ``frequency``, ``recency``,
         ``T`` in ``time_unit``).
     group : pandas.Series
         Level of each customer, aligned with ``summary`` rows.
@@ -295,7 +295,7 @@ def rate_by_group(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
         a / (a + b) (mean probability of leaving after a purchase; NaN without a BG/NBD fit),
         ``note`` (in the report language: which step and why, when it is not the first).
     """
-    from . import clv
+    from helpers.models import clv
 
     lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
     data = summary.reset_index(drop=True)
@@ -383,7 +383,7 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
     (:mod:`helpers.models.segments`), named by their medians. CLV tiers: BG/NBD + Gamma-Gamma
     (MAP) over ``clv_months`` months, top 1 / 5 / 20 % (:func:`helpers.models.clv.value_tiers`).
     """
-    from . import clv, segments
+    from helpers.models import clv, segments
 
     notes = []
     scored = segments.rfm_scores(rfm.assign(customer_id=rfm["customer_id"].astype("string")))
@@ -430,7 +430,7 @@ def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
     """
     import warnings
 
-    from .clv import _pmc, _quiet
+    from helpers.models.clv import _pmc, _quiet
 
     lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
     ref = reference if reference is not None else str(lev.value_counts().index[0])

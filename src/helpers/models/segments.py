@@ -45,8 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import customers as _customers
-from ..privacy import maybe_mask
+from helpers.features import customers as _customers
+from helpers.io.privacy import maybe_mask
 
 # --------------------------------------------------------------------------------------
 # RFM scores and the segment map
@@ -130,7 +130,7 @@ SEGMENT_KEYS = {
 
 def segment_label(segment) -> str:
     """The display name of a segment in the report language (:mod:`helpers.i18n`); other values as they are."""
-    from .. import i18n
+    from helpers import i18n
 
     key = SEGMENT_KEYS.get(str(segment))
     return i18n.t(key) if key else (i18n.t("seg_not_yet_customer") if str(segment) == NEW_CUSTOMER else str(segment))
@@ -138,7 +138,7 @@ def segment_label(segment) -> str:
 
 def segment_action(segment) -> str:
     """The recommended action of a segment in the report language."""
-    from .. import i18n
+    from helpers import i18n
 
     key = SEGMENT_KEYS.get(str(segment))
     return i18n.t(key + "_action") if key else ""
@@ -146,7 +146,7 @@ def segment_action(segment) -> str:
 
 def segment_description(segment) -> str:
     """What the customers of a segment are (the glossary definition) in the report language."""
-    from .. import i18n
+    from helpers import i18n
 
     key = SEGMENT_KEYS.get(str(segment))
     return i18n.glossary()[key]["def_" + i18n.language()] if key else ""
@@ -194,7 +194,7 @@ def rfm_scores(rfm: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     rfm : pandas.DataFrame
-        :func:`helpers.customers.rfm_table`: customer_id, recency_days (days), frequency
+        :func:`helpers.features.customers.rfm_table`: customer_id, recency_days (days), frequency
         (orders), monetary (total revenue, currency), and any other columns (kept).
 
     Returns
@@ -217,7 +217,7 @@ def rfm_scores(rfm: pd.DataFrame) -> pd.DataFrame:
 
 
 def scores_at(lines, analysis_date: dt.date) -> pd.DataFrame:
-    """:func:`rfm_scores` of :func:`helpers.customers.rfm_table` at ``analysis_date`` (lines: Ibis table)."""
+    """:func:`rfm_scores` of :func:`helpers.features.customers.rfm_table` at ``analysis_date`` (lines: Ibis table)."""
     rfm = _customers.rfm_table(lines, analysis_date=analysis_date).execute()
     rfm["customer_id"] = rfm["customer_id"].astype("string")
     return rfm_scores(rfm)
@@ -317,7 +317,7 @@ def export_audiences(scored: pd.DataFrame, folder: str | Path, *, mask_ids: bool
     """Write one csv per segment (``audience_<segment>.csv``) and one with everyone (``audiences_all.csv``).
 
     Every segment gets a file, an empty segment a header-only one, so a folder never holds a
-    stale audience of an earlier run. Customer ids are masked (:func:`helpers.privacy.maybe_mask`)
+    stale audience of an earlier run. Customer ids are masked (:func:`helpers.io.privacy.maybe_mask`)
     when ``mask_ids``.
 
     Returns

@@ -57,8 +57,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DataError
-from ..i18n import fmt_spec as _f, label, t
+from helpers.errors import DataError
+from helpers.i18n import fmt_spec as _f, label, t
 
 FILE = "feedback"
 REQUIRED = ("feedback_id", "feedback_ts", "score")
@@ -778,7 +778,7 @@ def complaint_churn_gain(lines, fb: pd.DataFrame, *, train_cutoff, test_cutoff, 
     helpers.errors.DataError
         The training or test set cannot fit a churn model (too few churners or retained customers).
     """
-    from . import churn
+    from helpers.models import churn
 
     spec = churn.make_spec(lines, cutoff=train_cutoff, has=has, p_alive=False)
     fill = {c: 0.0 for c in COMPLAINT_FEATURES}
@@ -827,7 +827,7 @@ def complaint_histories(lines: pd.DataFrame, fb: pd.DataFrame, *, observation_en
     ----------
     lines : DataFrame
         Clean sales lines: ``customer_id``, ``invoice``, ``invoice_ts``. A purchase is a distinct
-        day with an order (as in :func:`helpers.customers.btyd_summary`).
+        day with an order (as in :func:`helpers.features.customers.btyd_summary`).
     fb : DataFrame
         Feedback after :func:`check_feedback`. A complaint belongs to the purchase day of its
         ``invoice`` when that order is in the lines, else to the customer's last purchase day on

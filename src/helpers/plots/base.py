@@ -21,8 +21,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import PlotlyRenderer
 
-from .. import i18n
-from ..i18n import t
+from helpers import i18n
+from helpers.i18n import t
 
 
 TEMPLATE = "plotly_white"

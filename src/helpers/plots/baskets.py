@@ -6,9 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import i18n
-from ..i18n import t
-from .base import TEMPLATE, fmt_money, plain
+from helpers import i18n
+from helpers.i18n import t
+from helpers.plots.base import TEMPLATE, fmt_money, plain
 
 _TIER_COLOURS = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
 _METHOD_COLOURS = {"rules": "#1f77b4", "popularity": "#bbbbbb"}

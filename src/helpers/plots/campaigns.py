@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import i18n
-from .base import TEMPLATE, plain
+from helpers import i18n
+from helpers.plots.base import TEMPLATE, plain
 
 t = i18n.t
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]

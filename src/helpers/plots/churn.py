@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import i18n
-from ..i18n import t
-from .base import TEMPLATE, fmt_money, plain
+from helpers import i18n
+from helpers.i18n import t
+from helpers.plots.base import TEMPLATE, fmt_money, plain
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.22, "x": 0}

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..clean import KEPT, RULES
-from .. import i18n
-from ..i18n import t
-from .base import TEMPLATE, fmt_money
+from helpers.clean import KEPT, RULES
+from helpers import i18n
+from helpers.i18n import t
+from helpers.plots.base import TEMPLATE, fmt_money
 
 
 def cleaning_waterfall(audit: pd.DataFrame, currency: str) -> go.Figure:
@@ -47,7 +47,7 @@ def lines_per_period(per_period: pd.DataFrame, period: str) -> go.Figure:
 
 
 def revenue_raw_vs_clean(raw: pd.DataFrame, clean: pd.DataFrame, period: str, currency: str) -> go.Figure:
-    """Grouped bars: raw and clean revenue per period (outputs of :func:`helpers.profile.lines_per_period`)."""
+    """Grouped bars: raw and clean revenue per period (outputs of :func:`helpers.features.overview.lines_per_period`)."""
     fig = go.Figure()
     fig.add_bar(x=raw["period_start"], y=raw["revenue"], name=t("raw"), marker_color="#bbbbbb")
     fig.add_bar(x=clean["period_start"], y=clean["revenue"], name=t("clean"), marker_color="#1f77b4")

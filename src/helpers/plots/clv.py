@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..customers import UNIT_NAMES
-from .. import i18n
-from ..i18n import t
-from .base import TEMPLATE, plain
+from helpers.features.customers import UNIT_NAMES
+from helpers import i18n
+from helpers.i18n import t
+from helpers.plots.base import TEMPLATE, plain
 
 ACTUAL, PREDICTED = "#1f77b4", "#ff7f0e"
 

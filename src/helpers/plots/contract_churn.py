@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import i18n
-from ..i18n import localize_numbers, t
-from ..models.contract_churn import unit_one, unit_word
-from .base import TEMPLATE, plain
+from helpers import i18n
+from helpers.i18n import localize_numbers, t
+from helpers.models.contract_churn import unit_one, unit_word
+from helpers.plots.base import TEMPLATE, plain
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.22, "x": 0}
@@ -106,7 +106,7 @@ def hazard_ratios(coef: pd.DataFrame, top: int = 25, unit: str = "month") -> go.
 def sbg_fit(curve: pd.DataFrame, params: pd.DataFrame, horizon: int | None = None, unit: str = "month") -> go.Figure:
     """Observed (Kaplan–Meier) retention per cohort as points, the fitted sBG survival as lines
     (periods of ``unit``, up to ``horizon`` or the last observed period)."""
-    from ..models.contract_churn import sbg_retention
+    from helpers.models.contract_churn import sbg_retention
 
     fig = go.Figure()
     for i, (name, g) in enumerate(curve.groupby("group", sort=True)):

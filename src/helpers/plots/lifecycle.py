@@ -1,6 +1,6 @@
 """Figures of the lifecycle notebook (02): KPIs per period, cohorts, life-cycle stages, lost customers.
 
-Each recipe takes a table from :mod:`helpers.lifecycle` and returns a plotly figure with a
+Each recipe takes a table from :mod:`helpers.features.lifecycle` and returns a plotly figure with a
 title and axis labels carrying units.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import i18n
-from ..i18n import t
-from .base import TEMPLATE, plain
+from helpers import i18n
+from helpers.i18n import t
+from helpers.plots.base import TEMPLATE, plain
 
 P = i18n.period_name
 
@@ -115,7 +115,7 @@ def per_customer(kpis: pd.DataFrame, period: str, currency: str) -> go.Figure:
 
 def cohort_heatmap(matrix: pd.DataFrame, *, title: str, value_label: str, percent: bool = True,
                    period: str = "month") -> go.Figure:
-    """Heatmap of a :func:`helpers.lifecycle.cohort_matrix` (cohorts as rows, age as columns)."""
+    """Heatmap of a :func:`helpers.features.lifecycle.cohort_matrix` (cohorts as rows, age as columns)."""
     z = matrix.to_numpy(dtype="float64")
     shown = z * 100 if percent else z
     text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.0f}")(np.nan_to_num(shown)))
@@ -284,13 +284,13 @@ def kpi_styler(kpis: pd.DataFrame, kind: str, period: str, currency: str):
 
 
 def explain_styler(check: pd.DataFrame):
-    """:func:`helpers.lifecycle.explain_kpis` as a left-aligned table."""
+    """:func:`helpers.features.lifecycle.explain_kpis` as a left-aligned table."""
     return (i18n.style(i18n.headers(check)).hide(axis="index").set_properties(**{"text-align": "left"})
             .set_caption(t("lc_explain_caption", period=check.attrs.get("period", "–"))))
 
 
 def lost_profile_styler(profile: pd.DataFrame, currency: str):
-    """:func:`helpers.lifecycle.lost_profile` with counts as integers and the rest to two decimals."""
+    """:func:`helpers.features.lifecycle.lost_profile` with counts as integers and the rest to two decimals."""
     shown = profile.rename(index=lambda i: i18n.label(i), columns=lambda c: i18n.label(c, "stage_"))
     ints = [i18n.label(i) for i in profile.index if i == "customers"]
     return (i18n.style(shown, "{:,.2f}", na_rep="–")
@@ -300,7 +300,7 @@ def lost_profile_styler(profile: pd.DataFrame, currency: str):
 
 
 def breakdown_styler(table: pd.DataFrame, column: str, currency: str):
-    """:func:`helpers.lifecycle.breakdown` formatted."""
+    """:func:`helpers.features.lifecycle.breakdown` formatted."""
     fmt = {"customers": "{:,}", "share_customers": "{:.1%}", "revenue": "{:,.0f}", "share_revenue": "{:.1%}",
            "revenue_per_customer": "{:,.2f}", "purchases_per_customer": "{:.2f}", "repeat_rate": "{:.1%}",
            "at_risk_share": "{:.1%}", "lost_share": "{:.1%}"}

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..i18n import localize_numbers, t
-from .base import TEMPLATE, plain
+from helpers.i18n import localize_numbers, t
+from helpers.plots.base import TEMPLATE, plain
 
 
 def crosstab_heatmap(tab) -> go.Figure:

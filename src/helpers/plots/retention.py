@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import i18n
-from ..retention import RetentionBase, improve, survival
-from .base import TEMPLATE, plain
+from helpers import i18n
+from helpers.analyses.retention import RetentionBase, improve, survival
+from helpers.plots.base import TEMPLATE, plain
 
 #: The tornado's inputs (``retention.tornado``'s ``input`` column) -> glossary key of their label.
 _INPUTS = {"margin": "ret_in_margin", "discount rate": "ret_in_discount_rate", "horizon": "ret_in_horizon",

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import i18n
-from ..i18n import t
-from ..models.segments import display_segments, segment_label, segment_of
-from .base import TEMPLATE, fmt_money
+from helpers import i18n
+from helpers.i18n import t
+from helpers.models.segments import display_segments, segment_label, segment_of
+from helpers.plots.base import TEMPLATE, fmt_money
 
 
 def cluster_label(name) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import i18n
-from ..actions import action_label
-from ..i18n import t
-from .base import TEMPLATE
+from helpers import i18n
+from helpers.analyses.actions import action_label
+from helpers.i18n import t
+from helpers.plots.base import TEMPLATE
 
 
 def action_counts(actions: pd.DataFrame, currency: str) -> go.Figure:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import i18n, validation
-from .base import TEMPLATE
+from helpers import i18n
+
+from helpers.analyses import validation
+from helpers.plots.base import TEMPLATE
 
 PASS_COLOUR, FAIL_COLOUR = "#d4f4dd", "#f9d6d5"
 

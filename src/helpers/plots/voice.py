@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import label, t
-from .base import TEMPLATE, plain
+from helpers.i18n import label, t
+from helpers.plots.base import TEMPLATE, plain
 
 #: one colour per score 1..5 (red to green), the same in every figure
 SCORE_COLOURS = {1: "#d62728", 2: "#ff7f0e", 3: "#bcbd22", 4: "#98df8a", 5: "#2ca02c"}
@@ -70,7 +70,7 @@ def score_by(table: pd.DataFrame, column: str, label: str | None = None) -> go.F
 
 def late_vs_on_time(effect) -> go.Figure:
     """Two panels: mean score and share of 1-2 star reviews, late against on time, with intervals."""
-    from ..models.voice import wilson_interval
+    from helpers.models.voice import wilson_interval
 
     tb = effect.table
     names = [t("voice_late") if g == "late" else t("voice_on_time") for g in tb["group"]]

@@ -1,0 +1,701 @@
+"""Why trust the numbers: the models' answers beside a known truth, as one table of checks.
+
+Each check compares an estimate with what is known to be true — the synthetic generator's
+planted truth (:func:`helpers.io.synth.load_truth`) or a published estimate (CDNOW) — and states
+its tolerance and why that tolerance, so it passes or fails visibly. The functions reuse the
+tested models (:mod:`helpers.models.clv`, ``segments``, ``baskets``, ``upsell``); nothing is
+re-estimated here in a different way from the notebooks 03, 04 and 06.
+
+The holdout accuracy (:func:`holdout_accuracy`) works on any data: per-customer MAE, RMSE and
+bias of the predicted against the actual holdout purchases and spend, overall and by
+calibration frequency, beside two naive forecasts (the customer's past rate, and zero).
+
+Formulas (per customer i, holdout of length h time units; ``e_i = predicted_i - actual_i``):
+
+* MAE = mean |e_i|, RMSE = sqrt(mean e_i²), bias = mean e_i (positive: over-forecast).
+* past-rate forecast of purchases = x_i / T_i · h (x = repeat purchases in calibration, T =
+  time since the first purchase); of spend = that × the customer's mean repeat spend.
+* zero forecast = 0 (the "nobody comes back" benchmark).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers import i18n
+from helpers.i18n import fmt_spec
+from helpers.errors import DataError
+
+#: calibration-frequency buckets of the holdout accuracy: (label, lowest, highest) repeat purchases
+FREQUENCY_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3-5", 3, 5), ("6+", 6, math.inf))
+#: forecasts compared in :func:`holdout_accuracy`
+FORECASTS = ("model", "past rate", "zero")
+#: published estimates on the CDNOW 1/10 sample, 39-week calibration, weeks (../shared/data/README.md)
+CDNOW_PUBLISHED = {"bgnbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+                   "gamma_gamma": {"p": 6.25, "q": 3.74, "v": 15.44}}
+CDNOW_CALIBRATION_END = dt.date(1997, 9, 30)
+#: synthetic bundle pattern of the price ladder's family names (as in notebook 06)
+FAMILY_PATTERN = r"\s+-\s+\w+$"
+
+
+# --------------------------------------------------------------------------------------
+# the table of checks
+# --------------------------------------------------------------------------------------
+@dataclass
+class Check:
+    """One comparison of an estimate with a known truth.
+
+    ``truth`` and ``estimate`` are numbers (or short text); ``tolerance`` says what distance
+    passes, ``why`` where that tolerance comes from; ``passed`` is the verdict.
+    """
+
+    area: str
+    name: str
+    truth: float | str
+    estimate: float | str
+    tolerance: str
+    why: str
+    passed: bool
+
+
+def checks_table(checks: list[Check]) -> pd.DataFrame:
+    """The checks as a table: area, name, truth, estimate, tolerance, why, passed (bool)."""
+    cols = ["area", "name", "truth", "estimate", "tolerance", "why", "passed"]
+    if not checks:
+        return pd.DataFrame(columns=cols)
+    t = pd.DataFrame([asdict(c) for c in checks])[cols]
+    t["passed"] = t["passed"].astype(bool)
+    return t
+
+
+def _num(x) -> str:
+    if isinstance(x, str):
+        return x
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    x = float(x)
+    return fmt_spec(x, ",.0f") if abs(x) >= 1000 else fmt_spec(x, ".4g")
+
+
+def _tol_log_se(n_se: float, tol: float, dist: float) -> str:
+    return i18n.t("val_tol_log_se", n_se=fmt_spec(n_se, "g"), tol=fmt_spec(tol, ".3f"), dist=fmt_spec(dist, ".3f"))
+
+
+def _failed(area: str, name: str, truth, why: str, reason: str) -> Check:
+    return Check(area, name, truth, i18n.t("val_not_estimated"), i18n.t("val_an_estimate"), f"{why} ({reason})", False)
+
+
+# --------------------------------------------------------------------------------------
+# parameters: BG/NBD, Gamma-Gamma
+# --------------------------------------------------------------------------------------
+def parameter_checks(fit, truth: dict[str, float], *, area: str, n_se: float = 4.0,
+                     allowance: dict[str, float] | None = None, rel_without_se: float = 0.25) -> list[Check]:
+    """Each fitted parameter against its true value, on the log scale.
+
+    Parameters
+    ----------
+    fit : helpers.models.clv.PurchaseFit or SpendFit
+        A MAP fit with flat priors (``cov_log`` = covariance of the log-parameters from the
+        observed information, in ``fit.params`` order).
+    truth : dict
+        True value per parameter name of ``fit.params`` (same time unit and currency).
+    n_se : float
+        Passes when |log estimate − log truth| ≤ n_se · se(log estimate) + allowance.
+    allowance : dict, optional
+        A known, documented bias per parameter on the log scale (e.g. the synthetic shop's
+        order-value rounding moves Gamma-Gamma's p about 6 % down and γ 10 % up).
+    rel_without_se : float
+        Tolerance as a relative error when the fit has no standard errors.
+
+    Returns
+    -------
+    list of Check
+    """
+    allowance = allowance or {}
+    names = list(fit.params.index)
+    se = (np.sqrt(np.clip(np.diag(fit.cov_log), 0, None)) if fit.cov_log is not None
+          else np.full(len(names), np.nan))
+    out = []
+    for name, s in zip(names, se):
+        if name not in truth:
+            continue
+        est, tru = float(fit.values[name]), float(truth[name])
+        dist = abs(math.log(est) - math.log(tru)) if est > 0 and tru > 0 else math.inf
+        extra = allowance.get(name, 0.0)
+        if np.isfinite(s):
+            tol = n_se * s + extra
+            text = _tol_log_se(n_se, tol, dist)
+            why = i18n.t("val_why_param_se", n_se=fmt_spec(n_se, "g"), name=name, se=fmt_spec(s, ".3f"))
+            if extra:
+                why += i18n.t("val_why_rounding", extra=fmt_spec(extra, ".0%"))
+        else:
+            tol = math.log(1 + rel_without_se)
+            text = i18n.t("val_tol_within_rel", rel=fmt_spec(rel_without_se, ".0%"), dist=fmt_spec(dist, ".3f"))
+            why = i18n.t("val_why_no_se")
+        out.append(Check(area, name, tru, est, text, why, bool(dist <= tol)))
+    return out
+
+
+def mean_spend_check(spend_fit, truth_mean: float, *, n_se: float = 4.0, area: str = "Gamma-Gamma") -> Check:
+    """Population mean spend per purchase p·v/(q−1) against the truth p·γ/(q−1) (currency).
+
+    The tolerance is ``n_se`` standard errors by the delta method on the fit's covariance of
+    the log-parameters: d log(mean) / d log(p, q, v) = (1, −q/(q−1), 1).
+    """
+    p, q, v = (spend_fit.values[k] for k in ("p", "q", "v"))
+    est = spend_fit.population_mean_spend
+    name = i18n.t("val_name_mean_spend")
+    if spend_fit.cov_log is None or not np.isfinite(est):
+        return _failed(area, name, truth_mean, i18n.t("val_why_delta_se"), i18n.t("val_reason_no_cov"))
+    g = np.array([1.0, -q / (q - 1), 1.0])
+    se = math.sqrt(max(float(g @ spend_fit.cov_log @ g), 0.0))
+    dist = abs(math.log(est) - math.log(truth_mean))
+    return Check(area, name, truth_mean, est, _tol_log_se(n_se, n_se * se, dist),
+                 i18n.t("val_why_mean_spend", n_se=fmt_spec(n_se, "g")),
+                 bool(dist <= n_se * se))
+
+
+# --------------------------------------------------------------------------------------
+# P(alive) against who truly dropped out
+# --------------------------------------------------------------------------------------
+def calibration_table(predicted, observed, *, bins: int = 10) -> pd.DataFrame:
+    """Predicted probability against the observed share, in equal-width bins of the prediction.
+
+    Parameters
+    ----------
+    predicted : array-like
+        Probabilities in [0, 1] (e.g. P(alive)).
+    observed : array-like of bool
+        What happened (e.g. truly alive at the end).
+
+    Returns
+    -------
+    DataFrame
+        ``bin`` (e.g. "0.9–1.0"), ``customers``, ``predicted`` (mean prediction) and
+        ``observed`` (share true), one row per non-empty bin. ``attrs["ece"]`` is the
+        expected calibration error Σ_bins (customers / n) · |predicted − observed|.
+    """
+    p = np.asarray(predicted, dtype="float64")
+    y = np.asarray(observed, dtype="float64")
+    if p.shape != y.shape or p.size == 0:
+        raise ValueError(f"calibration_table: {p.size} predictions and {y.size} outcomes; they must match and be > 0")
+    if np.nanmin(p) < 0 or np.nanmax(p) > 1:
+        raise ValueError("calibration_table: predictions must be probabilities in [0, 1]")
+    edges = np.linspace(0, 1, bins + 1)
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    t = pd.DataFrame({"i": idx, "p": p, "y": y}).groupby("i").agg(customers=("p", "size"), predicted=("p", "mean"),
+                                                                   observed=("y", "mean")).reset_index()
+    t["bin"] = [f"{edges[i]:.1f}–{edges[i + 1]:.1f}" for i in t["i"]]
+    t = t[["bin", "customers", "predicted", "observed"]]
+    t.attrs["ece"] = float((t["customers"] * (t["predicted"] - t["observed"]).abs()).sum() / t["customers"].sum())
+    return t
+
+
+def p_alive_checks(p_alive: pd.Series, alive: pd.Series, summary: pd.DataFrame, *, min_auc: float = 0.85,
+                   max_ece: float = 0.10) -> tuple[list[Check], pd.DataFrame]:
+    """P(alive) against the generator's truth: ranking (ROC-AUC) and calibration.
+
+    Parameters
+    ----------
+    p_alive : Series
+        P(alive) by customer_id (:func:`helpers.models.clv.p_alive`).
+    alive : Series of bool
+        True state at the end of the window by customer_id (truth ``alive_at_end``).
+    summary : DataFrame
+        The BTYD summary (customer_id, frequency, recency, T) the P(alive) was computed from.
+
+    Returns
+    -------
+    (list of Check, calibration table of :func:`calibration_table`)
+    """
+    from sklearn.metrics import roc_auc_score
+
+    s = summary.set_index("customer_id").loc[p_alive.index]
+    y = alive.reindex(p_alive.index)
+    if y.isna().any():
+        raise ValueError(f"p_alive_checks: {int(y.isna().sum())} customers have no true state in the truth table")
+    y = y.astype(bool).to_numpy()
+    pa = p_alive.to_numpy(dtype="float64")
+    checks = []
+    area = "P(alive)"
+    if y.all() or not y.any():
+        checks.append(_failed(area, i18n.t("val_name_auc_all_short"), f"> {fmt_spec(min_auc)}", "ROC-AUC",
+                              i18n.t("val_reason_one_class")))
+    else:
+        auc = float(roc_auc_score(y, pa))
+        checks.append(Check(area, i18n.t("val_name_auc_all"), f"> {fmt_spec(min_auc)}", auc,
+                            f"ROC-AUC ≥ {fmt_spec(min_auc)}", i18n.t("val_why_auc_all"), bool(auc >= min_auc)))
+        rep = (s["frequency"] > 0).to_numpy()
+        if y[rep].all() or not y[rep].any():
+            checks.append(_failed(area, i18n.t("val_name_auc_rep_short"), i18n.t("val_truth_beats_baseline"),
+                                  "ROC-AUC", i18n.t("val_reason_rep_one_class")))
+        else:
+            auc_rep = float(roc_auc_score(y[rep], pa[rep]))
+            since = -(s["T"] - s["recency"]).to_numpy()[rep]
+            base = float(roc_auc_score(y[rep], since))
+            checks.append(Check(area, i18n.t("val_name_auc_rep"), f"> {fmt_spec(base, '.3f')}", auc_rep,
+                                i18n.t("val_tol_auc_rep"), i18n.t("val_why_auc_rep"), bool(auc_rep > base)))
+    cal = calibration_table(pa, y)
+    ece = cal.attrs["ece"]
+    checks.append(Check(area, i18n.t("val_name_ece"), f"≤ {fmt_spec(max_ece)}", ece, f"ECE ≤ {fmt_spec(max_ece)}",
+                        i18n.t("val_why_ece"), bool(ece <= max_ece)))
+    return checks, cal
+
+
+# --------------------------------------------------------------------------------------
+# holdout accuracy, on any data
+# --------------------------------------------------------------------------------------
+def frequency_bucket(frequency) -> pd.Categorical:
+    """Calibration repeat purchases into the buckets 0, 1, 2, 3-5, 6+ (:data:`FREQUENCY_BUCKETS`)."""
+    f = np.asarray(frequency, dtype="float64")
+    labels = [b[0] for b in FREQUENCY_BUCKETS]
+    out = np.full(f.shape, None, dtype=object)
+    for label, lo, hi in FREQUENCY_BUCKETS:
+        out[(f >= lo) & (f <= hi)] = label
+    return pd.Categorical(out, categories=labels, ordered=True)
+
+
+def holdout_forecasts(calhold: pd.DataFrame, predicted_purchases, predicted_spend_per_purchase=None) -> pd.DataFrame:
+    """Per customer: actual holdout purchases and spend beside the model's and two naive forecasts.
+
+    Parameters
+    ----------
+    calhold : DataFrame
+        :func:`helpers.features.customers.calibration_holdout` executed: customer_id, frequency, recency,
+        T, monetary_value (calibration), frequency_holdout, monetary_value_holdout (mean value of
+        the holdout purchase days, currency), duration_holdout (time units).
+    predicted_purchases : array-like
+        The model's expected purchases in the holdout, one per row of ``calhold``.
+    predicted_spend_per_purchase : array-like, optional
+        The model's expected value per purchase (Gamma-Gamma), one per row; without it spend
+        is not forecast.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, frequency, bucket, actual_purchases, actual_spend, and for each forecast
+        f in {model, past rate, zero}: ``purchases_<f>``, ``spend_<f>`` (NaN when unknown).
+    """
+    need = ["customer_id", "frequency", "T", "monetary_value", "frequency_holdout", "monetary_value_holdout",
+            "duration_holdout"]
+    missing = [c for c in need if c not in calhold.columns]
+    if missing:
+        raise DataError("calibration/holdout table", "missing-column",
+                        f"{len(missing)} column(s) missing ({', '.join(missing)}); build it with "
+                        "helpers.features.customers.calibration_holdout", column=missing[0])
+    pred = np.asarray(predicted_purchases, dtype="float64")
+    if pred.shape != (len(calhold),):
+        raise DataError("holdout forecasts", "length", f"{pred.size} predicted values for {len(calhold)} customers",
+                        column="predicted_purchases")
+    bad = int((~np.isfinite(pred) | (pred < 0)).sum())
+    if bad:
+        raise DataError("holdout forecasts", "non-negative", f"{bad} predicted purchase counts are negative or not finite",
+                        column="predicted_purchases")
+    x = calhold["frequency"].to_numpy(dtype="float64")
+    T = calhold["T"].to_numpy(dtype="float64")
+    h = calhold["duration_holdout"].to_numpy(dtype="float64")
+    if (T < 0).any() or ((T == 0) & (x > 0)).any():
+        raise DataError("calibration/holdout table", "T-range",
+                        f"{int(((T < 0) | ((T == 0) & (x > 0))).sum())} customers have T < 0, or repeat purchases "
+                        "with T = 0; T is the time since the first purchase", column="T")
+    # a customer first seen on the calibration's last day (T = 0) has no past rate yet: 0
+    past = np.divide(x, T, out=np.zeros_like(x), where=T > 0) * h
+    own = calhold["monetary_value"].to_numpy(dtype="float64")
+    out = pd.DataFrame({"customer_id": calhold["customer_id"].to_numpy(), "frequency": x,
+                        "bucket": frequency_bucket(x),
+                        "actual_purchases": calhold["frequency_holdout"].to_numpy(dtype="float64")})
+    out["actual_spend"] = out["actual_purchases"] * calhold["monetary_value_holdout"].to_numpy(dtype="float64")
+    out["purchases_model"] = pred
+    out["purchases_past rate"] = past
+    out["purchases_zero"] = 0.0
+    if predicted_spend_per_purchase is not None:
+        sp = np.asarray(predicted_spend_per_purchase, dtype="float64")
+        if sp.shape != pred.shape:
+            raise DataError("holdout forecasts", "length", f"{sp.size} spend values for {len(calhold)} customers",
+                            column="predicted_spend_per_purchase")
+        out["spend_model"] = pred * sp
+    else:
+        out["spend_model"] = np.nan
+    out["spend_past rate"] = past * np.where(x > 0, own, 0.0)
+    out["spend_zero"] = 0.0
+    return out
+
+
+def _errors(pred: np.ndarray, actual: np.ndarray) -> dict:
+    e = pred - actual
+    return {"mae": float(np.mean(np.abs(e))), "rmse": float(np.sqrt(np.mean(e ** 2))), "bias": float(np.mean(e))}
+
+
+def holdout_accuracy(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """MAE, RMSE and bias per customer of each forecast, overall and by calibration frequency.
+
+    Parameters
+    ----------
+    forecasts : DataFrame
+        :func:`holdout_forecasts`.
+
+    Returns
+    -------
+    DataFrame
+        One row per target (purchases: count per customer; spend: currency per customer),
+        bucket ("all", "0", "1", "2", "3-5", "6+"; empty buckets left out) and forecast
+        (model, past rate, zero): ``customers``, ``actual`` (mean), ``predicted`` (mean),
+        ``mae``, ``rmse``, ``bias`` (mean predicted − actual). Spend rows of the model are
+        left out when spend was not forecast.
+    """
+    rows = []
+    groups = [("all", forecasts)] + [(str(b), g) for b, g in forecasts.groupby("bucket", observed=True)]
+    for target in ("purchases", "spend"):
+        actual_col = f"actual_{target}"
+        for bucket, g in groups:
+            if g.empty:
+                continue
+            actual = g[actual_col].to_numpy(dtype="float64")
+            for f in FORECASTS:
+                pred = g[f"{target}_{f}"].to_numpy(dtype="float64")
+                if np.isnan(pred).all():
+                    continue
+                rows.append({"target": target, "bucket": bucket, "forecast": f, "customers": len(g),
+                             "actual": float(actual.mean()), "predicted": float(pred.mean()), **_errors(pred, actual)})
+    return pd.DataFrame(rows, columns=["target", "bucket", "forecast", "customers", "actual", "predicted", "mae",
+                                       "rmse", "bias"])
+
+
+def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) -> list[Check]:
+    """Does the model earn its keep: total holdout purchases, and RMSE against both naive forecasts."""
+    out = []
+    area = "holdout"
+    a = accuracy[(accuracy["bucket"] == "all")].set_index(["target", "forecast"])
+    if ("purchases", "model") not in a.index:
+        return [_failed(area, i18n.t("val_name_holdout_purchases"), i18n.t("val_truth_actual"),
+                        i18n.t("val_why_model_forecast"), i18n.t("val_reason_no_model"))]
+    m = a.loc[("purchases", "model")]
+    n = m["customers"]
+    actual_total, pred_total = m["actual"] * n, m["predicted"] * n
+    rel = pred_total / actual_total - 1 if actual_total else math.nan
+    # Poisson sampling error of the actual total, as a share of it
+    noise = 3 / math.sqrt(actual_total) if actual_total else math.inf
+    tol = max_relative_error + noise
+    out.append(Check(area, i18n.t("val_name_total_purchases"), actual_total, pred_total,
+                     i18n.t("val_tol_rel_error", tol=fmt_spec(tol, ".1%"), rel=fmt_spec(rel, "+.1%")),
+                     i18n.t("val_why_total", max_rel=fmt_spec(max_relative_error, ".0%"), noise=fmt_spec(noise, ".1%")),
+                     bool(abs(rel) <= tol)))
+    for target in ("purchases", "spend"):
+        if (target, "model") not in a.index:
+            continue
+        rmse = a.loc[(target, "model"), "rmse"]
+        for naive in ("past rate", "zero"):
+            other = a.loc[(target, naive), "rmse"]
+            out.append(Check(area, i18n.t("val_name_rmse_below", target=i18n.label(target, "val_target_"),
+                                          naive=i18n.label(naive, "val_naive_")), f"< {_num(other)}", rmse,
+                             i18n.t("val_tol_rmse"), i18n.t("val_why_rmse"), bool(rmse < other)))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# clusters, bundles, tiers
+# --------------------------------------------------------------------------------------
+def ari_check(types, labels, *, permutations: int = 200, seed: int = 0, quantile: float = 0.99) -> tuple[Check, np.ndarray]:
+    """Adjusted Rand index of clusters against planted types, against chance by permutation.
+
+    Passes when the ARI is above the ``quantile`` of the ARIs of ``permutations`` random
+    shuffles of the types (what clusters carrying no information about the types would get).
+    Returns the check and the permuted ARIs.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    t = np.asarray(types).astype(str)
+    lab = np.asarray(labels)
+    ari = float(adjusted_rand_score(t, lab))
+    rng = np.random.default_rng(seed)
+    null = np.array([adjusted_rand_score(rng.permutation(t), lab) for _ in range(permutations)])
+    cut = float(np.quantile(null, quantile))
+    return Check("clusters", i18n.t("val_name_ari"), f"> {fmt_spec(cut, '.3f')}", ari,
+                 i18n.t("val_tol_ari", quantile=fmt_spec(quantile, ".0%"), permutations=permutations,
+                        cut=fmt_spec(cut, ".3f")),
+                 i18n.t("val_why_ari"), bool(ari > cut)), null
+
+
+def bundle_checks(ranks: pd.DataFrame, *, min_found: float = 0.8, top: int = 50) -> list[Check]:
+    """Planted bundles (truth) against the rules found: found at all, and near the top by lift.
+
+    ``ranks``: :func:`helpers.models.baskets.planted_bundle_ranks` (bundle, size, rank, lift,
+    confidence) on rules sorted by lift, each itemset once.
+    """
+    n = len(ranks)
+    found = ranks["rank"].notna()
+    share = float(found.mean()) if n else math.nan
+    need = i18n.t("val_truth_share_of", share=fmt_spec(min_found, ".0%"), n=n)
+    out = [Check("bundles", i18n.t("val_name_bundles_found"), need, share,
+                 i18n.t("val_tol_share", share=fmt_spec(min_found, ".0%")), i18n.t("val_why_bundles_found"),
+                 bool(n and share >= min_found))]
+    top_share = float((ranks["rank"] <= top).mean()) if n else math.nan
+    out.append(Check("bundles", i18n.t("val_name_bundles_top", top=top), need, top_share,
+                     i18n.t("val_tol_share", share=fmt_spec(min_found, ".0%")), i18n.t("val_why_bundles_top"),
+                     bool(n and top_share >= min_found)))
+    return out
+
+
+def tier_check(comparison: dict, *, min_match: float = 0.9) -> Check:
+    """Planted price ladders against the up-sell ladder (:func:`helpers.models.upsell.compare_tiers`)."""
+    rate = comparison["match_rate"]
+    return Check("price ladders", i18n.t("val_name_tiers", n=comparison["products"]),
+                 f"≥ {fmt_spec(min_match, '.0%')}", rate, i18n.t("val_tol_match", share=fmt_spec(min_match, ".0%")),
+                 i18n.t("val_why_tiers"), bool(rate == rate and rate >= min_match))
+
+
+# --------------------------------------------------------------------------------------
+# complaints: the factor on the dropout hazard
+# --------------------------------------------------------------------------------------
+def complaint_effect_check(fit, planted: float, *, n_se: float = 3.0) -> Check:
+    """The complaint factor k of :func:`helpers.models.voice.fit_complaint_hazard` against the planted one.
+
+    Passes when |log k̂ − log k| ≤ ``n_se`` · SE(log k̂), the fit's own sampling error (Wald, from the
+    observed information). With 3 SE a correct pipeline fails about 0.3 % of the time. The ``why`` text
+    states the check's power too: how often an estimator centred on k = 1 (one that misses the effect)
+    would still land inside the window, Φ(n_se − |log k| / SE); on the default shop (about 420
+    complainers, SE of log k about 0.17) that is about 12 %. A fit's display interval (90 % in notebook
+    09) is not a pass/fail tolerance: a correct pipeline falls outside it in one run of ten.
+    """
+    area, name = "complaints", i18n.t("val_name_complaint_k")
+    se = float(fit.params.loc["k", "se"])
+    if not (math.isfinite(se) and fit.k > 0 and planted > 0):
+        return _failed(area, name, planted, i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")),
+                       i18n.t("val_reason_no_se"))
+    dist = abs(math.log(fit.k) - math.log(planted))
+    tol = n_se * se
+    return Check(area, name, planted, fit.k,
+                 _tol_log_se(n_se, tol, dist),
+                 i18n.t("val_why_complaint", n_se=fmt_spec(n_se, "g"), se=fmt_spec(se, ".3f"),
+                        n=fmt_spec(fit.n_complained, ","), fail=fmt_spec(2 * _normal_sf(n_se), ".1%"),
+                        away=fmt_spec(abs(math.log(planted)) / se, ".1f"),
+                        passes=fmt_spec(_normal_sf(abs(math.log(planted)) / se - n_se), ".0%")), bool(dist <= tol))
+
+
+def _normal_sf(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+# --------------------------------------------------------------------------------------
+# everything on synthetic data
+# --------------------------------------------------------------------------------------
+@dataclass
+class SyntheticValidation:
+    """Outcome of :func:`synthetic_checks`: the checks and the tables behind them (None if not computed)."""
+
+    checks: list[Check]
+    parameters: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
+    p_alive: pd.DataFrame | None = None
+    bundles: pd.DataFrame | None = None
+    tiers: pd.DataFrame | None = None
+    ari_null: np.ndarray | None = None
+    notes: list[str] | None = None
+
+
+def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W",
+                      n_se: float = 4.0) -> SyntheticValidation:
+    """BG/NBD and Gamma-Gamma on the planted "regular" customers, and P(alive) on everyone.
+
+    The generator draws the regulars exactly from the headline parameters (weekly λ, spend in
+    the data's currency), so a fit on them must recover the headline; the other types follow
+    other parameters, so P(alive) is judged on everyone against the true dropout. The fits go
+    through the CLV module's recovery chains; the notes name the step when it is not maximum
+    likelihood, and checks of quantities the step used does not have fail with that reason.
+    """
+    from helpers.models import clv
+
+    if time_unit != "W":
+        raise ValueError(f"btyd_truth_checks: the generator's rates are per week; give a weekly summary (not {time_unit!r})")
+    h = truth["params"]["headline"]
+    reg_ids = truth["customers"].loc[truth["customers"]["type"] == "regular", "customer_id"].astype(str)
+    s = summary.assign(customer_id=summary["customer_id"].astype(str))
+    reg = s[s["customer_id"].isin(set(reg_ids))].reset_index(drop=True)
+    checks: list[Check] = []
+    notes: list[str] = []
+    rows = []
+    # every fit goes through the CLV module's recovery chain; a step other than the first is named
+    # in the notes, and a step without the parameters (or P(alive)) checked fails those checks, saying why
+    fit = clv.fit_purchase_chain(reg, time_unit="W")
+    if fit.attempts:
+        notes.append(i18n.t("val_note_bgnbd_regulars", exc=fit.source.text()))
+    if fit.model == "bgnbd":
+        checks += parameter_checks(fit, {k: h[k] for k in ("r", "alpha", "a", "b")}, area="BG/NBD (regulars)", n_se=n_se)
+        rows.append(fit.params.assign(model="BG/NBD", truth=[h[k] for k in fit.params.index]))
+    else:
+        checks += [_failed("BG/NBD (regulars)", k, h[k], i18n.t("val_why_ml"), fit.source.text())
+                   for k in ("r", "alpha", "a", "b")]
+    sp = clv.fit_spend_chain(reg)
+    if sp.attempts:
+        notes.append(i18n.t("val_note_gg_regulars", exc=sp.source.text()))
+    if sp.model == "gamma_gamma":
+        true_spend = {"p": h["p"], "q": h["q"], "v": h["gamma"]}
+        checks += parameter_checks(sp, true_spend, area="Gamma-Gamma (regulars)", n_se=n_se,
+                                   allowance={"p": math.log(1 / 0.94), "v": math.log(1.10)})
+        checks.append(mean_spend_check(sp, h["p"] * h["gamma"] / (h["q"] - 1), n_se=n_se, area="Gamma-Gamma (regulars)"))
+        rows.append(sp.params.assign(model="Gamma-Gamma", truth=[true_spend[k] for k in sp.params.index]))
+    else:
+        checks.append(_failed("Gamma-Gamma (regulars)", "p, q, γ", i18n.t("val_truth_headline"), i18n.t("val_why_ml"),
+                              sp.source.text()))
+    cal = pa_table = None
+    fit_all = clv.fit_purchase_chain(s, time_unit="W")
+    if fit_all.attempts:
+        notes.append(i18n.t("val_note_bgnbd_all", exc=fit_all.source.text()))
+    if fit_all.has_p_alive:
+        pa = clv.p_alive(fit_all, s)
+        alive = truth["customers"].assign(customer_id=truth["customers"]["customer_id"].astype(str)) \
+            .set_index("customer_id")["alive_at_end"]
+        pa_checks, cal = p_alive_checks(pa, alive, s)
+        checks += pa_checks
+        pa_table = pd.DataFrame({"customer_id": pa.index, "p_alive": pa.to_numpy(),
+                                 "alive": alive.reindex(pa.index).astype(bool).to_numpy(),
+                                 "frequency": s.set_index("customer_id").loc[pa.index, "frequency"].to_numpy()})
+    else:
+        checks.append(_failed("P(alive)", i18n.t("val_name_auc_cal"), i18n.t("val_truth_true_dropout"), "P(alive)",
+                              fit_all.source.text()))
+    params = pd.concat(rows).rename_axis("parameter").reset_index() if rows else None
+    return SyntheticValidation(checks, parameters=params, calibration=cal, p_alive=pa_table, notes=notes)
+
+
+def cluster_labels(lines, rfm: pd.DataFrame, *, analysis_date: dt.date, features=("recency_days", "frequency",
+                   "monetary", "avg_order_value"), ks=range(3, 9), seed: int = 0) -> tuple[pd.Series, int]:
+    """k-means clusters as notebook 03 makes them (its default features, k by silhouette).
+
+    Returns the label per customer_id and the chosen k.
+    """
+    from helpers.models import segments
+
+    extra = segments.customer_features(lines, analysis_date=analysis_date)
+    table = rfm.astype({"customer_id": "string"}).merge(extra, on="customer_id", how="left") \
+        .fillna({"avg_unit_price": 0.0})
+    X, _ = segments.feature_matrix(table, [f for f in features if f in table.columns])
+    curve = segments.silhouette_curve(X, ks, seed=seed)
+    k = segments.choose_k(curve)
+    labels = segments.kmeans_labels(X, k, seed=seed)
+    return pd.Series(labels, index=pd.Index(table["customer_id"].astype(str), name="customer_id"), name="cluster"), k
+
+
+def bundle_ranks(lines, bundles: list[dict], *, min_support: float = 0.005, min_count: int = 5, max_len: int = 3,
+                 min_item_baskets: int = 3) -> pd.DataFrame:
+    """Rules mined as notebook 06 does (FP-growth, its default thresholds) and the rank of each planted bundle."""
+    from helpers.models import baskets as bk
+
+    items = bk.basket_items(lines, min_item_baskets=min_item_baskets).execute()
+    itemsets = bk.frequent_itemsets(items, min_support=min_support, min_count=min_count, max_len=max_len)
+    rules = bk.association_rules(itemsets, min_confidence=0.0, min_lift=1.0)
+    ranked = bk.filter_rules(rules, sort_by="lift", one_direction=True)
+    return bk.planted_bundle_ranks(ranked, bundles)
+
+
+def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: float, time_unit: str,
+                       model: str = "bgnbd") -> tuple:
+    """Notebook 04's calibration/holdout split, then per-customer accuracy beside the naive forecasts.
+
+    Fits the purchase model (MAP) with :func:`helpers.models.clv.validate` and the spend model
+    on the calibration period, both through the CLV module's recovery chains, and predicts each
+    customer's holdout purchases and spend. Customers the step used cannot predict (empirical
+    rates with no time observed) are left out of the comparison; ``Validation.notes`` say how
+    many, and which step was used when it is not the first.
+
+    Returns
+    -------
+    (Validation, forecasts, accuracy, checks)
+        ``forecasts`` (:func:`holdout_forecasts`), ``accuracy`` (:func:`holdout_accuracy`) and
+        ``checks`` are None / empty when there is nothing to compare (no calibration customer,
+        or none with a prediction; ``Validation.notes`` say why).
+    """
+    from helpers.models import clv
+
+    val = clv.validate(lines, start=start, end=end, holdout_months=holdout_months, time_unit=time_unit,
+                       model=model, method="map")
+    if val.fit is None or val.calhold is None or val.calhold.empty:
+        return val, None, None, []
+    ch = val.calhold
+    pred = clv.expected_purchases(val.fit, ch, ch["duration_holdout"].to_numpy(dtype="float64"))
+    known = pred.notna().to_numpy()          # the empirical-rate step has no rate for T = 0 (validate notes it)
+    if not known.any():
+        return val, None, None, []
+    ch, pred = ch[known].reset_index(drop=True), pred[known]
+    sp = clv.fit_spend_chain(ch)
+    if sp.attempts:
+        val.notes.append(i18n.t("val_note_gg_step", source=sp.source.text()))
+    spend = clv.expected_spend(sp, ch).to_numpy()
+    if not np.isfinite(spend).all():
+        val.notes.append(i18n.t("val_note_no_gg", exc=sp.source.text()))
+        spend = None
+    forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
+    accuracy = holdout_accuracy(forecasts)
+    return val, forecasts, accuracy, holdout_checks(accuracy)
+
+
+# --------------------------------------------------------------------------------------
+# CDNOW: the published estimates beside ours
+# --------------------------------------------------------------------------------------
+def cdnow_checks(path, *, rel: float = 0.01) -> tuple[list[Check], pd.DataFrame]:
+    """Fit BG/NBD and Gamma-Gamma on the CDNOW 1/10 sample as published and compare.
+
+    Fader, Hardie & Lee (2005): 2,357 customers, calibration 1997-01-01 .. 1997-09-30, time
+    in weeks, maximum likelihood: r = 0.243, α = 4.414, a = 0.793, b = 2.426; Gamma-Gamma on
+    the mean repeat spend: p = 6.25, q = 3.74, γ = 15.44 (:data:`CDNOW_PUBLISHED`).
+
+    Parameters
+    ----------
+    path : path-like
+        ``CDNOW_sample.txt`` (see ``../shared/data/README.md``).
+    rel : float
+        Relative tolerance: the papers print 3-4 significant digits, so 1 %.
+
+    Returns
+    -------
+    (list of Check, DataFrame of parameter, model, published, ours)
+    """
+    from helpers.features import customers
+    from helpers.io import engine
+    from helpers.models import clv
+    from helpers.io.read import read_cdnow
+
+    lines = read_cdnow(path)
+    con = engine.connect()
+    s = customers.btyd_summary(engine.table(con, lines), observation_end=CDNOW_CALIBRATION_END,
+                               time_unit="W").execute()
+    fits = {"bgnbd": clv.fit_purchase_model(s, time_unit="W", standard_errors=False),
+            "gamma_gamma": clv.fit_spend_model(s)}
+    checks, rows = [], []
+    label = {"bgnbd": "CDNOW BG/NBD", "gamma_gamma": "CDNOW Gamma-Gamma"}
+    for model, published in CDNOW_PUBLISHED.items():
+        for k, v in published.items():
+            ours = fits[model].values[k]
+            err = ours / v - 1
+            checks.append(Check(label[model], k, v, ours,
+                                i18n.t("val_tol_within_err", rel=fmt_spec(rel, ".0%"), err=fmt_spec(err, "+.2%")),
+                                i18n.t("val_why_cdnow"), bool(abs(err) <= rel)))
+            rows.append({"model": label[model], "parameter": k, "published": v, "ours": ours})
+    checks.append(Check("CDNOW data", i18n.t("val_name_cdnow_counts"), "2357 / 946",
+                        f"{len(s)} / {int((s['frequency'] > 0).sum())}", i18n.t("val_tol_exact"),
+                        i18n.t("val_why_cdnow_counts"),
+                        bool(len(s) == 2357 and int((s["frequency"] > 0).sum()) == 946)))
+    return checks, pd.DataFrame(rows)
+
+
+def complaint_check(lines: pd.DataFrame, feedback: pd.DataFrame, truth: dict, *, observation_end, time_unit: str = "W",
+                    n_se: float = 3.0) -> Check:
+    """Notebook 09's complaint effect, end to end, against the planted factor (:func:`complaint_effect_check`).
+
+    ``lines``: clean sales lines with ``customer_id``, ``invoice``, ``invoice_ts``; ``feedback``: the
+    prepared feedback table; ``truth``: :func:`helpers.io.synth.load_truth` with a ``feedback`` part.
+    """
+    from helpers.models import voice
+
+    planted = float(truth["feedback"]["complaint_hazard_factor"])
+    try:
+        fb = voice.check_feedback(feedback)
+        hist = voice.complaint_histories(lines, fb, observation_end=observation_end, time_unit=time_unit)
+        fit = voice.fit_complaint_hazard(hist, time_unit=time_unit)
+    except DataError as err:
+        return _failed("complaints", i18n.t("val_name_complaint_k"), planted,
+                       i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")), str(err))
+    return complaint_effect_check(fit, planted, n_se=n_se)

@@ -1,0 +1,218 @@
+"""Smoke test of the benchmark harness (bench/): equality checks, one side run in a worker, the table writer.
+
+No timing is asserted: only that results are compared correctly and the table says what it measured.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench import cases, measure, table
+from bench.worker import load_results, save_results
+from tests.fixtures import ROOT
+
+TINY = ROOT / "tests" / "fixtures" / "configs" / "tiny.yaml"
+
+
+# ----------------------------------------------------------------------------- equality
+def _summary(**changes) -> pd.DataFrame:
+    df = pd.DataFrame({"customer_id": ["A", "B", "C"], "frequency": [2, 0, 1],
+                       "recency": [3.0, 0.0, 1.5], "T": [5.0, 2.0, 4.0], "monetary_value": [12.5, 0.0, 7.25]})
+    for col, (row, value) in changes.items():
+        df.loc[row, col] = value
+    return df
+
+
+class TestClose:
+    def test_inf_and_nan_equal_themselves(self):
+        assert cases.close([float("inf"), float("nan"), 1.0], [float("inf"), float("nan"), 1.0]).all()
+
+    def test_relative_tolerance(self):
+        # 1e-9 relative: 1000 vs 1000 + 5e-7 is within (5e-10 relative), 1000 vs 1000.01 is not
+        assert cases.close([1000.0 + 5e-7], [1000.0]).all()
+        assert not cases.close([1000.01], [1000.0]).any()
+
+
+class TestCompareSummary:
+    def test_identical_frames_pass_whatever_the_row_order(self):
+        a = _summary()
+        ok, detail = cases.compare_summary({"summary": a}, {"summary": a.iloc[::-1]})
+        assert ok and detail == "identical (3 customers)"
+
+    def test_missing_customer_is_named(self):
+        ok, detail = cases.compare_summary({"summary": _summary()}, {"summary": _summary().iloc[:2]})
+        assert not ok
+        assert re.search(r"customers differ: 1 only in the project's result, 0 only in the peer's", detail)
+
+    def test_frequency_must_be_exact(self):
+        ok, detail = cases.compare_summary({"summary": _summary()}, {"summary": _summary(frequency=(0, 3))})
+        assert not ok and "frequency: 1 differ" in detail
+
+    def test_money_beyond_1e9_is_a_mismatch(self):
+        ok, detail = cases.compare_summary({"summary": _summary()},
+                                           {"summary": _summary(monetary_value=(0, 12.5 + 1e-6))})
+        assert not ok and "monetary_value: 1 differ by more than 1e-09" in detail
+
+    def test_rounding_noise_is_not(self):
+        ok, _ = cases.compare_summary({"summary": _summary()}, {"summary": _summary(monetary_value=(0, 12.5 + 1e-12))})
+        assert ok
+
+
+class TestCompareFits:
+    BASE = {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.43, "p": 6.25, "q": 3.74, "v": 15.44}
+
+    def test_agree_within_0_1_percent(self):
+        peer = {**self.BASE, "p": 6.25 * (1 + 5e-4)}
+        ok, detail = cases.compare_fits({"params": self.BASE}, {"params": peer})
+        assert ok and detail.startswith("estimates agree within 5.0e-04")
+
+    def test_different_optimum_is_named(self):
+        peer = {**self.BASE, "alpha": 4.4 * 1.01}
+        ok, detail = cases.compare_fits({"params": self.BASE}, {"params": peer})
+        assert not ok and detail.startswith("estimates differ: alpha by 0.99%")
+
+
+# ------------------------------------------------------------------ the sides on tiny data
+@pytest.fixture(scope="module")
+def tiny_inputs(tmp_path_factory):
+    from helpers import pipeline
+
+    prep = pipeline.prepare(TINY, progress=False)
+    return {"lines": str(prep.path("lines_clean")), "btyd": str(prep.path("customers_btyd")),
+            "end": prep.meta["analysis_end"], "time_unit": prep.config.analysis.time_unit,
+            "period": prep.config.analysis.period, "min_support": 0.01,
+            "tmp": str(tmp_path_factory.mktemp("bench"))}
+
+
+class TestSidesAgreeOnTiny:
+    """The project's side and each peer give equal results on the tiny synthetic shop (300 customers)."""
+
+    @pytest.mark.parametrize("case", ["rfm", "cohort", "pairs"])
+    def test_peers_equal_the_project(self, case, tiny_inputs):
+        c = cases.CASES[case]
+        proj = c.sides[c.project].run(tiny_inputs, None)
+        for name in c.peers:
+            side = c.sides[name]
+            state = side.setup(tiny_inputs) if side.setup else None
+            ok, detail = c.compare(proj, side.run(tiny_inputs, state))
+            assert ok, f"{case} / {name}: {detail}"
+        first = next(iter(proj.values()))
+        assert len(first) > 0
+
+    def test_summary_equals_lifetimes(self, tiny_inputs):
+        pytest.importorskip("lifetimes", reason="lifetimes is in the bench extra (make bench installs it)")
+        c = cases.CASES["summary"]
+        proj = c.sides["engine"].run(tiny_inputs, None)
+        peer = c.sides["lifetimes"]
+        ok, detail = c.compare(proj, peer.run(tiny_inputs, peer.setup(tiny_inputs)))
+        assert ok, detail
+        assert detail == f"identical ({len(proj['summary']):,} customers)"
+
+    def test_a_changed_result_is_caught(self, tiny_inputs):
+        c = cases.CASES["rfm"]
+        proj = c.sides["engine"].run(tiny_inputs, None)
+        peer = c.sides["pandas"].run(tiny_inputs, None)
+        peer["rfm"].loc[0, "monetary"] += 0.01
+        ok, detail = c.compare(proj, peer)
+        assert not ok and "monetary: 1 differ" in detail
+
+
+# ------------------------------------------------------------------ worker + measurement
+class TestRunSide:
+    def test_worker_times_and_saves_results(self, tiny_inputs, tmp_path):
+        rep = measure.run_side("rfm", "pandas", tiny_inputs, repeats=2, workdir=tmp_path, timeout=120,
+                               mem_cap_mb=None)
+        assert rep["ok"], rep.get("error")
+        assert len(rep["times"]) == 2 and all(t > 0 for t in rep["times"])
+        assert rep["peak_mb"] >= rep["rss_before_mb"] > 0
+        rfm = load_results(Path(rep["out_dir"]))["rfm"]
+        assert len(rfm) == pd.read_parquet(tiny_inputs["btyd"]).shape[0]
+
+    def test_a_side_over_the_memory_cap_is_stopped(self, tiny_inputs, tmp_path):
+        rep = measure.run_side("rfm", "pandas", tiny_inputs, repeats=1, workdir=tmp_path, timeout=120, mem_cap_mb=1)
+        assert not rep["ok"]
+        assert re.match(r"could not finish: stopped at .* GB of memory \(cap 0 GB\)", rep["error"])
+
+    def test_save_and_load_round_trip(self, tmp_path):
+        save_results({"t": pd.DataFrame({"x": [1, 2]}), "params": {"r": 0.5}}, tmp_path)
+        back = load_results(tmp_path)
+        assert back["params"] == {"r": 0.5} and back["t"]["x"].tolist() == [1, 2]
+
+
+# ----------------------------------------------------------------------------- the table
+def _bench() -> dict:
+    """A hand-made result: summary at 1M (engine 2 s, lifetimes 12 s) and 10M (15 s vs 100 s)."""
+    def row(size, side, role, median, peak, **kw):
+        return {"size": size, "case": "summary", "title": "Clean lines -> BTYD customer summary", "side": side,
+                "label": side, "role": role, "status": "ok", "ok": True, "median_s": median, "peak_mb": peak,
+                "times": [median], **kw}
+
+    steps = [row("1m", "engine", "project", 2.0, 500.0),
+             row("1m", "lifetimes", "peer", 12.0, 900.0, equal=True, equal_detail="identical (100 customers)",
+                 speedup=6.0),
+             row("10m", "engine", "project", 30.0, 1500.0),
+             row("10m", "lifetimes", "peer", 100.0, 6000.0, equal=True, equal_detail="identical (1,000 customers)",
+                 speedup=100 / 30),
+             {"size": "10m", "case": "prepare", "title": "prepare", "side": "duckdb", "label": "DuckDB",
+              "role": "project", "status": "ok", "ok": True, "median_s": 200.0, "peak_mb": 5000.0},
+             {"size": "10m", "case": "pairs", "title": "Pair association rules", "side": "fpgrowth",
+              "label": "mlxtend", "role": "peer", "status": "not finished", "ok": False,
+              "error": "could not finish: stopped at 12.0 GB of memory (cap 12 GB)"}]
+    return {"started": "2026-01-01T00:00:00", "seconds": 600.0, "command": "python -m bench.run",
+            "machine": {"cpu": "test cpu", "cores": 2, "memory_gb": 24, "load_average_start": [0.5],
+                        "load_average_end": [0.7]},
+            "versions": {"pandas": "3.1"}, "settings": {"sizes": ["1m", "10m"], "duckdb_memory_limit": "3GB"},
+            "sizes": {"1m": {"n_clean_lines": 1_000_000, "config": "c1", "title": "1M"},
+                      "10m": {"n_clean_lines": 10_000_000, "config": "c10", "title": "10M"}},
+            "steps": steps, "batches": []}
+
+
+class TestTargets:
+    def test_each_target_judged_from_the_figures(self):
+        t = {x["id"]: x for x in table.targets(_bench())}
+        assert t["summary_1m"]["status"] == "met"                 # 12 / 2 = 6x >= 5x
+        assert t["summary_10m"]["status"] == "missed"             # 100 / 30 = 3.3x < 10x
+        assert t["summary_10m"]["measured"].startswith("3.3x")
+        assert t["prepare_10m"]["status"] == "missed"             # 5000 MB > 4096 MB
+        assert t["batch_1m"]["status"] == "not measured"
+        assert t["clv_1m"]["status"] == "not measured"
+
+    def test_growth_ratio_against_the_line_ratio(self):
+        g = {x["side"]: x for x in table.growth(_bench())}
+        assert g["engine"]["ratio"] == pytest.approx(15.0)        # 30 s / 2 s, lines x10: worse than linear
+        assert not g["engine"]["linear"]
+        assert g["lifetimes"]["ratio"] == pytest.approx(100 / 12) and g["lifetimes"]["linear"]
+
+
+class TestWrite:
+    def test_markdown_and_json(self, tmp_path):
+        import json
+
+        md = table.write(_bench(), tmp_path)
+        text = md.read_text(encoding="utf-8")
+        assert "| Customer summary >= 10x faster than pandas + lifetimes at 10M lines, identical results | 3.3x" in text
+        assert "**missed**" in text and "## Closing note: missed targets" in text
+        assert "| 1m | Clean lines -> BTYD customer summary | engine | 2.0 s | 500 MB | lifetimes | 12.0 s | 900 MB | 6.0x |" in text
+        assert "**could not finish**: stopped at 12.0 GB of memory" in text
+        data = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
+        assert {t["id"] for t in data["targets"]} >= {"summary_1m", "summary_10m", "batch_1m", "prepare_10m",
+                                                      "clv_1m", "growth", "make_bench"}
+
+
+def test_bench_lock_keeps_every_pin_of_the_main_lock():
+    def pins(path):
+        out = {}
+        for line in (ROOT / path).read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith((" ", "#")):
+                req, _, marker = line.partition(";")
+                name, version = req.strip().split("==")
+                out.setdefault(name, set()).add(version)
+        return out
+
+    main, bench = pins("requirements.lock"), pins("requirements-bench.lock")
+    changed = {k: (v, bench.get(k)) for k, v in main.items() if bench.get(k) != v}
+    assert not changed, f"requirements-bench.lock re-resolved pins of requirements.lock: {changed}"
+    assert "lifetimes" in bench

@@ -1,0 +1,50 @@
+"""Every numbered notebook runs top to bottom under nbval on the tiny config, and keeps its shape."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+from helpers import paths
+from helpers.batch import NOTEBOOKS
+from tests.fixtures import TINY
+
+NUMBERED = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_the_batch_lists_every_numbered_notebook():
+    assert NUMBERED == sorted(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("stem", NUMBERED)
+def test_notebook_shape(stem):
+    """First cell: question, inputs, outputs. One parameters cell of plain literals. No outputs committed."""
+    nb = json.loads((paths.NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    intro = "".join(cells[0]["source"])
+    assert cells[0]["cell_type"] == "markdown"
+    for heading in ("Question", "Inputs", "Outputs"):
+        assert f"**{heading}" in intro, f"{stem}: the introduction lacks '{heading}'"
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    assert "config_path" in "".join(tagged[0]["source"])
+    for c in cells:
+        if c["cell_type"] == "code":
+            assert not c.get("outputs") and c.get("execution_count") is None, f"{stem}: committed outputs"
+
+
+@pytest.mark.parametrize("stem", NUMBERED)
+def test_notebook_runs_under_nbval(stem, tmp_path):
+    """papermill injects the tiny config; nbval (--nbval-lax) runs every cell and fails on any error."""
+    target = tmp_path / f"{stem}.ipynb"
+    pm.execute_notebook(str(paths.NOTEBOOKS / f"{stem}.ipynb"), str(target), prepare_only=True,
+                        parameters={"config_path": str(TINY), "config_overrides": []})
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+                           "--rootdir", str(tmp_path), str(target)],
+                          cwd=paths.NOTEBOOKS, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout

@@ -1,0 +1,244 @@
+"""Tests for helpers.analyses.validation: hand-checked holdout metrics and calibration, the check logic on
+stubs, and (slow) every synthetic-truth check of notebook 12 on the default data."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.analyses import validation as V
+from helpers.errors import DataError
+
+
+def calhold_fixture() -> pd.DataFrame:
+    """Four customers, a 10-week holdout; mean repeat spend in GBP."""
+    return pd.DataFrame({
+        "customer_id": ["A", "B", "C", "D"],
+        "frequency": [0, 1, 4, 7],
+        "recency": [0.0, 5.0, 18.0, 19.0],
+        "T": [10.0, 20.0, 20.0, 20.0],
+        "monetary_value": [0.0, 10.0, 20.0, 5.0],
+        "frequency_holdout": [1, 0, 2, 3],
+        "monetary_value_holdout": [30.0, 0.0, 25.0, 4.0],
+        "duration_holdout": [10.0] * 4,
+    })
+
+
+class TestHoldoutForecasts:
+    def test_by_hand(self):
+        f = V.holdout_forecasts(calhold_fixture(), [0.5, 0.4, 1.5, 3.0], [30.0, 12.0, 20.0, 5.0])
+        # past rate x / T * h: 0, 0.5, 2, 3.5
+        assert f["purchases_past rate"].tolist() == [0.0, 0.5, 2.0, 3.5]
+        # spend: actual = purchases x holdout mean: 30, 0, 50, 12; past rate spend x own mean: 0, 5, 40, 17.5
+        assert f["actual_spend"].tolist() == [30.0, 0.0, 50.0, 12.0]
+        assert f["spend_past rate"].tolist() == [0.0, 5.0, 40.0, 17.5]
+        assert f["spend_model"].tolist() == pytest.approx([15.0, 4.8, 30.0, 15.0])
+        assert list(f["bucket"].astype(str)) == ["0", "1", "3-5", "6+"]
+
+    def test_first_seen_on_last_day(self):
+        c = calhold_fixture()
+        c.loc[0, "T"] = 0.0
+        assert V.holdout_forecasts(c, [0.5, 0.4, 1.5, 3.0])["purchases_past rate"].iloc[0] == 0.0
+
+    def test_errors(self):
+        with pytest.raises(DataError, match="duration_holdout"):
+            V.holdout_forecasts(calhold_fixture().drop(columns="duration_holdout"), [0, 0, 0, 0])
+        with pytest.raises(DataError, match="4 customers"):
+            V.holdout_forecasts(calhold_fixture(), [1.0, 2.0])
+        with pytest.raises(DataError, match="negative"):
+            V.holdout_forecasts(calhold_fixture(), [1.0, -2.0, 0, 0])
+        bad = calhold_fixture()
+        bad.loc[1, "T"] = 0.0
+        with pytest.raises(DataError, match="T < 0, or repeat purchases"):
+            V.holdout_forecasts(bad, [0, 0, 0, 0])
+
+
+class TestHoldoutAccuracy:
+    def test_by_hand(self):
+        acc = V.holdout_accuracy(V.holdout_forecasts(calhold_fixture(), [0.5, 0.4, 1.5, 3.0], [30.0, 12.0, 20.0, 5.0]))
+        row = acc.set_index(["target", "bucket", "forecast"])
+        # model purchase errors: -0.5, 0.4, -0.5, 0.0
+        m = row.loc[("purchases", "all", "model")]
+        assert m["mae"] == pytest.approx(1.4 / 4)
+        assert m["rmse"] == pytest.approx(math.sqrt((0.25 + 0.16 + 0.25) / 4))
+        assert m["bias"] == pytest.approx(-0.6 / 4)
+        # zero forecast: errors -1, 0, -2, -3
+        z = row.loc[("purchases", "all", "zero")]
+        assert (z["mae"], z["bias"]) == (pytest.approx(1.5), pytest.approx(-1.5))
+        assert z["rmse"] == pytest.approx(math.sqrt(14 / 4))
+        # past-rate spend errors: -30, 5, -10, 5.5
+        p = row.loc[("spend", "all", "past rate")]
+        assert p["mae"] == pytest.approx(50.5 / 4) and p["bias"] == pytest.approx(-29.5 / 4)
+        # bucket "6+" holds customer D only: model error 0
+        assert row.loc[("purchases", "6+", "model"), "mae"] == 0.0
+        assert "2" not in set(acc["bucket"])          # no customer with 2 repeat purchases
+
+    def test_without_spend_model(self):
+        acc = V.holdout_accuracy(V.holdout_forecasts(calhold_fixture(), [0.5, 0.4, 1.5, 3.0]))
+        assert not ((acc["target"] == "spend") & (acc["forecast"] == "model")).any()
+        assert ((acc["target"] == "spend") & (acc["forecast"] == "zero")).any()
+
+    def test_checks_pass_and_fail(self):
+        acc = V.holdout_accuracy(V.holdout_forecasts(calhold_fixture(), [0.5, 0.4, 1.5, 3.0], [30.0, 12.0, 20.0, 5.0]))
+        checks = {c.name: c for c in V.holdout_checks(acc)}
+        assert checks["purchases: model RMSE below the zero forecast's"].passed
+        # a model that forecasts 10 for everyone is worse than zero
+        bad = V.holdout_accuracy(V.holdout_forecasts(calhold_fixture(), [10.0] * 4))
+        worse = {c.name: c for c in V.holdout_checks(bad)}
+        assert not worse["purchases: model RMSE below the zero forecast's"].passed
+        assert not worse["total purchases in the holdout: predicted vs actual (relative error)"].passed
+
+
+class TestCalibration:
+    def test_by_hand(self):
+        cal = V.calibration_table([0.05, 0.15, 0.95, 0.91], [False, True, True, True], bins=10)
+        assert cal["bin"].tolist() == ["0.0–0.1", "0.1–0.2", "0.9–1.0"]
+        assert cal["customers"].tolist() == [1, 1, 2]
+        assert cal["observed"].tolist() == [0.0, 1.0, 1.0]
+        # ECE = (1 * 0.05 + 1 * 0.85 + 2 * 0.07) / 4
+        assert cal.attrs["ece"] == pytest.approx((0.05 + 0.85 + 2 * 0.07) / 4)
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match="must match"):
+            V.calibration_table([0.1, 0.2], [True])
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            V.calibration_table([1.2], [True])
+
+
+class _Fit:
+    """Stands in for a clv fit: values, params index and a covariance of the log-parameters."""
+
+    def __init__(self, values, se):
+        self.params = pd.DataFrame({"estimate": values}, index=list(values))
+        self.cov_log = np.diag(np.array(se) ** 2)
+
+    @property
+    def values(self):
+        return dict(self.params["estimate"])
+
+    @property
+    def population_mean_spend(self):
+        v = self.values
+        return v["p"] * v["v"] / (v["q"] - 1)
+
+
+class TestParameterChecks:
+    def test_within_and_outside(self):
+        fit = _Fit({"r": 0.45 * math.exp(0.1), "alpha": 7.0 * math.exp(0.5)}, [0.05, 0.05])
+        c = {x.name: x for x in V.parameter_checks(fit, {"r": 0.45, "alpha": 7.0}, area="BG/NBD")}
+        assert c["r"].passed            # 0.1 < 4 * 0.05 = 0.2
+        assert not c["alpha"].passed    # 0.5 > 0.2
+        allowed = V.parameter_checks(fit, {"alpha": 7.0}, area="x", allowance={"alpha": 0.35})
+        assert allowed[0].passed        # 0.5 < 0.2 + 0.35
+
+    def test_mean_spend_delta_method(self):
+        fit = _Fit({"p": 6.0, "q": 4.0, "v": 15.0}, [0.02, 0.02, 0.02])
+        check = V.mean_spend_check(fit, 30.0)
+        assert check.passed and check.estimate == pytest.approx(30.0)
+        # se of log mean = 0.02 * sqrt(1 + (4/3)^2 + 1) = 0.03887; 4 SE = 0.1555
+        assert V.mean_spend_check(fit, 30.0 * math.exp(0.15)).passed
+        assert not V.mean_spend_check(fit, 30.0 * math.exp(0.16)).passed
+
+
+class TestAriCheck:
+    def test_planted_beats_chance_and_noise_does_not(self):
+        rng = np.random.default_rng(1)
+        types = np.repeat(["a", "b", "c"], 100)
+        noisy = np.where(rng.random(300) < 0.7, types, rng.choice(["a", "b", "c"], 300))
+        assert V.ari_check(types, noisy, permutations=100)[0].passed
+        assert not V.ari_check(types, rng.permutation(types), permutations=100, seed=3)[0].passed
+
+
+class TestBundleAndTier:
+    def test_by_hand(self):
+        ranks = pd.DataFrame({"bundle": list("abcde"), "size": 2, "rank": [1, 3, 70, np.nan, 2],
+                              "lift": 1.0, "confidence": 1.0})
+        found, top = V.bundle_checks(ranks, min_found=0.8, top=50)
+        assert found.estimate == 0.8 and found.passed
+        assert top.estimate == 0.6 and not top.passed
+        assert V.tier_check({"match_rate": 0.95, "products": 20}).passed
+        assert not V.tier_check({"match_rate": 0.5, "products": 20}).passed
+        assert V.checks_table([found, top])["passed"].tolist() == [True, False]
+
+
+class TestComplaintEffectCheck:
+    @staticmethod
+    def fit(k, se, complainers=400):
+        from helpers.models.voice import HazardFit
+
+        params = pd.DataFrame({"estimate": [k], "se": [se], "low": [np.nan], "high": [np.nan]}, index=["k"])
+        return HazardFit(params=params, level=0.9, log_likelihood=0.0, log_likelihood_k1=0.0, lr_p_value=0.5,
+                         n_customers=5000, n_complained=complainers, n_repeat_after=300, mean_p=0.2, mean_p_after=0.3)
+
+    def test_three_standard_errors_of_log_k(self):
+        assert V.complaint_effect_check(self.fit(2.0 * math.exp(0.29), 0.1), 2.0).passed        # 0.29 < 3 * 0.1
+        assert not V.complaint_effect_check(self.fit(2.0 * math.exp(-0.31), 0.1), 2.0).passed   # 0.31 > 0.3
+        assert V.complaint_effect_check(self.fit(2.0 * math.exp(-0.31), 0.1), 2.0, n_se=4).passed
+
+    def test_states_its_power_against_no_effect(self):
+        # SE 0.2: k = 1 is log 2 / 0.2 = 3.47 SE from the truth; an estimator centred on 1 lands within
+        # 3 SE of 2 with probability P(Z > 3.47 - 3) = P(Z > 0.47) = 32 %
+        c = V.complaint_effect_check(self.fit(1.39, 0.2), 2.0)
+        assert c.passed and "3.5 SE from the truth" in c.why and "would pass 32% of the time" in c.why
+
+    def test_without_standard_error_it_fails_visibly(self):
+        c = V.complaint_effect_check(self.fit(2.0, float("nan")), 2.0)
+        assert not c.passed and c.estimate == "not estimated" and "no standard error" in c.why
+
+
+# --------------------------------------------------------------------------------------
+# the same checks as notebook 12, on the default data (where they are meaningful)
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def default_run():
+    from helpers.io import engine
+    from helpers import paths, pipeline
+    from helpers.config import load_config
+
+    prep = pipeline.prepare(load_config(paths.CONFIGS / "default.yaml"), progress=False)
+    con = engine.connect(prep.config.engine)
+    return prep, prep.table(con), prep.synthetic_truth()
+
+
+@pytest.mark.slow
+class TestDefaultDataPasses:
+    def test_btyd_truth(self, default_run):
+        prep, _, truth = default_run
+        sv = V.btyd_truth_checks(prep.read("customers_btyd"), truth)
+        failed = [(c.area, c.name, c.estimate, c.tolerance) for c in sv.checks if not c.passed]
+        assert len(sv.checks) == 11 and not failed, failed
+
+    def test_holdout_clusters_bundles_tiers(self, default_run):
+        from helpers.models import baskets as bk, upsell as up
+
+        prep, lines, truth = default_run
+        _, _, accuracy, checks = V.holdout_validation(lines, start=prep.start, end=prep.end, holdout_months=6,
+                                                      time_unit="W")
+        assert accuracy is not None and len(checks) == 5
+        labels, _ = V.cluster_labels(lines, prep.read("customers_rfm"), analysis_date=prep.end)
+        types = truth["customers"].assign(customer_id=truth["customers"]["customer_id"].astype(str)) \
+            .set_index("customer_id")["type"].reindex(labels.index)
+        checks.append(V.ari_check(types, labels)[0])
+        checks += V.bundle_checks(V.bundle_ranks(lines, truth["bundles"]))
+        ladder = up.price_ladder(bk.item_catalogue(lines), n_tiers=3, family_pattern=V.FAMILY_PATTERN)
+        checks.append(V.tier_check(up.compare_tiers(ladder, truth["tiers"])))
+        failed = [(c.area, c.name, c.estimate, c.tolerance) for c in checks if not c.passed]
+        assert not failed, failed
+
+    def test_complaint_effect(self, default_run):
+        """Notebook 09's complaint effect on the default shop: within 3 SE of the planted k = 2 (measured:
+        1.39, SE of log k 0.167, 2.2 SE low; 40 other seeds spread 1.60 .. 2.73, all within 3 SE)."""
+        prep, _, truth = default_run
+        check = V.complaint_check(prep.lines(["customer_id", "invoice", "invoice_ts"]), prep.read("feedback"), truth,
+                                  observation_end=prep.end, time_unit=prep.meta["time_unit"])
+        assert check.passed, check
+        assert 1.0 < check.estimate < 4.0 and check.truth == 2.0
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_cdnow_published(shared_data):
+    checks, table = V.cdnow_checks(shared_data / "cdnow" / "CDNOW_sample.txt")
+    assert len(table) == 7 and all(c.passed for c in checks), [(c.name, c.estimate) for c in checks if not c.passed]
