@@ -36,12 +36,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import DataError
+from helpers.features.periods import PERIOD_DAYS, PERIODS_PER_YEAR, UNIT_DAYS, index_of, period_end
 from helpers.i18n import localize_numbers, period_name, t as _t
-
-#: periods per year of each period name
-PERIODS_PER_YEAR = {"week": 365.25 / 7, "month": 12.0, "quarter": 4.0}
-#: length of each period in days
-PERIOD_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
 
 
 def _check(name: str, value: float, lo: float, hi: float, what: str) -> None:
@@ -239,9 +235,7 @@ def tornado(base: RetentionBase, *, margin: float, discount_rate: float, horizon
 # where N, v and the curve come from
 # --------------------------------------------------------------------------------------
 def last_complete_period(analysis_date: dt.date, period: str) -> int:
-    """Index (:func:`helpers.features.lifecycle.index_of`) of the last period that ends on or before the analysis date."""
-    from helpers.features.lifecycle import index_of, period_end
-
+    """Index (:func:`helpers.features.periods.index_of`) of the last period that ends on or before the analysis date."""
     k = index_of(analysis_date, period)
     return k if pd.Timestamp(period_end(k, period)) <= pd.Timestamp(analysis_date) else k - 1
 
@@ -341,7 +335,6 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
     decline, so it cannot give this base: DataError (rule ``no-dropout``) naming the step,
     and the caller keeps the measured base. The notes name the steps of both fits.
     """
-    from helpers.features.customers import UNIT_DAYS
     from helpers.models import clv
 
     if not purchase_fit.has_p_alive:

@@ -8,11 +8,11 @@ count for frequency, recency and the first purchase, and are left out of the spe
 (average order value, mean repeat spend), so a free order does not lower what a paying order is
 worth.
 
-Time units for the buy-till-you-die convention: ``"D"`` days, ``"W"`` weeks (days / 7),
-``"M"`` months (days / (365.25 / 12)). Purchases are counted on distinct days, as in the
-published BG/NBD set-up (Fader, Hardie & Lee 2005): several orders on one day are one
-purchase, and recency and T are whole days divided by the unit's length, not counts of
-calendar weeks or months.
+Time units for the buy-till-you-die convention (:data:`helpers.features.periods.UNIT_DAYS`,
+re-exported here): ``"D"`` days, ``"W"`` weeks (days / 7), ``"M"`` months (days / (365.25 /
+12)). Purchases are counted on distinct days, as in the published BG/NBD set-up (Fader,
+Hardie & Lee 2005): several orders on one day are one purchase, and recency and T are whole
+days divided by the unit's length, not counts of calendar weeks or months.
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ import datetime as dt
 
 import ibis
 
-UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
-UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
+from helpers.features.periods import UNIT_DAYS, UNIT_NAMES
+
+__all__ = ["UNIT_DAYS", "UNIT_NAMES", "btyd_summary", "calibration_holdout", "rfm_table"]
 
 
 def _customers_only(lines):

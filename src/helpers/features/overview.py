@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.features.periods import truncate_to_period
 from helpers.io.schema import LINE_COLUMNS
-
-PERIOD_UNITS = {"week": "W", "month": "M", "quarter": "Q"}
 
 
 def overview(lines) -> pd.DataFrame:
@@ -37,14 +36,9 @@ def overview(lines) -> pd.DataFrame:
     return pd.DataFrame({"value": pd.Series(rows, dtype="object")})
 
 
-def period_start(ts, period: str):
-    """Ibis expression: the first day of the week (Monday), month or quarter of ``ts``."""
-    return ts.truncate(PERIOD_UNITS[period]).cast("date")
-
-
 def lines_per_period(lines, period: str = "month") -> pd.DataFrame:
     """Lines, invoices, customers and revenue per period (``period_start`` = first day)."""
-    t = lines.mutate(period_start=period_start(lines.invoice_ts, period))
+    t = lines.mutate(period_start=truncate_to_period(lines.invoice_ts, period))
     g = t.group_by("period_start").aggregate(
         lines=t.count(), invoices=t.invoice.nunique(), customers=t.customer_id.nunique(), revenue=t.amount.sum())
     out = g.order_by("period_start").execute()
