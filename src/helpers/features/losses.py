@@ -2,9 +2,9 @@
 
 A customer is lost after more than ``lost_days`` without a purchase
 (:class:`~helpers.features.stages.StageRules`). :func:`loss_events` lists every loss,
-:func:`losses_per_period` counts them per period, :func:`lost_profile` compares lost customers with those still buying, and
-:func:`customer_attributes`, :func:`revenue_mix` and :func:`breakdown` show them by country,
-channel or category. Amounts are in the data's currency.
+:func:`losses_per_period` counts them per period, :func:`lost_profile` compares lost
+customers with those still buying, and :func:`customer_attributes`, :func:`revenue_mix` and
+:func:`breakdown` show them by country, channel or category. Amounts are in the data's currency.
 """
 from __future__ import annotations
 
