@@ -28,9 +28,10 @@ def customer_periods(lines, *, period: str, analysis_date: dt.date):
     Returns
     -------
     ibis.Table
-        customer_id; ``period_index`` (:func:`~helpers.features.periods.period_index`); ``orders`` (distinct invoices);
-        ``revenue`` (currency); ``prev_index`` = the customer's previous active period (null
-        for the first); ``cohort_index`` = the customer's first active period.
+        customer_id; ``period_index`` (:func:`~helpers.features.periods.period_index`);
+        ``orders`` (distinct invoices); ``revenue`` (currency); ``prev_index`` = the customer's
+        previous active period (null for the first); ``cohort_index`` = the customer's first
+        active period.
     """
     t = lines_upto(lines, analysis_date)
     t = t.filter(t.customer_id.notnull())
@@ -41,16 +42,10 @@ def customer_periods(lines, *, period: str, analysis_date: dt.date):
                     cohort_index=g.period_index.min().over(ibis.window(group_by=g.customer_id)))
 
 
-
 def cohort_table(lines, *, period: str = "month", analysis_date: dt.date) -> pd.DataFrame:
     """Cohorts by first-order period, one row per cohort and age (long format).
 
-    Parameters
-    ----------
-    lines : ibis.Table
-        Clean lines: invoice, invoice_ts, customer_id, amount (currency).
-    period : {"week", "month", "quarter"}
-    analysis_date : date
+    ``lines``, ``period`` and ``analysis_date`` as in :func:`customer_periods`.
 
     Returns
     -------

@@ -203,7 +203,6 @@ def kpi_table(lines, *, period: str = "month", analysis_date: dt.date, start: dt
     return k[cols].reset_index()
 
 
-
 def kpi_summary(kpis: pd.DataFrame, last: int = 12) -> pd.DataFrame:
     """Means of the rates and totals of the counts over the last ``last`` complete periods.
 

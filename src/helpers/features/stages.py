@@ -32,7 +32,6 @@ def purchase_days_expr(lines, analysis_date: dt.date):
     return d.mutate(n=ibis.row_number().over(w) + 1, prev_day=d.day.lag().over(w))
 
 
-
 def purchase_days(lines, *, analysis_date: dt.date) -> pd.DataFrame:
     """One row per customer and purchase day, with the gap to the customer's previous purchase.
 

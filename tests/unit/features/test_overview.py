@@ -23,47 +23,44 @@ ROWS = [
     (6, "6", "2023-04-03 09:00", None, "P2", 2, 3.0, "DE", "shop", "Books"),  # 6.0
     (7, "7", "2023-07-14 16:45", "B", "P1", 10, 5.0, "DE", "web", "Toys"),    # 50.0
 ]
+#: the lines as pandas: what the expected figures are computed from
+DF = make_lines(ROWS, columns=COLUMNS)
 
 
 @pytest.fixture
-def df() -> pd.DataFrame:
-    return make_lines(ROWS, columns=COLUMNS)
+def lines(duck):
+    return table(duck, DF)
 
 
-@pytest.fixture
-def lines(duck, df):
-    return table(duck, df)
-
-
-def test_overview_figures(lines, df):
+def test_overview_figures(lines):
     got = overview.overview(lines)["value"]
-    first, last = df["invoice_ts"].min(), df["invoice_ts"].max()
-    guests = int(df["customer_id"].isna().sum())
+    first, last = DF["invoice_ts"].min(), DF["invoice_ts"].max()
+    guests = int(DF["customer_id"].isna().sum())
     assert got["first invoice"] == first.strftime("%Y-%m-%d %H:%M") == "2023-01-30 09:15"
     assert got["last invoice"] == last.strftime("%Y-%m-%d %H:%M") == "2023-07-14 16:45"
     assert got["days covered"] == (last.normalize() - first.normalize()).days + 1 == 166
-    assert got["lines"] == len(df) == 8
-    assert got["invoices"] == df["invoice"].nunique() == 7
-    assert got["customers (with an id)"] == df["customer_id"].nunique() == 3
-    assert got["lines without a customer (guests)"] == f"{guests:,} ({guests / len(df):.1%})" == "2 (25.0%)"
-    assert got["products"] == df["product_id"].nunique() == 3
-    assert got["countries"] == df["country"].nunique() == 3
-    assert got["channels"] == df["channel"].nunique() == 2
-    assert got["revenue (sum of line amounts)"] == f"{df['amount'].sum():,.2f}" == "89.50"
+    assert got["lines"] == len(DF) == 8
+    assert got["invoices"] == DF["invoice"].nunique() == 7
+    assert got["customers (with an id)"] == DF["customer_id"].nunique() == 3
+    assert got["lines without a customer (guests)"] == f"{guests:,} ({guests / len(DF):.1%})" == "2 (25.0%)"
+    assert got["products"] == DF["product_id"].nunique() == 3
+    assert got["countries"] == DF["country"].nunique() == 3
+    assert got["channels"] == DF["channel"].nunique() == 2
+    assert got["revenue (sum of line amounts)"] == f"{DF['amount'].sum():,.2f}" == "89.50"
 
 
 @pytest.mark.parametrize("period, freq", [("week", "W-SUN"), ("month", "M"), ("quarter", "Q")])
-def test_lines_per_period(lines, df, period, freq):
+def test_lines_per_period(lines, period, freq):
     got = overview.lines_per_period(lines, period)
-    start = df["invoice_ts"].dt.to_period(freq).dt.start_time
-    want = df.groupby(start).agg(lines=("line_id", "size"), invoices=("invoice", "nunique"),
+    start = DF["invoice_ts"].dt.to_period(freq).dt.start_time
+    want = DF.groupby(start).agg(lines=("line_id", "size"), invoices=("invoice", "nunique"),
                                  customers=("customer_id", "nunique"), revenue=("amount", "sum"))
     assert list(got["period_start"]) == list(want.index)
     assert got["lines"].tolist() == want["lines"].tolist()
     assert got["invoices"].tolist() == want["invoices"].tolist()
     assert got["customers"].tolist() == want["customers"].tolist()
     assert got["revenue"].tolist() == pytest.approx(want["revenue"].tolist())
-    assert got["lines"].sum() == len(df)
+    assert got["lines"].sum() == len(DF)
 
 
 def test_weeks_start_on_monday(lines):
@@ -81,19 +78,19 @@ def _by(df: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("column", ["country", "channel", "category"])
-def test_breakdown_all_values(lines, df, column):
+def test_breakdown_all_values(lines, column):
     got = overview.breakdown(lines, column).set_index(column)
-    want = _by(df, column)
+    want = _by(DF, column)
     assert list(got.index) == list(want.index)
     assert got["lines"].tolist() == want["lines"].tolist()
     assert got["customers"].tolist() == want["customers"].tolist()
     assert got["revenue"].tolist() == pytest.approx(want["revenue"].tolist())
-    assert got["share_revenue"].tolist() == pytest.approx((want["revenue"] / df["amount"].sum()).tolist())
+    assert got["share_revenue"].tolist() == pytest.approx((want["revenue"] / DF["amount"].sum()).tolist())
 
 
-def test_breakdown_sums_the_rest_as_other(lines, df):
+def test_breakdown_sums_the_rest_as_other(lines):
     got = overview.breakdown(lines, "country", top=2)
-    want = _by(df, "country")            # DE 61.0, UK 23.0, (missing) 3.0, FR 2.5
+    want = _by(DF, "country")            # DE 61.0, UK 23.0, (missing) 3.0, FR 2.5
     rest = want.iloc[1:]
     assert got["country"].tolist() == [want.index[0], f"other ({len(rest)})"] == ["DE", "other (3)"]
     assert got["lines"].tolist() == [want["lines"].iloc[0], rest["lines"].sum()]
@@ -102,21 +99,21 @@ def test_breakdown_sums_the_rest_as_other(lines, df):
     assert got["share_revenue"].sum() == pytest.approx(1.0)
 
 
-def test_missing_values(lines, df):
+def test_missing_values(lines):
     got = overview.missing_values(lines).set_index("column")
     assert list(got.index) == list(LINE_COLUMNS)
-    want = df.isna().sum()
+    want = DF.isna().sum()
     assert got["missing"].tolist() == [int(want[c]) for c in LINE_COLUMNS]
-    assert got["share"].tolist() == pytest.approx([want[c] / len(df) for c in LINE_COLUMNS])
+    assert got["share"].tolist() == pytest.approx([want[c] / len(DF) for c in LINE_COLUMNS])
     assert got.loc["customer_id", "missing"] == 2 and got.loc["country", "missing"] == 1
 
 
-def test_examples_by_status(df):
-    status = pd.DataFrame({"line_id": df["line_id"],
+def test_examples_by_status():
+    status = pd.DataFrame({"line_id": DF["line_id"],
                            "status": ["kept", "duplicate", "kept", "duplicate", "duplicate", "non_product",
                                       "kept", "duplicate"]})
-    got = overview.examples_by_status(df, status, n=2)
-    merged = df.merge(status, on="line_id")
+    got = overview.examples_by_status(DF, status, n=2)
+    merged = DF.merge(status, on="line_id")
     removed = merged[merged["status"] != "kept"]
     want = [(s, i) for s, g in sorted(removed.groupby("status")) for i in sorted(g["line_id"])[:2]]
     assert list(zip(got["status"], got["line_id"])) == want == [("duplicate", 1), ("duplicate", 3),
