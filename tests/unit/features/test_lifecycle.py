@@ -55,33 +55,6 @@ def days(lines):
     return lc.purchase_days(lines, analysis_date=END)
 
 
-class TestPeriods:
-    @pytest.mark.parametrize("period, day, start", [
-        ("month", "2023-03-31", "2023-03-01"), ("quarter", "2023-05-15", "2023-04-01"),
-        ("week", "2023-01-01", "2022-12-26"),   # a Sunday belongs to the week of the Monday before
-        ("week", "2023-01-02", "2023-01-02"),   # a Monday starts its own week
-    ])
-    def test_index_and_start(self, duck, period, day, start):
-        i = lc.index_of(day, period)
-        assert lc.period_start(i, period) == pd.Timestamp(start)
-        assert lc.period_end(i, period) == lc.period_start(i + 1, period) - pd.Timedelta(days=1)
-        t = table(duck, pd.DataFrame({"d": pd.to_datetime([day])}))
-        assert int(t.select(i=lc.period_index(t.d.date(), period)).execute()["i"].iloc[0]) == i
-
-    def test_consecutive_periods_have_consecutive_indices(self):
-        assert lc.index_of("2024-01-01", "month") - lc.index_of("2023-12-31", "month") == 1
-        assert lc.index_of("2024-01-01", "quarter") - lc.index_of("2023-12-31", "quarter") == 1
-
-    def test_labels(self):
-        assert lc.period_label(lc.index_of("2024-03-09", "month"), "month") == "2024-03"
-        assert lc.period_label(lc.index_of("2024-03-09", "quarter"), "quarter") == "2024-Q1"
-        assert lc.period_label(lc.index_of("2024-03-09", "week"), "week") == "2024-03-04"
-
-    def test_rejects_an_unknown_period(self):
-        with pytest.raises(ValueError, match="'year' is not one of week, month, quarter"):
-            lc.index_of("2024-01-01", "year")
-
-
 class TestKpiTable:
     @pytest.fixture
     def k(self, lines):
