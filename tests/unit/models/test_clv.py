@@ -23,6 +23,7 @@ from helpers import paths, pipeline
 from helpers.config import SyntheticConfig, load_config
 from helpers.errors import CRMInputError
 from helpers.models import clv
+from helpers.models.clv import predict as clv_predict
 from tests.fixtures import make_lines
 
 
@@ -209,7 +210,7 @@ class TestPAlive:
 
     def test_chunks_give_the_same_answer(self, monkeypatch):
         whole = clv.p_alive(stub_purchase(), TEN)
-        monkeypatch.setattr(clv, "CHUNK_ELEMENTS", 3)
+        monkeypatch.setattr(clv_predict, "CHUNK_ELEMENTS", 3)
         assert clv.p_alive(stub_purchase(), TEN).equals(whole)
 
 
@@ -259,7 +260,7 @@ class TestCustomerValue:
 
     def test_chunked_equals_whole(self, monkeypatch):
         whole = clv.customer_value(stub_purchase(), stub_spend(), TEN, horizon_months=4)
-        monkeypatch.setattr(clv, "CHUNK_ELEMENTS", 4)
+        monkeypatch.setattr(clv_predict, "CHUNK_ELEMENTS", 4)
         pd.testing.assert_frame_equal(clv.customer_value(stub_purchase(), stub_spend(), TEN, horizon_months=4), whole)
 
     def test_errors(self):
@@ -729,5 +730,5 @@ class TestMcmc:
             assert (v[f"{c}_low"] <= v[c] + 1e-9).all() and (v[c] <= v[f"{c}_high"] + 1e-9).all(), c
         rep = v["frequency"] > 0
         assert (v.loc[rep, "clv_high"] > v.loc[rep, "clv_low"]).all()
-        monkeypatch.setattr(clv, "CHUNK_ELEMENTS", 600 * 2 * 7)     # 7 customers per chunk
+        monkeypatch.setattr(clv_predict, "CHUNK_ELEMENTS", 600 * 2 * 7)     # 7 customers per chunk
         pd.testing.assert_frame_equal(clv.customer_value(fit, spend, sub, horizon_months=3), v)
