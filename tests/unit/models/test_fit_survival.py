@@ -177,7 +177,7 @@ def _summary(lines: pd.DataFrame, end: dt.date) -> pd.DataFrame:
 class TestWeakPriorsKeepPublishedEstimates:
     """The weakly-informative priors (step 2) on the CDNOW 1/10 sample, 39 weeks, in weeks: within 1 % of the
     published maximum-likelihood estimates (Fader, Hardie & Lee 2005; Fader & Hardie 2013). pymc-marketing's own
-    default priors move a from 0.793 to 0.706 (test_clv), so they would not pass."""
+    default priors move a from 0.793 to 0.706 (tests/unit/models/clv/test_fit.py), so they would not pass."""
 
     def test_bgnbd(self, cdnow_sample):
         fit = clv.fit_purchase_model(_summary(cdnow_sample, CDNOW_END), priors="weak", time_unit="W")
