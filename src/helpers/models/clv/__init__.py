@@ -31,9 +31,9 @@ Conventions
 * **When a fit fails: the recovery chain.** :func:`fit_purchase_chain` and
   :func:`fit_spend_chain` (used by :func:`fit_models` and every notebook) never stop at a
   failed fit; they try, in order, and keep the first result that is a finite interior
-  optimum (:func:`~helpers.models.clv.estimation.map_convergence`: no parameter at the edge of its range, e.g. ``a -> 0``
-  or ``b -> infinity``, a finite log-likelihood, a positive definite information matrix and a
-  vanishing gradient):
+  optimum (:func:`~helpers.models.clv.estimation.map_convergence`: no parameter at the edge
+  of its range, e.g. ``a -> 0`` or ``b -> infinity``, a finite log-likelihood, a positive
+  definite information matrix and a vanishing gradient):
 
   1. **maximum likelihood** (flat priors, as above), step ``bgnbd_ml`` (``pareto_nbd_ml``);
   2. **weakly-informative priors** (MAP), step ``bgnbd_weak`` (``pareto_nbd_weak``): every

@@ -35,7 +35,8 @@ def _model_class(model: str):
 
 
 def _lognormal_mode(centre: float, sd: float):
-    """``LogNormal(mu = log c + sd^2, sigma = sd)``: its density in theta is highest at c (see :mod:`helpers.models.clv`)."""
+    """``LogNormal(mu = log c + sd^2, sigma = sd)``: its density in theta is highest at c
+    (see :mod:`helpers.models.clv`)."""
     from pymc_extras.prior import Prior
 
     return Prior("LogNormal", mu=math.log(centre) + sd ** 2, sigma=sd)

@@ -126,7 +126,7 @@ def _interval(v: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def unit_or_error(fit: PurchaseFit, time_unit: str | None) -> str:
-    """The time unit of the predictions: ``time_unit`` when given, else the fit's; ClvInputError when neither is known."""
+    """The time unit of the predictions: ``time_unit`` when given, else the fit's (ClvInputError when neither is)."""
     unit = time_unit or fit.time_unit
     if unit is None:
         raise ClvInputError("time_unit unknown: pass time_unit ('D', 'W' or 'M', the unit of recency and T) "

@@ -123,6 +123,7 @@ class StepFit(FitResult):
 
     @property
     def n_draws(self) -> int:
+        """Posterior draws, chains x draws (1 for MAP and for the chain's closed-form fallbacks)."""
         post = self.estimator.idata.posterior
         return int(post.sizes["chain"] * post.sizes["draw"])
 
