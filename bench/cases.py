@@ -347,9 +347,9 @@ PARAMS = ("r", "alpha", "a", "b", "p", "q", "v")
 
 
 def _pmc_setup(inputs):
-    from helpers.models import clv
+    from helpers.models import clv, pymc_tools
 
-    clv._pmc()           # pymc-marketing's import (seconds) is not part of the fit
+    pymc_tools.pymc_clv()    # pymc-marketing's import (seconds) is not part of the fit
     return clv
 
 

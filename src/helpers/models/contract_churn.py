@@ -692,7 +692,7 @@ def fit_sbg(cohorts: pd.DataFrame, *, method: str = "map", random_seed: int = 42
 
     from pymc_extras.prior import Prior
 
-    from helpers.models.clv import _pmc, _quiet
+    from helpers.models.pymc_tools import pymc_clv as _pmc, quiet as _quiet
 
     data = cohorts[cohorts["T"] >= 2].assign(cohort=lambda d: d["cohort"].astype(str))
     if data.empty:

@@ -430,7 +430,7 @@ def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
     """
     import warnings
 
-    from helpers.models.clv import _pmc, _quiet
+    from helpers.models.pymc_tools import pymc_clv as _pmc, quiet as _quiet
 
     lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
     ref = reference if reference is not None else str(lev.value_counts().index[0])

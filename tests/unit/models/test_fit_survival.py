@@ -30,7 +30,8 @@ from helpers.features import customers
 from helpers.io import engine
 
 from helpers import paths, pipeline
-from helpers.models import churn, clv
+from helpers.models import churn, clv, pymc_tools
+from helpers.models.clv import fit as clv_fit
 
 #: the seed of the 20,000-line Online Retail II sample: maximum likelihood does not converge at the
 #: churn notebook's training cut-off of this sample (a runs to 7e-10), as in the reported failure
@@ -91,10 +92,10 @@ class TestNBD:
         d = _nbd_sample(300, 0.6, 8.0, np.random.default_rng(1))
         x, T = d["frequency"].to_numpy(), d["T"].to_numpy()
         th = np.log([0.7, 6.0])
-        ll, g, h = clv._nbd_derivatives(th, x, T)
+        ll, g, h = clv.nbd_derivatives(th, x, T)
         assert ll == pytest.approx(clv.nbd_log_likelihood(0.7, 6.0, d), rel=1e-12)
-        num_g = approx_fprime(th, lambda t: clv._nbd_derivatives(t, x, T)[0], 1e-6)
-        num_h = np.array([approx_fprime(th, lambda t, i=i: clv._nbd_derivatives(t, x, T)[1][i], 1e-6) for i in range(2)])
+        num_g = approx_fprime(th, lambda t: clv.nbd_derivatives(t, x, T)[0], 1e-6)
+        num_h = np.array([approx_fprime(th, lambda t, i=i: clv.nbd_derivatives(t, x, T)[1][i], 1e-6) for i in range(2)])
         assert np.allclose(g, num_g, rtol=1e-4) and np.allclose(h, num_h, rtol=1e-4)
 
     def test_recovers_the_parameters_it_was_drawn_with(self):
@@ -126,7 +127,7 @@ class TestNBD:
     def test_is_bgnbd_in_the_limit_of_no_dropout(self):
         """pymc-marketing's BG/NBD log-likelihood at a = 1e-9 equals the NBD's (same data, same r, alpha)."""
         d = _nbd_sample(200, 0.6, 8.0, np.random.default_rng(4))
-        m = clv._pmc().BetaGeoModel(model_config=clv._flat_config(clv.PURCHASE_PARAMS["bgnbd"]))
+        m = pymc_tools.pymc_clv().BetaGeoModel(model_config=pymc_tools.flat_priors(clv.PURCHASE_PARAMS["bgnbd"]))
         m.build_model(d[["customer_id", "frequency", "recency", "T"]])
         ll = m.model.compile_logp(vars=list(m.model.observed_RVs), jacobian=False)
         point = {"r_log__": np.log(0.7), "alpha_log__": np.log(6.0), "a_log__": np.log(1e-9), "b_log__": np.log(2.0)}
@@ -143,7 +144,7 @@ class TestChainOrder:
         def refuse(summary, **kw):
             raise clv.ModelFitError("did not converge", "param_edge", {"param": "a", "value": 1e-20})
 
-        monkeypatch.setattr(clv, "fit_purchase_model", refuse)
+        monkeypatch.setattr(clv_fit, "fit_purchase_model", refuse)
         p = clv.fit_purchase_chain(d, time_unit="W")
         assert p.step == "nbd_ml" and [(a.step, a.why) for a in p.attempts] == [("bgnbd_ml", "param_edge"),
                                                                                ("bgnbd_weak", "param_edge")]
@@ -176,7 +177,7 @@ def _summary(lines: pd.DataFrame, end: dt.date) -> pd.DataFrame:
 class TestWeakPriorsKeepPublishedEstimates:
     """The weakly-informative priors (step 2) on the CDNOW 1/10 sample, 39 weeks, in weeks: within 1 % of the
     published maximum-likelihood estimates (Fader, Hardie & Lee 2005; Fader & Hardie 2013). pymc-marketing's own
-    default priors move a from 0.793 to 0.706 (test_clv), so they would not pass."""
+    default priors move a from 0.793 to 0.706 (tests/unit/models/clv/test_fit.py), so they would not pass."""
 
     def test_bgnbd(self, cdnow_sample):
         fit = clv.fit_purchase_model(_summary(cdnow_sample, CDNOW_END), priors="weak", time_unit="W")
