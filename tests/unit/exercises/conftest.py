@@ -1,4 +1,5 @@
-"""Fixtures of the stage tests: the tiny synthetic run and a checking context on it, in English."""
+"""Fixtures of the exercise tests: the tiny synthetic run (`prep`), a checking context on it (`ctx`), and
+the expected answer and typical mistakes of an exercise on it."""
 from __future__ import annotations
 
 import pytest
@@ -9,26 +10,27 @@ from tests.fixtures import TINY
 
 
 @pytest.fixture(scope="module")
-def tiny():
+def prep():
+    """The tiny synthetic run, prepared once (tests/fixtures/configs/tiny.yaml)."""
     return pipeline.open_run(TINY, progress=False)
 
 
 @pytest.fixture(scope="module")
-def tiny_ctx(tiny):
-    return core.Context(tiny)
+def ctx(prep):
+    return core.Context(prep)
 
 
 @pytest.fixture
-def answer(tiny_ctx):
+def answer(ctx):
     """``answer("ex01.customers")``: the expected answer of an exercise on the tiny run."""
     i18n.set_language("en")
-    return lambda key: tiny_ctx.expected(core.exercise(key))
+    return lambda key: ctx.expected(core.exercise(key))
 
 
 @pytest.fixture
-def mistake(tiny_ctx):
+def mistake(ctx):
     """``mistake("ex01.customers", "orders")``: the value of a typical mistake on the tiny run."""
     def value(key, name):
         ex = core.exercise(key)
-        return tiny_ctx.mistake(ex, next(m for m in ex.mistakes if m.name == name))
+        return ctx.mistake(ex, next(m for m in ex.mistakes if m.name == name))
     return value

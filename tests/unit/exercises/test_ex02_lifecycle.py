@@ -14,9 +14,9 @@ from tests.fixtures import ROOT
 
 
 @pytest.fixture(scope="module")
-def months(tiny):
+def months(prep):
     """Clean customer lines with their calendar month."""
-    lines = tiny.lines().dropna(subset=["customer_id"])
+    lines = prep.lines().dropna(subset=["customer_id"])
     return lines.assign(month=lines["invoice_ts"].dt.to_period("M"))
 
 
@@ -29,9 +29,9 @@ def test_the_stage_has_its_notebook_and_five_exercises():
     assert len(exercises.stage_exercises("ex02")) == 5
 
 
-def test_the_last_complete_period_is_the_month_ending_on_the_analysis_date(tiny, tiny_ctx):
-    assert tiny.end == dt.date(2023, 12, 31) and tiny.config.analysis.period == "month"
-    assert str(ex02_lifecycle.last_complete(tiny_ctx)["period"]) == "2023-12"
+def test_the_last_complete_period_is_the_month_ending_on_the_analysis_date(prep, ctx):
+    assert prep.end == dt.date(2023, 12, 31) and prep.config.analysis.period == "month"
+    assert str(ex02_lifecycle.last_complete(ctx)["period"]) == "2023-12"
 
 
 def test_new_customers_of_the_last_period_are_those_whose_first_month_it_is(months, answer, mistake):
@@ -48,8 +48,8 @@ def test_retention_is_the_share_of_last_months_customers_who_came_back(months, a
         pytest.approx(len(before & now) / len(now))
 
 
-def test_average_order_value_counts_every_order_guests_included(tiny, answer, mistake):
-    clean = tiny.lines()
+def test_average_order_value_counts_every_order_guests_included(prep, answer, mistake):
+    clean = prep.lines()
     assert answer("ex02.aov") == pytest.approx(clean["amount"].sum() / clean["invoice"].nunique())
     assert mistake("ex02.aov", "per_line") == pytest.approx(clean["amount"].sum() / len(clean))
     known = clean.dropna(subset=["customer_id"])
@@ -67,9 +67,9 @@ def test_the_first_cohort_one_month_later(months, answer, mistake):
         len(cohort & _active(months, "2023-03")) / len(cohort))
 
 
-def test_lost_customers_are_silent_for_longer_than_the_lost_threshold(tiny, tiny_ctx, months, answer, mistake):
-    days = lifecycle.purchase_days(tiny_ctx.lines, analysis_date=tiny.end)
+def test_lost_customers_are_silent_for_longer_than_the_lost_threshold(prep, ctx, months, answer, mistake):
+    days = lifecycle.purchase_days(ctx.lines, analysis_date=prep.end)
     rules, _ = lifecycle.rules_from_gaps(days)
-    recency = (pd.Timestamp(tiny.end) - months.groupby("customer_id")["invoice_ts"].max().dt.normalize()).dt.days
+    recency = (pd.Timestamp(prep.end) - months.groupby("customer_id")["invoice_ts"].max().dt.normalize()).dt.days
     assert answer("ex02.lost_customers") == (recency > rules.lost_days).sum()
     assert answer("ex02.lost_customers") < mistake("ex02.lost_customers", "with_at_risk") <= len(recency)

@@ -11,12 +11,12 @@ from tests.fixtures import ROOT
 
 
 @pytest.fixture(scope="module")
-def per_customer(tiny):
-    lines = tiny.lines().dropna(subset=["customer_id"])
+def per_customer(prep):
+    lines = prep.lines().dropna(subset=["customer_id"])
     g = lines.groupby("customer_id")
     out = pd.DataFrame({"last": g["invoice_ts"].max().dt.normalize(), "orders": g["invoice"].nunique(),
                         "revenue": g["amount"].sum()})
-    out["recency"] = (pd.Timestamp(tiny.end) - out["last"]).dt.days
+    out["recency"] = (pd.Timestamp(prep.end) - out["last"]).dt.days
     return out
 
 

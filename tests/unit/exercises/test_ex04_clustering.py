@@ -15,8 +15,8 @@ FEATURES = ["recency_days", "frequency", "monetary", "avg_order_value"]
 
 
 @pytest.fixture(scope="module")
-def rfm(tiny):
-    return tiny.read("customers_rfm")
+def rfm(prep):
+    return prep.read("customers_rfm")
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,8 @@ def test_the_stage_has_its_notebook_and_four_exercises():
     assert ex04_clustering.FEATURES == FEATURES and ex04_clustering.K == 4
 
 
-def test_the_feature_matrix_is_log_scaled_and_standardised(tiny_ctx, X):
-    assert np.allclose(ex04_clustering.matrix(tiny_ctx), X)
+def test_the_feature_matrix_is_log_scaled_and_standardised(ctx, X):
+    assert np.allclose(ex04_clustering.matrix(ctx), X)
 
 
 @pytest.mark.slow
@@ -57,8 +57,8 @@ def test_the_largest_cluster_its_median_value_and_the_smallest(rfm, labels, answ
     assert mistake("ex04.largest_cluster_median_monetary", "mean") == pytest.approx(largest.mean())
 
 
-def test_agreement_with_the_rfm_segments_is_the_adjusted_rand_index(tiny_ctx, labels, answer, mistake):
-    segments = ex04_clustering.scored(tiny_ctx)["segment"].astype(str)
+def test_agreement_with_the_rfm_segments_is_the_adjusted_rand_index(ctx, labels, answer, mistake):
+    segments = ex04_clustering.scored(ctx)["segment"].astype(str)
     assert answer("ex04.ari_rfm") == pytest.approx(adjusted_rand_score(labels, segments))
     assert mistake("ex04.ari_rfm", "plain_rand") == pytest.approx(rand_score(labels, segments))
     assert mistake("ex04.ari_rfm", "plain_rand") > answer("ex04.ari_rfm")

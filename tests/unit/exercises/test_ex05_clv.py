@@ -12,8 +12,8 @@ from tests.fixtures import ROOT
 
 
 @pytest.fixture(scope="module")
-def known(tiny):
-    return tiny.lines().dropna(subset=["customer_id"])
+def known(prep):
+    return prep.lines().dropna(subset=["customer_id"])
 
 
 def test_the_stage_has_its_notebook_and_five_exercises():
@@ -29,11 +29,11 @@ def test_repeat_buyers_bought_on_two_days_or_more(known, answer, mistake):
     assert mistake("ex05.repeat_share", "orders") == pytest.approx((orders >= 2).mean())
 
 
-def test_gross_margin_is_thirty_percent_of_customer_revenue(tiny, known, answer, mistake):
+def test_gross_margin_is_thirty_percent_of_customer_revenue(prep, known, answer, mistake):
     assert ex05_clv.MARGIN == 0.30
     assert answer("ex05.margin_total") == pytest.approx(0.30 * known["amount"].sum())
     assert mistake("ex05.margin_total", "revenue") == pytest.approx(known["amount"].sum())
-    assert mistake("ex05.margin_total", "with_guests") == pytest.approx(0.30 * tiny.lines()["amount"].sum())
+    assert mistake("ex05.margin_total", "with_guests") == pytest.approx(0.30 * prep.lines()["amount"].sum())
 
 
 def test_the_top_fifth_of_customers_share_of_revenue(known, answer, mistake):
@@ -43,9 +43,9 @@ def test_the_top_fifth_of_customers_share_of_revenue(known, answer, mistake):
     assert mistake("ex05.top20_share", "rest") == pytest.approx(1 - top)
 
 
-def test_a_month_in_weeks(tiny, tiny_ctx):
-    assert tiny.meta["time_unit"] == "W"
-    assert ex05_clv.months_in_unit(tiny_ctx) == pytest.approx(365.25 / 12 / 7)
+def test_a_month_in_weeks(prep, ctx):
+    assert prep.meta["time_unit"] == "W"
+    assert ex05_clv.months_in_unit(ctx) == pytest.approx(365.25 / 12 / 7)
 
 
 @pytest.mark.slow

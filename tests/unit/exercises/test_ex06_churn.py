@@ -16,9 +16,9 @@ CUTOFF = pd.Timestamp("2023-10-02")
 
 
 @pytest.fixture(scope="module")
-def labelled(tiny):
+def labelled(prep):
     """Per customer seen by the cut-off: recency at the cut-off (days) and churned (no purchase in the 90 days after)."""
-    lines = tiny.lines().dropna(subset=["customer_id"])
+    lines = prep.lines().dropna(subset=["customer_id"])
     day = lines["invoice_ts"].dt.normalize()
     before = lines[day <= CUTOFF].assign(day=day)
     after = set(lines.loc[(day > CUTOFF) & (day <= CUTOFF + pd.Timedelta(days=90)), "customer_id"])
@@ -32,8 +32,8 @@ def test_the_stage_has_its_notebook_and_four_exercises():
     assert len(exercises.stage_exercises("ex06")) == 4
 
 
-def test_the_cutoff_is_ninety_days_before_the_end(tiny, tiny_ctx):
-    assert ex06_churn.cutoff(tiny_ctx) == tiny.end - dt.timedelta(days=90) == CUTOFF.date()
+def test_the_cutoff_is_ninety_days_before_the_end(prep, ctx):
+    assert ex06_churn.cutoff(ctx) == prep.end - dt.timedelta(days=90) == CUTOFF.date()
 
 
 def test_churn_rate_of_the_customers_seen_by_the_cutoff(labelled, answer, mistake):

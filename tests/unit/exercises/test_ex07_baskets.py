@@ -12,8 +12,8 @@ from tests.fixtures import ROOT
 
 
 @pytest.fixture(scope="module")
-def baskets(tiny):
-    lines = tiny.lines().dropna(subset=["product_id"])
+def baskets(prep):
+    lines = prep.lines().dropna(subset=["product_id"])
     return lines.groupby("invoice")["product_id"].agg(lambda s: frozenset(s.astype(str)))
 
 
@@ -29,9 +29,9 @@ def test_the_stage_has_its_notebook_and_four_exercises_that_need_products():
     assert [e.requires for e in exercises.stage_exercises("ex07")] == [("product_id",)] * 4
 
 
-def test_baskets_and_their_size(tiny, baskets, answer, mistake):
+def test_baskets_and_their_size(prep, baskets, answer, mistake):
     assert answer("ex07.baskets") == len(baskets)
-    assert mistake("ex07.baskets", "lines") == tiny.lines()["product_id"].notna().sum()
+    assert mistake("ex07.baskets", "lines") == prep.lines()["product_id"].notna().sum()
     sizes = baskets.map(len)
     assert answer("ex07.mean_basket_size") == pytest.approx(sizes.mean())
     assert mistake("ex07.mean_basket_size", "multi_only") == pytest.approx(sizes[sizes >= 2].mean())
