@@ -31,12 +31,6 @@ def last_row(ctx) -> pd.Series:
     return kpis(ctx).iloc[-1]
 
 
-def _previous_active(ctx) -> float:
-    k = kpis(ctx).reset_index(drop=True)
-    i = int(k.index[k["period"] == last_complete(ctx)["period"]][0])
-    return float(k.loc[i - 1, "active"])
-
-
 def cohorts(ctx) -> pd.DataFrame:
     p = ctx.prep
     return ctx.memo("cohorts", lambda: lifecycle.cohort_table(ctx.lines, period=p.config.analysis.period,

@@ -155,13 +155,6 @@ def compare_tiers(ladder: pd.DataFrame, truth: pd.DataFrame, *, truth_order=("Go
             "adjacent_only": bool(((m["tier"] - m["true_tier"]).abs() <= 1).all())}
 
 
-def ladder_summary(ladder: pd.DataFrame) -> pd.DataFrame:
-    """Per category and tier: products, min / median / max price (currency)."""
-    return (ladder.groupby(["category", "tier", "tier_name"], observed=True)["price"]
-            .agg(products="size", min_price="min", median_price="median", max_price="max")
-            .reset_index())
-
-
 # --------------------------------------------------------------------------------------
 # tier shares and tier-up potential
 # --------------------------------------------------------------------------------------

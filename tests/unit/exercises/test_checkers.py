@@ -21,16 +21,6 @@ def _params(keys):
     return [pytest.param(k, marks=pytest.mark.slow) if k in SLOW else k for k in keys]
 
 
-@pytest.fixture(scope="module")
-def prep():
-    return pipeline.open_run(TINY, progress=False)
-
-
-@pytest.fixture(scope="module")
-def ctx(prep):
-    return core.Context(prep)
-
-
 @pytest.fixture(autouse=True)
 def english():
     i18n.set_language("en")
