@@ -37,6 +37,21 @@ def test_notebook_shape(stem):
             assert not c.get("outputs") and c.get("execution_count") is None, f"{stem}: committed outputs"
 
 
+#: Plumbing that belongs to :mod:`helpers.notebook`: the set-up block, and writing or masking by hand.
+PLUMBING = ("pipeline.open_run(", "engine.connect(", "plots.setup_notebook(", ".to_csv(", ".to_parquet(",
+            "maybe_mask(", "export_dir(", "warnings.filterwarnings(")
+
+
+@pytest.mark.parametrize("stem", [s for s in NUMBERED if s != "00_start_here"])
+def test_notebook_leaves_plumbing_to_its_context(stem):
+    """Each analysis notebook opens with ``notebook_context`` and writes every export through ``ctx.export``."""
+    nb = json.loads((paths.NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    found = sorted({p for src in code for p in PLUMBING if p in src})
+    assert not found, f"{stem}: {found} belong to helpers.notebook (notebook_context, ctx.export, ctx.shown)"
+    assert sum("notebook_context(config_path, config_overrides, output_dir)" in src for src in code) == 1
+
+
 @pytest.mark.parametrize("stem", NUMBERED)
 def test_notebook_runs_under_nbval(stem, tmp_path):
     """papermill injects the tiny config; nbval (--nbval-lax) runs every cell and fails on any error."""

@@ -46,3 +46,14 @@ def maybe_mask(df: pd.DataFrame, enabled: bool, column: str = "customer_id") -> 
     out = df.copy()
     out[column] = mask_ids(out[column])
     return out
+
+
+#: What :func:`mask_ids` writes: ``C-`` and 12 lower-case hex digits.
+MASKED_PATTERN = r"C-[0-9a-f]{12}"
+
+
+def already_masked(ids: pd.Series) -> bool:
+    """True when every non-missing id looks like :func:`mask_ids`' output (and there is at least one), so
+    masking again would hash the hashes."""
+    present = ids.dropna().astype(str)
+    return len(present) > 0 and bool(present.str.fullmatch(MASKED_PATTERN).all())

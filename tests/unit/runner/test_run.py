@@ -70,8 +70,8 @@ def test_business_version_has_no_code_and_has_contents_and_parameters(first_run)
     _, out = first_run
     analyst = (out / "latest" / "01_data_cleaning.html").read_text(encoding="utf-8")
     business = (out / "latest" / "01_data_cleaning.business.html").read_text(encoding="utf-8")
-    assert 'hl-ipython3' in analyst and '<span class="n">open_run</span>' in analyst
-    assert 'hl-ipython3' not in business and '<span class="n">open_run</span>' not in business
+    assert 'hl-ipython3' in analyst and '<span class="n">notebook_context</span>' in analyst
+    assert 'hl-ipython3' not in business and '<span class="n">notebook_context</span>' not in business
     assert 'class="crm-toc"' in business and business.count('<li><a href="#Step-') >= 4
     assert "Run parameters" in business and "tiny.yaml" in business
 
