@@ -2,42 +2,21 @@
 
 A **basket** is one invoice; its **items** are the distinct products (or categories) on it.
 Guests' invoices are baskets too (they show what goes together), but only customers with an
-id get offers. For a rule A -> C over N baskets, with n(X) the number of baskets holding
-every item of X:
+id get offers.
 
-=============  =========================================  =====================================
-metric         formula                                    reads as
-=============  =========================================  =====================================
-support        n(A+C) / N                                 share of baskets with A and C
-confidence     n(A+C) / n(A)                              P(C in basket | A in basket)
-lift           confidence / (n(C) / N)                    how many times likelier C is with A
-leverage       support(A+C) - support(A) x support(C)     co-occurrence above independence
-conviction     (1 - support(C)) / (1 - confidence)        inf when confidence is 1
-=============  =========================================  =====================================
+* :mod:`~helpers.models.baskets.items`: baskets from the clean lines, their summary and the
+  item catalogue (names, prices, value per line).
+* :mod:`~helpers.models.baskets.rules`: association rules A -> C with support, confidence,
+  lift, leverage and conviction (the formulas are in that module), mined by mlxtend's FP-growth
+  on a one-hot basket matrix or, for data too large for a matrix, as pair rules from
+  co-occurrence counts computed in the engine; the tables that show them.
+* :mod:`~helpers.models.baskets.offers`: next best offers (*bir sonraki en iyi teklif*) from the
+  pair rules, filled up from popularity in the customer's group; expected value and the export.
+* :mod:`~helpers.models.baskets.evaluation`: offline evaluation on each customer's held-out last
+  basket, rules against a popularity baseline.
 
-Two ways to mine rules:
-
-* :func:`frequent_itemsets` + :func:`association_rules`: mlxtend's FP-growth on a one-hot
-  basket matrix (itemsets of 2..``max_len`` items). The matrix is sized before it is built;
-  when it would exceed ``max_cells`` the support threshold is raised with a warning.
-* :func:`pair_rules`: one-item -> one-item rules from co-occurrence counts computed in the
-  engine (a self-join on the invoice in Ibis: DuckDB or Spark), for data too large for a
-  matrix. The metrics equal mlxtend's pair rules (a test checks this).
-
-Next best offer (*bir sonraki en iyi teklif*): :func:`next_best_offers` scores every product a
-customer has not bought by the pair rules whose antecedent the customer has bought, and falls
-back to popularity within the customer's group (country, segment) when fewer than ``k`` rules
-fire. :func:`offline_evaluation` holds out each customer's last basket, mines rules without the
-held-out baskets, recommends from the history before it and compares hit rate, precision@k and
-recall@k with a popularity baseline. :func:`expected_value` ranks offers by probability x margin.
-
-Modules
--------
-:mod:`~helpers.models.baskets.items` (baskets and the item catalogue),
-:mod:`~helpers.models.baskets.rules` (FP-growth, pair rules, rule tables),
-:mod:`~helpers.models.baskets.offers` (next best offers, expected value, export) and
-:mod:`~helpers.models.baskets.evaluation` (offline evaluation). Every public name is importable
-from this package: ``from helpers.models import baskets as bk; bk.pair_rules(...)``.
+Every public name is importable from this package: ``from helpers.models import baskets as bk;
+bk.pair_rules(...)``.
 """
 from __future__ import annotations
 
