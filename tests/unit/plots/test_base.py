@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
+import pytest
 
 from helpers import i18n
 from helpers.plots import base
@@ -87,3 +89,10 @@ def test_setup_notebook_registers_the_offline_renderer():
     finally:
         i18n.escape_every_styler(False)
         pio.renderers.default, pio.templates.default = renderer, template
+
+
+def test_the_escape_check_can_fail():
+    """A label that reaches a figure as markup is caught by the check the plot tests use."""
+    with pytest.raises(AssertionError, match="as markup"):
+        assert_escaped(go.Figure(go.Bar(x=[1], y=[2], name=EVIL + SHOWN)))
+    assert_escaped(go.Figure(go.Bar(x=[1], y=[2], name=base.plain(EVIL))))

@@ -11,21 +11,20 @@ from helpers import i18n
 from helpers.models import campaigns as cp
 from helpers.plots import campaigns as plots
 from tests.fixtures import FIXTURES
+from tests.unit.models.test_campaigns import fx  # noqa: F401  (the checked tables of the fixture)
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
 
 FIX = FIXTURES / "campaigns"
 
 
 @pytest.fixture(scope="module")
-def fx():
-    ex = cp.check_exposures(pd.read_csv(FIX / "exposures.csv"))
-    rs = cp.check_responses(pd.read_csv(FIX / "responses.csv"))
-    days = cp.customer_days(pd.read_csv(FIX / "lines.csv"))
-    windows = cp.campaign_windows(ex)
-    pairs = cp.response_pairs(ex, rs, windows)
-    summary = cp.campaign_summary(ex, rs, days)
-    return {"ex": ex, "rs": rs, "days": days, "windows": windows, "pairs": pairs, "summary": summary,
-            "comparison": cp.targeting_comparison(ex, days)}
+def summary(fx):
+    return cp.campaign_summary(fx["ex"], fx["rs"], fx["days"])
+
+
+@pytest.fixture(scope="module")
+def comparison(fx):
+    return cp.targeting_comparison(fx["ex"], fx["days"])
 
 
 class TestFormats:
@@ -40,8 +39,8 @@ class TestFormats:
         shown = plots.headers(pd.DataFrame(columns=["reached", "not_a_glossary_column"]))
         assert list(shown.columns) == [i18n.t("cmp_col_reached"), "not_a_glossary_column"]
 
-    def test_styled_table_formats_and_escapes(self, fx):
-        s = fx["summary"].assign(campaign_id=[EVIL] + list(fx["summary"]["campaign_id"].iloc[1:]))
+    def test_styled_table_formats_and_escapes(self, summary):
+        s = summary.assign(campaign_id=[EVIL] + list(summary["campaign_id"].iloc[1:]))
         html = plots.styled(s[["campaign_id", "reached", "response_rate", "responder_revenue", "window_start"]],
                             "Campaigns", "GBP").to_html()
         assert_escaped(html)
@@ -64,8 +63,8 @@ class TestReachAndResponse:
                           "window_end": [pd.Timestamp("2024-01-03")], "reached": [5]})
         assert_escaped(plots.timeline(w))
 
-    def test_response_rates_in_percent_with_wilson_bars(self, fx):
-        s = fx["summary"]
+    def test_response_rates_in_percent_with_wilson_bars(self, summary):
+        s = summary
         fig = plots.response_rates(s)
         bar = fig.data[0]
         assert list(bar.x) == pytest.approx(list(100 * s["response_rate"]))
@@ -73,8 +72,8 @@ class TestReachAndResponse:
         assert list(bar.y) == list(s["campaign_id"])
         assert_labelled(fig, x="%")
 
-    def test_type_rates(self, fx):
-        types = cp.type_summary(fx["summary"])
+    def test_type_rates(self, summary):
+        types = cp.type_summary(summary)
         fig = plots.type_rates(types)
         assert list(fig.data[0].x) == pytest.approx(list(100 * types["response_rate"]))
         assert_labelled(fig, x="%")
@@ -95,22 +94,22 @@ class TestReachAndResponse:
 
 
 class TestTargeting:
-    def test_uplift_forest_in_points(self, fx):
-        c = fx["comparison"].dropna(subset=["difference"])
-        fig = plots.uplift_forest(fx["comparison"])
+    def test_uplift_forest_in_points(self, comparison):
+        c = comparison.dropna(subset=["difference"])
+        fig = plots.uplift_forest(comparison)
         assert list(fig.data[0].x) == pytest.approx(list(100 * c["difference"]))
         assert list(fig.data[0].error_x.arrayminus) == pytest.approx(list(100 * (c["difference"] - c["diff_low"])))
         assert len(fig.data) == 1
         assert_labelled(fig, x="percentage points")
 
-    def test_planted_values_as_crosses(self, fx):
+    def test_planted_values_as_crosses(self, comparison):
         check = pd.DataFrame({"campaign_id": [EVIL], "true_uplift": [0.05]})
-        fig = plots.uplift_forest(fx["comparison"], check)
+        fig = plots.uplift_forest(comparison, check)
         assert fig.data[1].x[0] == pytest.approx(5.0) and fig.data[1].marker.symbol == "x"
         assert_escaped(fig)
 
-    def test_targeted_shares(self, fx):
-        c = fx["comparison"]
+    def test_targeted_shares(self, comparison):
+        c = comparison
         fig = plots.targeted_shares(c)
         assert list(fig.data[0].y) == pytest.approx(list(100 * c["share_targeted"]), nan_ok=True)
         assert list(fig.data[1].y) == pytest.approx(list(100 * c["share_not_targeted"]), nan_ok=True)
