@@ -208,14 +208,3 @@ def cumulative_return(plan: pd.DataFrame, be: dict, currency: str) -> go.Figure:
                       xaxis_title=t("ch_campaign_x"),
                       yaxis_title=t("ch_campaign_y", cur=currency))
     return fig
-
-
-def auc_bars(metrics: pd.DataFrame, title: str) -> go.Figure:
-    """Horizontal bars of ROC-AUC per score, with the random line at 0.5."""
-    tb = metrics.iloc[::-1]
-    fig = go.Figure(go.Bar(x=tb["roc_auc"], y=[i18n.label(s, "score_") for s in tb["score"]], orientation="h",
-                           marker_color="#1f77b4", text=[i18n.fmt_number(v, 3) for v in tb["roc_auc"]], textposition="auto"))
-    fig.add_vline(x=0.5, line={"color": "#999", "dash": "dot"}, annotation_text=t("random"))
-    fig.update_layout(title=title, template=TEMPLATE, height=max(300, 40 * len(tb) + 140),
-                      xaxis={"title": t("ch_auc_x"), "range": [0.4, 1]}, yaxis_title=t("score"))
-    return fig

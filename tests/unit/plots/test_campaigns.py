@@ -1,0 +1,139 @@
+"""Tests of helpers.plots.campaigns on the ten-customer campaign fixture (tests/fixtures/campaigns)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import i18n
+from helpers.models import campaigns as cp
+from helpers.plots import campaigns as plots
+from tests.fixtures import FIXTURES
+from tests.unit.models.test_campaigns import fx  # noqa: F401  (the checked tables of the fixture)
+from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
+
+FIX = FIXTURES / "campaigns"
+
+
+@pytest.fixture(scope="module")
+def summary(fx):
+    return cp.campaign_summary(fx["ex"], fx["rs"], fx["days"])
+
+
+@pytest.fixture(scope="module")
+def comparison(fx):
+    return cp.targeting_comparison(fx["ex"], fx["days"])
+
+
+class TestFormats:
+    def test_pct_and_points(self):
+        assert plots.pct(0.125) == i18n.fmt_percent(0.125, 1) and plots.pct(np.nan) == "–"
+        assert plots.points(0.073) == "+7.3" and plots.points(-0.004) == "-0.4" and plots.points(np.nan) == "–"
+        i18n.set_language("tr")
+        assert plots.points(0.073) == "+7,3"
+
+    def test_variable_name_and_headers(self):
+        assert plots.variable_name("some_column") == "some column"
+        shown = plots.headers(pd.DataFrame(columns=["reached", "not_a_glossary_column"]))
+        assert list(shown.columns) == [i18n.t("cmp_col_reached"), "not_a_glossary_column"]
+
+    def test_styled_table_formats_and_escapes(self, summary):
+        s = summary.assign(campaign_id=[EVIL] + list(summary["campaign_id"].iloc[1:]))
+        html = plots.styled(s[["campaign_id", "reached", "response_rate", "responder_revenue", "window_start"]],
+                            "Campaigns", "GBP").to_html()
+        assert_escaped(html)
+        assert plots.pct(s["response_rate"].iloc[0]) in html and "GBP" in html and i18n.t("cmp_col_reached") in html
+
+
+class TestReachAndResponse:
+    def test_timeline_one_bar_per_campaign(self, fx):
+        w = fx["windows"]
+        fig = plots.timeline(w)
+        assert len(fig.data) == len(w)
+        for tr, row in zip(fig.data, w.itertuples()):
+            assert tr.x[0] == (row.window_days * pd.Timedelta(days=1)) / pd.Timedelta(milliseconds=1)
+            assert tr.text[0] == i18n.fmt_number(row.reached)
+        assert fig.layout.xaxis.type == "date"
+        assert_labelled(fig)
+
+    def test_timeline_escapes_campaign_ids(self):
+        w = pd.DataFrame({"campaign_id": [EVIL], "campaign_type": ["email"], "window_start": [pd.Timestamp("2024-01-01")],
+                          "window_end": [pd.Timestamp("2024-01-03")], "reached": [5]})
+        assert_escaped(plots.timeline(w))
+
+    def test_response_rates_in_percent_with_wilson_bars(self, summary):
+        s = summary
+        fig = plots.response_rates(s)
+        bar = fig.data[0]
+        assert list(bar.x) == pytest.approx(list(100 * s["response_rate"]))
+        assert list(bar.error_x.array) == pytest.approx(list(100 * (s["rate_high"] - s["response_rate"])))
+        assert list(bar.y) == list(s["campaign_id"])
+        assert_labelled(fig, x="%")
+
+    def test_type_rates(self, summary):
+        types = cp.type_summary(summary)
+        fig = plots.type_rates(types)
+        assert list(fig.data[0].x) == pytest.approx(list(100 * types["response_rate"]))
+        assert_labelled(fig, x="%")
+
+    def test_days_to_respond_only_responders(self, fx):
+        p = fx["pairs"]
+        fig = plots.days_to_respond(p)
+        assert sorted(fig.data[0].x) == pytest.approx(sorted(p.loc[p["responded"], "days_to_respond"]))
+        assert_labelled(fig, x="(days)")
+
+    def test_funnel_counts(self, fx):
+        f = cp.funnel(fx["pairs"], fx["windows"], fx["days"], repeat_days=30, analysis_date=dt.date(2024, 6, 30))
+        total = cp.funnel_total(f)
+        fig = plots.funnel(total)
+        assert list(fig.data[0].x) == list(total["pairs"])
+        assert list(fig.data[0].x)[0] == int(f.loc[f["follow_up_complete"], "reached"].sum())
+        assert_labelled(fig, x="(count)")
+
+
+class TestTargeting:
+    def test_uplift_forest_in_points(self, comparison):
+        c = comparison.dropna(subset=["difference"])
+        fig = plots.uplift_forest(comparison)
+        assert list(fig.data[0].x) == pytest.approx(list(100 * c["difference"]))
+        assert list(fig.data[0].error_x.arrayminus) == pytest.approx(list(100 * (c["difference"] - c["diff_low"])))
+        assert len(fig.data) == 1
+        assert_labelled(fig, x="percentage points")
+
+    def test_planted_values_as_crosses(self, comparison):
+        check = pd.DataFrame({"campaign_id": [EVIL], "true_uplift": [0.05]})
+        fig = plots.uplift_forest(comparison, check)
+        assert fig.data[1].x[0] == pytest.approx(5.0) and fig.data[1].marker.symbol == "x"
+        assert_escaped(fig)
+
+    def test_targeted_shares(self, comparison):
+        c = comparison
+        fig = plots.targeted_shares(c)
+        assert list(fig.data[0].y) == pytest.approx(list(100 * c["share_targeted"]), nan_ok=True)
+        assert list(fig.data[1].y) == pytest.approx(list(100 * c["share_not_targeted"]), nan_ok=True)
+        assert_labelled(fig, y="%")
+
+
+class TestProfiles:
+    @pytest.fixture
+    def profile(self, fx):
+        flags = cp.customer_flags(fx["pairs"])
+        attrs = pd.read_csv(FIX / "attributes.csv")
+        attrs.loc[0, "region"] = EVIL
+        return cp.responder_profile(flags, attrs)
+
+    def test_shares_of_responders_and_non_responders(self, profile):
+        p = profile[profile["variable"] == "region"]
+        fig = plots.profile_bars(profile, "region")
+        assert list(fig.data[0].y) == pytest.approx(list(100 * p["share_of_responders"]))
+        assert list(fig.data[1].y) == pytest.approx(list(100 * p["share_of_non_responders"]))
+        assert sum(fig.data[0].y) == pytest.approx(100.0)
+        assert SHOWN in fig.data[0].x
+        assert_labelled(fig, y="%")
+        assert_escaped(fig)
+
+    def test_unknown_grouping_gives_an_empty_figure(self, profile):
+        fig = plots.profile_bars(profile, "no_such_column", "Nothing")
+        assert len(fig.data[0].x) == 0 and "Nothing" in fig.layout.title.text and "–" in fig.layout.title.text

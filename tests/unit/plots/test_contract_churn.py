@@ -1,0 +1,87 @@
+"""Tests of helpers.plots.contract_churn on a small contract table (tenure in months or years)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import i18n
+from helpers.models import contract_churn as cc
+from helpers.plots import contract_churn as plots
+from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
+
+
+@pytest.fixture
+def contracts():
+    return pd.DataFrame({"contract": ["monthly"] * 5 + [EVIL] * 5,
+                         "tenure": [1, 2, 3, 5, 8, 6, 12, 18, 24, 30],
+                         "churned": [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]})
+
+
+def test_churn_by_rate_in_percent(contracts):
+    table = cc.churn_by(contracts, "contract")
+    fig = plots.churn_by(table, "contract")
+    rates = contracts.groupby("contract")["churned"].mean() * 100
+    assert dict(zip(fig.data[0].x, fig.data[0].y)) == pytest.approx(
+        {SHOWN if k == EVIL else k: v for k, v in rates.items()})
+    assert_labelled(fig, y="%")
+    assert_escaped(fig)
+
+
+def test_column_labels_carry_the_unit():
+    names = plots.column_labels(["median_tenure", "retained_at_2", "customers"], "year")
+    assert names == {"median_tenure": i18n.t("ctu_col_median_tenure", unit="years"),
+                     "retained_at_2": i18n.t("ctu_col_retained_at", h="2", unit="years")}
+    assert "years" in names["median_tenure"]
+
+
+def test_table_names_columns_and_drops_the_unit(contracts):
+    _, summary = cc.km_table(contracts, "contract", at=(12,), unit="month")
+    html = plots.table(summary, "month", {"churn_rate": "{:.1%}"}).to_html()
+    assert i18n.t("ctu_col_median_tenure", unit="months") in html and "tenure_unit" not in html
+    assert_escaped(html)
+
+
+def test_km_curves_in_percent_with_the_unit(contracts):
+    curves, summary = cc.km_table(contracts, "contract", unit="month")
+    fig = plots.km_curves(curves, summary, "contract", "month")
+    lines = [tr for tr in fig.data if tr.mode == "lines"]
+    first = curves[curves["group"] == sorted(contracts["contract"].unique())[0]]
+    assert list(lines[0].y) == pytest.approx(list(100 * first["retention"]))
+    assert "(5)" in lines[0].name
+    assert_labelled(fig, x="months")
+    assert_escaped(fig)
+
+
+def test_hazard_ratios_on_a_log_axis():
+    coef = pd.DataFrame({"covariate": [EVIL, "b", "c"], "hazard_ratio": [2.0, 0.9, 0.25],
+                         "lower": [1.5, 0.7, 0.1], "upper": [2.7, 1.2, 0.6]})
+    fig = plots.hazard_ratios(coef, top=2, unit="year")
+    assert list(fig.data[0].x) == [2.0, 0.25]                 # the two furthest from 1, largest last
+    assert list(fig.data[0].error_x.array) == pytest.approx([0.7, 0.35])
+    assert fig.layout.xaxis.type == "log"
+    assert_labelled(fig, x="year")
+    assert_escaped(fig)
+
+
+def test_sbg_fit_points_and_lines():
+    curve = pd.DataFrame({"group": ["a"] * 3, "period": [0, 1, 2], "retention": [1.0, 0.7, 0.55]})
+    params = pd.DataFrame({"cohort": ["a"], "alpha": [1.0], "beta": [2.0]})
+    fig = plots.sbg_fit(curve, params, horizon=4)
+    assert list(fig.data[0].y) == pytest.approx([100.0, 70.0, 55.0])
+    assert list(fig.data[1].y) == pytest.approx(list(100 * cc.sbg_retention(1.0, 2.0, range(5))))
+    assert_labelled(fig, x="months")
+
+
+def test_sbg_fit_without_parameters_draws_the_points_only():
+    curve = pd.DataFrame({"group": ["a"], "period": [0], "retention": [1.0]})
+    fig = plots.sbg_fit(curve, pd.DataFrame({"cohort": [], "alpha": [], "beta": []}))
+    assert len(fig.data) == 1
+
+
+def test_remaining_value_one_box_per_cohort():
+    rem = pd.DataFrame({"cohort": ["a", "a", EVIL], "expected_remaining_value": [10.0, 20.0, 5.0]})
+    fig = plots.remaining_value(rem, "GBP", "10 %", group="contract")
+    assert [list(tr.y) for tr in fig.data] == [[5.0], [10.0, 20.0]]
+    assert "contract" in fig.layout.title.text
+    assert_labelled(fig, y="GBP")
+    assert_escaped(fig)

@@ -1,0 +1,123 @@
+"""Tests of helpers.plots.voice on checked feedback of forty generated reviews and hand-made model results."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.i18n import t
+from helpers.models import voice
+from helpers.plots import voice as plots
+from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
+
+
+@pytest.fixture(scope="module")
+def fb():
+    n = 40
+    scores = [1, 2, 3, 4, 5, 5, 4, 5] * (n // 8)
+    raw = pd.DataFrame({"feedback_id": [f"f{i}" for i in range(n)], "customer_id": [f"c{i % 13}" for i in range(n)],
+                        "feedback_ts": pd.date_range("2023-01-01", periods=n, freq="5D"), "score": scores,
+                        "delay_days": [(s <= 2) * 6 - 2 for s in scores],
+                        "region": [EVIL if i % 3 == 0 else "north" for i in range(n)]})
+    raw["score_min"], raw["score_max"] = 1, 5
+    return voice.check_feedback(raw)
+
+
+def test_score_distribution_counts(fb):
+    fig = plots.score_distribution(fb)
+    counts = fb["score5"].round().astype(int).value_counts()
+    assert list(fig.data[0].y) == [counts.get(k, 0) for k in range(1, 6)]
+    assert_labelled(fig)
+
+
+def test_score_over_time_shares_and_mean(fb):
+    table = voice.score_over_time(fb, "month")
+    fig = plots.score_over_time(table, "month")
+    shares = np.sum([np.array(tr.y, dtype=float) for tr in fig.data[:5]], axis=0)
+    assert shares == pytest.approx(np.full(len(table), 100.0))
+    assert list(fig.data[5].y) == pytest.approx(list(table["mean_score"]))
+    assert "%" in fig.layout.yaxis.title.text and fig.layout.yaxis2.title.text
+    assert_labelled(fig)
+
+
+def test_score_by_group_escapes_the_groups(fb):
+    table = voice.score_by(fb, "region", min_reviews=1)
+    fig = plots.score_by(table, "region")
+    means = fb.groupby("region")["score5"].mean()
+    assert dict(zip(fig.data[0].y, fig.data[0].x)) == pytest.approx(
+        {SHOWN if k == EVIL else k: v for k, v in means.items()})
+    assert len(fig.layout.shapes) == 1                         # the overall mean
+    assert_labelled(fig)
+    assert_escaped(fig)
+
+
+def test_late_vs_on_time_and_by_delay(fb):
+    effect = voice.delay_effect(fb)
+    fig = plots.late_vs_on_time(effect)
+    tb = effect.table
+    assert list(fig.data[0].y) == pytest.approx(list(tb["mean_score"]))
+    assert list(fig.data[1].y) == pytest.approx(list(100 * tb["low_share"]))
+    assert fig.layout.title.text and fig.layout.xaxis.title.text and "%" in fig.layout.yaxis2.title.text
+    band = plots.by_delay(effect.by_delay)
+    d = effect.by_delay[effect.by_delay["reviews"] > 0]
+    assert list(band.data[0].y) == pytest.approx(list(d["mean_score"]))
+    assert_labelled(band)
+
+
+def test_distinctive_terms_escaped():
+    table = pd.DataFrame({"term": [EVIL, "fast"], "log_odds": [1.5, -1.0], "side": ["low", "high"], "low": [8, 1],
+                          "high": [1, 9], "low_share": [0.4, 0.05], "high_share": [0.02, 0.3], "z": [3.0, -2.5]})
+    table.attrs.update(low_texts=20, high_texts=30)
+    fig = plots.distinctive_terms(table)
+    assert list(fig.data[0].x) == [-1.0, 1.5] and list(fig.data[0].y) == ["fast", SHOWN]
+    assert "20" in fig.layout.title.text
+    assert_labelled(fig)
+    assert_escaped(fig)
+
+
+def test_top_terms_two_panels():
+    low = pd.DataFrame({"term": [EVIL, "late"], "share": [0.3, 0.2], "reviews": [6, 4]})
+    high = pd.DataFrame({"term": ["great"], "share": [0.5], "reviews": [15]})
+    low.attrs["texts"], high.attrs["texts"] = 20, 30
+    fig = plots.top_terms(low, high)
+    assert list(fig.data[0].x) == pytest.approx([20.0, 30.0]) and list(fig.data[1].x) == pytest.approx([50.0])
+    assert "%" in fig.layout.xaxis.title.text and "%" in fig.layout.xaxis2.title.text
+    assert_labelled(fig)
+    assert_escaped(fig)
+
+
+def test_came_back_shares_with_intervals():
+    table = pd.DataFrame({"group": ["complained", "good review"], "share": [0.2, 0.5], "ci_low": [0.1, 0.4],
+                          "ci_high": [0.35, 0.6], "came_back": [4, 20], "customers": [20, 40]})
+    table.attrs["window_days"] = 180
+    fig = plots.came_back(table)
+    assert list(fig.data[0].y) == pytest.approx([20.0, 50.0])
+    assert list(fig.data[0].error_y.array) == pytest.approx([15.0, 10.0])
+    assert list(fig.data[0].text) == ["4 / 20", "20 / 40"] and "180" in fig.layout.title.text
+    assert_labelled(fig, y="%")
+
+
+def test_complaint_effect_with_the_planted_factor():
+    fit = SimpleNamespace(mean_p=0.2, mean_p_after=0.35, k=1.8, k_low=1.3, k_high=2.5, level=0.9,
+                          n_customers=500, n_complained=40)
+    fig = plots.complaint_effect(fit, truth=2.0)
+    assert list(fig.data[0].y) == [0.2, 0.35] and fig.data[1].y[0] == 1.8
+    assert fig.data[1].error_y.array[0] == pytest.approx(0.7) and fig.data[2].y[0] == 2.0
+    assert "500" in fig.layout.title.text
+    assert_labelled(fig)
+    assert len(plots.complaint_effect(fit).data) == 2
+
+
+def test_churn_gain_auc_and_difference():
+    metrics = pd.DataFrame({"model": ["logistic regression"] * 2, "features": ["without", "with complaints"],
+                            "roc_auc": [0.70, 0.74]})
+    gain = SimpleNamespace(metrics=metrics, test_cutoff="2023-06-30",
+                           gain=pd.DataFrame({"model": ["logistic regression"], "diff": [0.04], "low": [0.01],
+                                              "high": [0.07]}))
+    fig = plots.churn_gain(gain)
+    assert [tr.y[0] for tr in fig.data[:2]] == [0.70, 0.74] and fig.data[2].y[0] == 0.04
+    assert fig.layout.yaxis.range[0] == pytest.approx(0.5)
+    assert t("voice_axis_auc_gain") == fig.layout.yaxis2.title.text
+    assert_labelled(fig)
