@@ -283,6 +283,14 @@ POPULAR = pd.DataFrame({"group": ["all"] * 4, "item": ["Bread", "Eggs", "Milk", 
 
 
 class TestNextBestOffers:
+    def test_tied_rules_give_the_same_reason_whatever_the_history_order(self):
+        # Onion -> Eggs and Milk -> Eggs are equally strong: the reason names the first antecedent by name,
+        # however the engine happened to order the customer's history
+        rules = RULES.assign(confidence=[0.5, 0.5, 0.2, 0.75, 0.5, 0.4], lift=[1.1, 1.1, 1.5, 1.25, 0.8, 0.9])
+        reasons = {bk.next_best_offers(h, rules, k=1, popular=POPULAR)["reason"].iloc[0]
+                   for h in (HISTORY, HISTORY.iloc[::-1].reset_index(drop=True))}
+        assert len(reasons) == 1 and reasons.pop().startswith("bought “Milk” -> 50%")
+
     def test_rules_then_popularity(self):
         o = bk.next_best_offers(HISTORY, RULES, k=2, popular=POPULAR)
         a = o[o["customer_id"] == "A"]

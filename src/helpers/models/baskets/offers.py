@@ -189,7 +189,7 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
         c, x = cand["customer_id"].to_numpy(np.int64), cand["consequent"].to_numpy(np.int64)
         a, conf, lift = cand["antecedent"].to_numpy(np.int64), cand["confidence"].to_numpy(float), cand["lift"].to_numpy(float)
         key = c * n_items + x
-        o = np.lexsort((-lift, -conf, key))                     # by (customer, offer), strongest rule first
+        o = np.lexsort((a, -lift, -conf, key))  # by (customer, offer), strongest rule first; ties: antecedent code
         key, a, conf, lift = key[o], a[o], conf[o], lift[o]
         first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         n_rules = np.diff(np.r_[first, len(key)])
