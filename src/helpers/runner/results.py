@@ -7,6 +7,8 @@ from pathlib import Path
 
 @dataclass
 class NotebookResult:
+    """One notebook's fate in a run: its status, time, error, pages, step key and where it was reused from."""
+
     name: str
     status: str = "pending"          # ok | failed | skipped
     seconds: float = 0.0
@@ -22,6 +24,8 @@ class NotebookResult:
 
 @dataclass
 class RunResult:
+    """A run: its name, its final folder (once moved into place) and its notebooks in batch order."""
+
     name: str
     folder: Path | None = None
     notebooks: list[NotebookResult] = field(default_factory=list)

@@ -42,7 +42,6 @@ folders: unique names, so two runs started in the same second both finish, ``lat
 cleaning up after killed runs, engine scratch files included).
 """
 from __future__ import annotations
-from __future__ import annotations
 
 import argparse
 import datetime as dt
