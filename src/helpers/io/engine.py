@@ -5,16 +5,30 @@ Ibis expressions; :func:`connect` picks the backend from the config, so the same
 on DuckDB on a laptop and on a Spark cluster (``engine.backend: spark`` with
 ``engine.spark_master``: ``local[2]`` by default, or a cluster URL such as
 ``spark://host:7077``).
+
+Scratch parquet files (a pandas frame handed to Spark, :func:`materialize` without a folder) go
+into this process's folder :func:`scratch_dir`: under ``$CRM_SCRATCH_DIR`` when set (the batch
+runner points it into the run's temporary folder, so they go with the run), else under
+``data/processed/.scratch/``; the folder is removed when the process exits.
 """
 from __future__ import annotations
 
+import atexit
 import functools
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import ibis
 import pandas as pd
 
+from helpers import paths
 from helpers.config import EngineConfig
+
+#: Environment variable naming the folder for scratch files (set by the batch runner for its notebook kernels).
+SCRATCH_ENV = "CRM_SCRATCH_DIR"
+_scratch_made: set[Path] = set()
 
 
 def connect(engine: EngineConfig | None = None):
@@ -56,6 +70,17 @@ def is_spark(con) -> bool:
 _counter = iter(range(10**9))
 
 
+def scratch_dir() -> Path:
+    """This process's folder for scratch parquet files: ``<root>/crm-<pid>``, the root being
+    ``$CRM_SCRATCH_DIR`` or ``data/processed/.scratch``; made on first use, removed at exit."""
+    folder = Path(os.environ.get(SCRATCH_ENV) or paths.PROCESSED / ".scratch") / f"crm-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder not in _scratch_made:
+        _scratch_made.add(folder)
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def table(con, data: pd.DataFrame | str | Path, name: str | None = None):
     """Register a pandas frame or a parquet file with the backend and return the Ibis table.
 
@@ -66,9 +91,7 @@ def table(con, data: pd.DataFrame | str | Path, name: str | None = None):
         return con.read_parquet(str(data), table_name=name)
     if is_spark(con):
         # via parquet: keeps pandas' nullable strings and timestamps exactly as DuckDB sees them
-        import tempfile
-
-        tmpdir = Path(tempfile.mkdtemp(prefix="crm-spark-"))
+        tmpdir = Path(tempfile.mkdtemp(prefix="crm-spark-", dir=scratch_dir()))
         data.to_parquet(tmpdir / f"{name}.parquet", index=False)
         return con.read_parquet(str(tmpdir / f"{name}.parquet"), table_name=name)
     return con.create_table(name, data, temp=True, overwrite=True)
@@ -90,12 +113,11 @@ def materialize(con, expr, folder: Path | None = None, name: str | None = None):
     """Compute ``expr`` once into a parquet file and return it as a table.
 
     Long chains (cleaning with joins and windows) are otherwise recomputed by every query
-    built on them; Spark in particular re-plans them each time.
+    built on them; Spark in particular re-plans them each time. Without ``folder`` the file goes
+    into a new folder under :func:`scratch_dir`.
     """
-    import tempfile
-
     name = name or f"crm_m{next(_counter)}"
-    folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="crm-mat-"))
+    folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="crm-mat-", dir=scratch_dir()))
     path = folder / f"{name}.parquet"
     write_parquet(con, expr, path)
     return table(con, path, name=name)

@@ -14,7 +14,7 @@ hold the answer code, ``task`` cells show a task, ``check`` cells check ``answer
   needs), every ``solution`` cell replaced by a ``# YOUR CODE HERE`` cell that sets
   ``answer = None``; the config is injected (papermill) so it runs from the pack as it is;
 * a **solution** notebook, the same with the answer code, executed on the config's data with
-  papermill, and its HTML page (:func:`helpers.runner.run.export_html`); exercises the data cannot
+  papermill, and its HTML page (:func:`helpers.runner.pages.export_html`); exercises the data cannot
   serve (CDNOW has no products) keep a placeholder and their check says "skipped".
 
 Beside them: ``glossary.html`` (the glossary in the run's language), ``concept_map.html`` and
@@ -269,10 +269,10 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 
 
 def glossary_page(language: str) -> str:
-    """The glossary page: :func:`helpers.runner.run.glossary_html` when the runner provides it, else a plain table."""
-    from helpers.runner import run as report
+    """The glossary page: :func:`helpers.runner.pages.glossary_html` when the runner provides it, else a plain table."""
+    from helpers.runner import pages
 
-    render = getattr(report, "glossary_html", None)
+    render = getattr(pages, "glossary_html", None)
     if render is not None:
         try:
             return render(language)
@@ -317,14 +317,14 @@ def _index_html(language: str, cfg_name: str, stages: list[dict], seconds: float
 
 # ------------------------------------------------------------------------------------------ build
 def solution_html(ipynb: Path, out: Path, language: str) -> None:
-    """An executed solution notebook as one HTML page: :func:`helpers.runner.run.export_html` (the runner's
+    """An executed solution notebook as one HTML page: :func:`helpers.runner.pages.export_html` (the runner's
     template), or nbconvert's plain template when that cannot render it."""
     import logging
 
-    from helpers.runner import run as report
+    from helpers.runner import pages
 
     try:
-        report.export_html(ipynb, out, language=language)
+        pages.export_html(ipynb, out, language=language)
     except Exception as exc:  # the runner's template is a separate module; the pack must not depend on it
         import nbformat
         from nbconvert import HTMLExporter

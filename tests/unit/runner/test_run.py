@@ -19,6 +19,7 @@ from helpers import paths
 from helpers.runner import run as report
 from helpers.batch import Step
 from tests.fixtures import TINY
+from tests.unit.runner.notebooks import fake_notebook as _fake_notebook
 
 OUTSIDE = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["'](?:https?:)?//""", re.I)
 
@@ -136,16 +137,6 @@ def test_unknown_notebook_parameter_is_rejected(tmp_path, capsys):
     assert code == 2
     assert "unknown key 'notebooks.01_data_cleaning.show_exmples'" in err and "show_examples" in err
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
-
-
-def _fake_notebook(folder: Path, stem: str, code: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {stem}\n\n## Step 1 · run"),
-                nbformat.v4.new_code_cell('config_path = ""\nconfig_overrides = []\noutput_dir = ""'),
-                nbformat.v4.new_code_cell(code)]
-    nb.cells[1].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(folder / f"{stem}.ipynb"))
 
 
 @pytest.fixture
