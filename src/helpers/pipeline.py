@@ -183,7 +183,7 @@ def fingerprint(cfg: RunConfig, inputs: list[Path], table_inputs: list[Path] = (
 def _table_files(cfg: RunConfig, synthetic_folder: Path | None) -> tuple[dict[str, list[Path]], list[Path]]:
     """The optional tables' input files by table, and all of them in order; each must exist."""
     from helpers.io import tables as tbl
-    from helpers.io.read import _check_exists
+    from helpers.io.rawfile import check_exists as _check_exists
 
     by_table = tbl.table_inputs(cfg, synthetic_folder)
     flat = [p for files in by_table.values() for p in files]

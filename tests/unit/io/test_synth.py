@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers.io import schema, synth
+from helpers.io.synth import lines as synth_lines, plan as synth_plan, writing as synth_writing
 from helpers.config import SyntheticConfig
 
 FEE_CODES = ("POST", "M", "BANK CHARGES")
@@ -384,7 +385,7 @@ def test_generate_is_atomic(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(synth, "_write_truth", boom)
+    monkeypatch.setattr(synth_writing, "write_truth", boom)
     with pytest.raises(RuntimeError):
         synth.generate(SyntheticConfig(customers=50), tmp_path / "x", progress=False)
     assert list(tmp_path.iterdir()) == []
@@ -412,8 +413,8 @@ def test_cli(tmp_path, capsys):
 
 def test_many_chunks_keep_time_order_and_truth(tmp_path, monkeypatch):
     """Small row groups: cancellations carried across chunks still land in time order."""
-    monkeypatch.setattr(synth, "_CHUNK_ORDERS", 300)
-    monkeypatch.setattr(synth, "_CHUNK_CUSTOMERS", 170)
+    monkeypatch.setattr(synth_lines, "CHUNK_ORDERS", 300)
+    monkeypatch.setattr(synth_plan, "CHUNK_CUSTOMERS", 170)
     out = synth.generate(SyntheticConfig(customers=900, seed=2), tmp_path / "c", progress=True)
     import pyarrow.parquet as pq
 

@@ -1,0 +1,79 @@
+"""The parquet files :func:`helpers.io.read.read_source` keeps the canonical lines in.
+
+They are written atomically (:func:`write_atomic`); their row count and which optional
+columns hold values come from the parquet metadata (:func:`describe_parquet`), and what
+reading found (:attr:`helpers.io.read.Source.notes`) travels in the pandas metadata
+(:func:`read_notes`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.io.schema import LINE_COLUMNS, OPTIONAL
+
+
+def filled_columns(df: pd.DataFrame) -> dict[str, bool]:
+    """For every optional canonical column: whether it holds any non-null value (:attr:`helpers.io.read.Source.has`)."""
+    return {c: bool(df[c].notna().any()) for c in OPTIONAL}
+
+
+def describe_parquet(p: Path) -> tuple[int, dict[str, bool]]:
+    """(rows, has) from parquet metadata; reads the columns only when statistics are missing."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(p)
+    md = pf.metadata
+    names = pf.schema_arrow.names
+    missing = [c for c in LINE_COLUMNS if c not in names]
+    if missing:
+        raise ValueError(f"{p} lacks canonical columns {missing}")
+    n = md.num_rows
+    has: dict[str, bool] = {}
+    need_read = []
+    for c in OPTIONAL:
+        j = names.index(c)
+        nulls = 0
+        for g in range(md.num_row_groups):
+            st = md.row_group(g).column(j).statistics
+            if st is None or not st.has_null_count:
+                need_read.append(c)
+                break
+            nulls += st.null_count
+        else:
+            has[c] = nulls < n
+    if need_read:
+        tab = pq.read_table(p, columns=need_read)
+        for c in need_read:
+            has[c] = tab.column(c).null_count < n
+    return n, {c: has[c] for c in OPTIONAL}
+
+
+def read_notes(cache: Path) -> dict:
+    """What reading found (:attr:`Source.notes`): kept in the cached parquet's metadata (pandas ``attrs``)."""
+    import pyarrow.parquet as pq
+
+    md = pq.ParquetFile(cache).schema_arrow.metadata or {}
+    attrs = json.loads(md[b"PANDAS_ATTRS"]) if b"PANDAS_ATTRS" in md else {}
+    return dict(attrs.get("read_notes", {}))
+
+
+def write_atomic(df: pd.DataFrame, target: Path) -> None:
+    """Write parquet next to ``target`` under a temporary name, then rename over it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False, engine="pyarrow")
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
