@@ -65,24 +65,6 @@ def glossary() -> dict[str, dict]:
     return merged
 
 
-def merge_glossary(out: Path | None = None) -> Path:
-    """Write every ``glossary/*.yaml`` entry into ONE file (default ``glossary/glossary.yaml``).
-
-    The other files are left in place: delete them after checking the merged file (the loader
-    reads every ``*.yaml`` of the folder, so keeping both would define each key twice).
-    ``python -c "from helpers import i18n; i18n.merge_glossary()"``.
-    """
-    out = Path(out) if out else GLOSSARY_DIR / "glossary.yaml"
-    parts = ["# The glossary: one entry per term: en / tr names, one-line definitions in both, formula (optional),",
-             "# the notebook that measures it, group (optional: activity, stage, kpi, segment, action, method, label).",
-             "# Merged from " + ", ".join(p.name for p in sorted(GLOSSARY_DIR.glob("*.yaml")) if p != out) + "."]
-    for key, entry in glossary().items():
-        body = {k: v for k, v in entry.items() if k != "file"}
-        parts.append(yaml.safe_dump({key: body}, allow_unicode=True, sort_keys=False, width=120).rstrip())
-    out.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return out
-
-
 def set_language(language: str) -> None:
     """Set the report language (``en`` or ``tr``) for :func:`t` and the number and date formats."""
     global _current

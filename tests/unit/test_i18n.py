@@ -97,14 +97,6 @@ class TestGlossary:
                 and e["en"] == e["tr"]]
         assert same == []
 
-    def test_merge_writes_one_file_with_every_entry(self, tmp_path):
-        import yaml
-
-        out = i18n.merge_glossary(tmp_path / "glossary.yaml")
-        merged = yaml.safe_load(out.read_text(encoding="utf-8"))
-        assert set(merged) == set(i18n.glossary())
-        assert merged["churn_rate"]["tr"] == "kayıp oranı" and "file" not in merged["churn_rate"]
-
 
 class TestFormats:
     def test_numbers_dates_and_percentages(self):
