@@ -98,9 +98,8 @@ def plain(values):
 
 
 def fmt_money(x: float, currency: str) -> str:
-    """``1,234 GBP`` (``1.234 GBP`` in Turkish); never ``-0 GBP``."""
-    v = round(float(x))
-    return f"{i18n.fmt_number(v if v != 0 else 0)} {currency}"
+    """``1,234 GBP`` (``1.234 GBP`` in Turkish); never ``-0 GBP`` (:func:`helpers.i18n.fmt_money`)."""
+    return i18n.fmt_money(x, currency)
 
 
 def share_bars(table: pd.DataFrame, column: str, currency: str, title: str | None = None) -> go.Figure:
