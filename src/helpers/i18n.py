@@ -136,10 +136,11 @@ def period_name(period: str, plural: bool = False) -> str:
 LOCALES = {"en": "en_GB", "tr": "tr_TR"}
 #: What the formatters write for a missing value (``None``, NaN, ``NaT``), in both languages.
 MISSING = "–"
-#: Where the reports keep their own style instead of CLDR's (Babel patterns; :func:`with_decimals` sets the
-#: fraction digits each call asks for), as their tests and readers know it. English percentages are ``12.5 %`` (CLDR: ``12.5%``); dates are ISO
-#: ``2011-12-31`` in English (CLDR en_GB: ``31/12/2011``) and ``05.01.2011`` in Turkish (CLDR tr_TR short:
-#: ``5.01.2011``). Money is a number and the ISO currency code (``1,234 GBP``; CLDR: ``£1,234.00``).
+#: Where the reports keep their own style instead of CLDR's, as their tests and readers know it (Babel
+#: patterns; :func:`with_decimals` sets the fraction digits each call asks for). English percentages are
+#: ``12.5 %`` (CLDR: ``12.5%``); dates are ISO ``2011-12-31`` in English (CLDR en_GB: ``31/12/2011``) and
+#: ``05.01.2011`` in Turkish (CLDR tr_TR short: ``5.01.2011``). Money is a number and the ISO currency code
+#: (``1,234 GBP``; CLDR: ``£1,234.00``).
 PERCENT_PATTERNS = {"en": "#,##0 %"}
 DATE_PATTERNS = {"en": "yyyy-MM-dd", "tr": "dd.MM.y"}
 MONEY_PATTERN = "#,##0 ¤¤"
