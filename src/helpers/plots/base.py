@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.io._base_renderers import PlotlyRenderer
-
 from babel import dates as babel_dates
+from plotly.io._base_renderers import PlotlyRenderer
 
 from helpers import i18n
 from helpers.i18n import t
