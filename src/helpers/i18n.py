@@ -151,6 +151,17 @@ def locale(language: str | None = None) -> str:
     return LOCALES[language or _current]
 
 
+def babel_locale(language: str | None = None) -> Locale:
+    """The Babel :class:`~babel.Locale` of the language (default: the current one), parsed once."""
+    return _parsed_locale(locale(language))
+
+
+@lru_cache(maxsize=None)
+def _parsed_locale(name: str) -> Locale:
+    """Babel parses a locale name on every call; the formatters run once per table cell."""
+    return Locale.parse(name)
+
+
 def is_missing(x) -> bool:
     """Whether ``x`` is a missing scalar: ``None``, NaN, ``pandas.NA`` or ``NaT``."""
     if x is None:
@@ -172,7 +183,7 @@ def number_pattern(kind: str, language: str, decimals: int):
     """The Babel number pattern of ``kind`` (``decimal``, ``percent`` or ``money``) for ``language``, with
     ``decimals`` fraction digits: CLDR's, or the reports' own (:data:`PERCENT_PATTERNS`, :data:`MONEY_PATTERN`).
     Cached: the formatters run once per table cell."""
-    cldr = Locale.parse(LOCALES[language])
+    cldr = babel_locale(language)
     pattern = {"decimal": cldr.decimal_formats[None].pattern, "money": MONEY_PATTERN,
                "percent": PERCENT_PATTERNS.get(language) or cldr.percent_formats[None].pattern}[kind]
     return babel_numbers.parse_pattern(with_decimals(pattern, decimals))
@@ -180,7 +191,7 @@ def number_pattern(kind: str, language: str, decimals: int):
 
 def localize_separators(s: str, language: str | None = None) -> str:
     """A number written the English way (``1,234.5``) with the language's CLDR separators (``1.234,5``)."""
-    loc = locale(language)
+    loc = babel_locale(language)
     group, decimal = babel_numbers.get_group_symbol(loc), babel_numbers.get_decimal_symbol(loc)
     return s.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
 
@@ -195,7 +206,7 @@ def fmt_number(x: float, decimals: int = 0, language: str | None = None) -> str:
         return MISSING
     lang = language or _current
     pattern = number_pattern("decimal", lang, decimals)
-    return babel_numbers.format_decimal(Decimal(float(x)), pattern, locale=locale(lang))
+    return babel_numbers.format_decimal(Decimal(float(x)), pattern, locale=babel_locale(lang))
 
 
 def fmt_spec(x, spec: str = "", language: str | None = None) -> str:
@@ -213,7 +224,7 @@ def fmt_spec(x, spec: str = "", language: str | None = None) -> str:
 
 def percent_sign_first(language: str | None = None) -> bool:
     """Whether the language's CLDR percent pattern puts the sign before the number (Turkish ``%12``)."""
-    return Locale.parse(locale(language)).percent_formats[None].pattern.startswith("%")
+    return babel_locale(language).percent_formats[None].pattern.startswith("%")
 
 
 def fmt_percent(share: float, decimals: int = 1, language: str | None = None) -> str:
@@ -224,7 +235,7 @@ def fmt_percent(share: float, decimals: int = 1, language: str | None = None) ->
     lang = language or _current
     # the percentage as ``100 * share`` in floats, as before; Babel multiplies by 100 again
     value = Decimal(100 * float(share)).scaleb(-2)
-    return babel_numbers.format_percent(value, number_pattern("percent", lang, decimals), locale=locale(lang))
+    return babel_numbers.format_percent(value, number_pattern("percent", lang, decimals), locale=babel_locale(lang))
 
 
 def fmt_money(x: float, currency: str, decimals: int = 0, language: str | None = None) -> str:
@@ -235,7 +246,7 @@ def fmt_money(x: float, currency: str, decimals: int = 0, language: str | None =
     lang = language or _current
     value = round(float(x), decimals) + 0.0          # + 0.0: no negative zero
     return babel_numbers.format_currency(Decimal(value), currency, number_pattern("money", lang, decimals),
-                                         locale=locale(lang), currency_digits=False)
+                                         locale=babel_locale(lang), currency_digits=False)
 
 
 def fmt_date(d, language: str | None = None) -> str:
@@ -248,20 +259,20 @@ def fmt_date(d, language: str | None = None) -> str:
 
         d = pd.Timestamp(d).date()
     lang = language or _current
-    return babel_dates.format_date(d, DATE_PATTERNS[lang], locale=locale(lang))
+    return babel_dates.format_date(d, DATE_PATTERNS[lang], locale=babel_locale(lang))
 
 
 def number_format(language: str | None = None) -> dict:
     """Keyword arguments for pandas ``Styler.format`` that write numbers the language's way."""
     if (language or _current) == "en":
         return {}
-    loc = locale(language)
+    loc = babel_locale(language)
     return {"decimal": babel_numbers.get_decimal_symbol(loc), "thousands": babel_numbers.get_group_symbol(loc)}
 
 
 def plotly_separators(language: str | None = None) -> str:
     """plotly's ``layout.separators`` (decimal, then thousands) for the language."""
-    loc = locale(language)
+    loc = babel_locale(language)
     return babel_numbers.get_decimal_symbol(loc) + babel_numbers.get_group_symbol(loc)
 
 

@@ -91,7 +91,7 @@ def date_ticks(start, end, language: str | None = None) -> tuple[list[str], list
     apart; shorter spans: days every 1, 2, 7, 14 or 28 days, labelled ``5 Oca``. Both lists are empty for a
     span under a day.
     """
-    loc = i18n.locale(language)
+    loc = i18n.babel_locale(language)
     start, end = sorted((pd.Timestamp(start), pd.Timestamp(end)))
     if end - start < pd.Timedelta(days=1):
         return [], []
