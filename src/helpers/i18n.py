@@ -4,6 +4,10 @@ The glossary (``helpers/glossary/glossary.yaml``, one file) holds, for each term
 Turkish name, a one-line definition in both, the formula where there is one and the notebook
 that measures it. Code never types a user-facing label twice: it asks :func:`t`.
 
+Numbers, percentages, money and dates are written by Babel from the CLDR data of the language's locale
+(:data:`LOCALES`): separators, sign and percent-sign placement, month names; the few places where the
+reports keep their own style are listed at :data:`PERCENT_PATTERNS`. A missing value is :data:`MISSING`.
+
     >>> from helpers import i18n
     >>> i18n.set_language("tr")
     >>> i18n.t("churn_rate")
@@ -31,10 +35,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import sys
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 
 LANGUAGES = ("en", "tr")
 GLOSSARY_DIR = Path(__file__).parent / "glossary"
@@ -63,24 +71,6 @@ def glossary() -> dict[str, dict]:
                 raise ValueError(f"glossary key '{key}' is defined twice (again in {path.name})")
             merged[key] = {**entry, "file": path.name}
     return merged
-
-
-def merge_glossary(out: Path | None = None) -> Path:
-    """Write every ``glossary/*.yaml`` entry into ONE file (default ``glossary/glossary.yaml``).
-
-    The other files are left in place: delete them after checking the merged file (the loader
-    reads every ``*.yaml`` of the folder, so keeping both would define each key twice).
-    ``python -c "from helpers import i18n; i18n.merge_glossary()"``.
-    """
-    out = Path(out) if out else GLOSSARY_DIR / "glossary.yaml"
-    parts = ["# The glossary: one entry per term: en / tr names, one-line definitions in both, formula (optional),",
-             "# the notebook that measures it, group (optional: activity, stage, kpi, segment, action, method, label).",
-             "# Merged from " + ", ".join(p.name for p in sorted(GLOSSARY_DIR.glob("*.yaml")) if p != out) + "."]
-    for key, entry in glossary().items():
-        body = {k: v for k, v in entry.items() if k != "file"}
-        parts.append(yaml.safe_dump({key: body}, allow_unicode=True, sort_keys=False, width=120).rstrip())
-    out.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return out
 
 
 def set_language(language: str) -> None:
@@ -141,54 +131,149 @@ def period_name(period: str, plural: bool = False) -> str:
     return word + "s" if plural and _current == "en" else word
 
 
-def _swap_separators(s: str) -> str:
-    """``1,234.5`` -> ``1.234,5``."""
-    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+#: The CLDR locale (Unicode Common Locale Data Repository, read through Babel) of each report language.
+#: English is written the British way (the example data is a UK shop); the two write numbers alike.
+LOCALES = {"en": "en_GB", "tr": "tr_TR"}
+#: What the formatters write for a missing value (``None``, NaN, ``NaT``), in both languages.
+MISSING = "–"
+#: Where the reports keep their own style instead of CLDR's, as their tests and readers know it (Babel
+#: patterns; :func:`with_decimals` sets the fraction digits each call asks for). English percentages are
+#: ``12.5 %`` (CLDR: ``12.5%``); dates are ISO ``2011-12-31`` in English (CLDR en_GB: ``31/12/2011``) and
+#: ``05.01.2011`` in Turkish (CLDR tr_TR short: ``5.01.2011``). Money is a number and the ISO currency code
+#: (``1,234 GBP``; CLDR: ``£1,234.00``).
+PERCENT_PATTERNS = {"en": "#,##0 %"}
+DATE_PATTERNS = {"en": "yyyy-MM-dd", "tr": "dd.MM.y"}
+MONEY_PATTERN = "#,##0 ¤¤"
+
+
+def locale(language: str | None = None) -> str:
+    """The CLDR locale of the language (default: the current one): ``en_GB`` or ``tr_TR``."""
+    return LOCALES[language or _current]
+
+
+def babel_locale(language: str | None = None) -> Locale:
+    """The Babel :class:`~babel.Locale` of the language (default: the current one), parsed once."""
+    return _parsed_locale(locale(language))
+
+
+@lru_cache(maxsize=None)
+def _parsed_locale(name: str) -> Locale:
+    """Babel parses a locale name on every call; the formatters run once per table cell."""
+    return Locale.parse(name)
+
+
+def is_missing(x) -> bool:
+    """Whether ``x`` is a missing scalar: ``None``, NaN, ``pandas.NA`` or ``NaT``."""
+    if x is None:
+        return True
+    import pandas as pd
+
+    return bool(pd.api.types.is_scalar(x) and pd.isna(x))
+
+
+def with_decimals(pattern: str, decimals: int) -> str:
+    """A CLDR number pattern with exactly ``decimals`` fraction digits: ``%#,##0`` -> ``%#,##0.0``."""
+    import re
+
+    return re.sub(r"0(\.[0#]+)?", "0" + ("." + "0" * decimals if decimals > 0 else ""), pattern)
+
+
+@lru_cache(maxsize=None)
+def number_pattern(kind: str, language: str, decimals: int):
+    """The Babel number pattern of ``kind`` (``decimal``, ``percent`` or ``money``) for ``language``, with
+    ``decimals`` fraction digits: CLDR's, or the reports' own (:data:`PERCENT_PATTERNS`, :data:`MONEY_PATTERN`).
+    Cached: the formatters run once per table cell."""
+    cldr = babel_locale(language)
+    pattern = {"decimal": cldr.decimal_formats[None].pattern, "money": MONEY_PATTERN,
+               "percent": PERCENT_PATTERNS.get(language) or cldr.percent_formats[None].pattern}[kind]
+    return babel_numbers.parse_pattern(with_decimals(pattern, decimals))
+
+
+def localize_separators(s: str, language: str | None = None) -> str:
+    """A number written the English way (``1,234.5``) with the language's CLDR separators (``1.234,5``)."""
+    loc = babel_locale(language)
+    group, decimal = babel_numbers.get_group_symbol(loc), babel_numbers.get_decimal_symbol(loc)
+    return s.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
 
 
 def fmt_number(x: float, decimals: int = 0, language: str | None = None) -> str:
-    """``1,234.50`` in English, ``1.234,50`` in Turkish."""
-    s = f"{float(x):,.{decimals}f}"
-    return _swap_separators(s) if (language or _current) == "tr" else s
+    """``1,234.50`` in English, ``1.234,50`` in Turkish (CLDR separators; ``-1,234.50`` when negative).
+
+    Rounded half to even on the float's exact value, as Python's ``format`` does; :data:`MISSING` for a
+    missing value.
+    """
+    if is_missing(x):
+        return MISSING
+    lang = language or _current
+    pattern = number_pattern("decimal", lang, decimals)
+    return babel_numbers.format_decimal(Decimal(float(x)), pattern, locale=babel_locale(lang))
 
 
 def fmt_spec(x, spec: str = "", language: str | None = None) -> str:
     """``format(x, spec)`` in English; in Turkish the separators swapped (``1.234,5``) and a percent sign
     first (``%12,3``, ``+%4,0``), so generated sentences read naturally in both languages."""
     s = format(x, spec)
-    if (language or _current) != "tr":
+    if (language or _current) == "en":
         return s
-    s = _swap_separators(s)
-    if s.endswith("%"):
+    s = localize_separators(s, language)
+    if s.endswith("%") and percent_sign_first(language):
         sign = s[0] if s[0] in "+-" else ""
         s = f"{sign}%{s[len(sign):-1]}"
     return s
 
 
+def percent_sign_first(language: str | None = None) -> bool:
+    """Whether the language's CLDR percent pattern puts the sign before the number (Turkish ``%12``)."""
+    return babel_locale(language).percent_formats[None].pattern.startswith("%")
+
+
 def fmt_percent(share: float, decimals: int = 1, language: str | None = None) -> str:
-    """A share 0..1 as ``12.5 %`` in English, ``%12,5`` in Turkish (the sign goes first)."""
-    num = fmt_number(100 * float(share), decimals, language)
-    return f"%{num}" if (language or _current) == "tr" else f"{num} %"
+    """A share 0..1 as ``12.5 %`` in English, ``%12,5`` in Turkish (the sign goes first; CLDR writes a
+    negative one ``-%12,5``); :data:`MISSING` for a missing value."""
+    if is_missing(share):
+        return MISSING
+    lang = language or _current
+    # the percentage as ``100 * share`` in floats, as before; Babel multiplies by 100 again
+    value = Decimal(100 * float(share)).scaleb(-2)
+    return babel_numbers.format_percent(value, number_pattern("percent", lang, decimals), locale=babel_locale(lang))
+
+
+def fmt_money(x: float, currency: str, decimals: int = 0, language: str | None = None) -> str:
+    """An amount and its ISO currency code: ``1,234 GBP`` in English, ``1.234 GBP`` in Turkish; never
+    ``-0 GBP``; :data:`MISSING` for a missing value."""
+    if is_missing(x):
+        return MISSING
+    lang = language or _current
+    value = round(float(x), decimals) + 0.0          # + 0.0: no negative zero
+    return babel_numbers.format_currency(Decimal(value), currency, number_pattern("money", lang, decimals),
+                                         locale=babel_locale(lang), currency_digits=False)
 
 
 def fmt_date(d, language: str | None = None) -> str:
-    """``2011-12-31`` in English (ISO), ``31.12.2011`` in Turkish."""
+    """``2011-12-31`` in English (ISO), ``31.12.2011`` in Turkish; :data:`MISSING` for a missing date."""
+    if is_missing(d):
+        return MISSING
     d = d.date() if isinstance(d, dt.datetime) else d
     if not isinstance(d, dt.date):
         import pandas as pd
 
         d = pd.Timestamp(d).date()
-    return d.strftime("%d.%m.%Y") if (language or _current) == "tr" else d.isoformat()
+    lang = language or _current
+    return babel_dates.format_date(d, DATE_PATTERNS[lang], locale=babel_locale(lang))
 
 
 def number_format(language: str | None = None) -> dict:
     """Keyword arguments for pandas ``Styler.format`` that write numbers the language's way."""
-    return {"decimal": ",", "thousands": "."} if (language or _current) == "tr" else {}
+    if (language or _current) == "en":
+        return {}
+    loc = babel_locale(language)
+    return {"decimal": babel_numbers.get_decimal_symbol(loc), "thousands": babel_numbers.get_group_symbol(loc)}
 
 
 def plotly_separators(language: str | None = None) -> str:
     """plotly's ``layout.separators`` (decimal, then thousands) for the language."""
-    return ",." if (language or _current) == "tr" else ".,"
+    loc = babel_locale(language)
+    return babel_numbers.get_decimal_symbol(loc) + babel_numbers.get_group_symbol(loc)
 
 
 def use_unicode_font() -> None:
@@ -449,7 +534,7 @@ def localize_numbers(text: str, language: str | None = None) -> str:
         return text
 
     def swap(m):
-        s = _swap_separators(m.group(1))
+        s = localize_separators(m.group(1), language)
         return f"%{s}" if m.group(2) else s
 
     pattern = re.compile(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])")

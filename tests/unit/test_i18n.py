@@ -97,14 +97,6 @@ class TestGlossary:
                 and e["en"] == e["tr"]]
         assert same == []
 
-    def test_merge_writes_one_file_with_every_entry(self, tmp_path):
-        import yaml
-
-        out = i18n.merge_glossary(tmp_path / "glossary.yaml")
-        merged = yaml.safe_load(out.read_text(encoding="utf-8"))
-        assert set(merged) == set(i18n.glossary())
-        assert merged["churn_rate"]["tr"] == "kayıp oranı" and "file" not in merged["churn_rate"]
-
 
 class TestFormats:
     def test_numbers_dates_and_percentages(self):
@@ -117,6 +109,60 @@ class TestFormats:
         assert i18n.fmt_date("2011-12-31", "en") == "2011-12-31"
         assert i18n.fmt_percent(0.125, 1, "tr") == "%12,5" and i18n.fmt_percent(0.125, 1, "en") == "12.5 %"
         assert i18n.plotly_separators("tr") == ",." and i18n.plotly_separators("en") == ".,"
+
+    def test_numbers_follow_cldr_in_both_languages(self):
+        assert i18n.fmt_number(1234567.891, 2, "en") == "1,234,567.89"
+        assert i18n.fmt_number(1234567.891, 2, "tr") == "1.234.567,89"
+        assert i18n.fmt_number(-1234.5, 1, "en") == "-1,234.5" and i18n.fmt_number(-1234.5, 1, "tr") == "-1.234,5"
+        assert i18n.fmt_number(999.5, 0, "en") == "1,000" and i18n.fmt_number(0.5, 0, "tr") == "0"   # half to even
+        assert i18n.fmt_number(2.675, 2, "en") == "2.67"          # the float's exact value, as format() rounds
+        assert i18n.fmt_number(12, 3, "tr") == "12,000"
+        i18n.set_language("tr")
+        assert i18n.fmt_number(1234.5, 2) == "1.234,50"            # the current language by default
+
+    def test_percentages_follow_cldr_in_both_languages(self):
+        assert i18n.fmt_percent(0.125, 1, "en") == "12.5 %" and i18n.fmt_percent(0.125, 1, "tr") == "%12,5"
+        assert i18n.fmt_percent(12.3456, 2, "en") == "1,234.56 %" and i18n.fmt_percent(12.3456, 2, "tr") == "%1.234,56"
+        assert i18n.fmt_percent(-0.125, 1, "en") == "-12.5 %"
+        assert i18n.fmt_percent(-0.125, 1, "tr") == "-%12,5"      # CLDR: the minus before the percent sign
+        assert i18n.fmt_percent(0.4, 0, "tr") == "%40" and i18n.fmt_percent(0.99999, 1, "en") == "100.0 %"
+
+    def test_money_and_specs_follow_cldr_in_both_languages(self):
+        from helpers.plots.base import fmt_money
+
+        assert i18n.fmt_money(1234567.891, "GBP", 0, "en") == "1,234,568 GBP"
+        assert i18n.fmt_money(1234567.891, "GBP", 2, "tr") == "1.234.567,89 GBP"
+        assert i18n.fmt_money(-1234.5, "EUR", 0, "tr") == "-1.234 EUR"            # half to even
+        assert i18n.fmt_money(-0.4, "GBP", 0, "en") == "0 GBP"                     # never -0
+        assert fmt_money(1234.4, "GBP") == "1,234 GBP"
+        i18n.set_language("tr")
+        assert fmt_money(1234.6, "GBP") == "1.235 GBP"
+        assert i18n.fmt_spec(0.073, "+.1%") == "+%7,3" and i18n.fmt_spec(-0.5, ".0%") == "-%50"
+        assert i18n.fmt_spec(12345.678, ",.1f") == "12.345,7" and i18n.fmt_spec(12345.678, ",.1f", "en") == "12,345.7"
+
+    def test_dates_in_both_languages(self):
+        import datetime as dt
+
+        import pandas as pd
+
+        assert i18n.fmt_date(dt.date(2011, 1, 5), "en") == "2011-01-05"
+        assert i18n.fmt_date(dt.date(2011, 1, 5), "tr") == "05.01.2011"
+        assert i18n.fmt_date(pd.Timestamp("2011-12-31 23:59"), "tr") == "31.12.2011"
+        assert i18n.fmt_date(dt.datetime(2011, 12, 31, 8, 26), "en") == "2011-12-31"
+
+    def test_missing_values_are_a_dash(self):
+        import pandas as pd
+
+        assert i18n.MISSING == "–"
+        for lang in i18n.LANGUAGES:
+            assert i18n.fmt_number(None, 2, lang) == i18n.fmt_number(float("nan"), 0, lang) == "–"
+            assert i18n.fmt_percent(float("nan"), 1, lang) == i18n.fmt_percent(pd.NA, 1, lang) == "–"
+            assert i18n.fmt_money(None, "GBP", 0, lang) == "–"
+            assert i18n.fmt_date(None, lang) == i18n.fmt_date(pd.NaT, lang) == "–"
+
+    def test_separators_come_from_cldr(self):
+        assert i18n.number_format("tr") == {"decimal": ",", "thousands": "."} and i18n.number_format("en") == {}
+        assert i18n.locale("tr") == "tr_TR" and i18n.locale("en") == "en_GB"
 
     def test_styler_numbers_follow_the_language(self):
         import pandas as pd
@@ -179,6 +225,49 @@ class TestDisplay:
         assert "temas yok" in list(fig.data[0].y)
         bundle = base._OfflineRenderer().to_mimebundle(fig.to_dict())
         assert bundle["application/vnd.plotly.v1+json"]["layout"]["separators"] == ",."
+
+    def test_month_ticks_name_the_months_in_the_language(self):
+        from helpers.plots import base
+
+        vals, text = base.date_ticks("2011-01-01", "2011-06-15", "tr")
+        assert vals == ["2011-01-01", "2011-02-01", "2011-03-01", "2011-04-01", "2011-05-01", "2011-06-01"]
+        assert text == ["Oca 2011", "Şub 2011", "Mar 2011", "Nis 2011", "May 2011", "Haz 2011"]
+        assert base.date_ticks("2011-01-01", "2011-06-15", "en")[1][:2] == ["Jan 2011", "Feb 2011"]
+        vals, text = base.date_ticks("2010-12-01", "2011-12-09", "tr")      # every other month, 8 at most
+        assert text == ["Oca 2011", "Mar 2011", "May 2011", "Tem 2011", "Eyl 2011", "Kas 2011"]
+        assert base.date_ticks("2004-03-01", "2011-12-09", "tr")[1] == ["2005", "2006", "2007", "2008", "2009",
+                                                                        "2010", "2011"]
+        vals, text = base.date_ticks("2011-11-28", "2011-12-09", "tr")      # under two months: days
+        assert text == ["28 Kas", "30 Kas", "2 Ara", "4 Ara", "6 Ara", "8 Ara"] and vals[0] == "2011-11-28"
+        assert base.date_ticks("2011-12-09 08:00", "2011-12-09 17:00", "tr") == ([], [])
+
+    def test_turkish_figures_get_turkish_month_names_on_date_axes(self):
+        import pandas as pd
+        import plotly.graph_objects as go
+
+        from helpers.plots import base
+
+        months = pd.date_range("2011-01-01", periods=3, freq="MS")
+        fig = go.Figure(go.Scatter(x=months, y=[1, 2, 3]))
+        fig.add_bar(x=["a", "b"], y=[1, 2], xaxis="x2", yaxis="y2")              # categories: not a date axis
+        i18n.set_language("tr")
+        layout = base._OfflineRenderer().to_mimebundle(fig.to_dict())["application/vnd.plotly.v1+json"]["layout"]
+        assert layout["xaxis"]["ticktext"] == ["Oca 2011", "Şub 2011", "Mar 2011"]
+        assert layout["xaxis"]["tickvals"] == ["2011-01-01", "2011-02-01", "2011-03-01"]
+        assert layout["xaxis"]["hoverformat"] == "%d.%m.%Y" and "ticktext" not in layout.get("xaxis2", {})
+        assert "ticktext" not in layout.get("yaxis", {})
+        # a bar timeline: durations in milliseconds from a date base, on an axis of type date
+        timeline = go.Figure(go.Bar(y=["a"], x=[61 * 86_400_000], base=["2011-03-01"], orientation="h"))
+        timeline.update_xaxes(type="date")
+        assert base.month_axes(timeline).layout.xaxis.ticktext == ("Mar 2011", "Nis 2011", "May 2011")
+        # ISO month texts on a heatmap's rows; an axis with its own ticks stays as it is
+        heat = go.Figure(go.Heatmap(z=[[1], [2], [3]], x=["0"], y=["2011-01", "2011-02", "2011-03"]))
+        assert base.month_axes(heat.to_dict())["layout"]["yaxis"]["ticktext"] == ["Oca 2011", "Şub 2011", "Mar 2011"]
+        fig.update_layout(xaxis={"tickvals": ["2011-02-01"], "ticktext": ["x"]})
+        assert base.month_axes(fig).layout.xaxis.ticktext == ("x",)
+        i18n.set_language("en")                                                  # English keeps plotly's ticks
+        layout = base._OfflineRenderer().to_mimebundle(go.Figure(go.Scatter(x=months, y=[1, 2, 3])).to_dict())
+        assert "ticktext" not in layout["application/vnd.plotly.v1+json"]["layout"].get("xaxis", {})
 
     def test_matplotlib_draws_turkish_letters_without_missing_glyphs(self, tmp_path):
         import matplotlib

@@ -10,15 +10,20 @@ as written and cannot format the figure or add a link; glossary text keeps its m
 line, the notebooks' renderer writes every ``<`` of a figure's texts that does not open one of the
 bare formatting tags the project writes (:data:`PROJECT_TAGS`) as ``&lt;``: a label that missed
 :func:`plain` can still not add a link, a styled span or any other element.
+
+plotly names months in English on its own date ticks; in a Turkish report the renderer labels every date
+axis with the month names of Babel's CLDR data instead (:func:`month_axes`, which a plot can also call).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from babel import dates as babel_dates
 from plotly.io._base_renderers import PlotlyRenderer
 
 from helpers import i18n
@@ -56,11 +61,144 @@ class _OfflineRenderer(PlotlyRenderer):
         fig_dict = markup_guard(fig_dict)
         # numbers in ticks and hovers the report language's way (1.234,5 in Turkish)
         fig_dict.setdefault("layout", {})["separators"] = i18n.plotly_separators()
+        if i18n.language() != "en":         # plotly's own date ticks name the months in English
+            fig_dict = month_axes(fig_dict)
         bundle = super().to_mimebundle(fig_dict)
         bundle["text/html"] = pio.to_html(fig_dict, include_plotlyjs=not _OfflineRenderer.plotlyjs_sent,
                                           include_mathjax=False, full_html=False, default_width="100%")
         _OfflineRenderer.plotlyjs_sent = True
         return bundle
+
+
+#: At most this many ticks on a date axis labelled by :func:`date_ticks`.
+MAX_DATE_TICKS = 8
+_MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
+_DAY_STEPS = (1, 2, 7, 14, 28)
+#: plotly trace types drawn on x and y axes (the others, pies, treemaps, tables ..., have no date axis).
+CARTESIAN = frozenset({"scatter", "scattergl", "bar", "histogram", "box", "violin", "heatmap", "contour",
+                       "waterfall", "funnel", "candlestick", "ohlc"})
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?)?$")
+#: CLDR date pattern fields -> d3 (plotly) time format fields, for hover labels on date axes.
+_D3_FIELDS = {"d": "%-d", "dd": "%d", "M": "%-m", "MM": "%m", "y": "%Y", "yyyy": "%Y", "yy": "%y"}
+
+
+def date_ticks(start, end, language: str | None = None) -> tuple[list[str], list[str]]:
+    """Tick positions (ISO dates) and labels for a date axis from ``start`` to ``end``, the months named
+    from Babel's CLDR data in the language (default: the current one).
+
+    Three or more month starts in the span: month starts every 1, 2, 3, 6 or 12 months (at most
+    :data:`MAX_DATE_TICKS`), labelled ``Oca 2011`` (``Jan 2011``), or ``2011`` when a tick is a year or more
+    apart; shorter spans: days every 1, 2, 7, 14 or 28 days, labelled ``5 Oca``. Both lists are empty for a
+    span under a day.
+    """
+    loc = i18n.babel_locale(language)
+    start, end = sorted((pd.Timestamp(start), pd.Timestamp(end)))
+    if end - start < pd.Timedelta(days=1):
+        return [], []
+    months = pd.date_range(start, end, freq="MS")
+    if len(months) >= 3:
+        index = months.year * 12 + months.month - 1
+        step = next((s for s in _MONTH_STEPS if (index % s == 0).sum() <= MAX_DATE_TICKS), _MONTH_STEPS[-1])
+        ticks, skeleton = months[index % step == 0], "y" if step >= 12 else "yMMM"
+    else:
+        days = pd.date_range(start.ceil("D"), end, freq="D")
+        step = next((s for s in _DAY_STEPS if -(-len(days) // s) <= MAX_DATE_TICKS), _DAY_STEPS[-1])
+        ticks, skeleton = days[::step], "MMMd"
+    return ([d.date().isoformat() for d in ticks],
+            [babel_dates.format_skeleton(skeleton, d.date(), locale=loc) for d in ticks])
+
+
+def month_axes(fig, language: str | None = None):
+    """``fig`` (a plotly Figure, changed in place, or a figure dict, returned as a new dict) with every date
+    axis labelled by :func:`date_ticks` in the language, and hover dates written as :func:`helpers.i18n.fmt_date`
+    writes them.
+
+    A date axis is one of type ``date``, or of no set type whose traces all hold dates (datetimes, dates,
+    ISO texts such as ``2011-01`` that plotly reads as dates). Axes with their own ``tickvals`` or
+    ``ticktext`` are left alone. The report renderer applies it to every figure of a non-English report;
+    the ticks are fixed, so zooming in does not add finer ones.
+    """
+    lang = language or i18n.language()
+    is_figure = isinstance(fig, go.Figure)
+    fig_dict = fig.to_dict() if is_figure else fig
+    hover = re.sub(r"([A-Za-z])\1*", lambda m: _D3_FIELDS[m.group(0)], i18n.DATE_PATTERNS[lang])
+    updates = {}
+    for name, (start, end) in date_axis_spans(fig_dict).items():
+        values, text = date_ticks(start, end, lang)
+        if values:
+            updates[name] = {"tickmode": "array", "tickvals": values, "ticktext": text}
+            if not fig_dict.get("layout", {}).get(name, {}).get("hoverformat"):
+                updates[name]["hoverformat"] = hover
+    if is_figure:
+        return fig.update_layout(updates)
+    layout = dict(fig_dict.get("layout", {}))
+    for name, update in updates.items():
+        layout[name] = {**layout.get(name, {}), **update}
+    return {**fig_dict, "layout": layout}
+
+
+def date_axis_spans(fig_dict: dict) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """The date axes of a plotly figure dict (see :func:`month_axes`), by layout name (``xaxis``, ``yaxis2``
+    ...), with the first and last date they show: the axis ``range`` when it is set, else the data's."""
+    layout = fig_dict.get("layout", {})
+    found: dict[str, list] = {}
+    not_dates: set[str] = set()
+    for trace in fig_dict.get("data", []):
+        if trace.get("type", "scatter") not in CARTESIAN:
+            continue
+        for letter in "xy":
+            name = letter + "axis" + str(trace.get(letter + "axis") or letter)[1:]
+            values = trace_dates(trace, letter)
+            if values is None:
+                not_dates.add(name)
+            else:
+                found.setdefault(name, []).extend(values)
+    spans = {}
+    for name, values in found.items():
+        axis = layout.get(name) or {}
+        kind = axis.get("type") or "-"
+        if axis.get("tickvals") is not None or axis.get("ticktext") is not None:
+            continue
+        if kind != "date" and (kind != "-" or name in not_dates):
+            continue
+        span = as_dates(axis.get("range")) or []
+        span = span if len(span) == 2 else values
+        if span:
+            spans[name] = (min(span), max(span))
+    return spans
+
+
+def trace_dates(trace: dict, letter: str) -> list[pd.Timestamp] | None:
+    """The dates a trace puts on its ``letter`` (``x`` or ``y``) axis, ``None`` if its values there are not
+    dates. A bar with a date ``base`` spans from the base to the base plus its length (in milliseconds)."""
+    values = trace.get(letter)
+    horizontal = trace.get("orientation") == "h"
+    if trace.get("base") is not None and letter == ("x" if horizontal else "y"):
+        base = as_dates(np.atleast_1d(trace["base"]))
+        if not base:
+            return None
+        lengths = pd.to_numeric(pd.Series(np.atleast_1d(values if values is not None else [0])), errors="coerce")
+        ends = [b + pd.Timedelta(milliseconds=float(n)) for b, n in zip(np.resize(base, len(lengths)), lengths)
+                if pd.notna(n)]
+        return base + ends
+    return as_dates(values) if values is not None else []
+
+
+def as_dates(values) -> list[pd.Timestamp] | None:
+    """``values`` (a sequence) as timestamps when every non-missing one is a date (a datetime, date, numpy
+    datetime or an ISO text such as ``2011-01-05``); ``None`` otherwise (numbers, categories)."""
+    if values is None or isinstance(values, (str, dict)):
+        return None
+    arr = np.asarray(values, dtype=object if not isinstance(values, np.ndarray) else None).ravel()
+    if arr.dtype.kind == "M":
+        return list(pd.DatetimeIndex(arr).dropna())
+    if arr.dtype.kind != "O" and arr.dtype.kind != "U":
+        return None
+    present = [v for v in arr if v is not None and not pd.isna(v)]
+    if not all(isinstance(v, (dt.date, np.datetime64)) or (isinstance(v, str) and _DATE_TEXT.match(v.strip()))
+               for v in present):
+        return None
+    return list(pd.to_datetime(pd.Series(present, dtype=object), format="ISO8601")) if present else []
 
 
 def setup_notebook() -> None:
@@ -98,9 +236,8 @@ def plain(values):
 
 
 def fmt_money(x: float, currency: str) -> str:
-    """``1,234 GBP`` (``1.234 GBP`` in Turkish); never ``-0 GBP``."""
-    v = round(float(x))
-    return f"{i18n.fmt_number(v if v != 0 else 0)} {currency}"
+    """``1,234 GBP`` (``1.234 GBP`` in Turkish); never ``-0 GBP`` (:func:`helpers.i18n.fmt_money`)."""
+    return i18n.fmt_money(x, currency)
 
 
 def share_bars(table: pd.DataFrame, column: str, currency: str, title: str | None = None) -> go.Figure:
