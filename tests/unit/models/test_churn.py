@@ -375,7 +375,7 @@ class TestConfusionTable:
 
 class TestLifetimes:
     def test_by_hand(self, lines):
-        life = churn.lifetimes(lines, analysis_date=dt.date(2023, 5, 31), lapse_days=30,
+        life = churn.active_lifetimes(lines, analysis_date=dt.date(2023, 5, 31), lapse_days=30,
                                has={"country": True, "channel": True}).set_index("customer_id")
         # judged until May 1 (May 31 - 30 days); G (first purchase May 20) is too new
         assert list(life.index) == ["A", "B", "C", "D", "E", "F"]
@@ -427,7 +427,7 @@ class TestKmTable:
 
 class TestHistoricalValue:
     def test_by_hand(self, lines):
-        v = churn.historical_value(lines, analysis_date=CUT, days=60)
+        v = churn.trailing_revenue(lines, analysis_date=CUT, days=60)
         # Jan 31 .. Mar 31: A 30 + 10, B 5, E 20; D bought only in 2022: a measured 0; the guest is out
         assert v.to_dict() == {"A": 40.0, "B": 5.0, "D": 0.0, "E": 20.0}
 
@@ -563,7 +563,7 @@ def test_spark_gives_the_same_features_and_lifetimes(duck, spark_con, df):
     spark_f = churn.churn_features(table(spark_con, df), cutoff=CUT, spec=SPEC)
     pd.testing.assert_frame_equal(duck_f, spark_f, check_dtype=False)
     args = {"analysis_date": dt.date(2023, 5, 31), "lapse_days": 30, "has": {"country": True}}
-    pd.testing.assert_frame_equal(churn.lifetimes(table(duck, df), **args), churn.lifetimes(table(spark_con, df), **args),
+    pd.testing.assert_frame_equal(churn.active_lifetimes(table(duck, df), **args), churn.active_lifetimes(table(spark_con, df), **args),
                                   check_dtype=False)
 
 
