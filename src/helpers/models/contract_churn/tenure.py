@@ -97,9 +97,8 @@ def fit_cox(train: pd.DataFrame, test: pd.DataFrame | None = None, *, columns: l
 
     Returns
     -------
-    CoxResult
-        Hazard ratios, the proportional-hazards test (``proportional_hazard_test``, the test
-        behind lifelines' ``check_assumptions``) and the C-index on both sets.
+    helpers.models.survival.CoxResult
+        As :func:`helpers.models.survival.fit_cox_model` gives it, with the C-index on both sets.
     """
     if columns is None:
         num, cat = feature_columns(train, exclude=DURATION_PROXIES)
