@@ -2,7 +2,7 @@
 
 Expected answers come from :func:`helpers.models.churn.churn_labels` (cut-off = analysis date
 minus the horizon), :func:`helpers.features.customers.rfm_table` at the cut-off, scikit-learn's ROC-AUC,
-and :func:`helpers.models.churn.lifetimes` with a Kaplan-Meier fit (lifelines).
+and :func:`helpers.models.churn.active_lifetimes` with a Kaplan-Meier fit (lifelines).
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _auc(ctx, day: dt.date) -> float:
 
 
 def lifetimes(ctx) -> pd.DataFrame:
-    return ctx.memo("lifetimes", lambda: churn.lifetimes(ctx.lines, analysis_date=ctx.prep.end, lapse_days=HORIZON_DAYS))
+    return ctx.memo("lifetimes", lambda: churn.active_lifetimes(ctx.lines, analysis_date=ctx.prep.end, lapse_days=HORIZON_DAYS))
 
 
 def _km_survival(ctx) -> float:
@@ -147,10 +147,10 @@ EXERCISES = [
     Exercise(
         "ex06.survival",
         L("Survival", "Hayatta kalma"),
-        L(f"With `churn.lifetimes(lines, analysis_date=prep.end, lapse_days={HORIZON_DAYS})`, estimate with "
+        L(f"With `churn.active_lifetimes(lines, analysis_date=prep.end, lapse_days={HORIZON_DAYS})`, estimate with "
           f"**Kaplan–Meier** the share of customers still active **{SURVIVAL_DAYS} days** after their first purchase. "
           "Give a fraction between 0 and 1.",
-          f"`churn.lifetimes(lines, analysis_date=prep.end, lapse_days={HORIZON_DAYS})` ile, müşterilerin ilk "
+          f"`churn.active_lifetimes(lines, analysis_date=prep.end, lapse_days={HORIZON_DAYS})` ile, müşterilerin ilk "
           f"alışverişlerinden **{SURVIVAL_DAYS} gün** sonra hâlâ aktif olanlarının payını **Kaplan–Meier** ile "
           "tahmin edin. 0 ile 1 arasında bir oran verin."),
         L("`lifelines.KaplanMeierFitter().fit(life[\"duration_days\"], life[\"churned\"]).predict(180)`; customers "

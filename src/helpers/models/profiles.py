@@ -430,7 +430,7 @@ def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
     """
     import warnings
 
-    from helpers.models.pymc_tools import pymc_clv as _pmc, quiet as _quiet
+    from helpers.models.pymc_tools import pymc_clv, quiet
 
     lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
     ref = reference if reference is not None else str(lev.value_counts().index[0])
@@ -442,9 +442,9 @@ def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
     cfg = {"purchase_covariate_cols": cols}
     if dropout:
         cfg["dropout_covariate_cols"] = cols
-    with _quiet(), warnings.catch_warnings():
+    with quiet(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = _pmc().BetaGeoModel(model_config=cfg)
+        model = pymc_clv().BetaGeoModel(model_config=cfg)
         model.fit(data=data, method="map", progressbar=False)
     post = model.idata.posterior
     pc = np.asarray(post["purchase_coefficient_alpha"].mean(("chain", "draw")).values, float).ravel()

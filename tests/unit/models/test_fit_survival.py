@@ -228,7 +228,7 @@ class TestOnlineRetailSample:
         a -> 0 is the NBD), and P(alive) exists for everyone."""
         prep, lines = or_sample
         train_cut, _ = churn.cutoffs(prep.end, horizon_days=90, data_start=prep.start)
-        s = customers.btyd_summary(churn._customer_lines(lines), observation_end=train_cut, time_unit="W").execute()
+        s = customers.btyd_summary(churn.customer_lines(lines), observation_end=train_cut, time_unit="W").execute()
         with pytest.raises(clv.ModelFitError) as err:
             clv.fit_purchase_model(s, time_unit="W")
         assert err.value.why == "param_edge" and err.value.fields["param"] == "a" and err.value.fields["value"] < 1e-6

@@ -1,0 +1,50 @@
+"""The headline numbers of the contract churn notebook: (key, label, value, unit), labels in the report language."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.i18n import t
+from helpers.models.contract_churn.units import check_unit, unit_one
+
+
+def _key(text) -> str:
+    """``"Month-to-month"`` -> ``"month_to_month"``: a headline key part."""
+    return "".join(ch if ch.isalnum() else "_" for ch in str(text).lower())
+
+
+def headline_items(df: pd.DataFrame, *, auc: float, cox_c_index: float, by_group: pd.DataFrame | None,
+                   group_column: str | None, km_summary: pd.DataFrame, sbg_params: pd.DataFrame,
+                   unit: str = "month") -> list[tuple]:
+    """The (key, label, value, unit) headline numbers of the contract churn notebook.
+
+    Overall churn rate, model AUC and Cox C-index; per group (e.g. contract type) the churn
+    rate, the Kaplan-Meier median tenure in ``unit`` (headline unit ``"years"``, ``"months"``
+    ...; ``"not reached"`` when the curve stays above 50 %) and the sBG mean churn per period,
+    with alpha and beta where the cohort is heterogeneous. The keys of these per-period numbers
+    carry the unit when it is not the month (``contract_km_median_year_regular``), so a run in
+    another unit is never compared with a monthly one as if the numbers were alike.
+    """
+    check_unit(unit)
+    u = "" if unit == "month" else f"_{unit}"
+    items = [("contract_churn_rate", t("hl_contract_churn_rate"), float(df["churned"].mean()), "%"),
+             ("contract_model_auc", t("hl_contract_model_auc"), auc, ""),
+             ("contract_cox_c_index", t("hl_contract_cox_c_index"), cox_c_index, "")]
+    if group_column and by_group is not None:
+        for _, r in by_group.iterrows():
+            items.append((f"contract_churn_rate_{_key(r[group_column])}",
+                          t("hl_contract_churn_rate_group", group=r[group_column]), r["churn_rate"], "%"))
+    for _, r in km_summary.iterrows():
+        med = r["median_tenure"]
+        items.append((f"contract_km_median{u}_{_key(r['group'])}", t("hl_contract_km_median", group=r["group"]),
+                      med if np.isfinite(med) else t("contract_not_reached"), f"{unit}s"))
+    for _, r in sbg_params.iterrows():
+        key = _key(r["cohort"])
+        items.append((f"contract_sbg_mean_churn{u}_{key}",
+                      t("ctu_hl_sbg_mean_churn", cohort=r["cohort"], unit=unit_one(unit)), float(r["mean_churn"]), "%"))
+        if r["heterogeneous"]:
+            items.append((f"contract_sbg_alpha{u}_{key}", t("hl_contract_sbg_alpha", cohort=r["cohort"]),
+                          float(r["alpha"]), ""))
+            items.append((f"contract_sbg_beta{u}_{key}", t("hl_contract_sbg_beta", cohort=r["cohort"]),
+                          float(r["beta"]), ""))
+    return items
