@@ -19,7 +19,7 @@ from helpers import paths
 from helpers.runner import run as report
 from helpers.batch import Step
 from tests.fixtures import TINY
-from tests.unit.runner.notebooks import fake_notebook as _fake_notebook
+from tests.fixtures.runner import fake_notebook as _fake_notebook
 
 OUTSIDE = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["'](?:https?:)?//""", re.I)
 
