@@ -16,7 +16,7 @@ from helpers import paths
 from helpers.batch import Step
 from helpers.runner import run as report
 from tests.fixtures import TINY
-from tests.unit.runner.notebooks import fake_notebook
+from tests.fixtures.runner import fake_notebook
 
 pytestmark = pytest.mark.slow
 

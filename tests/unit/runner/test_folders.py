@@ -1,4 +1,5 @@
-"""A run's folders: unique names for runs started at once, stale temporary folders, engine scratch files."""
+"""A run's folders: unique names for runs started at once, stale temporary folders, engine scratch files,
+and paths into the temporary folder moved to the final one."""
 from __future__ import annotations
 
 import os
@@ -54,3 +55,20 @@ def test_engine_scratch_files_go_into_the_run_and_go_with_it(tmp_path):
         assert len(made) == 1 and made[0].parent.parent == engine.scratch_dir()
         assert engine.scratch_dir().parent == scratch
     assert not scratch.exists() and os.environ.get(engine.SCRATCH_ENV) == before
+
+
+def test_relocate_paths_moves_whole_folder_names_only(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('output_dir = "/r/.tmp-run-1/artefacts/x"')]
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="/r/.tmp-run-1/a.csv /r/.tmp-run-10/b.csv\n")]
+    nb.metadata["papermill"] = {"parameters": {"output_dir": "/r/.tmp-run-1/artefacts/x"}}
+    f = tmp_path / "n.ipynb"
+    nbformat.write(nb, str(f))
+    assert folders.relocate_paths(f, {"/r/.tmp-run-1": "/r/run-1"})
+    back = nbformat.read(str(f), as_version=4)
+    assert back.cells[0].source == 'output_dir = "/r/run-1/artefacts/x"'
+    assert back.cells[0].outputs[0].text == "/r/run-1/a.csv /r/.tmp-run-10/b.csv\n"
+    assert back.metadata["papermill"]["parameters"]["output_dir"] == "/r/run-1/artefacts/x"
+    assert not folders.relocate_paths(f, {"/r/.tmp-run-1": "/r/run-1"})          # nothing left to move

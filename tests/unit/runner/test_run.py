@@ -4,14 +4,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from helpers import paths
@@ -19,7 +17,7 @@ from helpers import paths
 from helpers.runner import run as report
 from helpers.batch import Step
 from tests.fixtures import TINY
-from tests.unit.runner.notebooks import fake_notebook as _fake_notebook
+from tests.fixtures.runner import fake_notebook as _fake_notebook
 
 OUTSIDE = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["'](?:https?:)?//""", re.I)
 
@@ -228,36 +226,6 @@ def test_a_summary_is_not_reused_when_what_it_reads_changed(tmp_path, monkeypatc
     assert "crm-run-banner" not in ((out / "latest") / "79_summary.business.html").read_text(encoding="utf-8")
 
 
-def test_relocate_paths_moves_whole_folder_names_only(tmp_path):
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('output_dir = "/r/.tmp-run-1/artefacts/x"')]
-    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="/r/.tmp-run-1/a.csv /r/.tmp-run-10/b.csv\n")]
-    nb.metadata["papermill"] = {"parameters": {"output_dir": "/r/.tmp-run-1/artefacts/x"}}
-    f = tmp_path / "n.ipynb"
-    nbformat.write(nb, str(f))
-    assert report.relocate_paths(f, {"/r/.tmp-run-1": "/r/run-1"})
-    back = nbformat.read(str(f), as_version=4)
-    assert back.cells[0].source == 'output_dir = "/r/run-1/artefacts/x"'
-    assert back.cells[0].outputs[0].text == "/r/run-1/a.csv /r/.tmp-run-10/b.csv\n"
-    assert back.metadata["papermill"]["parameters"]["output_dir"] == "/r/run-1/artefacts/x"
-    assert not report.relocate_paths(f, {"/r/.tmp-run-1": "/r/run-1"})          # nothing left to move
-
-
-def test_banner_is_one_html_block_in_the_page_language():
-    alerts, notes = ["05_churn failed (RuntimeError: a <b>)"], ["08_campaigns was skipped: no exposures"]
-    html_ = report.banner_html(alerts, notes, "tr")
-    assert "\n\n" not in html_ and "Bu çalıştırma eksik" in html_ and "&lt;b&gt;" in html_
-    assert 'class="crm-run-note"' in html_ and report.banner_html([], [], "en") == ""
-    statuses = [{"name": "05_churn", "status": "failed", "error": "E: x", "blocked_by": [], "missing_tables": []},
-                {"name": "08_campaigns", "status": "skipped", "error": "", "blocked_by": [], "missing_tables": ["lines", "exposures"]},
-                {"name": "90_executive_summary", "status": "pending", "error": None, "blocked_by": [], "missing_tables": []}]
-    top = report.page_banner(statuses, "90_executive_summary", "en")
-    assert "05_churn failed (E: x)" in top and "Skipped because this data has no sales lines: 08_campaigns." in top
-    assert report.page_banner(statuses, "05_churn", "en").count("This notebook failed (E: x)") == 1
-
-
 _STAMPED = ("import json, time\nfrom pathlib import Path\nstart = time.time()\ntime.sleep({sleep})\n"
             "Path(output_dir).mkdir(parents=True, exist_ok=True)\n"
             "(Path(output_dir) / 'times.json').write_text(json.dumps([start, time.time()]))")
@@ -337,18 +305,3 @@ def test_cli_help(capsys):
         report.main(["--help"])
     assert exc.value.code == 0
     assert "--grid" in capsys.readouterr().out
-
-
-def test_changes_are_compared_with_the_previous_run_of_the_same_config(tmp_path):
-    def fake_run(name, config_name, started, ok=True):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "run.json").write_text(json.dumps(
-            {"ok": ok, "started": started, "data": {"config_name": config_name}}))
-
-    fake_run("default-1", "default", "2026-01-01T10:00:00")
-    fake_run("default-2", "default", "2026-01-02T10:00:00")
-    fake_run("default-3", "default", "2026-01-03T10:00:00", ok=False)      # a failed run is not compared with
-    fake_run("telco-1", "telco", "2026-01-04T10:00:00")                    # newer, but another config
-    assert report.previous_run(tmp_path, "default") == tmp_path / "default-2"
-    assert report.previous_run(tmp_path, "telco") == tmp_path / "telco-1"
-    assert report.previous_run(tmp_path, "olist") is None

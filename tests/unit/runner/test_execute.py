@@ -1,0 +1,54 @@
+"""Executing one notebook with papermill and reading its parameters.
+
+Reading parameters and notebooks that cannot run need no kernel; executing one starts a kernel (slow).
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import nbformat
+import pytest
+
+from helpers import paths
+from helpers.runner import execute
+from tests.fixtures.runner import fake_notebook
+
+
+def test_parameters_are_the_names_and_defaults_of_the_parameters_cell(tmp_path):
+    fake_notebook(tmp_path, "91_x", "print('not a parameter')")
+    found = execute.parameters(tmp_path / "91_x.ipynb")
+    assert list(found) == ["config_path", "config_overrides", "output_dir"]
+    assert [p["default"] for p in found.values()] == ['""', "[]", '""']
+
+
+def test_a_notebook_without_a_parameters_cell_has_no_parameters(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, str(tmp_path / "n.ipynb"))
+    assert execute.parameters(tmp_path / "n.ipynb") == {}
+
+
+def test_a_notebook_that_cannot_be_read_is_an_error_not_an_exception(tmp_path):
+    error = execute.execute(tmp_path / "absent.ipynb", tmp_path / "out.ipynb", {})
+    assert error is not None and error.startswith("FileNotFoundError: ") and "absent.ipynb" in error
+    (tmp_path / "bad.ipynb").write_text("{not json", encoding="utf-8")
+    error = execute.execute(tmp_path / "bad.ipynb", tmp_path / "out.ipynb", {})
+    assert error is not None and error.startswith("NotJSONError: ")                 # nbformat's own error
+    assert not (tmp_path / "out.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_execute_injects_parameters_starts_in_notebooks_and_reports_the_error(tmp_path):
+    here = os.getcwd()
+    fake_notebook(tmp_path, "91_ok", "import os, json\nprint(json.dumps([os.getcwd(), config_overrides]))")
+    assert execute.execute(tmp_path / "91_ok.ipynb", tmp_path / "91_out.ipynb",
+                           {"config_overrides": ["language=tr"]}) is None
+    out = nbformat.read(str(tmp_path / "91_out.ipynb"), as_version=4)
+    printed = json.loads(out.cells[-1].outputs[0]["text"])
+    assert printed == [str(paths.NOTEBOOKS), ["language=tr"]]
+    assert os.getcwd() == here                                   # the runner's own folder did not move
+    fake_notebook(tmp_path, "92_fails", "raise RuntimeError('planted failure')")
+    error = execute.execute(tmp_path / "92_fails.ipynb", tmp_path / "92_out.ipynb", {})
+    assert error == "RuntimeError: planted failure"
+    assert "planted failure" in (tmp_path / "92_out.ipynb").read_text(encoding="utf-8")   # kept with its error
