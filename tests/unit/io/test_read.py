@@ -29,6 +29,7 @@ from helpers.io.read import (
 )
 from helpers.io.schema import LINE_COLUMNS, OPTIONAL, validate_lines
 from tests.fixtures import FIXTURES
+from tests.fixtures.workbooks import write_xlsx
 
 FIX = FIXTURES / "read"
 TR_COLUMNS = {
@@ -74,17 +75,6 @@ def assert_clean_error(exc: BaseException):
     """No pandas traceback chained to the DataError."""
     assert exc.__cause__ is None
     assert exc.__context__ is None or exc.__suppress_context__
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
-    return path
 
 
 # --------------------------------------------------------------------------------------
