@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers.io import synth
+from helpers.io.synth.campaigns import simulate_campaigns
 from tests.fixtures.synth import clean_orders, uplift_estimates
 
 
@@ -81,3 +82,49 @@ def test_uplift_recovered_per_campaign(mid):
     # per type the uplift follows the planted response probability (discount > bundle > reactivation)
     by_type = est.groupby(est.index.map(lambda c: camps[c]["campaign_type"]))["uplift"].mean()
     assert by_type["discount"] > by_type["reactivation"]
+
+
+# --------------------------------------------------------------------------------------
+# the simulation, directly
+# --------------------------------------------------------------------------------------
+def hand_customers(birth, drop):
+    return {"birth_t": np.asarray(birth, dtype=float), "drop_t": np.asarray(drop, dtype=float)}
+
+
+def test_schedule_and_eligibility_of_a_one_year_window():
+    # 365 days: round(365 / 91) = 4 campaigns; the first starts at int(0.25 x 365) = 91, slots of
+    # (365 - 7 - 91) / 4 = 66.75 days; windows 14, 21, 28, 14 days (discount, bundle, reactivation, ...)
+    cust = hand_customers([0, 0, 0, 0, 0, 200], [np.nan, 10, np.nan, np.nan, np.nan, np.nan])
+    oc, ot = np.array([2, 3]), np.array([95.0, 160.0])                  # purchases inside windows 1 and 2
+    sched, exposures, responses = simulate_campaigns(np.random.default_rng(0), cust, oc, ot, 365)
+    assert [(c["campaign_id"], c["campaign_type"], c["start_day"], c["end_day"]) for c in sched] == [
+        ("CMP01", "discount", 91, 105), ("CMP02", "bundle", 157, 178),
+        ("CMP03", "reactivation", 224, 252), ("CMP04", "discount", 291, 305)]
+    assert [c["n_eligible"] for c in sched] == [5, 5, 6, 6]              # customer 5 is born on day 200
+    assert [c["n_targeted"] + c["n_not_targeted"] for c in sched] == [5, 5, 6, 6]
+    assert sched[0]["p_purchase_if_not_targeted"] == pytest.approx(1 / 5)      # customer 2 bought on day 95
+    assert sched[0]["share_alive_at_start"] == pytest.approx(4 / 5)            # customer 1 left on day 10
+    assert 1 not in responses["cust"]                                            # nobody buys after dropout
+    assert exposures["cust"].size == sum(c["n_targeted"] for c in sched)
+
+
+def test_targeting_and_responses_at_the_planted_rates():
+    n = 20_000
+    cust = hand_customers(np.zeros(n), np.full(n, np.nan))
+    sched, exposures, responses = simulate_campaigns(np.random.default_rng(1), cust, np.zeros(0, np.int64),
+                                                     np.zeros(0), 730)
+    assert len(sched) == 8
+    for k, c in enumerate(sched):
+        m = c["n_eligible"]
+        q = c["target_share"]
+        assert m == n and abs(c["n_targeted"] / m - q) < 4 * np.sqrt(q * (1 - q) / m)
+        r = c["response_prob"]
+        assert abs(c["response_rate"] - r) < 4 * np.sqrt(r * (1 - r) / c["n_targeted"])
+        # nobody buys otherwise, so the uplift is the share who would respond
+        assert c["p_purchase_if_not_targeted"] == 0 and abs(c["true_uplift"] - r) < 4 * np.sqrt(r * (1 - r) / m)
+        t = responses["t"][responses["campaign"] == k]
+        assert ((t >= c["start_day"]) & (t < c["end_day"])).all()
+        targeted = set(exposures["cust"][exposures["campaign"] == k])
+        assert set(responses["cust"][responses["campaign"] == k]) <= targeted
+    starts = [c["start_day"] for c in sched]
+    assert all(c["end_day"] <= s for c, s in zip(sched, starts[1:]))    # windows never overlap

@@ -8,6 +8,8 @@ import pytest
 
 from helpers.io import synth
 from helpers.config import SyntheticConfig
+from helpers.io.synth.customers import is_complaint, simulate_customers, type_arrays
+from helpers.io.synth.params import CHANNELS, INCOME_BANDS, INCOME_FACTOR, REGIONS_UK, TYPE_NAMES, TYPES
 from tests.fixtures.synth import btyd_only, clean_orders, fit_mle, orders_of, reference_clean
 
 
@@ -224,3 +226,49 @@ def test_income_factors_recovered(effects_fit):
         assert abs(np.log(f)) > 3 * se, (band, f, se)
     f, se = effects_fit["f_65"]
     assert abs(np.log(f)) < 4 * se, (f, se)
+
+
+# --------------------------------------------------------------------------------------
+# the simulation, directly
+# --------------------------------------------------------------------------------------
+def test_type_arrays_follow_type_names():
+    ta = type_arrays()
+    assert set(ta) == {"share", "r", "alpha", "a", "b", "p", "q", "gamma"}
+    for k, arr in ta.items():
+        assert arr.tolist() == [TYPES[t][k] for t in TYPE_NAMES], k
+
+
+def test_is_complaint_means_a_review_scored_one_or_two():
+    assert is_complaint(np.array([0, 1, 2, 3, 4, 5])).tolist() == [False, True, True, False, False, False]
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    import datetime as dt
+
+    return simulate_customers(np.random.default_rng(8), 4000, dt.date(2023, 1, 1), 365)
+
+
+def test_simulated_orders_follow_the_dropout_convention(simulated):
+    cust, oc, ot, osc = simulated
+    n = cust["birth_t"].size
+    assert oc[:n].tolist() == list(range(n)) and np.array_equal(ot[:n], cust["birth_t"])   # births first
+    assert ((ot >= cust["birth_t"][oc]) & (ot < 365)).all()
+    n_orders = np.bincount(oc, minlength=n)
+    last = np.full(n, -np.inf)
+    np.maximum.at(last, oc, ot)
+    dropped = ~np.isnan(cust["drop_t"])
+    assert np.allclose(last[dropped], cust["drop_t"][dropped])        # dropout = the last (repeat) purchase
+    assert (n_orders[dropped] >= 2).all()                               # never right after the first
+    assert set(np.unique(osc)) <= {0, 1, 2, 3, 4, 5}
+
+
+def test_simulated_demographics(simulated):
+    cust = simulated[0]
+    factor = np.array([INCOME_FACTOR[b] for b in INCOME_BANDS])[cust["income"]]
+    assert np.allclose(cust["lam"], cust["lam_base"] * factor)
+    abroad = cust["country"] != 0
+    assert ((cust["region"] == len(REGIONS_UK)) == abroad).all()       # "International" outside the UK
+    assert not (cust["channel"][abroad] == CHANNELS.index("store")).any()
+    n = abroad.size
+    assert abs((cust["income"] == 0).mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)   # low band: 30 %
