@@ -2,9 +2,23 @@
 tables, their dtypes, their joins to the lines and the review texts."""
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 
 from helpers.io import synth
+from helpers.io.synth.extra_tables import (
+    attributes_table,
+    campaign_bounds,
+    customer_ids,
+    exposures_table,
+    feedback_table,
+    responses_table,
+    timestamps,
+)
+from helpers.io.synth.params import FEEDBACK_PHRASES
+from helpers.io.synth.plan import Plan
 from tests.fixtures.synth import clean_orders, read_extra
 
 
@@ -78,3 +92,76 @@ def test_tiny_config_has_every_table(tmp_path):
     assert {n: len(d) >= 3 for n, d in ex.items()} == {n: True for n in ex}, {n: len(d) for n, d in ex.items()}
     assert (ex["feedback"]["category"] == "complaint").sum() >= 3
     assert ex["exposures"]["campaign_id"].nunique() >= 3
+
+
+# --------------------------------------------------------------------------------------
+# the tables from a hand-made plan
+# --------------------------------------------------------------------------------------
+DAY = 86_400_000_000
+START_US = int(pd.Timestamp("2024-01-01").value // 1000)
+
+
+def hand_plan(**kw) -> Plan:
+    base = dict(cfg_start=dt.date(2024, 1, 1), days=100, start_us=START_US, n_customers=3,
+                cust={"region": np.array([0, 5, 2]), "age": np.array([5, 0, 1]), "income": np.array([2, 1, 0]),
+                      "household": np.array([0, 4, 1])},
+                orders={}, campaigns=[{"campaign_id": "CMP01", "campaign_type": "discount", "start_day": 10,
+                                       "end_day": 24},
+                                      {"campaign_id": "CMP02", "campaign_type": "bundle", "start_day": 40,
+                                       "end_day": 61}],
+                exposures={"cust": np.array([2, 1, 0]), "campaign": np.array([1, 0, 0]),
+                           "email": np.array([True, False, True])})
+    return Plan(**{**base, **kw})
+
+
+def test_ids_and_timestamps():
+    assert customer_ids(np.array([0, 5])).tolist() == ["10001", "10006"]      # ids count from 10001
+    assert timestamps(np.array([0, DAY])).tolist() == [np.datetime64("1970-01-01", "us"),
+                                                       np.datetime64("1970-01-02", "us")]
+
+
+def test_campaign_bounds_in_microseconds():
+    s, e = campaign_bounds(hand_plan())
+    assert [pd.Timestamp(int(x), unit="us") for x in s] == [pd.Timestamp("2024-01-11"), pd.Timestamp("2024-02-10")]
+    assert [pd.Timestamp(int(x), unit="us") for x in e] == [pd.Timestamp("2024-01-25"), pd.Timestamp("2024-03-02")]
+
+
+def test_attributes_and_exposures_of_a_hand_made_plan():
+    a = attributes_table(hand_plan()).to_pandas()
+    assert a.to_dict("records") == [
+        {"customer_id": "10001", "region": "London", "age_band": "65+", "income_band": "high", "household_size": 1},
+        {"customer_id": "10002", "region": "International", "age_band": "18-24", "income_band": "middle",
+         "household_size": 5},
+        {"customer_id": "10003", "region": "South West & Wales", "age_band": "25-34", "income_band": "low",
+         "household_size": 2}]
+    e = exposures_table(hand_plan()).to_pandas()                        # by campaign, then customer
+    assert e[["customer_id", "campaign_id", "campaign_type", "channel"]].values.tolist() == [
+        ["10001", "CMP01", "discount", "email"], ["10002", "CMP01", "discount", "sms"],
+        ["10003", "CMP02", "bundle", "email"]]
+    assert e["start"].tolist()[2] == pd.Timestamp("2024-02-10") and e["end"].tolist()[0] == pd.Timestamp("2024-01-25")
+    assert {c: str(t) for c, t in e.dtypes.items()} == synth.EXTRA_TABLES["exposures"]
+
+
+def test_responses_are_coupons_of_the_campaign_orders():
+    co = pd.DataFrame({"invoice": pd.array(["500007"], dtype="string"), "customer_id": pd.array(["10002"], dtype="string"),
+                       "campaign_id": pd.array(["CMP01"], dtype="string"),
+                       "invoice_ts": pd.to_datetime(["2024-01-12 10:00"]).astype("datetime64[us]"), "value": [12.5]})
+    r = responses_table(co).to_pandas()
+    assert r.to_dict("records") == [{"customer_id": "10002", "campaign_id": "CMP01",
+                                     "response_ts": pd.Timestamp("2024-01-12 10:00"), "response_type": "coupon",
+                                     "value": 12.5}]
+
+
+def test_feedback_of_a_hand_made_plan():
+    orders = {"score": np.array([0, 5, 1, 3], dtype=np.int8), "cust": np.array([0, 1, 2, 0]),
+              "invoice": np.array([500000, 500001, 500002, 500003]),
+              "fb_ts": np.array([0, START_US + 3 * DAY, START_US + 2 * DAY, START_US + 9 * DAY])}
+    f = feedback_table(hand_plan(orders=orders), seed=1).to_pandas()
+    assert f["feedback_id"].tolist() == ["F0000001", "F0000002", "F0000003"]      # in feedback_ts order
+    assert f["invoice"].tolist() == ["500002", "500001", "500003"]
+    assert f["customer_id"].tolist() == ["10003", "10002", "10001"]
+    assert f["score"].tolist() == [1.0, 5.0, 3.0] and f["category"].tolist() == ["complaint", "review", "review"]
+    for score, text in zip(f["score"], f["text"]):
+        assert pd.isna(text) or text in FEEDBACK_PHRASES[int(score)]
+    assert f["title"].isna().all() and (f["language"] == "en").all() and (f["score_max"] == 5).all()
+    assert feedback_table(hand_plan(orders=orders), seed=1).equals(feedback_table(hand_plan(orders=orders), seed=1))
