@@ -2,10 +2,21 @@
 the lines, and load_truth reads it back."""
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers.io import synth
+from helpers.io.synth.plan import KIND_BTYD, KIND_CAMPAIGN, KIND_GUEST, Plan
+from helpers.io.synth.truth import (
+    campaigns_truth,
+    demographics_truth,
+    feedback_truth,
+    load_truth,
+    write_truth,
+)
 from tests.fixtures.synth import btyd_only, clean_orders, orders_of, reference_clean
 
 
@@ -89,3 +100,71 @@ def test_load_truth_roundtrip(shop):
     assert synth.load_truth(shop["dir"] / "truth")["params"] == t["params"]
     with pytest.raises(FileNotFoundError):
         synth.load_truth(shop["dir"] / "nowhere")
+
+
+# --------------------------------------------------------------------------------------
+# the truth files, from hand-made inputs
+# --------------------------------------------------------------------------------------
+def hand_customers() -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": pd.array(["10001", "10002", "10003", "10004", "10005"], dtype="string"),
+        "income_band": pd.array(["low", "low", "middle", "middle", "high"], dtype="string"),
+        "lambda": [0.08, 0.24, 0.1, 0.3, 0.26],
+        "p": [0.1, 0.2, 0.3, 0.4, 0.5],
+        "p_after_complaint": [0.19, 0.36, 0.51, 0.64, 0.75],
+        "dropout_ts": pd.to_datetime([None, "2024-02-01", None, "2024-03-01", "2024-04-01"]).astype("datetime64[us]"),
+        "complained": [True, True, False, False, False],
+    })
+
+
+def test_write_and_load_truth_without_the_optional_parts(tmp_path):
+    customers = hand_customers()
+    write_truth(tmp_path / "truth", {"generator_version": "x", "n": 5}, customers)
+    t = load_truth(tmp_path)                                  # the folder holding truth/
+    assert set(t) == {"params", "customers", "products", "bundles", "tiers"}     # written before version 1.3
+    assert t["params"] == {"generator_version": "x", "n": 5}
+    pd.testing.assert_frame_equal(t["customers"], customers)
+    assert len(t["products"]) == 360 and len(t["tiers"]) == 360 and t["products"]["in_bundle"].sum() == 25
+    assert all(isinstance(b["products"], tuple) for b in t["bundles"])
+
+
+def test_write_and_load_truth_with_the_optional_parts(tmp_path):
+    orders = pd.DataFrame({"invoice": pd.array(["500001"], dtype="string"), "value": [9.5]})
+    write_truth(tmp_path, {"n": 1}, hand_customers(), {"campaign_orders": orders, "campaigns": [{"campaign_id": "C"}],
+                                                        "feedback": {"k": 2.0}, "demographics": {"bands": 3}})
+    t = load_truth(tmp_path)                                  # the truth folder itself
+    assert t["campaigns"] == [{"campaign_id": "C"}] and t["feedback"] == {"k": 2.0}
+    assert t["demographics"] == {"bands": 3}
+    pd.testing.assert_frame_equal(t["campaign_orders"], orders)
+
+
+def test_demographics_truth_counts_and_lambda_ratios():
+    d = demographics_truth(hand_customers())
+    assert d["n_customers_by_income"] == {"high": 1, "low": 2, "middle": 2}
+    # mean lambda per band over the middle band's 0.2: low 0.16, high 0.26
+    assert d["realised_mean_lambda_ratio"] == pytest.approx({"high": 1.3, "low": 0.8, "middle": 1.0})
+    assert d["no_effect"] == ["region", "age_band", "household_size"]
+
+
+def test_feedback_truth_counts():
+    orders = {"kind": np.array([KIND_BTYD] * 5 + [KIND_GUEST, KIND_CAMPAIGN]),
+              "score": np.array([0, 1, 2, 5, 4, 0, 0], dtype=np.int8)}
+    plan = Plan(cfg_start=dt.date(2024, 1, 1), days=100, start_us=0, cust={}, orders=orders, n_customers=5)
+    f = feedback_truth(plan, hand_customers())
+    assert (f["n_btyd_orders"], f["n_reviews"], f["n_complaints"]) == (5, 4, 2)
+    assert f["score_counts"] == {"1": 1, "2": 1, "3": 0, "4": 1, "5": 1}
+    assert (f["n_customers_complained"], f["n_dropouts"], f["n_complained_before_dropout"]) == (2, 3, 1)
+    assert f["dropout_share_complained"] == 0.5 and f["dropout_share_not_complained"] == pytest.approx(2 / 3)
+    assert f["mean_p"] == pytest.approx(0.3) and f["mean_p_after_complaint"] == pytest.approx(0.49)
+
+
+def test_campaigns_truth_dates_and_counts():
+    start_us = int(pd.Timestamp("2024-01-01").value // 1000)
+    plan = Plan(cfg_start=dt.date(2024, 1, 1), days=100, start_us=start_us, cust={}, orders={}, n_customers=0,
+                campaigns=[{"campaign_id": "CMP01", "campaign_type": "discount", "start_day": 10, "end_day": 24,
+                            "n_targeted": 7}])
+    (c,) = campaigns_truth(plan)
+    assert pd.Timestamp(c["start"]) == pd.Timestamp("2024-01-11") and pd.Timestamp(c["end_exclusive"]) == \
+        pd.Timestamp("2024-01-25")
+    assert c["n_targeted"] == 7 and c["start_day"] == 10 and list(c)[:4] == ["campaign_id", "campaign_type", "start",
+                                                                            "end_exclusive"]
