@@ -2,6 +2,7 @@
 streamed), ensure_synthetic's cache and the command line."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -11,7 +12,9 @@ import pytest
 
 from helpers.io import schema, synth
 from helpers.io.synth import writing as synth_writing
+from helpers import paths
 from helpers.config import SyntheticConfig
+from helpers.io.synth.writing import folder_for
 from tests.fixtures.synth import btyd_only, orders_of, reference_clean
 
 
@@ -108,3 +111,41 @@ def test_one_million_lines_stream(tmp_path):
     assert cols["invoice_ts"].is_monotonic_increasing
     assert (cols["line_id"].to_numpy() == np.arange(len(cols))).all()
     assert cols["invoice"].str.startswith("C").sum() == params["dirt"]["cancellation_lines"]
+
+
+
+def test_folder_for_hashes_the_config_and_the_generator_version(tmp_path):
+    cfg = SyntheticConfig(customers=100, seed=5)
+    # as documented: the first 12 hex digits of the SHA-256 of the config (keys sorted) + GENERATOR_VERSION
+    payload = json.dumps(cfg.model_dump(mode="json"), sort_keys=True) + synth.GENERATOR_VERSION
+    expected = "synthetic-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+    assert folder_for(cfg, tmp_path) == tmp_path / expected
+    assert folder_for(cfg) == paths.RAW / expected
+    assert folder_for(SyntheticConfig(customers=100, seed=5, days=365), tmp_path) != tmp_path / expected
+
+
+def test_cli_refuses_an_invalid_config(capsys):
+    with pytest.raises(SystemExit) as exc:
+        synth.main(["--customers", "5", "--no-progress"])                 # at least 20 customers
+    assert exc.value.code == 2
+    assert "customers" in capsys.readouterr().err
+
+
+def test_cli_without_out_uses_the_cached_folder(tmp_path, monkeypatch, capsys):
+    calls = []
+
+    def fake_ensure(cfg, progress=True):
+        calls.append((cfg, progress))
+        folder = tmp_path / "cached"
+        (folder / "truth").mkdir(parents=True)
+        (folder / "truth" / "params.json").write_text(json.dumps(
+            {"n_lines": 1234, "n_invoices": 56, "n_customers": 30, "extra_tables": {"feedback": 7}}))
+        return folder
+
+    monkeypatch.setattr(synth_writing, "ensure_synthetic", fake_ensure)
+    assert synth.main(["--customers", "30", "--seed", "2", "--days", "90", "--start", "2024-03-01",
+                       "--no-progress"]) == 0
+    (cfg, progress), = calls
+    assert (cfg.customers, cfg.seed, cfg.days, str(cfg.start), progress) == (30, 2, 90, "2024-03-01", False)
+    out = capsys.readouterr().out
+    assert "1,234 lines, 56 invoices, 30 customers" in out and "feedback 7 rows" in out
