@@ -2,12 +2,17 @@
 counted exactly, cancellations, and time order across row groups."""
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from helpers.io import schema, synth
 from helpers.io.synth import lines as synth_lines, plan as synth_plan
 from helpers.config import SyntheticConfig
+from helpers.io.synth.lines import Stats, arrow_schema, iter_tables
+from helpers.io.synth.plan import KIND_CANCELLED, make_plan
 from tests.fixtures.synth import btyd_only, orders_of, reference_clean
 
 
@@ -115,3 +120,35 @@ def test_many_chunks_keep_time_order_and_truth(tmp_path, monkeypatch):
     assert len(per) == len(truth["customers"])
     assert (per["size"] == cust["n_orders"]).all()
     assert np.allclose(per["mean"], cust["mean_order_value"], rtol=1e-9)
+
+
+
+# --------------------------------------------------------------------------------------
+# the line tables of a plan, directly
+# --------------------------------------------------------------------------------------
+def test_arrow_schema_reads_back_as_the_canonical_dtypes():
+    sch = arrow_schema()
+    assert sch.names == list(schema.LINE_COLUMNS)
+    empty = sch.empty_table().to_pandas()
+    assert {c: str(t) for c, t in empty.dtypes.items()} == schema.LINE_COLUMNS
+
+
+def test_iter_tables_writes_every_order_and_counts_its_dirt(monkeypatch):
+    monkeypatch.setattr(synth_lines, "CHUNK_ORDERS", 200)
+    plan = make_plan(np.random.default_rng(4), 300, dt.date(2023, 1, 1), 200)
+    stats = Stats(300)
+    tables = list(iter_tables(np.random.default_rng(5), plan, stats))
+    n_orders = plan.orders["z"].size
+    assert len(tables) == -(-n_orders // 200)                           # one table per chunk of orders
+    df = pa.concat_tables(tables).to_pandas()
+    assert len(df) == stats.lines and (df["line_id"].to_numpy() == np.arange(len(df))).all()
+    is_c = df["invoice"].str.startswith("C")
+    # every order of the plan has at least one line, under its own invoice number
+    assert set(df.loc[~is_c, "invoice"].astype(int)) == set(plan.orders["invoice"].tolist())
+    cancelled = set(plan.orders["invoice"][plan.orders["kind"] == KIND_CANCELLED].astype(str))
+    assert set(df.loc[is_c, "invoice"].str[1:]) == cancelled
+    assert is_c.sum() == stats.dirt["cancellation_lines"] == stats.dirt["cancelled_order_lines"]
+    assert df["customer_id"].isna().sum() == stats.dirt["guest_lines"]
+    assert (df["unit_price"] == 0).sum() == stats.dirt["zero_price_lines"]
+    assert (df["product_id"] == "POST").sum() == stats.dirt["postage_lines"]
+    assert df["invoice_ts"].is_monotonic_increasing
