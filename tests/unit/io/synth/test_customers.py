@@ -183,7 +183,7 @@ def effects_data(lines: pd.DataFrame, extra: dict, customers) -> dict:
 
 
 @pytest.fixture(scope="module")
-def effectsfit_mle(mid):
+def effects_fit(mid):
     """Joint MLE on the regulars (selected with the truth's type, like the headline test) of r,
     alpha, a, b, the complaint hazard factor k, and lambda factors for the low and high income
     bands (relative to middle) and for the age band 65+ (relative to the rest; planted: none)."""
