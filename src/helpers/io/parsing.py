@@ -266,7 +266,7 @@ def parse_keys(s: pd.Series, *, strip_float_suffix: bool = False) -> pd.Series:
         integral = ok & (vals == np.round(vals))
         out[integral] = vals[integral].astype("int64").astype(str)
         rest = ok & ~integral
-        out[rest] = [repr(v) for v in vals[rest]]
+        out[rest] = [repr(float(v)) for v in vals[rest]]
         res = pd.Series(out, index=s.index, dtype="string")
     elif pd.api.types.is_integer_dtype(s.dtype):
         res = s.astype("Int64").astype("string")

@@ -27,8 +27,10 @@ from helpers.io.read import (
     read_online_retail,
     read_source,
 )
+from helpers.io.olist import OLIST_FILES
 from helpers.io.schema import LINE_COLUMNS, OPTIONAL, validate_lines
 from tests.fixtures import FIXTURES
+from tests.fixtures.workbooks import write_xlsx
 
 FIX = FIXTURES / "read"
 TR_COLUMNS = {
@@ -74,17 +76,6 @@ def assert_clean_error(exc: BaseException):
     """No pandas traceback chained to the DataError."""
     assert exc.__cause__ is None
     assert exc.__context__ is None or exc.__suppress_context__
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
-    return path
 
 
 # --------------------------------------------------------------------------------------
@@ -505,6 +496,35 @@ def test_fingerprint_file(tmp_path):
     p.write_bytes(b"abc" * 1_000_000)
     assert fingerprint_file(p) == hashlib.sha256(b"abc" * 1_000_000).hexdigest()
     assert fingerprint_file(str(p)) == fingerprint_file(p)
+
+
+def test_olist_source_wants_the_folder(tmp_path):
+    f = tmp_path / "olist_orders_dataset.csv"
+    f.write_text("order_id\nx\n")
+    cfg = config_from_dict({"name": "o", "data": {"source": "olist", "path": str(f)}})
+    with pytest.raises(DataError, match=r"reads a folder of the Olist csv files.*not-a-folder"):
+        read_source(cfg, progress=False)
+    cfg = config_from_dict({"name": "o", "data": {"source": "olist", "path": str(tmp_path)}})
+    with pytest.raises(DataError, match=r"olist_customers_dataset\.csv: does not exist"):
+        read_source(cfg, progress=False)
+
+
+def test_read_source_olist_folder_is_read_once_and_cached(interim):
+    folder = FIXTURES / "olist"
+    cfg = config_from_dict({"name": "o", "data": {"source": "olist", "path": str(folder)}})
+    src = read_source(cfg, progress=False)
+    assert src.name == "olist" and src.n_lines == 4          # tests/fixtures/olist: o1 (2 lines), o2, o4
+    assert re.fullmatch(r"olist-[0-9a-f]{12}\.parquet", src.lines_path.name) and src.lines_path.parent == interim
+    assert {f.name for f in src.inputs} == set(OLIST_FILES["lines"])
+    assert src.has["country"] and src.has["category"] and not src.has["description"]
+    assert pd.read_parquet(src.lines_path)["currency"].unique().tolist() == ["BRL"]
+    before = snapshot(interim)
+    assert read_source(cfg, progress=False) == src
+    assert snapshot(interim) == before
+    eur = config_from_dict({"name": "o", "data": {"source": "olist", "path": str(folder), "currency": "EUR"}})
+    other = read_source(eur, progress=False)
+    assert other.lines_path != src.lines_path
+    assert pd.read_parquet(other.lines_path)["currency"].unique().tolist() == ["EUR"]
 
 
 # --------------------------------------------------------------------------------------

@@ -451,16 +451,3 @@ def test_every_rule_and_column_has_a_label_in_both_languages():
             assert i18n.t(f"tbl_col_{col}", lang)
         for name in tables.TABLES:
             assert i18n.t(f"tbl_{name}", lang)
-
-
-def test_olist_source_wants_the_folder(tmp_path):
-    from helpers.io.read import read_source
-
-    f = tmp_path / "olist_orders_dataset.csv"
-    f.write_text("order_id\nx\n")
-    cfg = config_from_dict({"name": "o", "data": {"source": "olist", "path": str(f)}})
-    with pytest.raises(DataError, match=r"reads a folder of the Olist csv files.*not-a-folder"):
-        read_source(cfg, progress=False)
-    cfg = config_from_dict({"name": "o", "data": {"source": "olist", "path": str(tmp_path)}})
-    with pytest.raises(DataError, match=r"olist_customers_dataset\.csv: does not exist"):
-        read_source(cfg, progress=False)
