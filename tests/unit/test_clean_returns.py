@@ -5,7 +5,6 @@ directly on :func:`helpers.clean_returns.cancel_matches`, with every expected ma
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from helpers import clean, clean_returns
 from helpers.config import CleaningConfig, ExtremeQuantityRule
