@@ -75,3 +75,22 @@ class TestSyntheticTruth:
         assert e.loc["rules", "recall_at_k"] > e.loc["popularity", "recall_at_k"]
         assert ev.attrs["rule_share"]["basket_completion"] > 0.5      # the rules, not the fill-up, did it
 
+
+
+class TestOfflineEvaluationByHand:
+    def test_a_rule_known_from_other_baskets_completes_the_held_out_basket(self, duck):
+        # guests bought Tea with Milk three times (mining only); X's last basket starts with Tea and holds Milk.
+        # Rules offer Milk (Tea -> Milk, 3 of 3 baskets); popularity knows only X's own Jam, which is excluded
+        # as bought, so it offers nothing: rules hit 1 of 1 customers, popularity 0 of 1.
+        b = {"1": (None, "2023-01-01", ["Tea", "Milk"]), "2": (None, "2023-01-02", ["Tea", "Milk"]),
+             "3": (None, "2023-01-03", ["Tea", "Milk"]), "4": ("X", "2023-01-04", ["Jam"]),
+             "5": ("X", "2023-01-09", ["Tea", "Milk"])}
+        items = bk.basket_items(table(duck, basket_lines(b))).execute()
+        ev = bk.offline_evaluation(items, k=1, min_count=2, protocols=("basket_completion",), con=duck)
+        e = ev.set_index("method")
+        assert list(ev.columns) == bk.EVAL_COLUMNS and e.loc["rules", "customers"] == 1
+        assert (e.loc["rules", "hits"], e.loc["rules", "hit_rate"], e.loc["rules", "recall_at_k"]) == (1, 1.0, 1.0)
+        assert (e.loc["popularity", "hits"], e.loc["popularity", "hit_rate"]) == (0, 0.0)
+        assert ev.attrs["rule_share"]["basket_completion"] == 1.0
+        r = ev.attrs["rules"].set_index(["antecedent", "consequent"])
+        assert r.loc[("Tea", "Milk"), "count"] == 3 and r.loc[("Tea", "Milk"), "n_baskets"] == 4   # 3 guests + X's 4

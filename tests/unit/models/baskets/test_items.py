@@ -1,6 +1,7 @@
 """Basket items and the item catalogue against hand counts on the five baskets (tests/fixtures/market_baskets.py)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from helpers.io.engine import table
@@ -52,3 +53,31 @@ class TestItemCatalogue:
         assert cat.loc["P1", "name"] == "MUG" and cat.loc["P1", "lines"] == 3
         assert cat.loc["P1", "revenue"] == pytest.approx(13.0) and cat.loc["P2", "units"] == 2
 
+
+
+class TestBasketSummary:
+    def test_by_hand(self, items):
+        s = bk.basket_summary(items)["value"]
+        # basket sizes 6, 6, 4, 5, 5 (Onion twice in basket 5 counts once): 26 basket lines, mean 26 / 5
+        assert s["baskets (invoices)"] == "5" and s["distinct items"] == "11"
+        assert s["basket lines (invoice x item)"] == "26"
+        assert s["guest baskets"] == "1 (20.0%)"                    # basket 4
+        assert s["items per basket: mean"] == "5.20" and s["items per basket: median"] == "5"
+        assert s["baskets with 2+ items"] == "5 (100.0%)"
+
+    def test_single_item_baskets_are_counted_apart(self):
+        items = pd.DataFrame({"invoice": ["1", "1", "2", "3"], "item": ["a", "b", "a", "c"],
+                              "customer_id": ["A", "A", None, None]})
+        s = bk.basket_summary(items)["value"]
+        assert s["guest baskets"] == "2 (66.7%)" and s["baskets with 2+ items"] == "1 (33.3%)"
+        assert s["items per basket: mean"] == f"{4 / 3:.2f}"
+
+
+class TestCatalogueNames:
+    def test_item_code_to_name(self, lines):
+        names = bk.catalogue_names(bk.item_catalogue(lines))
+        assert len(names) == 11 and names["KidneyBeans"] == "KIDNEYBEANS" and names["Milk"] == "MILK"
+
+    def test_no_catalogue_no_names(self):
+        assert bk.catalogue_names(None) == {}
+        assert bk.catalogue_names(pd.DataFrame({"item": [], "name": []})) == {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers.io.engine import table
 from helpers.models import baskets as bk
+from tests.fixtures import make_lines
 
 # a hand-made history, pair rules and popularity table
 HISTORY = pd.DataFrame({"customer_id": ["A", "A", "B", "C"], "item": ["Onion", "Milk", "Eggs", "Tea"]})
@@ -104,3 +106,24 @@ class TestExpectedValueAndExport:
         with pytest.raises(ValueError, match="rank_by 'ev_rank' is not a column"):
             bk.offer_table(offers, rank_by="ev_rank")
 
+
+
+class TestCustomerHistoryAndGroups:
+    def test_history_is_distinct_pairs_of_known_customers(self):
+        items = pd.DataFrame({"invoice": ["1", "1", "2", "3", "4"], "item": ["Tea", "Milk", "Tea", "Tea", "Jam"],
+                              "customer_id": ["A", "A", "A", None, "B"]})
+        h = bk.customer_history(items)
+        # A bought Tea in two baskets: one pair; the guest's basket 3 is left out
+        assert sorted(map(tuple, h.to_numpy())) == [("A", "Milk"), ("A", "Tea"), ("B", "Jam")]
+        assert h["customer_id"].dtype == "string" and list(h.index) == [0, 1, 2]
+
+    def test_group_is_the_most_frequent_value_by_lines(self, duck):
+        rows = [(0, "1", "2023-01-02", "A", "P1", 1, 1.0), (1, "1", "2023-01-02", "A", "P2", 1, 1.0),
+                (2, "2", "2023-01-03", "A", "P1", 1, 1.0), (3, "3", "2023-01-04", "B", "P1", 1, 1.0),
+                (4, "4", "2023-01-05", "B", "P1", 1, 1.0), (5, "5", "2023-01-06", None, "P1", 1, 1.0),
+                (6, "6", "2023-01-07", "C", "P1", 1, 1.0)]
+        df = make_lines(rows)
+        # A: two lines in FR, one in UK -> FR; B: one each -> the first by name (FR); C has no country
+        df["country"] = pd.array(["FR", "FR", "UK", "UK", "FR", "DE", None], dtype="string")
+        g = bk.customer_groups_from_lines(table(duck, df)).set_index("customer_id")["group"].to_dict()
+        assert g == {"A": "FR", "B": "FR"}

@@ -184,3 +184,45 @@ class TestSyntheticTruth:
         planted = [frozenset(b["products"]) for b in bundles]
         for a, c in zip(top["antecedents"].head(20), top["consequents"].head(20)):
             assert any(frozenset(a + c) <= p for p in planted), (a, c)
+
+
+class TestOneHotAndPairsFromRules:
+    def test_one_hot_marks_the_items_of_each_basket(self, items):
+        m = bk.one_hot(items)
+        assert m.shape == (5, 11) and m.dtypes.eq(bool).all()
+        # column sums are the baskets holding each item (see the fixture's header)
+        assert m.sum().to_dict() == {"Apple": 1, "Corn": 2, "Dill": 1, "Eggs": 4, "IceCream": 1, "KidneyBeans": 5,
+                                     "Milk": 3, "Nutmeg": 2, "Onion": 3, "Unicorn": 1, "Yogurt": 3}
+        assert m.loc["3"].sum() == 4 and m.loc["5", "Onion"]
+
+    def test_one_hot_on_a_given_item_list_drops_the_others(self, items):
+        m = bk.one_hot(items, item_list=["Milk", "Tea"])
+        assert list(m.columns) == ["Milk", "Tea"] and m["Milk"].tolist() == [True, False, True, True, False]
+        assert not m["Tea"].any()
+
+    def test_pairs_from_rules_counts_back_from_supports(self, items):
+        p = bk.pairs_from_rules(bk.association_rules(bk.frequent_itemsets(items, min_support=0.4)))
+        assert list(p.columns) == bk.PAIR_COLUMNS
+        r = p.set_index(["antecedent", "consequent"]).loc[("Milk", "Yogurt")]
+        # baskets: Milk 3, Yogurt 3, both 2 (1 and 4) of 5
+        assert (r["count_a"], r["count_c"], r["count"], r["n_baskets"]) == (3, 3, 2, 5)
+        assert list(p["lift"]) == sorted(p["lift"], reverse=True)     # strongest first
+
+
+class TestPlantedBundleRanks:
+    def test_rank_of_the_rule_on_exactly_the_bundle(self):
+        rules = pd.DataFrame({"antecedents": [("a",), ("b",), ("a", "b"), ("x",)],
+                              "consequents": [("b",), ("a",), ("c",), ("y",)],
+                              "lift": [5.0, 4.0, 3.0, 2.0], "confidence": [0.9, 0.8, 0.7, 0.6]})
+        bundles = [{"products": ["b", "a"], "descriptions": ["Bread", "Butter"]},
+                   {"products": ["a", "b", "c"]}, {"products": ["q", "r"]}]
+        r = bk.planted_bundle_ranks(rules, bundles)
+        assert r["bundle"].tolist() == ["Bread + Butter", "a + b + c", "q + r"]
+        assert r["size"].tolist() == [2, 3, 2]
+        assert r["rank"].iloc[:2].tolist() == [1, 3] and np.isnan(r["rank"].iloc[2])   # best rank: a -> b, not b -> a
+        assert r["lift"].iloc[0] == 5.0 and r["confidence"].iloc[1] == 0.7
+
+    def test_pair_rules_are_ranked_too(self):
+        pairs = pd.DataFrame({"antecedent": ["x", "a"], "consequent": ["y", "b"], "lift": [2.0, 1.5],
+                              "confidence": [0.5, 0.4]})
+        assert bk.planted_bundle_ranks(pairs, [{"products": ["a", "b"]}])["rank"].tolist() == [2]
