@@ -101,3 +101,16 @@ class TestProfile:
 
         table, reason = clv.value_tier_table(None)
         assert table is None and "customers_btyd" in reason
+
+
+class TestProfileTests:
+    def test_one_row_per_grouping(self, fx):
+        prof = cp.responder_profile(cp.customer_flags(fx["pairs"]), pd.read_csv(FIX / "attributes.csv"))
+        t = cp.profile_tests(prof).set_index("variable")
+        assert list(t.index) == ["region", "age_band"]
+        assert list(t.columns) == ["customers_tested", "p_value", "significant", "min_expected"]
+        # region: the hand-checked chi-square of TestProfile (6 customers, expected 1.5 per cell)
+        assert t.loc["region", "customers_tested"] == 6 and t.loc["region", "p_value"] == pytest.approx(0.4142, abs=1e-4)
+        assert t.loc["region", "min_expected"] == pytest.approx(1.5) and not t.loc["region", "significant"]
+        # age band: c4 has none, so 5 are tested
+        assert t.loc["age_band", "customers_tested"] == 5

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.errors import DataError
 from helpers.models import campaigns as cp
+from tests.fixtures.campaign_tables import FIX
 
 
 class TestChecks:
@@ -55,3 +57,72 @@ class TestChecks:
         assert d["customer_id"].notna().all() and 99 not in d["revenue"].tolist()  # the guest line is gone
         # c2's two lines on 2024-03-05 (40 + 10) are one purchase day of 50
         assert d[(d.customer_id == "c2") & (d.day == "2024-03-05")]["revenue"].tolist() == [50]
+
+
+class TestNeedColumns:
+    def test_a_table_with_the_columns_passes(self):
+        assert cp.need_columns(pd.DataFrame({"a": [1], "b": [2]}), ("a", "b"), "t") is None
+
+    def test_not_a_table(self):
+        with pytest.raises(DataError, match=r"^t: expected a table \(pandas DataFrame\), got list \[rule: not-a-table\]"):
+            cp.need_columns([1, 2], ("a",), "t")
+
+    def test_every_missing_column_is_listed_and_the_first_named(self):
+        with pytest.raises(DataError) as err:
+            cp.need_columns(pd.DataFrame({"b": [1]}), ("a", "b", "c"), "src.csv")
+        assert err.value.column == "a" and err.value.rule == "missing-column"
+        assert "lacks the column(s) ['a', 'c']; it has ['b']" in str(err.value)
+
+
+class TestDaysInWindow:
+    def test_both_ends_inclusive(self):
+        days = pd.DataFrame({"customer_id": list("abcde"),
+                             "day": pd.to_datetime(["2024-02-29", "2024-03-01", "2024-03-05", "2024-03-10",
+                                                    "2024-03-11"]), "revenue": [1.0, 2, 3, 4, 5]})
+        got = cp.days_in_window(days, pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-10"))
+        assert got["customer_id"].tolist() == ["b", "c", "d"]
+
+    def test_on_the_fixture(self, fx):
+        # purchase days in campaign A's window 03-01 .. 03-10, written out from tests/fixtures/campaigns/lines.csv
+        d = fx["days"]
+        got = cp.days_in_window(d, pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-10"))
+        by_hand = d[d["day"].dt.strftime("%Y-%m-%d").between("2024-03-01", "2024-03-10")]
+        assert got.equals(by_hand) and len(got) > 0
+
+
+class _Prepared:
+    """The parts of a prepared run that :func:`load_inputs` reads, over the campaign fixture's CSV files."""
+
+    def __init__(self, tables):
+        self.tables = {name: FIX / f"{name}.csv" for name in tables}
+
+    def lines(self, columns):
+        return pd.read_csv(FIX / "lines.csv")[columns]
+
+    def read(self, name):
+        return pd.read_csv(self.tables[name])
+
+
+class TestLoadInputs:
+    @pytest.fixture(autouse=True)
+    def english(self):
+        before = i18n.language()
+        i18n.set_language("en")
+        yield
+        i18n.set_language(before)
+
+    def test_all_tables(self):
+        got = cp.load_inputs(_Prepared(["exposures", "responses", "attributes"]))
+        assert got.ready and got.has_responses
+        assert (len(got.exposures), len(got.responses), len(got.attributes)) == (7, 5, 6)
+        # 2 campaigns (A, B), 7 exposure rows, 5 response rows, 6 customers with attributes
+        assert got.note == "2 campaigns, 7 customer-campaign exposures, 5 responses, attributes of 6 customers."
+        assert got.days.equals(cp.customer_days(pd.read_csv(FIX / "lines.csv")))
+
+    def test_without_responses_or_exposures(self):
+        reach = cp.load_inputs(_Prepared(["exposures"]))
+        assert reach.ready and not reach.has_responses and reach.responses is None and reach.attributes is None
+        assert reach.note == i18n.t("cmp_note_no_responses")
+        none = cp.load_inputs(_Prepared([]))
+        assert not none.ready and not none.has_responses and none.note == i18n.t("cmp_note_no_exposures")
+        assert len(none.days) > 0                       # the lines are read all the same

@@ -119,3 +119,29 @@ def test_synthetic_shop_recovers_planted_uplift(tmp_path):
     comp = cp.targeting_comparison(ex, days, end_inclusive=cp.end_inclusive_for(truth))
     check = cp.truth_check(comp, truth["campaigns"])
     assert len(check) > 0 and check["uplift_ok"].all(), check
+
+
+class TestPooledDifference:
+    def test_sums_the_pairs_of_all_campaigns(self):
+        comp = pd.DataFrame({"targeted_buyers": [2, 0], "targeted": [3, 3],
+                             "not_targeted_buyers": [1, 2], "not_targeted": [4, 6]})
+        p = cp.pooled_difference(comp)
+        # 2 of 6 targeted pairs bought, 3 of 10 not targeted
+        assert (p["targeted"], p["not_targeted"]) == (6, 10)
+        assert p["share_targeted"] == pytest.approx(1 / 3) and p["share_not_targeted"] == pytest.approx(0.3)
+        assert p["difference"] == pytest.approx(1 / 3 - 0.3)
+        d = cp.diff_proportions(2, 6, 3, 10)
+        assert (p["low"], p["high"]) == pytest.approx((d.low, d.high))
+
+    def test_on_the_fixture(self, fx):
+        comp = cp.targeting_comparison(fx["ex"], fx["days"])
+        p = cp.pooled_difference(comp)
+        # A: 2 of 3 targeted and 1 of 4 not; B: 0 of 3 targeted (9 eligible, so 6 not targeted)
+        assert (p["targeted"], p["not_targeted"]) == (6, 10)
+        b = comp.set_index("campaign_id").loc["B"]
+        assert p["share_not_targeted"] == pytest.approx((1 + b["not_targeted_buyers"]) / 10)
+
+    def test_nobody_targeted(self):
+        p = cp.pooled_difference(pd.DataFrame({"targeted_buyers": [0], "targeted": [0], "not_targeted_buyers": [1],
+                                               "not_targeted": [5]}))
+        assert math.isnan(p["share_targeted"]) and math.isnan(p["difference"]) and p["share_not_targeted"] == 0.2
