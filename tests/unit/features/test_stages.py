@@ -1,7 +1,9 @@
-"""Purchase days, stage rules, stages, their history and the funnel, by hand on the lifecycle shop."""
+"""Purchase days, stage rules and each stage rule, stages, their history and the funnel, by hand on the
+lifecycle shop."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers.features import stages
@@ -73,3 +75,37 @@ class TestStages:
         assert f["customers"].tolist() == [7, 4, 4, 2]      # A C E G converted and recent; A and C loyal
         assert f.loc["loyal", "share_of_previous"] == pytest.approx(0.5)
 
+
+
+class TestAssignStage:
+    def test_each_rule_in_its_order(self):
+        # RULES: at risk after 30 silent days, lost after 50, loyal = 3+ purchases over 60+ days
+        cases = {                     # recency, purchases, tenure, last gap -> stage
+            "lost, whatever else": (51, 5, 400, 10, "lost"),
+            "at risk at 50 days": (50, 1, 50, None, "at risk"),
+            "recent at 30 days": (30, 1, 30, None, "new"),
+            "back after 51 silent days": (10, 4, 300, 51, "reactivated"),
+            "a gap of exactly 50": (10, 2, 70, 50, "converted"),
+            "loyal at 60 days": (10, 3, 60, 20, "loyal"),
+            "not yet loyal": (10, 3, 59, 20, "active"),
+            "two purchases, long tenure": (5, 2, 365, 40, "converted"),
+        }
+        rec, n, ten, gap, want = map(list, zip(*cases.values()))
+        got = stages.assign_stage(pd.Series(rec, index=list(cases)), n, ten, gap, RULES)
+        assert got.astype(str).to_dict() == dict(zip(cases, want))
+        assert list(got.cat.categories) == stages.STAGE_ORDER and got.cat.ordered
+
+    def test_stage_table(self):
+        assert stages.STAGE_ORDER == ["new", "converted", "active", "loyal", "reactivated", "at risk", "lost"]
+        assert stages.STAGES["turkish"].str.len().gt(0).all() and stages.STAGES["rule"].str.len().gt(0).all()
+
+
+class TestPurchaseDaysExpr:
+    def test_previous_day_and_purchase_number(self, lines):
+        d = stages.purchase_days_expr(lines, END).execute().sort_values(["customer_id", "day"])
+        a = d[d["customer_id"] == "A"]
+        assert [str(x)[:10] for x in a["day"]] == ["2023-01-05", "2023-02-10", "2023-04-03"]
+        assert pd.isna(a["prev_day"].iloc[0]) and [str(x)[:10] for x in a["prev_day"].iloc[1:]] == ["2023-01-05",
+                                                                                                    "2023-02-10"]
+        assert a["n"].tolist() == [1, 2, 3] and a["revenue"].tolist() == pytest.approx([10.0, 20.0, 30.0])
+        assert d["customer_id"].notna().all() and len(d) == 14     # A 3 + B 1 + C 3 + D 1 + E 2 + F 1 + G 3; no guest

@@ -1,5 +1,5 @@
-"""Interval statistics: Newcombe's difference of proportions against the published examples and by
-coverage, the family z."""
+"""Interval statistics: Wilson intervals against the formula, Newcombe's difference of proportions against the
+published examples and by coverage, its Wald interval and p-value, the family z."""
 from __future__ import annotations
 
 import math

@@ -1,5 +1,5 @@
-"""Campaign input checks: readable errors for bad exposure, response and line tables, and purchase days
-of the ten-customer fixture."""
+"""Campaign input checks: readable errors for bad exposure, response and line tables, purchase days of the
+ten-customer fixture and those in a window, and the campaign tables read from a prepared run."""
 from __future__ import annotations
 
 import pandas as pd
