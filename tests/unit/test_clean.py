@@ -11,15 +11,9 @@ from hypothesis import strategies as st
 from helpers import clean
 from helpers.config import CleaningConfig, ExtremeQuantityRule
 from helpers.io.engine import table
-from tests.fixtures import AUDIT_END, AUDIT_EXPECTED, AUDIT_ROWS, make_lines
-
-RULES = CleaningConfig(extreme_quantity=ExtremeQuantityRule(max_quantity=1000))
-
-
-def _flag(con, df, rules=RULES, start=None, end=AUDIT_END, **kw):
-    t = table(con, df)
-    thr = clean.extreme_threshold(t, rules)
-    return clean.flag_lines(t, rules, start=start, end=end, extreme_threshold=thr, **kw)
+from tests.fixtures import AUDIT_EXPECTED, AUDIT_ROWS, make_lines
+from tests.fixtures.cleaning import RULES
+from tests.fixtures.cleaning import flag as _flag
 
 
 class TestFlagLines:

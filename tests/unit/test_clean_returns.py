@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import clean, clean_returns
-from helpers.config import CleaningConfig, ExtremeQuantityRule
+from helpers import clean_returns
+from helpers.config import CleaningConfig
 from helpers.io.engine import table
-from tests.fixtures import AUDIT_END, make_lines
-
-RULES = CleaningConfig(extreme_quantity=ExtremeQuantityRule(max_quantity=1000))
-
-
-def _flag(con, df, rules=RULES, start=None, end=AUDIT_END, **kw):
-    t = table(con, df)
-    thr = clean.extreme_threshold(t, rules)
-    return clean.flag_lines(t, rules, start=start, end=end, extreme_threshold=thr, **kw)
+from tests.fixtures import make_lines
+from tests.fixtures.cleaning import RULES
+from tests.fixtures.cleaning import flag as _flag
 
 
 class TestReturns:
