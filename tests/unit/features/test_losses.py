@@ -1,5 +1,8 @@
-"""Loss events, losses per period, the lost profile and breakdowns, by hand on the lifecycle shop."""
+"""Loss events, losses per period, the lost profile and breakdowns, by hand on the lifecycle shop and on a
+customer lost twice."""
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -65,3 +68,30 @@ class TestBreakdown:
         assert mix.loc["P1", "lost"] == 1.0                         # B bought only P1
         assert mix.loc["P2", "still buying"] == pytest.approx(14 / 54)
 
+
+
+class TestRepeatedLosses:
+    @pytest.fixture
+    def twice(self, duck):
+        # X buys on Jan 2 (10), Apr 3 (20, after 91 silent days) and Apr 10 (5), then nothing until Dec 31:
+        # lost on Feb 21 (Jan 2 + 50) and back on Apr 3, lost again on May 30 (Apr 10 + 50), still lost
+        rows = [(0, "1", "2023-01-02 10:00", "X", "P1", 1, 10.0), (1, "2", "2023-04-03 10:00", "X", "P1", 2, 10.0),
+                (2, "3", "2023-04-10 10:00", "X", "P1", 1, 5.0)]
+        days = purchase_days(table(duck, make_lines(rows)), analysis_date=dt.date(2023, 12, 31))
+        return losses.loss_events(days, RULES, analysis_date=dt.date(2023, 12, 31))
+
+    def test_each_silence_is_an_event(self, twice):
+        assert twice["lost_on"].dt.strftime("%Y-%m-%d").tolist() == ["2023-02-21", "2023-05-30"]
+        assert twice["came_back"].tolist() == [True, False] and pd.isna(twice["back_on"].iloc[1])
+        assert twice["purchases_before"].tolist() == [1, 3]
+        assert twice["revenue_before"].tolist() == pytest.approx([10.0, 35.0])
+        assert twice["tenure_before_days"].tolist() == [0, 98]            # Jan 2 .. Apr 10
+
+    def test_per_period_fills_the_months_between(self, twice):
+        p = losses.losses_per_period(twice, period="month").set_index("period")
+        assert p.index.tolist() == ["2023-02", "2023-03", "2023-04", "2023-05"]
+        assert p["lost"].tolist() == [1, 0, 0, 1] and p["repeat_lost"].tolist() == [0, 0, 0, 1]
+        assert p["came_back"].tolist() == [1, 0, 0, 0] and np.isnan(p.loc["2023-03", "came_back_share"])
+
+    def test_no_events_no_periods(self):
+        assert losses.losses_per_period(pd.DataFrame(columns=["lost_on"])).empty
