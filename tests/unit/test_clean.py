@@ -11,15 +11,9 @@ from hypothesis import strategies as st
 from helpers import clean
 from helpers.config import CleaningConfig, ExtremeQuantityRule
 from helpers.io.engine import table
-from tests.fixtures import AUDIT_END, AUDIT_EXPECTED, AUDIT_ROWS, make_lines
-
-RULES = CleaningConfig(extreme_quantity=ExtremeQuantityRule(max_quantity=1000))
-
-
-def _flag(con, df, rules=RULES, start=None, end=AUDIT_END, **kw):
-    t = table(con, df)
-    thr = clean.extreme_threshold(t, rules)
-    return clean.flag_lines(t, rules, start=start, end=end, extreme_threshold=thr, **kw)
+from tests.fixtures import AUDIT_EXPECTED, AUDIT_ROWS, make_lines
+from tests.fixtures.cleaning import RULES
+from tests.fixtures.cleaning import flag as _flag
 
 
 class TestFlagLines:
@@ -190,36 +184,6 @@ class TestLineIdentity:
 
 
 class TestReturns:
-    def test_other_prefixes_and_references(self, duck):
-        rules = CleaningConfig(return_prefixes=["IADE-"])
-        df = make_lines([(0, "500", "2023-01-02", "A", "P1", 2, 5.0), (1, "IADE-500", "2023-01-05", "A", "P1", -2, 5.0),
-                         (2, "501", "2023-01-06", "B", "P1", 1, 5.0)])
-        got = _flag(duck, df, rules).execute().set_index("line_id")
-        assert list(got["status"].sort_index()) == ["cancelled_original", "cancellation", "kept"]
-        assert got.loc[1, "return_match"] == "reference"
-
-    def test_without_products_by_customer_and_amount_within_the_window(self, duck):
-        cols = ("line_id", "invoice", "invoice_ts", "customer_id", "quantity", "unit_price")
-        df = make_lines([(0, "1", "2023-01-02", "A", 2, 5.0),      # 10.00, returned 40 days later: matched
-                         (1, "2", "2023-01-10", "B", 1, 10.0),     # 10.00 by B, returned after 200 days: too late
-                         (2, "C7", "2023-02-11", "A", -2, 5.0),
-                         (3, "C8", "2023-07-29", "B", -1, 10.0)], columns=cols)
-        got = _flag(duck, df, CleaningConfig(), has={"product_id": False}).execute().set_index("line_id")
-        assert list(got["status"].sort_index()) == ["cancelled_original", "kept", "cancellation", "cancellation_unmatched"]
-        assert got.loc[2, "return_match"] == "customer_amount"
-
-    def test_partial_returns_may_share_a_sale(self, duck):
-        df = make_lines([(0, "1", "2023-01-02", "A", "P1", 10, 1.0), (1, "C1", "2023-01-03", "A", "P1", -3, 1.0),
-                         (2, "C2", "2023-01-04", "A", "P1", -4, 1.0)])
-        got = _flag(duck, df).execute().set_index("line_id")["status"].sort_index()
-        assert list(got) == ["kept", "cancellation_partial", "cancellation_partial"]
-
-    def test_the_export_return_flag_marks_a_return(self, duck):
-        df = make_lines([(0, "1", "2023-01-02", "A", "P1", 2, 5.0), (1, "2", "2023-01-05", "A", "P1", -2, 5.0)])
-        df["is_return"] = pd.array([False, True], dtype="boolean")
-        got = _flag(duck, df).execute().set_index("line_id")["status"].sort_index()
-        assert list(got) == ["cancelled_original", "cancellation"]
-
     def test_clean_revenue_above_the_sale_lines_stops(self):
         audit = pd.DataFrame({"rule": ["kept", "raw total"], "lines": [1, 1], "revenue": [120.0, 100.0]})
         from helpers.errors import DataError

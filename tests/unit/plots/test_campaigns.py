@@ -10,11 +10,14 @@ import pytest
 from helpers import i18n
 from helpers.models import campaigns as cp
 from helpers.plots import campaigns as plots
-from tests.fixtures import FIXTURES
-from tests.unit.models.test_campaigns import fx  # noqa: F401  (the checked tables of the fixture)
+from tests.fixtures.campaign_tables import FIX, checked_tables
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
 
-FIX = FIXTURES / "campaigns"
+
+@pytest.fixture(scope="module")
+def fx():
+    """The checked tables of the fixture."""
+    return checked_tables()
 
 
 @pytest.fixture(scope="module")
