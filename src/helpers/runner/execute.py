@@ -79,7 +79,8 @@ def kernel_manager(label: str) -> type:
 
 
 def execute(notebook: Path, out: Path, params: dict, *, progress: bool = False) -> str | None:
-    """Run ``notebook`` with ``params`` injected and write the executed copy to ``out``.
+    """Run ``notebook`` with ``params`` injected and write the executed copy to ``out``; ``progress``
+    shows a bar of its cells while it runs.
 
     Returns None when every cell ran, else the error (``"RuntimeError: ..."``); the executed copy
     with the error is written either way when papermill got that far, and the full traceback is
@@ -91,7 +92,8 @@ def execute(notebook: Path, out: Path, params: dict, *, progress: bool = False) 
     try:
         pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="python3",
                             resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
-                            progress_bar=progress, log_output=True, report_mode=False,
+                            progress_bar={"desc": notebook.stem, "leave": False} if progress else False,
+                            log_output=True, report_mode=False,
                             kernel_manager_class=manager)
     except pm.PapermillExecutionError as exc:
         LOG.error("%s failed:%s", notebook.stem, exc)

@@ -33,8 +33,9 @@ run whose notebooks all succeeded and is never moved by a failed or killed run;
 
 Exit codes: 0 all notebooks ran, 1 a notebook failed, 2 bad config or data.
 
-The console gets one line per notebook as it finishes (status, seconds, why it failed or was
-skipped, and for a failure where the details are) and each run's report path. The rest (the
+The console gets one line per notebook as it finishes, in batch order once its pages are written
+(status, seconds, why it failed or was skipped, and for a failure where the details are), and
+each run's report path; progress bars (unless ``--no-progress``) vanish when done. The rest (the
 runner's steps, the notebooks' output, what their kernels write, tracebacks, warnings) goes to
 the run's ``run.log``; ``--verbose`` shows it on stderr too.
 
