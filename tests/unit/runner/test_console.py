@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from helpers import paths
-from helpers.batch import Step
 from helpers.runner import execute
 from helpers.runner import run as report
 from helpers.runner.results import NotebookResult
 from tests.fixtures import TINY
-from tests.unit.runner.notebooks import fake_notebook
+from tests.unit.runner.test_run import fake_batch  # noqa: F401  (the fixture: 91 ok, 92 fails, 93 needs 92, 94 ok)
 
 KERNEL_NOISE = ("Kernel is running over TCP", "IPKernelApp", "KeyboardInterrupt caught in kernel")
 NOTEBOOK_LINE = re.compile(r"^  (ok    |FAILED|SKIPPED) (\S+) \(\d+\.\d s\)", re.M)
@@ -67,46 +66,33 @@ def test_each_notebook_gets_its_own_kernel_manager_class():
     assert issubclass(a, AsyncKernelManager) and a is not b and a.readers is not b.readers
 
 
-@pytest.fixture
-def two_notebooks(tmp_path, monkeypatch):
-    """91 prints to stdout and stderr, 92 fails."""
-    nbdir = tmp_path / "nbs"
-    nbdir.mkdir()
-    fake_notebook(nbdir, "91_ok", "import sys\nprint('fine')\nprint('careful', file=sys.stderr)")
-    fake_notebook(nbdir, "92_fails", "raise RuntimeError('planted failure')")
-    batch = [Step("91_ok"), Step("92_fails")]
-    monkeypatch.setattr(report, "BATCH", batch)
-    monkeypatch.setattr(report, "NOTEBOOKS", [s.name for s in batch])
-    monkeypatch.setattr(report, "notebook_path", lambda stem: nbdir / f"{stem}.ipynb")
-    return tmp_path / "reports"
-
-
-def test_the_console_shows_one_line_per_notebook_and_the_log_keeps_the_rest(two_notebooks, capfd):
+def test_the_console_shows_one_line_per_notebook_and_the_log_keeps_the_rest(fake_batch, capfd):
     """capfd reads file descriptors 1 and 2, which the kernels would write to if they inherited them."""
-    out = two_notebooks
+    out = fake_batch
     assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--jobs", "1"]) == 1
     printed = "".join(capfd.readouterr())
     run = _run_folder(out)
     assert not any(noise in printed for noise in KERNEL_NOISE), printed
-    assert "careful" not in printed and "Traceback" not in printed
-    assert [m[1] for m in NOTEBOOK_LINE.findall(printed)] == ["91_ok", "92_fails"]
+    assert not re.search(r"^(fine|wrote .*)$", printed, re.M) and "Traceback" not in printed
+    assert [m[1] for m in NOTEBOOK_LINE.findall(printed)] == ["91_ok", "92_fails", "93_needs_92", "94_ok"]
     assert "FAILED 92_fails" in printed and "RuntimeError: planted failure" in printed
     assert f"details: {run / '92_fails.ipynb'}, {run / 'run.log'}" in printed
+    assert "SKIPPED 93_needs_92 (0.0 s)  needs 92_fails, which did not succeed" in printed
     assert f"report: {run / 'index.html'}" in printed
     log = (run / "run.log").read_text(encoding="utf-8")
-    assert "helpers.runner.kernel: 91_ok kernel: " in log and "helpers.runner.kernel: 92_fails kernel: " in log
-    assert "careful" in log and "planted failure" in log and "raise RuntimeError('planted failure')" in log
+    assert all(f"helpers.runner.kernel: {nb} kernel: " in log for nb in ("91_ok", "92_fails", "94_ok"))
+    assert "fine" in log and "wrote" in log and "raise RuntimeError('planted failure')" in log
 
 
-def test_verbose_shows_what_goes_to_the_log(two_notebooks, capfd):
-    out = two_notebooks
+def test_verbose_shows_what_goes_to_the_log(fake_batch, capfd):
+    out = fake_batch
     assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "91",
                         "--verbose"]) == 0
     captured = capfd.readouterr()
     log = (_run_folder(out) / "run.log").read_text(encoding="utf-8")
     kernel = re.findall(r"helpers\.runner\.kernel: (.+)", log)
     assert kernel and all(line in captured.err for line in kernel)
-    assert "91_ok: executing" in captured.err and "careful" in captured.err
+    assert "91_ok: executing" in captured.err and "fine" in captured.err
     assert NOTEBOOK_LINE.findall(captured.out) == [("ok    ", "91_ok")]
 
 
