@@ -3,12 +3,31 @@
 The kernel starts in ``notebooks/`` (papermill's resources path), not by papermill's ``cwd=``,
 which changes the whole process's directory and would race with the other notebooks running
 at the same time.
+
+Nothing a notebook's kernel writes reaches the terminal by itself. What the kernel process writes
+to its own stdout and stderr (``[IPKernelApp] WARNING | Kernel is running over TCP without
+encryption ...`` at start, ``KeyboardInterrupt caught in kernel`` at shutdown) goes into a pipe
+and is logged line by line to :data:`KERNEL_LOG` (:func:`kernel_manager`); the notebook's own
+output is logged by papermill (``log_output``, logger ``papermill``) and a failing cell's
+traceback to :data:`LOG`. The runner writes these loggers to the run's ``run.log`` and shows
+them on the console with ``--verbose`` (:mod:`helpers.runner.run`).
 """
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from helpers import paths
+
+#: A notebook's execution: a failing cell's traceback, a kernel that could not run the notebook.
+LOG = logging.getLogger("helpers.runner.execute")
+#: What the kernel processes write to their stdout and stderr, one record per line: ``<notebook> kernel: <line>``.
+KERNEL_LOG = logging.getLogger("helpers.runner.kernel")
+#: Seconds :func:`execute` waits, once the notebook ran, for the kernel's last lines to be logged.
+FLUSH_SECONDS = 10.0
 
 
 def parameters(notebook: Path) -> dict:
@@ -18,20 +37,71 @@ def parameters(notebook: Path) -> dict:
     return pm.inspect_notebook(str(notebook))
 
 
+def forward(stream: BinaryIO, label: str) -> threading.Thread:
+    """Log every line read from ``stream`` to :data:`KERNEL_LOG` as ``<label> kernel: <line>`` (level
+    WARNING: it is the kernel's stderr) in a daemon thread, until end of file; the stream is closed then."""
+    def pump() -> None:
+        with stream:
+            for raw in stream:
+                line = raw.decode("utf-8", "replace").rstrip()
+                if line:
+                    KERNEL_LOG.warning("%s kernel: %s", label, line)
+
+    thread = threading.Thread(target=pump, name=f"kernel-output-{label}", daemon=True)
+    thread.start()
+    return thread
+
+
+def kernel_manager(label: str) -> type:
+    """A jupyter_client kernel manager class whose kernels write stdout and stderr into a pipe read by
+    :func:`forward` under ``label`` (jupyter_client otherwise starts them on this process's terminal).
+
+    A fresh class per notebook, since papermill takes a class and not an instance; its ``readers``
+    lists the threads forwarding its kernels' output (one per kernel start).
+    """
+    from jupyter_client import AsyncKernelManager
+
+    class PipedKernelManager(AsyncKernelManager):
+        readers: list[threading.Thread] = []
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            read, write = os.pipe()
+            try:
+                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": write, "stderr": write})
+            except BaseException:
+                os.close(read)
+                raise
+            finally:
+                os.close(write)                        # the kernel holds the only writing end now
+            type(self).readers.append(forward(os.fdopen(read, "rb"), label))
+
+    return PipedKernelManager
+
+
 def execute(notebook: Path, out: Path, params: dict, *, progress: bool = False) -> str | None:
-    """Run ``notebook`` with ``params`` injected and write the executed copy to ``out``.
+    """Run ``notebook`` with ``params`` injected and write the executed copy to ``out``; ``progress``
+    shows a bar of its cells while it runs.
 
     Returns None when every cell ran, else the error (``"RuntimeError: ..."``); the executed copy
-    with the error is written either way when papermill got that far.
+    with the error is written either way when papermill got that far, and the full traceback is
+    logged to :data:`LOG`. The kernel's own output is logged to :data:`KERNEL_LOG`.
     """
     import papermill as pm
 
+    manager = kernel_manager(notebook.stem)
     try:
         pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="python3",
                             resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
-                            progress_bar=progress, log_output=True, report_mode=False)
+                            progress_bar={"desc": notebook.stem, "leave": False} if progress else False,
+                            log_output=True, report_mode=False,
+                            kernel_manager_class=manager)
     except pm.PapermillExecutionError as exc:
+        LOG.error("%s failed:%s", notebook.stem, exc)
         return f"{exc.ename}: {exc.evalue}"
     except Exception as exc:          # a kernel that died, a notebook that cannot be read
+        LOG.error("%s could not be executed", notebook.stem, exc_info=True)
         return f"{type(exc).__name__}: {exc}"
+    finally:
+        for reader in manager.readers:
+            reader.join(FLUSH_SECONDS)
     return None

@@ -33,6 +33,12 @@ run whose notebooks all succeeded and is never moved by a failed or killed run;
 
 Exit codes: 0 all notebooks ran, 1 a notebook failed, 2 bad config or data.
 
+The console gets one line per notebook as it finishes, in batch order once its pages are written
+(status, seconds, why it failed or was skipped, and for a failure where the details are), and
+each run's report path; progress bars (unless ``--no-progress``) vanish when done. The rest (the
+runner's steps, the notebooks' output, what their kernels write, tracebacks, warnings) goes to
+the run's ``run.log``; ``--verbose`` shows it on stderr too.
+
 This module orchestrates a run and holds the command line; the parts live beside it:
 :mod:`~helpers.runner.schedule` (which notebook may start now, from the artefacts each step of
 :data:`helpers.batch.BATCH` reads and writes), :mod:`~helpers.runner.execute` (papermill),
@@ -81,6 +87,10 @@ STANDARD_PARAMETERS = ("config_path", "config_overrides", "output_dir")
 #: Set by the runner only for notebooks that declare it: the folder of ``reports/latest`` when the run started.
 PREVIOUS_RUN_PARAMETER = "previous_run_dir"
 LOG = logging.getLogger("helpers.runner.run")
+#: Loggers written to a run's ``run.log`` (and to the console with ``--verbose``): the package's, among them the
+#: runner's and the notebook kernels' own output (:mod:`helpers.runner.execute`), the notebooks' output
+#: (papermill), nbconvert's (traitlets) and this process's Python warnings.
+RUN_LOGGERS = ("helpers", "papermill", "traitlets", "py.warnings")
 
 
 def notebook_path(stem: str) -> Path:
@@ -123,32 +133,70 @@ def check_notebook_parameters(cfg: RunConfig) -> None:
                                   f"allowed keys here: {ok}")
 
 
-def _log_to(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("helpers.runner.run", "papermill"):
-        lg = logging.getLogger(name)
-        lg.setLevel(logging.INFO)
-        lg.addHandler(handler)
+def _attach(handler: logging.Handler) -> logging.Handler:
+    for name in RUN_LOGGERS:
+        logging.getLogger(name).addHandler(handler)
+    for name in ("helpers", "papermill"):
+        logging.getLogger(name).setLevel(logging.INFO)
     return handler
 
 
-def _drop_log(handler: logging.Handler) -> None:
-    for name in ("helpers.runner.run", "papermill"):
+def _detach(handler: logging.Handler) -> None:
+    for name in RUN_LOGGERS:
         logging.getLogger(name).removeHandler(handler)
     handler.close()
 
 
+def _log_to(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return _attach(handler)
+
+
+class _ConsoleHandler(logging.Handler):
+    """``--verbose``: every record on stderr, above the progress bar when there is one."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm.auto import tqdm
+
+        try:
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line (whitespace runs become one space), cut to ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+
+
+def notebook_line(res: NotebookResult, folder: Path, *, executed: bool) -> str:
+    """The console's line for a finished notebook: status, name, seconds, where it was reused from, and
+    why it failed or was skipped. A failure adds a line saying where the details are in the run's
+    ``folder``: the executed notebook (when ``executed``, it holds the failing cell) and ``run.log``
+    (the full traceback)."""
+    mark = "ok    " if res.status == "ok" else res.status.upper().ljust(6)
+    extra = f"  reused from {res.reused_from}" if res.reused_from else ""
+    line = f"  {mark} {res.name} ({res.seconds:.1f} s){extra}{'  ' + one_line(res.error) if res.error else ''}"
+    if res.status == "failed":
+        where = [folder / f"{res.name}.ipynb"] if executed else []
+        line += f"\n{'':9}details: {', '.join(str(p) for p in [*where, folder / 'run.log'])}"
+    return line
+
+
 class _Batch:
     """One run's notebooks on their way: each executed (or reused, or skipped) when the schedule says
-    so, up to ``jobs`` at once, and its pages exported one at a time in batch order."""
+    so, up to ``jobs`` at once, and its pages exported one at a time in batch order. With ``echo``, each
+    notebook's :func:`notebook_line` is printed once its pages are written."""
 
     def __init__(self, cfg: RunConfig, prep, run: RunResult, chosen: list[str], *, tmp: Path, final: Path,
                  reports_dir: Path, overrides: list[str], previous: Path | None, force: bool, jobs: int,
-                 progress: bool):
+                 progress: bool, echo: bool = False):
         self.cfg, self.prep, self.run, self.chosen = cfg, prep, run, chosen
         self.tmp, self.final, self.reports_dir = tmp, final, reports_dir
         self.overrides, self.previous, self.force, self.jobs, self.progress = overrides, previous, force, jobs, progress
+        self.echo = echo
         self.code = code_version()
         self.schedule = Schedule(BATCH, chosen, prep.tables)
         self.results = {stem: NotebookResult(stem) for stem in chosen}
@@ -214,7 +262,7 @@ class _Batch:
             res.html, res.business_html = f"{stem}.html", f"{stem}.business.html"
         except Exception as exc:               # the executed notebook is kept; the index says what went wrong
             res.status, res.error = "failed", f"HTML export failed: {type(exc).__name__}: {exc}"
-            LOG.error("%s: %s", stem, res.error)
+            LOG.error("%s: %s", stem, res.error, exc_info=True)
 
     def run_all(self) -> None:
         """Execute and export every chosen notebook in the order :class:`~helpers.runner.schedule.Schedule` allows.
@@ -230,7 +278,8 @@ class _Batch:
         pending, running, done, exports, exported = list(chosen), {}, set(), {}, set()
         next_export = 0
         with ThreadPoolExecutor(max_workers=self.jobs) as pool, ThreadPoolExecutor(max_workers=1) as export_pool, \
-                tqdm(total=len(chosen), desc=self.run.name, unit="notebook", disable=not self.progress) as bar:
+                tqdm(total=len(chosen), desc=self.run.name, unit="notebook", disable=not self.progress,
+                     leave=False) as bar:
             while pending or running or exports or next_export < len(chosen):
                 for decision in schedule.starts(pending, done=done, exported=exported, unmet=self.unmet(),
                                                 running=len(running), jobs=self.jobs):
@@ -251,7 +300,11 @@ class _Batch:
                     for fut in finished:
                         fut.result()
                         if fut in exports:
-                            exported.add(exports.pop(fut))
+                            stem = exports.pop(fut)
+                            exported.add(stem)
+                            if self.echo:
+                                bar.write(notebook_line(self.results[stem], self.final,
+                                                        executed=(self.tmp / f"{stem}.ipynb").exists()))
                             continue
                         stem = running.pop(fut)
                         done.add(stem)
@@ -261,13 +314,14 @@ class _Batch:
 
 def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list[str] | None = None,
                reports_dir: Path | None = None, progress: bool = True, force_prepare: bool = False,
-               force: bool = False, run_suffix: str = "", jobs: int | None = None) -> RunResult:
+               force: bool = False, run_suffix: str = "", jobs: int | None = None, echo: bool = False) -> RunResult:
     """Run the batch for one config; see the module docstring. Raises CRMInputError on bad input.
 
     ``jobs``: notebooks executed at once (default ``output.jobs``); a notebook starts once the
     notebooks it needs have finished, the executive summary once all before it have. The run's
     folder is ``<config><run_suffix>-<YYYYmmdd-HHMMSS>`` (or ``output.run_name``), with ``-2``, ``-3``
-    ... when another run already holds that name.
+    ... when another run already holds that name. ``echo``: print one line per notebook as it finishes
+    (:func:`notebook_line`); what the runner, papermill and the kernels log goes to the run's ``run.log``.
     """
     from helpers.analyses.headlines import write_run_status
     from helpers.pipeline import prepare
@@ -293,7 +347,8 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                  prep.meta["n_clean_lines"])
         (tmp / "config.yaml").write_text(cfg.to_yaml(), encoding="utf-8")
         batch = _Batch(cfg, prep, run, chosen, tmp=tmp, final=final, reports_dir=reports_dir,
-                       overrides=list(overrides or []), previous=previous, force=force, jobs=jobs, progress=progress)
+                       overrides=list(overrides or []), previous=previous, force=force, jobs=jobs, progress=progress,
+                       echo=echo)
         with scratch_in(tmp / SCRATCH):
             batch.run_all()
         write_run_status(tmp / "artefacts", statuses(run.notebooks), complete=True)
@@ -303,10 +358,10 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
         write_run_json(tmp, run, config=cfg.source_file, overrides=list(overrides or []), started=started,
                        seconds=seconds, code=batch.code, prep=prep, previous=previous)
         LOG.info("run %s finished in %.1f s: %s", name, seconds, "ok" if run.ok else "with failures")
-        _drop_log(handler)
+        _detach(handler)
         move_into_place(tmp, final)
     except BaseException:
-        _drop_log(handler)
+        _detach(handler)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     run.folder = final
@@ -353,11 +408,31 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                     help="notebooks executed at once (default: output.jobs in the config, 2)")
     ap.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
+    ap.add_argument("--verbose", "-v", action="store_true",
+                    help="also show on stderr what goes to each run's run.log: the runner's steps, the notebooks' "
+                         "output, the kernels' own messages and warnings")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line (see the module docstring): one line per notebook as it finishes and each run's report
+    path on stdout, errors on stderr; the rest goes to each run's ``run.log``, and with ``--verbose`` to stderr too."""
     args = build_parser().parse_args(argv)
+    console = None
+    if args.verbose:
+        console = _ConsoleHandler()
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        _attach(console)
+    logging.captureWarnings(True)
+    try:
+        return _main(args)
+    finally:
+        logging.captureWarnings(False)
+        if console is not None:
+            _detach(console)
+
+
+def _main(args: argparse.Namespace) -> int:
     configs = args.config or [str(paths.CONFIGS / "default.yaml")]
     status = 0
     try:
@@ -372,15 +447,11 @@ def main(argv: list[str] | None = None) -> int:
                 cfg = load_config(path, [parse_override(o) for o in overrides])
                 run = run_config(cfg, overrides=overrides, only=args.notebooks, reports_dir=args.reports_dir,
                                  progress=not args.no_progress, force_prepare=args.force_prepare, force=args.force,
-                                 run_suffix=_suffix(combo), jobs=args.jobs)
+                                 run_suffix=_suffix(combo), jobs=args.jobs, echo=True)
             except CRMInputError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 status = max(status, 2)
                 continue
-            for nb in run.notebooks:
-                mark = "ok    " if nb.status == "ok" else nb.status.upper().ljust(6)
-                extra = f"  reused from {nb.reused_from}" if nb.reused_from else ""
-                print(f"  {mark} {nb.name} ({nb.seconds:.1f} s){extra}{'  ' + nb.error if nb.error else ''}")
             print(f"report: {run.folder / 'index.html'}")
             if not run.ok:
                 status = max(status, 1)
