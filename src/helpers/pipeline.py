@@ -56,6 +56,7 @@ from helpers import clean, paths
 from helpers.features import customers
 
 from helpers.io import engine
+from helpers.io.cache import replace_folder
 from helpers.config import RunConfig, load_config
 from helpers.errors import DataError
 
@@ -282,19 +283,8 @@ def _move_into_place(tmp: Path, folder: Path, meta: dict, *, force: bool) -> dic
     if folder.exists() and not force and (folder / "meta.json").exists():
         shutil.rmtree(tmp, ignore_errors=True)
         return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    old = None
-    if folder.exists():
-        old = folder.parent / f".{folder.name}.old-{os.getpid()}-{time.time_ns()}"
-        os.replace(folder, old)
-    try:
-        os.replace(tmp, folder)
-    except OSError:
-        if not (folder / "meta.json").exists():
-            raise
-        shutil.rmtree(tmp, ignore_errors=True)
+    if not replace_folder(tmp, folder, "meta.json"):
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     return meta
 
 

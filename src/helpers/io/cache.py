@@ -3,13 +3,16 @@
 They are written atomically (:func:`write_atomic`); their row count and which optional
 columns hold values come from the parquet metadata (:func:`describe_parquet`), and what
 reading found (:attr:`helpers.io.read.Source.notes`) travels in the pandas metadata
-(:func:`read_notes`).
+(:func:`read_notes`). A finished folder (the synthetic shop, a prepared run) replaces the old one
+in one rename (:func:`replace_folder`).
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +80,26 @@ def write_atomic(df: pd.DataFrame, target: Path) -> None:
             pass
         raise
 
+
+def replace_folder(tmp: Path, folder: Path, marker: str) -> bool:
+    """Put the finished folder ``tmp`` at ``folder``, so readers see the old folder or the new one, never half.
+
+    An existing ``folder`` is renamed aside first and removed after. When the final rename fails
+    because another process put a complete folder there meanwhile (it holds ``marker``), that one
+    is kept, ``tmp`` is removed and False is returned; any other failure is raised.
+    """
+    old = None
+    if folder.exists():
+        old = folder.parent / f".{folder.name}.old-{os.getpid()}-{time.time_ns()}"
+        os.replace(folder, old)
+    try:
+        os.replace(tmp, folder)
+        placed = True
+    except OSError:
+        if not (folder / marker).exists():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        placed = False
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return placed

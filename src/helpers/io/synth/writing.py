@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from helpers import paths
 from helpers.config import SyntheticConfig
+from helpers.io.cache import replace_folder
 from helpers.io.synth.extra_tables import (
     attributes_table,
     campaign_orders_frame,
@@ -99,19 +100,7 @@ def generate(cfg: SyntheticConfig, out_dir: Path, *, progress: bool = True) -> P
         write_truth(tmp / "truth", params, customers, {
             "campaign_orders": camp_orders, "campaigns": campaigns_truth(plan),
             "feedback": feedback_truth(plan, customers), "demographics": demographics_truth(customers)})
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out_dir, old)
-        try:
-            os.replace(tmp, out_dir)
-        except OSError:
-            # another process put a complete folder there meanwhile: keep theirs
-            if not (out_dir / "lines.parquet").exists():
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(tmp, out_dir, "lines.parquet")  # keeps a complete folder another process wrote meanwhile
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
