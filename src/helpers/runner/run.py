@@ -297,7 +297,8 @@ class _Batch:
                     next_export += 1
                 if running or exports:
                     finished, _ = wait([*running, *exports], return_when=FIRST_COMPLETED)
-                    for fut in finished:
+                    # a set: several pages may be done at once, and their lines are printed in batch order
+                    for fut in sorted(finished, key=lambda f: self.chosen.index(exports.get(f) or running[f])):
                         fut.result()
                         if fut in exports:
                             stem = exports.pop(fut)
