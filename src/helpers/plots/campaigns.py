@@ -3,7 +3,7 @@
 Each recipe takes a small table from :mod:`helpers.models.campaigns` and returns a plotly figure
 with a title and labelled axes (units in the labels), or a pandas Styler with the column names
 in the report language. Every word shown comes from the glossary (``glossary/glossary.yaml``)
-through :func:`helpers.i18n.t`.
+through :func:`helpers.i18n.t`; :func:`inputs_note` says which campaign tables a run has.
 """
 from __future__ import annotations
 
@@ -27,6 +27,21 @@ _MONEY = {"responder_revenue", "responder_revenue_per_responder", "revenue_targe
 _DAYS = {"median_days_to_respond"}
 _P = {"p_value", "min_expected"}
 _DATES = {"window_start", "window_end"}
+
+
+def inputs_note(data) -> str:
+    """What a run's campaign tables hold (:func:`helpers.models.campaigns.load_inputs`), or which is missing,
+    in one sentence of the report language."""
+    ex, rs, at = data.exposures, data.responses, data.attributes
+    if ex is None:
+        return t("cmp_note_no_exposures")
+    if len(ex) == 0:
+        return t("cmp_note_empty")
+    if rs is None:
+        return t("cmp_note_no_responses")
+    n = i18n.fmt_number
+    return t("cmp_note_tables", campaigns=n(ex["campaign_id"].nunique()), exposures=n(len(ex)), responses=n(len(rs)),
+             attributes=n(0 if at is None else len(at)))
 
 
 def pct(share: float, decimals: int = 1) -> str:

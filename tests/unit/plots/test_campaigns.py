@@ -11,6 +11,7 @@ from helpers import i18n
 from helpers.models import campaigns as cp
 from helpers.plots import campaigns as plots
 from tests.fixtures.campaign_tables import FIX, checked_tables
+from tests.unit.models.campaigns.test_tables import Prepared
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
 
 
@@ -140,3 +141,21 @@ class TestProfiles:
     def test_unknown_grouping_gives_an_empty_figure(self, profile):
         fig = plots.profile_bars(profile, "no_such_column", "Nothing")
         assert len(fig.data[0].x) == 0 and "Nothing" in fig.layout.title.text and "–" in fig.layout.title.text
+
+
+class TestInputsNote:
+    @pytest.fixture(autouse=True)
+    def english(self):
+        before = i18n.language()
+        i18n.set_language("en")
+        yield
+        i18n.set_language(before)
+
+    def test_all_tables(self):
+        got = cp.load_inputs(Prepared(["exposures", "responses", "attributes"]))
+        # 2 campaigns (A, B), 7 exposure rows, 5 response rows, 6 customers with attributes
+        assert plots.inputs_note(got) == "2 campaigns, 7 customer-campaign exposures, 5 responses, attributes of 6 customers."
+
+    def test_without_responses_or_exposures(self):
+        assert plots.inputs_note(cp.load_inputs(Prepared(["exposures"]))) == i18n.t("cmp_note_no_responses")
+        assert plots.inputs_note(cp.load_inputs(Prepared([]))) == i18n.t("cmp_note_no_exposures")
