@@ -159,3 +159,13 @@ class TestInputsNote:
     def test_without_responses_or_exposures(self):
         assert plots.inputs_note(cp.load_inputs(Prepared(["exposures"]))) == i18n.t("cmp_note_no_responses")
         assert plots.inputs_note(cp.load_inputs(Prepared([]))) == i18n.t("cmp_note_no_exposures")
+
+
+class TestTranslatedGroups:
+    def test_clv_tier_names_in_turkish(self):
+        rfm = pd.DataFrame({"customer_id": ["a", "b"], "recency_days": [5, 9], "frequency": [3, 1],
+                            "monetary": [10.0, 2.0]})
+        tiers = pd.DataFrame({"customer_id": ["a", "b"], "clv_tier": ["top 1 %", "rest 80 %"]})
+        g = plots.translated_groups(cp.profile_groups(rfm, clv_tiers=tiers), "tr")
+        assert list(g["clv_tier"].cat.categories)[0].startswith("en üst")
+        assert g.set_index("customer_id").loc["b", "clv_tier"].startswith("kalan")
