@@ -367,7 +367,10 @@ def truth_check(rates: pd.DataFrame, factors: dict[str, float], *, z: float = 3.
 @dataclass
 class Groups:
     """Customer groups to profile: one row per customer with ``rfm_segment``, ``cluster``,
-    ``clv_tier`` (and ``clv``) where they could be computed; ``notes`` say what was skipped."""
+    ``clv_tier`` (and ``clv``) where they could be computed; ``notes`` say what was skipped or used:
+    (code, fields) pairs, the code one of ``no_cluster``, ``cluster_failed`` (``error``), ``clv_source``
+    (``purchase``, ``spend``: the :class:`helpers.models.clv.Source` of each fit) and ``clv_left_out``
+    (``why``, English); :func:`helpers.plots.profiles.group_notes` says them in the report language."""
 
     table: pd.DataFrame
     notes: list
@@ -399,17 +402,16 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
             names = dict(zip(prof["cluster"], prof["name"]))
             out["cluster"] = pd.Series(labels).map(names).astype("string").to_numpy()
         else:
-            notes.append(_t("prof_no_cluster"))
+            notes.append(("no_cluster", {}))
     except Exception as exc:  # noqa: BLE001
-        notes.append(_t("prof_cluster_failed", error=f"{type(exc).__name__}: {exc}"))
+        notes.append(("cluster_failed", {"error": f"{type(exc).__name__}: {exc}"}))
     if btyd is not None:
         cv, why = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
         if cv is not None:
             out = out.merge(cv.assign(clv_tier=cv["clv_tier"].astype("string")), on="customer_id", how="left")
-            notes.append(_t("prof_clv_source", purchase=cv.attrs["purchase_source"].text(),
-                            spend=cv.attrs["spend_source"].text()))
+            notes.append(("clv_source", {"purchase": cv.attrs["purchase_source"], "spend": cv.attrs["spend_source"]}))
         else:
-            notes.append(_t("prof_clv_left_out", why=why))
+            notes.append(("clv_left_out", {"why": why}))
     return Groups(out, notes)
 
 

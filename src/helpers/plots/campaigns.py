@@ -3,7 +3,8 @@
 Each recipe takes a small table from :mod:`helpers.models.campaigns` and returns a plotly figure
 with a title and labelled axes (units in the labels), or a pandas Styler with the column names
 in the report language. Every word shown comes from the glossary (``glossary/glossary.yaml``)
-through :func:`helpers.i18n.t`.
+through :func:`helpers.i18n.t`; :func:`inputs_note` says which campaign tables a run has, :func:`translated_groups` names the
+profile groupings.
 """
 from __future__ import annotations
 
@@ -27,6 +28,42 @@ _MONEY = {"responder_revenue", "responder_revenue_per_responder", "revenue_targe
 _DAYS = {"median_days_to_respond"}
 _P = {"p_value", "min_expected"}
 _DATES = {"window_start", "window_end"}
+
+
+def inputs_note(data) -> str:
+    """What a run's campaign tables hold (:func:`helpers.models.campaigns.load_inputs`), or which is missing,
+    in one sentence of the report language."""
+    ex, rs, at = data.exposures, data.responses, data.attributes
+    if ex is None:
+        return t("cmp_note_no_exposures")
+    if len(ex) == 0:
+        return t("cmp_note_empty")
+    if rs is None:
+        return t("cmp_note_no_responses")
+    n = i18n.fmt_number
+    return t("cmp_note_tables", campaigns=n(ex["campaign_id"].nunique()), exposures=n(len(ex)), responses=n(len(rs)),
+             attributes=n(0 if at is None else len(at)))
+
+
+
+def translated_groups(groups: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """:func:`helpers.models.campaigns.profile_groups` with its names in ``language`` (default: the report's):
+    in Turkish the RFM segments of :data:`helpers.models.segments.SEGMENTS`, in any language but English the
+    CLV tiers (glossary ``tierw_*``, as notebook 04 shows them); orders kept."""
+    from helpers.models import segments
+
+    language = language or i18n.language()
+    out = groups.copy()
+    if language == "tr" and "rfm_segment" in out.columns:
+        names = dict(zip(segments.SEGMENTS["segment"], segments.SEGMENTS["turkish"]))
+        out["rfm_segment"] = pd.Categorical(out["rfm_segment"].map(names),
+                                            categories=[names[s] for s in segments.SEGMENT_ORDER], ordered=True)
+    if language != "en" and "clv_tier" in out.columns:
+        tiers = out["clv_tier"]
+        names = {c: i18n.translate_phrases(c, "tierw_", language) for c in tiers.cat.categories}
+        values = tiers.astype("object").map(lambda v: names.get(v, v) if isinstance(v, str) else None)
+        out["clv_tier"] = pd.Categorical(values, categories=[names[c] for c in tiers.cat.categories], ordered=True)
+    return out
 
 
 def pct(share: float, decimals: int = 1) -> str:

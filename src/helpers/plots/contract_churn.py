@@ -4,7 +4,8 @@ Each recipe takes a table from :mod:`helpers.models.contract_churn` and returns 
 figure with a title and labelled axes (units in brackets); labels come from the glossary.
 Durations are in the tenure unit of the run (``unit``: day, week, month, quarter or year,
 ``tables.attributes.tenure_unit``), named on the axes. :func:`table` shows the module's
-tables with their columns named in the report language and the unit. The model-quality
+tables with their columns named in the report language and the unit (:func:`unit_word`,
+:func:`unit_one`); :func:`setting_reason` says why a run is (not) in the contractual setting. The model-quality
 figures (ROC, calibration, gains, lift, importance) are those of :mod:`helpers.plots.churn`.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import plotly.graph_objects as go
 
 from helpers import i18n
 from helpers.i18n import localize_numbers, t
-from helpers.models.contract_churn import unit_one, unit_word
+from helpers.models.contract_churn import check_unit
 from helpers.plots.base import TEMPLATE, plain
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -24,6 +25,29 @@ _LEGEND = {"orientation": "h", "y": -0.22, "x": 0}
 
 def _p(p: float) -> str:
     return f"{p:.3g}" if np.isfinite(p) else "–"
+
+
+def unit_word(unit: str, count: float | None = None) -> str:
+    """The unit in the report language: ``years`` / ``yıl``; with ``count`` 1 the singular (``1 year``).
+
+    Turkish counts take the singular (``3 yıl``), so the Turkish word never changes.
+    """
+    return i18n.period_name(check_unit(unit), plural=count is None or count != 1)
+
+
+def unit_one(unit: str) -> str:
+    """The singular unit word (``per year`` / ``yıl başına``)."""
+    return i18n.period_name(check_unit(unit), plural=False)
+
+
+def setting_reason(missing: list[str] | None, unit: str = "month") -> str:
+    """Why a run is (not) in the contractual setting, from :func:`helpers.models.contract_churn.setting`'s
+    ``missing`` (None: no ``attributes`` table; else the required columns it lacks), naming the tenure ``unit``."""
+    if missing is None:
+        return t("contract_why_no_table")
+    if missing:
+        return t("contract_why_missing", columns=t("contract_and_no").join(repr(c) for c in missing))
+    return t("ctu_why_contractual", unit=unit_word(unit))
 
 
 def churn_by(table: pd.DataFrame, column: str) -> go.Figure:

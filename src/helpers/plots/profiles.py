@@ -1,7 +1,8 @@
 """Figures of the customer profiles notebook (10): marked cross-tabs, regions, purchase rate by level.
 
 Each recipe takes a table from :mod:`helpers.models.profiles` and returns a plotly figure with
-a title and labelled axes (units in brackets); labels come from the glossary.
+a title and labelled axes (units in brackets); labels come from the glossary. :func:`group_notes`
+says the notes of the customer groupings in the report language.
 """
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ import plotly.graph_objects as go
 
 from helpers.i18n import localize_numbers, t
 from helpers.plots.base import TEMPLATE, plain
+
+
+def group_notes(groups) -> list[str]:
+    """The notes of :func:`helpers.models.profiles.customer_groups` (what was skipped or used) in the
+    report language, one line each."""
+    out = []
+    for code, fields in groups.notes:
+        if code == "clv_source":
+            fields = {"purchase": fields["purchase"].text(), "spend": fields["spend"].text()}
+        out.append(t(f"prof_{code}", **fields))
+    return out
 
 
 def crosstab_heatmap(tab) -> go.Figure:

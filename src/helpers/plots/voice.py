@@ -1,9 +1,10 @@
-"""Figures of the customer-voice notebook (09): scores over time and by group, delivery delay,
-words of low and high scores, complaints and coming back.
+"""Figures and sentences of the customer-voice notebook (09): scores over time and by group, delivery
+delay, words of low and high scores, complaints and coming back.
 
 Each recipe takes the small table a :mod:`helpers.models.voice` function returns and gives back a
 plotly figure with a title and labelled axes (units in brackets); labels come from
-:func:`helpers.i18n.t` in the report language.
+:func:`helpers.i18n.t` in the report language. :func:`delay_sentence`, :func:`hazard_sentence`,
+:func:`gain_sentence` and :func:`hazard_error_text` say the models' results in that language.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from helpers.i18n import label, t
+from helpers.errors import DataError
+from helpers.i18n import fmt_spec as _f, label, t
 from helpers.plots.base import TEMPLATE, plain
 
 #: one colour per score 1..5 (red to green), the same in every figure
@@ -204,3 +206,49 @@ def churn_gain(gain) -> go.Figure:
     fig.update_layout(title=t("voice_title_churn_gain", cutoff=gain.test_cutoff), template=TEMPLATE, height=420,
                       barmode="group", legend=_LEGEND)
     return fig
+
+
+def delay_sentence(effect) -> str:
+    """Late against on-time orders (a :class:`helpers.models.voice.DelayEffect`) in one sentence:
+    mean scores, the gap with its interval, and the shares of 1-2 star reviews."""
+    g = effect.table.set_index("group")
+    m, s = effect.mean_gap, effect.low_share_gap
+    return t("voice_sent_delay", n_late=_f(int(g.loc["late", "reviews"]), ","),
+             late=_f(g.loc["late", "mean_score"], ".2f"), on_time=_f(g.loc["on time", "mean_score"], ".2f"),
+             n_on_time=_f(int(g.loc["on time", "reviews"]), ","), gap=_f(m["diff"], "+.2f"),
+             level=_f(effect.level, ".0%"), low=_f(m["low"], "+.2f"), high=_f(m["high"], "+.2f"),
+             low_late=_f(g.loc["late", "low_share"], ".1%"), low_on_time=_f(g.loc["on time", "low_share"], ".1%"),
+             share_gap=_f(100 * s["diff"], "+.1f"), share_low=_f(100 * s["low"], "+.1f"),
+             share_high=_f(100 * s["high"], "+.1f"))
+
+
+def gain_sentence(gain) -> str:
+    """What complaints add to the churn models (a :class:`helpers.models.voice.ChurnGain`): per model the
+    test ROC-AUC without and with them and the difference's interval; a warning when a class is small."""
+    parts = [t("voice_sent_gain_part", model=label(r.model, "score_"), before=_f(r.auc_b, ".3f"),
+               after=_f(r.auc_a, ".3f"), diff=_f(r.diff, "+.3f"), level=_f(gain.level, ".0%"), low=_f(r.low, "+.3f"),
+               high=_f(r.high, "+.3f")) for r in gain.gain.itertuples()]
+    out = t("voice_sent_gain", cutoff=gain.test_cutoff, days=gain.horizon_days, n=_f(gain.n_test, ","),
+            retained=_f(gain.n_retained, ","), parts="; ".join(parts))
+    smaller = min(gain.n_retained, gain.n_test - gain.n_retained)
+    if smaller < 100:
+        out += t("voice_sent_gain_small", n=_f(smaller, ","))
+    return out
+
+
+def hazard_sentence(fit) -> str:
+    """The complaint hazard factor k (a :class:`helpers.models.voice.HazardFit`) with its interval, the
+    likelihood-ratio p-value and the mean dropout probability before and after a complaint."""
+    return t("voice_sent_hazard", k=_f(fit.k, ".2f"), level=_f(fit.level, ".0%"), low=_f(fit.k_low, ".2f"),
+             high=_f(fit.k_high, ".2f"), p=_f(fit.lr_p_value, ".3g"), p0=_f(fit.mean_p, ".3f"),
+             p1=_f(fit.mean_p_after, ".3f"), n=_f(fit.n_customers, ","), nc=_f(fit.n_complained, ","),
+             nr=_f(fit.n_repeat_after, ","))
+
+
+def hazard_error_text(err: Exception) -> str:
+    """Why :func:`helpers.models.voice.fit_complaint_hazard` gave no fit, in the report language
+    (too few complainers: the glossary text with the error's ``counts``; other errors as they are)."""
+    counts = getattr(err, "counts", None)
+    if isinstance(err, DataError) and err.rule == "too-few-complaints" and counts:
+        return str(DataError(err.file, err.rule, t("voice_err_too_few", **counts), column=err.column))
+    return str(err)

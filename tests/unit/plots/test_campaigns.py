@@ -11,6 +11,7 @@ from helpers import i18n
 from helpers.models import campaigns as cp
 from helpers.plots import campaigns as plots
 from tests.fixtures.campaign_tables import FIX, checked_tables
+from tests.unit.models.campaigns.test_tables import Prepared
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
 
 
@@ -140,3 +141,31 @@ class TestProfiles:
     def test_unknown_grouping_gives_an_empty_figure(self, profile):
         fig = plots.profile_bars(profile, "no_such_column", "Nothing")
         assert len(fig.data[0].x) == 0 and "Nothing" in fig.layout.title.text and "–" in fig.layout.title.text
+
+
+class TestInputsNote:
+    @pytest.fixture(autouse=True)
+    def english(self):
+        before = i18n.language()
+        i18n.set_language("en")
+        yield
+        i18n.set_language(before)
+
+    def test_all_tables(self):
+        got = cp.load_inputs(Prepared(["exposures", "responses", "attributes"]))
+        # 2 campaigns (A, B), 7 exposure rows, 5 response rows, 6 customers with attributes
+        assert plots.inputs_note(got) == "2 campaigns, 7 customer-campaign exposures, 5 responses, attributes of 6 customers."
+
+    def test_without_responses_or_exposures(self):
+        assert plots.inputs_note(cp.load_inputs(Prepared(["exposures"]))) == i18n.t("cmp_note_no_responses")
+        assert plots.inputs_note(cp.load_inputs(Prepared([]))) == i18n.t("cmp_note_no_exposures")
+
+
+class TestTranslatedGroups:
+    def test_clv_tier_names_in_turkish(self):
+        rfm = pd.DataFrame({"customer_id": ["a", "b"], "recency_days": [5, 9], "frequency": [3, 1],
+                            "monetary": [10.0, 2.0]})
+        tiers = pd.DataFrame({"customer_id": ["a", "b"], "clv_tier": ["top 1 %", "rest 80 %"]})
+        g = plots.translated_groups(cp.profile_groups(rfm, clv_tiers=tiers), "tr")
+        assert list(g["clv_tier"].cat.categories)[0].startswith("en üst")
+        assert g.set_index("customer_id").loc["b", "clv_tier"].startswith("kalan")

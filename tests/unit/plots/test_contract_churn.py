@@ -85,3 +85,19 @@ def test_remaining_value_one_box_per_cohort():
     assert "contract" in fig.layout.title.text
     assert_labelled(fig, y="GBP")
     assert_escaped(fig)
+
+
+class TestSettingReason:
+    def test_no_attributes_is_non_contractual(self):
+        mode, missing = cc.setting(["lines"])
+        why = plots.setting_reason(missing)
+        assert mode == "non-contractual" and "no customer" in why
+
+    def test_attributes_without_label(self):
+        mode, missing = cc.setting(["lines", "attributes"], ["customer_id", "region", "tenure"])
+        why = plots.setting_reason(missing)
+        assert mode == "non-contractual" and "'churned'" in why and "'tenure'" not in why
+
+    def test_the_reason_names_the_tenure_unit(self):
+        assert "tenure in months" in plots.setting_reason(cc.setting(["attributes"], ["tenure", "churned"])[1])
+        assert "tenure in years" in plots.setting_reason(cc.setting(["attributes"], ["tenure", "churned"])[1], "year")

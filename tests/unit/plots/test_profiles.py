@@ -45,3 +45,10 @@ def test_rate_ratios_with_the_planted_factor():
     alone = plots.rate_ratios(rates, EVIL)
     assert len(alone.data) == 1
     assert_escaped(alone)
+
+
+def test_group_notes_in_the_report_language():
+    from helpers.i18n import t
+
+    groups = profiles.Groups(pd.DataFrame(), [("no_cluster", {}), ("clv_left_out", {"why": "no repeat customer"})])
+    assert plots.group_notes(groups) == [t("prof_no_cluster"), t("prof_clv_left_out", why="no repeat customer")]

@@ -1,6 +1,7 @@
 """Tests of helpers.plots.voice on checked feedback of forty generated reviews and hand-made model results."""
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import numpy as np
@@ -121,3 +122,24 @@ def test_churn_gain_auc_and_difference():
     assert fig.layout.yaxis.range[0] == pytest.approx(0.5)
     assert t("voice_axis_auc_gain") == fig.layout.yaxis2.title.text
     assert_labelled(fig)
+
+
+def test_churn_gain_sentence_warns_on_a_small_class():
+    gain = pd.DataFrame({"model": ["gradient boosting"], "auc_a": [0.55], "auc_b": [0.50], "diff": [0.05],
+                         "low": [-0.1], "high": [0.2]})
+    g = voice.ChurnGain(dt.date(2024, 1, 1), dt.date(2024, 4, 1), 90, pd.DataFrame(), gain, pd.DataFrame(),
+                        pd.DataFrame(), 0.95, n_test=1000, n_retained=12)
+    assert "ROC-AUC 0.500 -> 0.550 (+0.050, 95% CI -0.100 .. +0.200)" in plots.gain_sentence(g)
+    assert "only 12 customers in the smaller class" in plots.gain_sentence(g)
+    g.n_retained = 400
+    assert "uncertain" not in plots.gain_sentence(g)
+
+
+def test_hazard_error_text_in_the_report_language():
+    """Too few complainers: the glossary text with the error's numbers, in the report's wrapping."""
+    hist = pd.DataFrame({"frequency": [1.0, 2.0, 0.0], "recency": [1.0, 2.0, 0.0], "T": [5.0, 5.0, 5.0],
+                         "complaint_at": [0.0, 1.0, float("nan")]})
+    with pytest.raises(voice.DataError) as info:
+        voice.fit_complaint_hazard(hist)
+    assert plots.hazard_error_text(info.value) == str(info.value)
+    assert plots.hazard_error_text(ValueError("x")) == "x"

@@ -7,7 +7,6 @@ import math
 import pandas as pd
 from scipy import stats
 
-from helpers import i18n
 from helpers.models.campaigns.tables import MISSING, need_columns
 
 
@@ -34,8 +33,8 @@ def spend_tier(rfm: pd.DataFrame, labels=("low", "mid", "high")) -> pd.DataFrame
     return pd.DataFrame({"customer_id": rfm["customer_id"].astype("string"), "spend_tier": tier})
 
 
-def _ordered_tiers(s: pd.Series, language: str) -> pd.Categorical:
-    """Tier labels as an ordered categorical, best tier first (the order of clv.value_tiers), named in ``language``."""
+def _ordered_tiers(s: pd.Series) -> pd.Categorical:
+    """Tier labels as an ordered categorical, best tier first (the order of clv.value_tiers)."""
     from helpers.models import clv
 
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -45,11 +44,7 @@ def _ordered_tiers(s: pd.Series, language: str) -> pd.Categorical:
         present = [v for v in s.dropna().astype(str).unique()]
         cats = [c for c in known if c in present] + sorted(v for v in present if v not in known)
     values = s.astype("object").where(s.notna(), None).map(lambda v: None if v is None else str(v))
-    cats = [str(c) for c in cats]
-    if language != "en":
-        names = {c: i18n.translate_phrases(c, "tierw_", language) for c in cats}
-        values, cats = values.map(lambda v: names.get(v, v) if v is not None else None), [names[c] for c in cats]
-    return pd.Categorical(values, categories=cats, ordered=True)
+    return pd.Categorical(values, categories=[str(c) for c in cats], ordered=True)
 
 
 def _as_categories(s: pd.Series, max_levels: int = 12, missing: str = MISSING) -> pd.Series:
@@ -148,8 +143,7 @@ def responder_profile(flags: pd.DataFrame, groups: pd.DataFrame, *, alpha: float
 
 
 def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = None, *,
-                   tier_labels=("low", "mid", "high"), segment_language: str = "en",
-                   clv_tiers: pd.DataFrame | None = None) -> pd.DataFrame:
+                   tier_labels=("low", "mid", "high"), clv_tiers: pd.DataFrame | None = None) -> pd.DataFrame:
     """The groupings responders are profiled by: RFM segment, CLV tier (else spend tier), and every attribute column.
 
     Parameters
@@ -162,9 +156,6 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
         customer_id plus demographic columns (region, age_band, ...).
     tier_labels : tuple of str
         Names of the three spend tiers, lowest first.
-    segment_language : str
-        ``"tr"`` shows the Turkish segment names of :data:`helpers.models.segments.SEGMENTS`
-        and the Turkish names of the CLV tiers (glossary ``tierw_*``, as notebook 04 shows them).
     clv_tiers : pandas.DataFrame, optional
         customer_id and clv_tier (e.g. :func:`helpers.models.clv.value_tier_table`). When given and non-empty, the
         grouping ``clv_tier`` (ordered best tier first) replaces ``spend_tier``; customers
@@ -174,7 +165,9 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
     -------
     pandas.DataFrame
         customer_id, rfm_segment and clv_tier or spend_tier (ordered categoricals; the segment
-        and spend tier when ``rfm`` is given), then the attribute columns.
+        and spend tier when ``rfm`` is given), then the attribute columns. Segment and CLV tier
+        names are the English keys; :func:`helpers.plots.campaigns.translated_groups` names them in
+        the report language.
     """
     from helpers.models import segments
 
@@ -185,17 +178,13 @@ def profile_groups(rfm: pd.DataFrame | None, attributes: pd.DataFrame | None = N
     out = None
     if rfm is not None and len(rfm):
         scored = segments.rfm_scores(rfm)
-        seg = scored["segment"]
-        if segment_language == "tr":
-            names = dict(zip(segments.SEGMENTS["segment"], segments.SEGMENTS["turkish"]))
-            seg = pd.Categorical(seg.map(names), categories=[names[s] for s in segments.SEGMENT_ORDER], ordered=True)
-        out = pd.DataFrame({"customer_id": scored["customer_id"].astype("string"), "rfm_segment": seg})
+        out = pd.DataFrame({"customer_id": scored["customer_id"].astype("string"), "rfm_segment": scored["segment"]})
         if not use_clv:
             out = out.merge(spend_tier(rfm, tier_labels), on="customer_id", how="left")
     if use_clv:
         ct = clv_tiers.assign(customer_id=clv_tiers["customer_id"].astype("string")).drop_duplicates("customer_id")
         tiers = pd.DataFrame({"customer_id": ct["customer_id"].to_numpy(),
-                              "clv_tier": _ordered_tiers(ct["clv_tier"].reset_index(drop=True), segment_language)})
+                              "clv_tier": _ordered_tiers(ct["clv_tier"].reset_index(drop=True))})
         out = tiers if out is None else out.merge(tiers, on="customer_id", how="left")
     if attributes is not None and len(attributes):
         need_columns(attributes, ("customer_id",), "attributes")

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers import i18n
 from helpers.errors import DataError
 
 EXPOSURE_COLUMNS = ("customer_id", "campaign_id", "campaign_type", "start", "end", "channel")
@@ -172,7 +171,6 @@ class CampaignInputs:
     responses: pd.DataFrame | None
     attributes: pd.DataFrame | None
     days: pd.DataFrame
-    note: str
 
     @property
     def ready(self) -> bool:
@@ -187,7 +185,8 @@ def load_inputs(prep) -> CampaignInputs:
     """Read and check the campaign tables of a prepared run (:class:`helpers.pipeline.Prepared`).
 
     Exposures are required for any campaign analysis, responses for the response and profile
-    parts, attributes for the demographic profile; ``note`` says what is missing. The lines are
+    parts, attributes for the demographic profile (:func:`helpers.plots.campaigns.inputs_note` says what is
+    missing). The lines are
     reduced to purchase days per customer (:func:`customer_days`).
     """
     tables = set(prep.tables)
@@ -196,15 +195,5 @@ def load_inputs(prep) -> CampaignInputs:
     ex = check_exposures(prep.read("exposures"), "exposures") if "exposures" in tables else None
     rs = check_responses(prep.read("responses"), "responses") if "responses" in tables else None
     at = prep.read("attributes") if "attributes" in tables else None
-    if ex is None:
-        note = i18n.t("cmp_note_no_exposures")
-    elif len(ex) == 0:
-        note = i18n.t("cmp_note_empty")
-    elif rs is None:
-        note = i18n.t("cmp_note_no_responses")
-    else:
-        note = i18n.t("cmp_note_tables", campaigns=i18n.fmt_number(ex["campaign_id"].nunique()),
-                      exposures=i18n.fmt_number(len(ex)), responses=i18n.fmt_number(len(rs)),
-                      attributes=i18n.fmt_number(0 if at is None else len(at)))
-    return CampaignInputs(ex, rs, at, days, note)
+    return CampaignInputs(ex, rs, at, days)
 

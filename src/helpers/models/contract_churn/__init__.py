@@ -44,14 +44,14 @@ Modules: :mod:`~helpers.models.contract_churn.units` (the tenure unit),
 :mod:`~helpers.models.contract_churn.classify` (train / test split, classifiers),
 :mod:`~helpers.models.contract_churn.tenure` (Kaplan-Meier, log-rank, Cox on the tenure, with
 :mod:`helpers.models.survival`), :mod:`~helpers.models.contract_churn.sbg` (the sBG cohort model
-and remaining value) and :mod:`~helpers.models.contract_churn.headlines`. This package re-exports
+and remaining value). Their words and sentences are built in :mod:`helpers.plots.contract_churn`,
+the headline numbers in :mod:`helpers.analyses.contract_headlines`. This package re-exports
 their public names, so ``contract_churn.NAME`` works for each.
 """
 from helpers.models.contract_churn.classify import (
     DURATION_PROXIES, MAX_LEVELS, NOT_FEATURES, baseline_scores, contract_datasets, feature_columns,
     score_customers
 )
-from helpers.models.contract_churn.headlines import headline_items
 from helpers.models.contract_churn.sbg import (
     FADER_HARDIE_2007, FADER_HARDIE_2007_ESTIMATES, HOMOGENEOUS, SbgFit, cohort_table, derl_by_hand, fit_sbg,
     remaining_value, retention_curve, sbg_loglik, sbg_retention, value_summary
@@ -60,7 +60,7 @@ from helpers.models.contract_churn.table import FILE, REQUIRED, churn_by, contra
 from helpers.models.contract_churn.tenure import fit_cox, km_table, pairwise_logrank, retained_column
 from helpers.models.contract_churn.units import (
     HORIZON_STEPS, MAX_TENURE_YEARS, PERIODS_PER_YEAR, TENURE_UNITS, as_horizon, charge_factor, check_unit,
-    km_horizons, period_rate, periods_per_year, tenure_unit, unit_one, unit_word
+    km_horizons, period_rate, periods_per_year, tenure_unit
 )
 from helpers.models.survival import CoxResult, cox_design
 
@@ -68,6 +68,6 @@ __all__ = ["CoxResult", "DURATION_PROXIES", "FADER_HARDIE_2007", "FADER_HARDIE_2
            "HOMOGENEOUS", "HORIZON_STEPS", "MAX_LEVELS", "MAX_TENURE_YEARS", "NOT_FEATURES", "PERIODS_PER_YEAR",
            "REQUIRED", "SbgFit", "TENURE_UNITS", "as_horizon", "baseline_scores", "charge_factor", "check_unit",
            "churn_by", "cohort_table", "contract_datasets", "contract_table", "cox_design", "derl_by_hand",
-           "feature_columns", "fit_cox", "fit_sbg", "headline_items", "km_horizons", "km_table", "pairwise_logrank",
+           "feature_columns", "fit_cox", "fit_sbg", "km_horizons", "km_table", "pairwise_logrank",
            "period_rate", "periods_per_year", "remaining_value", "retained_column", "retention_curve", "sbg_loglik",
-           "sbg_retention", "score_customers", "setting", "tenure_unit", "unit_one", "unit_word", "value_summary"]
+           "sbg_retention", "score_customers", "setting", "tenure_unit", "value_summary"]

@@ -10,8 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.i18n import t
-from helpers.models.contract_churn.units import MAX_TENURE_YEARS, check_unit, periods_per_year, unit_word
+from helpers.models.contract_churn.units import MAX_TENURE_YEARS, check_unit, periods_per_year
 
 
 FILE = "attributes"
@@ -22,7 +21,7 @@ _TRUE = {"yes", "y", "true", "t", "1", "churned", "evet"}
 _FALSE = {"no", "n", "false", "f", "0", "retained", "hayir", "hayır"}
 
 
-def setting(tables, attribute_columns=None, unit: str = "month") -> tuple[str, str]:
+def setting(tables, attribute_columns=None) -> tuple[str, list[str] | None]:
     """Whether a run is in the contractual setting, and why.
 
     Parameters
@@ -31,23 +30,20 @@ def setting(tables, attribute_columns=None, unit: str = "month") -> tuple[str, s
         ``prep.tables``, the prepared tables of the run.
     attribute_columns : list of str, optional
         The columns of the ``attributes`` table when it exists.
-    unit : str
-        The tenure unit (:func:`helpers.models.contract_churn.units.tenure_unit`), named in the reason.
 
     Returns
     -------
-    (str, str)
+    (str, list of str or None)
         ``"contractual"`` when an ``attributes`` table with ``churned`` and ``tenure``
-        exists, else ``"non-contractual"``; and a sentence saying why.
+        exists, else ``"non-contractual"``; and why: None when there is no ``attributes``
+        table, else the required columns it lacks (empty when contractual).
+        :func:`helpers.plots.contract_churn.setting_reason` says it in a sentence.
     """
     if "attributes" not in tables:
-        return "non-contractual", t("contract_why_no_table")
+        return "non-contractual", None
     cols = set(attribute_columns or [])
     missing = [c for c in ("churned", "tenure") if c not in cols]
-    if missing:
-        return "non-contractual", t("contract_why_missing",
-                                    columns=t("contract_and_no").join(repr(c) for c in missing))
-    return "contractual", t("ctu_why_contractual", unit=unit_word(unit))
+    return ("non-contractual" if missing else "contractual"), missing
 
 
 def _as_bool(s: pd.Series, column: str, file: str = FILE) -> pd.Series:

@@ -42,23 +42,6 @@ def tenure_unit(config) -> str:
     return check_unit(getattr(attrs, "tenure_unit", None) or "month")
 
 
-def unit_word(unit: str, count: float | None = None) -> str:
-    """The unit in the report language: ``years`` / ``yıl``; with ``count`` 1 the singular (``1 year``).
-
-    Turkish counts take the singular (``3 yıl``), so the Turkish word never changes.
-    """
-    from helpers.i18n import period_name
-
-    return period_name(check_unit(unit), plural=count is None or count != 1)
-
-
-def unit_one(unit: str) -> str:
-    """The singular unit word (``per year`` / ``yıl başına``)."""
-    from helpers.i18n import period_name
-
-    return period_name(check_unit(unit), plural=False)
-
-
 def periods_per_year(unit: str) -> float:
     """How many periods of ``unit`` make a year (12 months, 4 quarters, 365.25 days ...)."""
     return PERIODS_PER_YEAR[check_unit(unit)]

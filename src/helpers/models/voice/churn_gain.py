@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.i18n import fmt_spec as _f, label, t
 from helpers.models.voice.table import FILE, complaint_flags
 
 
@@ -62,17 +61,6 @@ class ChurnGain:
     level: float
     n_test: int = 0
     n_retained: int = 0
-
-    def sentence(self) -> str:
-        parts = [t("voice_sent_gain_part", model=label(r.model, "score_"), before=_f(r.auc_b, ".3f"),
-                   after=_f(r.auc_a, ".3f"), diff=_f(r.diff, "+.3f"), level=_f(self.level, ".0%"), low=_f(r.low, "+.3f"),
-                   high=_f(r.high, "+.3f")) for r in self.gain.itertuples()]
-        out = t("voice_sent_gain", cutoff=self.test_cutoff, days=self.horizon_days, n=_f(self.n_test, ","),
-                retained=_f(self.n_retained, ","), parts="; ".join(parts))
-        smaller = min(self.n_retained, self.n_test - self.n_retained)
-        if smaller < 100:
-            out += t("voice_sent_gain_small", n=_f(smaller, ","))
-        return out
 
 
 def complaint_churn_gain(lines, fb: pd.DataFrame, *, train_cutoff, test_cutoff, horizon_days: int,

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.i18n import fmt_spec as _f
-from helpers.i18n import t
 from helpers.models.voice.intervals import diff_means, diff_proportions
 
 
@@ -32,17 +30,6 @@ class DelayEffect:
     unknown: int
     late_after_days: float
     level: float = 0.95
-
-    def sentence(self) -> str:
-        g = self.table.set_index("group")
-        m, s = self.mean_gap, self.low_share_gap
-        return t("voice_sent_delay", n_late=_f(int(g.loc["late", "reviews"]), ","),
-                 late=_f(g.loc["late", "mean_score"], ".2f"), on_time=_f(g.loc["on time", "mean_score"], ".2f"),
-                 n_on_time=_f(int(g.loc["on time", "reviews"]), ","), gap=_f(m["diff"], "+.2f"),
-                 level=_f(self.level, ".0%"), low=_f(m["low"], "+.2f"), high=_f(m["high"], "+.2f"),
-                 low_late=_f(g.loc["late", "low_share"], ".1%"), low_on_time=_f(g.loc["on time", "low_share"], ".1%"),
-                 share_gap=_f(100 * s["diff"], "+.1f"), share_low=_f(100 * s["low"], "+.1f"),
-                 share_high=_f(100 * s["high"], "+.1f"))
 
 
 DELAY_BANDS = (-np.inf, -14, -7, 0, 3, 7, 14, np.inf)

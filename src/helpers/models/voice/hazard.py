@@ -15,7 +15,6 @@ import pandas as pd
 from scipy import stats
 
 from helpers.errors import DataError
-from helpers.i18n import fmt_spec as _f, t
 from helpers.models.voice.likelihood import complaint_loglik_terms, numerical_hessian
 from helpers.models.voice.table import FILE, complaint_flags
 
@@ -124,12 +123,6 @@ class HazardFit:
     def covers(self, value: float) -> bool:
         return bool(self.k_low <= value <= self.k_high)
 
-    def sentence(self) -> str:
-        return t("voice_sent_hazard", k=_f(self.k, ".2f"), level=_f(self.level, ".0%"), low=_f(self.k_low, ".2f"),
-                 high=_f(self.k_high, ".2f"), p=_f(self.lr_p_value, ".3g"), p0=_f(self.mean_p, ".3f"),
-                 p1=_f(self.mean_p_after, ".3f"), n=_f(self.n_customers, ","), nc=_f(self.n_complained, ","),
-                 nr=_f(self.n_repeat_after, ","))
-
 
 def fit_complaint_hazard(hist: pd.DataFrame, *, level: float = 0.9, time_unit: str | None = None,
                          min_repeat_after: int = 20) -> HazardFit:
@@ -162,7 +155,8 @@ def fit_complaint_hazard(hist: pd.DataFrame, *, level: float = 0.9, time_unit: s
     ------
     helpers.errors.DataError
         Fewer than 10 customers complained, or fewer than ``min_repeat_after`` of them bought again
-        at or after the complaint (k cannot be estimated).
+        at or after the complaint (k cannot be estimated); ``counts`` holds ``n``, ``after`` and
+        ``min_after``, the numbers of the message.
     """
     from scipy.optimize import minimize
 
@@ -175,8 +169,13 @@ def fit_complaint_hazard(hist: pd.DataFrame, *, level: float = 0.9, time_unit: s
     cx = comp & (J <= x) & (x > 0)
     n_after = int((comp & (x > 0) & (J <= x)).sum())
     if comp.sum() < 10 or n_after < min_repeat_after:
-        raise DataError(FILE, "too-few-complaints", t("voice_err_too_few", n=int(comp.sum()), after=n_after,
-                                                      min_after=min_repeat_after), column="score")
+        counts = {"n": int(comp.sum()), "after": n_after, "min_after": min_repeat_after}
+        err = DataError(FILE, "too-few-complaints",
+                        f"{counts['n']} customers complained and {n_after} of them bought again at or after the "
+                        f"complaint; the complaint effect on dropout needs at least 10 complainers and "
+                        f"{min_repeat_after} with a repeat purchase at or after the complaint", column="score")
+        err.counts = counts  # the numbers of the message, for a translated text (helpers.plots.voice)
+        raise err
 
     n = len(x)
 

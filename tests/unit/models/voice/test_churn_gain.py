@@ -22,16 +22,6 @@ class TestComplaintFeatures:
         f = voice.complaint_features(fb, cutoff=dt.date(2023, 3, 1)).set_index("customer_id")
         assert f.loc["A"].tolist() == [2, 1, 0.5]
 
-def test_churn_gain_sentence_warns_on_a_small_class():
-    gain = pd.DataFrame({"model": ["gradient boosting"], "auc_a": [0.55], "auc_b": [0.50], "diff": [0.05],
-                         "low": [-0.1], "high": [0.2]})
-    g = voice.ChurnGain(dt.date(2024, 1, 1), dt.date(2024, 4, 1), 90, pd.DataFrame(), gain, pd.DataFrame(),
-                        pd.DataFrame(), 0.95, n_test=1000, n_retained=12)
-    assert "ROC-AUC 0.500 -> 0.550 (+0.050, 95% CI -0.100 .. +0.200)" in g.sentence()
-    assert "only 12 customers in the smaller class" in g.sentence()
-    g.n_retained = 400
-    assert "uncertain" not in g.sentence()
-
 @pytest.mark.slow
 def test_complaint_churn_gain_on_the_default_shop():
     """Notebook 09, Step 8: both feature sets score the same test customers; the model with complaints

@@ -44,7 +44,7 @@ class TestComplaintEffect:
     @pytest.mark.parametrize("k, seed", [(2.0, 2), (3.0, 4)])
     def test_recovers_planted_factor(self, k, seed):
         f = voice.fit_complaint_hazard(simulate_complaint_shop(4000, k=k, seed=seed))
-        assert f.covers(k), f.sentence()
+        assert f.covers(k), f.params
         assert abs(f.k / k - 1) < 0.25
         assert f.params.loc["r", "estimate"] == pytest.approx(0.6, rel=0.15)
         assert f.mean_p == pytest.approx(1 / 7, rel=0.15)
@@ -72,5 +72,5 @@ class TestComplaintEffect:
         se = f.params.loc["k", "se"]
         planted = prep.synthetic_truth()["feedback"]["complaint_hazard_factor"]
         assert planted == 2.0 and f.n_customers > 25_000
-        assert abs(math.log(f.k) - math.log(planted)) < 3 * se, f.sentence()
-        assert math.log(f.k) > 3 * se, f.sentence()
+        assert abs(math.log(f.k) - math.log(planted)) < 3 * se, f.params
+        assert math.log(f.k) > 3 * se, f.params

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.models import contract_churn as cc
+from helpers.analyses import contract_headlines as cc
 
 
 def test_headline_items_by_hand():

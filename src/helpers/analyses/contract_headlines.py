@@ -1,11 +1,15 @@
-"""The headline numbers of the contract churn notebook: (key, label, value, unit), labels in the report language."""
+"""The headline numbers of the contract churn notebook (11): (key, label, value, unit), labels in the report language.
+
+The numbers come from :mod:`helpers.models.contract_churn`; :func:`headline_items` names them for
+:func:`helpers.analyses.headlines.publish`.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from helpers.i18n import t
-from helpers.models.contract_churn.units import check_unit, unit_one
+from helpers.i18n import period_name, t
+from helpers.models.contract_churn.units import check_unit
 
 
 def _key(text) -> str:
@@ -41,7 +45,7 @@ def headline_items(df: pd.DataFrame, *, auc: float, cox_c_index: float, by_group
     for _, r in sbg_params.iterrows():
         key = _key(r["cohort"])
         items.append((f"contract_sbg_mean_churn{u}_{key}",
-                      t("ctu_hl_sbg_mean_churn", cohort=r["cohort"], unit=unit_one(unit)), float(r["mean_churn"]), "%"))
+                      t("ctu_hl_sbg_mean_churn", cohort=r["cohort"], unit=period_name(unit, plural=False)), float(r["mean_churn"]), "%"))
         if r["heterogeneous"]:
             items.append((f"contract_sbg_alpha{u}_{key}", t("hl_contract_sbg_alpha", cohort=r["cohort"]),
                           float(r["alpha"]), ""))
