@@ -1,5 +1,5 @@
 """Shared fixtures: engines, the hand-checkable line fixture, and the shared-data folder; the hypothesis
-profiles; and how ``make test`` hands the tests to its xdist workers (:data:`HEAVY`)."""
+profiles; and the order in which ``make test`` hands the test modules to its xdist workers (:data:`HEAVY`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,43 +23,49 @@ from tests.fixtures import AUDIT_ROWS, make_lines
 settings.register_profile("ci", database=None, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-#: The work units of ``make test`` (``--dist loadgroup --no-loadscope-reorder``) that execute notebooks, longest
-#: first: (start of the test ids, unit name, minutes on a quiet 2-core machine as ``--durations`` measured them).
-#: Each is handed to one worker as a whole, before any other unit, so the long ones never start last while the
-#: other worker has nothing left; every other test module is one unit, as with ``--dist loadfile``, so its
-#: module-scoped fixtures are built once. Update the minutes when a unit's ``--durations`` change a lot.
-HEAVY = [
-    ("tests/notebooks/test_batch_full.py::", "masked-shop-batch", 5.0),
-    ("tests/notebooks/test_notebooks.py::test_notebook_runs_under_nbval", "nbval", 4.0),
-    ("tests/unit/test_i18n.py::test_a_turkish_batch_has_no_english_glossary_labels", "turkish-batch", 3.0),
-    ("tests/notebooks/test_exercises.py::test_course_pack_contents", "course-pack", 2.5),
-    ("tests/notebooks/test_exercises.py::test_every_solution_check_is_right", "course-pack", 2.5),
-    ("tests/notebooks/test_exercises.py::test_every_student_notebook_runs", "course-pack", 2.5),
-    ("tests/notebooks/test_batch_failure.py::", "failed-batch", 1.5),
-    ("tests/notebooks/test_markup_injection.py::TestRawCustomerIds::", "raw-id-batch", 1.0),
-]
+#: The tests that execute notebooks, by the start of their test ids, with their minutes on a quiet 2-core machine
+#: (``--durations``). ``make test`` (``--dist loadfile --no-loadscope-reorder``) hands each test module to one
+#: worker as a whole, so its module fixtures are built once, in the order :func:`pytest_collection_modifyitems`
+#: leaves them: the modules holding these tests first, most minutes first, and these tests first in their
+#: module. So no long batch starts last while the other worker has nothing left, and a worker is handed its
+#: next module (xdist does that once it has two tests or fewer left) only when its batch is nearly done.
+HEAVY = {
+    "tests/notebooks/test_batch_full.py::": 5.0,
+    "tests/notebooks/test_notebooks.py::test_notebook_runs_under_nbval": 4.5,
+    "tests/unit/test_i18n.py::test_a_turkish_batch_has_no_english_glossary_labels": 4.0,
+    "tests/notebooks/test_exercises.py::test_course_pack_contents": 2.5,
+    "tests/notebooks/test_exercises.py::test_turkish_pack": 0.5,
+    "tests/notebooks/test_batch_failure.py::": 2.2,
+    "tests/unit/runner/test_run.py::": 1.1,
+    "tests/notebooks/test_markup_injection.py::TestRawCustomerIds::": 1.0,
+}
 
 
-def work_unit(nodeid: str) -> tuple[str, float]:
-    """The ``make test`` work unit of a test and its minutes: its :data:`HEAVY` unit, else its module (0)."""
-    for start, unit, minutes in HEAVY:
-        if nodeid.startswith(start):
-            return unit, minutes
-    return nodeid.split("::", 1)[0], 0.0
+def heavy_start(nodeid: str) -> str | None:
+    """The :data:`HEAVY` entry a test belongs to, if any."""
+    return next((start for start in HEAVY if nodeid.startswith(start)), None)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under ``--dist loadgroup``: each test joins its :func:`work_unit` (an ``xdist_group``), and the units run
-    longest first, the others in collection order. Before xdist's own hook, which reads the groups."""
-    if not config.pluginmanager.hasplugin("xdist") or config.getoption("dist", "no") != "loadgroup":
+    """In an xdist worker: the modules with the most :data:`HEAVY` minutes first (the others in collection order),
+    and a module's heavy tests before its other tests (each module's tests stay together). Every worker sorts
+    the same collection the same way, as xdist requires; a run without workers keeps the collection order."""
+    if not hasattr(config, "workerinput"):
         return
-    units = {}
-    for item in items:
-        unit, minutes = work_unit(item.nodeid)
-        item.add_marker(pytest.mark.xdist_group(unit))
-        units.setdefault(unit, (-minutes, len(units)))
-    items.sort(key=lambda item: units[work_unit(item.nodeid)[0]])
+    heavy, first_seen = {}, {}
+    for i, item in enumerate(items):
+        module = item.nodeid.split("::", 1)[0]
+        heavy.setdefault(module, set()).add(heavy_start(item.nodeid))
+        first_seen.setdefault(module, i)
+    minutes = {module: sum(HEAVY[start] for start in starts if start) for module, starts in heavy.items()}
+    order = {id(item): i for i, item in enumerate(items)}
+
+    def key(item):
+        module = item.nodeid.split("::", 1)[0]
+        return -minutes[module], first_seen[module], heavy_start(item.nodeid) is None, order[id(item)]
+
+    items.sort(key=key)
 
 
 @pytest.fixture(scope="session")
