@@ -7,6 +7,7 @@ that 90 reads what the others exported; each notebook's test reads its own cells
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -82,6 +83,7 @@ def nbval_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict[str, 
         found = [c for c in case if c.tag in ("failure", "error", "skipped")]
         outcome = found[0].tag if found else "passed"
         said = f"{case.get('name', '')}: {found[0].get('message', '')}\n{found[0].text or ''}" if found else ""
+        said = re.sub(r"#x1B\[[0-9;]*m", "", said)              # nbval's colours, as the junit report writes them
         cells.setdefault(stem, []).append((outcome, said))
     return proc, cells
 
