@@ -23,21 +23,24 @@ from tests.fixtures import AUDIT_ROWS, make_lines
 settings.register_profile("ci", database=None, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-#: The tests that execute notebooks, by the start of their test ids, with their minutes on a quiet 2-core machine
-#: (``--durations``). ``make test`` (``--dist loadfile --no-loadscope-reorder``) hands each test module to one
-#: worker as a whole, so its module fixtures are built once, in the order :func:`pytest_collection_modifyitems`
-#: leaves them: the modules holding these tests first, most minutes first, and these tests first in their
-#: module. So no long batch starts last while the other worker has nothing left, and a worker is handed its
-#: next module (xdist does that once it has two tests or fewer left) only when its batch is nearly done.
+#: The tests that execute notebooks, by the start of their test ids, with their minutes: CPU time measured with
+#: ``--durations`` one file at a time (December 2026, busy machine; about the wall time on a quiet one).
+#: ``make test`` (``--dist loadfile --no-loadscope-reorder``) hands each test module to one worker as a whole, so
+#: its module fixtures are built once, in the order :func:`pytest_collection_modifyitems` leaves them: the
+#: modules holding these tests first, most minutes first, and these tests first in their module. So no long
+#: batch starts last while the other worker has nothing left, and a worker is handed its next module (xdist
+#: does that once it has two tests or fewer left) only when its batch is nearly done.
 HEAVY = {
-    "tests/notebooks/test_batch_full.py::": 5.0,
-    "tests/notebooks/test_notebooks.py::test_notebook_runs_under_nbval": 4.5,
-    "tests/unit/test_i18n.py::test_a_turkish_batch_has_no_english_glossary_labels": 4.0,
-    "tests/notebooks/test_exercises.py::test_course_pack_contents": 2.5,
-    "tests/notebooks/test_exercises.py::test_turkish_pack": 0.5,
-    "tests/notebooks/test_batch_failure.py::": 2.2,
+    "tests/notebooks/test_batch_full.py::": 5.5,
+    "tests/unit/test_i18n.py::test_a_turkish_batch_has_no_english_glossary_labels": 4.8,
+    "tests/notebooks/test_notebooks.py::test_notebook_runs_under_nbval": 3.9,
+    "tests/notebooks/test_exercises.py::test_course_pack_contents": 1.3,
+    "tests/notebooks/test_exercises.py::test_every_student_notebook_runs": 0.6,
+    "tests/notebooks/test_exercises.py::test_cdnow_pack": 0.2,
+    "tests/notebooks/test_exercises.py::test_turkish_pack": 0.1,
+    "tests/notebooks/test_batch_failure.py::": 2.1,
     "tests/unit/runner/test_run.py::": 1.1,
-    "tests/notebooks/test_markup_injection.py::TestRawCustomerIds::": 1.0,
+    "tests/notebooks/test_markup_injection.py::TestRawCustomerIds::": 0.9,
 }
 
 
