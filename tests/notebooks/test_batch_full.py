@@ -6,10 +6,10 @@ first, and with masking on no raw customer id appears in any file of the run.
 
 Every other text column of the shop (products, descriptions, categories, countries, channels;
 regions and bands of the customer attributes, campaign ids and types, response types, review
-ids, titles, texts and categories) starts with markup payloads (``tests/markup.py``), so the same
+ids, titles, texts and categories) starts with markup payloads (``tests/fixtures/markup.py``), so the same
 run checks that user text stays text: no page holds a payload live, no figure hands one to plotly
 as markup, and Chromium opening the pages offline raises no JavaScript dialog. The customer ids'
-own payloads are checked with masking off in ``tests/test_markup_injection.py``.
+own payloads are checked with masking off in ``tests/notebooks/test_markup_injection.py``.
 """
 from __future__ import annotations
 

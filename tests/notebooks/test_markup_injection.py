@@ -1,7 +1,7 @@
 """User text is data, never markup: tables, figures and pages show product names, customer ids and
 comments as text, whatever characters they hold.
 
-The full batch with payloads in every text column of the shop runs in ``tests/test_batch_full.py``
+The full batch with payloads in every text column of the shop runs in ``tests/notebooks/test_batch_full.py``
 (its customer ids are masked there, so they never reach a page). Here: the table and figure helpers
 one by one, the page checks themselves (they must be able to fail), and one small run whose customer
 ids carry the payloads with masking off.
