@@ -470,5 +470,15 @@ def complaint_check(lines: pd.DataFrame, feedback: pd.DataFrame, truth: dict, *,
         fit = voice.fit_complaint_hazard(hist, time_unit=time_unit)
     except DataError as err:
         return failed_check("complaints", i18n.t("val_name_complaint_k"), planted,
-                            i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")), str(err))
+                            i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")), hazard_error_text(err))
     return complaint_effect_check(fit, planted, n_se=n_se)
+
+
+def hazard_error_text(err: Exception) -> str:
+    """Why :func:`helpers.models.voice.fit_complaint_hazard` gave no fit, in the report language
+    (too few complainers: the glossary text with the error's ``counts``; other errors as they are).
+    Notebook 09 reads it from :mod:`helpers.plots.voice`."""
+    counts = getattr(err, "counts", None)
+    if isinstance(err, DataError) and err.rule == "too-few-complaints" and counts:
+        return str(DataError(err.file, err.rule, i18n.t("voice_err_too_few", **counts), column=err.column))
+    return str(err)

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from helpers.errors import DataError
+from helpers.analyses.validation import hazard_error_text  # noqa: F401 (notebook 09 reads it here)
 from helpers.i18n import fmt_spec as _f, label, t
 from helpers.plots.base import TEMPLATE, plain
 
@@ -243,12 +243,3 @@ def hazard_sentence(fit) -> str:
              high=_f(fit.k_high, ".2f"), p=_f(fit.lr_p_value, ".3g"), p0=_f(fit.mean_p, ".3f"),
              p1=_f(fit.mean_p_after, ".3f"), n=_f(fit.n_customers, ","), nc=_f(fit.n_complained, ","),
              nr=_f(fit.n_repeat_after, ","))
-
-
-def hazard_error_text(err: Exception) -> str:
-    """Why :func:`helpers.models.voice.fit_complaint_hazard` gave no fit, in the report language
-    (too few complainers: the glossary text with the error's ``counts``; other errors as they are)."""
-    counts = getattr(err, "counts", None)
-    if isinstance(err, DataError) and err.rule == "too-few-complaints" and counts:
-        return str(DataError(err.file, err.rule, t("voice_err_too_few", **counts), column=err.column))
-    return str(err)

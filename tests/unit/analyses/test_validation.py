@@ -162,3 +162,23 @@ class TestDefaultDataPasses:
 def test_cdnow_published(shared_data):
     checks, table = V.cdnow_checks(shared_data / "cdnow" / "CDNOW_sample.txt")
     assert len(table) == 7 and all(c.passed for c in checks), [(c.name, c.estimate) for c in checks if not c.passed]
+
+
+def test_the_complaint_check_says_why_there_is_no_fit_in_the_report_language():
+    """The model raises an English message with its numbers; the check's text is rebuilt in the report language."""
+    from helpers import i18n
+    from helpers.errors import DataError
+
+    err = DataError("feedback", "too-few-complaints", "18 customers complained and 14 of them bought again ...",
+                    column="score")
+    err.counts = {"n": 18, "after": 14, "min_after": 20}
+    before = i18n.language()
+    try:
+        i18n.set_language("tr")
+        text = V.hazard_error_text(err)
+    finally:
+        i18n.set_language(before)
+    assert "18 müşteri şikayet etti ve bunların 14 tanesi" in text and "en az 20 müşteri" in text
+    assert "customers complained" not in text
+    other = DataError("feedback", "no-scores", "the feedback table has no score column")
+    assert V.hazard_error_text(other) == str(other)
