@@ -144,12 +144,7 @@ class TestProfiles:
 
 
 class TestInputsNote:
-    @pytest.fixture(autouse=True)
-    def english(self):
-        before = i18n.language()
-        i18n.set_language("en")
-        yield
-        i18n.set_language(before)
+    """English texts: the folder's conftest sets the language."""
 
     def test_all_tables(self):
         got = cp.load_inputs(Prepared(["exposures", "responses", "attributes"]))
