@@ -11,7 +11,7 @@ ARGS   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test test-fast lab data clean lock course
+.PHONY: help env reports test test-fast lab data clean lock course catalog
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,10 @@ lock: ## re-resolve requirements.lock from pyproject.toml and regenerate environ
 
 .PHONY: bench
 BENCH_ARGS ?=
+catalog: $(STAMP) ## after changing report strings: extract them (pybabel) and merge new ones into the Turkish .po (translate the empty msgstr)
+	PYTHONPATH=src $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -k N_ -k NP_:1c,2 -o build/messages.pot .
+	$(BIN)/pybabel -q update -i build/messages.pot -d src/helpers/locale -l tr -D messages -w 100 --ignore-obsolete --no-fuzzy-matching
+
 bench: $(STAMP) ## benchmark the engine path against pandas + lifetimes / mlxtend into reports/bench/ (installs requirements-bench.lock); BENCH_ARGS="--sizes default --repeats 1"
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-bench.lock
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

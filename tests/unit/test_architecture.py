@@ -39,7 +39,8 @@ def _modules(src: Path) -> dict[str, Path]:
 
 
 def _is_private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+    """A leading underscore, except dunders and ``_``: gettext's name for "translate this" (``helpers.i18n._``)."""
+    return name.startswith("_") and name != "_" and not (name.startswith("__") and name.endswith("__"))
 
 
 # ------------------------------------------------------------------------------------ the layer contract

@@ -76,7 +76,7 @@ def action_label(action) -> str:
     from helpers import i18n
 
     key = ACTION_KEYS.get(str(action)) or LEVEL_KEYS.get(str(action))
-    return i18n.t(key) if key else str(action)
+    return i18n.lookup(key) if key else str(action)
 
 
 def value_tier(clv: pd.Series, *, high_quantile: float = 0.8, low_quantile: float = 0.4) -> pd.Series:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from helpers import i18n
-from helpers.i18n import fmt_spec
+from helpers.i18n import _, fmt_spec
 
 
 @dataclass
@@ -55,4 +55,4 @@ def fmt_value(x) -> str:
 
 def failed_check(area: str, name: str, truth, why: str, reason: str) -> Check:
     """A failed check for an estimate that could not be made; ``reason`` (why not) is appended to ``why``."""
-    return Check(area, name, truth, i18n.t("val_not_estimated"), i18n.t("val_an_estimate"), f"{why} ({reason})", False)
+    return Check(area, name, truth, i18n._("not estimated"), i18n._("an estimate"), f"{why} ({reason})", False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.i18n import period_name, t
+from helpers.i18n import _, period_name
 from helpers.models.contract_churn.units import check_unit
 
 
@@ -31,24 +31,24 @@ def headline_items(df: pd.DataFrame, *, auc: float, cox_c_index: float, by_group
     """
     check_unit(unit)
     u = "" if unit == "month" else f"_{unit}"
-    items = [("contract_churn_rate", t("hl_contract_churn_rate"), float(df["churned"].mean()), "%"),
-             ("contract_model_auc", t("hl_contract_model_auc"), auc, ""),
-             ("contract_cox_c_index", t("hl_contract_cox_c_index"), cox_c_index, "")]
+    items = [("contract_churn_rate", _("Churn rate (observed, customer table)"), float(df["churned"].mean()), "%"),
+             ("contract_model_auc", _("Contract churn model ROC-AUC on held-out customers"), auc, ""),
+             ("contract_cox_c_index", _("Cox model C-index on held-out customers"), cox_c_index, "")]
     if group_column and by_group is not None:
-        for _, r in by_group.iterrows():
+        for _unused, r in by_group.iterrows():
             items.append((f"contract_churn_rate_{_key(r[group_column])}",
-                          t("hl_contract_churn_rate_group", group=r[group_column]), r["churn_rate"], "%"))
-    for _, r in km_summary.iterrows():
+                          _("Churn rate, {group}", group=r[group_column]), r["churn_rate"], "%"))
+    for _unused, r in km_summary.iterrows():
         med = r["median_tenure"]
-        items.append((f"contract_km_median{u}_{_key(r['group'])}", t("hl_contract_km_median", group=r["group"]),
-                      med if np.isfinite(med) else t("contract_not_reached"), f"{unit}s"))
-    for _, r in sbg_params.iterrows():
+        items.append((f"contract_km_median{u}_{_key(r['group'])}", _("Kaplan-Meier median tenure, {group}", group=r["group"]),
+                      med if np.isfinite(med) else _("not reached"), f"{unit}s"))
+    for _unused, r in sbg_params.iterrows():
         key = _key(r["cohort"])
         items.append((f"contract_sbg_mean_churn{u}_{key}",
-                      t("ctu_hl_sbg_mean_churn", cohort=r["cohort"], unit=period_name(unit, plural=False)), float(r["mean_churn"]), "%"))
+                      _("sBG mean churn per {unit} of a new customer, {cohort}", cohort=r["cohort"], unit=period_name(unit, plural=False)), float(r["mean_churn"]), "%"))
         if r["heterogeneous"]:
-            items.append((f"contract_sbg_alpha{u}_{key}", t("hl_contract_sbg_alpha", cohort=r["cohort"]),
+            items.append((f"contract_sbg_alpha{u}_{key}", _("sBG alpha, {cohort}", cohort=r["cohort"]),
                           float(r["alpha"]), ""))
-            items.append((f"contract_sbg_beta{u}_{key}", t("hl_contract_sbg_beta", cohort=r["cohort"]),
+            items.append((f"contract_sbg_beta{u}_{key}", _("sBG beta, {cohort}", cohort=r["cohort"]),
                           float(r["beta"]), ""))
     return items

@@ -57,7 +57,7 @@ def format_value(value, unit: str, language: str | None = None) -> str:
     """
     lang = language or i18n.language()
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return i18n.t("not_available", lang)
+        return i18n._("n/a", lang)
     if isinstance(value, str):
         return value
     if unit == "%":
@@ -68,7 +68,7 @@ def format_value(value, unit: str, language: str | None = None) -> str:
     if len(unit) == 3 and unit.isupper():          # a currency code
         return f"{i18n.fmt_number(value, 0, lang)} {unit}"
     key = "unit_" + unit.strip().lower().replace(" ", "_").replace("-", "_")
-    word = i18n.t(key, lang) if i18n.has(key) else unit
+    word = i18n.lookup(key, lang) if i18n.has(key) else unit
     return f"{i18n.fmt_number(value, 0 if whole else 2, lang)} {word}"
 
 
@@ -105,8 +105,8 @@ def publish(prep, output_dir: str | Path, notebook: str, headline: list[tuple], 
         masked = privacy.maybe_mask(customers, prep.config.output.mask_customer_ids)
         masked.to_parquet(out / CUSTOMERS_FILE, index=False)
     # a styled table: shown whole (a plain frame cuts long texts at 50 characters) and escaped
-    return i18n.style(pd.DataFrame({i18n.t("headline"): [h.label for h in items],
-                                    i18n.t("value"): [h.text for h in items]})).hide(axis="index")
+    return i18n.style(pd.DataFrame({i18n.pgettext("word", "headline"): [h.label for h in items],
+                                    i18n._("value"): [h.text for h in items]})).hide(axis="index")
 
 
 def _plain(v):
@@ -236,15 +236,15 @@ def status_notes(statuses: list[dict], *, before: str | None = None, language: s
     alerts, no_data = [], {}
     for s in statuses[:upto]:
         if s.get("status") == "failed":
-            alerts.append(("alert", i18n.t("run_note_failed", lang, name=s["name"], error=s.get("error") or "")))
+            alerts.append(("alert", i18n._("{name} failed ({error}); what it computes is missing from this run.", lang, name=s["name"], error=s.get("error") or "")))
         elif s.get("status") == "skipped" and s.get("blocked_by"):
-            alerts.append(("alert", i18n.t("run_note_blocked", lang, name=s["name"], needs=", ".join(s["blocked_by"]))))
+            alerts.append(("alert", i18n._("{name} was skipped: it needs {needs}, which did not succeed.", lang, name=s["name"], needs=", ".join(s["blocked_by"]))))
         elif s.get("status") == "skipped":
             missing = list(s.get("missing_tables") or [])
             tables = () if "lines" in missing or not missing else tuple(missing)
             no_data.setdefault(tables, []).append(s["name"])
-    notes = [("note", i18n.t("run_note_no_table", lang, tables=" / ".join(tables), table=tables[0], names=", ".join(nbs))
-              if tables else i18n.t("run_note_no_lines", lang, names=", ".join(nbs))) for tables, nbs in no_data.items()]
+    notes = [("note", i18n._("Skipped because this data has no {tables} table (tables.{table} in the config): {names}.", lang, tables=" / ".join(tables), table=tables[0], names=", ".join(nbs))
+              if tables else i18n._("Skipped because this data has no sales lines: {names}.", lang, names=", ".join(nbs))) for tables, nbs in no_data.items()]
     return alerts + notes
 
 
@@ -260,11 +260,11 @@ def gaps(customers: dict[str, pd.DataFrame], statuses: list[dict] | None) -> pd.
             continue
         s = by_name.get(nb)
         if s is None:
-            status = i18n.t("run_status_unknown") if statuses is None else i18n.t("run_status_not_selected")
+            status = i18n._("not known (notebook run by hand)") if statuses is None else i18n._("not in this run")
         elif s.get("status") == "ok":
-            status = i18n.t("run_status_no_customers")
+            status = i18n._("ran, published no customer columns")
         else:
-            status = i18n.t("rep_status_" + s["status"]) if s.get("status") in ("failed", "skipped") else s["status"]
+            status = i18n.lookup("rep_status_" + s["status"]) if s.get("status") in ("failed", "skipped") else s["status"]
         rows.append({"notebook": nb, "status": status, "unknown_columns": ", ".join(i18n.column(c) for c in cols)})
     return pd.DataFrame(rows, columns=["notebook", "status", "unknown_columns"])
 
@@ -332,8 +332,8 @@ def headline_table(headlines: pd.DataFrame, link_suffix: str = ".business.html")
         rows.append(f"<tr><td>{_html.escape(str(h['label']))}</td>"
                     f"<td style='text-align:right;font-weight:600'>{_html.escape(str(h['text']))}</td>"
                     f"<td><a href='{_html.escape(href, quote=True)}'>{_html.escape(str(h['notebook']))}</a></td></tr>")
-    return (f"<table><thead><tr><th>{_html.escape(i18n.t('headline'))}</th><th>{_html.escape(i18n.t('value'))}</th>"
-            f"<th>{_html.escape(i18n.t('computed_in'))}</th></tr></thead><tbody>"
+    return (f"<table><thead><tr><th>{_html.escape(i18n.pgettext('word', 'headline'))}</th><th>{_html.escape(i18n._('value'))}</th>"
+            f"<th>{_html.escape(i18n._('computed in'))}</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from helpers import i18n
 from helpers.analyses.checks import Check, failed_check, fmt_value
 from helpers.errors import DataError
-from helpers.i18n import fmt_spec
+from helpers.i18n import _, fmt_spec
 
 #: calibration-frequency buckets of the holdout accuracy: (label, lowest, highest) repeat purchases
 FREQUENCY_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3-5", 3, 5), ("6+", 6, math.inf))
@@ -152,8 +152,8 @@ def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) 
     area = "holdout"
     a = accuracy[(accuracy["bucket"] == "all")].set_index(["target", "forecast"])
     if ("purchases", "model") not in a.index:
-        return [failed_check(area, i18n.t("val_name_holdout_purchases"), i18n.t("val_truth_actual"),
-                             i18n.t("val_why_model_forecast"), i18n.t("val_reason_no_model"))]
+        return [failed_check(area, i18n._("holdout purchases"), i18n._("actual"),
+                             i18n._("model forecast"), i18n._("no model forecast"))]
     m = a.loc[("purchases", "model")]
     n = m["customers"]
     actual_total, pred_total = m["actual"] * n, m["predicted"] * n
@@ -161,9 +161,9 @@ def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) 
     # Poisson sampling error of the actual total, as a share of it
     noise = 3 / math.sqrt(actual_total) if actual_total else math.inf
     tol = max_relative_error + noise
-    out.append(Check(area, i18n.t("val_name_total_purchases"), actual_total, pred_total,
-                     i18n.t("val_tol_rel_error", tol=fmt_spec(tol, ".1%"), rel=fmt_spec(rel, "+.1%")),
-                     i18n.t("val_why_total", max_rel=fmt_spec(max_relative_error, ".0%"), noise=fmt_spec(noise, ".1%")),
+    out.append(Check(area, i18n._("total purchases in the holdout: predicted vs actual (relative error)"), actual_total, pred_total,
+                     i18n._("|predicted / actual − 1| ≤ {tol} (error {rel})", tol=fmt_spec(tol, ".1%"), rel=fmt_spec(rel, "+.1%")),
+                     i18n._("{max_rel} for fitting one BG/NBD to a mixture of customer types, plus 3 Poisson standard errors of the actual count ({noise})", max_rel=fmt_spec(max_relative_error, ".0%"), noise=fmt_spec(noise, ".1%")),
                      bool(abs(rel) <= tol)))
     for target in ("purchases", "spend"):
         if (target, "model") not in a.index:
@@ -171,9 +171,9 @@ def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) 
         rmse = a.loc[(target, "model"), "rmse"]
         for naive in ("past rate", "zero"):
             other = a.loc[(target, naive), "rmse"]
-            out.append(Check(area, i18n.t("val_name_rmse_below", target=i18n.label(target, "val_target_"),
+            out.append(Check(area, i18n._("{target}: model RMSE below the {naive} forecast's", target=i18n.label(target, "val_target_"),
                                           naive=i18n.label(naive, "val_naive_")), f"< {fmt_value(other)}", rmse,
-                             i18n.t("val_tol_rmse"), i18n.t("val_why_rmse"), bool(rmse < other)))
+                             i18n._("strictly lower RMSE per customer"), i18n._("otherwise a naive rule forecasts as well and the model does not earn its keep; RMSE, not MAE, is the fair yardstick for a forecast of expected values (MAE rewards forecasting the median, which is 0 for most customers)"), bool(rmse < other)))
     return out
 
 
@@ -208,10 +208,10 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
     ch, pred = ch[known].reset_index(drop=True), pred[known]
     sp = clv.fit_spend_chain(ch)
     if sp.attempts:
-        val.notes.append(i18n.t("val_note_gg_step", source=sp.source.text()))
+        val.notes.append(i18n._("Spend on the calibration period: {source}.", source=sp.source.text()))
     spend = clv.expected_spend(sp, ch).to_numpy()
     if not np.isfinite(spend).all():
-        val.notes.append(i18n.t("val_note_no_gg", exc=sp.source.text()))
+        val.notes.append(i18n._("No Gamma-Gamma fit on the calibration period ({exc}): spend is not forecast.", exc=sp.source.text()))
         spend = None
     forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
     accuracy = holdout_accuracy(forecasts)

@@ -37,7 +37,7 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.features.periods import PERIOD_DAYS, PERIODS_PER_YEAR, UNIT_DAYS, index_of, period_end
-from helpers.i18n import localize_numbers, period_name, t as _t
+from helpers.i18n import _, localize_numbers, period_name
 
 
 def _check(name: str, value: float, lo: float, hi: float, what: str) -> None:
@@ -316,8 +316,8 @@ def base_from_activity(periods: pd.DataFrame, *, period: str, last_complete: int
     by = recent_p.groupby("period_index").agg(n=("customer_id", "nunique"), rev=("revenue", "sum"))
     v = float(by["rev"].sum() / by["n"].sum())
     n = float((p["period_index"] == last_complete).sum())
-    notes = [_t("ret_note_measured", lag=int(curve["lag"].max()), periods=period_name(period, plural=True))]
-    return RetentionBase(n, v, rates_from_curve(curve["retention"]), period, _t("ret_source_measured"), notes,
+    notes = [_("retention curve measured up to a lag of {lag} {periods}; longer horizons repeat the mean of its last three rates", lag=int(curve["lag"].max()), periods=period_name(period, plural=True))]
+    return RetentionBase(n, v, rates_from_curve(curve["retention"]), period, _("measured (customers active again)"), notes,
                          curve=curve)
 
 
@@ -360,10 +360,10 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
     if not np.isfinite(s):
         raise DataError("Gamma-Gamma", "no-spend", "no repeat customer has a spend: the revenue per customer is "
                         "unknown", column="monetary_value")
-    notes = [localize_numbers(_t("ret_note_bgnbd", n=f"{n:,.0f}", period=period_name(period))),
-             _t("ret_note_fits", purchase=purchase_fit.source.text(),
-                spend=spend_fit.source.text() if spend_fit is not None else _t("ret_no_spend_fit"))]
-    return RetentionBase(n, e0 * s / n, np.clip(rates, 0, 1), period, _t("ret_source_bgnbd"), notes)
+    notes = [localize_numbers(_("N = expected alive customers ({n}); v = expected revenue per alive customer per {period}", n=f"{n:,.0f}", period=period_name(period))),
+             _("Purchase model: {purchase}. Spend model: {spend}.", purchase=purchase_fit.source.text(),
+                spend=spend_fit.source.text() if spend_fit is not None else _("none (the mean repeat spend)"))]
+    return RetentionBase(n, e0 * s / n, np.clip(rates, 0, 1), period, _("BG/NBD expected purchases"), notes)
 
 
 # --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from helpers import i18n
 from helpers.analyses.checks import Check, checks_table, failed_check
 from helpers.analyses.holdout import (FORECASTS, FREQUENCY_BUCKETS, frequency_bucket, holdout_accuracy, holdout_checks,
                                       holdout_forecasts, holdout_validation)
-from helpers.i18n import fmt_spec
+from helpers.i18n import _, pgettext, fmt_spec
 from helpers.errors import DataError
 
 __all__ = [
@@ -50,7 +50,7 @@ FAMILY_PATTERN = r"\s+-\s+\w+$"
 # tolerances
 # --------------------------------------------------------------------------------------
 def _tol_log_se(n_se: float, tol: float, dist: float) -> str:
-    return i18n.t("val_tol_log_se", n_se=fmt_spec(n_se, "g"), tol=fmt_spec(tol, ".3f"), dist=fmt_spec(dist, ".3f"))
+    return i18n._("|log est − log truth| ≤ {n_se} SE = {tol} (distance {dist})", n_se=fmt_spec(n_se, "g"), tol=fmt_spec(tol, ".3f"), dist=fmt_spec(dist, ".3f"))
 
 
 # --------------------------------------------------------------------------------------
@@ -93,13 +93,13 @@ def parameter_checks(fit, truth: dict[str, float], *, area: str, n_se: float = 4
         if np.isfinite(s):
             tol = n_se * s + extra
             text = _tol_log_se(n_se, tol, dist)
-            why = i18n.t("val_why_param_se", n_se=fmt_spec(n_se, "g"), name=name, se=fmt_spec(s, ".3f"))
+            why = i18n._("{n_se} standard errors of the fit's own sampling error (SE of log {name} = {se}): a correct pipeline fails less than 0.01 % of the time", n_se=fmt_spec(n_se, "g"), name=name, se=fmt_spec(s, ".3f"))
             if extra:
-                why += i18n.t("val_why_rounding", extra=fmt_spec(extra, ".0%"))
+                why += i18n._("; plus {extra} for the documented rounding bias of the synthetic order values", extra=fmt_spec(extra, ".0%"))
         else:
             tol = math.log(1 + rel_without_se)
-            text = i18n.t("val_tol_within_rel", rel=fmt_spec(rel_without_se, ".0%"), dist=fmt_spec(dist, ".3f"))
-            why = i18n.t("val_why_no_se")
+            text = i18n._("within {rel} (distance {dist} on the log scale)", rel=fmt_spec(rel_without_se, ".0%"), dist=fmt_spec(dist, ".3f"))
+            why = i18n._("no standard errors from this fit: a fixed relative tolerance")
         out.append(Check(area, name, tru, est, text, why, bool(dist <= tol)))
     return out
 
@@ -112,14 +112,14 @@ def mean_spend_check(spend_fit, truth_mean: float, *, n_se: float = 4.0, area: s
     """
     p, q, v = (spend_fit.values[k] for k in ("p", "q", "v"))
     est = spend_fit.population_mean_spend
-    name = i18n.t("val_name_mean_spend")
+    name = i18n._("mean spend per purchase p·γ/(q−1)")
     if spend_fit.cov_log is None or not np.isfinite(est):
-        return failed_check(area, name, truth_mean, i18n.t("val_why_delta_se"), i18n.t("val_reason_no_cov"))
+        return failed_check(area, name, truth_mean, i18n._("delta-method standard error"), i18n._("no covariance or q ≤ 1"))
     g = np.array([1.0, -q / (q - 1), 1.0])
     se = math.sqrt(max(float(g @ spend_fit.cov_log @ g), 0.0))
     dist = abs(math.log(est) - math.log(truth_mean))
     return Check(area, name, truth_mean, est, _tol_log_se(n_se, n_se * se, dist),
-                 i18n.t("val_why_mean_spend", n_se=fmt_spec(n_se, "g")),
+                 i18n._("{n_se} delta-method standard errors; the order-value rounding leaves the mean unbiased", n_se=fmt_spec(n_se, "g")),
                  bool(dist <= n_se * se))
 
 
@@ -187,26 +187,26 @@ def p_alive_checks(p_alive: pd.Series, alive: pd.Series, summary: pd.DataFrame, 
     checks = []
     area = "P(alive)"
     if y.all() or not y.any():
-        checks.append(failed_check(area, i18n.t("val_name_auc_all_short"), f"> {fmt_spec(min_auc)}", "ROC-AUC",
-                                   i18n.t("val_reason_one_class")))
+        checks.append(failed_check(area, i18n._("ROC-AUC, all customers"), f"> {fmt_spec(min_auc)}", "ROC-AUC",
+                                   i18n._("everyone in one class")))
     else:
         auc = float(roc_auc_score(y, pa))
-        checks.append(Check(area, i18n.t("val_name_auc_all"), f"> {fmt_spec(min_auc)}", auc,
-                            f"ROC-AUC ≥ {fmt_spec(min_auc)}", i18n.t("val_why_auc_all"), bool(auc >= min_auc)))
+        checks.append(Check(area, i18n._("ROC-AUC, all customers (1 = perfect ranking, 0.5 = a coin)"), f"> {fmt_spec(min_auc)}", auc,
+                            f"ROC-AUC ≥ {fmt_spec(min_auc)}", i18n._("one-time buyers are alive by the generator's convention and get P(alive) = 1, so over everyone a sound model ranks very well"), bool(auc >= min_auc)))
         rep = (s["frequency"] > 0).to_numpy()
         if y[rep].all() or not y[rep].any():
-            checks.append(failed_check(area, i18n.t("val_name_auc_rep_short"), i18n.t("val_truth_beats_baseline"),
-                                       "ROC-AUC", i18n.t("val_reason_rep_one_class")))
+            checks.append(failed_check(area, i18n._("ROC-AUC, repeat buyers vs time since last purchase"), i18n._("beats the baseline"),
+                                       "ROC-AUC", i18n._("repeat buyers all in one class")))
         else:
             auc_rep = float(roc_auc_score(y[rep], pa[rep]))
             since = -(s["T"] - s["recency"]).to_numpy()[rep]
             base = float(roc_auc_score(y[rep], since))
-            checks.append(Check(area, i18n.t("val_name_auc_rep"), f"> {fmt_spec(base, '.3f')}", auc_rep,
-                                i18n.t("val_tol_auc_rep"), i18n.t("val_why_auc_rep"), bool(auc_rep > base)))
+            checks.append(Check(area, i18n._("ROC-AUC among repeat buyers, against the model-free score (time since the last purchase)"), f"> {fmt_spec(base, '.3f')}", auc_rep,
+                                i18n._("ROC-AUC above the model-free score's"), i18n._("the model must rank dropouts better than recency alone, or it adds nothing"), bool(auc_rep > base)))
     cal = calibration_table(pa, y)
     ece = cal.attrs["ece"]
-    checks.append(Check(area, i18n.t("val_name_ece"), f"≤ {fmt_spec(max_ece)}", ece, f"ECE ≤ {fmt_spec(max_ece)}",
-                        i18n.t("val_why_ece"), bool(ece <= max_ece)))
+    checks.append(Check(area, i18n._("calibration: expected calibration error Σ share·|predicted − observed|"), f"≤ {fmt_spec(max_ece)}", ece, f"ECE ≤ {fmt_spec(max_ece)}",
+                        i18n._("the model is fitted on all customer types at once (a mixture), so its probabilities may be off by a few points; 10 points would mislead a campaign"), bool(ece <= max_ece)))
     return checks, cal
 
 
@@ -226,12 +226,12 @@ def ari_check(types, labels, *, permutations: int = 200, seed: int = 0, quantile
     lab = np.asarray(labels)
     ari = float(adjusted_rand_score(t, lab))
     rng = np.random.default_rng(seed)
-    null = np.array([adjusted_rand_score(rng.permutation(t), lab) for _ in range(permutations)])
+    null = np.array([adjusted_rand_score(rng.permutation(t), lab) for _unused in range(permutations)])
     cut = float(np.quantile(null, quantile))
-    return Check("clusters", i18n.t("val_name_ari"), f"> {fmt_spec(cut, '.3f')}", ari,
-                 i18n.t("val_tol_ari", quantile=fmt_spec(quantile, ".0%"), permutations=permutations,
+    return Check("clusters", i18n._("adjusted Rand index: k-means clusters vs planted customer types"), f"> {fmt_spec(cut, '.3f')}", ari,
+                 i18n._("above the {quantile} quantile of {permutations} shuffles ({cut})", quantile=fmt_spec(quantile, ".0%"), permutations=permutations,
                         cut=fmt_spec(cut, ".3f")),
-                 i18n.t("val_why_ari"), bool(ari > cut)), null
+                 i18n._("the types overlap by design (70 % are 'regular', others differ in degree), so a high ARI is not expected; the clusters must still carry the types better than chance"), bool(ari > cut)), null
 
 
 def bundle_checks(ranks: pd.DataFrame, *, min_found: float = 0.8, top: int = 50) -> list[Check]:
@@ -243,13 +243,13 @@ def bundle_checks(ranks: pd.DataFrame, *, min_found: float = 0.8, top: int = 50)
     n = len(ranks)
     found = ranks["rank"].notna()
     share = float(found.mean()) if n else math.nan
-    need = i18n.t("val_truth_share_of", share=fmt_spec(min_found, ".0%"), n=n)
-    out = [Check("bundles", i18n.t("val_name_bundles_found"), need, share,
-                 i18n.t("val_tol_share", share=fmt_spec(min_found, ".0%")), i18n.t("val_why_bundles_found"),
+    need = i18n._("≥ {share} of {n}", share=fmt_spec(min_found, ".0%"), n=n)
+    out = [Check("bundles", i18n._("planted bundles found as a rule on exactly their products"), need, share,
+                 i18n._("share ≥ {share}", share=fmt_spec(min_found, ".0%")), i18n._("rare bundles (a head product bought a few times) may stay below the support threshold; most must be found"),
                  bool(n and share >= min_found))]
     top_share = float((ranks["rank"] <= top).mean()) if n else math.nan
-    out.append(Check("bundles", i18n.t("val_name_bundles_top", top=top), need, top_share,
-                     i18n.t("val_tol_share", share=fmt_spec(min_found, ".0%")), i18n.t("val_why_bundles_top"),
+    out.append(Check("bundles", i18n._("planted bundles among the top {top} rules by lift", top=top), need, top_share,
+                     i18n._("share ≥ {share}", share=fmt_spec(min_found, ".0%")), i18n._("a planted bundle is bought together far above chance, so its rule must rank high, not just exist"),
                      bool(n and top_share >= min_found)))
     return out
 
@@ -257,9 +257,9 @@ def bundle_checks(ranks: pd.DataFrame, *, min_found: float = 0.8, top: int = 50)
 def tier_check(comparison: dict, *, min_match: float = 0.9) -> Check:
     """Planted price ladders against the up-sell ladder (:func:`helpers.models.upsell.compare_tiers`)."""
     rate = comparison["match_rate"]
-    return Check("price ladders", i18n.t("val_name_tiers", n=comparison["products"]),
-                 f"≥ {fmt_spec(min_match, '.0%')}", rate, i18n.t("val_tol_match", share=fmt_spec(min_match, ".0%")),
-                 i18n.t("val_why_tiers"), bool(rate == rate and rate >= min_match))
+    return Check("price ladders", i18n._("products given their planted tier ({n} products)", n=comparison["products"]),
+                 f"≥ {fmt_spec(min_match, '.0%')}", rate, i18n._("match rate ≥ {share}", share=fmt_spec(min_match, ".0%")),
+                 i18n._("the ladder reads the grade from the product name's family and orders it by price; a few products whose observed price strays may move one tier"), bool(rate == rate and rate >= min_match))
 
 
 # --------------------------------------------------------------------------------------
@@ -275,16 +275,16 @@ def complaint_effect_check(fit, planted: float, *, n_se: float = 3.0) -> Check:
     complainers, SE of log k about 0.17) that is about 12 %. A fit's display interval (90 % in notebook
     09) is not a pass/fail tolerance: a correct pipeline falls outside it in one run of ten.
     """
-    area, name = "complaints", i18n.t("val_name_complaint_k")
+    area, name = "complaints", i18n._("complaint factor k on the dropout hazard")
     se = float(fit.params.loc["k", "se"])
     if not (math.isfinite(se) and fit.k > 0 and planted > 0):
-        return failed_check(area, name, planted, i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")),
-                            i18n.t("val_reason_no_se"))
+        return failed_check(area, name, planted, i18n._("{n_se} standard errors of log k", n_se=fmt_spec(n_se, "g")),
+                            i18n._("no standard error"))
     dist = abs(math.log(fit.k) - math.log(planted))
     tol = n_se * se
     return Check(area, name, planted, fit.k,
                  _tol_log_se(n_se, tol, dist),
-                 i18n.t("val_why_complaint", n_se=fmt_spec(n_se, "g"), se=fmt_spec(se, ".3f"),
+                 i18n._("{n_se} standard errors of the fit's own sampling error (SE of log k = {se}; {n} complainers): a correct pipeline fails about {fail} of the time; an estimate centred on k = 1 (no effect, {away} SE from the truth) would pass {passes} of the time", n_se=fmt_spec(n_se, "g"), se=fmt_spec(se, ".3f"),
                         n=fmt_spec(fit.n_complained, ","), fail=fmt_spec(2 * _normal_sf(n_se), ".1%"),
                         away=fmt_spec(abs(math.log(planted)) / se, ".1f"),
                         passes=fmt_spec(_normal_sf(abs(math.log(planted)) / se - n_se), ".0%")), bool(dist <= tol))
@@ -336,16 +336,16 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
     # in the notes, and a step without the parameters (or P(alive)) checked fails those checks, saying why
     fit = clv.fit_purchase_chain(reg, time_unit="W")
     if fit.attempts:
-        notes.append(i18n.t("val_note_bgnbd_regulars", exc=fit.source.text()))
+        notes.append(i18n._("BG/NBD on the regulars: {exc}", exc=fit.source.text()))
     if fit.model == "bgnbd":
         checks += parameter_checks(fit, {k: h[k] for k in ("r", "alpha", "a", "b")}, area="BG/NBD (regulars)", n_se=n_se)
         rows.append(fit.params.assign(model="BG/NBD", truth=[h[k] for k in fit.params.index]))
     else:
-        checks += [failed_check("BG/NBD (regulars)", k, h[k], i18n.t("val_why_ml"), fit.source.text())
+        checks += [failed_check("BG/NBD (regulars)", k, h[k], i18n._("maximum likelihood"), fit.source.text())
                    for k in ("r", "alpha", "a", "b")]
     sp = clv.fit_spend_chain(reg)
     if sp.attempts:
-        notes.append(i18n.t("val_note_gg_regulars", exc=sp.source.text()))
+        notes.append(i18n._("Gamma-Gamma on the regulars: {exc}", exc=sp.source.text()))
     if sp.model == "gamma_gamma":
         true_spend = {"p": h["p"], "q": h["q"], "v": h["gamma"]}
         checks += parameter_checks(sp, true_spend, area="Gamma-Gamma (regulars)", n_se=n_se,
@@ -353,12 +353,12 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
         checks.append(mean_spend_check(sp, h["p"] * h["gamma"] / (h["q"] - 1), n_se=n_se, area="Gamma-Gamma (regulars)"))
         rows.append(sp.params.assign(model="Gamma-Gamma", truth=[true_spend[k] for k in sp.params.index]))
     else:
-        checks.append(failed_check("Gamma-Gamma (regulars)", "p, q, γ", i18n.t("val_truth_headline"),
-                                   i18n.t("val_why_ml"), sp.source.text()))
+        checks.append(failed_check("Gamma-Gamma (regulars)", "p, q, γ", i18n.pgettext("val", "headline"),
+                                   i18n._("maximum likelihood"), sp.source.text()))
     cal = pa_table = None
     fit_all = clv.fit_purchase_chain(s, time_unit="W")
     if fit_all.attempts:
-        notes.append(i18n.t("val_note_bgnbd_all", exc=fit_all.source.text()))
+        notes.append(i18n._("BG/NBD on all customers: {exc}", exc=fit_all.source.text()))
     if fit_all.has_p_alive:
         pa = clv.p_alive(fit_all, s)
         alive = truth["customers"].assign(customer_id=truth["customers"]["customer_id"].astype(str)) \
@@ -369,7 +369,7 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
                                  "alive": alive.reindex(pa.index).astype(bool).to_numpy(),
                                  "frequency": s.set_index("customer_id").loc[pa.index, "frequency"].to_numpy()})
     else:
-        checks.append(failed_check("P(alive)", i18n.t("val_name_auc_cal"), i18n.t("val_truth_true_dropout"),
+        checks.append(failed_check("P(alive)", i18n._("ROC-AUC and calibration"), i18n._("true dropout"),
                                    "P(alive)", fit_all.source.text()))
     params = pd.concat(rows).rename_axis("parameter").reset_index() if rows else None
     return SyntheticValidation(checks, parameters=params, calibration=cal, p_alive=pa_table, notes=notes)
@@ -386,7 +386,7 @@ def cluster_labels(lines, rfm: pd.DataFrame, *, analysis_date: dt.date, features
     extra = segments.customer_features(lines, analysis_date=analysis_date)
     table = rfm.astype({"customer_id": "string"}).merge(extra, on="customer_id", how="left") \
         .fillna({"avg_unit_price": 0.0})
-    X, _ = segments.feature_matrix(table, [f for f in features if f in table.columns])
+    X, _unused = segments.feature_matrix(table, [f for f in features if f in table.columns])
     curve = segments.silhouette_curve(X, ks, seed=seed)
     k = segments.choose_k(curve)
     labels = segments.kmeans_labels(X, k, seed=seed)
@@ -444,12 +444,12 @@ def cdnow_checks(path, *, rel: float = 0.01) -> tuple[list[Check], pd.DataFrame]
             ours = fits[model].values[k]
             err = ours / v - 1
             checks.append(Check(label[model], k, v, ours,
-                                i18n.t("val_tol_within_err", rel=fmt_spec(rel, ".0%"), err=fmt_spec(err, "+.2%")),
-                                i18n.t("val_why_cdnow"), bool(abs(err) <= rel)))
+                                i18n._("within {rel} (error {err})", rel=fmt_spec(rel, ".0%"), err=fmt_spec(err, "+.2%")),
+                                i18n._("the published maximum-likelihood estimate, printed to 3-4 digits; MAP with flat priors is the same estimator"), bool(abs(err) <= rel)))
             rows.append({"model": label[model], "parameter": k, "published": v, "ours": ours})
-    checks.append(Check("CDNOW data", i18n.t("val_name_cdnow_counts"), "2357 / 946",
-                        f"{len(s)} / {int((s['frequency'] > 0).sum())}", i18n.t("val_tol_exact"),
-                        i18n.t("val_why_cdnow_counts"),
+    checks.append(Check("CDNOW data", i18n._("customers / repeat customers in the calibration period"), "2357 / 946",
+                        f"{len(s)} / {int((s['frequency'] > 0).sum())}", i18n._("exactly equal"),
+                        i18n._("the paper's counts: a different count means a different reading of the data"),
                         bool(len(s) == 2357 and int((s["frequency"] > 0).sum()) == 946)))
     return checks, pd.DataFrame(rows)
 
@@ -469,8 +469,8 @@ def complaint_check(lines: pd.DataFrame, feedback: pd.DataFrame, truth: dict, *,
         hist = voice.complaint_histories(lines, fb, observation_end=observation_end, time_unit=time_unit)
         fit = voice.fit_complaint_hazard(hist, time_unit=time_unit)
     except DataError as err:
-        return failed_check("complaints", i18n.t("val_name_complaint_k"), planted,
-                            i18n.t("val_why_se_log_k", n_se=fmt_spec(n_se, "g")), hazard_error_text(err))
+        return failed_check("complaints", i18n._("complaint factor k on the dropout hazard"), planted,
+                            i18n._("{n_se} standard errors of log k", n_se=fmt_spec(n_se, "g")), hazard_error_text(err))
     return complaint_effect_check(fit, planted, n_se=n_se)
 
 
@@ -480,5 +480,5 @@ def hazard_error_text(err: Exception) -> str:
     Notebook 09 reads it from :mod:`helpers.plots.voice`."""
     counts = getattr(err, "counts", None)
     if isinstance(err, DataError) and err.rule == "too-few-complaints" and counts:
-        return str(DataError(err.file, err.rule, i18n.t("voice_err_too_few", **counts), column=err.column))
+        return str(DataError(err.file, err.rule, i18n._("{n} customers complained and {after} of them bought again at or after the complaint; the complaint effect on dropout needs at least 10 complainers and {min_after} with a repeat purchase at or after the complaint", **counts), column=err.column))
     return str(err)

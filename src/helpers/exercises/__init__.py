@@ -92,7 +92,7 @@ def scoreboard(stage: str | None = None) -> pd.DataFrame:
     for k in keys:
         r = _results.get(k)
         status = r.status if r else "not_answered"
-        rows.append({i18n.t("exercise_col_exercise"): k,
-                     i18n.t("exercise_col_title"): exercise(k).title[i18n.language()],
-                     i18n.t("exercise_col_status"): i18n.t(f"exercise_status_{status}")})
+        rows.append({i18n._("exercise"): k,
+                     i18n._("task"): exercise(k).title[i18n.language()],
+                     i18n._("status"): i18n.lookup(f"exercise_status_{status}")})
     return pd.DataFrame(rows)

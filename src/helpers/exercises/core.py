@@ -297,7 +297,7 @@ class CheckResult:
         return self.status in ("right", "skipped")
 
     def label(self) -> str:
-        return i18n.t(f"exercise_status_{self.status}", self.language)
+        return i18n.lookup(f"exercise_status_{self.status}", self.language)
 
     def __str__(self) -> str:
         return f"{_SYMBOL[self.status]} [{self.key}] {self.label()}: {self.message}"
@@ -386,10 +386,10 @@ def task_markdown(key: str, *, language: str | None = None, has: dict[str, bool]
     missing = [c for c in ex.requires if has is not None and not has.get(c, False)]
     if missing:
         cols = ", ".join(f"`{c}`" for c in missing)
-        label = i18n.t("exercise_status_skipped", lang)
+        label = i18n._("skipped", lang)
         out += [f"> **{label[:1].upper() + label[1:]}:** " + _pick(L(
             f"this data has no {cols} column; the exercise is skipped and its check passes.",
             f"bu veride {cols} sütunu yok; alıştırma atlanır ve kontrolü geçmiş sayılır."), lang), ""]
-    out += [f"<details><summary>{i18n.t('exercise_hint', lang)}</summary>", "", _pick(ex.hint, lang), "",
+    out += [f"<details><summary>{i18n._('Hint', lang)}</summary>", "", _pick(ex.hint, lang), "",
             "</details>"]
     return "\n".join(out)

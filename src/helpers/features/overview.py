@@ -96,7 +96,7 @@ def note_sentences(notes: pd.DataFrame, currency: str, *, mask_ids: bool = False
     from helpers import i18n
 
     from helpers.io import privacy
-    from helpers.i18n import fmt_number, fmt_percent, t
+    from helpers.i18n import _, lookup, fmt_number, fmt_percent
 
     def money(v):
         return f"{fmt_number(v, 2)} {currency}"
@@ -109,41 +109,41 @@ def note_sentences(notes: pd.DataFrame, currency: str, *, mask_ids: bool = False
         if note == "line_key":
             key = ("note_line_key_complete" if p["complete"] else
                    "note_line_key_no_quantity" if not p.get("quantities", True) else "note_line_key_incomplete")
-            text = t(key, columns=p["columns"])
+            text = lookup(key, columns=p["columns"])
         elif note == "missing_token":
             col = i18n.column(p["column"])
-            text = (t("note_missing_blank", column=col, lines=lines) if p["token"] == "(blank)" else
-                    t("note_missing_token", column=col, lines=lines, token=p["token"]))
+            text = (_("Column {column}: {lines} blank cells.", column=col, lines=lines) if p["token"] == "(blank)" else
+                    _("Column {column}: {lines} cells hold '{token}', read as missing (data.na_values).", column=col, lines=lines, token=p["token"]))
         elif note == "catch_all":
             cid = p["customer_id"]
             if mask_ids:
                 cid = str(privacy.maybe_mask(pd.DataFrame({"customer_id": [cid]}), True)["customer_id"].iloc[0])
-            text = t("note_catch_all_" + p["action"], customer_id=cid, share_orders=fmt_percent(p["share_orders"]),
+            text = lookup("note_catch_all_" + p["action"], customer_id=cid, share_orders=fmt_percent(p["share_orders"]),
                      share_lines=fmt_percent(p["share_lines"]), share_revenue=fmt_percent(p["share_revenue"]))
         elif note == "overlap":
             start, end = i18n.fmt_date(p["start"]), i18n.fmt_date(p["end"])
-            when = t("note_overlap_on", start=start) if start == end else t("note_overlap_between", start=start, end=end)
-            text = t("note_overlap", when=when, invoices=fmt_number(p["invoices"]),
+            when = _("on {start}", start=start) if start == end else _("between {start} and {end}", start=start, end=end)
+            text = _("Whole invoices repeat {when} (two sheets or two exports that overlap): {invoices} of the {invoices_in_window} invoices of those days appear a second time. One copy is kept; the overlap rule removes the repeated copy: {lines} line(s), {revenue}.", when=when, invoices=fmt_number(p["invoices"]),
                      invoices_in_window=fmt_number(p["invoices_in_window"]), lines=lines, revenue=money(r.revenue))
         elif note == "returns_matched":
-            text = t("note_returns_matched", lines=lines, reference=fmt_number(p["reference"]),
+            text = _("{lines} returns were matched to the sale they reverse: {reference} by the invoice they refer to, {customer_product} by customer and product, {customer_amount} by customer and amount.", lines=lines, reference=fmt_number(p["reference"]),
                      customer_product=fmt_number(p["customer_product"]),
                      customer_amount=fmt_number(p["customer_amount"]))
         elif note == "returns_unmatched":
-            text = t("note_returns_unmatched", lines=lines, revenue=money(r.revenue))
+            text = _("{lines} returns ({revenue}) found no sale to reverse (the sale may predate the data): they are removed, and clean revenue does not net them.", lines=lines, revenue=money(r.revenue))
             if not p.get("products", True):
-                text += " " + t("note_returns_by_amount")
+                text += " " + _("Without a product column, returns are matched by customer and amount within cleaning.return_window_days before the return.")
         elif note == "return_prefix_unused":
-            text = t("note_return_prefix_unused", prefix=p["prefix"])
+            text = _("No invoice starts with the return prefix '{prefix}' given in cleaning.return_prefixes.", prefix=p["prefix"])
         elif note == "return_positive_quantity":
-            text = t("note_return_positive_quantity", lines=lines, prefixes=p["prefixes"])
+            text = _("{lines} lines on invoices starting with {prefixes} have positive quantities and are treated as returns. If that prefix does not mark returns in your system, change cleaning.return_prefixes.", lines=lines, prefixes=p["prefixes"])
         elif note == "free_lines_kept":
-            text = t("note_free_lines_kept", lines=lines, customers=fmt_number(p["customers"]))
+            text = _("{lines} zero-value lines ({customers} customers) are kept as purchases: free items and promotions count for frequency, recency and the first purchase. cleaning.zero_price: remove drops them.", lines=lines, customers=fmt_number(p["customers"]))
         elif note == "clean_above_raw_total":
-            text = t("note_clean_above_raw_total", revenue=money(r.revenue), unmatched=money(p["unmatched"]),
+            text = _("Clean revenue is {revenue} above the raw total because returns whose sale is not in the data ({unmatched}) and partial returns ({partial}) are removed without netting. The share removed is therefore taken of the raw sale lines ({gross}).", revenue=money(r.revenue), unmatched=money(p["unmatched"]),
                      partial=money(p["partial"]), gross=money(p["gross"]))
         else:  # identical_rows_kept, duplicates_without_line_key, non_product_without_products, return_sign_flipped
-            text = t("note_" + note, lines=lines, share_lines=share_l, share_revenue=share_r, revenue=money(r.revenue))
+            text = lookup("note_" + note, lines=lines, share_lines=share_l, share_revenue=share_r, revenue=money(r.revenue))
         rows.append({"severity": r.severity, "finding": text, "config_key": r.config_key})
     out = pd.DataFrame(rows, columns=["severity", "finding", "config_key"])
     order = {"warning": 0, "info": 1}

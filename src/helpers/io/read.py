@@ -45,7 +45,7 @@ import pandas as pd
 from helpers import paths
 from helpers.config import DEFAULT_CUSTOMER_NA, DEFAULT_SALE_VALUES, NA_COLUMNS, DataConfig, RunConfig
 from helpers.errors import DataError
-from helpers.i18n import fmt_number, t
+from helpers.i18n import _, fmt_number
 from helpers.io.cache import describe_parquet, filled_columns, read_notes, write_atomic
 from helpers.io.olist import OLIST_FILES, OLIST_LINES_VERSION, olist_lines
 from helpers.io.parsing import (
@@ -204,7 +204,7 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
                             "the synthetic generator did not produce lines.parquet; delete the "
                             "folder and run again")
         n, has = describe_parquet(lines)
-        say(t("read_synthetic", n=fmt_number(n), path=_short(lines)))
+        say(_("synthetic: {n} lines in {path}", n=fmt_number(n), path=_short(lines)))
         return Source("synthetic", lines, (lines,), n, has)
 
     path = cfg.data_path()
@@ -251,11 +251,11 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
         except Exception:  # unreadable cache (e.g. truncated by hand): read the source again
             n = None
         if n is not None:
-            say(t("read_from_cache", name=name, n=fmt_number(n), path=_short(cache)))
+            say(_("{name}: {n} lines from cache {path}", name=name, n=fmt_number(n), path=_short(cache)))
             return Source(name, cache, (path.resolve(),), n, has, notes)
 
     t0 = time.perf_counter()
-    say(t("read_reading", name=name, file=path.name, size=_size(path)))
+    say(_("{name}: reading {file} ({size}) ...", name=name, file=path.name, size=_size(path)))
     if data.source == "online_retail_ii":
         df = read_online_retail(path, sheets=data.sheets, currency=currency, encoding=data.encoding,
                                 separator=data.separator, progress=progress, na_values=data.na_values)
@@ -266,7 +266,7 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
     # every loader ends with validate_lines, so only valid lines reach the cache
     notes = dict(df.attrs.get("read_notes", {}))
     write_atomic(df, cache)  # the notes travel in the parquet's metadata (pandas attrs)
-    say(t("read_done", name=name, n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
+    say(_("{name}: {n} lines in {seconds} s, cached as {path}", name=name, n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
     return Source(name, cache, (path.resolve(),), len(df), filled_columns(df), notes)
 
 
@@ -291,15 +291,15 @@ def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) 
         except Exception:  # unreadable cache: read again
             n = None
         if n is not None:
-            say(t("read_from_cache", name="olist", n=fmt_number(n), path=_short(cache)))
+            say(_("{name}: {n} lines from cache {path}", name="olist", n=fmt_number(n), path=_short(cache)))
             return Source("olist", cache, inputs, n, has)
     t0 = time.perf_counter()
-    say(t("read_olist_join", folder=_short(Path(folder))))
+    say(_("olist: joining orders, items, customers and products in {folder} ...", folder=_short(Path(folder))))
     df = olist_lines(folder)
     if currency != "BRL":
         df["currency"] = currency
     write_atomic(df, cache)
-    say(t("read_done", name="olist", n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
+    say(_("{name}: {n} lines in {seconds} s, cached as {path}", name="olist", n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
     return Source("olist", cache, inputs, len(df), filled_columns(df))
 
 
@@ -334,7 +334,7 @@ def read_online_retail(path, *, sheets=None, currency: str = "GBP", encoding: st
     # one layout per sheet (a workbook could mix them); the current layout wins on ties
     new_names, old_names = set(ONLINE_RETAIL_COLUMNS.values()), set(ONLINE_RETAIL_OLD_COLUMNS.values())
     parts, spelled = [], None
-    for _, part in raw.parts():
+    for _unused, part in raw.parts():
         headers = set(part.frame.columns)
         use_old = not new_names <= headers and len(old_names & headers) > len(new_names & headers)
         mapping = ONLINE_RETAIL_OLD_COLUMNS if use_old else ONLINE_RETAIL_COLUMNS
@@ -475,7 +475,7 @@ def read_file(path, data: DataConfig, *, progress: bool = False) -> pd.DataFrame
         raw = read_parquet(p)
     else:
         raw = read_text(p, fmt=fmt, separator=data.separator, encoding=data.encoding)
-    for _, part in raw.parts():
+    for _unused, part in raw.parts():
         check_headers(part, mapping, what="data.columns")
     spelled = dict(mapping)
     # one column per canonical name, even when two names map to the same header

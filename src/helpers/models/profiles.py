@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.i18n import localize_numbers, t as _t
+from helpers.i18n import _, localize_numbers
 
 FILE = "attributes"
 DEMOGRAPHICS = ("region", "age_band", "income_band", "household_size")
@@ -151,7 +151,7 @@ def crosstab_test(group: pd.Series, attribute: pd.Series, *, alpha: float = 0.05
         ng, na = int(gc.max()) + 1, int(ac.max()) + 1
         Eg = np.bincount(gc, minlength=ng)[:, None] * np.bincount(ac, minlength=na)[None, :] / len(gc)
         hits = 0
-        for _ in range(n_permutations):
+        for _unused in range(n_permutations):
             t = np.bincount(gc * na + rng.permutation(ac), minlength=ng * na).reshape(ng, na)
             with np.errstate(divide="ignore", invalid="ignore"):
                 hits += np.nansum((t - Eg) ** 2 / Eg) >= chi2 - 1e-9
@@ -219,16 +219,16 @@ def profile_lines(tabs: list[CrossTab], *, top: int = 3) -> pd.Series:
             for lv in t.counts.columns:
                 if t.significant.loc[g, lv]:
                     z = float(t.residuals.loc[g, lv])
-                    lines[str(g)].append((z, localize_numbers(_t("prof_share_vs", attribute=t.attribute, level=lv,
+                    lines[str(g)].append((z, localize_numbers(_("{attribute} {level} ({share} vs {base})", attribute=t.attribute, level=lv,
                                                                   share=f"{t.row_share.loc[g, lv]:.0%}",
                                                                   base=f"{base[lv]:.0%}"))))
     out = {}
     for g, items in lines.items():
         ups = [s for z, s in sorted(items, key=lambda x: -x[0]) if z > 0][:top]
         downs = [s.split(" (")[0] for z, s in sorted(items, key=lambda x: x[0]) if z < 0][:top]
-        parts = (([_t("prof_more", items=", ".join(ups))] if ups else [])
-                 + ([_t("prof_fewer", items=", ".join(downs))] if downs else []))
-        out[g] = "; ".join(parts) if parts else _t("prof_like_base")
+        parts = (([_("more {items}", items=", ".join(ups))] if ups else [])
+                 + ([_("fewer {items}", items=", ".join(downs))] if downs else []))
+        out[g] = "; ".join(parts) if parts else _("like the customer base")
     return pd.Series(out, name="profile")
 
 
@@ -255,7 +255,7 @@ def kruskal_by(values: pd.Series, group: pd.Series) -> dict:
     """Kruskal-Wallis test of a numeric value across groups (e.g. revenue by region): statistic, p-value."""
     from scipy import stats
 
-    parts = [v.dropna().to_numpy(float) for _, v in values.groupby(group.astype("string").fillna("(missing)"))]
+    parts = [v.dropna().to_numpy(float) for _unused, v in values.groupby(group.astype("string").fillna("(missing)"))]
     parts = [p for p in parts if len(p)]
     if len(parts) < 2:
         return {"statistic": np.nan, "p_value": np.nan}
@@ -393,7 +393,7 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
     out = scored[["customer_id", "recency_days", "frequency", "monetary"]].copy()
     out["rfm_segment"] = scored["segment"].astype("string")
     try:
-        X, _ = segments.feature_matrix(scored, ["recency_days", "frequency", "monetary"])
+        X, _unused = segments.feature_matrix(scored, ["recency_days", "frequency", "monetary"])
         curve = segments.silhouette_curve(X, k_range, seed=seed)
         k = segments.choose_k(curve) if len(curve) else None
         if k:

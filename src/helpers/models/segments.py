@@ -133,7 +133,7 @@ def segment_label(segment) -> str:
     from helpers import i18n
 
     key = SEGMENT_KEYS.get(str(segment))
-    return i18n.t(key) if key else (i18n.t("seg_not_yet_customer") if str(segment) == NEW_CUSTOMER else str(segment))
+    return i18n.lookup(key) if key else (i18n.term("seg_not_yet_customer") if str(segment) == NEW_CUSTOMER else str(segment))
 
 
 def segment_action(segment) -> str:
@@ -141,7 +141,7 @@ def segment_action(segment) -> str:
     from helpers import i18n
 
     key = SEGMENT_KEYS.get(str(segment))
-    return i18n.t(key + "_action") if key else ""
+    return i18n.lookup(key + "_action") if key else ""
 
 
 def segment_description(segment) -> str:

@@ -27,7 +27,7 @@ from babel import dates as babel_dates
 from plotly.io._base_renderers import PlotlyRenderer
 
 from helpers import i18n
-from helpers.i18n import t
+from helpers.i18n import _, pgettext
 
 
 TEMPLATE = "plotly_white"
@@ -246,17 +246,17 @@ def share_bars(table: pd.DataFrame, column: str, currency: str, title: str | Non
     fig = go.Figure(go.Bar(x=tb["revenue"], y=plain(tb[column].astype(str)), orientation="h",
                            text=[i18n.fmt_percent(s) for s in tb["share_revenue"]], textposition="auto"))
     col = i18n.label(column)
-    fig.update_layout(title=title or t("plot_revenue_by", column=col), template=TEMPLATE,
+    fig.update_layout(title=title or _("Revenue by {column}", column=col), template=TEMPLATE,
                       height=max(300, 28 * len(tb) + 120),
-                      xaxis_title=t("revenue_cur", cur=currency), yaxis_title=col)
+                      xaxis_title=_("revenue ({cur})", cur=currency), yaxis_title=col)
     return fig
 
 
 def histogram(values: pd.Series, *, title: str, x_label: str, bins: int = 40, log_y: bool = False) -> go.Figure:
     """A histogram with a title and labelled axes (``x_label`` should carry the unit)."""
     fig = go.Figure(go.Histogram(x=values, nbinsx=bins, marker_color="#1f77b4"))
-    fig.update_layout(title=title, xaxis_title=x_label, yaxis_title=t("customers_count"),
+    fig.update_layout(title=title, xaxis_title=x_label, yaxis_title=pgettext("customers", "customers (count)"),
                       template=TEMPLATE, height=380, bargap=0.05)
     if log_y:
-        fig.update_yaxes(type="log", title=t("customers_count_log"))
+        fig.update_yaxes(type="log", title=_("customers (count, log scale)"))
     return fig

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers import i18n
-from helpers.i18n import t
+from helpers.i18n import _, pgettext
 from helpers.plots.base import TEMPLATE, fmt_money, plain
 
 _TIER_COLOURS = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
@@ -30,7 +30,7 @@ def rules_table(rules: pd.DataFrame, *, top: int = 15, caption: str | None = Non
     return (i18n.style(shown, {i18n.label(c): f for c, f in fmt.items() if c in tb.columns})
             .set_properties(subset=[i18n.label(c) for c in ("if_bought", "then_offer") if c in tb.columns],
                             **{"text-align": "left"})
-            .hide(axis="index").set_caption(caption or t("bk_top_rules", n=len(tb))))
+            .hide(axis="index").set_caption(caption or _("Top {n} rules", n=len(tb))))
 
 
 def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):
@@ -50,12 +50,12 @@ def support_confidence_scatter(rules: pd.DataFrame, *, title: str | None = None,
              for a, c in zip(r.get("if_bought", r.index.astype(str)), r.get("then_offer", [""] * len(r)))]
     fig = go.Figure(go.Scatter(
         x=r["support"] * 100, y=r["confidence"] * 100, mode="markers", text=hover,
-        hovertemplate=t("bk_rule_hover"),
+        hovertemplate=_("%{text}<br>support %{x:.2f} %<br>confidence %{y:.1f} %<br>lift %{marker.color:.2f}<extra></extra>"),
         marker={"color": r["lift"], "colorscale": "Viridis", "size": 9, "opacity": 0.8,
                 "colorbar": {"title": {"text": "lift"}}, "line": {"width": 0.5, "color": "#333"}}))
-    fig.update_layout(title=title or t("bk_scatter_title", n=i18n.fmt_number(len(r))),
-                      xaxis_title=t("bk_support_x"),
-                      yaxis_title=t("bk_confidence_y"), template=TEMPLATE, height=460)
+    fig.update_layout(title=title or _("{n} rules: support against confidence, coloured by lift", n=i18n.fmt_number(len(r))),
+                      xaxis_title=_("support (% of baskets holding both sides)"),
+                      yaxis_title=_("confidence (% of antecedent baskets)"), template=TEMPLATE, height=460)
     return fig
 
 
@@ -66,11 +66,11 @@ def pair_heatmap(matrix: pd.DataFrame, names: dict | None = None, *, title: str,
     labc = [plain(_short(names.get(str(i), str(i)), 30)) for i in matrix.columns]
     z = matrix.to_numpy(dtype=float)
     fig = go.Figure(go.Heatmap(z=z, x=labc, y=lab, colorscale="Blues", colorbar={"title": {"text": value}},
-                               hovertemplate=t("bk_pair_hover") + "<br>" + value + " %{z:.2f}<extra></extra>",
+                               hovertemplate=_("if bought %{y}<br>then %{x}") + "<br>" + value + " %{z:.2f}<extra></extra>",
                                hoverongaps=False))
     n = len(lab)
     fig.update_layout(title=title, template=TEMPLATE, height=max(420, 24 * n + 220),
-                      xaxis_title=t("bk_then_offer_x"), yaxis_title=t("bk_if_bought_y"),
+                      xaxis_title=_("then offer (consequent)"), yaxis_title=_("if bought (antecedent)"),
                       yaxis={"autorange": "reversed"}, xaxis={"tickangle": -45})
     return fig
 
@@ -81,17 +81,17 @@ def evaluation_bars(evaluation: pd.DataFrame) -> go.Figure:
     k = int(evaluation["k"].iloc[0]) if len(evaluation) else 0
     fig = make_subplots(rows=1, cols=max(1, len(protocols)), shared_yaxes=True,
                         subplot_titles=[i18n.label(p, "protocol_") for p in protocols])
-    metrics = {"hit_rate": t("hit_rate"), "precision_at_k": f"precision@{k}", "recall_at_k": f"recall@{k}"}
+    metrics = {"hit_rate": _("hit rate"), "precision_at_k": f"precision@{k}", "recall_at_k": f"recall@{k}"}
     for j, p in enumerate(protocols, start=1):
         e = evaluation[evaluation["protocol"] == p]
-        for _, row in e.iterrows():
+        for _unused, row in e.iterrows():
             fig.add_bar(x=list(metrics.values()), y=[row[m] * 100 for m in metrics], name=i18n.label(row["method"], "method_"),
                         marker_color=_METHOD_COLOURS.get(row["method"], "#ff7f0e"), showlegend=j == 1,
                         text=[i18n.fmt_percent(row[m]) for m in metrics], textposition="outside",
                         legendgroup=row["method"], row=1, col=j)
-        fig.update_xaxes(title_text=t("bk_metric_x", n=i18n.fmt_number(int(e["customers"].iloc[0]))), row=1, col=j)
-    fig.update_yaxes(title_text=t("bk_pct_higher_better"), row=1, col=1)
-    fig.update_layout(title=t("bk_evaluation_title", k=k),
+        fig.update_xaxes(title_text=_("metric ({n} customers)", n=i18n.fmt_number(int(e["customers"].iloc[0]))), row=1, col=j)
+    fig.update_yaxes(title_text=_("% (higher is better)"), row=1, col=1)
+    fig.update_layout(title=_("Offline evaluation of the top-{k} offers: rules against popularity", k=k),
                       barmode="group", template=TEMPLATE, height=440, legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -100,14 +100,14 @@ def price_ladder_box(ladder: pd.DataFrame, currency: str) -> go.Figure:
     """Unit prices per category, one box per tier (log scale), so the ladder's steps are visible."""
     fig = go.Figure()
     tiers = ladder[["tier", "tier_name"]].drop_duplicates().sort_values("tier")
-    for _, tr in tiers.iterrows():
+    for _unused, tr in tiers.iterrows():
         d = ladder[ladder["tier"] == tr["tier"]]
         fig.add_box(x=plain(d["category"]), y=d["price"], name=i18n.label(tr["tier_name"], "tier_"), boxpoints="all", jitter=0.3,
                     pointpos=0, marker={"size": 3}, marker_color=_TIER_COLOURS[int(tr["tier"]) % 5],
                     text=plain(d["name"]), hovertemplate="%{text}<br>%{y:.2f} " + currency + "<extra></extra>")
-    fig.update_layout(title=t("bk_ladder_title"),
-                      boxmode="group", template=TEMPLATE, height=480, xaxis_title=t("category"),
-                      yaxis_title=t("bk_unit_price_y", cur=currency), legend={"title": {"text": t("tier")}})
+    fig.update_layout(title=_("Price ladder: unit price of each product by category and tier"),
+                      boxmode="group", template=TEMPLATE, height=480, xaxis_title=_("category"),
+                      yaxis_title=_("unit price ({cur}, log scale)", cur=currency), legend={"title": {"text": _("tier")}})
     fig.update_yaxes(type="log")
     return fig
 
@@ -122,9 +122,9 @@ def tier_mix_bars(mix: pd.DataFrame, tier_names) -> go.Figure:
             fig.add_bar(y=plain(m["category"]), x=m[col] * 100, name=i18n.label(name, "tier_"), orientation="h",
                         marker_color=_TIER_COLOURS[i % 5], text=[i18n.fmt_percent(v, 0) for v in m[col]],
                         textposition="inside")
-    fig.update_layout(title=t("bk_tier_mix_title"), barmode="stack",
-                      template=TEMPLATE, height=max(320, 30 * len(m) + 160), xaxis_title=t("bk_share_spend_x"),
-                      yaxis_title=t("category"), legend={"orientation": "h", "y": -0.2, "title": {"text": t("tier")}})
+    fig.update_layout(title=_("Tier mix: share of customer spend in each category by price tier"), barmode="stack",
+                      template=TEMPLATE, height=max(320, 30 * len(m) + 160), xaxis_title=_("share of spend (%)"),
+                      yaxis_title=_("category"), legend={"orientation": "h", "y": -0.2, "title": {"text": _("tier")}})
     return fig
 
 
@@ -132,12 +132,12 @@ def tier_up_bars(by_category: pd.DataFrame, currency: str, *, min_orders: int) -
     """Bars: revenue gain (currency) if lowest-tier-only customers moved one tier up, per category."""
     tb = by_category.sort_values("gain_one_up")
     fig = go.Figure(go.Bar(y=plain(tb["category"]), x=tb["gain_one_up"], orientation="h", marker_color="#2ca02c",
-                           text=[f"{fmt_money(g, currency)} · {i18n.fmt_number(c)} {t('customers')}"
+                           text=[f"{fmt_money(g, currency)} · {i18n.fmt_number(c)} {pgettext('word', 'customers')}"
                                  for g, c in zip(tb["gain_one_up"], tb["customers"])],
                            textposition="auto"))
-    fig.update_layout(title=t("bk_tier_up_title", n=min_orders),
+    fig.update_layout(title=_("Tier-up potential: extra revenue if customers who only buy the lowest tier (in {n}+ orders) bought one tier up", n=min_orders),
                       template=TEMPLATE, height=max(320, 30 * len(tb) + 160),
-                      xaxis_title=t("bk_extra_revenue_x", cur=currency), yaxis_title=t("category"))
+                      xaxis_title=_("extra revenue over the analysis window ({cur})", cur=currency), yaxis_title=_("category"))
     return fig
 
 
@@ -145,7 +145,7 @@ def basket_value_histogram(values: pd.Series, table: pd.DataFrame, currency: str
     """Histogram of basket values (clipped at the 99th percentile) with the recommended threshold and its reach band."""
     v = pd.Series(values, dtype=float)
     cap = float(v.quantile(0.99)) if len(v) else 0.0
-    fig = go.Figure(go.Histogram(x=v.clip(upper=cap), nbinsx=80, marker_color="#1f77b4", name=t("baskets")))
+    fig = go.Figure(go.Histogram(x=v.clip(upper=cap), nbinsx=80, marker_color="#1f77b4", name=_("baskets")))
     rec = table[table["recommended"]] if len(table) else table
     if len(rec):
         T = float(rec["threshold"].iloc[0])
@@ -153,12 +153,12 @@ def basket_value_histogram(values: pd.Series, table: pd.DataFrame, currency: str
         fig.add_vline(x=T, line_color="#d62728", line_dash="dash")
         fig.add_annotation(x=T, y=1, yref="paper", xanchor="left", yanchor="top", showarrow=False,
                            bgcolor="rgba(255,255,255,0.85)", align="left",
-                           text=t("bk_threshold_text", value=fmt_money(T, currency),
+                           text=_("threshold {value}<br>{n} baskets ({share}) in reach (shaded)", value=fmt_money(T, currency),
                                   n=i18n.fmt_number(int(rec["in_reach"].iloc[0])),
                                   share=i18n.fmt_percent(float(rec["share_in_reach"].iloc[0]))))
-    fig.update_layout(title=t("bk_basket_values_title", reach=i18n.fmt_percent(reach, 0)),
-                      template=TEMPLATE, height=420, xaxis_title=t("bk_basket_value_x", cur=currency),
-                      yaxis_title=t("bk_baskets_count"), showlegend=False, bargap=0.05)
+    fig.update_layout(title=_("Basket values, with the threshold that brings most baskets within {reach} of it", reach=i18n.fmt_percent(reach, 0)),
+                      template=TEMPLATE, height=420, xaxis_title=_("basket value ({cur}; top 1 % clipped)", cur=currency),
+                      yaxis_title=_("baskets (count)"), showlegend=False, bargap=0.05)
     return fig
 
 
@@ -170,8 +170,8 @@ def offers_ev_scatter(offers: pd.DataFrame, currency: str, max_points: int = 300
         if len(d):
             fig.add_scatter(x=d["score"] * 100, y=d["expected_value"], mode="markers", name=i18n.label(src, "method_"),
                             marker={"color": colour, "size": 6, "opacity": 0.6}, text=plain(d["name"]),
-                            hovertemplate=t("bk_offer_hover") + " %{y:.2f} " + currency + "<extra></extra>")
-    fig.update_layout(title=t("bk_offers_title"),
-                      template=TEMPLATE, height=420, xaxis_title=t("bk_offer_score_x"),
-                      yaxis_title=t("bk_margin_y", cur=currency), legend={"title": {"text": t("source")}})
+                            hovertemplate=_("%{text}<br>score %{x:.1f} %<br>") + " %{y:.2f} " + currency + "<extra></extra>")
+    fig.update_layout(title=_("Offers: probability against expected margin (a high score is not always the best offer)"),
+                      template=TEMPLATE, height=420, xaxis_title=_("offer score (probability-like, %)"),
+                      yaxis_title=_("expected margin per offer ({cur})", cur=currency), legend={"title": {"text": _("source")}})
     return fig

@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpers import i18n
+from helpers.i18n import _, lookup, pgettext
 from helpers.plots.base import TEMPLATE, plain
 
-t = i18n.t
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.2, "x": 0}
 
@@ -35,13 +35,13 @@ def inputs_note(data) -> str:
     in one sentence of the report language."""
     ex, rs, at = data.exposures, data.responses, data.attributes
     if ex is None:
-        return t("cmp_note_no_exposures")
+        return _("The data has no campaign exposures (table 'exposures'): who was sent which campaign is unknown, so reach, response and the targeted vs not targeted comparison cannot be measured.")
     if len(ex) == 0:
-        return t("cmp_note_empty")
+        return _("The exposures table is empty: no campaign to analyse.")
     if rs is None:
-        return t("cmp_note_no_responses")
+        return _("The data has exposures but no responses: reach and the targeted vs not targeted comparison are shown; response rates, the funnel and the responder profile need a 'responses' table.")
     n = i18n.fmt_number
-    return t("cmp_note_tables", campaigns=n(ex["campaign_id"].nunique()), exposures=n(len(ex)), responses=n(len(rs)),
+    return _("{campaigns} campaigns, {exposures} customer-campaign exposures, {responses} responses, attributes of {attributes} customers.", campaigns=n(ex["campaign_id"].nunique()), exposures=n(len(ex)), responses=n(len(rs)),
              attributes=n(0 if at is None else len(at)))
 
 
@@ -104,12 +104,12 @@ def _type_colours(types) -> dict:
 def variable_name(variable: str) -> str:
     """A profile grouping's name in the report language (``cmp_var_<name>``), else the column name in words."""
     key = f"cmp_var_{variable}"
-    return t(key) if i18n.glossary().get(key) else str(variable).replace("_", " ")
+    return lookup(key) if i18n.has(key) else str(variable).replace("_", " ")
 
 
 def headers(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with each column named in the report language (glossary key ``cmp_col_<column>``)."""
-    return df.rename(columns={c: t(f"cmp_col_{c}") for c in df.columns if i18n.glossary().get(f"cmp_col_{c}")})
+    return df.rename(columns={c: lookup(f"cmp_col_{c}") for c in df.columns if i18n.has(f"cmp_col_{c}")})
 
 
 def styled(df: pd.DataFrame, caption: str, currency: str, *, percent_decimals: int = 1):
@@ -129,9 +129,9 @@ def styled(df: pd.DataFrame, caption: str, currency: str, *, percent_decimals: i
         elif pd.api.types.is_integer_dtype(df[c]):
             fmt[c] = lambda v: "–" if pd.isna(v) else i18n.fmt_number(v, 0)
         elif pd.api.types.is_bool_dtype(df[c]):
-            fmt[c] = lambda v: "–" if pd.isna(v) else (t("cmp_yes") if v else t("cmp_no"))
+            fmt[c] = lambda v: "–" if pd.isna(v) else (pgettext("cmp", "yes") if v else pgettext("cmp", "no"))
     sty = i18n.EscapedStyler(df).format(fmt, na_rep="–").hide(axis="index").set_caption(caption)
-    return sty.relabel_index([t(f"cmp_col_{c}") if i18n.glossary().get(f"cmp_col_{c}") else c for c in df.columns],
+    return sty.relabel_index([lookup(f"cmp_col_{c}") if i18n.has(f"cmp_col_{c}") else c for c in df.columns],
                              axis="columns")
 
 
@@ -149,12 +149,12 @@ def timeline(windows: pd.DataFrame) -> go.Figure:
                     showlegend=str(w.campaign_type) not in seen, text=[i18n.fmt_number(w.reached)],
                     textposition="inside",
                     hovertemplate=f"%{{y}}: {i18n.fmt_date(w.window_start)} .. {i18n.fmt_date(w.window_end)}, "
-                                  f"{w.reached} {t('cmp_col_reached')}<extra></extra>")
+                                  f"{w.reached} {pgettext('cmp_col_reached', 'reached')}<extra></extra>")
         seen.add(str(w.campaign_type))
     fig.update_xaxes(type="date")
-    fig.update_layout(barmode="overlay", legend_title_text=t("cmp_col_campaign_type"),
+    fig.update_layout(barmode="overlay", legend_title_text=_("campaign type"),
                       yaxis={"categoryorder": "array", "categoryarray": plain(windows["campaign_id"].astype(str))[::-1]})
-    return _layout(fig, t("cmp_fig_timeline"), t("cmp_axis_date"), t("cmp_col_campaign_id"),
+    return _layout(fig, _("Campaign windows (label: customers reached)"), _("date"), _("campaign"),
                    height=max(300, 22 * len(windows) + 160))
 
 
@@ -164,7 +164,7 @@ def _rate_bars(labels, rate, low, high, colours, title, y_title, height) -> go.F
         error_x={"type": "data", "symmetric": False, "array": 100 * (high - rate), "arrayminus": 100 * (rate - low)},
         text=[pct(v) if pd.notna(v) else "" for v in rate], textposition="inside", insidetextanchor="start"))
     fig.update_layout(yaxis={"categoryorder": "array", "categoryarray": list(labels)[::-1]})
-    return _layout(fig, title, t("cmp_axis_response_rate"), y_title, height=height)
+    return _layout(fig, title, _("response rate (%)"), y_title, height=height)
 
 
 def response_rates(summary: pd.DataFrame) -> go.Figure:
@@ -172,7 +172,7 @@ def response_rates(summary: pd.DataFrame) -> go.Figure:
     colours = _type_colours(summary["campaign_type"])
     return _rate_bars(plain(summary["campaign_id"].astype(str)), summary["response_rate"], summary["rate_low"],
                       summary["rate_high"], [colours[str(k)] for k in summary["campaign_type"]],
-                      t("cmp_fig_response_rates"), t("cmp_col_campaign_id"), max(320, 24 * len(summary) + 160))
+                      _("Response rate per campaign, with its Wilson interval"), _("campaign"), max(320, 24 * len(summary) + 160))
 
 
 def type_rates(types: pd.DataFrame) -> go.Figure:
@@ -180,7 +180,7 @@ def type_rates(types: pd.DataFrame) -> go.Figure:
     colours = _type_colours(types["campaign_type"])
     return _rate_bars(plain(types["campaign_type"].astype(str)), types["response_rate"], types["rate_low"],
                       types["rate_high"], [colours[str(k)] for k in types["campaign_type"]],
-                      t("cmp_fig_type_rates"), t("cmp_col_campaign_type"), max(300, 40 * len(types) + 160))
+                      _("Response rate per campaign type (pooled), with its Wilson interval"), _("campaign type"), max(300, 40 * len(types) + 160))
 
 
 def days_to_respond(pairs: pd.DataFrame) -> go.Figure:
@@ -188,15 +188,15 @@ def days_to_respond(pairs: pd.DataFrame) -> go.Figure:
     d = pairs.loc[pairs["responded"].fillna(False).astype(bool), "days_to_respond"].astype(float)
     fig = go.Figure(go.Histogram(x=d, nbinsx=40, marker_color=COLOURS[0]))
     fig.update_layout(bargap=0.05)
-    return _layout(fig, t("cmp_fig_days_to_respond"), t("cmp_axis_days_to_respond"), t("cmp_axis_responders"), 380)
+    return _layout(fig, _("Days from exposure to the first response"), _("days to respond (days)"), _("responders (count)"), 380)
 
 
 def funnel(total: pd.DataFrame) -> go.Figure:
     """Reached -> responded -> bought again (customer-campaign pairs), with the share of the step before."""
-    names = [t(f"cmp_step_{s}") for s in total["step"]]
+    names = [lookup(f"cmp_step_{s}") for s in total["step"]]
     fig = go.Figure(go.Funnel(y=names, x=total["pairs"], textinfo="value+percent previous",
                               marker={"color": COLOURS[:len(total)]}))
-    return _layout(fig, t("cmp_fig_funnel"), t("cmp_axis_pairs"), t("cmp_axis_step"), 360)
+    return _layout(fig, _("Campaign funnel: reached → responded → bought again (customer-campaign pairs)"), _("customer-campaign pairs (count)"), _("funnel step"), 360)
 
 
 def uplift_forest(comparison: pd.DataFrame, check: pd.DataFrame | None = None) -> go.Figure:
@@ -208,15 +208,15 @@ def uplift_forest(comparison: pd.DataFrame, check: pd.DataFrame | None = None) -
     labels = plain(c["campaign_id"].astype(str))
     fig = go.Figure(go.Scatter(
         x=100 * c["difference"], y=labels, mode="markers", marker={"size": 9, "color": COLOURS[0]},
-        name=t("cmp_legend_estimate"),
+        name=_("estimate and interval"),
         error_x={"type": "data", "symmetric": False, "array": 100 * (c["diff_high"] - c["difference"]),
                  "arrayminus": 100 * (c["difference"] - c["diff_low"])}))
     if check is not None and len(check):
         fig.add_scatter(x=100 * check["true_uplift"], y=plain(check["campaign_id"].astype(str)), mode="markers",
-                        marker={"symbol": "x", "size": 11, "color": COLOURS[3]}, name=t("cmp_legend_planted"))
+                        marker={"symbol": "x", "size": 11, "color": COLOURS[3]}, name=_("planted uplift"))
     fig.add_vline(x=0, line_dash="dot", line_color="grey")
     fig.update_layout(yaxis={"categoryorder": "array", "categoryarray": list(labels)[::-1]})
-    return _layout(fig, t("cmp_fig_uplift"), t("cmp_axis_difference_pp"), t("cmp_col_campaign_id"),
+    return _layout(fig, _("Targeted minus not targeted: share buying in the window, with the Newcombe interval"), _("difference in share buying (percentage points)"), _("campaign"),
                    height=max(320, 26 * len(c) + 160))
 
 
@@ -224,11 +224,11 @@ def targeted_shares(comparison: pd.DataFrame) -> go.Figure:
     """Share of eligible customers buying in the window (%), targeted vs not targeted, per campaign."""
     labels = plain(comparison["campaign_id"].astype(str))
     fig = go.Figure()
-    fig.add_bar(x=labels, y=100 * comparison["share_targeted"], name=t("cmp_col_targeted"), marker_color=COLOURS[1])
-    fig.add_bar(x=labels, y=100 * comparison["share_not_targeted"], name=t("cmp_col_not_targeted"),
+    fig.add_bar(x=labels, y=100 * comparison["share_targeted"], name=_("targeted"), marker_color=COLOURS[1])
+    fig.add_bar(x=labels, y=100 * comparison["share_not_targeted"], name=_("not targeted"),
                 marker_color=COLOURS[0])
     fig.update_layout(barmode="group")
-    return _layout(fig, t("cmp_fig_targeted_shares"), t("cmp_col_campaign_id"), t("cmp_axis_share_buying"))
+    return _layout(fig, _("Share of eligible customers buying in the campaign window"), _("campaign"), _("share buying in the window (%)"))
 
 
 def profile_bars(profile: pd.DataFrame, variable: str, title_name: str | None = None) -> go.Figure:
@@ -237,12 +237,12 @@ def profile_bars(profile: pd.DataFrame, variable: str, title_name: str | None = 
     sig = bool(p["significant"].iloc[0]) if len(p) else False
     pv = p["p_value"].iloc[0] if len(p) else float("nan")
     fig = go.Figure()
-    fig.add_bar(x=plain(p["value"]), y=100 * p["share_of_responders"], name=t("cmp_col_responders"), marker_color=COLOURS[1])
-    fig.add_bar(x=plain(p["value"]), y=100 * p["share_of_non_responders"], name=t("cmp_col_non_responders"),
+    fig.add_bar(x=plain(p["value"]), y=100 * p["share_of_responders"], name=_("responders"), marker_color=COLOURS[1])
+    fig.add_bar(x=plain(p["value"]), y=100 * p["share_of_non_responders"], name=_("non-responders"),
                 marker_color=COLOURS[0])
     fig.update_layout(barmode="group")
     name = plain(title_name or variable_name(variable))
     ptext = "–" if pd.isna(pv) else f"{pv:.3g}"
-    verdict = t("cmp_significant") if sig else t("cmp_not_significant")
-    title = t("cmp_fig_profile", variable=_capital(name) if i18n.language() == "tr" else name, p=ptext, verdict=verdict)
-    return _layout(fig, title, name, t("cmp_axis_share_of_group"), 380)
+    verdict = _("significant") if sig else _("not significant")
+    title = _("Responders vs non-responders by {variable} (chi-square p = {p}: {verdict})", variable=_capital(name) if i18n.language() == "tr" else name, p=ptext, verdict=verdict)
+    return _layout(fig, title, name, pgettext("cmp", "share of the group (%)"), 380)

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers import i18n
-from helpers.i18n import t
+from helpers.i18n import _, pgettext
 from helpers.plots.base import TEMPLATE, fmt_money, plain
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -39,19 +39,19 @@ def windows(data_start: dt.date, rows: list[tuple[str, dt.date, int | None]]) ->
     for i, (name, cut, horizon) in enumerate(rows):
         fig.add_bar(y=[name], x=[(pd.Timestamp(cut) + pd.Timedelta(days=1) - pd.Timestamp(data_start)) / _MS],
                     base=[str(data_start)],
-                    orientation="h", marker_color="#1f77b4", name=t("ch_features_legend"),
+                    orientation="h", marker_color="#1f77b4", name=_("features (lines up to the cut-off)"),
                     showlegend=i == 0, hovertemplate=f"{name}: features {data_start} .. {cut}<extra></extra>")
         if horizon:
             start = pd.Timestamp(cut) + pd.Timedelta(days=1)
             fig.add_bar(y=[name], x=[pd.Timedelta(days=horizon) / _MS], base=[start.date().isoformat()], orientation="h",
-                        marker_color="#ff7f0e", name=t("ch_label_window_legend"), showlegend=i == 0,
+                        marker_color="#ff7f0e", name=_("label window (purchase or not)"), showlegend=i == 0,
                         hovertemplate=f"{name}: label {start.date()} .. {pd.Timestamp(cut) + pd.Timedelta(days=horizon):%Y-%m-%d}<extra></extra>")
-    for name, cut, _ in rows:
-        fig.add_annotation(y=name, x=str(cut), text=t("ch_cutoff", date=i18n.fmt_date(cut)), showarrow=False, yshift=24, font={"size": 11})
+    for name, cut, _unused in rows:
+        fig.add_annotation(y=name, x=str(cut), text=_("cut-off {date}", date=i18n.fmt_date(cut)), showarrow=False, yshift=24, font={"size": 11})
     fig.update_xaxes(type="date")
-    fig.update_layout(title=t("ch_windows_title"),
+    fig.update_layout(title=_("Out-of-time design: what each data set sees (features) and predicts (label)"),
                       barmode="overlay", template=TEMPLATE, height=150 + 70 * len(rows),
-                      xaxis_title=t("date"), yaxis_title=t("ch_data_set"), legend=_LEGEND,
+                      xaxis_title=_("date"), yaxis_title=_("data set"), legend=_LEGEND,
                       yaxis={"categoryorder": "array", "categoryarray": names[::-1]})
     return fig
 
@@ -64,10 +64,10 @@ def roc_curves(roc: pd.DataFrame, metrics: pd.DataFrame | None = None) -> go.Fig
         label = f"{i18n.label(name, 'score_')} (AUC {i18n.fmt_number(auc[name], 3)})" if name in auc else i18n.label(name, "score_")
         fig.add_scatter(x=g["false_positive_rate"], y=g["true_positive_rate"], mode="lines", name=label,
                         line={"color": _colour(name, i)})
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("ch_random_auc"), line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title=t("ch_roc_title"), template=TEMPLATE, height=460,
-                      xaxis_title=t("ch_fpr_x"),
-                      yaxis_title=t("ch_tpr_y"), legend=_LEGEND)
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=_("random (AUC 0.5)"), line={"color": "#999", "dash": "dot"})
+    fig.update_layout(title=_("ROC curves on the out-of-time test set"), template=TEMPLATE, height=460,
+                      xaxis_title=_("false positive rate (share of retained customers flagged)"),
+                      yaxis_title=_("true positive rate (share of churners flagged)"), legend=_LEGEND)
     return fig
 
 
@@ -77,12 +77,12 @@ def calibration(tables: dict[str, pd.DataFrame]) -> go.Figure:
     for i, (name, tb) in enumerate(tables.items()):
         fig.add_scatter(x=tb["mean_predicted"], y=tb["observed_rate"], mode="lines+markers", name=i18n.label(name, "score_"),
                         line={"color": _colour(name, i)},
-                        customdata=tb["customers"], hovertemplate=t("ch_calibration_hover"))
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("ch_perfect_calibration"), line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title=t("ch_calibration_title"),
+                        customdata=tb["customers"], hovertemplate=_("predicted %{x:.2f}, observed %{y:.2f}, %{customdata} customers<extra></extra>"))
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=_("perfect calibration"), line={"color": "#999", "dash": "dot"})
+    fig.update_layout(title=_("Calibration: predicted churn probability vs observed churn rate (10 equal-size bins)"),
                       template=TEMPLATE, height=460, legend=_LEGEND,
-                      xaxis={"title": t("ch_mean_predicted_x"), "range": [0, 1]},
-                      yaxis={"title": t("ch_observed_rate_y"), "range": [0, 1.02]})
+                      xaxis={"title": _("mean predicted churn probability (0..1)"), "range": [0, 1]},
+                      yaxis={"title": _("observed churn rate (0..1)"), "range": [0, 1.02]})
     return fig
 
 
@@ -92,10 +92,10 @@ def gains(tables: dict[str, pd.DataFrame]) -> go.Figure:
     for i, (name, tb) in enumerate(tables.items()):
         fig.add_scatter(x=np.r_[0, tb["share_contacted"] * 100], y=np.r_[0, tb["gain"] * 100], mode="lines+markers",
                         name=i18n.label(name, "score_"), line={"color": _colour(name, i)})
-    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name=t("ch_random_contact"), line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title=t("ch_gains_title"),
+    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name=_("random contact"), line={"color": "#999", "dash": "dot"})
+    fig.update_layout(title=_("Cumulative gains: churners found when contacting the riskiest customers first"),
                       template=TEMPLATE, height=460, legend=_LEGEND,
-                      xaxis_title=t("ch_contacted_x"), yaxis_title=t("ch_gains_y"))
+                      xaxis_title=_("customers contacted, highest risk first (%)"), yaxis_title=_("churners found (% of all churners)"))
     return fig
 
 
@@ -105,10 +105,10 @@ def lift(tables: dict[str, pd.DataFrame]) -> go.Figure:
     for i, (name, tb) in enumerate(tables.items()):
         fig.add_scatter(x=tb["share_contacted"] * 100, y=tb["lift"], mode="lines+markers", name=i18n.label(name, "score_"),
                         line={"color": _colour(name, i)})
-    fig.add_hline(y=1, line={"color": "#999", "dash": "dot"}, annotation_text=t("ch_random_lift"))
-    fig.update_layout(title=t("ch_lift_title"),
+    fig.add_hline(y=1, line={"color": "#999", "dash": "dot"}, annotation_text=_("random (lift 1)"))
+    fig.update_layout(title=_("Cumulative lift: churn rate among those contacted / overall churn rate"),
                       template=TEMPLATE, height=420, legend=_LEGEND,
-                      xaxis_title=t("ch_contacted_x"), yaxis_title=t("ch_lift_y"))
+                      xaxis_title=_("customers contacted, highest risk first (%)"), yaxis_title=_("cumulative lift (ratio)"))
     return fig
 
 
@@ -116,16 +116,16 @@ def confusion(tab: pd.DataFrame, model_name: str) -> go.Figure:
     """Heatmap of a 2 x 2 confusion table (``confusion_table``) with counts and row shares."""
     z = tab.to_numpy(dtype=float)
     share = z / z.sum(axis=1, keepdims=True).clip(min=1)
-    text = [[t("ch_confusion_cell", n=i18n.fmt_number(int(v)), share=i18n.fmt_percent(s, 0)) for v, s in zip(r, sr)]
+    text = [[_("{n}<br>({share} of row)", n=i18n.fmt_number(int(v)), share=i18n.fmt_percent(s, 0)) for v, s in zip(r, sr)]
             for r, sr in zip(z, share)]
     fig = go.Figure(go.Heatmap(z=share, x=[i18n.label(c) for c in tab.columns], y=[i18n.label(i) for i in tab.index],
                                text=text, texttemplate="%{text}",
-                               colorscale="Blues", zmin=0, zmax=1, colorbar={"title": t("share_of_row")}))
+                               colorscale="Blues", zmin=0, zmax=1, colorbar={"title": _("share of row")}))
     a = tab.attrs
-    fig.update_layout(title=t("ch_confusion_title", model=i18n.label(model_name, "score_"), what=tab.columns.name,
+    fig.update_layout(title=_("Confusion matrix, {model}, {what}: precision {precision}, recall {recall}", model=i18n.label(model_name, "score_"), what=tab.columns.name,
                               precision=i18n.fmt_percent(a["precision"]), recall=i18n.fmt_percent(a["recall"])),
                       template=TEMPLATE, height=380,
-                      xaxis_title=t("ch_predicted_customers"), yaxis_title=t("ch_actual_customers"),
+                      xaxis_title=_("predicted (customers)"), yaxis_title=_("actual (customers)"),
                       yaxis={"autorange": "reversed"})
     return fig
 
@@ -135,9 +135,9 @@ def importance(imp: pd.DataFrame, model_name: str, top: int = 15) -> go.Figure:
     tb = imp.head(top).iloc[::-1]
     fig = go.Figure(go.Bar(x=tb["importance"], y=tb["feature"], orientation="h", marker_color="#1f77b4",
                            error_x={"type": "data", "array": tb["std"], "visible": True}))
-    fig.update_layout(title=t("ch_importance_title", model=i18n.label(model_name, "score_")),
+    fig.update_layout(title=_("What drives the {model}: drop in test ROC-AUC when a feature is shuffled", model=i18n.label(model_name, "score_")),
                       template=TEMPLATE, height=max(320, 26 * len(tb) + 140),
-                      xaxis_title=t("ch_importance_x"), yaxis_title=t("feature"))
+                      xaxis_title=_("permutation importance (drop in ROC-AUC)"), yaxis_title=_("feature"))
     return fig
 
 
@@ -151,8 +151,8 @@ def partial_dependence(pdt: pd.DataFrame, units: dict[str, str] | None = None) -
         fig.add_scatter(x=g["value"], y=g["churn_probability"], mode="lines+markers", name=f, row=1, col=i,
                         line={"color": COLOURS[(i - 1) % len(COLOURS)]}, showlegend=False)
         fig.update_xaxes(title_text=f"{f} ({i18n.label(units.get(f, 'value'), 'unit_')})", row=1, col=i)
-    fig.update_yaxes(title_text=t("ch_avg_churn_prob"), row=1, col=1)
-    fig.update_layout(title=t("ch_pdp_title"),
+    fig.update_yaxes(title_text=_("average churn probability (0..1)"), row=1, col=1)
+    fig.update_layout(title=_("Partial dependence of the top drivers (other features as observed)"),
                       template=TEMPLATE, height=400)
     return fig
 
@@ -167,12 +167,12 @@ def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, segment_name: str, la
                         fillcolor=f"rgba{rgb + (0.12,)}", line={"width": 0}, hoverinfo="skip", showlegend=False)
         n = int(summary.loc[summary["segment"] == name, "customers"].iloc[0])
         fig.add_scatter(x=g["days"], y=g["survival"] * 100, mode="lines", line={"shape": "hv", "color": c},
-                        name=t("ch_km_legend", name=plain(i18n.label(name)), n=i18n.fmt_number(n)))
+                        name=_("{name} ({n} customers)", name=plain(i18n.label(name)), n=i18n.fmt_number(n)))
     p = summary.attrs.get("logrank_p", np.nan)
-    ptxt = f"log-rank p = {p:.3g}" if np.isfinite(p) else t("ch_one_segment_only")
-    fig.update_layout(title=t("ch_km_title", segment=plain(i18n.label(segment_name)), days=lapse_days, p=ptxt),
+    ptxt = f"log-rank p = {p:.3g}" if np.isfinite(p) else _("one segment only")
+    fig.update_layout(title=_("Still active t days after the first purchase, by {segment} (Kaplan-Meier, lapse = {days} days without purchase; {p})", segment=plain(i18n.label(segment_name)), days=lapse_days, p=ptxt),
                       template=TEMPLATE, height=460, legend=_LEGEND,
-                      xaxis_title=t("ch_days_since_first"), yaxis={"title": t("ch_still_active_pct"),
+                      xaxis_title=_("days since the first purchase"), yaxis={"title": _("customers still active (%)"),
                                                                    "range": [0, 101]})
     return fig
 
@@ -181,11 +181,11 @@ def risk_by_group(scored: pd.DataFrame, column: str, currency: str) -> go.Figure
     """Bars: customers per churn-risk band, coloured by band, with the value at stake as text."""
     tb = scored.groupby(column, observed=True).agg(customers=("churn_risk", "size"), value=("value", "sum")).reset_index()
     fig = go.Figure(go.Bar(x=plain(tb[column].astype(str)), y=tb["customers"], marker_color="#d62728",
-                           text=[t("ch_value_text", value=fmt_money(v, currency)) for v in tb["value"]],
+                           text=[_("value {value}", value=fmt_money(v, currency)) for v in tb["value"]],
                            textposition="outside"))
-    fig.update_layout(title=t("ch_risk_band_title", cur=currency), template=TEMPLATE,
-                      height=400, xaxis_title=t("ch_risk_band_x"),
-                      yaxis_title=t("customers_count"))
+    fig.update_layout(title=_("Active customers by churn-risk band (value at stake in {cur})", cur=currency), template=TEMPLATE,
+                      height=400, xaxis_title=_("churn risk band (probability of no purchase in the horizon)"),
+                      yaxis_title=pgettext("customers", "customers (count)"))
     return fig
 
 
@@ -193,18 +193,18 @@ def cumulative_return(plan: pd.DataFrame, be: dict, currency: str) -> go.Figure:
     """Cumulative expected saved value vs customers contacted (best first), with the optimum and break-even."""
     x = np.r_[0, plan["rank"]]
     y = np.r_[0, plan["cumulative_return"]]
-    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name=t("ch_cum_return_legend"), line={"color": "#1f77b4"}))
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name=_("cumulative expected return"), line={"color": "#1f77b4"}))
     fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
     if be["best_n"]:
         fig.add_scatter(x=[be["best_n"]], y=[be["best_return"]], mode="markers+text", marker={"size": 11, "color": "#2ca02c"},
-                        text=[t("ch_best_text", n=i18n.fmt_number(be["best_n"]), value=fmt_money(be["best_return"], currency))],
-                        textposition="bottom right", name=t("ch_best_list_size"))
+                        text=[_("best: contact {n} → {value}", n=i18n.fmt_number(be["best_n"]), value=fmt_money(be["best_return"], currency))],
+                        textposition="bottom right", name=_("best list size"))
     if be["break_even_n"] and be["break_even_n"] < be["customers"]:
         fig.add_scatter(x=[be["break_even_n"]], y=[0], mode="markers+text", marker={"size": 11, "color": "#d62728"},
-                        text=[f"{t('ch_break_even')}: {i18n.fmt_number(be['break_even_n'])}"], textposition="bottom left",
-                        name=t("ch_break_even"))
-    fig.update_layout(title=t("ch_campaign_title"),
+                        text=[f"{_('break-even')}: {i18n.fmt_number(be['break_even_n'])}"], textposition="bottom left",
+                        name=_("break-even"))
+    fig.update_layout(title=_("Retention campaign: cumulative expected return as the list grows (best customers first)"),
                       template=TEMPLATE, height=440, legend=_LEGEND,
-                      xaxis_title=t("ch_campaign_x"),
-                      yaxis_title=t("ch_campaign_y", cur=currency))
+                      xaxis_title=_("customers contacted (count, ranked by expected saved value)"),
+                      yaxis_title=_("cumulative expected saved value ({cur})", cur=currency))
     return fig

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from helpers.features.customers import UNIT_NAMES
 from helpers import i18n
-from helpers.i18n import t
+from helpers.i18n import _, pgettext
 from helpers.plots.base import TEMPLATE, plain
 
 ACTUAL, PREDICTED = "#1f77b4", "#ff7f0e"
@@ -49,12 +49,12 @@ def value_concentration(curves: dict[str, pd.DataFrame], tiers=(0.01, 0.05, 0.20
         fig.add_scatter(x=100 * cc["share_customers"], y=100 * cc["share_value"], mode="lines", name=label)
     for i, tier in enumerate(tiers):
         fig.add_vline(x=100 * tier, line_dash="dot", line_color="#999")
-        fig.add_annotation(x=100 * tier, y=8 + 9 * i, text=t("clv_top_pct", pct=f"{100 * tier:g}"), showarrow=False, xanchor="left",
+        fig.add_annotation(x=100 * tier, y=8 + 9 * i, text=_("top {pct} %", pct=f"{100 * tier:g}"), showarrow=False, xanchor="left",
                            xshift=3, font={"size": 11, "color": "#555"})
-    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name=t("clv_all_equal"),
+    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name=_("all customers equal"),
                     line={"dash": "dash", "color": "#bbb"})
-    fig.update_layout(title=t("clv_concentration_title"),
-                      xaxis_title=t("clv_best_customers_x"), yaxis_title=t("clv_share_value_y"),
+    fig.update_layout(title=_("Value concentration: share of total value held by the best customers"),
+                      xaxis_title=_("best customers (% of customers)"), yaxis_title=_("share of total value (%)"),
                       template=TEMPLATE, height=430, legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -71,11 +71,11 @@ def spend_vs_frequency(summary: pd.DataFrame, check: dict, currency: str, max_fr
         if len(vals):
             fig.add_box(y=vals, name=lab, boxpoints=False, marker_color=ACTUAL, showlegend=False)
     r = check.get("pearson", np.nan)
-    title = (t("clv_gg_check_title")
+    title = (_("Gamma-Gamma check: mean repeat spend by repeat frequency")
              + (f" (Pearson r = {i18n.fmt_number(r, 2)}, Spearman = {i18n.fmt_number(check['spearman'], 2)})"
                 if np.isfinite(r) else ""))
-    fig.update_layout(title=title, xaxis_title=t("clv_frequency_x"),
-                      yaxis_title=t("clv_gg_check_y", cur=currency),
+    fig.update_layout(title=title, xaxis_title=_("repeat purchase days (frequency, count)"),
+                      yaxis_title=_("mean value of repeat purchase days ({cur}, log scale)", cur=currency),
                       yaxis_type="log", template=TEMPLATE, height=420)
     return fig
 
@@ -85,22 +85,22 @@ def tracking(track: pd.DataFrame, *, cumulative: bool = False) -> go.Figure:
     with the calibration / holdout boundary marked."""
     ycol = "_cum" if cumulative else ""
     step = track.attrs.get("step_days", 7)
-    period = i18n.period_name("week") if step == 7 else t("clv_n_day_period", n=step)
+    period = i18n.period_name("week") if step == 7 else _("{n}-day period", n=step)
     fig = go.Figure()
-    fig.add_scatter(x=track["period_end"], y=track[f"actual{ycol}"], name=t("actual"), mode="lines",
+    fig.add_scatter(x=track["period_end"], y=track[f"actual{ycol}"], name=_("actual"), mode="lines",
                     line={"color": ACTUAL})
-    fig.add_scatter(x=track["period_end"], y=track[f"predicted{ycol}"], name=t("clv_predicted_by_model"),
+    fig.add_scatter(x=track["period_end"], y=track[f"predicted{ycol}"], name=_("predicted by the model"),
                     mode="lines", line={"color": PREDICTED, "dash": "dash"})
     cal = track.attrs.get("calibration_end")
     if cal is not None:
         x = pd.Timestamp(cal)
         fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line={"dash": "dot", "color": "#666"})
-        fig.add_annotation(x=x, y=1, yref="paper", text=t("clv_calibration_holdout"), showarrow=False,
+        fig.add_annotation(x=x, y=1, yref="paper", text=_("calibration / holdout"), showarrow=False,
                            xanchor="left", yanchor="bottom")
-    what = t("clv_cumulative_repeat") if cumulative else t("clv_repeat_per", period=period)
-    fig.update_layout(title=t("clv_tracking_title", what=what),
-                      xaxis_title=t("clv_period_ending", period=period),
-                      yaxis_title=t("clv_tracking_y_cum") if cumulative else t("clv_tracking_y"),
+    what = _("cumulative repeat purchases") if cumulative else _("repeat purchases per {period}", period=period)
+    fig.update_layout(title=_("Tracking: actual vs predicted {what} (customers acquired in calibration)", what=what),
+                      xaxis_title=_("{period} ending (date)", period=period),
+                      yaxis_title=_("repeat purchase days (cumulative count)") if cumulative else _("repeat purchase days (count)"),
                       template=TEMPLATE, height=420, legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -108,11 +108,11 @@ def tracking(track: pd.DataFrame, *, cumulative: bool = False) -> go.Figure:
 def holdout_by_frequency(table: pd.DataFrame, holdout_days: int) -> go.Figure:
     """Grouped bars: mean actual vs predicted holdout purchases by calibration frequency."""
     fig = go.Figure()
-    fig.add_bar(x=table["frequency"], y=table["actual"], name=t("actual"), marker_color=ACTUAL)
-    fig.add_bar(x=table["frequency"], y=table["predicted"], name=t("predicted"), marker_color=PREDICTED)
-    fig.update_layout(title=t("clv_holdout_title", days=holdout_days),
-                      xaxis_title=t("clv_holdout_x"),
-                      yaxis_title=t("clv_holdout_y"),
+    fig.add_bar(x=table["frequency"], y=table["actual"], name=_("actual"), marker_color=ACTUAL)
+    fig.add_bar(x=table["frequency"], y=table["predicted"], name=_("predicted"), marker_color=PREDICTED)
+    fig.update_layout(title=_("Holdout purchases ({days} days) by purchases in calibration: actual vs predicted", days=holdout_days),
+                      xaxis_title=_("repeat purchase days in the calibration period (count)"),
+                      yaxis_title=_("mean purchase days in the holdout per customer (count)"),
                       barmode="group", template=TEMPLATE, height=420, xaxis_type="category",
                       legend={"orientation": "h", "y": -0.2})
     return fig
@@ -126,23 +126,23 @@ def heatmap(grid: pd.DataFrame, column: str, *, title: str, colorbar: str) -> go
     fig = go.Figure(go.Heatmap(z=wide.to_numpy(), x=np.round(wide.columns.to_numpy(), 1),
                                y=wide.index.astype(int), colorscale="Viridis",
                                colorbar={"title": colorbar}, hoverongaps=False,
-                               hovertemplate=f"{t('frequency')} %{{y}}<br>{t('recency')} %{{x}} {unit}<br>"
+                               hovertemplate=f"{_('frequency')} %{{y}}<br>{_('recency')} %{{x}} {unit}<br>"
                                              f"{colorbar} %{{z:.3f}}<extra></extra>"))
     fig.update_layout(title=title, template=TEMPLATE, height=460,
-                      xaxis_title=t("clv_recency_x", unit=unit),
-                      yaxis_title=t("clv_frequency_x"))
+                      xaxis_title=_("recency: time from first to last purchase ({unit})", unit=unit),
+                      yaxis_title=_("repeat purchase days (frequency, count)"))
     return fig
 
 
 def tier_shares(summary: pd.DataFrame, value: str, label: str) -> go.Figure:
     """Per value tier: share of customers vs share of total value (bars, %)."""
     fig = go.Figure()
-    fig.add_bar(x=summary["tier"].astype(str), y=100 * summary["share_customers"], name=t("share_of_customers"),
+    fig.add_bar(x=summary["tier"].astype(str), y=100 * summary["share_customers"], name=_("share of customers"),
                 marker_color="#bbbbbb", text=[i18n.fmt_percent(v) for v in summary["share_customers"]], textposition="auto")
-    fig.add_bar(x=summary["tier"].astype(str), y=100 * summary[f"share_{value}"], name=t("clv_share_of", label=label),
+    fig.add_bar(x=summary["tier"].astype(str), y=100 * summary[f"share_{value}"], name=_("share of {label}", label=label),
                 marker_color=ACTUAL, text=[i18n.fmt_percent(v) for v in summary[f"share_{value}"]], textposition="auto")
-    fig.update_layout(title=t("clv_tiers_title", label=label), barmode="group",
-                      xaxis_title=t("clv_tier_x"), yaxis_title=t("share_pct"),
+    fig.update_layout(title=_("Value tiers: share of customers and share of {label}", label=label), barmode="group",
+                      xaxis_title=_("value tier (customers ranked by value)"), yaxis_title=_("share (%)"),
                       template=TEMPLATE, height=420, legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -158,17 +158,17 @@ def value_vs_p_alive(table: pd.DataFrame, *, value: str, value_label: str, top_s
         tb = tb.sample(max_points, random_state=seed)
     act = (tb[value] >= threshold) & (tb["p_alive"] < max_p_alive)
     fig = go.Figure()
-    fig.add_scatter(x=tb.loc[~act, "p_alive"], y=tb.loc[~act, value], mode="markers", name=t("customers"),
+    fig.add_scatter(x=tb.loc[~act, "p_alive"], y=tb.loc[~act, value], mode="markers", name=pgettext("word", "customers"),
                     marker={"size": 4, "color": "#9ab", "opacity": 0.6})
-    fig.add_scatter(x=tb.loc[act, "p_alive"], y=tb.loc[act, value], mode="markers", name=t("clv_to_act_on"),
+    fig.add_scatter(x=tb.loc[act, "p_alive"], y=tb.loc[act, value], mode="markers", name=_("to act on"),
                     marker={"size": 6, "color": "#d62728"})
     if np.isfinite(threshold):
         fig.add_shape(type="rect", x0=0, x1=max_p_alive, y0=threshold, y1=tb[value].max() if len(tb) else threshold,
                       fillcolor="rgba(214,39,40,0.08)", line={"width": 0})
-    fig.update_layout(title=t("clv_act_title", pct=f"{100 * top_share:g}", value=value_label,
+    fig.update_layout(title=_("Who to act on: top {pct} % by {value} with P(alive) < {p}", pct=f"{100 * top_share:g}", value=value_label,
                                 p=i18n.fmt_number(max_p_alive, 2)),
-                      xaxis_title=t("clv_p_alive_x"),
-                      yaxis_title=t("log_scale", label=value_label), yaxis_type="log",
+                      xaxis_title=_("P(alive): probability the customer is still active (0-1)"),
+                      yaxis_title=_("{label} (log scale)", label=value_label), yaxis_type="log",
                       template=TEMPLATE, height=460, legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -182,7 +182,7 @@ def clv_intervals(table: pd.DataFrame, *, currency: str, n: int = 30) -> go.Figu
         error_x={"type": "data", "symmetric": False, "array": top["clv_high"] - top["clv"],
                  "arrayminus": top["clv"] - top["clv_low"]}, marker={"color": ACTUAL}))
     level = table.attrs.get("interval", 0.9)
-    fig.update_layout(title=t("clv_intervals_title", n=n, pct=f"{100 * level:g}"), template=TEMPLATE,
-                      height=max(360, 18 * len(top) + 140), xaxis_title=t("clv_cur", cur=currency),
-                      yaxis_title=t("customer"))
+    fig.update_layout(title=_("Top {n} customers by CLV with {pct} % credible intervals", n=n, pct=f"{100 * level:g}"), template=TEMPLATE,
+                      height=max(360, 18 * len(top) + 140), xaxis_title=_("CLV ({cur})", cur=currency),
+                      yaxis_title=_("customer"))
     return fig

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpers import i18n
-from helpers.i18n import localize_numbers, t
+from helpers.i18n import _, lookup, localize_numbers
 from helpers.models.contract_churn import check_unit
 from helpers.plots.base import TEMPLATE, plain
 
@@ -44,20 +44,20 @@ def setting_reason(missing: list[str] | None, unit: str = "month") -> str:
     """Why a run is (not) in the contractual setting, from :func:`helpers.models.contract_churn.setting`'s
     ``missing`` (None: no ``attributes`` table; else the required columns it lacks), naming the tenure ``unit``."""
     if missing is None:
-        return t("contract_why_no_table")
+        return _("the data has no customer (attributes) table, so no observed churn label: customers of a shop leave silently")
     if missing:
-        return t("contract_why_missing", columns=t("contract_and_no").join(repr(c) for c in missing))
-    return t("ctu_why_contractual", unit=unit_word(unit))
+        return _("the customer table has no {columns} column, so churn is not observed", columns=_(" and no ").join(repr(c) for c in missing))
+    return _("the customer table has an observed churn label ('churned') and a tenure in {unit} ('tenure')", unit=unit_word(unit))
 
 
 def churn_by(table: pd.DataFrame, column: str) -> go.Figure:
     """Bars of the churn rate per group (``contract_churn.churn_by``), customers as text."""
     fig = go.Figure(go.Bar(x=plain(table[column].astype(str)), y=table["churn_rate"] * 100, marker_color="#d62728",
-                           text=[localize_numbers(t("contract_rate_of", rate=f"{r:.1%}", n=f"{n:,}"))
+                           text=[localize_numbers(_("{rate} of {n}", rate=f"{r:.1%}", n=f"{n:,}"))
                                  for r, n in zip(table["churn_rate"], table["customers"])],
                            textposition="outside"))
-    fig.update_layout(title=t("contract_churn_by_title", group=column), template=TEMPLATE, height=400,
-                      xaxis_title=column, yaxis_title=t("contract_churn_rate_pct"))
+    fig.update_layout(title=_("Observed churn rate by {group}", group=column), template=TEMPLATE, height=400,
+                      xaxis_title=column, yaxis_title=_("churn rate (%)"))
     return fig
 
 
@@ -74,12 +74,12 @@ def column_labels(columns, unit: str = "month") -> dict[str, str]:
     out = {}
     for c in columns:
         if c in plain:
-            out[c] = t(plain[c], unit=unit_word(unit))
+            out[c] = lookup(plain[c], unit=unit_word(unit))
         elif c in per_one:
-            out[c] = t(per_one[c], unit=unit_one(unit))
+            out[c] = lookup(per_one[c], unit=unit_one(unit))
         elif isinstance(c, str) and c.startswith("retained_at_"):
             h = float(c[len("retained_at_"):].replace("_", "."))
-            out[c] = t("ctu_col_retained_at", h=i18n.fmt_spec(h, "g"), unit=unit_word(unit, h))
+            out[c] = _("still under contract after {h} {unit}", h=i18n.fmt_spec(h, "g"), unit=unit_word(unit, h))
     return out
 
 
@@ -106,9 +106,9 @@ def km_curves(curves: pd.DataFrame, summary: pd.DataFrame, group: str, unit: str
         fig.add_scatter(x=g["tenure"], y=g["retention"] * 100, mode="lines", line={"shape": "hv", "color": c},
                         name=f"{plain(str(name))} ({i18n.fmt_number(n)})")
     p = summary.attrs.get("logrank", {}).get("p_value", np.nan)
-    fig.update_layout(title=t("ctu_km_title", unit=unit_word(unit), group=group, p=_p(p)), template=TEMPLATE,
-                      height=460, legend=_LEGEND, xaxis_title=t("ctu_axis_since_joining", unit=unit_word(unit)),
-                      yaxis={"title": t("contract_still_customer"), "range": [0, 101]})
+    fig.update_layout(title=_("Share of customers still under contract t {unit} after joining, by {group} (Kaplan–Meier; log-rank p = {p})", unit=unit_word(unit), group=group, p=_p(p)), template=TEMPLATE,
+                      height=460, legend=_LEGEND, xaxis_title=_("{unit} since joining (tenure)", unit=unit_word(unit)),
+                      yaxis={"title": _("customers still under contract (%)"), "range": [0, 101]})
     return fig
 
 
@@ -122,8 +122,8 @@ def hazard_ratios(coef: pd.DataFrame, top: int = 25, unit: str = "month") -> go.
                  "arrayminus": c["hazard_ratio"] - c["lower"]}))
     fig.add_vline(x=1, line={"color": "#999", "dash": "dot"})
     fig.update_xaxes(type="log")
-    fig.update_layout(title=t("contract_hazard_title"), template=TEMPLATE, height=max(360, 24 * len(c) + 140),
-                      xaxis_title=t("ctu_hazard_ratio", unit=unit_one(unit)), yaxis_title=t("contract_covariate"))
+    fig.update_layout(title=_("Cox model: hazard ratio of cancelling, with 95 % interval (1 = no effect; log scale)"), template=TEMPLATE, height=max(360, 24 * len(c) + 140),
+                      xaxis_title=_("hazard ratio (× the cancellation hazard per {unit})", unit=unit_one(unit)), yaxis_title=_("covariate"))
     return fig
 
 
@@ -143,9 +143,9 @@ def sbg_fit(curve: pd.DataFrame, params: pd.DataFrame, horizon: int | None = Non
             m = np.arange(0, (horizon or int(g["period"].max())) + 1)
             fig.add_scatter(x=m, y=sbg_retention(a, b, m) * 100, mode="lines", line={"color": c},
                             name=f"{plain(str(name))}: sBG α={localize_numbers(f'{a:.3g}')}, β={localize_numbers(f'{b:.3g}')}")
-    fig.update_layout(title=t("contract_sbg_title"), template=TEMPLATE, height=480, legend=_LEGEND,
-                      xaxis_title=t("ctu_axis_since_joining", unit=unit_word(unit)),
-                      yaxis={"title": t("contract_still_customer"), "range": [0, 101]})
+    fig.update_layout(title=_("Cohort retention: Kaplan–Meier (points) and the fitted shifted-beta-geometric model (lines)"), template=TEMPLATE, height=480, legend=_LEGEND,
+                      xaxis_title=_("{unit} since joining (tenure)", unit=unit_word(unit)),
+                      yaxis={"title": _("customers still under contract (%)"), "range": [0, 101]})
     return fig
 
 
@@ -156,8 +156,8 @@ def remaining_value(rem: pd.DataFrame, currency: str, rate: str, group: str | No
     for i, (name, g) in enumerate(rem.groupby("cohort", sort=True)):
         fig.add_box(y=g["expected_remaining_value"], name=plain(str(name)), marker_color=COLOURS[i % len(COLOURS)],
                     boxmean=True)
-    fig.update_layout(title=t("contract_remaining_title", group=group or t("contract_group"), currency=currency,
+    fig.update_layout(title=_("Expected remaining value of active customers by {group} ({currency}, discounted at {rate} a year)", group=group or _("group"), currency=currency,
                               rate=rate),
-                      template=TEMPLATE, height=440, showlegend=False, xaxis_title=t("contract_group"),
-                      yaxis_title=t("contract_remaining_value", currency=currency))
+                      template=TEMPLATE, height=440, showlegend=False, xaxis_title=_("group"),
+                      yaxis_title=_("expected remaining value per customer ({currency})", currency=currency))
     return fig

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers import i18n
-from helpers.i18n import t
+from helpers.i18n import _, pgettext, term, lookup
 from helpers.plots.base import TEMPLATE, plain
 
 P = i18n.period_name
@@ -30,7 +30,7 @@ def _x(kpis: pd.DataFrame) -> pd.Series:
 def _partial_note(fig: go.Figure, kpis: pd.DataFrame) -> None:
     if "complete" in kpis and not kpis["complete"].all():
         parts = ", ".join(kpis.loc[~kpis["complete"], "period"].astype(str))
-        fig.add_annotation(text=t("lc_partial_periods", parts=parts), xref="paper", yref="paper", x=1, y=1.06,
+        fig.add_annotation(text=_("partial period(s): {parts}", parts=parts), xref="paper", yref="paper", x=1, y=1.06,
                            showarrow=False, font={"size": 11, "color": "#777"}, xanchor="right")
 
 
@@ -49,12 +49,12 @@ def customer_flow(kpis: pd.DataFrame, period: str) -> go.Figure:
     fig = go.Figure()
     for col in ("retained", "reactivated", "new"):
         fig.add_bar(x=_x(kpis), y=kpis[col], name=i18n.label(col), marker_color=_FLOW[col])
-    fig.add_bar(x=_x(kpis), y=-kpis["churned"].astype("float64"), name=t("lc_churned_legend"),
+    fig.add_bar(x=_x(kpis), y=-kpis["churned"].astype("float64"), name=_("churned (active last period, not now)"),
                 marker_color=_FLOW["churned"], opacity=0.7)
-    fig.add_scatter(x=_x(kpis), y=kpis["active"], name=t("active"), mode="lines+markers", line={"color": "#222"})
-    fig.update_layout(title=t("lc_flow_title", period=P(period)),
+    fig.add_scatter(x=_x(kpis), y=kpis["active"], name=_("active"), mode="lines+markers", line={"color": "#222"})
+    fig.update_layout(title=_("Active customers per {period}: new + retained + reactivated, and churned", period=P(period)),
                       barmode="relative", template=TEMPLATE, height=460, xaxis_title=P(period),
-                      yaxis_title=t("lc_flow_y"), legend={"orientation": "h", "y": -0.25})
+                      yaxis_title=_("customers (count; churned below 0)"), legend={"orientation": "h", "y": -0.25})
     _partial_note(fig, kpis)
     return fig
 
@@ -62,14 +62,14 @@ def customer_flow(kpis: pd.DataFrame, period: str) -> go.Figure:
 def rates(kpis: pd.DataFrame, period: str) -> go.Figure:
     """Retention, churn, customer growth and repeat-purchase conversion rates (%) per period."""
     fig = go.Figure()
-    spec = [("retention_rate", t("retention_rate"), "#2171b5"), ("churn_rate", t("churn_rate"), "#d62728"),
-            ("customer_growth_rate", t("customer_growth_rate"), "#555"),
-            ("repeat_conversion_rate", t("repeat_conversion_rate"), "#31a354")]
+    spec = [("retention_rate", term("retention_rate"), "#2171b5"), ("churn_rate", term("churn_rate"), "#d62728"),
+            ("customer_growth_rate", term("customer_growth_rate"), "#555"),
+            ("repeat_conversion_rate", term("repeat_conversion_rate"), "#31a354")]
     for col, name, colour in spec:
         fig.add_scatter(x=_x(kpis), y=_rate(kpis, col) * 100, name=name, mode="lines+markers", line={"color": colour})
-    fig.update_layout(title=t("lc_rates_title", period=P(period), periods=P(period, True)),
+    fig.update_layout(title=_("Retention, churn, growth and conversion per {period} (complete {periods} only)", period=P(period), periods=P(period, True)),
                       template=TEMPLATE,
-                      height=440, xaxis_title=P(period), yaxis_title=t("rate_pct"), legend={"orientation": "h", "y": -0.25})
+                      height=440, xaxis_title=P(period), yaxis_title=_("rate (%)"), legend={"orientation": "h", "y": -0.25})
     _partial_note(fig, kpis)
     return fig
 
@@ -80,16 +80,16 @@ def revenue(kpis: pd.DataFrame, period: str, currency: str) -> go.Figure:
     ret = kpis["customer_revenue"] - new
     guest = kpis["revenue"] - kpis["customer_revenue"]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=_x(kpis), y=ret, name=t("returning_customers"), marker_color="#2171b5")
-    fig.add_bar(x=_x(kpis), y=new, name=t("new_customers"), marker_color="#9ecae1")
-    fig.add_bar(x=_x(kpis), y=guest, name=t("guests"), marker_color="#cccccc")
-    fig.add_scatter(x=_x(kpis), y=_rate(kpis, "revenue_growth_rate") * 100, name=t("lc_revenue_growth_legend"),
+    fig.add_bar(x=_x(kpis), y=ret, name=_("returning customers"), marker_color="#2171b5")
+    fig.add_bar(x=_x(kpis), y=new, name=pgettext("new", "new customers"), marker_color="#9ecae1")
+    fig.add_bar(x=_x(kpis), y=guest, name=_("guests"), marker_color="#cccccc")
+    fig.add_scatter(x=_x(kpis), y=_rate(kpis, "revenue_growth_rate") * 100, name=_("revenue growth (%, complete periods)"),
                     mode="lines+markers", line={"color": "#ff7f0e"}, secondary_y=True)
-    fig.update_layout(title=t("lc_revenue_title", period=P(period)),
+    fig.update_layout(title=_("Revenue per {period}: from new customers, returning customers and guests", period=P(period)),
                       barmode="stack", template=TEMPLATE, height=460, xaxis_title=P(period),
                       legend={"orientation": "h", "y": -0.25})
-    fig.update_yaxes(title_text=t("revenue_cur", cur=currency), secondary_y=False)
-    fig.update_yaxes(title_text=t("lc_revenue_growth_y"), secondary_y=True, showgrid=False,
+    fig.update_yaxes(title_text=_("revenue ({cur})", cur=currency), secondary_y=False)
+    fig.update_yaxes(title_text=_("revenue growth vs previous period (%)"), secondary_y=True, showgrid=False,
                      tickmode="auto", nticks=6, tickformat=".0f", zeroline=True)
     _partial_note(fig, kpis)
     return fig
@@ -98,16 +98,16 @@ def revenue(kpis: pd.DataFrame, period: str, currency: str) -> go.Figure:
 def per_customer(kpis: pd.DataFrame, period: str, currency: str) -> go.Figure:
     """Average order value and revenue per active customer (currency), orders per active customer (count)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_scatter(x=_x(kpis), y=kpis["aov"], name=t("aov_cur", cur=currency), mode="lines+markers",
+    fig.add_scatter(x=_x(kpis), y=kpis["aov"], name=_("average order value ({cur})", cur=currency), mode="lines+markers",
                     line={"color": "#2171b5"})
-    fig.add_scatter(x=_x(kpis), y=kpis["revenue_per_active"], name=t("revenue_per_active_cur", cur=currency),
+    fig.add_scatter(x=_x(kpis), y=kpis["revenue_per_active"], name=_("revenue per active customer ({cur})", cur=currency),
                     mode="lines+markers", line={"color": "#08306b", "dash": "dot"})
-    fig.add_scatter(x=_x(kpis), y=kpis["purchase_frequency"], name=t("purchase_frequency"),
+    fig.add_scatter(x=_x(kpis), y=kpis["purchase_frequency"], name=term("purchase_frequency"),
                     mode="lines+markers", line={"color": "#31a354"}, secondary_y=True)
-    fig.update_layout(title=t("lc_per_customer_title", period=P(period)), template=TEMPLATE, height=440,
+    fig.update_layout(title=_("Order value and purchase frequency per {period}", period=P(period)), template=TEMPLATE, height=440,
                       xaxis_title=P(period), legend={"orientation": "h", "y": -0.25})
     fig.update_yaxes(title_text=currency, secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text=t("lc_orders_per_active_y"), secondary_y=True, showgrid=False,
+    fig.update_yaxes(title_text=_("orders per active customer (count)"), secondary_y=True, showgrid=False,
                      rangemode="tozero", tickmode="auto", nticks=6, tickformat=".1f")
     _partial_note(fig, kpis)
     return fig
@@ -127,8 +127,8 @@ def cohort_heatmap(matrix: pd.DataFrame, *, title: str, value_label: str, percen
                                colorscale="Blues", colorbar={"title": value_label}, hoverongaps=False,
                                zmin=0, zmax=zmax if zmax else None))
     fig.update_layout(title=title, template=TEMPLATE, height=max(380, 22 * len(matrix) + 160),
-                      xaxis_title=t("lc_cohort_age", periods=P(period, True)),
-                      yaxis_title=t("lc_cohort_y", period=P(period)), yaxis={"autorange": "reversed", "type": "category"},
+                      xaxis_title=_("cohort age ({periods} since the first order)", periods=P(period, True)),
+                      yaxis_title=_("cohort (first-order {period})", period=P(period)), yaxis={"autorange": "reversed", "type": "category"},
                       xaxis={"type": "category"})
     return fig
 
@@ -145,8 +145,8 @@ def cohort_curves(cohorts: pd.DataFrame, *, value: str, title: str, y_label: str
         shade = int(40 + 180 * (1 - i / max(n - 1, 1)))
         fig.add_scatter(x=part["age"], y=y, name=str(c), mode="lines+markers",
                         line={"color": f"rgb({shade},{shade},{min(255, shade + 60)})"}, marker={"size": 4})
-    fig.update_layout(title=title, template=TEMPLATE, height=440, xaxis_title=t("lc_cohort_age", periods=P(period, True)),
-                      yaxis_title=y_label, legend={"title": t("cohort")})
+    fig.update_layout(title=title, template=TEMPLATE, height=440, xaxis_title=_("cohort age ({periods} since the first order)", periods=P(period, True)),
+                      yaxis_title=y_label, legend={"title": term("cohort")})
     return fig
 
 
@@ -155,12 +155,12 @@ def gap_histogram(days: pd.DataFrame, rules) -> go.Figure:
     gaps = days["gap_days"].dropna()
     cap = float(gaps.quantile(0.99)) if len(gaps) else 1.0
     fig = go.Figure(go.Histogram(x=gaps.clip(upper=cap), nbinsx=60, marker_color="#6baed6"))
-    for v, name, colour in ((rules.at_risk_days, t("stage_at_risk"), "#fd8d3c"), (rules.lost_days, t("stage_lost"), "#d62728")):
+    for v, name, colour in ((rules.at_risk_days, term("stage_at_risk"), "#fd8d3c"), (rules.lost_days, term("stage_lost"), "#d62728")):
         fig.add_vline(x=v, line={"color": colour, "dash": "dash"},
-                      annotation_text=t("lc_threshold_days", name=name, days=v), annotation_position="top right")
-    fig.update_layout(title=t("lc_gap_title"),
-                      template=TEMPLATE, height=400, xaxis_title=t("lc_gap_x"),
-                      yaxis_title=t("lc_gaps_count"), bargap=0.05)
+                      annotation_text=_("{name}: {days} days", name=name, days=v), annotation_position="top right")
+    fig.update_layout(title=_("Days between consecutive purchases (gaps above the 99th percentile shown at it)"),
+                      template=TEMPLATE, height=400, xaxis_title=_("gap between purchases (days)"),
+                      yaxis_title=_("gaps (count)"), bargap=0.05)
     return fig
 
 
@@ -171,8 +171,8 @@ def stage_area(history: pd.DataFrame, period: str) -> go.Figure:
         part = history[history["stage"] == stage]
         fig.add_scatter(x=part["period"], y=part["customers"], name=i18n.label(stage, "stage_"), mode="lines", stackgroup="one",
                         line={"width": 0.5, "color": colour}, fillcolor=colour)
-    fig.update_layout(title=t("lc_stage_area_title", period=P(period)), template=TEMPLATE,
-                      height=460, xaxis_title=t("lc_stage_area_x", period=P(period)), yaxis_title=t("customers_count"),
+    fig.update_layout(title=_("Customers per life-cycle stage at the end of each {period}", period=P(period)), template=TEMPLATE,
+                      height=460, xaxis_title=_("{period} (stage on its last day)", period=P(period)), yaxis_title=pgettext("customers", "customers (count)"),
                       legend={"orientation": "h", "y": -0.25, "traceorder": "normal"})
     return fig
 
@@ -185,8 +185,8 @@ def stage_bars(stages: pd.DataFrame, order: list[str]) -> go.Figure:
                            marker_color=[STAGE_COLOURS.get(s, "#999") for s in counts.index],
                            text=[f"{i18n.fmt_number(c)} ({i18n.fmt_percent(s, 0)})" for c, s in zip(counts, share)],
                            textposition="auto"))
-    fig.update_layout(title=t("lc_stage_bars_title"), template=TEMPLATE, height=380,
-                      xaxis_title=t("customers_count"), yaxis_title=t("stage"), yaxis={"autorange": "reversed"})
+    fig.update_layout(title=_("Customers per life-cycle stage on the analysis date"), template=TEMPLATE, height=380,
+                      xaxis_title=pgettext("customers", "customers (count)"), yaxis_title=_("stage"), yaxis={"autorange": "reversed"})
     return fig
 
 
@@ -194,24 +194,24 @@ def funnel(table: pd.DataFrame) -> go.Figure:
     """The acquired -> converted -> retained -> loyal funnel."""
     labels = [i18n.label(s, "funnel_") for s in table["step"]]
     fig = go.Figure(go.Funnel(y=labels, x=table["customers"],
-                              texttemplate=t("lc_funnel_text"),
+                              texttemplate=_("%{value:,}<br>%{percentInitial:.0%} of acquired<br>%{percentPrevious:.0%} of previous"),
                               marker={"color": ["#9ecae1", "#4292c6", "#2171b5", "#08306b"]}))
-    fig.update_layout(title=t("lc_funnel_title"),
-                      template=TEMPLATE, height=380, xaxis_title=t("customers_count"), yaxis_title=t("step"))
+    fig.update_layout(title=_("Life-cycle funnel on the analysis date: acquired → converted → retained → loyal"),
+                      template=TEMPLATE, height=380, xaxis_title=pgettext("customers", "customers (count)"), yaxis_title=_("step"))
     return fig
 
 
 def losses(per_period: pd.DataFrame, period: str) -> go.Figure:
     """Customers becoming lost per period, and how many of them came back later."""
     fig = go.Figure()
-    fig.add_bar(x=per_period["period"], y=per_period["lost"] - per_period["came_back"], name=t("still_lost"),
+    fig.add_bar(x=per_period["period"], y=per_period["lost"] - per_period["came_back"], name=_("still lost"),
                 marker_color="#969696")
-    fig.add_bar(x=per_period["period"], y=per_period["came_back"], name=t("came_back_later"), marker_color="#31a354")
-    fig.add_scatter(x=per_period["period"], y=per_period["repeat_lost"], name=t("lc_repeat_lost_legend"),
+    fig.add_bar(x=per_period["period"], y=per_period["came_back"], name=_("came back later"), marker_color="#31a354")
+    fig.add_scatter(x=per_period["period"], y=per_period["repeat_lost"], name=_("of them repeat customers (2+ purchases)"),
                     mode="lines+markers", line={"color": "#08306b"})
-    fig.update_layout(title=t("lc_losses_title", period=P(period)),
-                      barmode="stack", template=TEMPLATE, height=440, xaxis_title=t("lc_losses_x", period=P(period)),
-                      yaxis_title=t("customers_count"), legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(title=_("Customers lost per {period} (crossed the lost threshold) and how many came back", period=P(period)),
+                      barmode="stack", template=TEMPLATE, height=440, xaxis_title=_("{period} in which they became lost", period=P(period)),
+                      yaxis_title=pgettext("customers", "customers (count)"), legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -223,9 +223,9 @@ def mix_bars(mix: pd.DataFrame, column: str) -> go.Figure:
         fig.add_bar(y=plain(mix.index.astype(str)), x=mix[g] * 100, name=i18n.label(g, "stage_"), orientation="h",
                     marker_color=colours.get(str(g)))
     col = i18n.label(column)
-    fig.update_layout(title=t("lc_mix_title", column=col),
+    fig.update_layout(title=_("What they bought: revenue share by {column}, lost vs still-buying customers", column=col),
                       barmode="group", template=TEMPLATE, height=max(360, 40 * len(mix) + 140),
-                      xaxis_title=t("lc_mix_x"), yaxis_title=col,
+                      xaxis_title=_("share of the group's revenue (%)"), yaxis_title=col,
                       yaxis={"autorange": "reversed"})
     return fig
 
@@ -233,13 +233,13 @@ def mix_bars(mix: pd.DataFrame, column: str) -> go.Figure:
 def breakdown_bars(table: pd.DataFrame, column: str) -> go.Figure:
     """Repeat rate, at-risk share and lost share (%) per value of a customer attribute."""
     fig = go.Figure()
-    for col, name, colour in (("repeat_rate", t("repeat_customers"), "#2171b5"),
-                              ("at_risk_share", t("stage_at_risk"), "#fd8d3c"), ("lost_share", t("stage_lost"), "#969696")):
+    for col, name, colour in (("repeat_rate", _("repeat customers (2+ purchases)"), "#2171b5"),
+                              ("at_risk_share", term("stage_at_risk"), "#fd8d3c"), ("lost_share", term("stage_lost"), "#969696")):
         fig.add_bar(y=plain(table[column].astype(str)), x=table[col] * 100, name=name, orientation="h", marker_color=colour)
     col = i18n.label(column)
-    fig.update_layout(title=t("lc_breakdown_title", column=col), barmode="group",
+    fig.update_layout(title=_("Repeat, at-risk and lost shares of customers by {column}", column=col), barmode="group",
                       template=TEMPLATE, height=max(360, 55 * len(table) + 140),
-                      xaxis_title=t("lc_breakdown_x", column=col), yaxis_title=col,
+                      xaxis_title=_("share of the {column}'s customers (%)", column=col), yaxis_title=col,
                       yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.15})
     return fig
 
@@ -273,20 +273,20 @@ _KPI_VIEWS = {
 def kpi_styler(kpis: pd.DataFrame, kind: str, period: str, currency: str):
     """The customer (``kind="customers"``) or revenue (``"revenue"``) KPIs per period as a formatted table."""
     view = _KPI_VIEWS[kind]
-    head = {c: t(key, cur=currency) for c, (key, _) in view.items()}
+    head = {c: lookup(key, cur=currency) for c, (key, _unused) in view.items()}
     table = kpis[list(view)].rename(columns=head)
     if "complete" in kpis:
-        table[head["complete"]] = kpis["complete"].map({True: t("yes"), False: t("no")})
-    fmt = {head[c]: f for c, (_, f) in view.items() if f}
-    what = t("lc_customer_kpis") if kind == "customers" else t("lc_revenue_kpis", cur=currency)
+        table[head["complete"]] = kpis["complete"].map({True: pgettext("word", "yes"), False: pgettext("word", "no")})
+    fmt = {head[c]: f for c, (_unused, f) in view.items() if f}
+    what = _("Customer KPIs") if kind == "customers" else _("Revenue KPIs ({cur})", cur=currency)
     return (i18n.style(table, fmt, na_rep="–").hide(axis="index").set_table_styles(_NOWRAP)
-            .set_caption(t("lc_kpi_caption", what=what, period=P(period))))
+            .set_caption(_("{what} per {period}; % columns are rates (– = not defined)", what=what, period=P(period))))
 
 
 def explain_styler(check: pd.DataFrame):
     """:func:`helpers.features.lifecycle.explain_kpis` as a left-aligned table."""
     return (i18n.style(i18n.headers(check)).hide(axis="index").set_properties(**{"text-align": "left"})
-            .set_caption(t("lc_explain_caption", period=check.attrs.get("period", "–"))))
+            .set_caption(_("Formulas with the numbers of {period}", period=check.attrs.get("period", "–"))))
 
 
 def lost_profile_styler(profile: pd.DataFrame, currency: str):
@@ -296,7 +296,7 @@ def lost_profile_styler(profile: pd.DataFrame, currency: str):
     return (i18n.style(shown, "{:,.2f}", na_rep="–")
             .format("{:,.0f}", subset=pd.IndexSlice[ints, :], na_rep="–", **i18n.number_format())
             .set_table_styles(_NOWRAP)
-            .set_caption(t("lc_lost_profile_caption", cur=currency)))
+            .set_caption(_("Lost vs still-buying repeat customers (medians; money in {cur})", cur=currency)))
 
 
 def breakdown_styler(table: pd.DataFrame, column: str, currency: str):
@@ -307,4 +307,4 @@ def breakdown_styler(table: pd.DataFrame, column: str, currency: str):
     shown = i18n.headers(table)
     fmt = {i18n.label(c): f for c, f in fmt.items()}
     return (i18n.style(shown, fmt).hide(axis="index").set_table_styles(_NOWRAP)
-            .set_caption(t("lc_breakdown_caption", column=i18n.label(column), cur=currency)))
+            .set_caption(_("Customers by main {column} (revenue in {cur}; purchases = purchase days)", column=i18n.label(column), cur=currency)))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from helpers.i18n import localize_numbers, t
+from helpers.i18n import _, pgettext, lookup, localize_numbers
 from helpers.plots.base import TEMPLATE, plain
 
 
@@ -21,7 +21,7 @@ def group_notes(groups) -> list[str]:
     for code, fields in groups.notes:
         if code == "clv_source":
             fields = {"purchase": fields["purchase"].text(), "spend": fields["spend"].text()}
-        out.append(t(f"prof_{code}", **fields))
+        out.append(lookup(f"prof_{code}", **fields))
     return out
 
 
@@ -39,11 +39,11 @@ def crosstab_heatmap(tab) -> go.Figure:
     group, attribute = plain(str(tab.group)), plain(str(tab.attribute))
     fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[plain(str(c)) for c in z.columns], y=[plain(str(i)) for i in z.index],
                                text=text, texttemplate="%{text}", colorscale="RdBu", reversescale=True,
-                               zmin=-4, zmax=4, colorbar={"title": t("profile_adjusted_residual")}))
-    fig.update_layout(title=t("profile_crosstab_title", group=group, attribute=attribute, test=tab.test,
+                               zmin=-4, zmax=4, colorbar={"title": _("adjusted standardized residual")}))
+    fig.update_layout(title=_("{group} by {attribute}: share of each group (▲ / ▼ significantly above / below, {test} p = {p})", group=group, attribute=attribute, test=tab.test,
                               p=f"{tab.p_value:.3g}"),
                       template=TEMPLATE, height=max(320, 34 * len(z.index) + 160),
-                      xaxis_title=f"{attribute} ({t('profile_share_of_group')})", yaxis_title=group,
+                      xaxis_title=f"{attribute} ({pgettext('profile', 'share of the group (%)')})", yaxis_title=group,
                       yaxis={"autorange": "reversed"})
     return fig
 
@@ -51,14 +51,14 @@ def crosstab_heatmap(tab) -> go.Figure:
 def region_bars(table: pd.DataFrame, currency: str, region: str = "region") -> go.Figure:
     """Customers (bars) and revenue (bars on a second axis) per region, largest first."""
     fig = go.Figure()
-    fig.add_bar(x=plain(table[region].astype(str)), y=table["customers"], name=t("profile_customers_count"),
+    fig.add_bar(x=plain(table[region].astype(str)), y=table["customers"], name=pgettext("profile", "customers (count)"),
                 marker_color="#1f77b4", offsetgroup=0)
-    fig.add_bar(x=plain(table[region].astype(str)), y=table["revenue"], name=t("profile_revenue", currency=currency),
+    fig.add_bar(x=plain(table[region].astype(str)), y=table["revenue"], name=_("revenue ({currency})", currency=currency),
                 marker_color="#ff7f0e", yaxis="y2", offsetgroup=1)
-    fig.update_layout(title=t("profile_region_title", currency=currency), template=TEMPLATE, height=420,
-                      barmode="group", xaxis_title=t("profile_region"),
-                      yaxis={"title": t("profile_customers_count")},
-                      yaxis2={"title": t("profile_revenue", currency=currency), "overlaying": "y", "side": "right"},
+    fig.update_layout(title=_("Customers and revenue by region (revenue in {currency})", currency=currency), template=TEMPLATE, height=420,
+                      barmode="group", xaxis_title=_("region"),
+                      yaxis={"title": pgettext("profile", "customers (count)")},
+                      yaxis2={"title": _("revenue ({currency})", currency=currency), "overlaying": "y", "side": "right"},
                       legend={"orientation": "h", "y": -0.22, "x": 0})
     return fig
 
@@ -66,7 +66,7 @@ def region_bars(table: pd.DataFrame, currency: str, region: str = "region") -> g
 def rate_ratios(rates: pd.DataFrame, attribute: str, truth: dict | None = None) -> go.Figure:
     """Purchase-rate ratio per level (``rate_by_group``), with the planted factor ratio when known."""
     r = rates.dropna(subset=["rate_ratio"])
-    fig = go.Figure(go.Bar(x=plain(r["level"].astype(str)), y=r["rate_ratio"], name=t("profile_estimate"),
+    fig = go.Figure(go.Bar(x=plain(r["level"].astype(str)), y=r["rate_ratio"], name=_("estimate"),
                            marker_color="#1f77b4", text=[localize_numbers(f"{v:.2f}") for v in r["rate_ratio"]],
                            textposition="outside"))
     if truth:
@@ -74,10 +74,10 @@ def rate_ratios(rates: pd.DataFrame, attribute: str, truth: dict | None = None) 
         base = truth.get(str(ref), np.nan)
         fig.add_scatter(x=plain(r["level"].astype(str)), y=[truth.get(str(v), np.nan) / base for v in r["level"]],
                         mode="markers", marker={"symbol": "diamond", "size": 13, "color": "#d62728"},
-                        name=t("profile_true_factor"))
+                        name=_("planted factor (synthetic truth)"))
     fig.add_hline(y=1, line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title=t("profile_rate_ratio_title", attribute=plain(str(attribute)),
+    fig.update_layout(title=_("Purchase rate of a live customer by {attribute}, relative to {reference} (BG/NBD per level)", attribute=plain(str(attribute)),
                               reference=plain(str(rates.attrs.get("reference")))),
-                      template=TEMPLATE, height=420, xaxis_title=t("profile_level"),
-                      yaxis_title=t("profile_rate_ratio"), legend={"orientation": "h", "y": -0.22, "x": 0})
+                      template=TEMPLATE, height=420, xaxis_title=_("level"),
+                      yaxis_title=_("purchase rate ratio (× reference)"), legend={"orientation": "h", "y": -0.22, "x": 0})
     return fig

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpers import i18n
-from helpers.i18n import t
+from helpers.i18n import _, pgettext, term
 from helpers.models.segments import display_segments, segment_label, segment_of
 from helpers.plots.base import TEMPLATE, fmt_money
 
@@ -15,7 +15,7 @@ def cluster_label(name) -> str:
     """A cluster name of :func:`helpers.models.segments.name_clusters` ("recent · one-time · low spend",
     maybe with " (2)") in the report language."""
     name = str(name)
-    base, _, dup = name.partition(" (")
+    base, _unused, dup = name.partition(" (")
     parts = [i18n.label(p, "cluster_") for p in base.split(" · ")]
     return " · ".join(parts) + (f" ({dup}" if dup else "")
 
@@ -32,9 +32,9 @@ def score_spread(spread: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for col, colour in zip(spread.columns, ("#2171b5", "#31a354", "#ff7f0e")):
         fig.add_bar(x=spread.index, y=spread[col], name=i18n.label(col), marker_color=colour)
-    fig.update_layout(title=t("seg_spread_title"), barmode="group",
-                      template=TEMPLATE, height=380, xaxis_title=t("seg_score_x"),
-                      yaxis_title=t("customers_count"), xaxis={"dtick": 1})
+    fig.update_layout(title=_("Customers per R, F and M score (equal values share a score)"), barmode="group",
+                      template=TEMPLATE, height=380, xaxis_title=_("score (1 = worst, 5 = best)"),
+                      yaxis_title=pgettext("customers", "customers (count)"), xaxis={"dtick": 1})
     return fig
 
 
@@ -47,24 +47,26 @@ def rf_grid(grid: pd.DataFrame) -> go.Figure:
     text = np.vectorize(lambda s, c: f"{segment_label(s)}<br>{i18n.fmt_number(c)}")(seg, counts)
     fig = go.Figure(go.Heatmap(z=counts, x=[f"F{c}" for c in grid.columns], y=[f"R{i}" for i in grid.index],
                                text=text, texttemplate="%{text}", colorscale="Blues",
-                               colorbar={"title": t("customers")}))
-    fig.update_layout(title=t("seg_map_title"),
-                      template=TEMPLATE, height=520, xaxis_title=t("seg_f_score_x"),
-                      yaxis_title=t("seg_r_score_y"))
+                               colorbar={"title": pgettext("word", "customers")}))
+    fig.update_layout(title=_("RFM segment map: customers per recency (R) x frequency (F) score"),
+                      template=TEMPLATE, height=520, xaxis_title=_("frequency score (F: 1 = fewest orders)"),
+                      yaxis_title=_("recency score (R: 5 = most recent)"))
     return fig
 
 
 def treemap(profile: pd.DataFrame, currency: str) -> go.Figure:
     """Segments as rectangles sized by customers, coloured by the segment, with revenue share."""
     p = profile[profile["customers"] > 0]
-    text = [t("seg_treemap_text", n=i18n.fmt_number(c), share=i18n.fmt_percent(s, 0), revenue=fmt_money(r, currency),
-              revenue_share=i18n.fmt_percent(rs, 0))
+    text = [i18n.ngettext("{n} customer ({share})<br>revenue {revenue} ({revenue_share})",
+                          "{n} customers ({share})<br>revenue {revenue} ({revenue_share})", c,
+                          n=i18n.fmt_number(c), share=i18n.fmt_percent(s, 0), revenue=fmt_money(r, currency),
+                          revenue_share=i18n.fmt_percent(rs, 0))
             for c, s, r, rs in zip(p["customers"], p["share"], p["revenue"], p["revenue_share"])]
     fig = go.Figure(go.Treemap(labels=[segment_label(s) for s in p["segment"]], parents=[""] * len(p),
                                values=p["customers"], text=text,
                                textinfo="label+text", marker={"colors": [SEGMENT_COLOURS[s] for s in p["segment"]]},
                                hovertemplate="%{label}<br>%{text}<extra></extra>"))
-    fig.update_layout(title=t("seg_treemap_title", cur=currency),
+    fig.update_layout(title=_("RFM segments: area = customers; label: customers and revenue ({cur})", cur=currency),
                       template=TEMPLATE, height=520, margin={"t": 60, "l": 10, "r": 10, "b": 10})
     return fig
 
@@ -74,11 +76,11 @@ def revenue_vs_customers(profile: pd.DataFrame) -> go.Figure:
     p = profile
     names = [segment_label(s) for s in p["segment"]]
     fig = go.Figure()
-    fig.add_bar(y=names, x=p["share"] * 100, name=t("share_of_customers"), orientation="h", marker_color="#9ecae1")
-    fig.add_bar(y=names, x=p["revenue_share"] * 100, name=t("share_of_revenue"), orientation="h",
+    fig.add_bar(y=names, x=p["share"] * 100, name=_("share of customers"), orientation="h", marker_color="#9ecae1")
+    fig.add_bar(y=names, x=p["revenue_share"] * 100, name=_("share of revenue"), orientation="h",
                 marker_color="#08306b")
-    fig.update_layout(title=t("seg_shares_title"), barmode="group", template=TEMPLATE,
-                      height=480, xaxis_title=t("share_pct"), yaxis_title=t("segment"), yaxis={"autorange": "reversed"},
+    fig.update_layout(title=_("Each segment's share of customers and of revenue"), barmode="group", template=TEMPLATE,
+                      height=480, xaxis_title=_("share (%)"), yaxis_title=_("segment"), yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": -0.15})
     return fig
 
@@ -91,10 +93,10 @@ def transitions(matrix: pd.DataFrame, *, title: str, shares: pd.DataFrame | None
     fig = go.Figure(go.Heatmap(z=colour, x=[segment_label(c) for c in matrix.columns],
                                y=[segment_label(i) for i in matrix.index], text=text,
                                texttemplate="%{text}", colorscale="Blues",
-                               colorbar={"title": t("pct_of_row") if shares is not None else t("customers")}))
+                               colorbar={"title": _("% of row") if shares is not None else pgettext("word", "customers")}))
     fig.update_layout(title=title, template=TEMPLATE, height=560,
-                      xaxis_title=i18n.label(matrix.columns.name) if matrix.columns.name else t("after"),
-                      yaxis_title=i18n.label(matrix.index.name) if matrix.index.name else t("before"), yaxis={"autorange": "reversed"},
+                      xaxis_title=i18n.label(matrix.columns.name) if matrix.columns.name else _("after"),
+                      yaxis_title=i18n.label(matrix.index.name) if matrix.index.name else _("before"), yaxis={"autorange": "reversed"},
                       xaxis={"tickangle": -35})
     return fig
 
@@ -102,13 +104,13 @@ def transitions(matrix: pd.DataFrame, *, title: str, shares: pd.DataFrame | None
 def silhouette(curve: pd.DataFrame, chosen: int) -> go.Figure:
     """Mean silhouette per k, the chosen k marked."""
     fig = go.Figure(go.Scatter(x=curve["k"], y=curve["silhouette"], mode="lines+markers", line={"color": "#2171b5"},
-                               name=t("silhouette")))
+                               name=term("silhouette")))
     row = curve[curve["k"] == chosen]
     fig.add_scatter(x=row["k"], y=row["silhouette"], mode="markers", marker={"size": 14, "color": "#d62728"},
-                    name=t("seg_chosen_k", k=chosen))
-    fig.update_layout(title=t("seg_silhouette_title"),
-                      template=TEMPLATE, height=380, xaxis_title=t("seg_k_x"),
-                      yaxis_title=t("seg_silhouette_y"), xaxis={"dtick": 1})
+                    name=_("chosen k = {k}", k=chosen))
+    fig.update_layout(title=_("Choosing the number of clusters: mean silhouette per k (higher = better separated)"),
+                      template=TEMPLATE, height=380, xaxis_title=_("k (number of clusters)"),
+                      yaxis_title=_("mean silhouette (-1 .. 1)"), xaxis={"dtick": 1})
     return fig
 
 
@@ -121,10 +123,10 @@ def projection(coords: pd.DataFrame, *, title: str, max_points: int = 4000, seed
     for name, part in c.groupby(col, sort=True):
         fig.add_scattergl(x=part["pc1"], y=part["pc2"], mode="markers", name=cluster_label(name),
                           marker={"size": 4, "opacity": 0.6})
-    shown = t("seg_points_shown", n=i18n.fmt_number(len(c)), total=i18n.fmt_number(len(coords))) if len(c) < len(coords) else ""
+    shown = _(" ({n} of {total} customers shown)", n=i18n.fmt_number(len(c)), total=i18n.fmt_number(len(coords))) if len(c) < len(coords) else ""
     fig.update_layout(title=title + shown, template=TEMPLATE, height=520,
-                      xaxis_title=t("seg_pc1", share=i18n.fmt_percent(ev[0], 0)),
-                      yaxis_title=t("seg_pc2", share=i18n.fmt_percent(ev[1], 0)),
+                      xaxis_title=_("principal component 1 ({share} of variance; scaled features)", share=i18n.fmt_percent(ev[0], 0)),
+                      yaxis_title=_("principal component 2 ({share} of variance)", share=i18n.fmt_percent(ev[1], 0)),
                       legend={"orientation": "h", "y": -0.2})
     return fig
 
@@ -132,9 +134,9 @@ def projection(coords: pd.DataFrame, *, title: str, max_points: int = 4000, seed
 def profile_heatmap(profile: pd.DataFrame, currency: str,
                     columns=("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days")) -> go.Figure:
     """Cluster medians (text) coloured by how far each is from the other clusters (column z-score)."""
-    labels = {"recency_days": t("recency_days_unit"), "frequency": t("frequency_orders_unit"),
-              "monetary": t("monetary_cur", cur=currency), "avg_order_value": t("aov_cur", cur=currency),
-              "tenure_days": t("tenure_days_unit")}
+    labels = {"recency_days": _("recency (days)"), "frequency": _("frequency (orders)"),
+              "monetary": _("monetary ({cur})", cur=currency), "avg_order_value": _("average order value ({cur})", cur=currency),
+              "tenure_days": _("tenure (days)")}
     cols = [c for c in columns if c in profile]
     v = profile[cols].astype("float64")
     z = (v - v.mean()) / v.std(ddof=0).replace(0, 1)
@@ -142,10 +144,10 @@ def profile_heatmap(profile: pd.DataFrame, currency: str,
     names = [f"{cluster_label(n)} ({i18n.fmt_number(c)})" for n, c in zip(profile["name"], profile["customers"])]
     fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[labels.get(c, c) for c in cols], y=names,
                                text=text.to_numpy(), texttemplate="%{text}", colorscale="RdBu_r", zmid=0,
-                               colorbar={"title": t("seg_zscore")}))
-    fig.update_layout(title=t("seg_cluster_profiles_title"),
-                      template=TEMPLATE, height=max(320, 60 * len(profile) + 160), xaxis_title=t("seg_feature_median"),
-                      yaxis_title=t("seg_cluster_customers"), yaxis={"autorange": "reversed"})
+                               colorbar={"title": _("z-score<br>across clusters")}))
+    fig.update_layout(title=_("Cluster profiles: median per cluster (colour: above / below the other clusters)"),
+                      template=TEMPLATE, height=max(320, 60 * len(profile) + 160), xaxis_title=_("feature (median)"),
+                      yaxis_title=_("cluster (customers)"), yaxis={"autorange": "reversed"})
     return fig
 
 
@@ -156,9 +158,9 @@ def crosstab(ct: pd.DataFrame, *, title: str) -> go.Figure:
     text = np.where(counts > 0, np.vectorize(lambda v: i18n.fmt_number(v))(counts), "")
     fig = go.Figure(go.Heatmap(z=share, x=[segment_label(c) for c in ct.columns], y=[cluster_label(i) for i in ct.index],
                                text=text, texttemplate="%{text}", colorscale="Blues",
-                               colorbar={"title": t("pct_of_cluster")}))
+                               colorbar={"title": _("% of cluster")}))
     fig.update_layout(title=title, template=TEMPLATE, height=max(340, 60 * len(ct) + 200),
-                      xaxis_title=t("rfm_segment"), yaxis_title=t("cluster"), xaxis={"tickangle": -35},
+                      xaxis_title=_("RFM segment"), yaxis_title=_("cluster"), xaxis={"tickangle": -35},
                       yaxis={"autorange": "reversed"})
     return fig
 
@@ -178,14 +180,14 @@ def profile_styler(profile: pd.DataFrame, currency: str):
     fmt = {i18n.label(c): f for c, f in fmt.items()}
     return (i18n.style(i18n.headers(shown), fmt, na_rep="–").hide(axis="index")
             .set_table_styles(_NOWRAP)
-            .set_caption(t("seg_profile_caption", cur=currency)))
+            .set_caption(_("RFM segment profile: means (recency in days, frequency in orders, money in {cur})", cur=currency)))
 
 
 def actions_styler(actions: pd.DataFrame):
     """Segments with their description and recommended action, left-aligned and wrapped."""
     shown = i18n.headers(display_segments(actions.drop(columns=["turkish"], errors="ignore")))
-    return (i18n.style(shown, {t("customers"): "{:,}"} if t("customers") in shown else None).hide(axis="index")
-            .set_properties(**{"text-align": "left"}).set_caption(t("seg_actions_caption")))
+    return (i18n.style(shown, {pgettext("word", "customers"): "{:,}"} if pgettext("word", "customers") in shown else None).hide(axis="index")
+            .set_properties(**{"text-align": "left"}).set_caption(_("What to do with each segment")))
 
 
 def cluster_styler(clusters: pd.DataFrame, currency: str, caption: str):
@@ -197,4 +199,4 @@ def cluster_styler(clusters: pd.DataFrame, currency: str, caption: str):
         shown["name"] = shown["name"].map(cluster_label)
     fmt = {i18n.label(c): f for c, f in fmt.items()}
     return (i18n.style(i18n.headers(shown), fmt).hide(axis="index").set_table_styles(_NOWRAP)
-            .set_caption(t("seg_cluster_caption", caption=caption, cur=currency)))
+            .set_caption(_("{caption}: size, revenue share and medians (days, orders, {cur})", caption=caption, cur=currency)))

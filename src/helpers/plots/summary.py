@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from helpers import i18n
 from helpers.analyses.actions import action_label
-from helpers.i18n import t
+from helpers.i18n import _, pgettext
 from helpers.plots.base import TEMPLATE
 
 
@@ -19,8 +19,8 @@ def action_counts(actions: pd.DataFrame, currency: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=g["customers"], y=names, orientation="h",
                            text=[i18n.fmt_number(c) for c in g["customers"]],
                            textposition="auto", customdata=g["clv"],
-                           hovertemplate=t("sum_action_hover") + " %{customdata:,.0f} " + currency + "<extra></extra>"))
-    fig.update_layout(title=t("sum_action_title"), template=TEMPLATE,
-                      height=max(320, 40 * len(g) + 120), xaxis_title=t("customers_count"),
-                      yaxis_title=t("recommended_action"))
+                           hovertemplate=_("%{y}: %{x} customers, expected CLV") + " %{customdata:,.0f} " + currency + "<extra></extra>"))
+    fig.update_layout(title=_("Customers per recommended action"), template=TEMPLATE,
+                      height=max(320, 40 * len(g) + 120), xaxis_title=pgettext("customers", "customers (count)"),
+                      yaxis_title=_("recommended action"))
     return fig

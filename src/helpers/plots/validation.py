@@ -29,11 +29,11 @@ def checks_styler(checks: pd.DataFrame, caption: str = ""):
     t["truth"] = t["truth"].map(_fmt)
     t["estimate"] = t["estimate"].map(_fmt)
     t["area"] = t["area"].map(lambda a: i18n.label(a, "val_area_"))
-    t["verdict"] = t["passed"].map(lambda ok: f"✔ {i18n.t('val_passed')}" if ok else f"✘ {i18n.t('val_failed')}")
+    t["verdict"] = t["passed"].map(lambda ok: f"✔ {i18n._('passed')}" if ok else f"✘ {i18n.pgettext('val', 'failed')}")
     passed = t.pop("passed")
-    t = t.rename(columns={"area": i18n.t("val_area"), "name": i18n.t("val_check"), "truth": i18n.t("val_truth"),
-                          "estimate": i18n.t("val_estimate"), "tolerance": i18n.t("val_tolerance"),
-                          "why": i18n.t("val_why"), "verdict": i18n.t("val_verdict")})
+    t = t.rename(columns={"area": i18n._("area"), "name": i18n._("check"), "truth": i18n._("truth"),
+                          "estimate": i18n._("estimate"), "tolerance": i18n._("tolerance"),
+                          "why": i18n._("why this tolerance"), "verdict": i18n._("verdict")})
 
     def colour(row):
         c = PASS_COLOUR if passed.loc[row.name] else FAIL_COLOUR
@@ -47,14 +47,14 @@ def calibration_plot(cal: pd.DataFrame, title: str) -> go.Figure:
     """Mean predicted P(alive) against the truly alive share per bin; the diagonal is perfect calibration."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#999"),
-                             name="perfect calibration" if i18n.language() == "en" else "mükemmel kalibrasyon"))
+                             name=i18n._("perfect calibration")))
     fig.add_trace(go.Scatter(x=cal["predicted"], y=cal["observed"], mode="markers+lines",
                              marker=dict(size=6 + 20 * cal["customers"] / cal["customers"].max()),
-                             text=[f"{i18n.t('val_customers_per_bin')}: {n:,}" for n in cal["customers"]],
-                             name=i18n.t("val_observed_alive")))
+                             text=[f"{i18n._('customers in the bin')}: {n:,}" for n in cal["customers"]],
+                             name=i18n._("truly alive (share)")))
     fig.update_layout(title=title, template=TEMPLATE, height=420,
-                      xaxis_title=f"{i18n.t('val_predicted_p_alive')} (0–1)",
-                      yaxis_title=f"{i18n.t('val_observed_alive')} (0–1)",
+                      xaxis_title=f"{i18n._('predicted P(alive), bin mean')} (0–1)",
+                      yaxis_title=f"{i18n._('truly alive (share)')} (0–1)",
                       xaxis=dict(range=[0, 1]), yaxis=dict(range=[0, 1.02]))
     return fig
 
@@ -68,8 +68,8 @@ def accuracy_bars(accuracy: pd.DataFrame, target: str, metric: str, unit: str, t
         fig.add_trace(go.Bar(x=g["bucket"].map(lambda b: i18n.label(b, "val_bucket_")), y=g[metric],
                              name=i18n.label(f, "val_fc_"), marker_color=colours.get(f)))
     fig.update_layout(title=title, template=TEMPLATE, barmode="group", height=400,
-                      xaxis_title=i18n.t("val_bucket"),
-                      yaxis_title=f"{i18n.t('val_' + metric)} ({unit})", legend_title=i18n.t("val_forecast"))
+                      xaxis_title=i18n._("repeat purchases in calibration"),
+                      yaxis_title=f"{i18n.lookup('val_' + metric)} ({unit})", legend_title=i18n._("forecast"))
     return fig
 
 
@@ -83,10 +83,10 @@ def accuracy_styler(accuracy: pd.DataFrame, caption: str):
         t["target"] = t["target"].map(lambda v: i18n.label(v, "val_target_"))
         t["bucket"] = t["bucket"].map(lambda v: i18n.label(v, "val_bucket_"))
         t["forecast"] = t["forecast"].map(lambda v: i18n.label(v, "val_fc_"))
-        names = {"target": i18n.t("val_col_target"), "bucket": i18n.t("val_bucket"), "forecast": i18n.t("val_forecast"),
-                 "customers": i18n.t("val_col_customers"), "actual": i18n.t("col_actual"),
-                 "predicted": i18n.t("col_predicted"), "mae": i18n.t("val_mae"), "rmse": i18n.t("val_rmse"),
-                 "bias": i18n.t("val_bias")}
+        names = {"target": i18n._("target"), "bucket": i18n._("repeat purchases in calibration"), "forecast": i18n._("forecast"),
+                 "customers": i18n.pgettext("val", "customers"), "actual": i18n._("actual"),
+                 "predicted": i18n._("predicted"), "mae": i18n._("MAE"), "rmse": i18n._("RMSE"),
+                 "bias": i18n._("bias")}
         t = t.rename(columns=names)
         formats = {names[k]: (lambda spec: lambda v: i18n.fmt_spec(v, spec))(f[1:-1].lstrip(":"))
                    for k, f in formats.items()}
@@ -108,7 +108,6 @@ def parameter_plot(params: pd.DataFrame, title: str) -> go.Figure:
                      arrayminus=(t["estimate"] - t["low"]) / t["truth"])))
     fig.add_vline(x=1.0, line_dash="dash", line_color="#2ca02c")
     fig.update_layout(title=title, template=TEMPLATE, height=120 + 40 * len(t),
-                      xaxis_title="estimate / truth (1 = exact; bars: 90 % interval)" if i18n.language() == "en"
-                      else "tahmin / doğru değer (1 = tam; çubuklar: %90 aralık)",
-                      yaxis_title="parameter" if i18n.language() == "en" else "parametre")
+                      xaxis_title=i18n._("estimate / truth (1 = exact; bars: 90 % interval)"),
+                      yaxis_title=i18n._("parameter"))
     return fig

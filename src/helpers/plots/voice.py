@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers.analyses.validation import hazard_error_text  # noqa: F401 (notebook 09 reads it here)
-from helpers.i18n import fmt_spec as _f, label, t
+from helpers.i18n import _, lookup, fmt_spec as _f, label
 from helpers.plots.base import TEMPLATE, plain
 
 #: one colour per score 1..5 (red to green), the same in every figure
@@ -28,8 +28,8 @@ def score_distribution(fb: pd.DataFrame) -> go.Figure:
     share = s / max(int(s.sum()), 1)
     fig = go.Figure(go.Bar(x=[str(k) for k in s.index], y=s.to_numpy(), text=[f"{v:.1%}" for v in share],
                            textposition="auto", marker_color=[SCORE_COLOURS[k] for k in s.index]))
-    fig.update_layout(title=t("voice_title_distribution"), template=TEMPLATE, height=380,
-                      xaxis_title=t("voice_axis_score"), yaxis_title=t("voice_axis_reviews"))
+    fig.update_layout(title=_("Reviews per score (1..5 scale)"), template=TEMPLATE, height=380,
+                      xaxis_title=_("score (1..5 stars)"), yaxis_title=_("reviews (count)"))
     return fig
 
 
@@ -38,15 +38,15 @@ def score_over_time(table: pd.DataFrame, period: str = "month") -> go.Figure:
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     x = table["period"]
     for k in range(1, 6):
-        fig.add_bar(x=x, y=table[f"share_{k}"] * 100, name=t("voice_score_k", k=k), marker_color=SCORE_COLOURS[k],
+        fig.add_bar(x=x, y=table[f"share_{k}"] * 100, name=_("{k} stars", k=k), marker_color=SCORE_COLOURS[k],
                     customdata=table[f"n_{k}"], hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} % (%{customdata:,})<extra></extra>")
-    fig.add_scatter(x=x, y=table["mean_score"], name=t("voice_mean_score"), mode="lines+markers",
+    fig.add_scatter(x=x, y=table["mean_score"], name=_("mean score"), mode="lines+markers",
                     line={"color": "black", "width": 2}, secondary_y=True,
                     customdata=table["reviews"], hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n = %{customdata:,})<extra></extra>")
-    fig.update_layout(title=t("voice_title_over_time", period=period), barmode="stack", template=TEMPLATE,
-                      height=440, legend=_LEGEND, xaxis_title=t("voice_axis_period", period=period))
-    fig.update_yaxes(title_text=t("voice_axis_share_reviews"), range=[0, 100], secondary_y=False)
-    fig.update_yaxes(title_text=t("voice_axis_mean_score"), range=[1, 5], secondary_y=True, showgrid=False)
+    fig.update_layout(title=_("Score mix per {period} (bars, % of reviews) and mean score (line)", period=period), barmode="stack", template=TEMPLATE,
+                      height=440, legend=_LEGEND, xaxis_title=_("{period} (start date)", period=period))
+    fig.update_yaxes(title_text=_("share of the period's reviews (%)"), range=[0, 100], secondary_y=False)
+    fig.update_yaxes(title_text=_("mean score (1..5)"), range=[1, 5], secondary_y=True, showgrid=False)
     return fig
 
 
@@ -62,10 +62,10 @@ def score_by(table: pd.DataFrame, column: str, label: str | None = None) -> go.F
         textposition="inside", insidetextanchor="start"))
     if overall is not None:
         fig.add_vline(x=overall, line_dash="dash", line_color="black",
-                      annotation_text=t("voice_all_reviews_mean", mean=f"{overall:.2f}"))
+                      annotation_text=_("all reviews: {mean}", mean=f"{overall:.2f}"))
     label = plain(label or column)
-    fig.update_layout(title=t("voice_title_by", column=label), template=TEMPLATE,
-                      height=max(320, 26 * len(d) + 140), xaxis_title=t("voice_axis_mean_score"),
+    fig.update_layout(title=_("Mean score by {column} (lowest first; bars: 95 % CI)", column=label), template=TEMPLATE,
+                      height=max(320, 26 * len(d) + 140), xaxis_title=_("mean score (1..5)"),
                       yaxis_title=label, xaxis={"range": [1, 5]})
     return fig
 
@@ -75,9 +75,9 @@ def late_vs_on_time(effect) -> go.Figure:
     from helpers.models.voice import wilson_interval
 
     tb = effect.table
-    names = [t("voice_late") if g == "late" else t("voice_on_time") for g in tb["group"]]
+    names = [_("late") if g == "late" else _("on time") for g in tb["group"]]
     colours = [LOW if g == "late" else HIGH for g in tb["group"]]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("voice_mean_score"), t("voice_low_share")))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("mean score"), _("share of 1–2 star reviews")))
     fig.add_bar(x=names, y=tb["mean_score"], marker_color=colours, showlegend=False,
                 text=[f"{m:.2f}<br>n={n:,}" for m, n in zip(tb["mean_score"], tb["reviews"])], row=1, col=1)
     ci = [wilson_interval(int(k), int(n), effect.level) for k, n in zip(tb["low"], tb["reviews"])]
@@ -86,11 +86,11 @@ def late_vs_on_time(effect) -> go.Figure:
                          "array": [100 * (c[1] - s) for c, s in zip(ci, tb["low_share"])],
                          "arrayminus": [100 * (s - c[0]) for c, s in zip(ci, tb["low_share"])]},
                 text=[f"{s:.1%}" for s in tb["low_share"]], row=1, col=2)
-    fig.update_yaxes(title_text=t("voice_axis_mean_score"), range=[1, 5], row=1, col=1)
-    fig.update_yaxes(title_text=t("voice_axis_low_share"), row=1, col=2)
-    fig.update_xaxes(title_text=t("voice_axis_delivery"), row=1, col=1)
-    fig.update_xaxes(title_text=t("voice_axis_delivery"), row=1, col=2)
-    fig.update_layout(title=t("voice_title_late"), template=TEMPLATE, height=400)
+    fig.update_yaxes(title_text=_("mean score (1..5)"), range=[1, 5], row=1, col=1)
+    fig.update_yaxes(title_text=_("1–2 star reviews (% of reviews)"), row=1, col=2)
+    fig.update_xaxes(title_text=_("delivery against the promised date"), row=1, col=1)
+    fig.update_xaxes(title_text=_("delivery against the promised date"), row=1, col=2)
+    fig.update_layout(title=_("Late against on-time delivery: mean score and share of 1–2 star reviews"), template=TEMPLATE, height=400)
     return fig
 
 
@@ -99,14 +99,14 @@ def by_delay(table: pd.DataFrame) -> go.Figure:
     d = table[table["reviews"] > 0]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     colours = [LOW if "late" in str(b) else HIGH for b in d["delay"]]
-    fig.add_bar(x=d["delay"], y=d["mean_score"], name=t("voice_mean_score"), marker_color=colours,
+    fig.add_bar(x=d["delay"], y=d["mean_score"], name=_("mean score"), marker_color=colours,
                 text=[f"n={n:,}" for n in d["reviews"]], textposition="inside")
-    fig.add_scatter(x=d["delay"], y=d["low_share"] * 100, name=t("voice_low_share"), mode="lines+markers",
+    fig.add_scatter(x=d["delay"], y=d["low_share"] * 100, name=_("share of 1–2 star reviews"), mode="lines+markers",
                     line={"color": "black"}, secondary_y=True)
-    fig.update_layout(title=t("voice_title_by_delay"), template=TEMPLATE, height=420, legend=_LEGEND,
-                      xaxis_title=t("voice_axis_delay_band"))
-    fig.update_yaxes(title_text=t("voice_axis_mean_score"), range=[1, 5], secondary_y=False)
-    fig.update_yaxes(title_text=t("voice_axis_low_share"), range=[0, 100], secondary_y=True, showgrid=False)
+    fig.update_layout(title=_("Mean score and share of 1–2 star reviews by delivery delay against the promised date"), template=TEMPLATE, height=420, legend=_LEGEND,
+                      xaxis_title=_("delivery date minus promised date (days)"))
+    fig.update_yaxes(title_text=_("mean score (1..5)"), range=[1, 5], secondary_y=False)
+    fig.update_yaxes(title_text=_("1–2 star reviews (% of reviews)"), range=[0, 100], secondary_y=True, showgrid=False)
     return fig
 
 
@@ -119,39 +119,39 @@ def distinctive_terms(table: pd.DataFrame) -> go.Figure:
         customdata=d[["low", "high", "low_share", "high_share", "z"]].to_numpy(),
         hovertemplate="%{y}: log OR %{x:.2f}, z %{customdata[4]:.1f}<br>low %{customdata[0]:,} "
                       "(%{customdata[2]:.1%}) · high %{customdata[1]:,} (%{customdata[3]:.1%})<extra></extra>"))
-    fig.update_layout(title=t("voice_title_terms", low=table.attrs.get("low_texts", 0),
+    fig.update_layout(title=_("Words and phrases typical of 1–2 star comments (right, n = {low}) against 4–5 star ones (left, n = {high})", low=table.attrs.get("low_texts", 0),
                               high=table.attrs.get("high_texts", 0)),
                       template=TEMPLATE, height=max(360, 22 * len(d) + 140),
-                      xaxis_title=t("voice_axis_log_odds"), yaxis_title=t("voice_axis_term"))
+                      xaxis_title=_("log odds ratio of mentioning the term, 1–2 stars against 4–5 stars (natural log)"), yaxis_title=_("word or 2-word phrase"))
     return fig
 
 
 def top_terms(low: pd.DataFrame, high: pd.DataFrame) -> go.Figure:
     """Side by side: the most mentioned terms of low-score and of high-score comments (% of texts)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("voice_low_texts", n=low.attrs.get("texts", 0)),
-                                                        t("voice_high_texts", n=high.attrs.get("texts", 0))),
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("1–2 star comments (n = {n})", n=low.attrs.get("texts", 0)),
+                                                        _("4–5 star comments (n = {n})", n=high.attrs.get("texts", 0))),
                         horizontal_spacing=0.2)
     for col, d, colour in ((1, low, LOW), (2, high, HIGH)):
         d = d.iloc[::-1]
         fig.add_bar(y=plain(d["term"]), x=d["share"] * 100, orientation="h", marker_color=colour, showlegend=False,
                     text=[f"{n:,}" for n in d["reviews"]], textposition="auto", row=1, col=col)
-        fig.update_xaxes(title_text=t("voice_axis_share_texts"), row=1, col=col)
-    fig.update_yaxes(title_text=t("voice_axis_term"), row=1, col=1)
-    fig.update_layout(title=t("voice_title_top_terms"), template=TEMPLATE,
+        fig.update_xaxes(title_text=_("comments mentioning it (%)"), row=1, col=col)
+    fig.update_yaxes(title_text=_("word or 2-word phrase"), row=1, col=1)
+    fig.update_layout(title=_("Most mentioned words and phrases (stop words removed)"), template=TEMPLATE,
                       height=max(380, 22 * max(len(low), len(high)) + 160))
     return fig
 
 
 def came_back(table: pd.DataFrame) -> go.Figure:
     """Share of customers who bought again within the window after a complaint or a good review."""
-    names = [t("voice_complained") if g == "complained" else t("voice_good_review") for g in table["group"]]
+    names = [_("complained") if g == "complained" else _("good review (4–5), no complaint") for g in table["group"]]
     fig = go.Figure(go.Bar(
         x=names, y=table["share"] * 100, marker_color=[LOW if g == "complained" else HIGH for g in table["group"]],
         error_y={"type": "data", "symmetric": False, "array": (table["ci_high"] - table["share"]) * 100,
                  "arrayminus": (table["share"] - table["ci_low"]) * 100},
         text=[f"{k:,} / {n:,}" for k, n in zip(table["came_back"], table["customers"])], textposition="inside"))
-    fig.update_layout(title=t("voice_title_came_back", days=table.attrs.get("window_days", "")), template=TEMPLATE,
-                      height=400, xaxis_title=t("voice_axis_group"), yaxis_title=t("voice_axis_came_back"))
+    fig.update_layout(title=_("Customers who ordered again within {days} days: after a complaint against after a good review", days=table.attrs.get("window_days", "")), template=TEMPLATE,
+                      height=400, xaxis_title=_("customer group"), yaxis_title=_("ordered again within the window (% of customers)"))
     return fig
 
 
@@ -159,25 +159,25 @@ def complaint_effect(fit, truth: float | None = None) -> go.Figure:
     """Two panels: mean dropout probability before and after a complaint, and the hazard factor k
     with its interval (the planted k as a diamond when known, 1 = no effect as a dashed line)."""
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
-                        subplot_titles=(t("voice_axis_dropout_p"), t("voice_hazard_k")))
-    fig.add_bar(x=[t("voice_before_complaint"), t("voice_after_complaint")], y=[fit.mean_p, fit.mean_p_after],
+                        subplot_titles=(_("mean dropout probability after a repeat purchase, E[p] (0..1)"), _("complaint factor k on the dropout hazard (1 = no effect)")))
+    fig.add_bar(x=[_("before a complaint, E[p]"), _("after a complaint, E[1 − (1 − p)^k]")], y=[fit.mean_p, fit.mean_p_after],
                 marker_color=[NEUTRAL, LOW], text=[f"{fit.mean_p:.3f}", f"{fit.mean_p_after:.3f}"],
                 textposition="auto", showlegend=False, row=1, col=1)
-    fig.add_scatter(x=[t("voice_estimate")], y=[fit.k], mode="markers", marker={"size": 12, "color": LOW},
+    fig.add_scatter(x=[_("estimate")], y=[fit.k], mode="markers", marker={"size": 12, "color": LOW},
                     error_y={"type": "data", "symmetric": False, "array": [fit.k_high - fit.k],
-                             "arrayminus": [fit.k - fit.k_low]}, name=t("voice_estimate"), row=1, col=2)
+                             "arrayminus": [fit.k - fit.k_low]}, name=_("estimate"), row=1, col=2)
     if truth is not None:
-        fig.add_scatter(x=[t("voice_estimate")], y=[truth], mode="markers", name=t("voice_effect_truth", truth=f"{truth:g}"),
+        fig.add_scatter(x=[_("estimate")], y=[truth], mode="markers", name=_("planted {truth}", truth=f"{truth:g}"),
                         marker={"size": 14, "symbol": "diamond-open", "color": "black"}, row=1, col=2)
     fig.add_hline(y=1, line_dash="dash", line_color="grey", row=1, col=2)
-    sub = t("voice_effect_factor", factor=f"{fit.k:.2f}", low=f"{fit.k_low:.2f}", high=f"{fit.k_high:.2f}",
+    sub = _("estimated k = {factor} ({level} CI {low} .. {high})", factor=f"{fit.k:.2f}", low=f"{fit.k_low:.2f}", high=f"{fit.k_high:.2f}",
             level=f"{fit.level:.0%}")
-    fig.update_yaxes(title_text=t("voice_axis_dropout_p"), rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text=t("voice_hazard_k"), rangemode="tozero", row=1, col=2)
-    fig.update_xaxes(title_text=t("voice_axis_group"), row=1, col=1)
-    fig.update_xaxes(title_text=t("voice_hazard_k"), row=1, col=2)
-    fig.update_layout(title=f"{t('voice_title_effect')}<br><sup>{sub} · n = {fit.n_customers:,}, "
-                            f"{fit.n_complained:,} {t('voice_complained')}</sup>",
+    fig.update_yaxes(title_text=_("mean dropout probability after a repeat purchase, E[p] (0..1)"), rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text=_("complaint factor k on the dropout hazard (1 = no effect)"), rangemode="tozero", row=1, col=2)
+    fig.update_xaxes(title_text=_("customer group"), row=1, col=1)
+    fig.update_xaxes(title_text=_("complaint factor k on the dropout hazard (1 = no effect)"), row=1, col=2)
+    fig.update_layout(title=f"{_('Complaint effect on dropout: BG/NBD with a complaint-dependent dropout probability')}<br><sup>{sub} · n = {fit.n_customers:,}, "
+                            f"{fit.n_complained:,} {_('complained')}</sup>",
                       template=TEMPLATE, height=440, legend=_LEGEND)
     return fig
 
@@ -187,11 +187,11 @@ def churn_gain(gain) -> go.Figure:
     difference with its paired-bootstrap interval (0 = no gain, dashed)."""
     names = {v: label(v, "score_") for v in gain.metrics["model"].unique()}
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4],
-                        subplot_titles=(t("voice_axis_auc"), t("voice_axis_auc_gain")))
+                        subplot_titles=(_("ROC-AUC (0.5 = chance, 1 = perfect)"), _("ROC-AUC with minus without complaints")))
     for features, key, colour in (("without", "voice_without_complaints", NEUTRAL),
                                   ("with complaints", "voice_with_complaints", LOW)):
         m = gain.metrics[gain.metrics["features"] == features]
-        fig.add_bar(x=[names[v] for v in m["model"]], y=m["roc_auc"], name=t(key), marker_color=colour,
+        fig.add_bar(x=[names[v] for v in m["model"]], y=m["roc_auc"], name=lookup(key), marker_color=colour,
                     text=[f"{v:.3f}" for v in m["roc_auc"]], textposition="auto", row=1, col=1)
     g = gain.gain
     fig.add_scatter(x=[names[v] for v in g["model"]], y=g["diff"], mode="markers", marker={"size": 12, "color": LOW},
@@ -199,11 +199,11 @@ def churn_gain(gain) -> go.Figure:
                              "arrayminus": g["diff"] - g["low"]}, showlegend=False, row=1, col=2)
     fig.add_hline(y=0, line_dash="dash", line_color="grey", row=1, col=2)
     lo = float(gain.metrics["roc_auc"].min())
-    fig.update_yaxes(title_text=t("voice_axis_auc"), range=[max(0.0, min(0.5, lo - 0.05)), 1.0], row=1, col=1)
-    fig.update_yaxes(title_text=t("voice_axis_auc_gain"), row=1, col=2)
-    fig.update_xaxes(title_text=t("voice_axis_model"), row=1, col=1)
-    fig.update_xaxes(title_text=t("voice_axis_model"), row=1, col=2)
-    fig.update_layout(title=t("voice_title_churn_gain", cutoff=gain.test_cutoff), template=TEMPLATE, height=420,
+    fig.update_yaxes(title_text=_("ROC-AUC (0.5 = chance, 1 = perfect)"), range=[max(0.0, min(0.5, lo - 0.05)), 1.0], row=1, col=1)
+    fig.update_yaxes(title_text=_("ROC-AUC with minus without complaints"), row=1, col=2)
+    fig.update_xaxes(title_text=_("churn model"), row=1, col=1)
+    fig.update_xaxes(title_text=_("churn model"), row=1, col=2)
+    fig.update_layout(title=_("Complaints as a churn feature: ROC-AUC at the test cut-off {cutoff}, with and without them", cutoff=gain.test_cutoff), template=TEMPLATE, height=420,
                       barmode="group", legend=_LEGEND)
     return fig
 
@@ -213,7 +213,7 @@ def delay_sentence(effect) -> str:
     mean scores, the gap with its interval, and the shares of 1-2 star reviews."""
     g = effect.table.set_index("group")
     m, s = effect.mean_gap, effect.low_share_gap
-    return t("voice_sent_delay", n_late=_f(int(g.loc["late", "reviews"]), ","),
+    return _("Late orders (n = {n_late}) score {late} on average against {on_time} on time (n = {n_on_time}): a gap of {gap} points ({level} CI {low} .. {high}). {low_late} of late orders get 1-2 stars against {low_on_time}: {share_gap} points ({level} CI {share_low} .. {share_high}).", n_late=_f(int(g.loc["late", "reviews"]), ","),
              late=_f(g.loc["late", "mean_score"], ".2f"), on_time=_f(g.loc["on time", "mean_score"], ".2f"),
              n_on_time=_f(int(g.loc["on time", "reviews"]), ","), gap=_f(m["diff"], "+.2f"),
              level=_f(effect.level, ".0%"), low=_f(m["low"], "+.2f"), high=_f(m["high"], "+.2f"),
@@ -225,21 +225,21 @@ def delay_sentence(effect) -> str:
 def gain_sentence(gain) -> str:
     """What complaints add to the churn models (a :class:`helpers.models.voice.ChurnGain`): per model the
     test ROC-AUC without and with them and the difference's interval; a warning when a class is small."""
-    parts = [t("voice_sent_gain_part", model=label(r.model, "score_"), before=_f(r.auc_b, ".3f"),
+    parts = [_("{model}: ROC-AUC {before} -> {after} ({diff}, {level} CI {low} .. {high})", model=label(r.model, "score_"), before=_f(r.auc_b, ".3f"),
                after=_f(r.auc_a, ".3f"), diff=_f(r.diff, "+.3f"), level=_f(gain.level, ".0%"), low=_f(r.low, "+.3f"),
                high=_f(r.high, "+.3f")) for r in gain.gain.itertuples()]
-    out = t("voice_sent_gain", cutoff=gain.test_cutoff, days=gain.horizon_days, n=_f(gain.n_test, ","),
+    out = _("Adding the complaint features (test cut-off {cutoff}, churn = no purchase in {days} days; {n} test customers, {retained} of them retained): {parts}.", cutoff=gain.test_cutoff, days=gain.horizon_days, n=_f(gain.n_test, ","),
             retained=_f(gain.n_retained, ","), parts="; ".join(parts))
     smaller = min(gain.n_retained, gain.n_test - gain.n_retained)
     if smaller < 100:
-        out += t("voice_sent_gain_small", n=_f(smaller, ","))
+        out += _(" With only {n} customers in the smaller class the AUCs are very uncertain: read the intervals, not the points.", n=_f(smaller, ","))
     return out
 
 
 def hazard_sentence(fit) -> str:
     """The complaint hazard factor k (a :class:`helpers.models.voice.HazardFit`) with its interval, the
     likelihood-ratio p-value and the mean dropout probability before and after a complaint."""
-    return t("voice_sent_hazard", k=_f(fit.k, ".2f"), level=_f(fit.level, ".0%"), low=_f(fit.k_low, ".2f"),
+    return _("A complaint multiplies the dropout hazard after each repeat purchase by k = {k} ({level} CI {low} .. {high}; likelihood-ratio test of k = 1: p = {p}). Mean dropout probability after a repeat purchase: {p0} before a complaint, {p1} after. n = {n} customers, {nc} complained, {nr} of them made a repeat purchase at or after the complaint.", k=_f(fit.k, ".2f"), level=_f(fit.level, ".0%"), low=_f(fit.k_low, ".2f"),
              high=_f(fit.k_high, ".2f"), p=_f(fit.lr_p_value, ".3g"), p0=_f(fit.mean_p, ".3f"),
              p1=_f(fit.mean_p_after, ".3f"), n=_f(fit.n_customers, ","), nc=_f(fit.n_complained, ","),
              nr=_f(fit.n_repeat_after, ","))

@@ -71,7 +71,7 @@ def cell_key(cell) -> str | None:
 
 def placeholder_source(language: str) -> str:
     """The code of a student's answer cell."""
-    extra = "" if language == "en" else f"  ({i18n.t('exercise_your_code', language)})"
+    extra = "" if language == "en" else f"  ({i18n._('YOUR CODE HERE', language)})"
     return f"{PLACEHOLDER}{extra}\nanswer = None"
 
 
@@ -236,7 +236,7 @@ def concept_map(language: str, stems: dict[str, str], fmt: str = "html", batch_l
 
     chain = [f"{s} · {STAGES[s][1] if language == 'en' else STAGES[s][2]}" for s in stems]
     if fmt == "md":
-        lines = [f"# {i18n.t('course_concept_map', language)}", "", intro, "", f"## {t1}", "",
+        lines = [f"# {i18n._('CRM concept map', language)}", "", intro, "", f"## {t1}", "",
                  "| " + " | ".join(h[:5]) + " |", "|---|---|---|---|---|"]
         lines += ["| " + " | ".join(row(c)) + " |" for c in CONCEPTS]
         lines += ["", f"## {t2}", "", f"| {h[5]} | {h[1]} | {h[6]} | {h[3]} | {h[4]} |", "|---|---|---|---|---|"]
@@ -251,10 +251,10 @@ def concept_map(language: str, stems: dict[str, str], fmt: str = "html", batch_l
         return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
     return f"""<!doctype html>
-<html lang="{language}"><head><meta charset="utf-8"><title>{html.escape(i18n.t('course_concept_map', language))}</title>
+<html lang="{language}"><head><meta charset="utf-8"><title>{html.escape(i18n._('CRM concept map', language))}</title>
 <style>{_CSS}</style></head><body>
-<h1>{html.escape(i18n.t('course_concept_map', language))}</h1>
-<p class="muted"><a href="index.html">{html.escape(i18n.t('course_title', language))}</a></p>
+<h1>{html.escape(i18n._('CRM concept map', language))}</h1>
+<p class="muted"><a href="index.html">{html.escape(i18n._('CRM analytics course pack', language))}</a></p>
 <p>{html.escape(intro)}</p>
 <h2>{html.escape(t1)}</h2>{table([row(c) for c in CONCEPTS], h[:5])}
 <h2>{html.escape(t2)}</h2>{table([row(c) for c in LIFE_CYCLE], [h[5], h[1], h[6], h[3], h[4]])}
@@ -286,7 +286,7 @@ def glossary_page(language: str) -> str:
         f"{html.escape(str(e.get(other, '')))}</div></td><td>{html.escape(str(e.get('def_' + language, '')))}</td>"
         f"<td>{html.escape(str(e.get('formula', '')))}</td><td>{html.escape(str(e.get('notebook', '')))}</td></tr>"
         for _, e in sorted(i18n.glossary().items(), key=lambda ke: str(ke[1].get(language, "")).casefold()))
-    title = html.escape(i18n.t("course_glossary", language))
+    title = html.escape(i18n._("Glossary", language))
     return (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"><title>{title}</title>'
             f"<style>{_CSS}</style></head><body><h1>{title}</h1><table><tbody>{rows}</tbody></table></body></html>")
 
@@ -294,7 +294,7 @@ def glossary_page(language: str) -> str:
 def _index_html(language: str, cfg_name: str, stages: list[dict], seconds: float) -> str:
     from helpers.exercises import STAGES
 
-    T = lambda k: html.escape(i18n.t(k, language)[:1].upper() + i18n.t(k, language)[1:])  # noqa: E731
+    T = lambda k: html.escape(i18n.lookup(k, language)[:1].upper() + i18n.lookup(k, language)[1:])  # noqa: E731
     rows = []
     for s in stages:
         title = STAGES[s["stage"]][1 if language == "en" else 2]

@@ -25,7 +25,7 @@ from helpers.runner.results import RunResult, statuses
 
 def _title(nb) -> str:
     first = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else ""
-    return next((line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), i18n.t("rep_notebook"))
+    return next((line.lstrip("# ").strip() for line in first.splitlines() if line.startswith("#")), i18n._("Notebook"))
 
 
 LANG_TAGS = {f"lang-{lang}" for lang in i18n.LANGUAGES}
@@ -61,15 +61,15 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
     lang = language or i18n.language()
     nb = nbformat.read(str(ipynb), as_version=4)
     nb.cells = cells_for_language(nb.cells, lang)
-    nb.metadata["title"] = _title(nb) + (i18n.t("rep_business_suffix", lang) if business else "")
+    nb.metadata["title"] = _title(nb) + (i18n._(" (business version)", lang) if business else "")
     nb.metadata.setdefault("language_info", {})
     kw = {}
     if business:
         params = _injected_parameters(nb)
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
         rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in params.items() if k != "output_dir")
-        intro = (f"**{i18n.t('rep_run_parameters', lang)}**\n\n| {i18n.t('rep_parameter', lang)} | "
-                 f"{i18n.t('rep_value', lang)} |\n|---|---|\n" + rows + "\n\n" if rows else "")
+        intro = (f"**{i18n._('Run parameters', lang)}**\n\n| {i18n._('parameter', lang)} | "
+                 f"{i18n._('value', lang)} |\n|---|---|\n" + rows + "\n\n" if rows else "")
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(intro + '<div id="crm-toc"></div>'))
         kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
     if banner:
@@ -80,12 +80,12 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
     if business:
         heads = re.findall(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', body, flags=re.S)
         items = "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in heads)
-        toc = (f'<nav class="crm-toc"><strong>{i18n.t("rep_contents", lang)}</strong><ol>{items}</ol></nav>'
+        toc = (f'<nav class="crm-toc"><strong>{i18n._("Contents", lang)}</strong><ol>{items}</ol></nav>'
                if items else "")
         body = body.replace('<div id="crm-toc"></div>', toc, 1)
     body = _set_html_lang(body, lang)
     body = body.replace("</body>", f'<p class="crm-glossary-link"><a href="glossary.html">'
-                                   f'{html.escape(i18n.t("rep_glossary", lang))}</a></p>\n</body>', 1)
+                                   f'{html.escape(i18n._("Glossary", lang))}</a></p>\n</body>', 1)
     out.write_text(body, encoding="utf-8")
 
 
@@ -110,7 +110,7 @@ def banner_html(alerts: list[str], notes: list[str], language: str | None = None
     if alerts:
         items = "".join(f"<li>{html.escape(a)}</li>" for a in alerts)
         out.append(f'<div class="crm-run-banner" role="alert" style="{_BANNER_STYLE}">'
-                   f'<strong>{html.escape(i18n.t("run_banner_title", lang))}</strong>'
+                   f'<strong>{html.escape(i18n._("This run is incomplete:", lang))}</strong>'
                    f'<ul style="margin:.3rem 0 0 0">{items}</ul></div>')
     out += [f'<p class="crm-run-note" style="{_NOTE_STYLE}">{html.escape(n)}</p>' for n in notes]
     return "\n".join(out)
@@ -123,7 +123,7 @@ def page_banner(statuses: list[dict], stem: str, language: str | None = None) ->
 
     lang = language or i18n.language()
     own = next((s for s in statuses if s["name"] == stem), {})
-    alerts = [i18n.t("run_note_this_failed", lang, error=own.get("error") or "")] if own.get("status") == "failed" else []
+    alerts = [i18n._("This notebook failed ({error}): the page stops at the error and what it should publish is missing.", lang, error=own.get("error") or "")] if own.get("status") == "failed" else []
     notes = status_notes(statuses, before=stem, language=lang)
     return banner_html(alerts + [text for level, text in notes if level == "alert"],
                        [text for level, text in notes if level == "note"], lang)
@@ -156,14 +156,14 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 
 def _status_text(status: str, language: str) -> str:
     keys = {"ok": "rep_status_ok", "failed": "rep_status_failed", "skipped": "rep_status_skipped"}
-    return i18n.t(keys[status], language) if status in keys else status
+    return i18n.lookup(keys[status], language) if status in keys else status
 
 
 def run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datetime, seconds: float) -> str:
     """The run's ``index.html``: its status banner, config, data (``meta`` of the prepared data) and time,
     and each notebook's status with links to its two pages."""
     lang = cfg.language
-    T = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
+    T = lambda key, **kw: html.escape(i18n.lookup(key, lang, **kw))  # noqa: E731
     n = lambda v: i18n.fmt_number(v or 0, 0, lang)  # noqa: E731
     d = lambda v: html.escape(i18n.fmt_date(v, lang)) if v else ""  # noqa: E731
     rows = []
@@ -201,7 +201,7 @@ def _index_banner(run: RunResult, language: str) -> str:
     notes = status_notes(statuses(run.notebooks), language=language)
     alerts = [text for level, text in notes if level == "alert"]
     if not run.ok:
-        alerts.insert(0, i18n.t("rep_run_incomplete", language))
+        alerts.insert(0, i18n._("Incomplete run: a notebook failed, so the reports below and the executive summary lack what it computes.", language))
     return banner_html(alerts, [text for level, text in notes if level == "note"], language)
 
 
@@ -211,7 +211,7 @@ def write_reports_index(reports_dir: Path, language: str | None = None) -> Path:
     Written in ``language`` (default: the current one), with a link to each run's glossary page.
     """
     lang = language or i18n.language()
-    T = lambda key, **kw: html.escape(i18n.t(key, lang, **kw))  # noqa: E731
+    T = lambda key, **kw: html.escape(i18n.lookup(key, lang, **kw))  # noqa: E731
     runs = [(folder.name, m) for folder, m in finished_runs(reports_dir)]
     runs.sort(key=lambda r: r[1].get("started", ""), reverse=True)
     latest = (reports_dir / "latest").resolve().name if (reports_dir / "latest").exists() else None
@@ -248,13 +248,12 @@ def glossary_html(language: str | None = None) -> str:
     stage, KPI, segment, action, method and (last) plot and table labels."""
     lang = language or i18n.language()
     other = "tr" if lang == "en" else "en"
-    T = lambda key: html.escape(i18n.t(key, lang))  # noqa: E731
+    T = lambda key: html.escape(i18n.lookup(key, lang))  # noqa: E731
     by_group: dict[str, list[tuple[str, dict]]] = {g: [] for g in i18n.GROUPS}
     for key, e in i18n.glossary().items():
         if key.startswith(("group_", "rep_")):
             continue
-        g = e.get("group") or "label"
-        by_group[g if g in i18n.GROUPS else "label"].append((key, e))
+        by_group[e["group"]].append((key, e))
     sections, toc = [], []
     for g, entries in by_group.items():
         if not entries:

@@ -35,7 +35,7 @@ class TestTables:
     def test_rules_table_shows_the_top_rules_as_text(self, rules):
         html = plots.rules_table(rules, top=3).to_html()
         assert_escaped(html)
-        assert i18n.t("bk_top_rules", n=3) in html
+        assert i18n._("Top {n} rules", n=3) in html
         assert f"{rules['support'].iloc[0]:.2%}" in html
 
     def test_offers_table(self):
@@ -86,13 +86,13 @@ class TestEvaluation:
         fig = plots.evaluation_bars(e)
         assert len(fig.data) == 4
         assert list(fig.data[0].y) == pytest.approx([50.0, 10.0, 20.0])
-        assert list(fig.data[0].x) == [i18n.t("hit_rate"), "precision@5", "recall@5"]
+        assert list(fig.data[0].x) == [i18n._("hit rate"), "precision@5", "recall@5"]
         assert "%" in fig.layout.yaxis.title.text and "40" in fig.layout.xaxis.title.text
         assert "30" in fig.layout.xaxis2.title.text and fig.layout.title.text
 
     def test_empty_evaluation_gives_an_empty_figure(self):
         fig = plots.evaluation_bars(self.table().iloc[:0])
-        assert len(fig.data) == 0 and fig.layout.title.text == i18n.t("bk_evaluation_title", k=0)
+        assert len(fig.data) == 0 and fig.layout.title.text == i18n._("Offline evaluation of the top-{k} offers: rules against popularity", k=0)
 
 
 class TestTiers:

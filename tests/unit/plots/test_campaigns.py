@@ -41,14 +41,14 @@ class TestFormats:
     def test_variable_name_and_headers(self):
         assert plots.variable_name("some_column") == "some column"
         shown = plots.headers(pd.DataFrame(columns=["reached", "not_a_glossary_column"]))
-        assert list(shown.columns) == [i18n.t("cmp_col_reached"), "not_a_glossary_column"]
+        assert list(shown.columns) == [i18n.pgettext("cmp_col_reached", "reached"), "not_a_glossary_column"]
 
     def test_styled_table_formats_and_escapes(self, summary):
         s = summary.assign(campaign_id=[EVIL] + list(summary["campaign_id"].iloc[1:]))
         html = plots.styled(s[["campaign_id", "reached", "response_rate", "responder_revenue", "window_start"]],
                             "Campaigns", "GBP").to_html()
         assert_escaped(html)
-        assert plots.pct(s["response_rate"].iloc[0]) in html and "GBP" in html and i18n.t("cmp_col_reached") in html
+        assert plots.pct(s["response_rate"].iloc[0]) in html and "GBP" in html and i18n.pgettext("cmp_col_reached", "reached") in html
 
 
 class TestReachAndResponse:
@@ -152,8 +152,8 @@ class TestInputsNote:
         assert plots.inputs_note(got) == "2 campaigns, 7 customer-campaign exposures, 5 responses, attributes of 6 customers."
 
     def test_without_responses_or_exposures(self):
-        assert plots.inputs_note(cp.load_inputs(Prepared(["exposures"]))) == i18n.t("cmp_note_no_responses")
-        assert plots.inputs_note(cp.load_inputs(Prepared([]))) == i18n.t("cmp_note_no_exposures")
+        assert plots.inputs_note(cp.load_inputs(Prepared(["exposures"]))) == i18n._("The data has exposures but no responses: reach and the targeted vs not targeted comparison are shown; response rates, the funnel and the responder profile need a 'responses' table.")
+        assert plots.inputs_note(cp.load_inputs(Prepared([]))) == i18n._("The data has no campaign exposures (table 'exposures'): who was sent which campaign is unknown, so reach, response and the targeted vs not targeted comparison cannot be measured.")
 
 
 class TestTranslatedGroups:

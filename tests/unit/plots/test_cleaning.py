@@ -33,7 +33,7 @@ def test_waterfall_goes_from_raw_to_clean_revenue(flagged):
     assert w.y[-1] == pytest.approx(a.loc[clean.KEPT, "revenue"])
     assert list(w.y[1:-1]) == pytest.approx([-a.loc[r, "revenue"] for r in steps])
     assert w.y[0] + sum(w.y[1:-1]) == pytest.approx(w.y[-1])      # the steps reconcile
-    assert list(w.x) == [i18n.t("raw_revenue"), *[i18n.label(r, "rule_") for r in steps], i18n.t("clean_revenue")]
+    assert list(w.x) == [i18n._("raw revenue"), *[i18n.label(r, "rule_") for r in steps], i18n._("clean revenue")]
     assert_labelled(fig, y="GBP")
 
 

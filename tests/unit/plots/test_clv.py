@@ -55,7 +55,7 @@ def test_tracking_actual_and_predicted():
     assert_labelled(fig)
     cum = plots.tracking(track, cumulative=True)
     assert list(cum.data[0].y) == [3, 7, 9, 14]
-    assert cum.layout.yaxis.title.text == i18n.t("clv_tracking_y_cum")
+    assert cum.layout.yaxis.title.text == i18n._("repeat purchase days (cumulative count)")
 
 
 def test_holdout_by_frequency():

@@ -157,7 +157,7 @@ class TestBreakdowns:
 class TestTables:
     def test_kpi_styler_both_kinds(self, kpis):
         html = plots.kpi_styler(kpis, "customers", "month", "GBP").to_html()
-        assert i18n.t("yes") in html and f"{kpis['retention_rate'].dropna().iloc[0]:.1%}" in html
+        assert i18n.pgettext("word", "yes") in html and f"{kpis['retention_rate'].dropna().iloc[0]:.1%}" in html
         assert "GBP" in plots.kpi_styler(kpis, "revenue", "month", "GBP").to_html()
 
     def test_explain_and_lost_profile(self, kpis, stages, days):

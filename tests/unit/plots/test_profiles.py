@@ -48,7 +48,7 @@ def test_rate_ratios_with_the_planted_factor():
 
 
 def test_group_notes_in_the_report_language():
-    from helpers.i18n import t
+    from helpers.i18n import _
 
     groups = profiles.Groups(pd.DataFrame(), [("no_cluster", {}), ("clv_left_out", {"why": "no repeat customer"})])
-    assert plots.group_notes(groups) == [t("prof_no_cluster"), t("prof_clv_left_out", why="no repeat customer")]
+    assert plots.group_notes(groups) == [_("Too few customers to cluster: clusters are left out."), _("CLV tiers are left out: {why}", why="no repeat customer")]

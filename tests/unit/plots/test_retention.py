@@ -40,7 +40,7 @@ def test_tornado_bars_around_the_base():
     assert list(fig.data[0].x) == pytest.approx(list((table["low"] - base).iloc[::-1]))
     assert list(fig.data[1].x) == pytest.approx(list((table["high"] - base).iloc[::-1]))
     assert fig.data[0].base == pytest.approx(base)
-    assert i18n.t("ret_in_margin") in fig.data[0].y
+    assert i18n._("margin") in fig.data[0].y
     assert fig.data[0].name == "−20%"
     assert_labelled(fig, x="GBP")
 

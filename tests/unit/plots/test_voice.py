@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.i18n import t
+from helpers.i18n import _
 from helpers.models import voice
 from helpers.plots import voice as plots
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
@@ -120,7 +120,7 @@ def test_churn_gain_auc_and_difference():
     fig = plots.churn_gain(gain)
     assert [tr.y[0] for tr in fig.data[:2]] == [0.70, 0.74] and fig.data[2].y[0] == 0.04
     assert fig.layout.yaxis.range[0] == pytest.approx(0.5)
-    assert t("voice_axis_auc_gain") == fig.layout.yaxis2.title.text
+    assert _("ROC-AUC with minus without complaints") == fig.layout.yaxis2.title.text
     assert_labelled(fig)
 
 

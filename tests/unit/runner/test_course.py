@@ -64,7 +64,7 @@ def test_cell_key_reads_the_key_of_a_task_or_check_cell():
 
 def test_the_placeholder_sets_no_answer_and_names_the_task_in_the_language():
     assert course.placeholder_source("en") == "# YOUR CODE HERE\nanswer = None"
-    assert course.placeholder_source("tr") == f"# YOUR CODE HERE  ({i18n.t('exercise_your_code', 'tr')})\nanswer = None"
+    assert course.placeholder_source("tr") == f"# YOUR CODE HERE  ({i18n._('YOUR CODE HERE', 'tr')})\nanswer = None"
     namespace = {}
     exec(course.placeholder_source("tr"), namespace)
     assert namespace["answer"] is None

@@ -135,8 +135,8 @@ def test_the_run_index_escapes_errors_links_both_pages_and_says_the_run_is_incom
     assert "<script>" not in page and "RuntimeError: &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "file &lt;sales.csv&gt;" in page and "abcdef012345 " not in page and "abcdef012345<" in page
     assert '<a href="01_ok.business.html">01_ok</a>' in page and 'href="01_ok.html"' in page
-    assert f'{i18n.t("rep_reused_from", language)} tiny-0' in page
-    assert html.escape(i18n.t("rep_run_incomplete", language)) in page
+    assert f'{i18n._("reused from", language)} tiny-0' in page
+    assert html.escape(i18n._("Incomplete run: a notebook failed, so the reports below and the executive summary lack what it computes.", language)) in page
     assert '<tr><td>03_needs<div class="err">needs 02_fails</div></td>' in page       # no pages, no links
     assert page.count("<tr><td>") == 3
 
@@ -175,7 +175,7 @@ def test_the_reports_index_lists_finished_runs_newest_first_and_marks_latest(tmp
 
 def test_an_empty_reports_folder_says_so_in_the_language(tmp_path):
     page = pages.write_reports_index(tmp_path, "tr").read_text(encoding="utf-8")
-    assert '<html lang="tr">' in page and i18n.t("rep_no_runs", "tr") in page
+    assert '<html lang="tr">' in page and i18n._("no runs yet", "tr") in page
 
 
 def test_the_glossary_page_has_one_row_per_term_in_the_language(tmp_path):

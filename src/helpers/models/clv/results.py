@@ -62,7 +62,7 @@ def _field_text(value, language: str) -> str:
 
 def step_name(step: str, language: str | None = None) -> str:
     """The name of a recovery step (:data:`STEPS`) in the report language, e.g. "BG/NBD (maximum likelihood)"."""
-    return i18n.t(f"clv_step_{step}", language)
+    return i18n.lookup(f"clv_step_{step}", language)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Attempt:
         """E.g. "BG/NBD (maximum likelihood) ran to a = 7.24e-10, the edge of its range (no finite estimate)"."""
         lang = language or i18n.language()
         vals = {k: _field_text(v, lang) for k, v in self.fields}
-        return f"{step_name(self.step, lang)} {i18n.t(f'clv_why_{self.why}', lang, **vals)}"
+        return f"{step_name(self.step, lang)} {i18n.lookup(f'clv_why_{self.why}', lang, **vals)}"
 
 
 @dataclass(frozen=True)

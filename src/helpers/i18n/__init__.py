@@ -1,8 +1,18 @@
-"""Labels and formats in the report language (English or Turkish), from one glossary.
+"""The report language (English or Turkish): words and sentences, glossary terms, numbers and dates.
 
-The glossary (``helpers/glossary/glossary.yaml``, one file) holds, for each term key, its English and
-Turkish name, a one-line definition in both, the formula where there is one and the notebook
-that measures it. Code never types a user-facing label twice: it asks :func:`t`.
+Three sources, one for each kind of text:
+
+* **What the reports say** is English in the code, wrapped for GNU gettext (:mod:`helpers.i18n.catalog`):
+  ``_("{n} customers complained", n=…)``, ``ngettext(...)`` for counts, ``pgettext(context, ...)`` where the
+  same English means two things. The Turkish is in ``helpers/locale/tr/LC_MESSAGES/messages.po``, kept in
+  step by ``make catalog`` (Babel's ``pybabel extract`` / ``update``). Whole sentences are translated, with
+  their ``{fields}``, so Turkish word order is free.
+* **Labels of data values** (a column name, an audit rule, a stage) are looked up by the value:
+  :func:`label`, :func:`column`, :func:`lookup`, from the tables ``labels_tables``, ``labels_models`` and
+  ``labels_reports`` (English, marked with :func:`N_`; translated through the same catalogue).
+* **Domain terms** (KPIs, life-cycle stages, segments, actions, methods: about a hundred) are the
+  glossary (``helpers/glossary/glossary.yaml``): EN/TR names, definitions, formulas and the notebook
+  that measures each, rendered as ``glossary.html``; :func:`term` gives a term's name.
 
 Numbers, percentages, money and dates are written by Babel from the CLDR data of the language's locale
 (:data:`LOCALES`): separators, sign and percent-sign placement, month names; the few places where the
@@ -10,18 +20,19 @@ reports keep their own style are listed at :data:`PERCENT_PATTERNS`. A missing v
 
     >>> from helpers import i18n
     >>> i18n.set_language("tr")
-    >>> i18n.t("churn_rate")
+    >>> i18n.term("churn_rate")
     'kayıp oranı'
+    >>> i18n._("at risk")
+    'risk altında'
     >>> i18n.fmt_number(1234.5, 2)
     '1.234,50'
     >>> i18n.set_language("en")
 
 The notebooks' language is the config's ``language``; :func:`helpers.pipeline.open_run` sets it.
 
-An entry may carry ``group``: ``activity`` (the four CRM activities), ``stage`` (the customer
-life cycle), ``kpi``, ``segment`` (RFM segments), ``action`` (recommended actions), ``method``
-(analytic tools) or ``label`` (plot and table wording); the glossary page groups terms by it.
-Labels may hold ``{name}`` fields filled from :func:`t`'s keyword arguments.
+Each glossary entry has a ``group``: ``activity`` (the four CRM activities), ``stage`` (the customer
+life cycle), ``kpi``, ``segment`` (RFM segments), ``action`` (recommended actions) or ``method``
+(analytic tools); the glossary page groups terms by it.
 
 User text is data, never markup. Product names, customer ids, regions and comments come from
 exports that many people can edit, and the reports are HTML pages. Tables are built by
@@ -45,15 +56,18 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
 LANGUAGES = ("en", "tr")
-GLOSSARY_DIR = Path(__file__).parent / "glossary"
-#: Fields every glossary entry must have (``formula`` and ``group`` are optional).
-REQUIRED_FIELDS = ("en", "tr", "def_en", "def_tr", "notebook")
+GLOSSARY_DIR = Path(__file__).parent.parent / "glossary"
+#: Fields every glossary entry must have (``formula`` is optional); ``group`` is one of :data:`GROUPS`.
+REQUIRED_FIELDS = ("en", "tr", "def_en", "def_tr", "notebook", "group")
 #: The glossary page's sections, in order: group -> glossary key of the section heading.
 GROUPS = {
     "activity": "group_activity", "stage": "group_stage", "kpi": "group_kpi", "segment": "group_segment",
-    "action": "group_action", "method": "group_method", "label": "group_label",
+    "action": "group_action", "method": "group_method",
 }
 _current = "en"
+
+from helpers.i18n import catalog, labels_models, labels_reports, labels_tables  # noqa: E402
+from helpers.i18n.catalog import N_, NP_  # noqa: E402,F401
 
 
 class MissingLabel(KeyError):
@@ -88,29 +102,79 @@ def language() -> str:
     return _current
 
 
-def t(key: str, language: str | None = None, **fmt) -> str:
-    """The label of ``key`` in the current (or given) language; ``{name}`` fields filled from ``fmt``."""
+def term(key: str, language: str | None = None) -> str:
+    """The name of the glossary term ``key`` (a KPI, a life-cycle stage, a method ...) in the language."""
     lang = language or _current
     entry = glossary().get(key)
     if entry is None or not entry.get(lang):
-        raise MissingLabel(f"no '{lang}' label for glossary key '{key}' (add it to src/helpers/glossary/glossary.yaml)")
-    text = entry[lang]
-    return text.format(**fmt) if fmt else text
+        raise MissingLabel(f"no '{lang}' name for glossary term '{key}' (add it to src/helpers/glossary/glossary.yaml)")
+    return entry[lang]
+
+
+def _(message: str, language: str | None = None, /, **fields) -> str:
+    """``message`` (English, as the code writes it) in the current (or given) language, ``{name}`` fields
+    filled after translating (:mod:`helpers.i18n.catalog`)."""
+    return catalog.translate(language or _current, message, **fields)
+
+
+gettext = _
+
+
+def ngettext(singular: str, plural: str, n, language: str | None = None, /, **fields) -> str:
+    """The form of ``singular`` / ``plural`` for ``n`` in the language; ``{n}`` and ``fields`` filled."""
+    return catalog.translate_plural(language or _current, singular, plural, n, **fields)
+
+
+def pgettext(context: str, message: str, language: str | None = None, /, **fields) -> str:
+    """``message`` with the meaning ``context`` (``pgettext("answer", "yes")``) in the language."""
+    return catalog.translate_in_context(language or _current, context, message, **fields)
+
+
+def show(marked, language: str | None = None, /, **fields) -> str:
+    """A label marked with :func:`N_` (a string) or :func:`NP_` (context, string), in the language."""
+    if isinstance(marked, tuple):
+        return pgettext(marked[0], marked[1], language, **fields)
+    return _(marked, language, **fields)
+
+
+@lru_cache(maxsize=1)
+def labels() -> dict:
+    """Every label the code looks up by a key (a column name, a rule, a stage, often with a family prefix
+    such as ``col_``): key -> English text marked for the catalogue (:mod:`helpers.i18n.labels_tables`,
+    :mod:`~helpers.i18n.labels_models`, :mod:`~helpers.i18n.labels_reports`)."""
+    merged: dict = {}
+    for table in (labels_tables.LABELS, labels_models.LABELS, labels_reports.LABELS):
+        if set(merged) & set(table):
+            raise ValueError(f"label keys defined twice: {sorted(set(merged) & set(table))[:5]}")
+        merged.update(table)
+    return merged
+
+
+def lookup(key: str, language: str | None = None, /, **fields) -> str:
+    """The text of ``key``: a label of :func:`labels` (translated), else a glossary term's name."""
+    marked = labels().get(key)
+    if marked is not None:
+        return show(marked, language, **fields)
+    lang = language or _current
+    if key in glossary() and glossary()[key].get(lang):
+        text = glossary()[key][lang]
+        return text.format(**fields) if fields else text
+    raise MissingLabel(f"no label or glossary term '{key}' (labels: src/helpers/i18n/labels_*.py)")
 
 
 def has(key: str) -> bool:
-    """Whether ``key`` is a glossary entry."""
-    return key in glossary()
+    """Whether ``key`` is a label or a glossary term."""
+    return key in labels() or key in glossary()
 
 
 def label(value, prefix: str = "") -> str:
     """A data value (a column name, a stage, a segment key) shown in the report language.
 
-    ``prefix + value`` (spaces and dashes as ``_``, lower case) is looked up in the glossary;
-    a value with no entry is shown as it is (customer ids, product names, dates ...).
+    ``prefix + value`` (spaces and dashes as ``_``, lower case) is looked up (:func:`lookup`);
+    a value with no label is shown as it is (customer ids, product names, dates ...).
     """
-    key = prefix + str(value).strip().lower().replace(" ", "_").replace("-", "_").replace("'", "")
-    return t(key) if key in glossary() else str(value)
+    key = _key(value, prefix)
+    return lookup(key) if has(key) else str(value)
 
 
 def headers(df, prefix: str = ""):
@@ -121,14 +185,17 @@ def headers(df, prefix: str = ""):
     return out
 
 
+#: A period's name in the singular and plural (the Turkish plural is the singular: "3 ay", "aylar" is not used).
+PERIOD_NAMES = {"day": (N_("day"), N_("days")), "week": (N_("week"), N_("weeks")),
+                "month": (N_("month"), N_("months")), "quarter": (N_("quarter"), N_("quarters")),
+                "year": (N_("year"), N_("years"))}
+
+
 def period_name(period: str, plural: bool = False) -> str:
-    """``month`` -> ``month`` / ``ay``; plural ``months`` / ``ay`` (Turkish counts take the singular)."""
-    keys = {"day": "period_day", "week": "period_week", "month": "period_month", "quarter": "period_quarter",
-            "year": "period_year"}
-    if period not in keys:
+    """``month`` -> ``month`` / ``ay``; plural ``months`` / ``ay``."""
+    if period not in PERIOD_NAMES:
         return f"{period}s" if plural else period
-    word = t(keys[period])
-    return word + "s" if plural and _current == "en" else word
+    return _(PERIOD_NAMES[period][1 if plural else 0])
 
 
 #: The CLDR locale (Unicode Common Locale Data Repository, read through Babel) of each report language.
@@ -286,9 +353,15 @@ def use_unicode_font() -> None:
 
 
 def missing_keys(keys, languages=LANGUAGES) -> list[str]:
-    """Of ``keys``, those with no glossary text in one of ``languages`` (for tests and checks)."""
-    g = glossary()
-    return sorted(k for k in set(keys) if k not in g or any(not g[k].get(lang) for lang in languages))
+    """Of ``keys``, those with no text in one of ``languages``: neither a label translated in the catalogue
+    nor a glossary term named in the language (for tests and checks)."""
+    g, lab = glossary(), labels()
+
+    def missing(k):
+        if k in lab:
+            return not all(catalog.is_translated(lang, lab[k]) for lang in languages)
+        return k not in g or any(not g[k].get(lang) for lang in languages)
+    return sorted(k for k in set(keys) if missing(k))
 
 
 def incomplete_entries() -> dict[str, list[str]]:
@@ -306,10 +379,9 @@ def column(name, prefix: str = "") -> str:
     Looks up ``prefix + name`` (when ``prefix``), then ``col_<name>``, then ``<name>`` (normalised as in
     :func:`label`); a name with no entry is shown as it is. ``column("share_lines")`` -> ``share of lines``.
     """
-    g = glossary()
     for key in ([_key(name, prefix)] if prefix else []) + [_key(name, "col_"), _key(name)]:
-        if key in g and g[key].get(_current):
-            return t(key)
+        if has(key):
+            return lookup(key)
     return str(name)
 
 
@@ -501,7 +573,7 @@ _DESCRIBE = {"count": "stat_count", "mean": "stat_mean", "std": "stat_std", "min
 def describe(df):
     """``df.describe().T`` with the statistics and the described columns named in the report language."""
     d = df.describe().T
-    d.columns = [t(_DESCRIBE[c]) if c in _DESCRIBE else str(c) for c in d.columns]
+    d.columns = [lookup(_DESCRIBE[c]) if c in _DESCRIBE else str(c) for c in d.columns]
     d.index = [column(i) for i in d.index]
     return d
 
@@ -554,7 +626,7 @@ def translate_phrases(text: str, prefix: str, language: str | None = None) -> st
     lang = language or _current
     if lang == "en" or not isinstance(text, str):
         return text
-    pairs = sorted(((e["en"], e[lang]) for k, e in glossary().items() if k.startswith(prefix) and e.get(lang)),
+    pairs = sorted(((show(m, "en"), show(m, lang)) for k, m in labels().items() if k.startswith(prefix)),
                    key=lambda p: -len(p[0]))
     if pairs:
         pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(en) for en, _ in pairs) + r")(?![\w])")

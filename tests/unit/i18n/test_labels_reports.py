@@ -1,0 +1,14 @@
+"""The reports label table: normalised keys, English text, a Turkish translation for each."""
+from helpers.i18n import labels_reports
+from tests.fixtures.labels import label_table_problems
+
+
+def test_every_label_is_keyed_marked_and_translated():
+    assert labels_reports.LABELS
+    assert not label_table_problems(labels_reports.LABELS)
+
+
+def test_the_check_catches_an_untranslated_label():
+    assert label_table_problems({"col_no_such_words": "words nobody translated", "Bad Key": "x"}) == [
+        "col_no_such_words: 'words nobody translated' has no Turkish in the catalogue",
+        "Bad Key: not a normalised key", "Bad Key: 'x' has no Turkish in the catalogue"]
