@@ -32,6 +32,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 #: does that once it has two tests or fewer left) only when its batch is nearly done.
 HEAVY = {
     "tests/notebooks/test_batch_full.py::": 5.5,
+    "tests/notebooks/test_turkish_pages.py::test_every_turkish_page_is_turkish": 5.2,
     "tests/unit/test_i18n.py::test_a_turkish_batch_has_no_english_glossary_labels": 4.8,
     "tests/notebooks/test_notebooks.py::test_notebook_runs_under_nbval": 3.9,
     "tests/notebooks/test_exercises.py::test_course_pack_contents": 1.3,
