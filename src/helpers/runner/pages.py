@@ -154,6 +154,19 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 .err{color:#d62728;font-size:.85rem;white-space:pre-wrap}dt{font-weight:600}dd{margin:0 0 .4rem 0}.muted{color:#777}"""
 
 
+def skip_reason(nb, language: str) -> str:
+    """Why a skipped notebook did not run, in the report language: the notebooks it needs that did not
+    succeed, or the tables the data lacks (the run's record keeps the English reason)."""
+    if nb.blocked_by:
+        return i18n._("needs {needs}, which did not succeed", language, needs=", ".join(nb.blocked_by))
+    if "lines" in nb.missing_tables:
+        return i18n._("this data has no sales lines", language)
+    if nb.missing_tables:
+        return i18n._("this data has no {tables} table (tables.{table} in the config)", language,
+                      tables=" / ".join(nb.missing_tables), table=nb.missing_tables[0])
+    return nb.error or ""
+
+
 def _status_text(status: str, language: str) -> str:
     keys = {"ok": "rep_status_ok", "failed": "rep_status_failed", "skipped": "rep_status_skipped"}
     return i18n.lookup(keys[status], language) if status in keys else status
@@ -172,7 +185,8 @@ def run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datet
         name = html.escape(nb.name)
         links = (f'<a href="{html.escape(nb.business_html)}">{name}</a> '
                  f'<span class="muted">(<a href="{html.escape(nb.html)}">{T("rep_with_code")}</a>)</span>') if nb.html else name
-        err = f'<div class="err">{html.escape(nb.error or "")}</div>' if nb.error else ""
+        why = skip_reason(nb, lang) if nb.status == "skipped" else nb.error
+        err = f'<div class="err">{html.escape(why or "")}</div>' if why else ""
         reused = f' <span class="muted">{T("rep_reused_from")} {html.escape(nb.reused_from)}</span>' if nb.reused_from else ""
         rows.append(f'<tr><td>{links}{err}</td><td style="color:{colour};font-weight:600">{_status_text(nb.status, lang)}</td>'
                     f'<td>{i18n.fmt_number(nb.seconds, 1, lang)} s{reused}</td></tr>')
@@ -261,7 +275,7 @@ def glossary_html(language: str | None = None) -> str:
         entries.sort(key=lambda ke: str(ke[1].get(lang, "")).casefold())
         rows = []
         for key, e in entries:
-            formula = f'<div class="formula">{html.escape(str(e["formula"]))}</div>' if e.get("formula") else ""
+            formula = f'<code class="formula">{html.escape(str(e["formula"]))}</code>' if e.get("formula") else ""
             name = html.escape(str(e.get(lang, "")))
             alt = html.escape(str(e.get(other, "")))
             nbk = html.escape(str(e.get("notebook", "")))
@@ -275,7 +289,7 @@ def glossary_html(language: str | None = None) -> str:
                         f'<th>{T("rep_notebook")}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{T("rep_glossary")}</title>
-<style>{_CSS}.formula{{font-family:ui-monospace,monospace;font-size:.85rem;color:#555;margin-top:.2rem}}</style></head>
+<style>{_CSS}.formula{{display:block;font-family:ui-monospace,monospace;font-size:.85rem;color:#555;margin-top:.2rem}}</style></head>
 <body><h1>{T("rep_glossary")}</h1>
 <p class="muted"><a href="index.html">{T("rep_back_to_index")}</a></p>
 <p>{T("rep_glossary_intro")}</p>

@@ -137,7 +137,8 @@ def test_the_run_index_escapes_errors_links_both_pages_and_says_the_run_is_incom
     assert '<a href="01_ok.business.html">01_ok</a>' in page and 'href="01_ok.html"' in page
     assert f'{i18n._("reused from", language)} tiny-0' in page
     assert html.escape(i18n._("Incomplete run: a notebook failed, so the reports below and the executive summary lack what it computes.", language)) in page
-    assert '<tr><td>03_needs<div class="err">needs 02_fails</div></td>' in page       # no pages, no links
+    why = i18n._("needs {needs}, which did not succeed", language, needs="02_fails")
+    assert f'<tr><td>03_needs<div class="err">{why}</div></td>' in page       # no pages, no links; its language
     assert page.count("<tr><td>") == 3
 
 
@@ -192,3 +193,15 @@ def test_write_page_replaces_the_page_and_leaves_no_partial_file(tmp_path):
     assert pages.write_page(target, "new <p>") == target
     assert target.read_text(encoding="utf-8") == "new <p>"
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def test_a_skipped_notebook_says_why_in_the_report_language():
+    from types import SimpleNamespace
+
+    from helpers.runner.pages import skip_reason
+
+    lacks = SimpleNamespace(blocked_by=[], missing_tables=["feedback"], error="this data has no feedback table")
+    blocked = SimpleNamespace(blocked_by=["04_clv"], missing_tables=[], error="needs 04_clv")
+    assert skip_reason(lacks, "en") == "this data has no feedback table (tables.feedback in the config)"
+    assert skip_reason(lacks, "tr") == "bu veride feedback tablosu yok (yapılandırmada tables.feedback)"
+    assert skip_reason(blocked, "tr") == "04_clv gerekiyor ve başarılı olmadı"
