@@ -203,5 +203,5 @@ def test_a_skipped_notebook_says_why_in_the_report_language():
     lacks = SimpleNamespace(blocked_by=[], missing_tables=["feedback"], error="this data has no feedback table")
     blocked = SimpleNamespace(blocked_by=["04_clv"], missing_tables=[], error="needs 04_clv")
     assert skip_reason(lacks, "en") == "this data has no feedback table (tables.feedback in the config)"
-    assert skip_reason(lacks, "tr") == "bu veride feedback tablosu yok (yapılandırmada tables.feedback)"
+    assert skip_reason(lacks, "tr") == "bu veride tables.feedback tablosu yok"
     assert skip_reason(blocked, "tr") == "04_clv gerekiyor ve başarılı olmadı"
