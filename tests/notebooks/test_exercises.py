@@ -88,7 +88,7 @@ def test_turkish_student_version():
     assert "Soru" in student.cells[0].source
     first_task = next(c for c in student.cells if "task" in _tags(c))
     key = course.cell_key(next(c for c in nb.cells if "task" in _tags(c)))
-    assert exercises.exercise(key).task["tr"] in first_task.source and "İpucu" in first_task.source
+    assert exercises.exercise(key).text(exercises.exercise(key).task, "tr") in first_task.source and "İpucu" in first_task.source
     assert "KODUNUZ BURAYA" in next(c for c in student.cells if "answer" in _tags(c)).source
 
 

@@ -1,7 +1,7 @@
 """Exercises whose answers are checked: one notebook per stage of the CRM analytics chain.
 
 The notebooks live in ``notebooks/exercises/exNN_<stage>.ipynb``; this package holds each
-exercise's task and hint in English and Turkish, computes the expected answers from the prepared
+exercise's task and hint (English marked for the Turkish catalogue, as all report text), computes the expected answers from the prepared
 data with the project's tested helpers (never typed into a notebook), and diagnoses typical
 mistakes. See :mod:`helpers.exercises.core` for the framework and :mod:`helpers.runner.course` for the
 course pack.
@@ -24,10 +24,10 @@ from helpers import i18n
 from helpers.exercises import (ex01_cleaning, ex02_lifecycle, ex03_rfm, ex04_clustering, ex05_clv,  # noqa: F401 (registration)
                ex06_churn, ex07_baskets, ex08_upsell)
 from helpers.exercises.core import (REGISTRY, STAGES, CheckResult, Context, Exercise, evaluate, exercise, stage_exercises,
-                   task_markdown)
+                   stage_title, task_markdown)
 
 __all__ = ["REGISTRY", "STAGES", "CheckResult", "Context", "Exercise", "check", "context", "evaluate", "exercise",
-           "results", "scoreboard", "show_task", "stage_exercises", "start", "task_markdown"]
+           "results", "scoreboard", "show_task", "stage_exercises", "stage_title", "start", "task_markdown"]
 
 _ctx: Context | None = None
 _results: dict[str, CheckResult] = {}
@@ -93,6 +93,6 @@ def scoreboard(stage: str | None = None) -> pd.DataFrame:
         r = _results.get(k)
         status = r.status if r else "not_answered"
         rows.append({i18n._("exercise"): k,
-                     i18n._("task"): exercise(k).title[i18n.language()],
+                     i18n._("task"): exercise(k).text(exercise(k).title),
                      i18n._("status"): i18n.lookup(f"exercise_status_{status}")})
     return pd.DataFrame(rows)

@@ -1,6 +1,7 @@
 """The checker framework of the exercise notebooks.
 
-An :class:`Exercise` holds its task and hint in English and Turkish, a function computing the
+An :class:`Exercise` holds its task and hint in English, marked for the catalogue (:func:`helpers.i18n.N_`,
+translated where they are shown: :func:`helpers.i18n.show`), a function computing the
 expected answer from the prepared data with the project's tested helpers, how to compare
 (:class:`Kind`), and the typical wrong answers (:class:`Mistake`): each is computed too, from
 the same data, so that a student's answer that matches one gets the hint written for it
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import html
 import math
+import re
+import string
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -30,11 +33,12 @@ import numpy as np
 import pandas as pd
 
 from helpers import i18n
+from helpers.i18n import N_
 
 #: every exercise, by key ("ex03.champions"), in the order the stage modules register them
 REGISTRY: dict[str, "Exercise"] = {}
-#: the stages: "ex01" -> (notebook stem, English title, Turkish title)
-STAGES: dict[str, tuple[str, str, str]] = {}
+#: the stages: "ex01" -> (notebook stem, title marked for the catalogue: :func:`stage_title` shows it)
+STAGES: dict[str, tuple[str, Any]] = {}
 STATUSES = ("right", "wrong", "not_answered", "skipped", "unavailable")
 _SYMBOL = {"right": "✔", "wrong": "✘", "not_answered": "…", "skipped": "⤼", "unavailable": "?"}
 _COLOUR = {"right": "#2ca02c", "wrong": "#d62728", "not_answered": "#777", "skipped": "#b8860b",
@@ -42,21 +46,22 @@ _COLOUR = {"right": "#2ca02c", "wrong": "#d62728", "not_answered": "#777", "skip
 MIME = "application/vnd.crm-exercise-check+json"
 
 
-def L(en: str, tr: str) -> dict[str, str]:
-    """A text in both languages (English first, Turkish second)."""
-    return {"en": en, "tr": tr}
+class _Said(Exception):
+    """An exception whose message is English marked for the catalogue (:func:`~helpers.i18n.N_`), with the
+    ``{fields}`` filled after translating: :meth:`message` gives it in a language."""
+
+    def __init__(self, text, /, **fields):
+        self.text, self.fields = text, fields
+        super().__init__(self.message("en"))
+
+    def message(self, language: str | None = None) -> str:
+        """The message in ``language`` (default: the current one)."""
+        return i18n.show(self.text, language, **self.fields)
 
 
-def _pick(text: dict[str, str], language: str | None = None) -> str:
-    return text[language or i18n.language()]
-
-
-class Unavailable(Exception):
-    """The expected answer cannot be computed on this data; the message (a :func:`L` dict) says why."""
-
-    def __init__(self, message: dict[str, str]):
-        super().__init__(message["en"])
-        self.text = message
+class Unavailable(_Said):
+    """The expected answer cannot be computed on this data; the message says why:
+    ``Unavailable(N_("too few customers ({n}) to cluster"), n=12)``."""
 
 
 # --------------------------------------------------------------------------------------
@@ -88,10 +93,8 @@ def NUMBER(rel_tol: float = 0.005, abs_tol: float = 0.01) -> Kind:
     return Kind("number", rel_tol=rel_tol, abs_tol=abs_tol)
 
 
-class _BadShape(Exception):
-    def __init__(self, message: dict[str, str]):
-        super().__init__(message["en"])
-        self.text = message
+class _BadShape(_Said):
+    """An answer of a shape the kind cannot read (a table for a number ...); the message says so."""
 
 
 def _scalar(answer: Any) -> Any:
@@ -99,14 +102,13 @@ def _scalar(answer: Any) -> Any:
     if isinstance(answer, pd.DataFrame):
         if answer.size == 1:
             return _scalar(answer.iloc[0, 0])
-        raise _BadShape(L(f"you gave a table ({answer.shape[0]} x {answer.shape[1]}); give a single value",
-                          f"bir tablo verdiniz ({answer.shape[0]} x {answer.shape[1]}); tek bir değer verin"))
+        raise _BadShape(N_("you gave a table ({rows} x {columns}); give a single value"), rows=answer.shape[0],
+                        columns=answer.shape[1])
     if isinstance(answer, (pd.Series, pd.Index, np.ndarray, list, tuple)) and not isinstance(answer, str):
         arr = list(answer)
         if len(arr) == 1:
             return _scalar(arr[0])
-        raise _BadShape(L(f"you gave {len(arr)} values; give a single value",
-                          f"{len(arr)} değer verdiniz; tek bir değer verin"))
+        raise _BadShape(N_("you gave {n} values; give a single value"), n=len(arr))
     if isinstance(answer, np.generic):
         return answer.item()
     return answer
@@ -118,22 +120,19 @@ def _as_number(answer: Any) -> float:
         try:
             v = float(str(v).replace(",", "").replace("%", "").strip())
         except ValueError:
-            raise _BadShape(L(f"expected a number, got {type(v).__name__} {v!r}",
-                              f"bir sayı bekleniyordu, {type(v).__name__} {v!r} verildi")) from None
+            raise _BadShape(N_("expected a number, got {type} {value!r}"), type=type(v).__name__, value=v) from None
     return float(v)
 
 
 def _as_set(answer: Any) -> frozenset[str]:
     if isinstance(answer, str):
-        raise _BadShape(L("give a collection of names (a list or set), not one string",
-                          "tek bir metin değil, adlardan oluşan bir liste ya da küme verin"))
+        raise _BadShape(N_("give a collection of names (a list or set), not one string"))
     if isinstance(answer, pd.DataFrame):
-        raise _BadShape(L("give a list or set of names, not a table", "tablo değil, adlardan oluşan bir liste verin"))
+        raise _BadShape(N_("give a list or set of names, not a table"))
     try:
         return frozenset(str(x).strip() for x in answer)
     except TypeError:
-        raise _BadShape(L(f"expected a list or set of names, got {type(answer).__name__}",
-                          f"adlardan oluşan bir liste bekleniyordu, {type(answer).__name__} verildi")) from None
+        raise _BadShape(N_("expected a list or set of names, got {type}"), type=type(answer).__name__) from None
 
 
 def normalise(kind: Kind, value: Any) -> Any:
@@ -168,7 +167,7 @@ class Mistake:
 
     name: str
     compute: Callable[["Context"], Any]
-    hint: dict[str, str]
+    hint: Any               # English marked with N_ (or NP_); shown with Exercise.text
 
 
 @dataclass(frozen=True)
@@ -179,8 +178,9 @@ class Exercise:
     ----------
     key : str
         ``"exNN.name"``; ``exNN`` is the stage (notebook ``notebooks/exercises/exNN_*.ipynb``).
-    title, task, hint : dict
-        Texts in both languages (:func:`L`); the task names the unit of the answer.
+    title, task, hint : str or tuple
+        English marked for the catalogue (``N_("...")``, or ``NP_(context, "...")`` where the same English is
+        translated twice), translated where shown (:meth:`text`); the task names the unit of the answer.
     expected : callable
         ``expected(ctx)`` -> the right answer, computed from the prepared data with the tested
         helpers; may raise :class:`Unavailable`.
@@ -190,34 +190,67 @@ class Exercise:
         Typical wrong answers, tried in order after the right one.
     requires : tuple of str
         Optional line columns the exercise needs (``prep.has``); without them it is skipped.
+    fields : dict
+        Values filled into the ``{fields}`` of its texts and its mistakes' hints after translating (a module's
+        constants: ``{"k": K}``).
     """
 
     key: str
-    title: dict[str, str]
-    task: dict[str, str]
-    hint: dict[str, str]
+    title: Any
+    task: Any
+    hint: Any
     expected: Callable[["Context"], Any]
     kind: Kind
     mistakes: tuple[Mistake, ...] = ()
     requires: tuple[str, ...] = ()
+    fields: dict = field(default_factory=dict, compare=False)
 
     @property
     def stage(self) -> str:
         return self.key.split(".")[0]
 
+    def text(self, marked, language: str | None = None) -> str:
+        """One of its texts (``ex.task``, ``ex.hint``, a mistake's hint ...) in ``language`` (default: the current
+        one), its fields filled."""
+        return i18n.show(marked, language, **self.fields)
 
-def register(stage: str, notebook: str, title: dict[str, str], exercises: list[Exercise]) -> None:
-    """Add a stage and its exercises to :data:`REGISTRY` (called once by each stage module)."""
-    STAGES[stage] = (notebook, title["en"], title["tr"])
+
+def _is_marked(text) -> bool:
+    """Whether ``text`` is English marked by ``N_`` (a string) or ``NP_`` (context, string), not empty."""
+    if isinstance(text, tuple):
+        return len(text) == 2 and all(isinstance(t, str) and t for t in text)
+    return isinstance(text, str) and bool(text)
+
+
+def _field_names(text: str) -> set[str]:
+    """The names of the ``{fields}`` of ``text`` (``{n}``, ``{value!r}``, ``{share:.1%}`` -> ``n``, ``value``, ``share``)."""
+    return {re.split(r"[.\[]", name)[0] for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def register(stage: str, notebook: str, title, exercises: list[Exercise]) -> None:
+    """Add a stage (its ``title`` marked with ``N_``) and its exercises to :data:`REGISTRY` (called once by each
+    stage module)."""
+    if not _is_marked(title):
+        raise ValueError(f"stage '{stage}': the title must be English marked with N_ or NP_")
+    STAGES[stage] = (notebook, title)
     for e in exercises:
         if e.key in REGISTRY:
             raise ValueError(f"exercise key '{e.key}' is defined twice")
         if e.stage != stage:
             raise ValueError(f"exercise '{e.key}' is registered under stage '{stage}'")
         for text in (e.title, e.task, e.hint, *(m.hint for m in e.mistakes)):
-            if set(text) != {"en", "tr"} or not all(text.values()):
-                raise ValueError(f"exercise '{e.key}': every text needs both 'en' and 'tr'")
+            if not _is_marked(text):
+                raise ValueError(f"exercise '{e.key}': every text must be English marked with N_ or NP_, "
+                                 f"not {text!r}")
+            unfilled = sorted(_field_names(text if isinstance(text, str) else text[1]) - set(e.fields))
+            if unfilled:
+                raise ValueError(f"exercise '{e.key}': no value for the field '{unfilled[0]}' of {text!r}")
         REGISTRY[e.key] = e
+
+
+def stage_title(stage: str, language: str | None = None) -> str:
+    """The title of ``stage`` in ``language`` (default: the current one)."""
+    return i18n.show(STAGES[stage][1], language)
 
 
 def exercise(key: str) -> Exercise:
@@ -336,23 +369,22 @@ def evaluate(ctx: Context, key: str, answer: Any, *, language: str | None = None
     missing = ctx.missing(ex)
     if missing:
         cols = ", ".join(f"'{c}'" for c in missing)
-        return CheckResult(key, "skipped", _pick(L(
-            f"this data has no {cols} column, so this exercise is skipped (it counts as passed)",
-            f"bu veride {cols} sütunu yok; bu alıştırma atlandı (geçmiş sayılır)"), lang), language=lang)
+        return CheckResult(key, "skipped", i18n._(
+            "this data has no {cols} column, so this exercise is skipped (it counts as passed)", lang, cols=cols),
+            language=lang)
     if answer is None:
-        return CheckResult(key, "not_answered", _pick(L(
-            "write your code in the cell above and store the result in `answer`",
-            "kodunuzu yukarıdaki hücreye yazın ve sonucu `answer` değişkenine atayın"), lang), language=lang)
+        return CheckResult(key, "not_answered", i18n._(
+            "write your code in the cell above and store the result in `answer`", lang), language=lang)
     try:
         expected = normalise(ex.kind, ctx.expected(ex))
     except Unavailable as exc:
-        return CheckResult(key, "unavailable", _pick(exc.text, lang), language=lang)
+        return CheckResult(key, "unavailable", exc.message(lang), language=lang)
     try:
         given = normalise(ex.kind, answer)
     except _BadShape as exc:
-        return CheckResult(key, "wrong", _pick(exc.text, lang), mistake="shape", language=lang)
+        return CheckResult(key, "wrong", exc.message(lang), mistake="shape", language=lang)
     if matches(ex.kind, given, expected):
-        return CheckResult(key, "right", _pick(L("well done", "tebrikler"), lang) + f" ({_fmt(ex.kind, given, lang)})",
+        return CheckResult(key, "right", i18n._("well done ({answer})", lang, answer=_fmt(ex.kind, given, lang)),
                            language=lang, details={"expected": expected})
     for m in ex.mistakes:
         try:
@@ -362,15 +394,13 @@ def evaluate(ctx: Context, key: str, answer: Any, *, language: str | None = None
         if matches(ex.kind, wrong, expected):
             continue            # on this data the mistake gives the right number: nothing to diagnose
         if matches(ex.kind, given, wrong):
-            return CheckResult(key, "wrong", _pick(m.hint, lang), mistake=m.name, language=lang)
+            return CheckResult(key, "wrong", ex.text(m.hint, lang), mistake=m.name, language=lang)
     if ex.kind.name == "share" and matches(NUMBER(1e-3, 0.5), given, 100 * expected) and abs(expected) > 0.01:
-        return CheckResult(key, "wrong", _pick(L(
-            "that looks like a percentage; give the share as a fraction between 0 and 1 (0.25, not 25)",
-            "bu bir yüzde gibi görünüyor; payı 0 ile 1 arasında bir oran olarak verin (25 değil, 0,25)"), lang),
+        return CheckResult(key, "wrong", i18n._(
+            "that looks like a percentage; give the share as a fraction between 0 and 1 (0.25, not 25)", lang),
             mistake="percent_not_share", language=lang)
-    return CheckResult(key, "wrong", _pick(L("not the expected answer. Hint: ", "beklenen cevap bu değil. İpucu: "),
-                                           lang) + _pick(ex.hint, lang), mistake=None, language=lang,
-                       details={"given": _fmt(ex.kind, given, lang)})
+    return CheckResult(key, "wrong", i18n._("not the expected answer. Hint: {hint}", lang, hint=ex.text(ex.hint, lang)),
+                       mistake=None, language=lang, details={"given": _fmt(ex.kind, given, lang)})
 
 
 # --------------------------------------------------------------------------------------
@@ -382,14 +412,13 @@ def task_markdown(key: str, *, language: str | None = None, has: dict[str, bool]
     ex = exercise(key)
     lang = language or i18n.language()
     n = stage_exercises(ex.stage).index(ex) + 1
-    out = [f"### {ex.stage}.{n} · {_pick(ex.title, lang)}", "", f"`{key}`", "", _pick(ex.task, lang), ""]
+    out = [f"### {ex.stage}.{n} · {ex.text(ex.title, lang)}", "", f"`{key}`", "", ex.text(ex.task, lang), ""]
     missing = [c for c in ex.requires if has is not None and not has.get(c, False)]
     if missing:
         cols = ", ".join(f"`{c}`" for c in missing)
         label = i18n._("skipped", lang)
-        out += [f"> **{label[:1].upper() + label[1:]}:** " + _pick(L(
-            f"this data has no {cols} column; the exercise is skipped and its check passes.",
-            f"bu veride {cols} sütunu yok; alıştırma atlanır ve kontrolü geçmiş sayılır."), lang), ""]
-    out += [f"<details><summary>{i18n._('Hint', lang)}</summary>", "", _pick(ex.hint, lang), "",
+        out += [f"> **{label[:1].upper() + label[1:]}:** " + i18n._(
+            "this data has no {cols} column; the exercise is skipped and its check passes.", lang, cols=cols), ""]
+    out += [f"<details><summary>{i18n._('Hint', lang)}</summary>", "", ex.text(ex.hint, lang), "",
             "</details>"]
     return "\n".join(out)

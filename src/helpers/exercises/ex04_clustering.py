@@ -10,12 +10,15 @@ import numpy as np
 import pandas as pd
 
 from helpers.models import segments
-from helpers.exercises.core import COUNT, NUMBER, Exercise, L, Mistake, Unavailable, register
+from helpers.i18n import N_
+from helpers.exercises.core import COUNT, NUMBER, Exercise, Mistake, Unavailable, register
 from helpers.exercises.ex03_rfm import rfm, scored
 
 FEATURES = ["recency_days", "frequency", "monetary", "avg_order_value"]
 K = 4
 KS = range(3, 9)
+#: the values filled into the {fields} of the texts (translated with them in place)
+FIELDS = {"features": ", ".join(FEATURES), "k": K}
 
 
 def matrix(ctx) -> np.ndarray:
@@ -28,7 +31,7 @@ def raw_matrix(ctx) -> np.ndarray:
 
 def _need(ctx) -> None:
     if len(rfm(ctx)) < 3 * max(KS):
-        raise Unavailable(L(f"too few customers ({len(rfm(ctx))}) to cluster", f"kümelemek için çok az müşteri var ({len(rfm(ctx))})"))
+        raise Unavailable(N_("too few customers ({n}) to cluster"), n=len(rfm(ctx)))
 
 
 def curve(ctx, raw: bool = False) -> pd.DataFrame:
@@ -45,82 +48,63 @@ def _largest(ctx) -> pd.DataFrame:
     return rfm(ctx)[labels(ctx) == 0]
 
 
-_UNSCALED = L("scale the features first: log(1 + x), then standardise (`segments.feature_matrix`); unscaled, "
-              "monetary value dominates every distance",
-              "önce özellikleri ölçekleyin: log(1 + x), sonra standartlaştırın (`segments.feature_matrix`); "
-              "ölçeklenmezse parasal değer tüm uzaklıklara hâkim olur")
+_UNSCALED = N_("scale the features first: log(1 + x), then standardise (`segments.feature_matrix`); unscaled, "
+               "monetary value dominates every distance")
 
 EXERCISES = [
     Exercise(
         "ex04.best_k",
-        L("Number of clusters", "Küme sayısı"),
-        L(f"Build the feature matrix of {', '.join(FEATURES)} with `segments.feature_matrix` and compute the silhouette "
-          "of k-means for k = 3 .. 8 (`segments.silhouette_curve(X, range(3, 9), seed=0)`). Which k has the best "
-          "silhouette? Give a whole number.",
-          f"{', '.join(FEATURES)} özelliklerinin matrisini `segments.feature_matrix` ile kurun ve k = 3 .. 8 için "
-          "k-ortalamalar siluetini hesaplayın (`segments.silhouette_curve(X, range(3, 9), seed=0)`). En iyi "
-          "siluet hangi k'de? Tam sayı verin."),
-        L("The silhouette is between −1 and 1 and higher is better; `segments.choose_k(curve)` picks it.",
-          "Siluet −1 ile 1 arasındadır ve yüksek olan daha iyidir; `segments.choose_k(curve)` onu seçer."),
+        N_("Number of clusters"),
+        N_("Build the feature matrix of {features} with `segments.feature_matrix` and compute the silhouette "
+           "of k-means for k = 3 .. 8 (`segments.silhouette_curve(X, range(3, 9), seed=0)`). Which k has the best "
+           "silhouette? Give a whole number."),
+        N_("The silhouette is between −1 and 1 and higher is better; `segments.choose_k(curve)` picks it."),
         lambda ctx: segments.choose_k(curve(ctx)),
         COUNT,
         (Mistake("lowest", lambda ctx: int(curve(ctx).sort_values(["silhouette", "k"]).iloc[0]["k"]),
-                 L("higher silhouette is better: you took the k with the lowest one",
-                   "yüksek siluet daha iyidir: en düşük siluetli k'yi aldınız")),
+                 N_("higher silhouette is better: you took the k with the lowest one")),
          Mistake("unscaled", lambda ctx: segments.choose_k(curve(ctx, raw=True)), _UNSCALED)),
+        fields=FIELDS,
     ),
     Exercise(
         "ex04.largest_cluster",
-        L("The largest cluster", "En büyük küme"),
-        L(f"Cluster the customers into k = {K} groups with `segments.kmeans_labels(X, {K}, seed=0)` on the same "
-          "scaled features. How many customers are in the largest cluster? Give a whole number (customers).",
-          f"Aynı ölçeklenmiş özelliklerle müşterileri `segments.kmeans_labels(X, {K}, seed=0)` ile k = {K} gruba "
-          "ayırın. En büyük kümede kaç müşteri var? Tam sayı verin (müşteri)."),
-        L("`kmeans_labels` numbers the clusters from the largest (0) down: count label 0.",
-          "`kmeans_labels` kümeleri en büyükten (0) başlayarak numaralar: 0 etiketini sayın."),
+        N_("The largest cluster"),
+        N_("Cluster the customers into k = {k} groups with `segments.kmeans_labels(X, {k}, seed=0)` on the same "
+           "scaled features. How many customers are in the largest cluster? Give a whole number (customers)."),
+        N_("`kmeans_labels` numbers the clusters from the largest (0) down: count label 0."),
         lambda ctx: int((labels(ctx) == 0).sum()),
         COUNT,
         (Mistake("unscaled", lambda ctx: int((labels(ctx, raw=True) == 0).sum()), _UNSCALED),
          Mistake("smallest", lambda ctx: int(np.bincount(labels(ctx)).min()),
-                 L("that is the smallest cluster; the labels start at the largest (0)",
-                   "bu en küçük küme; etiketler en büyükten (0) başlar"))),
+                 N_("that is the smallest cluster; the labels start at the largest (0)"))),
+        fields=FIELDS,
     ),
     Exercise(
         "ex04.largest_cluster_median_monetary",
-        L("Profile of the largest cluster", "En büyük kümenin profili"),
-        L("What is the **median** monetary value (total revenue per customer) of the customers in that largest "
-          "cluster? Give it in the data's currency.",
-          "O en büyük kümedeki müşterilerin parasal değerinin (müşteri başına toplam ciro) **medyanı** nedir? "
-          "Verinin para biriminde verin."),
-        L("Select the rows of the RFM table with label 0 and take the median of `monetary` "
-          "(`segments.cluster_profiles` shows it too).",
-          "RFM tablosunda etiketi 0 olan satırları seçip `monetary` medyanını alın "
-          "(`segments.cluster_profiles` da gösterir)."),
+        N_("Profile of the largest cluster"),
+        N_("What is the **median** monetary value (total revenue per customer) of the customers in that largest "
+           "cluster? Give it in the data's currency."),
+        N_("Select the rows of the RFM table with label 0 and take the median of `monetary` "
+           "(`segments.cluster_profiles` shows it too)."),
         lambda ctx: float(_largest(ctx)["monetary"].median()),
         NUMBER(rel_tol=1e-3),
         (Mistake("mean", lambda ctx: float(_largest(ctx)["monetary"].mean()),
-                 L("you took the mean; the profile uses the median, which a few big spenders cannot pull up",
-                   "ortalamayı aldınız; profil, birkaç büyük harcayıcının yukarı çekemediği medyanı kullanır")),
+                 N_("you took the mean; the profile uses the median, which a few big spenders cannot pull up")),
          Mistake("log", lambda ctx: float(np.log1p(_largest(ctx)["monetary"].clip(lower=0)).median()),
-                 L("that is the transformed value log(1 + x); give the median in the currency",
-                   "bu dönüştürülmüş log(1 + x) değeri; medyanı para biriminde verin"))),
+                 N_("that is the transformed value log(1 + x); give the median in the currency"))),
     ),
     Exercise(
         "ex04.ari_rfm",
-        L("Clusters and RFM segments", "Kümeler ve RFM bölümleri"),
-        L(f"How much do the k = {K} clusters agree with the RFM segments of `segments.rfm_scores`? Give the "
-          "**adjusted** Rand index (1 = the same grouping, about 0 = chance), to two decimals.",
-          f"k = {K} kümeler `segments.rfm_scores` RFM bölümleriyle ne kadar örtüşüyor? **Düzeltilmiş** Rand "
-          "indeksini (1 = aynı gruplama, yaklaşık 0 = rastlantı) iki ondalıkla verin."),
-        L("`segments.agreement(labels, scored[\"segment\"].astype(str))`; the RFM table and the scores are in the "
-          "same customer order.",
-          "`segments.agreement(labels, scored[\"segment\"].astype(str))`; RFM tablosu ve puanlar aynı müşteri "
-          "sırasındadır."),
+        N_("Clusters and RFM segments"),
+        N_("How much do the k = {k} clusters agree with the RFM segments of `segments.rfm_scores`? Give the "
+           "**adjusted** Rand index (1 = the same grouping, about 0 = chance), to two decimals."),
+        N_("`segments.agreement(labels, scored[\"segment\"].astype(str))`; the RFM table and the scores are in the "
+           "same customer order."),
         lambda ctx: segments.agreement(labels(ctx), scored(ctx)["segment"].astype(str)),
         NUMBER(rel_tol=0.0, abs_tol=0.006),
         (Mistake("plain_rand", lambda ctx: _rand(labels(ctx), scored(ctx)["segment"].astype(str)),
-                 L("that is the plain Rand index; use the adjusted one, which is about 0 for chance groupings",
-                   "bu düz Rand indeksi; rastlantısal gruplamalarda yaklaşık 0 olan düzeltilmiş indeksi kullanın")),),
+                 N_("that is the plain Rand index; use the adjusted one, which is about 0 for chance groupings")),),
+        fields=FIELDS,
     ),
 ]
 
@@ -131,4 +115,4 @@ def _rand(a, b) -> float:
     return float(rand_score(np.asarray(a), np.asarray(b)))
 
 
-register("ex04", "ex04_clustering", L("Clustering", "Kümeleme"), EXERCISES)
+register("ex04", "ex04_clustering", N_("Clustering"), EXERCISES)

@@ -214,7 +214,7 @@ def _stage_links(stages: list[str], stems: dict[str, str], fmt: str) -> list[str
 def concept_map(language: str, stems: dict[str, str], fmt: str = "html", batch_links: dict[str, str] | None = None) -> str:
     """The CRM concept map in ``language`` as markdown or HTML, linking the exercise notebooks of ``stems``
     (stage -> notebook stem) and the batch notebooks' reports of ``batch_links`` (stem -> href; others by name)."""
-    from helpers.exercises import STAGES
+    from helpers.exercises import stage_title
 
     h = _HEAD[language]
     intro, t1, t2, t3 = _INTRO[language]
@@ -234,7 +234,7 @@ def concept_map(language: str, stems: dict[str, str], fmt: str = "html", batch_l
         ex = ", ".join(_stage_links(c[4], stems, fmt)) or "–"
         return [c[name], c[other], c[2][li], nbs, ex]
 
-    chain = [f"{s} · {STAGES[s][1] if language == 'en' else STAGES[s][2]}" for s in stems]
+    chain = [f"{s} · {stage_title(s, language)}" for s in stems]
     if fmt == "md":
         lines = [f"# {i18n._('CRM concept map', language)}", "", intro, "", f"## {t1}", "",
                  "| " + " | ".join(h[:5]) + " |", "|---|---|---|---|---|"]
@@ -292,12 +292,12 @@ def glossary_page(language: str) -> str:
 
 
 def _index_html(language: str, cfg_name: str, stages: list[dict], seconds: float) -> str:
-    from helpers.exercises import STAGES
+    from helpers.exercises import stage_title
 
     T = lambda k: html.escape(i18n.lookup(k, language)[:1].upper() + i18n.lookup(k, language)[1:])  # noqa: E731
     rows = []
     for s in stages:
-        title = STAGES[s["stage"]][1 if language == "en" else 2]
+        title = stage_title(s["stage"], language)
         ok = s["right"] + s["skipped"]
         cls = "good" if ok == s["checks"] and s["checks"] else "bad"
         rows.append(f"<tr><td>{html.escape(s['stage'])} · {html.escape(title)}</td>"

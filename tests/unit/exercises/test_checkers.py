@@ -63,7 +63,7 @@ def test_every_stage_has_four_to_eight_exercises_with_both_languages():
         n = len(exercises.stage_exercises(stage))
         assert 4 <= n <= 8, f"{stage} has {n} exercises"
     for e in exercises.REGISTRY.values():
-        assert e.task["tr"] != e.task["en"] and e.hint["tr"] != e.hint["en"]
+        assert e.text(e.task, "tr") != e.text(e.task, "en") and e.text(e.hint, "tr") != e.text(e.hint, "en")
 
 
 # ------------------------------------------------------------------------------ right answers
@@ -127,7 +127,7 @@ def test_each_typical_mistake_gets_its_own_hint(ctx):
         assert r.status == "wrong", (key, m.name, r)
         assert r.mistake == due, (key, m.name, r)
         if due == m.name:
-            assert r.message == m.hint["en"]
+            assert r.message == exercises.exercise(key).text(m.hint, "en")
 
 
 @pytest.mark.slow
@@ -173,7 +173,7 @@ def test_a_table_instead_of_a_number_says_so(ctx):
 def test_an_unknown_wrong_answer_gets_the_general_hint(ctx):
     ex = exercises.exercise("ex01.customers")
     r = core.evaluate(ctx, ex.key, 1)
-    assert r.status == "wrong" and r.mistake is None and ex.hint["en"] in r.message
+    assert r.status == "wrong" and r.mistake is None and ex.text(ex.hint, "en") in r.message
 
 
 # ------------------------------------------------------------------------------ placeholders, language, skips
@@ -188,9 +188,9 @@ def test_messages_follow_the_language(ctx):
     ex = exercises.exercise("ex01.customers")
     m = next(x for x in ex.mistakes if x.name == "orders")
     r = core.evaluate(ctx, ex.key, ctx.mistake(ex, m))
-    assert r.message == m.hint["tr"] and "yanlış" in str(r)
+    assert r.message == ex.text(m.hint, "tr") and "yanlış" in str(r)
     assert "henüz cevaplanmadı" in str(core.evaluate(ctx, ex.key, None))
-    assert "İpucu" in core.task_markdown(ex.key) and ex.task["tr"] in core.task_markdown(ex.key)
+    assert "İpucu" in core.task_markdown(ex.key) and ex.text(ex.task, "tr") in core.task_markdown(ex.key)
 
 
 def test_exercises_needing_products_are_skipped_on_data_without_them(prep):

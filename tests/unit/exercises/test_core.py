@@ -1,5 +1,6 @@
 """The checker framework on a made-up stage: the registry's rules, the order of the statuses a check
-gives, the hints of typical mistakes, and the task text. No data is prepared: the answers are constants."""
+gives, the hints of typical mistakes, and the task text. No data is prepared: the answers are constants.
+The made-up texts are not in the Turkish catalogue: the fixture ``stage`` adds their Turkish for the test."""
 from __future__ import annotations
 
 import math
@@ -9,21 +10,41 @@ import pytest
 
 from helpers import i18n
 from helpers.exercises import core
-from helpers.exercises.core import COUNT, SET, SHARE, TEXT, Exercise, L, Mistake, Unavailable
+from helpers.exercises.core import COUNT, SET, SHARE, TEXT, Exercise, Mistake, Unavailable
+from helpers.i18n import N_, catalog
+
+#: the Turkish of the made-up texts below
+TURKISH = {"too few customers": "çok az müşteri", "you counted orders": "siparişleri saydınız",
+           "Test stage": "Deneme", "{name} is not {n}": "{name}, {n} değil",
+           **{f"{name} {what}": f"{name} {tr}" for name in ("customers", "share", "rule", "names", "products")
+              for what, tr in (("title", "başlık"), ("task", "görev"), ("hint", "ipucu"))}}
+
+
+class _WithTestTurkish:
+    """A language's translations, with the Turkish of the made-up texts first."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def gettext(self, message):
+        return TURKISH.get(message) or self.real.gettext(message)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
 
 
 def _unavailable(ctx):
-    raise Unavailable(L("too few customers", "çok az müşteri"))
+    raise Unavailable(N_("too few customers"))
 
 
 def _ex(name, expected, kind, mistakes=(), requires=()):
-    return Exercise(f"ex99.{name}", L(f"{name} title", f"{name} başlık"), L(f"{name} task", f"{name} görev"),
-                    L(f"{name} hint", f"{name} ipucu"), lambda ctx: expected, kind, mistakes, requires)
+    return Exercise(f"ex99.{name}", N_(f"{name} title"), N_(f"{name} task"), N_(f"{name} hint"), lambda ctx: expected,
+                    kind, mistakes, requires)
 
 
-ORDERS = Mistake("orders", lambda ctx: 12, L("you counted orders", "siparişleri saydınız"))
-SAME = Mistake("same", lambda ctx: 7, L("never shown: it equals the answer", "gösterilmez"))
-BROKEN = Mistake("broken", _unavailable, L("never shown: it cannot be computed", "gösterilmez"))
+ORDERS = Mistake("orders", lambda ctx: 12, N_("you counted orders"))
+SAME = Mistake("same", lambda ctx: 7, N_("never shown: it equals the answer"))
+BROKEN = Mistake("broken", _unavailable, N_("never shown: it cannot be computed"))
 
 
 @pytest.fixture
@@ -31,13 +52,16 @@ def stage(monkeypatch):
     """A stage ex99 in an empty registry (the real one is left as it is)."""
     monkeypatch.setattr(core, "REGISTRY", {})
     monkeypatch.setattr(core, "STAGES", {})
-    core.register("ex99", "ex99_test", L("Test stage", "Deneme"), [
+    real = catalog.translations
+    monkeypatch.setattr(catalog, "translations",
+                        lambda language: _WithTestTurkish(real(language)) if language == "tr" else real(language))
+    core.register("ex99", "ex99_test", N_("Test stage"), [
         _ex("customers", 7, COUNT, (SAME, BROKEN, ORDERS)),
         _ex("share", 0.25, SHARE),
         _ex("rule", "Duplicate", TEXT),
         _ex("names", ["a", "b"], SET),
         _ex("products", 3, COUNT, requires=("product_id",)),
-        Exercise("ex99.model", L("m", "m"), L("m", "m"), L("m", "m"), _unavailable, COUNT),
+        Exercise("ex99.model", N_("m"), N_("m"), N_("m"), _unavailable, COUNT),
     ])
     i18n.set_language("en")
     yield SimpleNamespace(has={"product_id": False}, config=None)
@@ -50,7 +74,8 @@ def _check(prep, key, answer, language="en"):
 
 # ------------------------------------------------------------------------------ the registry
 def test_register_adds_the_stage_and_its_exercises_in_order(stage):
-    assert core.STAGES == {"ex99": ("ex99_test", "Test stage", "Deneme")}
+    assert core.STAGES == {"ex99": ("ex99_test", "Test stage")}
+    assert (core.stage_title("ex99", "en"), core.stage_title("ex99", "tr")) == ("Test stage", "Deneme")
     assert [e.key for e in core.stage_exercises("ex99")][:3] == ["ex99.customers", "ex99.share", "ex99.rule"]
     assert core.exercise("ex99.rule").stage == "ex99"
 
@@ -62,13 +87,21 @@ def test_an_unknown_key_lists_the_known_ones(stage):
 
 @pytest.mark.parametrize("exercises, message", [
     ([_ex("customers", 1, COUNT)], "defined twice"),
-    ([Exercise("ex98.x", L("a", "b"), L("a", "b"), L("a", "b"), lambda c: 1, COUNT)], "registered under stage"),
-    ([Exercise("ex99.y", L("a", ""), L("a", "b"), L("a", "b"), lambda c: 1, COUNT)], "both 'en' and 'tr'"),
-    ([Exercise("ex99.z", L("a", "b"), {"en": "a"}, L("a", "b"), lambda c: 1, COUNT)], "both 'en' and 'tr'"),
+    ([Exercise("ex98.x", N_("a"), N_("a"), N_("a"), lambda c: 1, COUNT)], "registered under stage"),
+    ([Exercise("ex99.y", N_(""), N_("a"), N_("a"), lambda c: 1, COUNT)], "marked with N_ or NP_"),
+    ([Exercise("ex99.z", N_("a"), {"en": "a", "tr": "b"}, N_("a"), lambda c: 1, COUNT)], "marked with N_ or NP_"),
+    ([Exercise("ex99.f", N_("a"), N_("k = {k}"), N_("a"), lambda c: 1, COUNT)], "no value for the field 'k'"),
 ])
 def test_register_refuses_a_bad_exercise(stage, exercises, message):
     with pytest.raises(ValueError, match=message):
-        core.register("ex99", "ex99_test", L("Test stage", "Deneme"), exercises)
+        core.register("ex99", "ex99_test", N_("Test stage"), exercises)
+
+
+def test_the_texts_are_translated_then_their_fields_filled(stage):
+    ex = Exercise("ex99.fields", N_("f"), N_("{name} is not {n}"), N_("h"), lambda c: 1, COUNT, fields={"n": 3, "name": "x"})
+    assert (ex.text(ex.task, "en"), ex.text(ex.task, "tr")) == ("x is not 3", "x, 3 değil")
+    exc = Unavailable(N_("{name} is not {n}"), name="y", n=4)
+    assert (str(exc), exc.message("tr")) == ("y is not 4", "y, 4 değil")
 
 
 # ------------------------------------------------------------------------------ comparing
@@ -149,7 +182,7 @@ def test_an_unusable_answer_is_wrong_for_its_shape(stage):
 
 def test_the_context_computes_each_expected_answer_once(stage):
     calls = []
-    ex = Exercise("ex99.counted", L("a", "b"), L("a", "b"), L("a", "b"), lambda c: calls.append(1) or 5, COUNT)
+    ex = Exercise("ex99.counted", N_("a"), N_("a"), N_("a"), lambda c: calls.append(1) or 5, COUNT)
     ctx = core.Context(stage)
     assert ctx.expected(ex) == 5 and ctx.expected(ex) == 5 and len(calls) == 1
     assert ctx.memo("t", lambda: 1) == 1 and ctx.memo("t", lambda: 2) == 1
