@@ -260,3 +260,20 @@ def histogram(values: pd.Series, *, title: str, x_label: str, bins: int = 40, lo
     if log_y:
         fig.update_yaxes(type="log", title=t("customers_count_log"))
     return fig
+
+
+def show(*items) -> None:
+    """Show what a section helper returned, in order: a text is printed (a note, a sentence), ``None`` is
+    skipped, a list or tuple is shown item by item, and anything else (a styled table, a figure, a frame)
+    is displayed as the last line of a cell would show it."""
+    from IPython.display import display
+
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, (list, tuple)):
+            show(*item)
+        elif isinstance(item, str):
+            print(item)
+        else:
+            display(item)
