@@ -29,3 +29,22 @@ def cleaning_items(audit: pd.DataFrame, gross_sales: float, *, customers: int, w
         ("customers", t("hl_customers"), customers, "customers"),
         ("cleaning_warnings", t("hl_cleaning_warnings"), warnings, "count"),
     ]
+
+
+def segmentation_items(profile: pd.DataFrame, *, one_time: float, k: int | None) -> list[tuple]:
+    """Notebook 03: the revenue share and count of Champions and Loyal customers, the customers to win back
+    (At risk, Can't lose them), the one-time buyers' share and the number of clusters ("none" without)."""
+    seg = profile.set_index("segment")
+    return [
+        ("champions_revenue_share", t("hl_champions_revenue_share"), seg.loc[["Champions", "Loyal customers"], "revenue_share"].sum(), "%"),
+        ("champions_loyal", t("hl_champions_loyal"), int(seg.loc[["Champions", "Loyal customers"], "customers"].sum()), "customers"),
+        ("win_back", t("hl_win_back"), int(seg.loc[["At risk", "Can't lose them"], "customers"].sum()), "customers"),
+        ("one_time_share", t("hl_one_time_share"), one_time, "%"),
+        ("clusters", t("hl_clusters"), k if k else t("hl_none"), "clusters" if k else ""),
+    ]
+
+
+def segmentation_customers(per_customer: pd.DataFrame) -> pd.DataFrame:
+    """Notebook 03's customer columns for the action table: RFM segment, RFM score cell and cluster."""
+    return per_customer[["customer_id"]].assign(rfm_segment=per_customer["segment"].astype(str),
+                                                rfm_score=per_customer["rfm_cell"], cluster=per_customer["cluster"])

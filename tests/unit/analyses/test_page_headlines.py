@@ -23,3 +23,17 @@ def test_cleaning_items_by_hand():
     assert got == {"raw_lines": 10, "clean_lines": 7, "revenue_removed_share": pytest.approx(0.2),
                    "returns_removed": 75.0, "clean_revenue": 800.0, "customers": 4, "cleaning_warnings": 2}
     assert {k: u for k, _, _, u in items}["returns_removed"] == "GBP"
+
+
+def test_segmentation_items_and_customers_by_hand():
+    profile = pd.DataFrame({"segment": ["Champions", "Loyal customers", "At risk", "Can't lose them", "Lost"],
+                            "revenue_share": [0.4, 0.2, 0.1, 0.1, 0.2], "customers": [2, 3, 4, 1, 10]})
+    got = values(ph.segmentation_items(profile, one_time=0.55, k=None))
+    assert got["champions_revenue_share"] == pytest.approx(0.6) and got["champions_loyal"] == 5
+    assert got["win_back"] == 5 and got["one_time_share"] == 0.55 and got["clusters"] == ph.t("hl_none")
+    assert values(ph.segmentation_items(profile, one_time=0.55, k=4))["clusters"] == 4
+    per_customer = pd.DataFrame({"customer_id": ["a"], "segment": pd.Categorical(["Lost"]), "rfm_cell": ["111"],
+                                 "cluster": ["x"], "recency": [3]})
+    out = ph.segmentation_customers(per_customer)
+    assert list(out.columns) == ["customer_id", "rfm_segment", "rfm_score", "cluster"]
+    assert out.iloc[0].tolist() == ["a", "Lost", "111", "x"]
