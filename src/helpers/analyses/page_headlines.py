@@ -48,3 +48,33 @@ def segmentation_customers(per_customer: pd.DataFrame) -> pd.DataFrame:
     """Notebook 03's customer columns for the action table: RFM segment, RFM score cell and cluster."""
     return per_customer[["customer_id"]].assign(rfm_segment=per_customer["segment"].astype(str),
                                                 rfm_score=per_customer["rfm_cell"], cluster=per_customer["cluster"])
+
+
+def cross_sell_items(results: tuple | None, *, k: int, currency: str) -> list[tuple]:
+    """Notebook 06: customers with an offer, the share of first offers from rules, the rules' next-basket hit rate
+    at ``k``, and the tier-up customers and gain. ``results`` is ``(offers, evaluation, tier-up potential)``,
+    None when the data has no products (every number NaN)."""
+    offers, evaluation, potential = results if results is not None else (None, None, None)
+    first = offers[offers["rank"] == 1] if offers is not None else None
+    rules_eval = (evaluation[(evaluation["method"] == "rules") & (evaluation["protocol"] == "next_basket")]
+                  if evaluation is not None and len(evaluation) else None)
+    return [
+        ("customers_with_offer", t("hl_customers_with_offer"), first["customer_id"].nunique() if first is not None else NAN, "customers"),
+        ("offers_from_rules", t("hl_offers_from_rules"),
+         (first["source"] == "rule").mean() if first is not None and len(first) else NAN, "%"),
+        ("offer_hit_rate", t("hl_offer_hit_rate", k=k),
+         rules_eval["hit_rate"].iloc[0] if rules_eval is not None and len(rules_eval) else NAN, "%"),
+        ("tier_up_customers", t("hl_tier_up_customers"),
+         potential["customer_id"].nunique() if potential is not None else NAN, "customers"),
+        ("tier_up_gain", t("hl_tier_up_gain"), potential["gain_one_up"].sum() if potential is not None else NAN, currency),
+    ]
+
+
+def offer_customers(offers: pd.DataFrame | None) -> pd.DataFrame:
+    """Notebook 06's customer columns: each customer's first offer (its name, else the item) and why. Without
+    products the table is empty: the notebook ran and found no offer, which reads "no offer", not "unknown"."""
+    if offers is None:
+        return pd.DataFrame(columns=["customer_id", "next_best_offer", "offer_reason"])
+    first = offers[offers["rank"] == 1]
+    return first.assign(next_best_offer=first["name"].fillna(first["item"]), offer_reason=first["reason"])[
+        ["customer_id", "next_best_offer", "offer_reason"]]

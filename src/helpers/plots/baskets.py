@@ -175,3 +175,21 @@ def offers_ev_scatter(offers: pd.DataFrame, currency: str, max_points: int = 300
                       template=TEMPLATE, height=420, xaxis_title=t("bk_offer_score_x"),
                       yaxis_title=t("bk_margin_y", cur=currency), legend={"title": {"text": t("source")}})
     return fig
+
+
+def basket_summary_table(summary: pd.DataFrame):
+    """:func:`helpers.models.baskets.basket_summary` with its labels and numbers in the report language, captioned."""
+    return i18n.style(pd.DataFrame({i18n.column("value"): [i18n.localize_numbers(v) for v in summary["value"]]},
+                                   index=[i18n.label(i, "bs_") for i in summary.index])).set_caption(t("nb06_basket_caption"))
+
+
+def category_pairs(category_items, *, min_count: int, top: int) -> list:
+    """Which categories are bought together: the ``top`` category pair rules by lift (one direction per pair,
+    captioned) and the co-occurrence heatmap of the 20 most frequent categories. ``category_items``: basket
+    lines with the category as the item (:func:`helpers.models.baskets.basket_items` with ``item="category"``)."""
+    from helpers.models import baskets as bk
+
+    pairs = bk.pair_rules(category_items, min_count=min_count)
+    table = rules_table(bk.label_rules(bk.filter_rules(pairs, sort_by="lift", top=top, one_direction=True), None),
+                        caption=t("nb06_category_caption"))
+    return [table, pair_heatmap(bk.cooccurrence_matrix(pairs, top=20), None, title=t("nb06_category_title"))]

@@ -37,3 +37,18 @@ def test_segmentation_items_and_customers_by_hand():
     out = ph.segmentation_customers(per_customer)
     assert list(out.columns) == ["customer_id", "rfm_segment", "rfm_score", "cluster"]
     assert out.iloc[0].tolist() == ["a", "Lost", "111", "x"]
+
+
+def test_cross_sell_items_and_offer_customers_by_hand():
+    offers = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "rank": [1, 2, 1, 1], "source": ["rule", "rule", "popular", "rule"],
+                           "name": ["Jam", "Tea", None, "Milk"], "item": ["j", "t", "x9", "m"], "reason": ["r1", "r2", "r3", "r4"]})
+    evaluation = pd.DataFrame({"method": ["rules", "rules", "popularity"], "protocol": ["leave_one_out", "next_basket", "next_basket"],
+                               "hit_rate": [0.5, 0.3, 0.1]})
+    potential = pd.DataFrame({"customer_id": ["a", "a", "d"], "gain_one_up": [1.0, 2.0, 4.0]})
+    got = values(ph.cross_sell_items((offers, evaluation, potential), k=5, currency="GBP"))
+    assert got["customers_with_offer"] == 3 and got["offers_from_rules"] == pytest.approx(2 / 3)
+    assert got["offer_hit_rate"] == 0.3 and got["tier_up_customers"] == 2 and got["tier_up_gain"] == 7.0
+    assert all(math.isnan(v) for v in values(ph.cross_sell_items(None, k=5, currency="GBP")).values())
+    customers = ph.offer_customers(offers)
+    assert customers.values.tolist() == [["a", "Jam", "r1"], ["b", "x9", "r3"], ["c", "Milk", "r4"]]
+    assert ph.offer_customers(None).empty and list(ph.offer_customers(None).columns) == list(customers.columns)
