@@ -112,3 +112,68 @@ def parameter_plot(params: pd.DataFrame, title: str) -> go.Figure:
                       else "tahmin / doğru değer (1 = tam; çubuklar: %90 aralık)",
                       yaxis_title="parameter" if i18n.language() == "en" else "parametre")
     return fig
+
+
+def parameter_section(sv, currency: str) -> list:
+    """The BG/NBD and Gamma-Gamma parameters beside the planted ones (``sv``: :func:`helpers.analyses.validation.
+    btyd_truth_checks`): its notes, the parameter plot and the checks table (P(alive) checks apart); the note
+    that real data has no planted parameters when ``sv`` is None."""
+    if sv is None:
+        return [i18n.t("nb12_real_params")]
+    out = list(sv.notes or [])
+    if sv.parameters is not None:
+        out.append(parameter_plot(sv.parameters, i18n.t("nb12_param_title", currency=currency)))
+    out.append(checks_styler(validation.checks_table([c for c in sv.checks if c.area != "P(alive)"]),
+                             i18n.t("nb12_caption_params")))
+    return out
+
+
+def holdout_section(val, accuracy: pd.DataFrame | None, currency: str, *, start) -> list:
+    """The holdout validation's notes (or its calibration window from ``start``, the data's first day), which step of the CLV recovery chain the
+    calibration fit came from when not the first, the customers it could not predict, and the accuracy table."""
+    t = i18n.t
+    out = ["\n".join(val.notes) or t("nb12_calibration", start=start, end=val.calibration_end, days=val.holdout_days)]
+    if val.fit is not None and val.fit.attempts:  # the calibration fit came from a later step of the CLV recovery chain
+        out.append(t("nb04_calibration_step", source=val.fit.source.text()))
+    if val.unknown:
+        out.append(t("nb04_validation_unknown", n=val.unknown, step=t("clv_step_" + val.fit.step)))
+    if accuracy is not None:
+        out.append(accuracy_styler(accuracy, t("nb12_accuracy_caption", currency=currency)))
+    return out
+
+
+def recovery_section(rec) -> list:
+    """The recovery checks (``rec``: :func:`helpers.analyses.validation.recovery_checks`): the share of each
+    planted type per k-means cluster, the planted bundles' ranks (with products) and the checks table; the note
+    that real data has nothing planted when ``rec`` is None."""
+    t, f = i18n.t, i18n.fmt_spec
+    if rec is None:
+        return [t("nb12_real_step5")]
+    out = [pd.crosstab(rec.labels.map(lambda c: t("nb12_cluster", c=c)).to_numpy(), rec.types.to_numpy(),
+                       rownames=[t("nb12_cluster_k", k=rec.k)], colnames=[t("nb12_planted_type")], normalize="index")
+           .style.format(lambda v: f(v, ".0%")).set_caption(t("nb12_cluster_caption"))]
+    if rec.ranks is not None:
+        out.append(i18n.columns(rec.ranks, "nb12_bundles_col_").style
+                   .format({i18n.column(c, "nb12_bundles_col_"): fn for c, fn in (("rank", lambda v: f(v, ".0f")),
+                            ("lift", lambda v: f(v, ".1f")), ("confidence", lambda v: f(v, ".0%")))},
+                           na_rep=t("nb12_not_found"))
+                   .hide(axis="index").set_caption(t("nb12_bundles_caption")))
+    out.append(checks_styler(validation.checks_table(rec.checks), t("nb12_caption_step5")))
+    return out
+
+
+def cdnow_section(sample, *, enabled: bool) -> tuple[list, list]:
+    """The CDNOW check: ``(checks, what to show)``. Off, or without the sample file, no check and the note saying
+    so; else the published estimates beside ours and the checks table."""
+    from helpers.analyses.headlines import shown_path
+
+    t, f = i18n.t, i18n.fmt_spec
+    if not enabled:
+        return [], [t("nb12_cdnow_off")]
+    if not sample.exists():
+        return [], [t("nb12_cdnow_missing", sample=shown_path(sample))]
+    cdnow, cdnow_table = validation.cdnow_checks(sample)
+    table = (i18n.columns(cdnow_table, "nb12_cdnow_col_").style
+             .format({i18n.column(c, "nb12_cdnow_col_"): (lambda v: f(v, ".4g")) for c in ("published", "ours")})
+             .hide(axis="index").set_caption(t("nb12_cdnow_table_caption")))
+    return cdnow, [table, checks_styler(validation.checks_table(cdnow), t("nb12_cdnow_caption"))]
