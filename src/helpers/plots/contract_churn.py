@@ -161,3 +161,88 @@ def remaining_value(rem: pd.DataFrame, currency: str, rate: str, group: str | No
                       template=TEMPLATE, height=440, showlegend=False, xaxis_title=t("contract_group"),
                       yaxis_title=t("contract_remaining_value", currency=currency))
     return fig
+
+
+def setting_notes(name: str, mode: str, missing: list[str] | None, unit: str) -> list[str]:
+    """The run's setting (contractual or not) and why (:func:`setting_reason`); outside the contractual setting
+    also the note that this notebook has nothing to show."""
+    out = [t("nb11_setting", name=name, mode=t("contract_mode_" + mode.replace("-", "_")), why=setting_reason(missing, unit))]
+    return out if mode == "contractual" else out + [t("nb11_nothing")]
+
+
+def model_section(train, test, metrics: pd.DataFrame, why_not: str | None) -> list:
+    """The classifiers' features and split sizes (and why no model was fitted, ``why_not``), then the metrics
+    table of every score on the test customers."""
+    from helpers.i18n import fmt_number
+
+    note = (t("nb11_features", n_num=len(train.numeric), num=", ".join(train.numeric), n_cat=len(train.categorical),
+              train=fmt_number(len(train.frame)), test=fmt_number(len(test.frame)))
+            + ("" if why_not is None else t("nb11_no_model", why=why_not)))
+    return [note, i18n.values(metrics, {"score": "score_"}).style.format({"roc_auc": "{:.3f}", "pr_auc": "{:.3f}", "brier": "{:.3f}"}, na_rep="–")
+            .hide(axis="index").set_caption(t("contract_cap_metrics"))]
+
+
+def km_section(curves: pd.DataFrame, km_summary: pd.DataFrame, longest: float, horizons: list, beyond: list,
+               group: str | None, unit: str) -> list:
+    """The Kaplan-Meier curves, the log-rank test when there are groups, which horizons are tabulated (and which
+    asked ones lie beyond the ``longest`` tenure), and the summary table with the retention at each horizon."""
+    from helpers.models.contract_churn import retained_column
+
+    out = [km_curves(curves, km_summary, group or t("nb11_all_customers"), unit)]
+    lr = km_summary.attrs.get("logrank")
+    if lr:
+        out.append(localize_numbers(t("nb11_logrank", stat=f"{lr['statistic']:,.1f}", dof=lr["dof"], p=f"{lr['p_value']:.3g}")))
+    longest = localize_numbers(f"{longest:,.0f}")
+    if horizons:
+        out.append(t("ctu_horizons", horizons=", ".join(localize_numbers(f"{h:,}") for h in horizons),
+                     unit=unit_word(unit), max=longest))
+    else:
+        out.append(t("ctu_no_horizon", max=longest, unit=unit_word(unit)))
+    if beyond:
+        out.append(t("ctu_horizons_beyond", beyond=", ".join(localize_numbers(f"{h:,}") for h in beyond),
+                     unit=unit_word(unit), max=longest))
+    retained = [retained_column(h) for h in horizons]
+    fmt = {"customers": "{:,}", "churned": "{:,}", "churn_rate": "{:.1%}", "median_tenure": "{:,.1f}"}
+    fmt |= {c: "{:.1%}" for c in retained}
+    styled = table(km_summary, unit, fmt, na_rep=t("contract_not_reached"))
+    if retained:
+        shown = list(column_labels(retained, unit).values())
+        styled = styled.format("{:.1%}", subset=shown, na_rep=t("ctu_beyond_data"), **i18n.number_format())
+    out.append(styled.hide(axis="index").set_caption(t("ctu_cap_km", unit=unit_word(unit))))
+    return out
+
+
+def cox_section(cox, unit: str) -> list:
+    """The Cox model's size and reference levels, its C-index on train and test customers, and the hazard ratios."""
+    from helpers.i18n import fmt_number
+
+    return [t("nb11_cox", n=fmt_number(cox.n_train), k=len(cox.covariates),
+              refs=", ".join(f"{k} = {v}" for k, v in cox.reference.items())),
+            localize_numbers(t("nb11_cindex", train=f"{cox.c_index_train:.3f}", test=f"{cox.c_index_test:.3f}",
+                               n=f"{cox.n_test:,}")),
+            hazard_ratios(cox.coefficients, unit=unit)]
+
+
+def fader_hardie_table(check: pd.DataFrame):
+    """Our sBG fit of the Fader & Hardie (2007) cohorts beside the paper's alpha and beta, captioned."""
+    return (check.style.format("{:.3f}", subset=["alpha", "beta", "paper_alpha", "paper_beta"]).hide(axis="index")
+            .set_caption(t("contract_cap_fh")))
+
+
+def discount_note(discount_rate: float, unit: str) -> str:
+    """The yearly discount rate as a rate per tenure ``unit``, with the periods per year and the charge factor."""
+    from helpers.models import contract_churn as cc
+
+    ppy = cc.periods_per_year(unit)
+    return localize_numbers(t("ctu_discount", rate=f"{discount_rate:.1%}",
+                              period_rate=f"{100 * cc.period_rate(discount_rate, unit):.3g}%", unit=unit_one(unit),
+                              ppy=f"{ppy:g}", units=unit_word(unit, ppy), factor=f"{cc.charge_factor(unit):.4g}"))
+
+
+def value_table(vs: pd.DataFrame, unit: str, currency: str, discount_rate: float):
+    """The expected remaining tenure and value per group (:func:`helpers.models.contract_churn.value_summary`),
+    captioned with the unit, currency and discount rate."""
+    return (table(vs, unit, {c: "{:,.2f}" for c in vs.columns[2:]} | {"customers": "{:,}", "mean_sbg_churn_risk": "{:.2%}"})
+            .hide(axis="index")
+            .set_caption(t("ctu_cap_value", unit=unit_word(unit), currency=currency,
+                           rate=localize_numbers(f"{discount_rate:.0%}"))))
