@@ -78,3 +78,21 @@ def offer_customers(offers: pd.DataFrame | None) -> pd.DataFrame:
     first = offers[offers["rank"] == 1]
     return first.assign(next_best_offer=first["name"].fillna(first["item"]), offer_reason=first["reason"])[
         ["customer_id", "next_best_offer", "offer_reason"]]
+
+
+def churn_items(test, metrics: pd.DataFrame, best: str | None, scored: pd.DataFrame | None, be: dict | None, *,
+                horizon_days: int, currency: str) -> list[tuple]:
+    """Notebook 05: the test set's churn rate, the chosen model's ROC AUC, the customers with a churn risk of 50 %
+    or more, and the best campaign's size and return (NaN where the run has no test set, model or plan)."""
+    from helpers.models.churn import MODEL_NAMES
+
+    auc = metrics.set_index("score")["roc_auc"].get(MODEL_NAMES.get(best), NAN) if best else NAN
+    return [
+        ("churn_rate_test", t("hl_churn_rate_test", days=horizon_days),
+         test.summary()["churn rate"] if test is not None else NAN, "%"),
+        ("churn_model_auc", t("hl_churn_model_auc"), auc, ""),
+        ("high_risk_customers", t("hl_high_risk_customers"),
+         int((scored["churn_risk"] >= 0.5).sum()) if scored is not None else NAN, "customers"),
+        ("campaign_size", t("hl_campaign_size"), be["best_n"] if be else NAN, "customers"),
+        ("campaign_return", t("hl_campaign_return"), be["best_return"] if be else NAN, currency),
+    ]

@@ -52,3 +52,19 @@ def test_cross_sell_items_and_offer_customers_by_hand():
     customers = ph.offer_customers(offers)
     assert customers.values.tolist() == [["a", "Jam", "r1"], ["b", "x9", "r3"], ["c", "Milk", "r4"]]
     assert ph.offer_customers(None).empty and list(ph.offer_customers(None).columns) == list(customers.columns)
+
+
+def test_churn_items_by_hand():
+    from types import SimpleNamespace
+    from helpers.models.churn import MODEL_NAMES
+
+    best = next(iter(MODEL_NAMES))
+    metrics = pd.DataFrame({"score": [MODEL_NAMES[best], "recency"], "roc_auc": [0.77, 0.6]})
+    test = SimpleNamespace(summary=lambda: {"churn rate": 0.4})
+    scored = pd.DataFrame({"customer_id": ["a", "b", "c"], "churn_risk": [0.5, 0.49, 0.9]})
+    be = {"best_n": 12, "best_return": 300.0}
+    got = values(ph.churn_items(test, metrics, best, scored, be, horizon_days=90, currency="GBP"))
+    assert got == {"churn_rate_test": 0.4, "churn_model_auc": 0.77, "high_risk_customers": 2, "campaign_size": 12,
+                   "campaign_return": 300.0}
+    empty = values(ph.churn_items(None, metrics, None, None, None, horizon_days=90, currency="GBP"))
+    assert all(math.isnan(v) for v in empty.values())
