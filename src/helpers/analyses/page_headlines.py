@@ -96,3 +96,19 @@ def churn_items(test, metrics: pd.DataFrame, best: str | None, scored: pd.DataFr
         ("campaign_size", t("hl_campaign_size"), be["best_n"] if be else NAN, "customers"),
         ("campaign_return", t("hl_campaign_return"), be["best_return"] if be else NAN, currency),
     ]
+
+
+def profile_items(tests: pd.DataFrame, regions: pd.DataFrame | None, rates: pd.DataFrame | None, *, alpha: float,
+                  rate_column: str) -> list[tuple]:
+    """Notebook 10: the significant cross-tabs, the top region's revenue share (with regions) and the purchase
+    rate ratio of each non-reference level of ``rate_column`` (with per-level fits)."""
+    items = [("profiles_significant_tables", t("hl_profiles_significant_tables"), int((tests["p_value"] < alpha).sum()), "tables")]
+    if regions is not None:
+        top = regions.sort_values("revenue", ascending=False).iloc[0]
+        items.append(("profiles_top_region_revenue_share", t("hl_profiles_top_region_revenue_share", region=top["region"]),
+                      float(top["share_revenue"]), "%"))
+    if rates is not None:
+        for _, r in rates[rates["level"] != rates.attrs["reference"]].iterrows():
+            items.append((f"profiles_rate_ratio_{r['level']}", t("hl_profiles_rate_ratio", column=rate_column,
+                          level=r["level"], reference=rates.attrs["reference"]), float(r["rate_ratio"]), "x"))
+    return items

@@ -81,3 +81,83 @@ def rate_ratios(rates: pd.DataFrame, attribute: str, truth: dict | None = None) 
                       template=TEMPLATE, height=420, xaxis_title=t("profile_level"),
                       yaxis_title=t("profile_rate_ratio"), legend={"orientation": "h", "y": -0.22, "x": 0})
     return fig
+
+
+def config_note(name: str, attrs: pd.DataFrame | None, columns: list[str] | None) -> str:
+    """The run's attribute table in one line (customers, the columns profiled), or that it has none."""
+    from helpers.i18n import fmt_number
+
+    if attrs is None:
+        return t("nb10_no_attrs", name=name)
+    return t("nb10_config", name=name, n=fmt_number(len(attrs)), cols=", ".join(columns) or t("nb10_none"))
+
+
+def coverage_note(table: pd.DataFrame, attrs: pd.DataFrame, group_columns: list[str]) -> str:
+    """How many customers are grouped, the share of them with attributes, and the groupings used."""
+    covered = table["customer_id"].isin(attrs["customer_id"]).mean()
+    return localize_numbers(t("nb10_groups", n=f"{len(table):,}", covered=f"{covered:.1%}", groups=", ".join(group_columns)))
+
+
+def group_lines_tables(lines_by_group: dict[str, pd.Series], group_columns: list[str]) -> list:
+    """One table per grouping of what sets each group apart: the RFM segments first, with their names and
+    actions in the report language, then the other groupings."""
+    from helpers.models import segments
+
+    keys = getattr(segments, "SEGMENT_KEYS", {})
+    actions = {s: (t(keys[s] + "_action") if s in keys else a) for s, a in zip(segments.SEGMENTS["segment"],
+                                                                                segments.SEGMENTS["action"])}
+    seg_lines = lines_by_group["rfm_segment"].rename_axis("segment").reset_index()
+    seg_lines["action"] = seg_lines["segment"].map(actions)
+    seg_lines["segment"] = seg_lines["segment"].map(segments.segment_label)
+    out = [seg_lines.style.hide(axis="index").set_properties(**{"text-align": "left"}).set_caption(t("profile_cap_segments"))]
+    for g in group_columns[1:]:
+        out.append(lines_by_group[g].rename_axis(g).reset_index().style.hide(axis="index")
+                   .set_properties(**{"text-align": "left"}).set_caption(t("profile_cap_group", group=g)))
+    return out
+
+
+def region_section(regions: pd.DataFrame, kruskal: dict, currency: str, clv_months: int) -> list:
+    """The Kruskal-Wallis test of revenue across regions, the region table and its bars."""
+    money = {c: "{:,.0f}" for c in ("revenue", "mean_revenue", "mean_clv")}
+    return [localize_numbers(t("nb10_kruskal", h=f"{kruskal['statistic']:.2f}", p=f"{kruskal['p_value']:.3g}")),
+            regions.style.format({"customers": "{:,}", "share_customers": "{:.1%}", "share_revenue": "{:.1%}",
+                                  "mean_orders": "{:.2f}", "repeat_rate": "{:.1%}", **money}).hide(axis="index")
+            .set_caption(t("profile_cap_regions", currency=currency, months=clv_months)),
+            region_bars(regions, currency)]
+
+
+def rates_section(rates: pd.DataFrame | None, cov: pd.DataFrame | None, cov_error: str | None, column: str,
+                  time_unit: str) -> list:
+    """The BG/NBD per level of ``column`` (its parameters and rate ratios, then a line per level with a note),
+    and the covariate fit's multipliers, or why it could not be fitted (``cov_error``)."""
+    out = []
+    if rates is not None:
+        shown = rates.drop(columns=["note"]).assign(step=[t("clv_step_" + s) if s else "" for s in rates["step"]])
+        out.append(shown.style.format(
+            {c: "{:.3f}" for c in ("r", "alpha", "a", "b", "purchase_rate", "dropout", "se_log_rate", "rate_ratio",
+                                   "se_log_ratio")}, na_rep="–").hide(axis="index")
+            .set_caption(t("profile_cap_rates", attribute=column, unit=time_unit, reference=rates.attrs["reference"])))
+        out += [f"{r['level']}: {r['note']}" for _, r in rates[rates["note"] != ""].iterrows()]
+    if cov is not None:
+        out.append(cov.style.format("{:.3f}", subset=[c for c in cov.columns if c != "level"]).hide(axis="index")
+                   .set_caption(t("profile_cap_covariates", attribute=column, reference=cov.attrs["reference"])))
+    elif cov_error is not None:
+        out.append(t("nb10_cov_failed", error=cov_error))
+    return out
+
+
+def truth_section(check: pd.DataFrame | None, rates: pd.DataFrame | None, factors: dict | None, column: str,
+                  z_tolerance: float) -> list:
+    """On synthetic data, the rate ratios against the planted factors (``check``: :func:`helpers.models.profiles.
+    truth_table`): the table, how many non-reference levels are within ``z_tolerance`` standard errors, and the
+    ratios plot; the note that there is no planted factor when ``factors`` is None; nothing without rates."""
+    if factors is None:
+        return [t("nb10_no_truth")]
+    if rates is None or check is None:
+        return []
+    others = check[check["level"] != rates.attrs["reference"]]
+    n_ok, n_known = int(others["within"].sum()), int(others["within"].notna().sum())
+    return [check.style.format({c: "{:.3f}" for c in check.columns if c not in ("level", "within")}, na_rep="–")
+            .hide(axis="index").set_caption(t("profile_cap_truth", z=f"{z_tolerance:g}")),
+            localize_numbers(t("nb10_truth_count", ok=n_ok, n=n_known, z=f"{z_tolerance:g}")),
+            rate_ratios(rates, column, factors)]

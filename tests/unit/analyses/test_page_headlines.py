@@ -68,3 +68,13 @@ def test_churn_items_by_hand():
                    "campaign_return": 300.0}
     empty = values(ph.churn_items(None, metrics, None, None, None, horizon_days=90, currency="GBP"))
     assert all(math.isnan(v) for v in empty.values())
+
+
+def test_profile_items_by_hand():
+    tests = pd.DataFrame({"p_value": [0.01, 0.2, 0.04]})
+    regions = pd.DataFrame({"region": ["North", "South"], "revenue": [10.0, 30.0], "share_revenue": [0.25, 0.75]})
+    rates = pd.DataFrame({"level": ["low", "middle"], "rate_ratio": [0.8, 1.0]})
+    rates.attrs["reference"] = "middle"
+    got = values(ph.profile_items(tests, regions, rates, alpha=0.05, rate_column="income_band"))
+    assert got == {"profiles_significant_tables": 2, "profiles_top_region_revenue_share": 0.75, "profiles_rate_ratio_low": 0.8}
+    assert list(values(ph.profile_items(tests, None, None, alpha=0.05, rate_column="x"))) == ["profiles_significant_tables"]
