@@ -112,3 +112,20 @@ def profile_items(tests: pd.DataFrame, regions: pd.DataFrame | None, rates: pd.D
             items.append((f"profiles_rate_ratio_{r['level']}", t("hl_profiles_rate_ratio", column=rate_column,
                           level=r["level"], reference=rates.attrs["reference"]), float(r["rate_ratio"]), "x"))
     return items
+
+
+def campaign_items(data, windows: pd.DataFrame | None, camp: pd.DataFrame | None, types: pd.DataFrame | None, *,
+                   currency: str) -> list[tuple]:
+    """Notebook 08: the campaigns and customers reached, the overall response rate, the best campaign type's
+    response rate (``types`` sorted best first) and the responders' revenue; NaN where the run lacks exposures
+    (``data.ready``) or responses (``data.has_responses``)."""
+    best = types.iloc[0] if data.has_responses and len(types) else None
+    return [
+        ("campaigns", t("cmp_hl_campaigns"), len(windows) if data.ready else NAN, "count"),
+        ("customers_reached", t("cmp_hl_reached"), data.exposures["customer_id"].nunique() if data.ready else NAN, "customers"),
+        ("campaign_response_rate", t("cmp_hl_response_rate"),
+         camp["responders"].sum() / camp["reached"].sum() if data.has_responses else NAN, "%"),
+        ("best_type_response_rate", t("cmp_hl_best_type", type=best["campaign_type"] if best is not None else "–"),
+         best["response_rate"] if best is not None else NAN, "%"),
+        ("responder_revenue", t("cmp_hl_responder_revenue"), camp["responder_revenue"].sum() if data.has_responses else NAN, currency),
+    ]

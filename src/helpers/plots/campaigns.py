@@ -246,3 +246,110 @@ def profile_bars(profile: pd.DataFrame, variable: str, title_name: str | None = 
     verdict = t("cmp_significant") if sig else t("cmp_not_significant")
     title = t("cmp_fig_profile", variable=_capital(name) if i18n.language() == "tr" else name, p=ptext, verdict=verdict)
     return _layout(fig, title, name, t("cmp_axis_share_of_group"), 380)
+
+
+# ----------------------------------------------------------------------------- notebook 08's sections
+#: The campaign summary's columns shown with responses, and without (reach only).
+SUMMARY_COLUMNS = ["campaign_id", "campaign_type", "window_start", "window_end", "reached", "responders", "response_rate",
+                   "rate_low", "rate_high", "median_days_to_respond", "responders_outside_window", "unreached_responders",
+                   "responder_revenue", "responder_revenue_per_responder"]
+REACH_COLUMNS = ["campaign_id", "campaign_type", "window_start", "window_end", "reached", "reached_buyers_in_window"]
+FUNNEL_COLUMNS = ["campaign_id", "campaign_type", "reached", "responded", "repeat", "response_rate", "repeat_rate",
+                  "non_responder_repeat_rate", "follow_up_complete"]
+TARGETING_COLUMNS = ["campaign_id", "campaign_type", "eligible", "targeted", "not_targeted", "reached_not_eligible",
+                     "share_targeted", "share_not_targeted", "difference", "diff_low", "diff_high", "p_value"]
+
+
+def config_note(name: str, start, end, currency: str, tables) -> str:
+    """The run in one line: its name, period, currency and the tables it has."""
+    return t("cmp_msg_config", name=name, start=i18n.fmt_date(start), end=i18n.fmt_date(end), currency=currency,
+             tables=", ".join(tables))
+
+
+def reach_section(data, windows: pd.DataFrame | None, end_inclusive: bool) -> list:
+    """Who the campaigns reached (campaigns, customers, pairs, how the window end is read) and their timeline;
+    the note that there is nothing to analyse when the run lacks exposures (``data.ready`` false)."""
+    if not data.ready:
+        return [t("cmp_msg_nothing")]
+    n = i18n.fmt_number
+    return [t("cmp_msg_reach", campaigns=n(len(windows)), customers=n(data.exposures["customer_id"].nunique()),
+              pairs=n(len(data.exposures)), reading=t("cmp_msg_end_last" if end_inclusive else "cmp_msg_end_after")),
+            timeline(windows)]
+
+
+def summary_section(camp: pd.DataFrame | None, data, currency: str) -> list:
+    """The campaign summary: with responses the response table and rates; with exposures only, the note saying
+    so and the reach table; nothing without exposures."""
+    if data.has_responses:
+        return [styled(camp[SUMMARY_COLUMNS], t("cmp_cap_summary", currency=currency), currency), response_rates(camp)]
+    if data.ready:
+        return [t("cmp_msg_no_responses"), styled(camp[REACH_COLUMNS], t("cmp_cap_reach"), currency)]
+    return []
+
+
+def funnel_section(fun: pd.DataFrame | None, repeat_days: int, currency: str) -> list:
+    """The reached -> responded -> bought again funnel per campaign and in total (or the note that no campaign's
+    follow-up window is complete); nothing without responses (``fun`` None)."""
+    from helpers.models.campaigns import funnel_total
+
+    if fun is None:
+        return []
+    total = funnel_total(fun)
+    return [styled(fun[FUNNEL_COLUMNS], t("cmp_cap_funnel", days=repeat_days), currency),
+            funnel(total) if total["pairs"].iloc[0] > 0 else t("cmp_msg_funnel_empty", days=repeat_days)]
+
+
+def targeting_section(comp: pd.DataFrame | None, randomised: bool, currency: str) -> list:
+    """Targeted against not-targeted eligible customers: how to read the difference (randomised or observational),
+    the table, the uplift forest and the targeted shares; nothing without exposures (``comp`` None)."""
+    if comp is None:
+        return []
+    return [t("cmp_note_randomised") if randomised else t("cmp_note_observational"),
+            styled(comp[TARGETING_COLUMNS], t("cmp_cap_targeting"), currency), uplift_forest(comp), targeted_shares(comp)]
+
+
+def truth_section(check: pd.DataFrame | None, comp: pd.DataFrame | None, truth: dict | None, currency: str) -> list:
+    """On synthetic data with planted campaigns, the estimated against the planted uplift (a count, the table,
+    the forest with the planted values); else the note why there is no check."""
+    if check is not None:
+        return [t("cmp_msg_truth", z=i18n.fmt_number(check.attrs["z"], 2), ok=int(check["uplift_ok"].sum()), campaigns=len(check)),
+                styled(check, t("cmp_cap_truth"), currency, percent_decimals=2), uplift_forest(comp, check)]
+    return [t("cmp_msg_truth_real") if truth is None else t("cmp_msg_truth_none")]
+
+
+def clv_tiers(btyd: pd.DataFrame | None, *, time_unit: str | None, clv_months: int, discount_rate: float) -> tuple:
+    """The customers' CLV tiers for the responder profile and what to say about them: the CLV's horizon, rate and
+    sources (and the customers without a tier), or why the tiers come from spend instead (no BTYD summary, or no
+    fit). Returns ``(tiers or None, notes)``."""
+    from helpers.models import clv
+
+    if btyd is None:  # customers_btyd is prepared beside the sales lines (pipeline.LINE_TABLES)
+        tiers, reason = None, t("cmp_reason_no_btyd")
+    else:
+        tiers, reason = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
+    if tiers is None:
+        return None, [t("cmp_msg_tier_spend", reason=reason)]
+    n = i18n.fmt_number
+    notes = [t("cmp_msg_tier_clv", months=clv_months, rate=i18n.fmt_percent(discount_rate, 0), customers=n(len(tiers))),
+             t("cmp_msg_clv_source", purchase=tiers.attrs["purchase_source"].text(), spend=tiers.attrs["spend_source"].text())]
+    if tiers["clv_tier"].isna().any():
+        notes.append(t("cmp_msg_tier_unknown", n=n(tiers["clv_tier"].isna().sum())))
+    return tiers, notes
+
+
+def responder_section(flags: pd.DataFrame, rfm: pd.DataFrame, attributes: pd.DataFrame | None, tiers, *, alpha: float,
+                      currency: str) -> tuple:
+    """Responders against non-responders by RFM segment, CLV tier and attributes: the profile, and what to show
+    (the counts and test level in words, the tests table). Returns ``(profile, shown)``."""
+    from helpers.models import campaigns as cmp
+
+    groups = cmp.profile_groups(rfm, attributes, tier_labels=(t("cmp_tier_low"), t("cmp_tier_mid"), t("cmp_tier_high")),
+                                clv_tiers=tiers)
+    groups = translated_groups(groups, i18n.language())
+    profile = cmp.responder_profile(flags, groups, alpha=alpha, missing_label=t("cmp_missing"))
+    n = i18n.fmt_number
+    note = t("cmp_msg_profile", responders=n(flags["campaign_responder"].sum()),
+             non_responders=n((~flags["campaign_responder"]).sum()), level=n(profile.attrs["level"], 4))
+    tests = cmp.profile_tests(profile)
+    tests["variable"] = tests["variable"].map(variable_name)
+    return profile, [note, styled(tests, t("cmp_cap_tests"), currency)]

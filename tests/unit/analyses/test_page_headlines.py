@@ -78,3 +78,17 @@ def test_profile_items_by_hand():
     got = values(ph.profile_items(tests, regions, rates, alpha=0.05, rate_column="income_band"))
     assert got == {"profiles_significant_tables": 2, "profiles_top_region_revenue_share": 0.75, "profiles_rate_ratio_low": 0.8}
     assert list(values(ph.profile_items(tests, None, None, alpha=0.05, rate_column="x"))) == ["profiles_significant_tables"]
+
+
+def test_campaign_items_by_hand():
+    from types import SimpleNamespace
+
+    data = SimpleNamespace(ready=True, has_responses=True, exposures=pd.DataFrame({"customer_id": ["a", "a", "b"]}))
+    camp = pd.DataFrame({"responders": [1, 2], "reached": [10, 10], "responder_revenue": [5.0, 7.0]})
+    types = pd.DataFrame({"campaign_type": ["email", "sms"], "response_rate": [0.2, 0.1]})
+    items = ph.campaign_items(data, pd.DataFrame({"w": [1, 2]}), camp, types, currency="GBP")
+    assert values(items) == {"campaigns": 2, "customers_reached": 2, "campaign_response_rate": pytest.approx(0.15),
+                             "best_type_response_rate": 0.2, "responder_revenue": 12.0}
+    assert ph.t("cmp_hl_best_type", type="email") in [label for _, label, _, _ in items]
+    nothing = SimpleNamespace(ready=False, has_responses=False, exposures=None)
+    assert all(math.isnan(v) for v in values(ph.campaign_items(nothing, None, None, None, currency="GBP")).values())
