@@ -129,3 +129,24 @@ def campaign_items(data, windows: pd.DataFrame | None, camp: pd.DataFrame | None
          best["response_rate"] if best is not None else NAN, "%"),
         ("responder_revenue", t("cmp_hl_responder_revenue"), camp["responder_revenue"].sum() if data.has_responses else NAN, currency),
     ]
+
+
+def voice_items(h: dict, *, delay, back: pd.DataFrame | None, hazard, came_back_days: int) -> list[tuple]:
+    """Notebook 09: reviews, mean score, low-score share, the late-delivery score gap, the complaint rate, the
+    share of complainers who came back, and the complaint hazard factor (NaN where not measured)."""
+    late_gap = delay.mean_gap["diff"] if delay is not None else NAN
+    return [
+        ("reviews", t("hl_voice_reviews"), h["reviews"], "count"),
+        ("mean_score", t("hl_voice_mean_score"), round(h["mean_score"], 2), ""),
+        ("low_score_share", t("hl_voice_low_share"), h["low_share"], "%"),
+        ("late_delivery_score_gap", t("hl_voice_late_gap"), round(late_gap, 2), ""),
+        ("complaint_rate", t("hl_voice_complaint_rate"), h["complaint_rate"], "%"),
+        ("complainers_came_back", t("hl_voice_came_back", days=came_back_days),
+         back.set_index("group").loc["complained", "share"] if back is not None else NAN, "%"),
+        ("complaint_hazard_factor", t("hl_voice_hazard_factor"), round(hazard.k, 2) if hazard is not None else NAN, ""),
+    ]
+
+
+def voice_customers(customers: pd.DataFrame) -> pd.DataFrame | None:
+    """Notebook 09's customer columns (complaints, complaint rate, mean score); None without customers."""
+    return customers[["customer_id", "complaints", "complaint_rate", "mean_score"]] if len(customers) else None

@@ -243,3 +243,142 @@ def hazard_sentence(fit) -> str:
              high=_f(fit.k_high, ".2f"), p=_f(fit.lr_p_value, ".3g"), p0=_f(fit.mean_p, ".3f"),
              p1=_f(fit.mean_p_after, ".3f"), n=_f(fit.n_customers, ","), nc=_f(fit.n_complained, ","),
              nr=_f(fit.n_repeat_after, ","))
+
+
+# ----------------------------------------------------------------------------- notebook 09's sections
+def config_notes(name: str, fb: pd.DataFrame, h: dict, has: dict, has_lines: bool) -> list[str]:
+    """The feedback table in one line (reviews, dates, customers, share with text, sales lines or not) and the
+    optional columns it lacks."""
+    f = _f
+    absent = [c for c in ("delay", "seller_id", "region", "product_category", "text", "customer_id") if not has.get(c)]
+    return [t("nb09_config", name=name, n=f(h["reviews"], ","), start=f"{fb['feedback_ts'].min():%Y-%m-%d}",
+              end=f"{fb['feedback_ts'].max():%Y-%m-%d}", customers=f(h["customers"], ","), text=f(h["text_share"], ".0%"),
+              lines=t("nb09_yes") if has_lines else t("nb09_no")),
+            t("nb09_absent", cols=", ".join(absent) if absent else t("nb09_none"))]
+
+
+def breakdown_section(fb: pd.DataFrame, has: dict, *, min_reviews: int, top: int) -> tuple[dict, list]:
+    """The mean score per category, seller, region ... (:data:`helpers.models.voice.BREAKDOWNS`): for each, the
+    groups kept and a chart, or why there is none (column absent or single-valued, a category that only names
+    the kind of feedback, no group with ``min_reviews``). Returns ``(tables by column, shown)``."""
+    from helpers.models import voice
+
+    breakdowns, out = {}, []
+    for column in voice.BREAKDOWNS:
+        if not has.get(column) or fb[column].nunique() < 2:
+            out.append(t("nb09_no_column", column=column))
+            continue
+        if column == "category" and fb[column].astype(str).str.lower().isin(voice.KIND_LABELS).all():
+            out.append(t("nb09_category_kind"))
+            continue
+        table = voice.score_by(fb, column, min_reviews=min_reviews, top=top)
+        if table.empty:
+            out.append(t("nb09_no_group", column=column, min_reviews=min_reviews))
+            continue
+        breakdowns[column] = table
+        out.append(t("nb09_breakdown", column=column, kept=table.attrs["groups_kept"], groups=table.attrs["groups"],
+                     min_reviews=min_reviews, small=_f(table.attrs["reviews_in_small_groups"], ","), n=len(table)))
+        out.append(score_by(table, column))
+    return breakdowns, out
+
+
+def terms_section(fb: pd.DataFrame, has: dict, *, top: int, min_count: int) -> tuple:
+    """The comments' languages, their most frequent and most distinctive words and phrases of low against high
+    scores; the note that there is no comment text. Returns ``(distinctive terms or None, shown)``."""
+    from helpers.models import voice
+    from helpers.plots.base import Displayed
+
+    if not has.get("text"):
+        return None, [t("nb09_no_text")]
+    out = [t("nb09_comments_by_language", langs=", ".join(f"{k}: {_f(v, ',')}" for k, v in fb.loc[fb["has_text"], "language"]
+                                                      .fillna(t("nb09_unknown")).value_counts().items()))]
+    low_terms, high_terms = voice.top_terms(fb, "low", top=top), voice.top_terms(fb, "high", top=top)
+    terms = voice.distinctive_terms(fb, min_count=min_count, top=top)
+    out += [top_terms(low_terms, high_terms), Displayed(distinctive_terms(terms) if len(terms) else t("nb09_no_terms"))]
+    return terms, out
+
+
+def customer_summary(customers: pd.DataFrame):
+    """Count, mean, median and maximum of each per-customer voice column (rounded to 3 decimals); in another
+    language than English, a table with the statistics' names translated."""
+    from helpers import i18n
+
+    desc = customers.describe().loc[["count", "mean", "50%", "max"]].round(3)
+    return desc if i18n.language() == "en" else i18n.table(desc.rename(index={"count": t("stat_count"), "mean": t("stat_mean"),
+                                                                             "50%": t("stat_median"), "max": t("stat_max")}), precision=3)
+
+
+def came_back_section(back: pd.DataFrame | None, days: int, *, has_lines: bool) -> list:
+    """Who came back within ``days`` after a complaint or a good review: a sentence per group, the difference,
+    and the chart; without it, why (no sales lines, or no customer ids in the feedback)."""
+    if back is None:
+        return [t("nb09_no_lines_back") if not has_lines else t("nb09_no_customer_id")]
+    f = _f
+    d, left = back.attrs["diff"], back.attrs["too_recent"]
+    out = [t("nb09_came_back", group=label(row.group, "nb09_group_"), back=f(row.came_back, ","),
+             n=f(row.customers, ","), days=days, share=f(row.share, ".1%"), low=f(row.ci_low, ".1%"),
+             high=f(row.ci_high, ".1%")) for row in back.itertuples()]
+    out.append(t("nb09_came_back_diff", diff=f(100 * d["diff"], "+.1f"), low=f(100 * d["low"], "+.1f"),
+                 high=f(100 * d["high"], "+.1f"), complained=f(left["complained"], ","), good=f(left["good review"], ",")))
+    out.append(came_back(back))
+    return out
+
+
+def hazard_section(hazard, error, *, level: float, time_unit: str) -> list:
+    """The complaint effect on dropout: its sentence and the parameter table; or why there is none (no sales
+    lines with customer ids: ``hazard`` and ``error`` None; or the data could not give it: ``error``)."""
+    from helpers import i18n
+
+    if hazard is None:
+        return [t("nb09_no_hazard") if error is None else t("nb09_not_estimated", err=hazard_error_text(error))]
+    return [hazard_sentence(hazard),
+            i18n.columns(hazard.params, "nb09_params_col_").style.format(lambda v: _f(v, ".3f")).set_caption(
+                t("nb09_params_caption", unit=time_unit, level=_f(level, ".0%")))]
+
+
+def truth_section(truth: dict | None, hazard, *, n_se: float) -> tuple:
+    """On synthetic data, the planted complaint effect beside the estimated one: the planted factor, the true
+    dropout of complainers and others, the check (with an estimate) and the effect chart; else the note why.
+    Returns ``(check or None, shown)``."""
+    from helpers import i18n
+    from helpers.analyses import validation
+    from helpers.plots.validation import checks_styler
+
+    planted, check, out = None, None, []
+    if truth is None:
+        out.append(t("nb09_real_data"))
+    elif "feedback" not in truth:
+        out.append(t("nb09_no_truth"))
+    else:
+        f = _f
+        planted = float(truth["feedback"]["complaint_hazard_factor"])
+        tc = truth["customers"]
+        out.append(t("nb09_planted", k=f(planted, "g"),
+                     effect=truth["feedback"]["effect"] if i18n.language() == "en" else t("nb09_planted_effect")))
+        if "complained" in tc:
+            out.append(t("nb09_true_dropout", a=f(tc.loc[tc["complained"], "dropout_ts"].notna().mean(), ".1%"),
+                         n=f(int(tc["complained"].sum()), ","), b=f(tc.loc[~tc["complained"], "dropout_ts"].notna().mean(), ".1%")))
+        if hazard is not None:
+            check = validation.complaint_effect_check(hazard, planted, n_se=n_se)
+            out.append(checks_styler(validation.checks_table([check]), t("nb09_check_caption")))
+    if hazard is not None:
+        out.append(complaint_effect(hazard, planted))
+    return check, out
+
+
+def gain_section(gain, error) -> list:
+    """What complaints add to the churn model: its sentence, the churn rate of complainers and others (captioned
+    with the cut-off and horizon) and the AUC gain chart; or why there is none (no sales lines with customer ids:
+    ``gain`` and ``error`` None; or the data could not give it: ``error``)."""
+    from helpers import i18n
+
+    if gain is None:
+        return [t("nb09_no_gain") if error is None else t("nb09_not_compared", err=error)]
+    f = _f
+    rates = gain.rates.assign(group=gain.rates["group"].map(lambda g: i18n.label(g, "nb09_rates_")))
+    rates.columns = [i18n.label(c, "nb09_rates_col_") for c in rates.columns]
+    return [gain_sentence(gain),
+            rates.style.format({t("nb09_rates_col_customers"): lambda v: f(v, ","),
+                                t("nb09_rates_col_churn_rate"): lambda v: f(v, ".1%")}).hide(axis="index")
+            .set_caption(t("nb09_rates_caption", cutoff=gain.test_cutoff, days=gain.horizon_days)),
+            churn_gain(gain)]

@@ -92,3 +92,19 @@ def test_campaign_items_by_hand():
     assert ph.t("cmp_hl_best_type", type="email") in [label for _, label, _, _ in items]
     nothing = SimpleNamespace(ready=False, has_responses=False, exposures=None)
     assert all(math.isnan(v) for v in values(ph.campaign_items(nothing, None, None, None, currency="GBP")).values())
+
+
+def test_voice_items_and_customers_by_hand():
+    from types import SimpleNamespace
+
+    h = {"reviews": 9, "mean_score": 3.3333, "low_share": 0.3, "complaint_rate": 0.2}
+    back = pd.DataFrame({"group": ["complained", "good review"], "share": [0.25, 0.5]})
+    got = values(ph.voice_items(h, delay=SimpleNamespace(mean_gap={"diff": -1.234}), back=back,
+                                hazard=SimpleNamespace(k=2.345), came_back_days=90))
+    assert got == {"reviews": 9, "mean_score": 3.33, "low_score_share": 0.3, "late_delivery_score_gap": -1.23,
+                   "complaint_rate": 0.2, "complainers_came_back": 0.25, "complaint_hazard_factor": 2.35}
+    none = values(ph.voice_items(h, delay=None, back=None, hazard=None, came_back_days=90))
+    assert math.isnan(none["late_delivery_score_gap"]) and math.isnan(none["complaint_hazard_factor"])
+    customers = pd.DataFrame({"customer_id": ["a"], "complaints": [1], "complaint_rate": [0.5], "mean_score": [2.0], "x": [1]})
+    assert list(ph.voice_customers(customers).columns) == ["customer_id", "complaints", "complaint_rate", "mean_score"]
+    assert ph.voice_customers(customers.iloc[:0]) is None

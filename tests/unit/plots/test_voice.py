@@ -143,3 +143,70 @@ def test_hazard_error_text_in_the_report_language():
         voice.fit_complaint_hazard(hist)
     assert plots.hazard_error_text(info.value) == str(info.value)
     assert plots.hazard_error_text(ValueError("x")) == "x"
+
+
+# ----------------------------------------------------------------------------- notebook 09's sections
+from tests.fixtures.voice_data import END, order_lines, raw_feedback  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    return voice.check_feedback(raw_feedback())
+
+
+def test_config_notes_name_the_absent_columns(reviews):
+    has = voice.available(reviews)
+    config, absent = plots.config_notes("shop", reviews, voice.headline(reviews, "auto"), has, False)
+    assert "2023-01-10" in config and "2023-12-01" in config and t("nb09_no") in config
+    assert "seller_id" in absent and "region" not in absent
+
+
+def test_breakdown_section_tables_or_why_not(fb):
+    has = voice.available(fb)
+    tables, shown = plots.breakdown_section(fb, has, min_reviews=5, top=10)
+    assert list(tables) == ["region"] and tables["region"]["reviews"].sum() == len(fb)
+    assert t("nb09_no_column", column="seller_id") in shown
+    assert len([s for s in shown if not isinstance(s, str)]) == 1                    # the region chart
+    _, none = plots.breakdown_section(fb, has, min_reviews=1000, top=10)
+    assert t("nb09_no_group", column="region", min_reviews=1000) in none
+
+
+def test_terms_section_without_text(fb, reviews):
+    assert plots.terms_section(fb, voice.available(fb), top=5, min_count=1) == (None, [t("nb09_no_text")])
+    terms, shown = plots.terms_section(reviews, voice.available(reviews), top=5, min_count=1)
+    assert shown[0].startswith(t("nb09_comments_by_language", langs="")[:10]) and "en: 3, tr: 3, pt: 2" in shown[0]
+    from helpers.plots.base import Displayed
+
+    assert isinstance(shown[-1], Displayed) and isinstance(terms, pd.DataFrame)
+
+
+def test_customer_summary_statistics(reviews):
+    customers = voice.customer_voice(reviews)
+    desc = plots.customer_summary(customers)
+    assert list(desc.index) == ["count", "mean", "50%", "max"]
+    assert desc.loc["count", "complaints"] == len(customers)
+
+
+def test_came_back_section_or_why_not(reviews):
+    assert plots.came_back_section(None, 90, has_lines=False) == [t("nb09_no_lines_back")]
+    assert plots.came_back_section(None, 90, has_lines=True) == [t("nb09_no_customer_id")]
+    back = voice.came_back(reviews, order_lines(), analysis_date=END, window_days=90)
+    shown = plots.came_back_section(back, 90, has_lines=True)
+    assert len(shown) == len(back) + 2 and all(isinstance(s, str) for s in shown[:-1])
+
+
+def test_hazard_and_gain_sections_say_why_not():
+    err = voice.DataError("feedback", "too-few-complaints", "only 3 complaints")
+    assert plots.hazard_section(None, None, level=0.9, time_unit="W") == [t("nb09_no_hazard")]
+    assert plots.hazard_section(None, err, level=0.9, time_unit="W") == [t("nb09_not_estimated", err=plots.hazard_error_text(err))]
+    assert plots.gain_section(None, None) == [t("nb09_no_gain")]
+    assert plots.gain_section(None, ValueError("too short")) == [t("nb09_not_compared", err="too short")]
+
+
+def test_truth_section_notes_without_a_planted_effect():
+    assert plots.truth_section(None, None, n_se=3.0) == (None, [t("nb09_real_data")])
+    assert plots.truth_section({"customers": pd.DataFrame()}, None, n_se=3.0) == (None, [t("nb09_no_truth")])
+    truth = {"feedback": {"complaint_hazard_factor": 2.0, "effect": "dropout x2"},
+             "customers": pd.DataFrame({"complained": [True, True, False], "dropout_ts": [pd.NaT, pd.Timestamp("2024-01-01"), pd.NaT]})}
+    check, shown = plots.truth_section(truth, None, n_se=3.0)
+    assert check is None and "50.0%" in shown[1] and "0.0%" in shown[1]
