@@ -150,3 +150,28 @@ def voice_items(h: dict, *, delay, back: pd.DataFrame | None, hazard, came_back_
 def voice_customers(customers: pd.DataFrame) -> pd.DataFrame | None:
     """Notebook 09's customer columns (complaints, complaint rate, mean score); None without customers."""
     return customers[["customer_id", "complaints", "complaint_rate", "mean_score"]] if len(customers) else None
+
+
+def clv_items(base: pd.DataFrame, value_col: str, *, predicted: bool, actions: pd.DataFrame | None, fits,
+              horizon_months: int, currency: str) -> list[tuple]:
+    """Notebook 04: the customers valued, the total of ``value_col`` (predicted CLV, or historical gross margin
+    when ``predicted`` is false), the top 20 %'s share of it, the valuable customers likely lost, and the model."""
+    from helpers import i18n
+    from helpers.models.clv import top_share_of_value
+
+    return [
+        ("customers_valued", t("hl_customers_valued"), len(base), "customers"),
+        ("clv_total", t("hl_clv_total", months=horizon_months) if predicted else t("hl_hist_margin_total"),
+         float(base[value_col].sum()), currency),
+        ("clv_top20_share", t("hl_clv_top20_share", value=i18n.column(value_col)), top_share_of_value(base[value_col], 0.2), "%"),
+        ("high_value_low_p_alive", t("hl_high_value_low_p_alive"), len(actions) if actions is not None else NAN, "customers"),
+        ("clv_model", t("hl_clv_model"), fits.text(reasons=False) if value_col == "clv" else t("nb04_tiers_by_margin"), ""),
+    ]
+
+
+def clv_customers(value: pd.DataFrame | None, hist: pd.DataFrame) -> pd.DataFrame:
+    """Notebook 04's customer columns: P(alive), expected purchases and CLV with its interval; without predicted
+    values, the customer ids only."""
+    if value is not None:
+        return value[["customer_id", "p_alive", "expected_purchases", "clv", "clv_low", "clv_high"]]
+    return hist[["customer_id"]]

@@ -186,3 +186,146 @@ def clv_intervals(table: pd.DataFrame, *, currency: str, n: int = 30) -> go.Figu
                       height=max(360, 18 * len(top) + 140), xaxis_title=t("clv_cur", cur=currency),
                       yaxis_title=t("customer"))
     return fig
+
+
+# ----------------------------------------------------------------------------- notebook 04's sections
+def fit_notes(fits) -> list[str]:
+    """Which step of the CLV recovery chain each fit came from (customers, repeat buyers or exclusions, seconds),
+    that P(alive) is unknown when the purchase model has no dropout, and the MCMC diagnostics."""
+    from helpers.models.clv import step_name
+
+    f, s = fits.purchase, fits.spend  # each from the recovery chain: the step used and why the earlier ones were not
+    out = [t("nb04_purchase_step", source=f.source.text(), n=i18n.fmt_number(f.n_customers), repeat=i18n.fmt_number(f.n_repeat),
+             seconds=i18n.fmt_number(f.seconds, 1)),
+           t("nb04_spend_step", source=s.source.text(), n=i18n.fmt_number(s.n_customers), excluded=i18n.fmt_number(s.n_excluded),
+             seconds=i18n.fmt_number(s.seconds, 1))]
+    if not f.has_p_alive:
+        out.append(t("nb04_p_alive_unknown", step=step_name(f.step)))
+    return out + list(f.warnings + s.warnings)  # MCMC diagnostics
+
+
+def translated_parameter_table(params: pd.DataFrame, caption: str):
+    """:func:`parameter_table` with the column names and the meanings in the report language."""
+    shown = i18n.columns(params.assign(meaning=params["meaning"].map(lambda v: i18n.translate_phrases(v, "cpm_"))))
+    return (shown.style.format(precision=4, **i18n.number_format()).hide(axis="index").set_caption(caption)
+            .set_properties(subset=[i18n.column("meaning")], **{"text-align": "left"}))
+
+
+def fit_section(fits, *, unit_name: str, currency: str, can_predict: bool = True) -> list:
+    """The fitted parameters with their meanings: the purchase model's (when it can predict) and the spend
+    model's (Gamma-Gamma, or the step of the chain that replaced it)."""
+    from helpers.models.clv import describe_parameters, step_name
+
+    out = []
+    if can_predict:
+        out.append(translated_parameter_table(describe_parameters(fits.purchase),
+                                              t("nb04_params_caption", model=step_name(fits.purchase.step), unit=unit_name)))
+    if fits.spend.model == "gamma_gamma":
+        out.append(translated_parameter_table(describe_parameters(fits.spend, currency), t("nb04_gg_params_caption", currency=currency)))
+    else:
+        out.append(translated_parameter_table(describe_parameters(fits.spend, currency),
+                                              t("nb04_params_caption", model=step_name(fits.spend.step), unit=currency)))
+    return out
+
+
+def validation_notes(val, *, start, end) -> list[str]:
+    """What the holdout validation did: skipped (``val`` None), or its calibration window and notes, the step of
+    the chain its fit came from, the customers it could not predict and the holdout totals."""
+    from helpers.models.clv import step_name
+
+    if val is None:
+        return [t("nb04_validation_skipped")]
+    fmt_date, fmt_number = i18n.fmt_date, i18n.fmt_number
+    out = ["\n".join([t("nb04_calibration", start=fmt_date(start), cal_end=fmt_date(val.calibration_end), days=val.holdout_days,
+                        end=fmt_date(end)) if val.calibration_end else "", *val.notes]).strip()]
+    if val.fit is not None and val.fit.attempts:
+        out.append(t("nb04_calibration_step", source=val.fit.source.text()))
+    if val.unknown:
+        out.append(t("nb04_validation_unknown", n=fmt_number(val.unknown), step=step_name(val.fit.step)))
+    if val.totals:
+        err = val.totals["relative_error"]
+        out.append(t("nb04_holdout_totals", n=fmt_number(val.totals["customers"]), actual=fmt_number(val.totals["actual"]),
+                     predicted=fmt_number(val.totals["predicted"]), error=("+" if err >= 0 else "-") + i18n.fmt_percent(abs(err))))
+    return out
+
+
+def grid_heatmaps(grid: pd.DataFrame, purchase_fit, *, horizon_months: int, unit_name: str) -> list:
+    """P(alive) (or the note that the purchase model has none) and the expected purchases over the horizon, per
+    frequency and recency (:func:`helpers.models.clv.frequency_recency_grid`)."""
+    from helpers.models.clv import step_name
+
+    age = i18n.fmt_number(grid.attrs["T"])
+    out = [heatmap(grid, "p_alive", title=t("nb04_p_alive_title", T=age, unit=unit_name), colorbar=t("p_alive"))
+           if purchase_fit.has_p_alive else t("nb04_p_alive_unknown", step=step_name(purchase_fit.step))]
+    out.append(heatmap(grid, "expected_purchases", colorbar=t("nb04_purchases"),
+                       title=t("nb04_expected_title", months=horizon_months, T=age, unit=unit_name)))
+    return out
+
+
+def value_summary(value: pd.DataFrame, *, unit_name: str, horizon_months: int, currency: str, margin: float,
+                  discount_rate: float):
+    """The statistics of each customer value column (columns all empty, ids and first value left out), captioned
+    with the horizon, margin and discount rate."""
+    shown = value.dropna(axis=1, how="all").drop(columns=["customer_id", "first_value"], errors="ignore")
+    return i18n.describe(shown).style.format("{:,.3f}", **i18n.number_format()).set_caption(
+        t("nb04_value_caption", unit=unit_name, months=horizon_months, currency=currency, margin=i18n.fmt_percent(margin, 0),
+          discount=i18n.fmt_percent(discount_rate, 0)))
+
+
+def clv_totals(value: pd.DataFrame | None, has_p_alive: bool, *, horizon_months: int, currency: str) -> list:
+    """The customers without a CLV, the totals (CLV, expected purchases, mean P(alive)) and the CLV histogram
+    (log counts, clipped at the 99th percentile); nothing without values."""
+    from helpers.plots.base import histogram
+
+    out = []
+    unknown_clv = int(value["clv"].isna().sum()) if value is not None else 0
+    if unknown_clv:
+        out.append(t("nb04_clv_unknown", n=i18n.fmt_number(unknown_clv), total=i18n.fmt_number(len(value))))
+    if value is not None and value["clv"].notna().any():
+        out.append(t("nb04_total_clv", months=horizon_months, clv=i18n.fmt_number(value["clv"].sum()), currency=currency,
+                     purchases=i18n.fmt_number(value["expected_purchases"].sum()),
+                     p_alive=i18n.fmt_number(value["p_alive"].mean(), 2) if has_p_alive else t("not_available")))
+        out.append(histogram(value["clv"].clip(upper=value["clv"].quantile(0.99)), bins=50, log_y=True,
+                             title=t("nb04_clv_hist_title", months=horizon_months), x_label=t("nb04_clv_hist_x", currency=currency)))
+    return out
+
+
+#: The columns of the ten most valuable customers' table.
+TOP_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases", "expected_spend",
+               "clv", "revenue"]
+
+
+def top_section(value: pd.DataFrame | None, spend_fit, shown, *, unit_name: str, horizon_months: int, currency: str) -> list:
+    """The ten customers of highest CLV (ids as the config shows them: ``shown``) and, with Gamma-Gamma, the
+    first one's expected spend by hand: the weight of its own mean against the population mean."""
+    if value is None or not value["clv"].notna().any():
+        return []
+    top = value.sort_values("clv", ascending=False).head(10)
+    out = [i18n.table(shown(top[TOP_COLUMNS]), precision=2).hide(axis="index").set_caption(
+        t("nb04_top10_caption", unit=unit_name, months=horizon_months, currency=currency))]
+    if spend_fit.model == "gamma_gamma":
+        p, q, v = (spend_fit.values[k] for k in ("p", "q", "v")); x, m = top.iloc[0]["frequency"], top.iloc[0]["monetary_value"]
+        w = p * x / (p * x + q - 1)
+        formula = (f"w = {p:.3f}*{x:.0f} / ({p:.3f}*{x:.0f} + {q:.3f} - 1) = {w:.4f}; E[spend] = {w:.4f}*{m:.2f} + {1 - w:.4f}*{p * v / (q - 1):.2f} "
+                   f"= {w * m + (1 - w) * p * v / (q - 1):.2f}")
+        out.append(t("nb04_by_hand", formula=i18n.localize_numbers(formula), currency=currency,
+                     table=i18n.fmt_number(top.iloc[0]["expected_spend"], 2), note=")" if spend_fit.method == "map" else t("nb04_mcmc_note")))
+    return out
+
+
+def action_section(value: pd.DataFrame | None, actions: pd.DataFrame | None, purchase_fit, *, top_share: float,
+                   max_p_alive: float, currency: str, skip_note: str) -> list:
+    """The valuable customers likely lost: how many candidates and kept (with the value at risk) and the value
+    against P(alive) chart; the note that P(alive) is unknown, or ``skip_note`` without values."""
+    from helpers.models.clv import step_name
+
+    if value is None:
+        return [skip_note]
+    if not purchase_fit.has_p_alive:
+        return [t("nb04_p_alive_unknown", step=step_name(purchase_fit.step))]
+    top_text, p_text = i18n.fmt_percent(top_share, 0), i18n.fmt_number(max_p_alive, 2)
+    return [t("nb04_action_candidates", n=i18n.fmt_number(actions.attrs["candidates"]), top=top_text, p=p_text,
+              kept=i18n.fmt_number(len(actions)), risk=i18n.fmt_number(actions["value_at_risk"].sum()), currency=currency)
+            if len(actions) else t("nb04_no_action", top=top_text, p=p_text),
+            value_vs_p_alive(value, value="gross_margin", value_label=t("nb04_hist_margin_label", currency=currency),
+                             top_share=top_share, max_p_alive=max_p_alive)]

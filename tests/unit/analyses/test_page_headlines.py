@@ -108,3 +108,17 @@ def test_voice_items_and_customers_by_hand():
     customers = pd.DataFrame({"customer_id": ["a"], "complaints": [1], "complaint_rate": [0.5], "mean_score": [2.0], "x": [1]})
     assert list(ph.voice_customers(customers).columns) == ["customer_id", "complaints", "complaint_rate", "mean_score"]
     assert ph.voice_customers(customers.iloc[:0]) is None
+
+
+def test_clv_items_and_customers_by_hand():
+    from types import SimpleNamespace
+
+    base = pd.DataFrame({"customer_id": list("abcde"), "clv": [50.0, 20.0, 10.0, 10.0, 10.0]})
+    fits = SimpleNamespace(text=lambda reasons: "BG/NBD + Gamma-Gamma")
+    got = values(ph.clv_items(base, "clv", predicted=True, actions=base.head(2), fits=fits, horizon_months=12, currency="GBP"))
+    assert got == {"customers_valued": 5, "clv_total": 100.0, "clv_top20_share": pytest.approx(0.5),
+                   "high_value_low_p_alive": 2, "clv_model": "BG/NBD + Gamma-Gamma"}
+    hist = values(ph.clv_items(base.rename(columns={"clv": "gross_margin"}), "gross_margin", predicted=False, actions=None,
+                               fits=fits, horizon_months=12, currency="GBP"))
+    assert math.isnan(hist["high_value_low_p_alive"]) and hist["clv_model"] == ph.t("nb04_tiers_by_margin")
+    assert list(ph.clv_customers(None, base).columns) == ["customer_id"]
