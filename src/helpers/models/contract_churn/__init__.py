@@ -54,8 +54,8 @@ from helpers.models.contract_churn.classify import (
 )
 from helpers.models.contract_churn.sbg import (
     FADER_HARDIE_2007, FADER_HARDIE_2007_ESTIMATES, HOMOGENEOUS, SbgFit, cohort_table, derl_by_hand,
-    fader_hardie_check, fit_sbg,
-    remaining_value, retention_curve, sbg_loglik, sbg_retention, value_summary
+    fader_hardie_check, fit_sbg, remaining_value, retention_curve, sbg_loglik, sbg_retention,
+    value_summary
 )
 from helpers.models.contract_churn.table import FILE, REQUIRED, churn_by, contract_table, setting
 from helpers.models.contract_churn.tenure import fit_cox, km_table, pairwise_logrank, retained_column
