@@ -44,6 +44,21 @@ def test_notebook_shape(stem):
             assert not c.get("outputs") and c.get("execution_count") is None, f"{stem}: committed outputs"
 
 
+#: The most non-blank lines a code cell may have (the parameters cell aside): the logic lives in helpers.
+MAX_CELL_LINES = 8
+
+
+@pytest.mark.parametrize("stem", NUMBERED)
+def test_notebook_cells_are_short(stem):
+    """Thin notebooks: no code cell outside the ``parameters`` cell has more than :data:`MAX_CELL_LINES`
+    non-blank lines; tables with their captions, figures and notes come from ``helpers`` functions."""
+    nb = json.loads((paths.NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    long = [(i, n) for i, c in enumerate(nb["cells"])
+            if c["cell_type"] == "code" and "parameters" not in c.get("metadata", {}).get("tags", [])
+            and (n := sum(1 for line in "".join(c["source"]).splitlines() if line.strip())) > MAX_CELL_LINES]
+    assert not long, f"{stem}: code cells over {MAX_CELL_LINES} non-blank lines (cell index, lines): {long}"
+
+
 #: Plumbing that belongs to :mod:`helpers.notebook`: the set-up block, and writing or masking by hand.
 PLUMBING = ("pipeline.open_run(", "engine.connect(", "plots.setup_notebook(", ".to_csv(", ".to_parquet(",
             "maybe_mask(", "export_dir(", "warnings.filterwarnings(")

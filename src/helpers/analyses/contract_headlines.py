@@ -52,3 +52,25 @@ def headline_items(df: pd.DataFrame, *, auc: float, cox_c_index: float, by_group
             items.append((f"contract_sbg_beta{u}_{key}", _("sBG beta, {cohort}", cohort=r["cohort"]),
                           float(r["beta"]), ""))
     return items
+
+
+#: The customer columns notebook 11 publishes, in order, when its scores have them.
+CUSTOMER_COLUMNS = ("customer_id", "contract_churn_risk", "expected_remaining_tenure", "tenure_unit",
+                    "expected_remaining_value")
+
+
+def model_auc(metrics: pd.DataFrame, best: str | None) -> float:
+    """The ROC AUC of the chosen classifier (``best``, a key of ``churn.MODEL_NAMES``); NaN without one."""
+    from helpers.models.churn import MODEL_NAMES
+
+    return metrics.set_index("score")["roc_auc"].get(MODEL_NAMES.get(best), float("nan")) if best else float("nan")
+
+
+def customer_columns(rem: pd.DataFrame) -> pd.DataFrame:
+    """The published customer columns (:data:`CUSTOMER_COLUMNS`) the remaining-value table has."""
+    return rem[[c for c in CUSTOMER_COLUMNS if c in rem.columns]]
+
+
+def non_contractual_items() -> list[tuple]:
+    """The one headline of a run outside the contractual setting: its setting."""
+    return [("contract_setting", _("Churn setting of this data"), _("non-contractual"), "")]

@@ -446,3 +446,35 @@ def cohort_clv(cohorts: pd.DataFrame, *, margin: float, discount_rate: float, ho
     t["clv_to_cost"] = np.where(t["acquisition_cost"] > 0, t["clv"] / t["acquisition_cost"].where(t["acquisition_cost"] > 0),
                                 np.nan)
     return t
+
+
+def closed_form_check(base: RetentionBase, *, margin: float, discount_rate: float, horizon: int) -> tuple[float, float, float]:
+    """The value of ``base`` at a constant retention (its first period's rate r) two ways: summed period by
+    period (:func:`base_value`) and in closed form (:func:`geometric_value`). Returns ``(r, by_sum, closed)``;
+    the two values agree when the sums are right."""
+    r = float(base.rates[0])
+    flat = RetentionBase(base.customers, base.revenue_per_customer, [r] * horizon, base.period, "constant")
+    by_sum = base_value(flat, margin=margin, discount_rate=discount_rate, horizon=horizon)["value"]
+    closed = margin * base.customers * geometric_value(base.revenue_per_customer, r, discount_rate, horizon,
+                                                       base.periods_per_year)
+    return r, by_sum, closed
+
+
+def new_customer_clv(lines, *, by: str, available: bool, period: str, analysis_date: dt.date, margin: float,
+                     discount_rate: float, horizon: int, acquisition_cost=0.0) -> tuple[pd.DataFrame, str]:
+    """CLV of a new customer beside its acquisition cost (:func:`cohort_clv`): per ``by`` group ("channel" or
+    "country", from each customer's first lines) when the data has that column (``available``), else per
+    acquisition cohort. Returns the table and what its rows are ("group" or "cohort")."""
+    from helpers.features import lifecycle
+
+    if by in ("channel", "country") and available:
+        attrs = lifecycle.customer_attributes(lines, [by], analysis_date=analysis_date)
+        parts = []
+        for value, ids in attrs.groupby(by)["customer_id"]:
+            sub = lines.filter(lines.customer_id.isin(list(ids.astype(str))))
+            parts.append(lifecycle.cohort_table(sub, period=period, analysis_date=analysis_date).assign(group=value))
+        return cohort_clv(pd.concat(parts, ignore_index=True), margin=margin, discount_rate=discount_rate,
+                          horizon=horizon, period=period, acquisition_cost=acquisition_cost, by="group"), "group"
+    cohorts = lifecycle.cohort_table(lines, period=period, analysis_date=analysis_date)
+    return cohort_clv(cohorts, margin=margin, discount_rate=discount_rate, horizon=horizon,
+                      period=period, acquisition_cost=acquisition_cost), "cohort"

@@ -405,6 +405,39 @@ def bundle_ranks(lines, bundles: list[dict], *, min_support: float = 0.005, min_
     return bk.planted_bundle_ranks(ranked, bundles)
 
 
+@dataclass
+class Recovery:
+    """Outcome of :func:`recovery_checks`: the checks, the k-means labels (and their k) beside the planted type
+    of each labelled customer, and the planted bundles' ranks (None without products)."""
+
+    checks: list[Check]
+    labels: pd.Series
+    k: int
+    types: pd.Series
+    ranks: pd.DataFrame | None = None
+
+
+def recovery_checks(prep, lines, truth: dict) -> Recovery:
+    """Notebook 12's recovery checks on synthetic data: do the k-means clusters of notebook 03 find the planted
+    customer types (adjusted Rand index against chance); with products, do the rules of notebook 06 rank the
+    planted bundles and does the price ladder find the planted tiers; with feedback, is the complaint effect
+    of notebook 09 near the planted one."""
+    from helpers.models import baskets as bk, upsell as up
+
+    labels, k = cluster_labels(lines, prep.read("customers_rfm"), analysis_date=prep.end)
+    types = truth["customers"].assign(customer_id=truth["customers"]["customer_id"].astype(str)).set_index("customer_id")["type"]
+    types = types.reindex(labels.index)
+    checks, ranks = [ari_check(types, labels)[0]], None
+    if prep.has.get("product_id"):
+        ranks = bundle_ranks(lines, truth["bundles"])
+        ladder = up.price_ladder(bk.item_catalogue(lines), n_tiers=3, family_pattern=FAMILY_PATTERN)
+        checks += bundle_checks(ranks) + [tier_check(up.compare_tiers(ladder, truth["tiers"]))]
+    if "feedback" in prep.tables and "feedback" in truth:
+        checks.append(complaint_check(prep.lines(["customer_id", "invoice", "invoice_ts"]), prep.read("feedback"), truth,
+                                      observation_end=prep.end, time_unit=prep.meta["time_unit"]))
+    return Recovery(checks, labels, k, types, ranks)
+
+
 # --------------------------------------------------------------------------------------
 # CDNOW: the published estimates beside ours
 # --------------------------------------------------------------------------------------

@@ -484,3 +484,42 @@ def true_factors(truth: dict | None, column: str = "income_band") -> dict[str, f
         if stem in str(key) and ("factor" in str(key) or "multiplier" in str(key)):
             return {str(k): float(v) for k, v in numeric_maps[key].items()}
     return None
+
+
+def lines_by_group(tabs: list[CrossTab], group_columns: list[str]) -> dict[str, pd.Series]:
+    """:func:`profile_lines` per grouping column (rfm_segment, cluster, clv_tier) from its cross-tabs."""
+    return {g: profile_lines([tab for tab in tabs if tab.group == g]) for g in group_columns}
+
+
+def rate_inputs(btyd: pd.DataFrame, attrs: pd.DataFrame, column: str, reference: str | None
+                ) -> tuple[pd.DataFrame, pd.Series, str | None]:
+    """The BTYD summary with the attribute ``column`` of each customer, its levels (:func:`as_levels`) and the
+    reference level (``reference`` when it is one of them, else None: the largest level)."""
+    btyd = btyd.assign(customer_id=btyd["customer_id"].astype("string")).merge(
+        attrs[["customer_id", column]], on="customer_id", how="left")
+    level = as_levels(btyd[column])
+    return btyd, level, reference if reference in set(level) else None
+
+
+def try_covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | None = None
+                      ) -> tuple[pd.DataFrame | None, str | None]:
+    """:func:`covariate_fit`, or why it failed: a model that cannot be fitted on this data is reported, not
+    fatal. Returns ``(table, None)`` or ``(None, "ErrorType: message")``."""
+    try:
+        return covariate_fit(summary, group, reference=reference), None
+    except Exception as exc:  # noqa: BLE001
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def truth_table(rates: pd.DataFrame, factors: dict[str, float], truth: dict, cov: pd.DataFrame | None, *,
+                z: float = 3.0) -> pd.DataFrame:
+    """:func:`truth_check` with, where known, the realised mean rate ratio of the synthetic customers (to the
+    reference level) and the covariate fit's purchase multiplier per level."""
+    check = truth_check(rates, factors, z=z)
+    realised = truth["demographics"].get("realised_mean_lambda_ratio")
+    if realised:
+        base = realised.get(rates.attrs["reference"], np.nan)
+        check["realised_ratio"] = check["level"].map(lambda v: realised.get(str(v), np.nan) / base)
+    if cov is not None:
+        check["covariate_multiplier"] = check["level"].map(cov.set_index("level")["purchase_multiplier"])
+    return check

@@ -5,5 +5,5 @@
 ``plots.segments``, ``plots.clv``, ``plots.churn``, ``plots.baskets``), imported as
 ``from helpers.plots import clv as clv_plots``.
 """
-from helpers.plots.base import TEMPLATE, histogram, setup_notebook, share_bars  # noqa: F401
+from helpers.plots.base import TEMPLATE, histogram, setup_notebook, share_bars, show  # noqa: F401
 from helpers.plots.cleaning import cleaning_waterfall, lines_per_period, revenue_raw_vs_clean  # noqa: F401

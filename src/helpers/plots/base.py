@@ -260,3 +260,29 @@ def histogram(values: pd.Series, *, title: str, x_label: str, bins: int = 40, lo
     if log_y:
         fig.update_yaxes(type="log", title=_("customers (count, log scale)"))
     return fig
+
+
+class Displayed:
+    """A value :func:`show` displays as it is (a text included: its repr, in quotes) instead of printing it."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def show(*items) -> None:
+    """Show what a section helper returned, in order: a text is printed (a note, a sentence), ``None`` is
+    skipped, a list or tuple is shown item by item, and anything else (a styled table, a figure, a frame,
+    a :class:`Displayed` value) is displayed as the last line of a cell would show it."""
+    from IPython.display import display
+
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, Displayed):
+            display(item.value)
+        elif isinstance(item, (list, tuple)):
+            show(*item)
+        elif isinstance(item, str):
+            print(item)
+        else:
+            display(item)

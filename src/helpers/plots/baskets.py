@@ -175,3 +175,21 @@ def offers_ev_scatter(offers: pd.DataFrame, currency: str, max_points: int = 300
                       template=TEMPLATE, height=420, xaxis_title=_("offer score (probability-like, %)"),
                       yaxis_title=_("expected margin per offer ({cur})", cur=currency), legend={"title": {"text": _("source")}})
     return fig
+
+
+def basket_summary_table(summary: pd.DataFrame):
+    """:func:`helpers.models.baskets.basket_summary` with its labels and numbers in the report language, captioned."""
+    return i18n.style(pd.DataFrame({i18n.column("value"): [i18n.localize_numbers(v) for v in summary["value"]]},
+                                   index=[i18n.label(i, "bs_") for i in summary.index])).set_caption(_("Baskets at a glance"))
+
+
+def category_pairs(category_items, *, min_count: int, top: int) -> list:
+    """Which categories are bought together: the ``top`` category pair rules by lift (one direction per pair,
+    captioned) and the co-occurrence heatmap of the 20 most frequent categories. ``category_items``: basket
+    lines with the category as the item (:func:`helpers.models.baskets.basket_items` with ``item="category"``)."""
+    from helpers.models import baskets as bk
+
+    pairs = bk.pair_rules(category_items, min_count=min_count)
+    table = rules_table(bk.label_rules(bk.filter_rules(pairs, sort_by="lift", top=top, one_direction=True), None),
+                        caption=_("Category pairs with the highest lift"))
+    return [table, pair_heatmap(bk.cooccurrence_matrix(pairs, top=20), None, title=_("Lift between categories (1 = they meet in baskets as often as chance)"))]

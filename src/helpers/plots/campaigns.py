@@ -3,7 +3,7 @@
 Each recipe takes a small table from :mod:`helpers.models.campaigns` and returns a plotly figure
 with a title and labelled axes (units in the labels), or a pandas Styler with the column names
 in the report language. Every word shown comes from the glossary (``glossary/glossary.yaml``)
-through :func:`helpers.i18n.t`; :func:`inputs_note` says which campaign tables a run has, :func:`translated_groups` names the
+through :mod:`helpers.i18n`; :func:`inputs_note` says which campaign tables a run has, :func:`translated_groups` names the
 profile groupings.
 """
 from __future__ import annotations
@@ -246,3 +246,110 @@ def profile_bars(profile: pd.DataFrame, variable: str, title_name: str | None = 
     verdict = _("significant") if sig else _("not significant")
     title = _("Responders vs non-responders by {variable} (chi-square p = {p}: {verdict})", variable=_capital(name) if i18n.language() == "tr" else name, p=ptext, verdict=verdict)
     return _layout(fig, title, name, pgettext("cmp", "share of the group (%)"), 380)
+
+
+# ----------------------------------------------------------------------------- notebook 08's sections
+#: The campaign summary's columns shown with responses, and without (reach only).
+SUMMARY_COLUMNS = ["campaign_id", "campaign_type", "window_start", "window_end", "reached", "responders", "response_rate",
+                   "rate_low", "rate_high", "median_days_to_respond", "responders_outside_window", "unreached_responders",
+                   "responder_revenue", "responder_revenue_per_responder"]
+REACH_COLUMNS = ["campaign_id", "campaign_type", "window_start", "window_end", "reached", "reached_buyers_in_window"]
+FUNNEL_COLUMNS = ["campaign_id", "campaign_type", "reached", "responded", "repeat", "response_rate", "repeat_rate",
+                  "non_responder_repeat_rate", "follow_up_complete"]
+TARGETING_COLUMNS = ["campaign_id", "campaign_type", "eligible", "targeted", "not_targeted", "reached_not_eligible",
+                     "share_targeted", "share_not_targeted", "difference", "diff_low", "diff_high", "p_value"]
+
+
+def config_note(name: str, start, end, currency: str, tables) -> str:
+    """The run in one line: its name, period, currency and the tables it has."""
+    return _("config {name}: analysis window {start} .. {end}, currency {currency}; tables {tables}", name=name, start=i18n.fmt_date(start), end=i18n.fmt_date(end), currency=currency,
+             tables=", ".join(tables))
+
+
+def reach_section(data, windows: pd.DataFrame | None, end_inclusive: bool) -> list:
+    """Who the campaigns reached (campaigns, customers, pairs, how the window end is read) and their timeline;
+    the note that there is nothing to analyse when the run lacks exposures (``data.ready`` false)."""
+    if not data.ready:
+        return [_("No campaign exposures: nothing to show in this notebook.")]
+    n = i18n.fmt_number
+    return [_("{campaigns} campaigns reached {customers} customers ({pairs} customer-campaign pairs); the exposures' end is read as {reading}.", campaigns=n(len(windows)), customers=n(data.exposures["customer_id"].nunique()),
+              pairs=n(len(data.exposures)), reading=_("the window's last day") if end_inclusive else _("the first day after the window")),
+            timeline(windows)]
+
+
+def summary_section(camp: pd.DataFrame | None, data, currency: str) -> list:
+    """The campaign summary: with responses the response table and rates; with exposures only, the note saying
+    so and the reach table; nothing without exposures."""
+    if data.has_responses:
+        return [styled(camp[SUMMARY_COLUMNS], _("Reach and response per campaign (revenue in {currency})", currency=currency), currency), response_rates(camp)]
+    if data.ready:
+        return [_("No responses table: response rates are unknown; the reach per campaign:"), styled(camp[REACH_COLUMNS], _("Reach per campaign"), currency)]
+    return []
+
+
+def funnel_section(fun: pd.DataFrame | None, repeat_days: int, currency: str) -> list:
+    """The reached -> responded -> bought again funnel per campaign and in total (or the note that no campaign's
+    follow-up window is complete); nothing without responses (``fun`` None)."""
+    from helpers.models.campaigns import funnel_total
+
+    if fun is None:
+        return []
+    total = funnel_total(fun)
+    return [styled(fun[FUNNEL_COLUMNS], _("Funnel per campaign (bought again = a purchase within {days} days after the window)", days=repeat_days), currency),
+            funnel(total) if total["pairs"].iloc[0] > 0 else _("No campaign has {days} days of follow-up before the analysis date; the funnel total is empty.", days=repeat_days)]
+
+
+def targeting_section(comp: pd.DataFrame | None, randomised: bool, currency: str) -> list:
+    """Targeted against not-targeted eligible customers: how to read the difference (randomised or observational),
+    the table, the uplift forest and the targeted shares; nothing without exposures (``comp`` None)."""
+    if comp is None:
+        return []
+    return [_("Targeting in this data is random: the difference estimates the causal uplift.") if randomised else _("Targeting is not known to be random: the difference is observational, not the campaign's uplift."),
+            styled(comp[TARGETING_COLUMNS], _("Eligible customers targeted vs not targeted: share buying in the window"), currency), uplift_forest(comp), targeted_shares(comp)]
+
+
+def truth_section(check: pd.DataFrame | None, comp: pd.DataFrame | None, truth: dict | None, currency: str) -> list:
+    """On synthetic data with planted campaigns, the estimated against the planted uplift (a count, the table,
+    the forest with the planted values); else the note why there is no check."""
+    if check is not None:
+        return [_("z = {z}; the uplift is within tolerance for {ok} of {campaigns} campaigns.", z=i18n.fmt_number(check.attrs["z"], 2), ok=int(check["uplift_ok"].sum()), campaigns=len(check)),
+                styled(check, _("Known truth: estimated vs planted uplift and response rate"), currency, percent_decimals=2), uplift_forest(comp, check)]
+    return [_("Real data: the true uplift is unknown, so there is no known-truth check; read Step 5 as observational.") if truth is None else _("This synthetic data set has no planted campaign truth; no check.")]
+
+
+def clv_tiers(btyd: pd.DataFrame | None, *, time_unit: str | None, clv_months: int, discount_rate: float) -> tuple:
+    """The customers' CLV tiers for the responder profile and what to say about them: the CLV's horizon, rate and
+    sources (and the customers without a tier), or why the tiers come from spend instead (no BTYD summary, or no
+    fit). Returns ``(tiers or None, notes)``."""
+    from helpers.models import clv
+
+    if btyd is None:  # customers_btyd is prepared beside the sales lines (pipeline.LINE_TABLES)
+        tiers, reason = None, _("this run has no customers_btyd table (frequency, recency and T per customer).")
+    else:
+        tiers, reason = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
+    if tiers is None:
+        return None, [_("Value tier: no CLV model could be fitted, so the spend tier (terciles of total revenue) stands in for the CLV tier. Reason: {reason}", reason=reason)]
+    n = i18n.fmt_number
+    notes = [_("Value tier: the CLV tier (the purchase and spend models of notebook 04, named below): CLV over the next {months} months at a {rate} yearly discount rate, tiers top 1 %, 1-5 %, 5-20 % and the rest of {customers} customers.", months=clv_months, rate=i18n.fmt_percent(discount_rate, 0), customers=n(len(tiers))),
+             _("The CLV models used: purchases: {purchase}; spend: {spend}.", purchase=tiers.attrs["purchase_source"].text(), spend=tiers.attrs["spend_source"].text())]
+    if tiers["clv_tier"].isna().any():
+        notes.append(_("{n} customers have an unknown CLV under these steps and no CLV tier (left empty).", n=n(tiers["clv_tier"].isna().sum())))
+    return tiers, notes
+
+
+def responder_section(flags: pd.DataFrame, rfm: pd.DataFrame, attributes: pd.DataFrame | None, tiers, *, alpha: float,
+                      currency: str) -> tuple:
+    """Responders against non-responders by RFM segment, CLV tier and attributes: the profile, and what to show
+    (the counts and test level in words, the tests table). Returns ``(profile, shown)``."""
+    from helpers.models import campaigns as cmp
+
+    groups = cmp.profile_groups(rfm, attributes, tier_labels=(_("low spend"), _("middle spend"), _("high spend")),
+                                clv_tiers=tiers)
+    groups = translated_groups(groups, i18n.language())
+    profile = cmp.responder_profile(flags, groups, alpha=alpha, missing_label=_("(missing)"))
+    n = i18n.fmt_number
+    note = _("{responders} responders and {non_responders} non-responders among the reached customers; each grouping is tested at {level}.", responders=n(flags["campaign_responder"].sum()),
+             non_responders=n((~flags["campaign_responder"]).sum()), level=n(profile.attrs["level"], 4))
+    tests = cmp.profile_tests(profile)
+    tests["variable"] = tests["variable"].map(variable_name)
+    return profile, [note, styled(tests, _("Chi-square tests: responders vs non-responders per grouping"), currency)]

@@ -208,3 +208,64 @@ def cumulative_return(plan: pd.DataFrame, be: dict, currency: str) -> go.Figure:
                       xaxis_title=_("customers contacted (count, ranked by expected saved value)"),
                       yaxis_title=_("cumulative expected saved value ({cur})", cur=currency))
     return fig
+
+
+def data_notes(has: dict, datasets, dropped_features: list[str]) -> list[str]:
+    """What the churn features lack: the optional columns the data has not, where each cut-off's P(alive) came
+    from (and when it is unknown for everyone), and the features left out because one cut-off lacks them."""
+    out = [_("The data has no '{column}' column: features built from it are left out.", column=column) for column in ("category", "channel", "country", "product_id")
+           if not has.get(column)]
+    for ds in datasets:
+        if ds is not None and ds.p_alive_source is not None:
+            out.append(_("P(alive) at cut-off {cutoff}: {source}", cutoff=i18n.fmt_date(ds.cutoff), source=ds.p_alive_source.text()))
+            if ds.frame["p_alive"].isna().all():
+                out.append(_("  P(alive) is unknown at cut-off {cutoff}: the step used has no dropout.", cutoff=i18n.fmt_date(ds.cutoff)))
+    if dropped_features:
+        out.append(_("Left out of the training, test and scoring sets because they are unknown at one of the cut-offs: {features}.", features=", ".join(dropped_features)))
+    return out
+
+
+def scoring_notes(n_active: int, analysis_date, scored: bool, value: pd.DataFrame, value_note: str, *,
+                  clv_months: int, discount_rate: float, margin: float) -> list[str]:
+    """Who is scored today (``n_active`` customers; ``scored``: whether a model scored them) and what the value
+    at stake is: the CLV if kept (its horizon, rate, margin, the steps of the CLV chain, the customers it could
+    not value) or the fallback and why (``value_note``)."""
+    out = [_("{n} active customers at {end}", n=i18n.fmt_number(n_active), end=i18n.fmt_date(analysis_date))
+           + ("" if scored else _(": no model, so no risk scores"))]
+    if value.attrs.get("kind") == "clv_if_kept":
+        out.append(_("Value at stake per customer: predictive CLV if kept over the next {months} months, discounted at {rate} a year, x margin {margin}. Purchases: {purchase}. Spend: {spend}.", months=clv_months, rate=i18n.fmt_percent(discount_rate, 0), margin=i18n.fmt_number(margin, 2),
+                     purchase=value.attrs["purchase_source"].text(), spend=value.attrs["spend_source"].text()))
+        if value.attrs["unknown"]:
+            out.append(_("{n} customers have an unknown CLV under these steps: they are not valued (not set to 0).", n=i18n.fmt_number(value.attrs["unknown"])))
+    else:
+        out.append(_("Value at stake per customer: {note}.", note=i18n.translate_phrases(value_note, "chw_")))
+    return out
+
+
+def plan_notes(plan: pd.DataFrame | None, be: dict | None, currency: str) -> list[str]:
+    """The retention plan in words: the customers without a value, and the best campaign size and return beside
+    the break-even size and the return of contacting everyone."""
+    out = []
+    if plan is not None and plan.attrs["unvalued"]:
+        out.append(_("{n} customers with an unknown value are listed last and left out of the cumulative return.", n=i18n.fmt_number(plan.attrs["unvalued"])))
+    if be:
+        money = lambda v: fmt_money(v, currency)  # noqa: E731
+        out.append(_("Contact the best {best} of {n} active customers: expected return {ret}. Break-even at {be} customers; contacting everyone: {all}.", best=i18n.fmt_number(be["best_n"]), n=i18n.fmt_number(be["customers"]), ret=money(be["best_return"]),
+                     be=i18n.fmt_number(be["break_even_n"]), all=money(be["contact_all_return"])))
+    return out
+
+
+def truth_section(truth: dict | None, test, scores: dict) -> list:
+    """On synthetic data, each score against the planted dropout: the population counts and the table (captioned
+    with the test cut-off); the note why not on real data or without a score."""
+    from helpers.models.churn import truth_table
+
+    if truth is None:
+        return [_("Real data: the customers' true state is unknown, so there is no known-truth check.")]
+    if not scores:
+        return [_("No model was fitted, so there is nothing to check against the truth.")]
+    tt = truth_table(truth["customers"], test, scores)
+    out = [f"{i18n.label(population, 'pop_')}: {i18n.translate_phrases(counts, 'chw_')}" for population, counts in tt.attrs.items()]
+    out.append(i18n.table(tt, {c: "{:.3f}" for c in tt.columns[1:]}, cells={"score": "score_"}, na_rep="–").hide(axis="index")
+               .set_caption(_("ROC-AUC against true dropout at the test cut-off {cutoff}", cutoff=i18n.fmt_date(test.cutoff))))
+    return out

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from helpers.clean import KEPT, RULES
 from helpers import i18n
-from helpers.i18n import _
+from helpers.i18n import pgettext, lookup, _
 from helpers.plots.base import TEMPLATE, fmt_money
 
 
@@ -56,3 +56,35 @@ def revenue_raw_vs_clean(raw: pd.DataFrame, clean: pd.DataFrame, period: str, cu
                       template=TEMPLATE, height=420, xaxis_title=_("{period} (first day)", period=p),
                       yaxis_title=_("revenue ({cur})", cur=currency), legend={"orientation": "h", "y": -0.25})
     return fig
+
+
+def overlap_table(overlap: pd.DataFrame, currency: str):
+    """The invoices that overlap the analysis window's edges, dates in the report language; ``None`` when none."""
+    if not len(overlap):
+        return None
+    return (i18n.table(overlap.assign(start=overlap["start"].map(i18n.fmt_date), end=overlap["end"].map(i18n.fmt_date)),
+                       {"invoices": "{:,}", "invoices_in_window": "{:,}", "lines": "{:,}", "revenue": "{:,.2f}"})
+            .hide(axis="index").set_caption(_("Date windows in which whole invoices repeat (revenue in {currency})", currency=currency)))
+
+
+def catch_all_table(catch_all: pd.DataFrame, shown, currency: str):
+    """The catch-all customer ids (guest, walk-in ...) and what cleaning did with them; ``shown`` masks the ids
+    as the config asks (``ctx.shown``); actions and yes / no in the report language. ``None`` when none."""
+    if not len(catch_all):
+        return None
+    shown_ids = shown(catch_all).assign(
+        action=catch_all["action"].map(lambda a: lookup("ca_" + a)),
+        looks_placeholder=catch_all["looks_placeholder"].map({True: pgettext("word", "yes"), False: pgettext("word", "no")}),
+        listed=catch_all["listed"].map({True: pgettext("word", "yes"), False: pgettext("word", "no")}))
+    return (i18n.table(shown_ids, {"orders": "{:,}", "lines": "{:,}", "revenue": "{:,.2f}", "share_orders": "{:.1%}",
+                                   "share_lines": "{:.1%}", "share_revenue": "{:.1%}"})
+            .hide(axis="index").set_caption(_("Customer ids holding an implausible share of the orders or lines (revenue in {currency})", currency=currency)))
+
+
+def sales_removed_note(audit: pd.DataFrame, gross_sales: float, currency: str) -> str:
+    """The sentence: which share of the raw sales revenue cleaning removed, from what gross to what clean revenue."""
+    from helpers.clean import sales_removed_share
+
+    kept = audit.set_index("rule").loc["kept", "revenue"]
+    return _("Cleaning removed {share} of the raw sale lines' revenue ({gross}); clean revenue is {clean}.", share=i18n.fmt_percent(sales_removed_share(audit, gross_sales)),
+             gross=f"{i18n.fmt_number(gross_sales, 2)} {currency}", clean=f"{i18n.fmt_number(kept, 2)} {currency}")

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from helpers.features.customers import UNIT_NAMES
 from helpers import i18n
-from helpers.i18n import _, pgettext
+from helpers.i18n import term, _, pgettext
 from helpers.plots.base import TEMPLATE, plain
 
 ACTUAL, PREDICTED = "#1f77b4", "#ff7f0e"
@@ -186,3 +186,146 @@ def clv_intervals(table: pd.DataFrame, *, currency: str, n: int = 30) -> go.Figu
                       height=max(360, 18 * len(top) + 140), xaxis_title=_("CLV ({cur})", cur=currency),
                       yaxis_title=_("customer"))
     return fig
+
+
+# ----------------------------------------------------------------------------- notebook 04's sections
+def fit_notes(fits) -> list[str]:
+    """Which step of the CLV recovery chain each fit came from (customers, repeat buyers or exclusions, seconds),
+    that P(alive) is unknown when the purchase model has no dropout, and the MCMC diagnostics."""
+    from helpers.models.clv import step_name
+
+    f, s = fits.purchase, fits.spend  # each from the recovery chain: the step used and why the earlier ones were not
+    out = [_("Purchases: {source}; {n} customers, {repeat} of them repeat buyers, {seconds} s", source=f.source.text(), n=i18n.fmt_number(f.n_customers), repeat=i18n.fmt_number(f.n_repeat),
+             seconds=i18n.fmt_number(f.seconds, 1)),
+           _("Spend: {source}; {n} repeat customers with a positive repeat spend ({excluded} left out), {seconds} s", source=s.source.text(), n=i18n.fmt_number(s.n_customers), excluded=i18n.fmt_number(s.n_excluded),
+             seconds=i18n.fmt_number(s.seconds, 1))]
+    if not f.has_p_alive:
+        out.append(_("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=step_name(f.step)))
+    return out + list(f.warnings + s.warnings)  # MCMC diagnostics
+
+
+def translated_parameter_table(params: pd.DataFrame, caption: str):
+    """:func:`parameter_table` with the column names and the meanings in the report language."""
+    shown = i18n.columns(params.assign(meaning=params["meaning"].map(lambda v: i18n.translate_phrases(v, "cpm_"))))
+    return (shown.style.format(precision=4, **i18n.number_format()).hide(axis="index").set_caption(caption)
+            .set_properties(subset=[i18n.column("meaning")], **{"text-align": "left"}))
+
+
+def fit_section(fits, *, unit_name: str, currency: str, can_predict: bool = True) -> list:
+    """The fitted parameters with their meanings: the purchase model's (when it can predict) and the spend
+    model's (Gamma-Gamma, or the step of the chain that replaced it)."""
+    from helpers.models.clv import describe_parameters, step_name
+
+    out = []
+    if can_predict:
+        out.append(translated_parameter_table(describe_parameters(fits.purchase),
+                                              _("{model} parameters (time in {unit}); 90 % interval low .. high", model=step_name(fits.purchase.step), unit=unit_name)))
+    if fits.spend.model == "gamma_gamma":
+        out.append(translated_parameter_table(describe_parameters(fits.spend, currency), _("Gamma-Gamma parameters (spend in {currency}); 90 % interval low .. high", currency=currency)))
+    else:
+        out.append(translated_parameter_table(describe_parameters(fits.spend, currency),
+                                              _("{model} parameters (time in {unit}); 90 % interval low .. high", model=step_name(fits.spend.step), unit=currency)))
+    return out
+
+
+def validation_notes(val, *, start, end) -> list[str]:
+    """What the holdout validation did: skipped (``val`` None), or its calibration window and notes, the step of
+    the chain its fit came from, the customers it could not predict and the holdout totals."""
+    from helpers.models.clv import step_name
+
+    if val is None:
+        return [_("Validation skipped (holdout_months = 0, or no purchase model).")]
+    fmt_date, fmt_number = i18n.fmt_date, i18n.fmt_number
+    out = ["\n".join([_("calibration {start} .. {cal_end}, holdout {days} days to {end}", start=fmt_date(start), cal_end=fmt_date(val.calibration_end), days=val.holdout_days,
+                        end=fmt_date(end)) if val.calibration_end else "", *val.notes]).strip()]
+    if val.fit is not None and val.fit.attempts:
+        out.append(_("Calibration fit: {source}.", source=val.fit.source.text()))
+    if val.unknown:
+        out.append(_("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=fmt_number(val.unknown), step=step_name(val.fit.step)))
+    if val.totals:
+        err = val.totals["relative_error"]
+        out.append(_("holdout purchase days of the {n} calibration customers: actual {actual}, predicted {predicted} ({error})", n=fmt_number(val.totals["customers"]), actual=fmt_number(val.totals["actual"]),
+                     predicted=fmt_number(val.totals["predicted"]), error=("+" if err >= 0 else "-") + i18n.fmt_percent(abs(err))))
+    return out
+
+
+def grid_heatmaps(grid: pd.DataFrame, purchase_fit, *, horizon_months: int, unit_name: str) -> list:
+    """P(alive) (or the note that the purchase model has none) and the expected purchases over the horizon, per
+    frequency and recency (:func:`helpers.models.clv.frequency_recency_grid`)."""
+    from helpers.models.clv import step_name
+
+    age = i18n.fmt_number(grid.attrs["T"])
+    out = [heatmap(grid, "p_alive", title=_("P(alive) by frequency and recency (customers of age T = {T} {unit})", T=age, unit=unit_name), colorbar=term("p_alive"))
+           if purchase_fit.has_p_alive else _("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=step_name(purchase_fit.step))]
+    out.append(heatmap(grid, "expected_purchases", colorbar=_("purchases"),
+                       title=_("Expected purchases in the next {months} months (customers of age T = {T} {unit})", months=horizon_months, T=age, unit=unit_name)))
+    return out
+
+
+def value_summary(value: pd.DataFrame, *, unit_name: str, horizon_months: int, currency: str, margin: float,
+                  discount_rate: float):
+    """The statistics of each customer value column (columns all empty, ids and first value left out), captioned
+    with the horizon, margin and discount rate."""
+    shown = value.dropna(axis=1, how="all").drop(columns=["customer_id", "first_value"], errors="ignore")
+    return i18n.describe(shown).style.format("{:,.3f}", **i18n.number_format()).set_caption(
+        _("Per customer: recency, T in {unit}; expected_purchases in the next {months} months (count); monetary_value, expected_spend, clv, revenue, gross_margin in {currency}; clv at {margin} margin, {discount} a year discount", unit=unit_name, months=horizon_months, currency=currency, margin=i18n.fmt_percent(margin, 0),
+          discount=i18n.fmt_percent(discount_rate, 0)))
+
+
+def clv_totals(value: pd.DataFrame | None, has_p_alive: bool, *, horizon_months: int, currency: str) -> list:
+    """The customers without a CLV, the totals (CLV, expected purchases, mean P(alive)) and the CLV histogram
+    (log counts, clipped at the 99th percentile); nothing without values."""
+    from helpers.plots.base import histogram
+
+    out = []
+    unknown_clv = int(value["clv"].isna().sum()) if value is not None else 0
+    if unknown_clv:
+        out.append(_("{n} of {total} customers have an unknown CLV under these steps: it is left empty, not set to 0, and they have no value tier.", n=i18n.fmt_number(unknown_clv), total=i18n.fmt_number(len(value))))
+    if value is not None and value["clv"].notna().any():
+        out.append(_("Total {months}-month CLV: {clv} {currency} (gross margin, discounted); expected purchases: {purchases}; mean P(alive): {p_alive}", months=horizon_months, clv=i18n.fmt_number(value["clv"].sum()), currency=currency,
+                     purchases=i18n.fmt_number(value["expected_purchases"].sum()),
+                     p_alive=i18n.fmt_number(value["p_alive"].mean(), 2) if has_p_alive else _("n/a")))
+        out.append(histogram(value["clv"].clip(upper=value["clv"].quantile(0.99)), bins=50, log_y=True,
+                             title=_("Predicted {months}-month CLV per customer (capped at the 99th percentile)", months=horizon_months), x_label=_("CLV ({currency}, gross margin, discounted)", currency=currency)))
+    return out
+
+
+#: The columns of the ten most valuable customers' table.
+TOP_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases", "expected_spend",
+               "clv", "revenue"]
+
+
+def top_section(value: pd.DataFrame | None, spend_fit, shown, *, unit_name: str, horizon_months: int, currency: str) -> list:
+    """The ten customers of highest CLV (ids as the config shows them: ``shown``) and, with Gamma-Gamma, the
+    first one's expected spend by hand: the weight of its own mean against the population mean."""
+    if value is None or not value["clv"].notna().any():
+        return []
+    top = value.sort_values("clv", ascending=False).head(10)
+    out = [i18n.table(shown(top[TOP_COLUMNS]), precision=2).hide(axis="index").set_caption(
+        _("Top 10 by CLV: recency, T in {unit}; expected purchases in {months} months; spend, CLV, revenue in {currency}", unit=unit_name, months=horizon_months, currency=currency))]
+    if spend_fit.model == "gamma_gamma":
+        p, q, v = (spend_fit.values[k] for k in ("p", "q", "v")); x, m = top.iloc[0]["frequency"], top.iloc[0]["monetary_value"]
+        w = p * x / (p * x + q - 1)
+        formula = (f"w = {p:.3f}*{x:.0f} / ({p:.3f}*{x:.0f} + {q:.3f} - 1) = {w:.4f}; E[spend] = {w:.4f}*{m:.2f} + {1 - w:.4f}*{p * v / (q - 1):.2f} "
+                   f"= {w * m + (1 - w) * p * v / (q - 1):.2f}")
+        out.append(_("by hand: {formula} {currency} (table: {table}{note}", formula=i18n.localize_numbers(formula), currency=currency,
+                     table=i18n.fmt_number(top.iloc[0]["expected_spend"], 2), note=")" if spend_fit.method == "map" else _("; with MCMC the table averages E[spend] over the posterior draws, so it differs a little from E[spend] at the posterior means)")))
+    return out
+
+
+def action_section(value: pd.DataFrame | None, actions: pd.DataFrame | None, purchase_fit, *, top_share: float,
+                   max_p_alive: float, currency: str, skip_note: str) -> list:
+    """The valuable customers likely lost: how many candidates and kept (with the value at risk) and the value
+    against P(alive) chart; the note that P(alive) is unknown, or ``skip_note`` without values."""
+    from helpers.models.clv import step_name
+
+    if value is None:
+        return [skip_note]
+    if not purchase_fit.has_p_alive:
+        return [_("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=step_name(purchase_fit.step))]
+    top_text, p_text = i18n.fmt_percent(top_share, 0), i18n.fmt_number(max_p_alive, 2)
+    return [_("{n} customers are in the top {top} by historical margin with P(alive) < {p}; the list keeps the first {kept} by margin at risk ({risk} {currency})", n=i18n.fmt_number(actions.attrs["candidates"]), top=top_text, p=p_text,
+              kept=i18n.fmt_number(len(actions)), risk=i18n.fmt_number(actions["value_at_risk"].sum()), currency=currency)
+            if len(actions) else _("Nobody in the top {top} by historical margin has P(alive) < {p}: no one to act on at these thresholds.", top=top_text, p=p_text),
+            value_vs_p_alive(value, value="gross_margin", value_label=_("historical gross margin ({currency})", currency=currency),
+                             top_share=top_share, max_p_alive=max_p_alive)]

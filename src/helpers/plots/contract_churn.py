@@ -161,3 +161,88 @@ def remaining_value(rem: pd.DataFrame, currency: str, rate: str, group: str | No
                       template=TEMPLATE, height=440, showlegend=False, xaxis_title=_("group"),
                       yaxis_title=_("expected remaining value per customer ({currency})", currency=currency))
     return fig
+
+
+def setting_notes(name: str, mode: str, missing: list[str] | None, unit: str) -> list[str]:
+    """The run's setting (contractual or not) and why (:func:`setting_reason`); outside the contractual setting
+    also the note that this notebook has nothing to show."""
+    out = [_("config {name}: {mode} setting: {why}.", name=name, mode=lookup("contract_mode_" + mode.replace("-", "_")), why=setting_reason(missing, unit))]
+    return out if mode == "contractual" else out + [_("Nothing to do here. For a shop's customers see 05_churn (churn defined as no purchase in N days, with out-of-time validation and a retention plan) and 04_clv (BG/NBD P(alive) and CLV).")]
+
+
+def model_section(train, test, metrics: pd.DataFrame, why_not: str | None) -> list:
+    """The classifiers' features and split sizes (and why no model was fitted, ``why_not``), then the metrics
+    table of every score on the test customers."""
+    from helpers.i18n import fmt_number
+
+    note = (_("features: {n_num} numeric ({num}), {n_cat} categorical; train {train}, test {test} customers", n_num=len(train.numeric), num=", ".join(train.numeric), n_cat=len(train.categorical),
+              train=fmt_number(len(train.frame)), test=fmt_number(len(test.frame)))
+            + ("" if why_not is None else _("; no model: {why}", why=why_not)))
+    return [note, i18n.values(metrics, {"score": "score_"}).style.format({"roc_auc": "{:.3f}", "pr_auc": "{:.3f}", "brier": "{:.3f}"}, na_rep="–")
+            .hide(axis="index").set_caption(_("Held-out customers: models and baselines"))]
+
+
+def km_section(curves: pd.DataFrame, km_summary: pd.DataFrame, longest: float, horizons: list, beyond: list,
+               group: str | None, unit: str) -> list:
+    """The Kaplan-Meier curves, the log-rank test when there are groups, which horizons are tabulated (and which
+    asked ones lie beyond the ``longest`` tenure), and the summary table with the retention at each horizon."""
+    from helpers.models.contract_churn import retained_column
+
+    out = [km_curves(curves, km_summary, group or _("all customers"), unit)]
+    lr = km_summary.attrs.get("logrank")
+    if lr:
+        out.append(localize_numbers(_("multivariate log-rank test: chi-square {stat} on {dof} df, p = {p}", stat=f"{lr['statistic']:,.1f}", dof=lr["dof"], p=f"{lr['p_value']:.3g}")))
+    longest = localize_numbers(f"{longest:,.0f}")
+    if horizons:
+        out.append(_("Kaplan–Meier retention is tabulated at {horizons} {unit}, within the longest observed tenure of {max} {unit}", horizons=", ".join(localize_numbers(f"{h:,}") for h in horizons),
+                     unit=unit_word(unit), max=longest))
+    else:
+        out.append(_("No Kaplan–Meier horizon fits within the longest observed tenure ({max} {unit}).", max=longest, unit=unit_word(unit)))
+    if beyond:
+        out.append(_("left out of km_horizons: {beyond} {unit}, beyond the longest observed tenure ({max} {unit}), where the data say nothing about retention", beyond=", ".join(localize_numbers(f"{h:,}") for h in beyond),
+                     unit=unit_word(unit), max=longest))
+    retained = [retained_column(h) for h in horizons]
+    fmt = {"customers": "{:,}", "churned": "{:,}", "churn_rate": "{:.1%}", "median_tenure": "{:,.1f}"}
+    fmt |= {c: "{:.1%}" for c in retained}
+    styled = table(km_summary, unit, fmt, na_rep=_("not reached"))
+    if retained:
+        shown = list(column_labels(retained, unit).values())
+        styled = styled.format("{:.1%}", subset=shown, na_rep=_("beyond the data"), **i18n.number_format())
+    out.append(styled.hide(axis="index").set_caption(_("Kaplan–Meier: median tenure and the share still under contract at each horizon, tenure in {unit}", unit=unit_word(unit))))
+    return out
+
+
+def cox_section(cox, unit: str) -> list:
+    """The Cox model's size and reference levels, its C-index on train and test customers, and the hazard ratios."""
+    from helpers.i18n import fmt_number
+
+    return [_("Cox model on {n} customers, {k} covariates; reference levels: {refs}", n=fmt_number(cox.n_train), k=len(cox.covariates),
+              refs=", ".join(f"{k} = {v}" for k, v in cox.reference.items())),
+            localize_numbers(_("C-index: {train} on the fitting customers, {test} on the {n} held out", train=f"{cox.c_index_train:.3f}", test=f"{cox.c_index_test:.3f}",
+                               n=f"{cox.n_test:,}")),
+            hazard_ratios(cox.coefficients, unit=unit)]
+
+
+def fader_hardie_table(check: pd.DataFrame):
+    """Our sBG fit of the Fader & Hardie (2007) cohorts beside the paper's alpha and beta, captioned."""
+    return (check.style.format("{:.3f}", subset=["alpha", "beta", "paper_alpha", "paper_beta"]).hide(axis="index")
+            .set_caption(_("The sBG on Fader & Hardie's (2007) published cohorts: fitted here and in the paper")))
+
+
+def discount_note(discount_rate: float, unit: str) -> str:
+    """The yearly discount rate as a rate per tenure ``unit``, with the periods per year and the charge factor."""
+    from helpers.models import contract_churn as cc
+
+    ppy = cc.periods_per_year(unit)
+    return localize_numbers(_("discount rate: {rate} a year = {period_rate} per {unit}, from (1 + d)^(1/{ppy}) − 1 with {ppy} {units} a year; charges per {unit} = monthly_charges × {factor}", rate=f"{discount_rate:.1%}",
+                              period_rate=f"{100 * cc.period_rate(discount_rate, unit):.3g}%", unit=unit_one(unit),
+                              ppy=f"{ppy:g}", units=unit_word(unit, ppy), factor=f"{cc.charge_factor(unit):.4g}"))
+
+
+def value_table(vs: pd.DataFrame, unit: str, currency: str, discount_rate: float):
+    """The expected remaining tenure and value per group (:func:`helpers.models.contract_churn.value_summary`),
+    captioned with the unit, currency and discount rate."""
+    return (table(vs, unit, {c: "{:,.2f}" for c in vs.columns[2:]} | {"customers": "{:,}", "mean_sbg_churn_risk": "{:.2%}"})
+            .hide(axis="index")
+            .set_caption(_("Customers under contract: expected remaining tenure in {unit} and value ({currency}, discounted at {rate} a year)", unit=unit_word(unit), currency=currency,
+                           rate=localize_numbers(f"{discount_rate:.0%}"))))

@@ -81,3 +81,83 @@ def rate_ratios(rates: pd.DataFrame, attribute: str, truth: dict | None = None) 
                       template=TEMPLATE, height=420, xaxis_title=_("level"),
                       yaxis_title=_("purchase rate ratio (× reference)"), legend={"orientation": "h", "y": -0.22, "x": 0})
     return fig
+
+
+def config_note(name: str, attrs: pd.DataFrame | None, columns: list[str] | None) -> str:
+    """The run's attribute table in one line (customers, the columns profiled), or that it has none."""
+    from helpers.i18n import fmt_number
+
+    if attrs is None:
+        return _("config {name}: the data has no customer attribute table, so there is nothing to profile. Add one (customer_id + region, age_band, income_band, household_size ...) under `tables: attributes:` in the config.", name=name)
+    return _("config {name}: {n} customers with attributes; profiled: {cols}", name=name, n=fmt_number(len(attrs)), cols=", ".join(columns) or _("none"))
+
+
+def coverage_note(table: pd.DataFrame, attrs: pd.DataFrame, group_columns: list[str]) -> str:
+    """How many customers are grouped, the share of them with attributes, and the groupings used."""
+    covered = table["customer_id"].isin(attrs["customer_id"]).mean()
+    return localize_numbers(_("{n} customers; {covered} have an attribute row; groups: {groups}", n=f"{len(table):,}", covered=f"{covered:.1%}", groups=", ".join(group_columns)))
+
+
+def group_lines_tables(lines_by_group: dict[str, pd.Series], group_columns: list[str]) -> list:
+    """One table per grouping of what sets each group apart: the RFM segments first, with their names and
+    actions in the report language, then the other groupings."""
+    from helpers.models import segments
+
+    keys = getattr(segments, "SEGMENT_KEYS", {})
+    actions = {s: (lookup(keys[s] + "_action") if s in keys else a) for s, a in zip(segments.SEGMENTS["segment"],
+                                                                                segments.SEGMENTS["action"])}
+    seg_lines = lines_by_group["rfm_segment"].rename_axis("segment").reset_index()
+    seg_lines["action"] = seg_lines["segment"].map(actions)
+    seg_lines["segment"] = seg_lines["segment"].map(segments.segment_label)
+    out = [seg_lines.style.hide(axis="index").set_properties(**{"text-align": "left"}).set_caption(_("RFM segments: demographic profile and recommended action"))]
+    for g in group_columns[1:]:
+        out.append(lines_by_group[g].rename_axis(g).reset_index().style.hide(axis="index")
+                   .set_properties(**{"text-align": "left"}).set_caption(_("{group}: demographic profile", group=g)))
+    return out
+
+
+def region_section(regions: pd.DataFrame, kruskal: dict, currency: str, clv_months: int) -> list:
+    """The Kruskal-Wallis test of revenue across regions, the region table and its bars."""
+    money = {c: "{:,.0f}" for c in ("revenue", "mean_revenue", "mean_clv")}
+    return [localize_numbers(_("Kruskal-Wallis test of revenue per customer across regions: H = {h}, p = {p}", h=f"{kruskal['statistic']:.2f}", p=f"{kruskal['p_value']:.3g}")),
+            regions.style.format({"customers": "{:,}", "share_customers": "{:.1%}", "share_revenue": "{:.1%}",
+                                  "mean_orders": "{:.2f}", "repeat_rate": "{:.1%}", **money}).hide(axis="index")
+            .set_caption(_("Regions (money in {currency}; mean_clv over {months} months)", currency=currency, months=clv_months)),
+            region_bars(regions, currency)]
+
+
+def rates_section(rates: pd.DataFrame | None, cov: pd.DataFrame | None, cov_error: str | None, column: str,
+                  time_unit: str) -> list:
+    """The BG/NBD per level of ``column`` (its parameters and rate ratios, then a line per level with a note),
+    and the covariate fit's multipliers, or why it could not be fitted (``cov_error``)."""
+    out = []
+    if rates is not None:
+        shown = rates.drop(columns=["note"]).assign(step=[lookup("clv_step_" + s) if s else "" for s in rates["step"]])
+        out.append(shown.style.format(
+            {c: "{:.3f}" for c in ("r", "alpha", "a", "b", "purchase_rate", "dropout", "se_log_rate", "rate_ratio",
+                                   "se_log_ratio")}, na_rep="–").hide(axis="index")
+            .set_caption(_("BG/NBD per {attribute} level (purchase_rate per {unit}; rate_ratio against {reference})", attribute=column, unit=time_unit, reference=rates.attrs["reference"])))
+        out += [f"{r['level']}: {r['note']}" for _unused, r in rates[rates["note"] != ""].iterrows()]
+    if cov is not None:
+        out.append(cov.style.format("{:.3f}", subset=[c for c in cov.columns if c != "level"]).hide(axis="index")
+                   .set_caption(_("One BG/NBD with {attribute} as purchase and dropout covariates (purchase_multiplier against {reference})", attribute=column, reference=cov.attrs["reference"])))
+    elif cov_error is not None:
+        out.append(_("The covariate BG/NBD could not be fitted: {error}", error=cov_error))
+    return out
+
+
+def truth_section(check: pd.DataFrame | None, rates: pd.DataFrame | None, factors: dict | None, column: str,
+                  z_tolerance: float) -> list:
+    """On synthetic data, the rate ratios against the planted factors (``check``: :func:`helpers.models.profiles.
+    truth_table`): the table, how many non-reference levels are within ``z_tolerance`` standard errors, and the
+    ratios plot; the note that there is no planted factor when ``factors`` is None; nothing without rates."""
+    if factors is None:
+        return [_("No planted factors for this data (real data, or no demographic truth): nothing to check.")]
+    if rates is None or check is None:
+        return []
+    others = check[check["level"] != rates.attrs["reference"]]
+    n_ok, n_known = int(others["within"].sum()), int(others["within"].notna().sum())
+    return [check.style.format({c: "{:.3f}" for c in check.columns if c not in ("level", "within")}, na_rep="–")
+            .hide(axis="index").set_caption(_("Purchase-rate ratio: estimate vs planted factor (within = inside {z} standard errors; empty: no standard error)", z=f"{z_tolerance:g}")),
+            localize_numbers(_("{ok} of {n} levels with a standard error are within {z} SE of the planted factor", ok=n_ok, n=n_known, z=f"{z_tolerance:g}")),
+            rate_ratios(rates, column, factors)]

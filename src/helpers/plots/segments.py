@@ -200,3 +200,39 @@ def cluster_styler(clusters: pd.DataFrame, currency: str, caption: str):
     fmt = {i18n.label(c): f for c, f in fmt.items()}
     return (i18n.style(i18n.headers(shown), fmt).hide(axis="index").set_table_styles(_NOWRAP)
             .set_caption(_("{caption}: size, revenue share and medians (days, orders, {cur})", caption=caption, cur=currency)))
+
+
+def demographic_table(scored: pd.DataFrame, attributes: pd.DataFrame | None):
+    """What sets each RFM segment apart in the customer attributes (one line per segment, from a crosstab
+    test per attribute), captioned; the note that the run has no attribute table when ``attributes`` is None."""
+    if attributes is None:
+        return _("This data has no customer attribute table: no demographic profile per segment (see tables.attributes in the config).")
+    from helpers.models import profiles
+
+    attributes = profiles.check_attributes(attributes)
+    with_attributes = scored[["customer_id", "segment"]].astype({"customer_id": "string"}).merge(
+        attributes, on="customer_id", how="left")
+    attribute_tests = [profiles.crosstab_test(with_attributes["segment"].rename("rfm_segment"),
+                                              profiles.as_levels(with_attributes[c]).rename(c))
+                       for c in profiles.profile_columns(attributes)]
+    demographic_lines = profiles.profile_lines(attribute_tests).rename_axis("segment").reset_index()
+    return (i18n.table(demographic_lines, cells={"segment": "seg_"}).hide(axis="index")
+            .set_caption(_("Demographic profile of each RFM segment (significant differences from the whole customer base)")))
+
+
+def planted_mix(truth: dict | None, customer_ids: pd.Series, clustering: tuple | None) -> list:
+    """On synthetic data, how the k-means clusters recover the planted customer types: the adjusted Rand index
+    and the share of each planted type per cluster (captioned). ``clustering`` is ``(labels, names)`` (the
+    k-means label per customer in ``customer_ids`` order, the cluster names), None when there are no clusters;
+    without a truth or clusters, the note saying so."""
+    from helpers.models.segments import agreement
+
+    if truth is None or not clustering:
+        return [_("Real data (or no clusters): there is no planted truth to compare with.")]
+    labels, names = clustering
+    cluster_names = pd.Series(labels).map(names)
+    types = truth["customers"].set_index("customer_id")["type"].reindex(customer_ids).to_numpy()
+    mix = pd.crosstab(cluster_names.to_numpy(), types, rownames=["cluster"], colnames=["planted_type"], normalize="index")
+    return [_("ARI between the k-means clusters and the planted types: {ari} (chance: about 0)", ari=i18n.fmt_number(agreement(types, labels), 3)),
+            i18n.columns(mix.rename(index=cluster_label, columns=lambda c: i18n.label(c, "ptype_")))
+            .style.format("{:.0%}", **i18n.number_format()).set_caption(pgettext("nb03", "Share of each cluster by planted customer type"))]

@@ -111,3 +111,67 @@ def parameter_plot(params: pd.DataFrame, title: str) -> go.Figure:
                       xaxis_title=i18n._("estimate / truth (1 = exact; bars: 90 % interval)"),
                       yaxis_title=i18n._("parameter"))
     return fig
+
+
+def parameter_section(sv, currency: str) -> list:
+    """The BG/NBD and Gamma-Gamma parameters beside the planted ones (``sv``: :func:`helpers.analyses.validation.
+    btyd_truth_checks`): its notes, the parameter plot and the checks table (P(alive) checks apart); the note
+    that real data has no planted parameters when ``sv`` is None."""
+    if sv is None:
+        return [i18n._("Real data: the true parameters are unknown; see the CDNOW comparison (Step 5) and the holdout accuracy (Step 4).")]
+    out = list(sv.notes or [])
+    if sv.parameters is not None:
+        out.append(parameter_plot(sv.parameters, i18n._("Estimated / true parameter on the regular customers (BG/NBD: weeks; Gamma-Gamma: {currency})", currency=currency)))
+    out.append(checks_styler(validation.checks_table([c for c in sv.checks if c.area != "P(alive)"]),
+                             i18n._("BG/NBD and Gamma-Gamma on the planted regulars")))
+    return out
+
+
+def holdout_section(val, accuracy: pd.DataFrame | None, currency: str, *, start) -> list:
+    """The holdout validation's notes (or its calibration window from ``start``, the data's first day), which step of the CLV recovery chain the
+    calibration fit came from when not the first, the customers it could not predict, and the accuracy table."""
+    out = ["\n".join(val.notes) or i18n._("calibration {start} .. {end}, holdout {days} days", start=start, end=val.calibration_end, days=val.holdout_days)]
+    if val.fit is not None and val.fit.attempts:  # the calibration fit came from a later step of the CLV recovery chain
+        out.append(i18n._("Calibration fit: {source}.", source=val.fit.source.text()))
+    if val.unknown:
+        out.append(i18n._("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=val.unknown, step=i18n.lookup("clv_step_" + val.fit.step)))
+    if accuracy is not None:
+        out.append(accuracy_styler(accuracy, i18n._("Holdout accuracy per customer: purchases (count) and spend ({currency}); lowest RMSE in bold", currency=currency)))
+    return out
+
+
+def recovery_section(rec) -> list:
+    """The recovery checks (``rec``: :func:`helpers.analyses.validation.recovery_checks`): the share of each
+    planted type per k-means cluster, the planted bundles' ranks (with products) and the checks table; the note
+    that real data has nothing planted when ``rec`` is None."""
+    f = i18n.fmt_spec
+    if rec is None:
+        return [i18n._("Real data: no planted customer types, bundles or price ladders to compare with.")]
+    out = [pd.crosstab(rec.labels.map(lambda c: i18n._("cluster {c}", c=c)).to_numpy(), rec.types.to_numpy(),
+                       rownames=[i18n._("cluster (k = {k})", k=rec.k)], colnames=[i18n.pgettext("nb12", "planted type")], normalize="index")
+           .style.format(lambda v: f(v, ".0%")).set_caption(i18n.pgettext("nb12", "Share of each cluster by planted customer type"))]
+    if rec.ranks is not None:
+        out.append(i18n.columns(rec.ranks, "nb12_bundles_col_").style
+                   .format({i18n.column(c, "nb12_bundles_col_"): fn for c, fn in (("rank", lambda v: f(v, ".0f")),
+                            ("lift", lambda v: f(v, ".1f")), ("confidence", lambda v: f(v, ".0%")))},
+                           na_rep=i18n._("not found"))
+                   .hide(axis="index").set_caption(i18n._("Planted bundles: best rank of a rule on exactly their products (by lift)")))
+    out.append(checks_styler(validation.checks_table(rec.checks), i18n._("Clusters, bundles, price ladders and the complaint effect against the planted truth")))
+    return out
+
+
+def cdnow_section(sample, *, enabled: bool) -> tuple[list, list]:
+    """The CDNOW check: ``(checks, what to show)``. Off, or without the sample file, no check and the note saying
+    so; else the published estimates beside ours and the checks table."""
+    from helpers.analyses.headlines import shown_path
+
+    f = i18n.fmt_spec
+    if not enabled:
+        return [], [i18n._("CDNOW comparison switched off (cdnow_check = False).")]
+    if not sample.exists():
+        return [], [i18n._("CDNOW sample not found at {sample}: the published-estimate comparison is skipped (it needs ../shared/data beside the project).", sample=shown_path(sample))]
+    cdnow, cdnow_table = validation.cdnow_checks(sample)
+    table = (i18n.columns(cdnow_table, "nb12_cdnow_col_").style
+             .format({i18n.column(c, "nb12_cdnow_col_"): (lambda v: f(v, ".4g")) for c in ("published", "ours")})
+             .hide(axis="index").set_caption(i18n._("CDNOW 1/10 sample: published maximum-likelihood estimates and ours (weeks; USD)")))
+    return cdnow, [table, checks_styler(validation.checks_table(cdnow), i18n._("CDNOW: published vs ours"))]

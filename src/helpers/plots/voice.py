@@ -3,7 +3,7 @@ delay, words of low and high scores, complaints and coming back.
 
 Each recipe takes the small table a :mod:`helpers.models.voice` function returns and gives back a
 plotly figure with a title and labelled axes (units in brackets); labels come from
-:func:`helpers.i18n.t` in the report language. :func:`delay_sentence`, :func:`hazard_sentence`,
+:mod:`helpers.i18n` in the report language. :func:`delay_sentence`, :func:`hazard_sentence`,
 :func:`gain_sentence` and :func:`hazard_error_text` say the models' results in that language.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers.analyses.validation import hazard_error_text  # noqa: F401 (notebook 09 reads it here)
-from helpers.i18n import _, lookup, fmt_spec as _f, label
+from helpers.i18n import pgettext, _, lookup, fmt_spec as _f, label
 from helpers.plots.base import TEMPLATE, plain
 
 #: one colour per score 1..5 (red to green), the same in every figure
@@ -243,3 +243,142 @@ def hazard_sentence(fit) -> str:
              high=_f(fit.k_high, ".2f"), p=_f(fit.lr_p_value, ".3g"), p0=_f(fit.mean_p, ".3f"),
              p1=_f(fit.mean_p_after, ".3f"), n=_f(fit.n_customers, ","), nc=_f(fit.n_complained, ","),
              nr=_f(fit.n_repeat_after, ","))
+
+
+# ----------------------------------------------------------------------------- notebook 09's sections
+def config_notes(name: str, fb: pd.DataFrame, h: dict, has: dict, has_lines: bool) -> list[str]:
+    """The feedback table in one line (reviews, dates, customers, share with text, sales lines or not) and the
+    optional columns it lacks."""
+    f = _f
+    absent = [c for c in ("delay", "seller_id", "region", "product_category", "text", "customer_id") if not has.get(c)]
+    return [_("config {name}: {n} reviews from {start} to {end}, {customers} known customers, {text} with a comment; sales lines: {lines}", name=name, n=f(h["reviews"], ","), start=f"{fb['feedback_ts'].min():%Y-%m-%d}",
+              end=f"{fb['feedback_ts'].max():%Y-%m-%d}", customers=f(h["customers"], ","), text=f(h["text_share"], ".0%"),
+              lines=pgettext("nb09", "yes") if has_lines else pgettext("nb09", "no")),
+            _("Absent optional columns (their steps are skipped): {cols}", cols=", ".join(absent) if absent else _("none"))]
+
+
+def breakdown_section(fb: pd.DataFrame, has: dict, *, min_reviews: int, top: int) -> tuple[dict, list]:
+    """The mean score per category, seller, region ... (:data:`helpers.models.voice.BREAKDOWNS`): for each, the
+    groups kept and a chart, or why there is none (column absent or single-valued, a category that only names
+    the kind of feedback, no group with ``min_reviews``). Returns ``(tables by column, shown)``."""
+    from helpers.models import voice
+
+    breakdowns, out = {}, []
+    for column in voice.BREAKDOWNS:
+        if not has.get(column) or fb[column].nunique() < 2:
+            out.append(_("The feedback has no '{column}' column with two or more values: the {column} breakdown is skipped.", column=column))
+            continue
+        if column == "category" and fb[column].astype(str).str.lower().isin(voice.KIND_LABELS).all():
+            out.append(_("'category' only says complaint or review (complaints score low by definition): no category breakdown."))
+            continue
+        table = voice.score_by(fb, column, min_reviews=min_reviews, top=top)
+        if table.empty:
+            out.append(_("No {column} has {min_reviews}+ reviews: the breakdown is skipped.", column=column, min_reviews=min_reviews))
+            continue
+        breakdowns[column] = table
+        out.append(_("{column}: {kept} of {groups} groups have {min_reviews}+ reviews ({small} reviews in smaller groups left out); the {n} lowest:", column=column, kept=table.attrs["groups_kept"], groups=table.attrs["groups"],
+                     min_reviews=min_reviews, small=_f(table.attrs["reviews_in_small_groups"], ","), n=len(table)))
+        out.append(score_by(table, column))
+    return breakdowns, out
+
+
+def terms_section(fb: pd.DataFrame, has: dict, *, top: int, min_count: int) -> tuple:
+    """The comments' languages, their most frequent and most distinctive words and phrases of low against high
+    scores; the note that there is no comment text. Returns ``(distinctive terms or None, shown)``."""
+    from helpers.models import voice
+    from helpers.plots.base import Displayed
+
+    if not has.get("text"):
+        return None, [_("The feedback has no comments (title or text): the word analysis is skipped.")]
+    out = [_("Comments by language: {langs}", langs=", ".join(f"{k}: {_f(v, ',')}" for k, v in fb.loc[fb["has_text"], "language"]
+                                                      .fillna(_("unknown")).value_counts().items()))]
+    low_terms, high_terms = voice.top_terms(fb, "low", top=top), voice.top_terms(fb, "high", top=top)
+    terms = voice.distinctive_terms(fb, min_count=min_count, top=top)
+    out += [top_terms(low_terms, high_terms), Displayed(distinctive_terms(terms) if len(terms) else _("No term is frequent enough to compare."))]
+    return terms, out
+
+
+def customer_summary(customers: pd.DataFrame):
+    """Count, mean, median and maximum of each per-customer voice column (rounded to 3 decimals); in another
+    language than English, a table with the statistics' names translated."""
+    from helpers import i18n
+
+    desc = customers.describe().loc[["count", "mean", "50%", "max"]].round(3)
+    return desc if i18n.language() == "en" else i18n.table(desc.rename(index={"count": _("count"), "mean": _("mean"),
+                                                                             "50%": _("median"), "max": _("max")}), precision=3)
+
+
+def came_back_section(back: pd.DataFrame | None, days: int, *, has_lines: bool) -> list:
+    """Who came back within ``days`` after a complaint or a good review: a sentence per group, the difference,
+    and the chart; without it, why (no sales lines, or no customer ids in the feedback)."""
+    if back is None:
+        return [_("This data has no sales lines: whether complainers came back cannot be measured.") if not has_lines else _("The feedback has no customer_id: it cannot be joined to the customers' orders.")]
+    f = _f
+    d, left = back.attrs["diff"], back.attrs["too_recent"]
+    out = [_("{group}: {back} of n = {n} customers ordered again within {days} days ({share}, 95 % CI {low} .. {high})", group=label(row.group, "nb09_group_"), back=f(row.came_back, ","),
+             n=f(row.customers, ","), days=days, share=f(row.share, ".1%"), low=f(row.ci_low, ".1%"),
+             high=f(row.ci_high, ".1%")) for row in back.itertuples()]
+    out.append(_("Difference (complained - good review): {diff} points (95 % CI {low} .. {high}); left out as too recent: {complained} complainers, {good} good reviewers.", diff=f(100 * d["diff"], "+.1f"), low=f(100 * d["low"], "+.1f"),
+                 high=f(100 * d["high"], "+.1f"), complained=f(left["complained"], ","), good=f(left["good review"], ",")))
+    out.append(came_back(back))
+    return out
+
+
+def hazard_section(hazard, error, *, level: float, time_unit: str) -> list:
+    """The complaint effect on dropout: its sentence and the parameter table; or why there is none (no sales
+    lines with customer ids: ``hazard`` and ``error`` None; or the data could not give it: ``error``)."""
+    from helpers import i18n
+
+    if hazard is None:
+        return [_("The complaint effect on dropout needs the sales lines and customer ids in the feedback: skipped.") if error is None else _("Not estimated: {err}", err=hazard_error_text(error))]
+    return [hazard_sentence(hazard),
+            i18n.columns(hazard.params, "nb09_params_col_").style.format(lambda v: _f(v, ".3f")).set_caption(
+                _("Complaint BG/NBD, maximum likelihood (rates per {unit}); interval {level}, se of the log parameter", unit=time_unit, level=_f(level, ".0%")))]
+
+
+def truth_section(truth: dict | None, hazard, *, n_se: float) -> tuple:
+    """On synthetic data, the planted complaint effect beside the estimated one: the planted factor, the true
+    dropout of complainers and others, the check (with an estimate) and the effect chart; else the note why.
+    Returns ``(check or None, shown)``."""
+    from helpers import i18n
+    from helpers.analyses import validation
+    from helpers.plots.validation import checks_styler
+
+    planted, check, out = None, None, []
+    if truth is None:
+        out.append(_("Real data: the true complaint effect is unknown, so there is no known-truth check."))
+    elif "feedback" not in truth:
+        out.append(_("This synthetic data was generated without feedback truth: no known-truth check."))
+    else:
+        f = _f
+        planted = float(truth["feedback"]["complaint_hazard_factor"])
+        tc = truth["customers"]
+        out.append(_("Planted: k = {k} ({effect}).", k=f(planted, "g"),
+                     effect=truth["feedback"]["effect"] if i18n.language() == "en" else _("after a complaint, every later dropout decision of the customer uses p' = 1 - (1 - p)**k instead of p: the dropout hazard per repeat purchase is multiplied by k")))
+        if "complained" in tc:
+            out.append(_("True dropout share by the end of the window: {a} of the {n} complainers, {b} of the others (not k: complainers are the customers who bought and reviewed more often).", a=f(tc.loc[tc["complained"], "dropout_ts"].notna().mean(), ".1%"),
+                         n=f(int(tc["complained"].sum()), ","), b=f(tc.loc[~tc["complained"], "dropout_ts"].notna().mean(), ".1%")))
+        if hazard is not None:
+            check = validation.complaint_effect_check(hazard, planted, n_se=n_se)
+            out.append(checks_styler(validation.checks_table([check]), _("The complaint effect against the planted truth")))
+    if hazard is not None:
+        out.append(complaint_effect(hazard, planted))
+    return check, out
+
+
+def gain_section(gain, error) -> list:
+    """What complaints add to the churn model: its sentence, the churn rate of complainers and others (captioned
+    with the cut-off and horizon) and the AUC gain chart; or why there is none (no sales lines with customer ids:
+    ``gain`` and ``error`` None; or the data could not give it: ``error``)."""
+    from helpers import i18n
+
+    if gain is None:
+        return [_("Complaints as a churn feature need the sales lines and customer ids in the feedback: skipped.") if error is None else _("Not compared: {err}", err=error)]
+    f = _f
+    rates = gain.rates.assign(group=gain.rates["group"].map(lambda g: i18n.label(g, "nb09_rates_")))
+    rates.columns = [i18n.label(c, "nb09_rates_col_") for c in rates.columns]
+    return [gain_sentence(gain),
+            rates.style.format({pgettext("nb09", "customers"): lambda v: f(v, ","),
+                                _("churn_rate"): lambda v: f(v, ".1%")}).hide(axis="index")
+            .set_caption(_("Churn rate at the test cut-off {cutoff} (no purchase in {days} days)", cutoff=gain.test_cutoff, days=gain.horizon_days)),
+            churn_gain(gain)]

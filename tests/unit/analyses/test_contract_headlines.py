@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers import i18n
+
 from helpers.analyses import contract_headlines as cc
 
 
@@ -30,3 +32,15 @@ def test_headline_items_by_hand():
     assert got["contract_km_median_year_month_to_month"] == (35.0, "years")
     assert "contract_sbg_mean_churn_year_two_year" in got and "contract_km_median_month_to_month" not in got
     assert "per year" in dict((k, label) for k, label, _, _ in yearly)["contract_sbg_mean_churn_year_two_year"]
+
+
+def test_model_auc_customer_columns_and_the_non_contractual_headline():
+    from helpers.models.churn import MODEL_NAMES
+
+    best = next(iter(MODEL_NAMES))
+    metrics = pd.DataFrame({"score": [MODEL_NAMES[best], "tenure"], "roc_auc": [0.81, 0.6]})
+    assert cc.model_auc(metrics, best) == 0.81 and np.isnan(cc.model_auc(metrics, None))
+    rem = pd.DataFrame({"expected_remaining_value": [1.0], "x": [2], "customer_id": ["a"]})
+    assert list(cc.customer_columns(rem).columns) == ["customer_id", "expected_remaining_value"]
+    [(key, _, value, unit)] = cc.non_contractual_items()
+    assert key == "contract_setting" and value == i18n._("non-contractual") and unit == ""

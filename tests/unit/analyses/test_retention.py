@@ -1,6 +1,7 @@
 """Tests for helpers.analyses.retention: every formula against a hand computation on small inputs."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -184,3 +185,27 @@ class TestBaseFromBgnbd:
         with pytest.raises(DataError, match=r"empirical purchase rates .* has no dropout") as err:
             R.base_from_bgnbd(fit, None, self.SUMMARY, period="month", horizon=4, time_unit="W")
         assert err.value.rule == "no-dropout"
+
+
+def test_closed_form_check_agrees_with_the_sum():
+    base = R.RetentionBase(100.0, 50.0, [0.8, 0.7, 0.6], "quarter", "measured")
+    r, by_sum, closed = R.closed_form_check(base, margin=0.3, discount_rate=0.1, horizon=3)
+    assert r == 0.8 and by_sum == pytest.approx(closed)
+    d = (1.1) ** (-np.arange(1, 4) / 4)
+    assert closed == pytest.approx(0.3 * 100 * 50 * (0.8 ** np.arange(1, 4) * d).sum())
+
+
+def test_new_customer_clv_per_group_or_cohort(duck):
+    from helpers.io.engine import table
+    from tests.fixtures import make_lines
+
+    rows = [(i, f"I{i}", ts, c, "P1", 1, 10.0) for i, (ts, c) in enumerate(
+        [("2024-01-05", "A"), ("2024-04-05", "A"), ("2024-01-10", "B"), ("2024-04-10", "C")])]
+    df = make_lines(rows).assign(channel=["web", "web", "shop", "web"])
+    lines = table(duck, df)
+    kw = dict(period="quarter", analysis_date=dt.date(2024, 6, 30), margin=0.5, discount_rate=0.0, horizon=2)
+    by_cohort, label = R.new_customer_clv(lines, by="channel", available=False, **kw)
+    assert label == "cohort" and by_cohort["customers"].sum() == 3
+    by_channel, label = R.new_customer_clv(lines, by="channel", available=True, **kw)
+    assert label == "group" and sorted(by_channel["group"]) == ["shop", "web"]
+    assert by_channel.set_index("group").loc["web", "customers"] == 2

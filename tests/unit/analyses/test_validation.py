@@ -147,6 +147,17 @@ class TestDefaultDataPasses:
         failed = [(c.area, c.name, c.estimate, c.tolerance) for c in checks if not c.passed]
         assert not failed, failed
 
+    def test_recovery_checks_as_notebook_12(self, default_run):
+        """Clusters, bundles, tiers and the complaint effect on the default shop: one ARI, the bundle checks,
+        one tier check and one complaint check, all passed; the planted types line up with the labels."""
+        prep, lines, truth = default_run
+        rec = V.recovery_checks(prep, lines, truth)
+        assert rec.checks[0].area == V.ari_check(rec.types, rec.labels)[0].area
+        assert rec.ranks is not None and len(rec.checks) == 1 + len(V.bundle_checks(rec.ranks)) + 2
+        assert list(rec.types.index) == list(rec.labels.index) and rec.labels.nunique() == rec.k
+        failed = [(c.area, c.name) for c in rec.checks if not c.passed]
+        assert not failed, failed
+
     def test_complaint_effect(self, default_run):
         """Notebook 09's complaint effect on the default shop: within 3 SE of the planted k = 2 (measured:
         1.39, SE of log k 0.167, 2.2 SE low; 40 other seeds spread 1.60 .. 2.73, all within 3 SE)."""

@@ -203,3 +203,33 @@ def test_monte_carlo_test_on_a_table_of_more_than_127_cells():
     ct = pr.crosstab_test(group, region, n_permutations=200)
     assert ct.counts.shape == (12, 27) and "Monte Carlo" in ct.test
     assert 0 < ct.p_value <= 1 and ct.p_value > 0.01          # independent by construction
+
+
+def _rates():
+    rates = pd.DataFrame({"level": ["low", "middle", "high"], "rate_ratio": [0.8, 1.0, 1.3], "se_log_ratio": [0.1, 0.0, 0.1]})
+    rates.attrs["reference"] = "middle"
+    return rates
+
+
+def test_truth_table_adds_the_realised_ratio_and_the_covariate_multiplier():
+    truth = {"demographics": {"realised_mean_lambda_ratio": {"low": 0.4, "middle": 0.5, "high": 0.7}}}
+    cov = pd.DataFrame({"level": ["low", "high"], "purchase_multiplier": [0.75, 1.25]})
+    check = pr.truth_table(_rates(), {"low": 0.8, "middle": 1.0, "high": 1.3}, truth, cov).set_index("level")
+    assert check.loc["high", "realised_ratio"] == pytest.approx(1.4) and check.loc["low", "realised_ratio"] == pytest.approx(0.8)
+    assert check.loc["high", "covariate_multiplier"] == 1.25 and np.isnan(check.loc["middle", "covariate_multiplier"])
+    plain = pr.truth_table(_rates(), {"low": 0.8, "middle": 1.0, "high": 1.3}, {"demographics": {}}, None)
+    assert "realised_ratio" not in plain and "covariate_multiplier" not in plain
+
+
+def test_rate_inputs_lines_by_group_and_a_failed_covariate_fit():
+    btyd = pd.DataFrame({"customer_id": [1, 2, 3], "frequency": [0, 1, 2]})
+    attrs = pd.DataFrame({"customer_id": pd.array(["1", "2", "3"], dtype="string"), "income_band": ["low", "high", "low"]})
+    merged, level, ref = pr.rate_inputs(btyd, attrs, "income_band", "middle")
+    assert merged["income_band"].tolist() == ["low", "high", "low"] and ref is None     # no 'middle' level
+    assert pr.rate_inputs(btyd, attrs, "income_band", "high")[2] == "high"
+    cov, error = pr.try_covariate_fit(btyd.iloc[:0], level.iloc[:0])
+    assert cov is None and ":" in error
+    g, a = _labels({("A", "x"): 30, ("A", "y"): 5, ("B", "x"): 5, ("B", "y"): 30})
+    tab = pr.crosstab_test(g.rename("rfm_segment"), a.rename("attr"))
+    by_group = pr.lines_by_group([tab], ["rfm_segment"])
+    assert list(by_group) == ["rfm_segment"] and by_group["rfm_segment"].equals(pr.profile_lines([tab]))

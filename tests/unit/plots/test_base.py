@@ -96,3 +96,20 @@ def test_the_escape_check_can_fail():
     with pytest.raises(AssertionError, match="as markup"):
         assert_escaped(go.Figure(go.Bar(x=[1], y=[2], name=EVIL + SHOWN)))
     assert_escaped(go.Figure(go.Bar(x=[1], y=[2], name=base.plain(EVIL))))
+
+
+def test_show_prints_texts_displays_the_rest_in_order(capsys):
+    base.show("first", None, ["second", (pd.DataFrame({"a": [7]}),)], "last")
+    out = capsys.readouterr().out
+    assert out.startswith("first\nsecond\n") and out.endswith("last\n")
+    assert "7" in out.split("second\n")[1]        # the frame displayed between the two texts
+    assert "None" not in out
+
+
+def test_show_displays_a_displayed_text_instead_of_printing_it(capsys, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    base.show(base.Displayed("no terms"), "printed")
+    assert shown == ["no terms"] and capsys.readouterr().out == "printed\n"

@@ -156,3 +156,17 @@ class TestOffersScatter:
         offers = pd.DataFrame({"source": [], "score": [], "expected_value": [], "name": []})
         fig = plots.offers_ev_scatter(offers, "GBP")
         assert len(fig.data) == 0 and fig.layout.title.text
+
+
+def test_basket_summary_table_labels_each_row(items):
+    html = plots.basket_summary_table(bk.basket_summary(items)).to_html()
+    assert i18n._("Baskets at a glance") in html
+    assert i18n.label("baskets (invoices)", "bs_") in html and ">6<" in html      # six baskets
+
+
+def test_category_pairs_table_and_heatmap(items):
+    table, fig = plots.category_pairs(items, min_count=2, top=5)
+    html = table.to_html()
+    assert i18n._("Category pairs with the highest lift") in html and "bread" in html and "butter" in html
+    assert "jam" in html and "milk" not in html                  # milk is never with another item
+    assert fig.layout.title.text == i18n._("Lift between categories (1 = they meet in baskets as often as chance)")

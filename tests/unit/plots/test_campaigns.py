@@ -164,3 +164,49 @@ class TestTranslatedGroups:
         g = plots.translated_groups(cp.profile_groups(rfm, clv_tiers=tiers), "tr")
         assert list(g["clv_tier"].cat.categories)[0].startswith("en üst")
         assert g.set_index("customer_id").loc["b", "clv_tier"].startswith("kalan")
+
+
+class TestSections:
+    def data(self, fx, ready=True, responses=True):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(ready=ready, has_responses=responses, exposures=fx["ex"] if ready else None)
+
+    def test_reach_and_summary_sections(self, fx, summary):
+        assert plots.reach_section(self.data(fx, ready=False), None, True) == [i18n._("No campaign exposures: nothing to show in this notebook.")]
+        note, fig = plots.reach_section(self.data(fx), fx["windows"], True)
+        assert i18n.fmt_number(fx["ex"]["customer_id"].nunique()) in note and len(fig.data) == len(fx["windows"])
+        table, rates = plots.summary_section(summary, self.data(fx), "GBP")
+        assert i18n._("Reach and response per campaign (revenue in {currency})", currency="GBP") in table.to_html()
+        note, reach = plots.summary_section(summary.assign(reached_buyers_in_window=1), self.data(fx, responses=False), "GBP")
+        assert note == i18n._("No responses table: response rates are unknown; the reach per campaign:") and i18n._("Reach per campaign") in reach.to_html()
+        assert plots.summary_section(None, self.data(fx, ready=False, responses=False), "GBP") == []
+
+    def test_funnel_targeting_and_truth_sections(self, fx, comparison):
+        assert plots.funnel_section(None, 30, "GBP") == []
+        fun = cp.funnel(fx["pairs"], fx["windows"], fx["days"], repeat_days=30, analysis_date=dt.date(2024, 6, 30))
+        table, last = plots.funnel_section(fun, 30, "GBP")
+        assert i18n._("Funnel per campaign (bought again = a purchase within {days} days after the window)", days=30) in table.to_html()
+        assert (last == i18n._("No campaign has {days} days of follow-up before the analysis date; the funnel total is empty.", days=30)) == (cp.funnel_total(fun)["pairs"].iloc[0] == 0)
+        shown = plots.targeting_section(comparison, True, "GBP")
+        assert shown[0] == i18n._("Targeting in this data is random: the difference estimates the causal uplift.") and len(shown) == 4
+        assert plots.targeting_section(None, True, "GBP") == []
+        assert plots.truth_section(None, None, None, "GBP") == [i18n._("Real data: the true uplift is unknown, so there is no known-truth check; read Step 5 as observational.")]
+        assert plots.truth_section(None, comparison, {"customers": None}, "GBP") == [i18n._("This synthetic data set has no planted campaign truth; no check.")]
+
+    def test_clv_tiers_without_a_btyd_summary_come_from_spend(self):
+        tiers, notes = plots.clv_tiers(None, time_unit="W", clv_months=12, discount_rate=0.1)
+        assert tiers is None and notes == [i18n._("Value tier: no CLV model could be fitted, so the spend tier (terciles of total revenue) stands in for the CLV tier. Reason: {reason}", reason=i18n._("this run has no customers_btyd table (frequency, recency and T per customer)."))]
+
+    def test_responder_section_counts_and_tests(self, fx):
+        flags = cp.customer_flags(fx["pairs"])
+        rfm = pd.DataFrame({"customer_id": flags["customer_id"], "segment": ["Champions"] * len(flags),
+                            "recency_days": 10, "frequency": 2, "monetary": 100.0})
+        profile, (note, table) = plots.responder_section(flags, rfm, None, None, alpha=0.05, currency="GBP")
+        assert i18n.fmt_number(flags["campaign_responder"].sum()) in note and "variable" in profile.columns
+        assert i18n._("Chi-square tests: responders vs non-responders per grouping") in table.to_html()
+
+
+def test_config_note_names_the_tables():
+    note = plots.config_note("shop", dt.date(2024, 1, 1), dt.date(2024, 6, 30), "GBP", ["lines", "exposures"])
+    assert "lines, exposures" in note and i18n.fmt_date(dt.date(2024, 6, 30)) in note and "GBP" in note

@@ -135,3 +135,36 @@ def test_cumulative_return_without_a_paying_contact():
                                 success_rate=0.1, contact_cost=5.0)
     fig = plots.cumulative_return(plan, churn.break_even(plan), "GBP")
     assert len(fig.data) == 1
+
+
+from types import SimpleNamespace  # noqa: E402
+
+
+def test_data_notes_name_what_is_missing():
+    ds = SimpleNamespace(p_alive_source=SimpleNamespace(text=lambda: "BG/NBD"), cutoff=pd.Timestamp("2024-01-31").date(),
+                         frame=pd.DataFrame({"p_alive": [np.nan, np.nan]}))
+    notes = plots.data_notes({"category": True, "channel": True, "country": False, "product_id": True}, (ds, None),
+                             ["p_alive"])
+    cutoff = i18n.fmt_date(ds.cutoff)
+    assert notes == [i18n._("The data has no '{column}' column: features built from it are left out.", column="country"), i18n._("P(alive) at cut-off {cutoff}: {source}", cutoff=cutoff, source="BG/NBD"),
+                     i18n._("  P(alive) is unknown at cut-off {cutoff}: the step used has no dropout.", cutoff=cutoff), i18n._("Left out of the training, test and scoring sets because they are unknown at one of the cut-offs: {features}.", features="p_alive")]
+
+
+def test_scoring_and_plan_notes():
+    value = pd.DataFrame({"value": [1.0]})
+    value.attrs["kind"] = "historical"
+    notes = plots.scoring_notes(1200, pd.Timestamp("2024-06-30").date(), False, value, "no fit", clv_months=12,
+                                discount_rate=0.1, margin=0.3)
+    assert notes[0].endswith(i18n._(": no model, so no risk scores")) and "1,200" in notes[0]
+    assert notes[1] == i18n._("Value at stake per customer: {note}.", note=i18n.translate_phrases("no fit", "chw_"))
+    plan = pd.DataFrame({"x": [1]})
+    plan.attrs["unvalued"] = 3
+    be = {"best_n": 40, "customers": 100, "best_return": 250.0, "break_even_n": 70, "contact_all_return": -30.0}
+    unvalued, sentence = plots.plan_notes(plan, be, "GBP")
+    assert unvalued == i18n._("{n} customers with an unknown value are listed last and left out of the cumulative return.", n="3") and "40" in sentence and "GBP" in sentence
+    assert plots.plan_notes(None, None, "GBP") == []
+
+
+def test_truth_section_notes_without_truth_or_scores():
+    assert plots.truth_section(None, None, {"m": 1}) == [i18n._("Real data: the customers' true state is unknown, so there is no known-truth check.")]
+    assert plots.truth_section({"customers": pd.DataFrame()}, None, {}) == [i18n._("No model was fitted, so there is nothing to check against the truth.")]

@@ -62,3 +62,28 @@ def test_empty_periods_give_an_empty_figure():
     empty = pd.DataFrame({"period_start": pd.Series(dtype="datetime64[ns]"), "lines": [], "invoices": [], "revenue": []})
     assert len(cleaning.lines_per_period(empty, "week").data[0].y) == 0
     assert len(cleaning.revenue_raw_vs_clean(empty, empty, "week", "GBP").data[1].y) == 0
+
+
+AUDIT = pd.DataFrame({"rule": ["raw total", "cancellation", "cancellation_partial", "cancellation_unmatched", "kept"],
+                      "lines": [10, 1, 1, 1, 7], "revenue": [1000.0, -50.0, -20.0, -5.0, 800.0]})
+
+
+def test_sales_removed_note_reads_the_audit():
+    note = cleaning.sales_removed_note(AUDIT, 1000.0, "GBP")
+    assert i18n.fmt_percent(0.2) in note                     # 1 - 800 / 1000
+    assert "1,000.00 GBP" in note and "800.00 GBP" in note
+
+
+def test_overlap_and_catch_all_tables_or_nothing():
+    assert cleaning.overlap_table(pd.DataFrame(columns=["start", "end"]), "GBP") is None
+    assert cleaning.catch_all_table(pd.DataFrame(columns=["customer_id"]), lambda x: x, "GBP") is None
+    overlap = pd.DataFrame({"start": [pd.Timestamp("2024-01-31")], "end": [pd.Timestamp("2024-02-02")],
+                            "invoices": [1200], "invoices_in_window": [3], "lines": [4], "revenue": [12.5]})
+    html = cleaning.overlap_table(overlap, "GBP").to_html()
+    assert "1,200" in html and i18n.fmt_date(pd.Timestamp("2024-01-31")) in html and "GBP" in html
+    catch_all = pd.DataFrame({"customer_id": ["C1"], "action": ["guest"], "looks_placeholder": [True], "listed": [False],
+                              "orders": [3], "lines": [5], "revenue": [9.0], "share_orders": [0.25], "share_lines": [0.5],
+                              "share_revenue": [0.125]})
+    html = cleaning.catch_all_table(catch_all, lambda x: x.assign(customer_id="masked"), "GBP").to_html()
+    assert "masked" in html and "C1" not in html and "12.5%" in html and "25.0%" in html
+    assert i18n._("treated as guests") in html and i18n.pgettext("word", "yes") in html and i18n.pgettext("word", "no") in html

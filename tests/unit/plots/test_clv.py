@@ -108,3 +108,71 @@ def test_clv_intervals_top_customers_escaped():
     assert "90" in fig.layout.title.text
     assert_labelled(fig, x="GBP")
     assert_escaped(fig)
+
+
+# ----------------------------------------------------------------------------- notebook 04's sections
+from types import SimpleNamespace  # noqa: E402
+
+from tests.unit.models.clv.stubs import TEN  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def fits():
+    return clv.fit_models(TEN, time_unit="W")
+
+
+def source(text):
+    return SimpleNamespace(text=lambda: text)
+
+
+def test_fit_notes_say_the_steps_and_a_missing_p_alive():
+    purchase = SimpleNamespace(source=source("NBD"), n_customers=10, n_repeat=6, seconds=0.5, has_p_alive=False,
+                               step="bgnbd_weak", warnings=["r-hat high"])
+    spend = SimpleNamespace(source=source("GG"), n_customers=6, n_excluded=1, seconds=0.2, warnings=[])
+    notes = plots.fit_notes(SimpleNamespace(purchase=purchase, spend=spend))
+    assert len(notes) == 4 and notes[-1] == "r-hat high"
+    assert notes[2] == i18n._("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=clv.step_name("bgnbd_weak")) and "NBD" in notes[0]
+
+
+def test_fit_section_one_table_per_model(fits):
+    tables = plots.fit_section(fits, unit_name="weeks", currency="GBP")
+    assert len(tables) == 2 and len(plots.fit_section(fits, unit_name="weeks", currency="GBP", can_predict=False)) == 1
+    html = tables[0].to_html()
+    assert i18n._("{model} parameters (time in {unit}); 90 % interval low .. high", model=clv.step_name(fits.purchase.step), unit="weeks") in html
+    assert f"{fits.purchase.params.iloc[0, 0]:.4f}"[:5] in html
+
+
+def test_validation_notes_skipped_or_totals():
+    assert plots.validation_notes(None, start=None, end=None) == [i18n._("Validation skipped (holdout_months = 0, or no purchase model).")]
+    val = SimpleNamespace(calibration_end=None, notes=["short data"], fit=None, unknown=0,
+                          totals={"customers": 10, "actual": 20.0, "predicted": 18.0, "relative_error": -0.1})
+    notes = plots.validation_notes(val, start=None, end=None)
+    assert notes[0] == "short data" and "-" + i18n.fmt_percent(0.1) in notes[1]
+
+
+def test_grid_heatmaps_and_totals(fits):
+    grid = clv.frequency_recency_grid(fits.purchase, T=30.0, future_t=52.0, max_frequency=3)
+    shown = plots.grid_heatmaps(grid, fits.purchase, horizon_months=12, unit_name="weeks")
+    assert len(shown) == 2 and all(not isinstance(s, str) for s in shown) == fits.purchase.has_p_alive
+    value = pd.DataFrame({"clv": [10.0, np.nan, 30.0], "expected_purchases": [1.0, 2.0, 3.0], "p_alive": [0.5, 0.7, 0.9]})
+    unknown, total, hist = plots.clv_totals(value, True, horizon_months=12, currency="GBP")
+    assert unknown == i18n._("{n} of {total} customers have an unknown CLV under these steps: it is left empty, not set to 0, and they have no value tier.", n="1", total="3") and i18n.fmt_number(40.0) in total
+    assert plots.clv_totals(None, True, horizon_months=12, currency="GBP") == []
+
+
+def test_value_summary_top_section_and_actions(fits):
+    value = clv.customer_value(fits.purchase, fits.spend, TEN, horizon_months=12, discount_rate=0.1, margin=0.3,
+                               time_unit="W").assign(revenue=1.0)
+    summary = plots.value_summary(value, unit_name="weeks", horizon_months=12, currency="GBP", margin=0.3, discount_rate=0.1)
+    assert "customer_id" not in summary.data.columns
+    shown = plots.top_section(value, fits.spend, lambda x: x, unit_name="weeks", horizon_months=12, currency="GBP")
+    top = value.sort_values("clv", ascending=False).iloc[0]
+    assert str(top["customer_id"]) in shown[0].to_html()
+    if fits.spend.model == "gamma_gamma":                     # the hand computation ends in the table's number
+        assert shown[1].count(i18n.fmt_number(top["expected_spend"], 2)) >= 1
+    assert plots.top_section(None, fits.spend, lambda x: x, unit_name="w", horizon_months=12, currency="GBP") == []
+    assert plots.action_section(None, None, fits.purchase, top_share=0.2, max_p_alive=0.5, currency="GBP",
+                                skip_note="skip") == ["skip"]
+    no_dropout = SimpleNamespace(has_p_alive=False, step="bgnbd_weak")
+    assert plots.action_section(value, None, no_dropout, top_share=0.2, max_p_alive=0.5, currency="GBP",
+                                skip_note="skip") == [i18n._("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=clv.step_name("bgnbd_weak"))]

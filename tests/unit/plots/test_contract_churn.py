@@ -101,3 +101,54 @@ class TestSettingReason:
     def test_the_reason_names_the_tenure_unit(self):
         assert "tenure in months" in plots.setting_reason(cc.setting(["attributes"], ["tenure", "churned"])[1])
         assert "tenure in years" in plots.setting_reason(cc.setting(["attributes"], ["tenure", "churned"])[1], "year")
+
+
+from types import SimpleNamespace  # noqa: E402
+
+
+def test_setting_notes_say_when_there_is_nothing_to_show():
+    notes = plots.setting_notes("telco", "contractual", [], "month")
+    assert notes == [i18n._("config {name}: {mode} setting: {why}.", name="telco", mode=i18n._("contractual"),
+                            why=plots.setting_reason([], "month"))]
+    other = plots.setting_notes("shop", "non-contractual", None, "month")
+    assert other[1] == i18n._("Nothing to do here. For a shop's customers see 05_churn (churn defined as no purchase in N days, with out-of-time validation and a retention plan) and 04_clv (BG/NBD P(alive) and CLV).") and i18n._("the data has no customer (attributes) table, so no observed churn label: customers of a shop leave silently") in other[0]
+
+
+def test_model_section_note_and_metrics():
+    train = SimpleNamespace(numeric=["tenure", "charges"], categorical=["contract"], frame=pd.DataFrame({"x": range(7)}))
+    test = SimpleNamespace(frame=pd.DataFrame({"x": range(3)}))
+    metrics = pd.DataFrame({"score": ["tenure"], "roc_auc": [0.71234], "pr_auc": [0.5], "brier": [0.2]})
+    note, table = plots.model_section(train, test, metrics, "one class only")
+    assert note.endswith(i18n._("; no model: {why}", why="one class only")) and "tenure, charges" in note
+    assert "0.712" in table.to_html() and i18n._("Held-out customers: models and baselines") in table.to_html()
+    assert not plots.model_section(train, test, metrics, None)[0].endswith(i18n._("; no model: {why}", why="x"))
+
+
+def test_km_section_horizons_and_table(contracts):
+    curves, summary = cc.km_table(contracts, "contract", at=[6, 12], unit="month")
+    shown = plots.km_section(curves, summary, 30, [6, 12], [60], "contract", "month")
+    texts = [s for s in shown if isinstance(s, str)]
+    assert any("60" in s for s in texts) and any("6, 12" in s for s in texts)
+    assert shown[-1].caption == i18n._("Kaplan–Meier: median tenure and the share still under contract at each horizon, tenure in {unit}", unit=plots.unit_word("month"))
+    no_horizon = plots.km_section(curves, summary, 30, [], [], None, "month")
+    assert i18n._("No Kaplan–Meier horizon fits within the longest observed tenure ({max} {unit}).", max="30", unit=plots.unit_word("month")) in no_horizon
+
+
+def test_cox_section_and_discount_note():
+    coef = pd.DataFrame({"covariate": ["contract=two year"], "hazard_ratio": [0.4], "lower": [0.3], "upper": [0.5],
+                         "p_value": [0.001]})
+    cox = SimpleNamespace(n_train=700, covariates=["contract"], reference={"contract": "monthly"}, c_index_train=0.81234,
+                          c_index_test=0.79, n_test=300, coefficients=coef)
+    first, second, fig = plots.cox_section(cox, "month")
+    assert "contract = monthly" in first and "0.812" in second and "0.790" in second
+    assert i18n._("discount rate: {rate} a year = {period_rate} per {unit}, from (1 + d)^(1/{ppy}) − 1 with {ppy} {units} a year; charges per {unit} = monthly_charges × {factor}", rate="10.0%", period_rate=f"{100 * cc.period_rate(0.1, 'month'):.3g}%",
+                  unit=plots.unit_one("month"), ppy="12", units=plots.unit_word("month", 12),
+                  factor=f"{cc.charge_factor('month'):.4g}") == plots.discount_note(0.1, "month")
+
+
+def test_fader_hardie_and_value_tables():
+    html = plots.fader_hardie_table(cc.fader_hardie_check()).to_html()
+    assert "0.704" in html and i18n._("The sBG on Fader & Hardie's (2007) published cohorts: fitted here and in the paper") in html
+    vs = pd.DataFrame({"group": ["A"], "customers": [1200], "mean_sbg_churn_risk": [0.0312], "value": [1234.5]})
+    html = plots.value_table(vs, "month", "USD", 0.1).to_html()
+    assert "1,200" in html and "3.12%" in html and "1,234.50" in html and "USD" in html

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.models import profiles
 from helpers.plots import profiles as plots
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
@@ -52,3 +53,32 @@ def test_group_notes_in_the_report_language():
 
     groups = profiles.Groups(pd.DataFrame(), [("no_cluster", {}), ("clv_left_out", {"why": "no repeat customer"})])
     assert plots.group_notes(groups) == [_("Too few customers to cluster: clusters are left out."), _("CLV tiers are left out: {why}", why="no repeat customer")]
+
+
+def test_config_and_coverage_notes():
+    assert plots.config_note("shop", None, None) == i18n._("config {name}: the data has no customer attribute table, so there is nothing to profile. Add one (customer_id + region, age_band, income_band, household_size ...) under `tables: attributes:` in the config.", name="shop")
+    attrs = pd.DataFrame({"customer_id": ["a", "b"]})
+    assert plots.config_note("shop", attrs, []) == i18n._("config {name}: {n} customers with attributes; profiled: {cols}", name="shop", n="2", cols=i18n._("none"))
+    table = pd.DataFrame({"customer_id": ["a", "b", "c", "d"]})
+    assert "50.0%" in plots.coverage_note(table, attrs, ["rfm_segment"]) and "rfm_segment" in plots.coverage_note(table, attrs, ["rfm_segment"])
+
+
+def test_group_lines_tables_segments_first_with_actions():
+    from helpers.models.segments import segment_label
+
+    lines = {"rfm_segment": pd.Series({"Champions": "more income high"}), "cluster": pd.Series({"c1": "like the base"})}
+    seg, cluster = plots.group_lines_tables(lines, ["rfm_segment", "cluster"])
+    assert "action" in seg.data.columns and seg.data["segment"].iloc[0] == segment_label("Champions")
+    assert seg.data["action"].iloc[0] and seg.caption == i18n._("RFM segments: demographic profile and recommended action")
+    assert cluster.caption == i18n._("{group}: demographic profile", group="cluster")
+
+
+def test_rates_and_truth_sections():
+    rates = pd.DataFrame({"level": ["low", "middle"], "step": ["", "bgnbd_ml"], "r": [0.5, 0.6], "rate_ratio": [0.8, 1.0],
+                          "note": ["few customers", ""]})
+    rates.attrs["reference"] = "middle"
+    table, note, failed = plots.rates_section(rates, None, "ValueError: singular", "income_band", "W")
+    assert note == "low: few customers" and failed == i18n._("The covariate BG/NBD could not be fitted: {error}", error="ValueError: singular")
+    assert i18n._("BG/NBD (maximum likelihood)") in table.to_html()
+    assert plots.truth_section(None, rates, None, "income_band", 3.0) == [i18n._("No planted factors for this data (real data, or no demographic truth): nothing to check.")]
+    assert plots.truth_section(None, None, {"low": 1.0}, "income_band", 3.0) == []

@@ -122,3 +122,24 @@ def test_stylers(scored, clusters):
     assert segments.segment_action("Champions") in plots.actions_styler(segments.SEGMENTS).to_html()
     html = plots.cluster_styler(clusters, "GBP", "k-means").to_html()
     assert "k-means" in html and plots.cluster_label(clusters["name"].iloc[0]) in html
+
+
+def test_demographic_table_one_line_per_segment_or_a_note(scored):
+    assert plots.demographic_table(scored, None) == i18n._("This data has no customer attribute table: no demographic profile per segment (see tables.attributes in the config).")
+    attributes = pd.DataFrame({"customer_id": RFM["customer_id"], "region": ["North"] * 6 + ["South"] * 6})
+    html = plots.demographic_table(scored, attributes).to_html()
+    assert i18n._("Demographic profile of each RFM segment (significant differences from the whole customer base)") in html
+    for segment in scored["segment"].astype(str).unique():
+        assert i18n.label(segment, "seg_") in html
+
+
+def test_planted_mix_shares_per_cluster_or_a_note():
+    ids = pd.Series(["a", "b", "c", "d"])
+    truth = {"customers": pd.DataFrame({"customer_id": ["d", "c", "b", "a"], "type": ["loyal", "loyal", "bargain", "bargain"]})}
+    assert plots.planted_mix(None, ids, ([0, 0, 1, 1], {0: "x", 1: "y"})) == [i18n._("Real data (or no clusters): there is no planted truth to compare with.")]
+    assert plots.planted_mix(truth, ids, None) == [i18n._("Real data (or no clusters): there is no planted truth to compare with.")]
+    note, table = plots.planted_mix(truth, ids, (np.array([0, 0, 1, 1]), {0: "recent", 1: "lapsed"}))
+    assert i18n.fmt_number(1.0, 3) in note                       # clusters match the planted types exactly
+    shares = table.data.to_numpy()
+    assert shares.tolist() == [[0.0, 1.0], [1.0, 0.0]] or shares.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert i18n.pgettext("nb03", "Share of each cluster by planted customer type") in table.to_html()

@@ -58,3 +58,51 @@ def test_parameter_plot_ratio_to_truth():
     assert list(fig.data[0].x) == pytest.approx([1.1, 1.0])                 # a parameter without truth is left out
     assert list(fig.data[0].error_x.array) == pytest.approx([0.2, 0.1])
     assert_labelled(fig)
+
+
+from types import SimpleNamespace  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+PASSED = validation.Check("clv", "r", 0.25, 0.2512, "±10 %", "sampling error", True)
+P_ALIVE = validation.Check("P(alive)", "AUC", 0.9, 0.95, "> 0.85", "ranking", True)
+
+
+def test_parameter_section_notes_plot_and_checks_or_a_note():
+    assert plots.parameter_section(None, "GBP") == [i18n._("Real data: the true parameters are unknown; see the CDNOW comparison (Step 5) and the holdout accuracy (Step 4).")]
+    sv = SimpleNamespace(notes=["a note"], parameters=None, checks=[PASSED, P_ALIVE])
+    note, table = plots.parameter_section(sv, "GBP")
+    assert note == "a note"
+    html = table.to_html()
+    assert i18n._("BG/NBD and Gamma-Gamma on the planted regulars") in html and "AUC" not in html          # P(alive) checks shown apart
+
+
+def test_holdout_section_says_what_the_fit_could_not_do():
+    fit = SimpleNamespace(attempts=["bg_nbd"], source=SimpleNamespace(text=lambda: "step two"), step="bgnbd_weak")
+    val = SimpleNamespace(notes=[], calibration_end="2024-06-30", holdout_days=183, fit=fit, unknown=4)
+    out = plots.holdout_section(val, None, "GBP", start="2024-01-01")
+    assert out == [i18n._("calibration {start} .. {end}, holdout {days} days", start="2024-01-01", end="2024-06-30", days=183),
+                   i18n._("Calibration fit: {source}.", source="step two"),
+                   i18n._("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=4, step=i18n._("BG/NBD with weakly-informative priors"))]
+    quiet = SimpleNamespace(notes=["too short"], fit=None, unknown=0)
+    assert plots.holdout_section(quiet, None, "GBP", start="2024-01-01") == ["too short"]
+
+
+def test_recovery_section_mix_bundles_and_checks():
+    assert plots.recovery_section(None) == [i18n._("Real data: no planted customer types, bundles or price ladders to compare with.")]
+    labels = pd.Series([0, 0, 1, 1], index=list("abcd"))
+    types = pd.Series(["x", "y", "y", "y"], index=list("abcd"))
+    ranks = pd.DataFrame({"bundle": ["p+q"], "rank": [3.0], "lift": [2.5], "confidence": [0.5]})
+    rec = validation.Recovery([PASSED], labels, 2, types, ranks)
+    mix, bundles, checks = plots.recovery_section(rec)
+    assert mix.data.to_numpy().tolist() == [[0.5, 0.5], [0.0, 1.0]]
+    assert i18n._("Planted bundles: best rank of a rule on exactly their products (by lift)") in bundles.to_html() and "2.5" in bundles.to_html()
+    assert i18n._("Clusters, bundles, price ladders and the complaint effect against the planted truth") in checks.to_html()
+    assert len(plots.recovery_section(validation.Recovery([PASSED], labels, 2, types))) == 2    # no products
+
+
+def test_cdnow_section_off_or_missing(tmp_path):
+    assert plots.cdnow_section(tmp_path / "x.txt", enabled=False) == ([], [i18n._("CDNOW comparison switched off (cdnow_check = False).")])
+    checks, [note] = plots.cdnow_section(tmp_path / "CDNOW_sample.txt", enabled=True)
+    assert checks == [] and "CDNOW_sample.txt" in note

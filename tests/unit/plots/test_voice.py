@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.i18n import _
+from helpers.i18n import pgettext, _
 from helpers.models import voice
 from helpers.plots import voice as plots
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
@@ -143,3 +143,70 @@ def test_hazard_error_text_in_the_report_language():
         voice.fit_complaint_hazard(hist)
     assert plots.hazard_error_text(info.value) == str(info.value)
     assert plots.hazard_error_text(ValueError("x")) == "x"
+
+
+# ----------------------------------------------------------------------------- notebook 09's sections
+from tests.fixtures.voice_data import END, order_lines, raw_feedback  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    return voice.check_feedback(raw_feedback())
+
+
+def test_config_notes_name_the_absent_columns(reviews):
+    has = voice.available(reviews)
+    config, absent = plots.config_notes("shop", reviews, voice.headline(reviews, "auto"), has, False)
+    assert "2023-01-10" in config and "2023-12-01" in config and pgettext("nb09", "no") in config
+    assert "seller_id" in absent and "region" not in absent
+
+
+def test_breakdown_section_tables_or_why_not(fb):
+    has = voice.available(fb)
+    tables, shown = plots.breakdown_section(fb, has, min_reviews=5, top=10)
+    assert list(tables) == ["region"] and tables["region"]["reviews"].sum() == len(fb)
+    assert _("The feedback has no '{column}' column with two or more values: the {column} breakdown is skipped.", column="seller_id") in shown
+    assert len([s for s in shown if not isinstance(s, str)]) == 1                    # the region chart
+    _unused, none = plots.breakdown_section(fb, has, min_reviews=1000, top=10)
+    assert _("No {column} has {min_reviews}+ reviews: the breakdown is skipped.", column="region", min_reviews=1000) in none
+
+
+def test_terms_section_without_text(fb, reviews):
+    assert plots.terms_section(fb, voice.available(fb), top=5, min_count=1) == (None, [_("The feedback has no comments (title or text): the word analysis is skipped.")])
+    terms, shown = plots.terms_section(reviews, voice.available(reviews), top=5, min_count=1)
+    assert shown[0].startswith(_("Comments by language: {langs}", langs="")[:10]) and "en: 3, tr: 3, pt: 2" in shown[0]
+    from helpers.plots.base import Displayed
+
+    assert isinstance(shown[-1], Displayed) and isinstance(terms, pd.DataFrame)
+
+
+def test_customer_summary_statistics(reviews):
+    customers = voice.customer_voice(reviews)
+    desc = plots.customer_summary(customers)
+    assert list(desc.index) == ["count", "mean", "50%", "max"]
+    assert desc.loc["count", "complaints"] == len(customers)
+
+
+def test_came_back_section_or_why_not(reviews):
+    assert plots.came_back_section(None, 90, has_lines=False) == [_("This data has no sales lines: whether complainers came back cannot be measured.")]
+    assert plots.came_back_section(None, 90, has_lines=True) == [_("The feedback has no customer_id: it cannot be joined to the customers' orders.")]
+    back = voice.came_back(reviews, order_lines(), analysis_date=END, window_days=90)
+    shown = plots.came_back_section(back, 90, has_lines=True)
+    assert len(shown) == len(back) + 2 and all(isinstance(s, str) for s in shown[:-1])
+
+
+def test_hazard_and_gain_sections_say_why_not():
+    err = voice.DataError("feedback", "too-few-complaints", "only 3 complaints")
+    assert plots.hazard_section(None, None, level=0.9, time_unit="W") == [_("The complaint effect on dropout needs the sales lines and customer ids in the feedback: skipped.")]
+    assert plots.hazard_section(None, err, level=0.9, time_unit="W") == [_("Not estimated: {err}", err=plots.hazard_error_text(err))]
+    assert plots.gain_section(None, None) == [_("Complaints as a churn feature need the sales lines and customer ids in the feedback: skipped.")]
+    assert plots.gain_section(None, ValueError("too short")) == [_("Not compared: {err}", err="too short")]
+
+
+def test_truth_section_notes_without_a_planted_effect():
+    assert plots.truth_section(None, None, n_se=3.0) == (None, [_("Real data: the true complaint effect is unknown, so there is no known-truth check.")])
+    assert plots.truth_section({"customers": pd.DataFrame()}, None, n_se=3.0) == (None, [_("This synthetic data was generated without feedback truth: no known-truth check.")])
+    truth = {"feedback": {"complaint_hazard_factor": 2.0, "effect": "dropout x2"},
+             "customers": pd.DataFrame({"complained": [True, True, False], "dropout_ts": [pd.NaT, pd.Timestamp("2024-01-01"), pd.NaT]})}
+    check, shown = plots.truth_section(truth, None, n_se=3.0)
+    assert check is None and "50.0%" in shown[1] and "0.0%" in shown[1]

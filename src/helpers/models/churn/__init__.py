@@ -42,7 +42,8 @@ from helpers.models.churn.evaluation import (
     partial_dependence_table, roc_table
 )
 from helpers.models.churn.features import (
-    PAliveFeature, churn_dataset, churn_features, main_value, make_spec, p_alive_feature, top_values
+    PAliveFeature, churn_dataset, churn_features, cutoff_datasets, main_value, make_spec, p_alive_feature,
+    top_values
 )
 from helpers.models.churn.labels import as_date, churn_labels, customer_lines, cutoffs, lines_before
 from helpers.models.churn.lapses import active_lifetimes, km_table, segment_of
@@ -53,7 +54,8 @@ __all__ = ["ChurnDataset", "EXPLAIN_MAX_ROWS", "FEATURE_DOCS", "FeatureSpec", "L
            "MODEL_NAMES", "PAliveFeature", "RISK_BANDS", "active_lifetimes", "add_features", "align", "as_date",
            "auc_difference", "baseline_scores", "break_even", "calibration_table", "can_fit", "check_features",
            "choose_model", "churn_dataset", "churn_features", "churn_labels", "common_features", "confusion_table",
-           "customer_lines", "cutoffs", "evaluate", "feature_table", "feature_unit", "fit_models", "gains_table",
+           "cutoff_datasets", "customer_lines", "cutoffs", "evaluate", "feature_table", "feature_unit", "fit_models",
+           "gains_table",
            "importance_table", "km_table", "lines_before", "main_value", "make_model", "make_spec", "model_scores",
            "one_thread", "oracle_p_alive", "p_alive_feature", "partial_dependence_table", "retention_plan",
            "roc_table", "score_customers", "segment_of", "top_values", "trailing_revenue", "true_dropout",

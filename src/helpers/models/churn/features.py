@@ -222,3 +222,25 @@ def churn_dataset(lines, *, cutoff, horizon_days: int, spec: FeatureSpec, time_u
     if "p_alive" in numeric and feats["p_alive"].isna().all():
         numeric.remove("p_alive")          # unknown at this cut-off: see common_features
     return ChurnDataset(cutoff, horizon_days, feats, spec, numeric, categorical, notes, source)
+
+
+def cutoff_datasets(lines, *, train_cut, test_cut, analysis_date, horizon_days: int, has: dict | None = None,
+                    p_alive: bool = True, trend_days: int = 90, active_days: int = 365, time_unit: str = "W"):
+    """The data sets of notebook 05 with one feature spec (made at the training cut-off, else the analysis date):
+    training and test (labelled; None without their cut-off) and today's customers (unlabelled). A feature unknown
+    at one cut-off (P(alive) when the CLV chain ends without dropout) is left out of every set.
+
+    Returns ``(train, test, now, dropped_features)``.
+    """
+    from helpers.models.churn.dataset import common_features
+
+    spec = make_spec(lines, cutoff=train_cut or analysis_date, has=has, p_alive=p_alive,
+                     trend_days=trend_days, active_days=active_days)
+    train = churn_dataset(lines, cutoff=train_cut, horizon_days=horizon_days, spec=spec,
+                          time_unit=time_unit) if train_cut else None
+    test = churn_dataset(lines, cutoff=test_cut, horizon_days=horizon_days, spec=spec,
+                         time_unit=time_unit) if test_cut else None
+    now = churn_dataset(lines, cutoff=analysis_date, horizon_days=horizon_days, spec=spec,
+                        time_unit=time_unit, label=False)
+    (train, test, now), dropped = common_features(train, test, now)
+    return train, test, now, dropped

@@ -53,8 +53,9 @@ from helpers.models.contract_churn.classify import (
     score_customers
 )
 from helpers.models.contract_churn.sbg import (
-    FADER_HARDIE_2007, FADER_HARDIE_2007_ESTIMATES, HOMOGENEOUS, SbgFit, cohort_table, derl_by_hand, fit_sbg,
-    remaining_value, retention_curve, sbg_loglik, sbg_retention, value_summary
+    FADER_HARDIE_2007, FADER_HARDIE_2007_ESTIMATES, HOMOGENEOUS, SbgFit, cohort_table, derl_by_hand,
+    fader_hardie_check, fit_sbg, remaining_value, retention_curve, sbg_loglik, sbg_retention,
+    value_summary
 )
 from helpers.models.contract_churn.table import FILE, REQUIRED, churn_by, contract_table, setting
 from helpers.models.contract_churn.tenure import fit_cox, km_table, pairwise_logrank, retained_column
@@ -68,6 +69,7 @@ __all__ = ["CoxResult", "DURATION_PROXIES", "FADER_HARDIE_2007", "FADER_HARDIE_2
            "HOMOGENEOUS", "HORIZON_STEPS", "MAX_LEVELS", "MAX_TENURE_YEARS", "NOT_FEATURES", "PERIODS_PER_YEAR",
            "REQUIRED", "SbgFit", "TENURE_UNITS", "as_horizon", "baseline_scores", "charge_factor", "check_unit",
            "churn_by", "cohort_table", "contract_datasets", "contract_table", "cox_design", "derl_by_hand",
+           "fader_hardie_check",
            "feature_columns", "fit_cox", "fit_sbg", "km_horizons", "km_table", "pairwise_logrank",
            "period_rate", "periods_per_year", "remaining_value", "retained_column", "retention_curve", "sbg_loglik",
            "sbg_retention", "score_customers", "setting", "tenure_unit", "value_summary"]

@@ -294,3 +294,14 @@ def value_summary(rem: pd.DataFrame) -> pd.DataFrame:
         agg |= {"mean_remaining_value": ("expected_remaining_value", "mean"),
                 "total_remaining_value": ("expected_remaining_value", "sum")}
     return rem.groupby("cohort").agg(**agg).reset_index()
+
+
+def fader_hardie_check(periods: int = 8) -> pd.DataFrame:
+    """Our sBG fit of the two Fader & Hardie (2007) cohorts (their first ``periods`` retention percentages, 1000
+    customers each) beside the paper's estimates: cohort, alpha, beta, paper_alpha, paper_beta."""
+    fh = pd.DataFrame([{"group": k, "period": t, "retention": v / 100, "customers": 1000}
+                       for k, s in FADER_HARDIE_2007.items() for t, v in enumerate(s[:periods])])
+    check = fit_sbg(cohort_table(fh)).params[["cohort", "alpha", "beta"]]
+    check["paper_alpha"] = check["cohort"].map(lambda c: FADER_HARDIE_2007_ESTIMATES[c][0])
+    check["paper_beta"] = check["cohort"].map(lambda c: FADER_HARDIE_2007_ESTIMATES[c][1])
+    return check

@@ -56,10 +56,12 @@ and :mod:`~helpers.models.voice.hazard` (its data and fit). This package re-expo
 names (and :class:`helpers.errors.DataError`, which they raise), so ``voice.NAME`` works for each.
 """
 from helpers.errors import DataError
-from helpers.models.voice.churn_gain import COMPLAINT_FEATURES, ChurnGain, complaint_churn_gain, complaint_features
+from helpers.models.voice.churn_gain import (
+    COMPLAINT_FEATURES, ChurnGain, complaint_churn_gain, complaint_features, try_complaint_churn_gain
+)
 from helpers.models.voice.customers import came_back, customer_voice
 from helpers.models.voice.delay import DELAY_BANDS, DELAY_LABELS, DelayEffect, delay_effect
-from helpers.models.voice.hazard import HazardFit, complaint_histories, fit_complaint_hazard
+from helpers.models.voice.hazard import HazardFit, complaint_histories, fit_complaint_hazard, try_complaint_hazard
 from helpers.models.voice.intervals import diff_means, diff_proportions, wilson_interval
 from helpers.models.voice.likelihood import complaint_loglik_terms, numerical_hessian
 from helpers.models.voice.scores import headline, score_by, score_over_time
@@ -77,4 +79,5 @@ __all__ = ["BREAKDOWNS", "COMPLAINT_FEATURES", "COMPLAINT_LABELS", "ChurnGain", 
            "complaint_features", "complaint_flags", "complaint_histories", "complaint_loglik_terms",
            "complaint_source", "customer_voice", "delay_effect", "diff_means", "diff_proportions",
            "distinctive_terms", "fit_complaint_hazard", "headline", "lower", "numerical_hessian", "score_by",
-           "score_over_time", "stop_words", "strip_accents", "term_counts", "top_terms", "wilson_interval"]
+           "score_over_time", "stop_words", "strip_accents", "term_counts", "top_terms", "try_complaint_churn_gain",
+           "try_complaint_hazard", "wilson_interval"]

@@ -110,3 +110,17 @@ def complaint_churn_gain(lines, fb: pd.DataFrame, *, train_cutoff, test_cutoff, 
                                          float(y[~complained.to_numpy()].mean()) if (~complained).any() else math.nan]})
     return ChurnGain(train_cutoff, test_cutoff, horizon_days, pd.DataFrame(rows), pd.DataFrame(gains), imp, rates,
                      level, n_test=int(len(y)), n_retained=int((y == 0).sum()))
+
+
+def try_complaint_churn_gain(lines, fb: pd.DataFrame, *, analysis_date, data_start, horizon_days: int,
+                             has: dict | None = None, time_unit: str = "W", rule: str = "auto"):
+    """:func:`complaint_churn_gain` at the churn notebook's cut-offs (:func:`helpers.models.churn.cutoffs`), or
+    why the data cannot give it: ``(gain, None)`` or ``(None, the ValueError or DataError)``."""
+    from helpers.models import churn
+
+    try:
+        train_cut, test_cut = churn.cutoffs(analysis_date, horizon_days=horizon_days, data_start=data_start)
+        return complaint_churn_gain(lines, fb, train_cutoff=train_cut, test_cutoff=test_cut, horizon_days=horizon_days,
+                                    has=has, time_unit=time_unit, rule=rule), None
+    except (ValueError, DataError) as err:
+        return None, err

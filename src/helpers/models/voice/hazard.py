@@ -214,3 +214,14 @@ def fit_complaint_hazard(hist: pd.DataFrame, *, level: float = 0.9, time_unit: s
                      lr_p_value=float(stats.chi2.sf(max(lr, 0.0), 1)), n_customers=len(hist),
                      n_complained=int(comp.sum()), n_repeat_after=n_after, mean_p=float(a / (a + b)),
                      mean_p_after=float(mean_after), time_unit=time_unit)
+
+
+def try_complaint_hazard(lines: pd.DataFrame, fb: pd.DataFrame, *, observation_end, time_unit: str = "W",
+                         rule: str = "auto", level: float = 0.9) -> tuple[HazardFit | None, DataError | None]:
+    """:func:`fit_complaint_hazard` on the :func:`complaint_histories` of ``lines`` and ``fb``, or why the data
+    cannot give it: ``(fit, None)`` or ``(None, the DataError)``."""
+    hist = complaint_histories(lines, fb, observation_end=observation_end, time_unit=time_unit, rule=rule)
+    try:
+        return fit_complaint_hazard(hist, level=level, time_unit=time_unit), None
+    except DataError as err:
+        return None, err

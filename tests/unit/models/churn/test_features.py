@@ -200,3 +200,15 @@ def test_spark_gives_the_same_features_and_lifetimes(duck, spark_con, df):
     args = {"analysis_date": dt.date(2023, 5, 31), "lapse_days": 30, "has": {"country": True}}
     pd.testing.assert_frame_equal(churn.active_lifetimes(table(duck, df), **args),
                                   churn.active_lifetimes(table(spark_con, df), **args), check_dtype=False)
+
+
+def test_cutoff_datasets_share_one_spec(lines):
+    has = {"category": True, "channel": True, "country": True, "product_id": True}
+    train, test, now, dropped = churn.cutoff_datasets(lines, train_cut=CUT, test_cut=None, analysis_date=dt.date(2023, 4, 30),
+                                                      horizon_days=30, has=has, p_alive=False, trend_days=30)
+    assert test is None and dropped == []
+    labels = train.frame.set_index("customer_id")["churned"]
+    assert labels["A"] == 0 and labels["B"] == 1 and labels["E"] == 1 and "C" not in labels.index
+    assert train.cutoff == CUT and now.cutoff == dt.date(2023, 4, 30)
+    assert "churned" not in now.frame.columns or now.frame["churned"].isna().all()
+    assert train.numeric == now.numeric                             # one spec, the same features

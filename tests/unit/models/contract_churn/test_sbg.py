@@ -207,3 +207,12 @@ class TestFaderHardieYearly:
         # the high-end customers, who churn less, have more years left
         means = rem.groupby("cohort")["expected_remaining_tenure"].mean()
         assert means["High end"] > means["Regular"] > 1
+
+
+def test_fader_hardie_check_recovers_the_papers_estimates():
+    from helpers.models import contract_churn as cc
+
+    check = cc.fader_hardie_check()
+    assert list(check.columns) == ["cohort", "alpha", "beta", "paper_alpha", "paper_beta"]
+    assert check["alpha"].to_numpy() == pytest.approx(check["paper_alpha"].to_numpy(), abs=2e-3)
+    assert check["beta"].to_numpy() == pytest.approx(check["paper_beta"].to_numpy(), abs=2e-3)

@@ -43,3 +43,9 @@ def test_complaint_churn_gain_on_the_default_shop():
         assert r.low <= r.diff <= r.high and 0.6 < r.auc_b < 0.95
     # complainers bought and reviewed more, so their raw churn rate is lower (Step 8's caution)
     assert g.rates["churn_rate"].iloc[0] < g.rates["churn_rate"].iloc[1]
+
+
+def test_try_complaint_churn_gain_returns_why_not(fb, lines):
+    gain, err = voice.try_complaint_churn_gain(lines, fb, analysis_date=dt.date(2023, 12, 31),
+                                               data_start=dt.date(2023, 12, 1), horizon_days=90)
+    assert gain is None and isinstance(err, ValueError)

@@ -74,3 +74,8 @@ class TestComplaintEffect:
         assert planted == 2.0 and f.n_customers > 25_000
         assert abs(math.log(f.k) - math.log(planted)) < 3 * se, f.params
         assert math.log(f.k) > 3 * se, f.params
+
+
+def test_try_complaint_hazard_returns_why_not(fb, lines):
+    fit, err = voice.try_complaint_hazard(lines, fb, observation_end=END, time_unit="W")
+    assert fit is None and isinstance(err, DataError)
