@@ -144,6 +144,11 @@ class TestDetector:
                 "<style>.the{}</style><div class='jp-InputArea-editor'>for x in lines: print(x)</div>")
         assert english_findings(page) == []
 
+    def test_printed_lines_are_checked_one_by_one_but_code_blocks_are_not(self):
+        page = ('<div class="jp-OutputArea-output"><pre>Müşteri sayısı: 5\nno customer was found\n</pre></div>'
+                '<div class="jp-InputArea-editor"><pre>print("no customer was found")</pre></div><pre>the raw code</pre>')
+        assert [(f.where, f.text) for f in english_findings(page)] == [("printed", "no customer was found")]
+
     def test_the_glossary_name_in_the_other_language_is_allowed_where_shown_on_purpose(self):
         page = '<table><tr><td><strong>yanıt oranı</strong><div class="muted">response rate</div></td></tr></table>'
         assert english_findings(page) != []
