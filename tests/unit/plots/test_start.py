@@ -29,3 +29,21 @@ def test_flow_figure_has_a_box_per_step_and_an_arrow_between():
     assert len(fig.layout.shapes) == 3
     assert sum(a.showarrow for a in fig.layout.annotations) == 2
     assert "<b>raw lines</b>" in [a.text for a in fig.layout.annotations]
+
+
+def test_the_catalogue_and_settings_speak_the_report_language():
+    from helpers import i18n
+    from helpers.config import load_config
+    from tests.fixtures import TINY
+
+    i18n.set_language("tr")
+    try:
+        assert start.question("04_clv").startswith("Her müşteri önümüzdeki aylarda")
+        shown = start.catalogue_table().data
+        assert list(shown.columns) == ["not defteri", "soru", "okuduğu tablolar"]
+        assert "tables.lines" in set(shown["okuduğu tablolar"]) and "hiçbiri" in set(shown["okuduğu tablolar"])
+        settings = start.settings_table(load_config(TINY)).data
+        assert "analiz dönemi" in settings.index and settings.columns[0] == "değer"
+    finally:
+        i18n.set_language("en")
+    assert start.question("04_clv").startswith("How much is each customer")
