@@ -93,11 +93,11 @@ def turkish_runs(tmp_path_factory):
     # sales lines alone: the campaign, review and profile notebooks are skipped with a note
     src = synth.ensure_synthetic(SyntheticConfig(customers=300, days=365, seed=7), progress=False)
     lines = pd.read_parquet(src / "lines.parquet").drop(columns=["line_id"])
-    lines.to_parquet(root / "sales.parquet", index=False)
+    lines.to_parquet(root / "magaza_satislari.parquet", index=False)   # the pages name the source by its file
     cfg = root / "lines_only.yaml"
     cols = {c: c for c in ("invoice", "invoice_ts", "customer_id", "product_id", "description", "category",
                            "quantity", "unit_price", "amount", "country", "channel")}
-    cfg.write_text(f"name: lines_only\nlanguage: tr\ndata:\n  source: file\n  path: {root / 'sales.parquet'}\n"
+    cfg.write_text(f"name: lines_only\nlanguage: tr\ndata:\n  source: file\n  path: {root / 'magaza_satislari.parquet'}\n"
                    f"  currency: GBP\n  columns: {json.dumps(cols)}\nanalysis: {{period: month, time_unit: W}}\n",
                    encoding="utf-8")
     bare = root / "bare"

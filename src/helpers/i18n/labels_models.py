@@ -4,6 +4,12 @@ catalogue (``helpers/locale/tr/LC_MESSAGES/messages.po``). See :func:`helpers.i1
 from helpers.i18n.catalog import N_, NP_
 
 LABELS = {
+    # values the churn models return (confusion table columns, first-order bands of the lapse curves)
+    "predicted_churn": N_("predicted churn"),
+    "predicted_retained": N_("predicted retained"),
+    "low_first_order": N_("low first order"),
+    "mid_first_order": N_("mid first order"),
+    "high_first_order": N_("high first order"),
     "bs_basket_lines_(invoice_x_item)": N_("basket lines (invoice x item)"),
     "bs_baskets_(invoices)": N_("baskets (invoices)"),
     "bs_baskets_with_2+_items": N_("baskets with 2+ items"),

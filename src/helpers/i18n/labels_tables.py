@@ -4,6 +4,18 @@ catalogue (``helpers/locale/tr/LC_MESSAGES/messages.po``). See :func:`helpers.i1
 from helpers.i18n.catalog import N_, NP_
 
 LABELS = {
+    # column names shown as they are in overview tables and group names (country, channel ...)
+    "currency": N_("currency"),
+    "units": N_("units"),
+    "attribute": N_("attribute"),
+    "level": N_("level"),
+    "dropout": N_("dropout"),
+    "within": N_("within"),
+    "base": N_("base"),
+    "points": N_("points"),
+    "profit": N_("profit"),
+    "recommended": N_("recommended"),
+    "other": N_("other"),
     "action": NP_("word", "action"),
     "active": N_("active"),
     "actual": N_("actual"),

@@ -40,12 +40,12 @@ def windows(data_start: dt.date, rows: list[tuple[str, dt.date, int | None]]) ->
         fig.add_bar(y=[name], x=[(pd.Timestamp(cut) + pd.Timedelta(days=1) - pd.Timestamp(data_start)) / _MS],
                     base=[str(data_start)],
                     orientation="h", marker_color="#1f77b4", name=_("features (lines up to the cut-off)"),
-                    showlegend=i == 0, hovertemplate=f"{name}: features {data_start} .. {cut}<extra></extra>")
+                    showlegend=i == 0, hovertemplate=_("{name}: features {start} .. {end}", name=name, start=i18n.fmt_date(data_start), end=i18n.fmt_date(cut)) + "<extra></extra>")
         if horizon:
             start = pd.Timestamp(cut) + pd.Timedelta(days=1)
             fig.add_bar(y=[name], x=[pd.Timedelta(days=horizon) / _MS], base=[start.date().isoformat()], orientation="h",
                         marker_color="#ff7f0e", name=_("label window (purchase or not)"), showlegend=i == 0,
-                        hovertemplate=f"{name}: label {start.date()} .. {pd.Timestamp(cut) + pd.Timedelta(days=horizon):%Y-%m-%d}<extra></extra>")
+                        hovertemplate=_("{name}: label {start} .. {end}", name=name, start=i18n.fmt_date(start.date()), end=i18n.fmt_date((pd.Timestamp(cut) + pd.Timedelta(days=horizon)).date())) + "<extra></extra>")
     for name, cut, _unused in rows:
         fig.add_annotation(y=name, x=str(cut), text=_("cut-off {date}", date=i18n.fmt_date(cut)), showarrow=False, yshift=24, font={"size": 11})
     fig.update_xaxes(type="date")
@@ -122,7 +122,8 @@ def confusion(tab: pd.DataFrame, model_name: str) -> go.Figure:
                                text=text, texttemplate="%{text}",
                                colorscale="Blues", zmin=0, zmax=1, colorbar={"title": _("share of row")}))
     a = tab.attrs
-    fig.update_layout(title=_("Confusion matrix, {model}, {what}: precision {precision}, recall {recall}", model=i18n.label(model_name, "score_"), what=tab.columns.name,
+    what = _("threshold {value}", value=i18n.fmt_spec(a["threshold"], "g")) if "threshold" in a else tab.columns.name
+    fig.update_layout(title=_("Confusion matrix, {model}, {what}: precision {precision}, recall {recall}", model=i18n.label(model_name, "score_"), what=what,
                               precision=i18n.fmt_percent(a["precision"]), recall=i18n.fmt_percent(a["recall"])),
                       template=TEMPLATE, height=380,
                       xaxis_title=_("predicted (customers)"), yaxis_title=_("actual (customers)"),

@@ -137,7 +137,7 @@ def confusion_table(y, p, *, threshold: float = 0.5) -> pd.DataFrame:
         index=pd.Index(["churned", "retained"], name="actual"),
         columns=pd.Index(["predicted churn", "predicted retained"], name=f"threshold {threshold:g}"))
     tp, fn, fp, tn = tab.iloc[0, 0], tab.iloc[0, 1], tab.iloc[1, 0], tab.iloc[1, 1]
-    tab.attrs.update(precision=tp / (tp + fp) if tp + fp else np.nan, recall=tp / (tp + fn) if tp + fn else np.nan,
+    tab.attrs.update(threshold=threshold, precision=tp / (tp + fp) if tp + fp else np.nan, recall=tp / (tp + fn) if tp + fn else np.nan,
                      accuracy=(tp + tn) / len(y) if len(y) else np.nan)
     return tab
 

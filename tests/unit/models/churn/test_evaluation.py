@@ -43,7 +43,7 @@ class TestConfusionTable:
     def test_by_hand(self):
         t = churn.confusion_table([1, 1, 0, 0], [0.9, 0.4, 0.6, 0.1], threshold=0.5)
         assert t.to_numpy().tolist() == [[1, 1], [1, 1]]
-        assert t.attrs == {"precision": 0.5, "recall": 0.5, "accuracy": 0.5}
+        assert t.attrs == {"threshold": 0.5, "precision": 0.5, "recall": 0.5, "accuracy": 0.5}
         low = churn.confusion_table([1, 1, 0, 0], [0.9, 0.4, 0.6, 0.1], threshold=0.3)
         assert low.attrs["recall"] == 1.0 and low.attrs["precision"] == pytest.approx(2 / 3)
 
