@@ -92,7 +92,7 @@ CONFIG_KEYS: dict[str, str] = {
     "cancellation_unmatched": "cleaning.return_prefixes, cleaning.return_window_days",
     "cancelled_original": "cleaning.cancellations: false",
     "zero_price": "cleaning.zero_price: remove",
-    "extreme_quantity": "cleaning.extreme_quantity.enabled: false (or action: flag)",
+    "extreme_quantity": "cleaning.extreme_quantity.enabled: false | cleaning.extreme_quantity.action: flag",
     "kept": "",
     "raw total": "",
     "guests (kept)": "",

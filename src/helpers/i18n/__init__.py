@@ -170,11 +170,14 @@ def has(key: str) -> bool:
 def label(value, prefix: str = "") -> str:
     """A data value (a column name, a stage, a segment key) shown in the report language.
 
-    ``prefix + value`` (spaces and dashes as ``_``, lower case) is looked up (:func:`lookup`);
-    a value with no label is shown as it is (customer ids, product names, dates ...).
+    ``prefix + value`` (spaces and dashes as ``_``, lower case) is looked up (:func:`lookup`), then the value
+    alone (a plain word such as ``description``); a value with no label is shown as it is (customer ids,
+    product names, dates ...).
     """
-    key = _key(value, prefix)
-    return lookup(key) if has(key) else str(value)
+    for key in (_key(value, prefix), _key(value)) if prefix else (_key(value),):
+        if has(key):
+            return lookup(key)
+    return str(value)
 
 
 def headers(df, prefix: str = ""):

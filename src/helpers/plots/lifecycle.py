@@ -285,7 +285,7 @@ def kpi_styler(kpis: pd.DataFrame, kind: str, period: str, currency: str):
 
 def explain_styler(check: pd.DataFrame):
     """:func:`helpers.features.lifecycle.explain_kpis` as a left-aligned table."""
-    return (i18n.style(i18n.headers(check)).hide(axis="index").set_properties(**{"text-align": "left"})
+    return (i18n.style(i18n.columns(check)).hide(axis="index").set_properties(**{"text-align": "left"})
             .set_caption(_("Formulas with the numbers of {period}", period=check.attrs.get("period", "–"))))
 
 
