@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from helpers.i18n import _, pgettext, lookup, localize_numbers
+from helpers import i18n
+from helpers.i18n import _, localize_numbers, lookup, pgettext
 from helpers.plots.base import TEMPLATE, plain
 
 
@@ -36,8 +37,9 @@ def crosstab_heatmap(tab) -> go.Figure:
             mark = (" ▲" if tab.residuals.loc[i, j] > 0 else " ▼") if tab.significant.loc[i, j] else ""
             row.append(localize_numbers(f"{tab.row_share.loc[i, j]:.0%}") + mark)
         text.append(row)
-    group, attribute = plain(str(tab.group)), plain(str(tab.attribute))
-    fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[plain(str(c)) for c in z.columns], y=[plain(str(i)) for i in z.index],
+    group, attribute = plain(i18n.column(tab.group)), plain(i18n.column(tab.attribute))
+    fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[plain(group_value(tab.attribute, c)) for c in z.columns],
+                               y=[plain(group_value(tab.group, i)) for i in z.index],
                                text=text, texttemplate="%{text}", colorscale="RdBu", reversescale=True,
                                zmin=-4, zmax=4, colorbar={"title": _("adjusted standardized residual")}))
     fig.update_layout(title=_("{group} by {attribute}: share of each group (▲ / ▼ significantly above / below, {test} p = {p})", group=group, attribute=attribute, test=tab.test,
@@ -46,6 +48,21 @@ def crosstab_heatmap(tab) -> go.Figure:
                       xaxis_title=f"{attribute} ({pgettext('profile', 'share of the group (%)')})", yaxis_title=group,
                       yaxis={"autorange": "reversed"})
     return fig
+
+
+def group_value(group: str, value) -> str:
+    """A value of a grouping as the report shows it: RFM segments and k-means clusters by their names, CLV
+    tiers by their words, other values (levels of an attribute) by their label, else as they are."""
+    from helpers.models.segments import segment_label
+    from helpers.plots.segments import cluster_label
+
+    if group in ("rfm_segment", "segment"):
+        return segment_label(value)
+    if group == "cluster":
+        return cluster_label(value)
+    if group in ("clv_tier", "value_tier"):
+        return i18n.translate_phrases(str(value), "tierw_")
+    return i18n.label(value)
 
 
 def region_bars(table: pd.DataFrame, currency: str, region: str = "region") -> go.Figure:
@@ -109,10 +126,12 @@ def group_lines_tables(lines_by_group: dict[str, pd.Series], group_columns: list
     seg_lines = lines_by_group["rfm_segment"].rename_axis("segment").reset_index()
     seg_lines["action"] = seg_lines["segment"].map(actions)
     seg_lines["segment"] = seg_lines["segment"].map(segments.segment_label)
-    out = [seg_lines.style.hide(axis="index").set_properties(**{"text-align": "left"}).set_caption(_("RFM segments: demographic profile and recommended action"))]
+    out = [i18n.table(seg_lines).hide(axis="index").set_properties(**{"text-align": "left"}).set_caption(_("RFM segments: demographic profile and recommended action"))]
     for g in group_columns[1:]:
-        out.append(lines_by_group[g].rename_axis(g).reset_index().style.hide(axis="index")
-                   .set_properties(**{"text-align": "left"}).set_caption(_("{group}: demographic profile", group=g)))
+        lines = lines_by_group[g].rename_axis(g).reset_index()
+        lines[g] = lines[g].map(lambda v, g=g: group_value(g, v))
+        out.append(i18n.table(lines).hide(axis="index")
+                   .set_properties(**{"text-align": "left"}).set_caption(_("{group}: demographic profile", group=i18n.column(g))))
     return out
 
 
@@ -133,13 +152,13 @@ def rates_section(rates: pd.DataFrame | None, cov: pd.DataFrame | None, cov_erro
     out = []
     if rates is not None:
         shown = rates.drop(columns=["note"]).assign(step=[lookup("clv_step_" + s) if s else "" for s in rates["step"]])
-        out.append(shown.style.format(
+        out.append(i18n.table(shown,
             {c: "{:.3f}" for c in ("r", "alpha", "a", "b", "purchase_rate", "dropout", "se_log_rate", "rate_ratio",
                                    "se_log_ratio")}, na_rep="–").hide(axis="index")
             .set_caption(_("BG/NBD per {attribute} level (purchase_rate per {unit}; rate_ratio against {reference})", attribute=column, unit=time_unit, reference=rates.attrs["reference"])))
         out += [f"{r['level']}: {r['note']}" for _unused, r in rates[rates["note"] != ""].iterrows()]
     if cov is not None:
-        out.append(cov.style.format("{:.3f}", subset=[c for c in cov.columns if c != "level"]).hide(axis="index")
+        out.append(i18n.table(cov, {c: "{:.3f}" for c in cov.columns if c != "level"}).hide(axis="index")
                    .set_caption(_("One BG/NBD with {attribute} as purchase and dropout covariates (purchase_multiplier against {reference})", attribute=column, reference=cov.attrs["reference"])))
     elif cov_error is not None:
         out.append(_("The covariate BG/NBD could not be fitted: {error}", error=cov_error))
@@ -157,7 +176,8 @@ def truth_section(check: pd.DataFrame | None, rates: pd.DataFrame | None, factor
         return []
     others = check[check["level"] != rates.attrs["reference"]]
     n_ok, n_known = int(others["within"].sum()), int(others["within"].notna().sum())
-    return [check.style.format({c: "{:.3f}" for c in check.columns if c not in ("level", "within")}, na_rep="–")
+    return [i18n.table(check.assign(within=check["within"].map(lambda v: i18n.label("yes" if v else "no") if v == v and v is not None else v)),
+                       {c: "{:.3f}" for c in check.columns if c not in ("level", "within")}, na_rep="–")
             .hide(axis="index").set_caption(_("Purchase-rate ratio: estimate vs planted factor (within = inside {z} standard errors; empty: no standard error)", z=f"{z_tolerance:g}")),
             localize_numbers(_("{ok} of {n} levels with a standard error are within {z} SE of the planted factor", ok=n_ok, n=n_known, z=f"{z_tolerance:g}")),
             rate_ratios(rates, column, factors)]

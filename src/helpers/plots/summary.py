@@ -10,6 +10,7 @@ from helpers.analyses.actions import UNKNOWN, action_label
 from helpers.i18n import _, fmt_number, lookup, pgettext
 from helpers.models.segments import segment_label
 from helpers.plots.base import TEMPLATE
+from helpers.plots.segments import cluster_label
 
 
 def action_counts(actions: pd.DataFrame, currency: str) -> go.Figure:
@@ -72,7 +73,8 @@ def shown_actions(table: pd.DataFrame, customers: dict[str, pd.DataFrame]) -> pd
     text = {"lifecycle_stage": lambda v: i18n.label(v, "stage_"), "rfm_segment": segment_label,
             "value_tier": lambda v: i18n.label(v, "level_"), "risk_level": lambda v: i18n.label(v, "level_"),
             "risk_basis": lambda v: lookup(summary.RISK_BASIS_KEYS[v]) if v in summary.RISK_BASIS_KEYS else v,
-            "recommended_action": action_label, "offer_reason": lambda v: i18n.translate_phrases(v, "rsn_")}
+            "recommended_action": action_label, "offer_reason": lambda v: i18n.translate_phrases(v, "rsn_"),
+            "cluster": cluster_label}
     for col, f in text.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, f=f: f(v) if isinstance(v, str) else v)

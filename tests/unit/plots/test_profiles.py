@@ -82,3 +82,15 @@ def test_rates_and_truth_sections():
     assert i18n._("BG/NBD (maximum likelihood)") in table.to_html()
     assert plots.truth_section(None, rates, None, "income_band", 3.0) == [i18n._("No planted factors for this data (real data, or no demographic truth): nothing to check.")]
     assert plots.truth_section(None, None, {"low": 1.0}, "income_band", 3.0) == []
+
+
+def test_group_values_are_named_in_the_report_language():
+    from helpers.models.segments import segment_label
+
+    i18n.set_language("tr")
+    try:
+        assert plots.group_value("rfm_segment", "Hibernating") == segment_label("Hibernating") != "Hibernating"
+        assert plots.group_value("cluster", "lapsing · one-time") == f'{i18n._("lapsing")} · {i18n._("one-time")}'
+        assert plots.group_value("income_band", "a band from the data") == "a band from the data"
+    finally:
+        i18n.set_language("en")

@@ -78,3 +78,14 @@ def test_changes_since_migrations_and_new_at_risk():
     assert note == i18n._("{n} customers are newly at high churn risk", n="1")                   # b: 0.2 -> 0.7; c was at risk before
     assert fresh.data.iloc[:, 0].tolist() == ["b"]
     assert plots.changes_since(now.assign(churn_risk=None, rfm_segment=None), before, everything, top_n=5) == []
+
+
+def test_shown_actions_name_clusters_in_the_report_language():
+    table = pd.DataFrame({"customer_id": ["a"], "cluster": ["lapsing · one-time · low spend (2)"]})
+    i18n.set_language("tr")
+    try:
+        shown = plots.shown_actions(table, {"03_segmentation": table})
+    finally:
+        i18n.set_language("en")
+    expected = " · ".join(i18n._(w, "tr") for w in ("lapsing", "one-time", "low spend")) + " (2)"
+    assert shown.loc[0, "cluster"] == expected and expected != table.loc[0, "cluster"]
