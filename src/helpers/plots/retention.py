@@ -71,7 +71,7 @@ def clv_vs_cost(table: pd.DataFrame, by: str, currency: str, title: str) -> go.F
 
 def measured_table(measured: RetentionBase, period: str):
     """The measured retention curve: per period the base, the customers retained and the rate, captioned."""
-    return (measured.curve.style.format({"base": "{:,}", "retained": "{:,}", "retention": "{:.1%}"}).hide(axis="index")
+    return (i18n.table(measured.curve, {"base": "{:,}", "retained": "{:,}", "retention": "{:.1%}"}).hide(axis="index")
             .set_caption(_("Measured: of the customers active in a {period}, the share active again lag {periods} later", period=period_name(period), periods=period_name(period, plural=True))))
 
 
@@ -101,8 +101,8 @@ def scenario_section(scenarios: pd.DataFrame, *, period: str, horizon: int, curr
     """The retention scenarios: the table (money, rates, break-even) captioned with its assumptions, and the bars
     of extra value and net gain per scenario."""
     money = {c: "{:,.0f}" for c in ("customer_periods", "revenue", "profit", "value", "extra_value", "programme_cost", "net_gain")}
-    table = (scenarios.style.format({**money, "retention_first": "{:.1%}", "profit_uplift": "{:+.1%}",
-                                     "break_even_per_customer": "{:,.2f}"}).hide(axis="index")
+    table = (i18n.table(scenarios, {**money, "retention_first": "{:.1%}", "profit_uplift": "{:+.1%}",
+                                    "break_even_per_customer": "{:,.2f}"}).hide(axis="index")
              .set_caption(localize_numbers(_("Today's customers over {horizon} {periods}: money in {currency}; value discounted at {rate} a year, margin {margin}", horizon=horizon, periods=period_name(period, plural=True),
                                              currency=currency, rate=f"{discount_rate:.0%}", margin=f"{margin:.0%}"))))
     return [table, scenario_bars(scenarios, currency, localize_numbers(_("Value of added retention and net gain after a programme cost of {cost} {currency} per customer", cost=f"{cost_per_customer:,.2f}",

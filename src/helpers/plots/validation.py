@@ -147,7 +147,8 @@ def recovery_section(rec) -> list:
     f = i18n.fmt_spec
     if rec is None:
         return [i18n._("Real data: no planted customer types, bundles or price ladders to compare with.")]
-    out = [pd.crosstab(rec.labels.map(lambda c: i18n._("cluster {c}", c=c)).to_numpy(), rec.types.to_numpy(),
+    out = [pd.crosstab(rec.labels.map(lambda c: i18n._("cluster {c}", c=c)).to_numpy(),
+                       rec.types.map(lambda v: i18n.label(v, "ptype_")).to_numpy(),
                        rownames=[i18n._("cluster (k = {k})", k=rec.k)], colnames=[i18n.pgettext("nb12", "planted type")], normalize="index")
            .style.format(lambda v: f(v, ".0%")).set_caption(i18n.pgettext("nb12", "Share of each cluster by planted customer type"))]
     if rec.ranks is not None:
