@@ -78,3 +78,13 @@ def settings_table(cfg):
             _("time unit of the CLV models"): cfg.analysis.time_unit, _("engine"): cfg.engine.backend,
             _("language"): getattr(cfg, "language", "en"), _("customer ids masked"): masked}
     return i18n.style(pd.Series(rows, name=_("value")).to_frame())
+
+
+def start_config(config_path, config_overrides=()):
+    """The run's config for the start page (which reads no data), its overrides (runner ``--set`` syntax)
+    applied, and the report language set from it."""
+    from helpers.config import load_config, parse_override
+
+    cfg = load_config(config_path, [parse_override(o) for o in config_overrides])
+    i18n.set_language(cfg.language)
+    return cfg

@@ -47,3 +47,14 @@ def test_the_catalogue_and_settings_speak_the_report_language():
     finally:
         i18n.set_language("en")
     assert start.question("04_clv").startswith("How much is each customer")
+
+
+def test_the_start_config_applies_overrides_and_sets_the_language():
+    from helpers import i18n
+    from tests.fixtures import TINY
+
+    try:
+        cfg = start.start_config(TINY, ["language=tr"])
+        assert cfg.language == "tr" and i18n.language() == "tr"
+    finally:
+        i18n.set_language("en")
