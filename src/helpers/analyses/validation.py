@@ -513,5 +513,7 @@ def hazard_error_text(err: Exception) -> str:
     Notebook 09 reads it from :mod:`helpers.plots.voice`."""
     counts = getattr(err, "counts", None)
     if isinstance(err, DataError) and err.rule == "too-few-complaints" and counts:
-        return str(DataError(err.file, err.rule, i18n._("{n} customers complained and {after} of them bought again at or after the complaint; the complaint effect on dropout needs at least 10 complainers and {min_after} with a repeat purchase at or after the complaint", **counts), column=err.column))
+        why = i18n._("{n} customers complained and {after} of them bought again at or after the complaint; the complaint effect on dropout needs at least 10 complainers and {min_after} with a repeat purchase at or after the complaint", **counts)
+        where = i18n._("{file}: column '{column}'", file=err.file, column=err.column) if err.column else str(err.file)
+        return f"{where}: {why} [rule: {err.rule}]"
     return str(err)

@@ -261,9 +261,9 @@ TARGETING_COLUMNS = ["campaign_id", "campaign_type", "eligible", "targeted", "no
 
 
 def config_note(name: str, start, end, currency: str, tables) -> str:
-    """The run in one line: its name, period, currency and the tables it has."""
+    """The run in one line: its name, period, currency and the tables it has (by their config keys)."""
     return _("config {name}: analysis window {start} .. {end}, currency {currency}; tables {tables}", name=name, start=i18n.fmt_date(start), end=i18n.fmt_date(end), currency=currency,
-             tables=", ".join(tables))
+             tables=", ".join(f"tables.{t}" for t in tables))
 
 
 def reach_section(data, windows: pd.DataFrame | None, end_inclusive: bool) -> list:

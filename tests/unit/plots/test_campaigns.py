@@ -209,4 +209,4 @@ class TestSections:
 
 def test_config_note_names_the_tables():
     note = plots.config_note("shop", dt.date(2024, 1, 1), dt.date(2024, 6, 30), "GBP", ["lines", "exposures"])
-    assert "lines, exposures" in note and i18n.fmt_date(dt.date(2024, 6, 30)) in note and "GBP" in note
+    assert "tables.lines, tables.exposures" in note and i18n.fmt_date(dt.date(2024, 6, 30)) in note and "GBP" in note
