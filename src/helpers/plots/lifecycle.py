@@ -292,6 +292,8 @@ def explain_styler(check: pd.DataFrame):
 def lost_profile_styler(profile: pd.DataFrame, currency: str):
     """:func:`helpers.features.lifecycle.lost_profile` with counts as integers and the rest to two decimals."""
     shown = profile.rename(index=lambda i: i18n.label(i), columns=lambda c: i18n.label(c, "stage_"))
+    shown = shown.rename_axis(index=i18n.label(profile.index.name) if profile.index.name else None,
+                              columns=i18n.label(profile.columns.name) if profile.columns.name else None)
     ints = [i18n.label(i) for i in profile.index if i == "customers"]
     return (i18n.style(shown, "{:,.2f}", na_rep="–")
             .format("{:,.0f}", subset=pd.IndexSlice[ints, :], na_rep="–", **i18n.number_format())
