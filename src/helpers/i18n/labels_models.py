@@ -331,8 +331,6 @@ LABELS = {
     "seg_zscore": N_("z-score<br>across clusters"),
     "tenure_at_last_purchase,_days_(median)": N_("tenure at last purchase, days (median)"),
     "tenure_days": N_("tenure (days)"),
-    "tierw_rest": N_("rest"),
-    "tierw_top": N_("top"),
     "voice_came_back_share": N_("came-back share"),
     "voice_complaint_rate": NP_("voice", "complaint rate"),
     "voice_complaints": NP_("voice", "complaints"),

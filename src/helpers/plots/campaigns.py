@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from helpers import i18n
 from helpers.i18n import _, lookup, pgettext
 from helpers.plots.base import TEMPLATE, plain
+from helpers.plots.clv import tier_name
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.2, "x": 0}
@@ -49,7 +50,7 @@ def inputs_note(data) -> str:
 def translated_groups(groups: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
     """:func:`helpers.models.campaigns.profile_groups` with its names in ``language`` (default: the report's):
     in Turkish the RFM segments of :data:`helpers.models.segments.SEGMENTS`, in any language but English the
-    CLV tiers (glossary ``tierw_*``, as notebook 04 shows them); orders kept."""
+    CLV tiers (:func:`helpers.plots.clv.tier_name`, as notebook 04 shows them); orders kept."""
     from helpers.models import segments
 
     language = language or i18n.language()
@@ -60,7 +61,7 @@ def translated_groups(groups: pd.DataFrame, language: str | None = None) -> pd.D
                                             categories=[names[s] for s in segments.SEGMENT_ORDER], ordered=True)
     if language != "en" and "clv_tier" in out.columns:
         tiers = out["clv_tier"]
-        names = {c: i18n.translate_phrases(c, "tierw_", language) for c in tiers.cat.categories}
+        names = {c: tier_name(c, language) for c in tiers.cat.categories}
         values = tiers.astype("object").map(lambda v: names.get(v, v) if isinstance(v, str) else None)
         out["clv_tier"] = pd.Categorical(values, categories=[names[c] for c in tiers.cat.categories], ordered=True)
     return out

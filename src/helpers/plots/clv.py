@@ -5,6 +5,8 @@ with a title and axis labels that carry their units (currency, count, %, the mod
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -329,3 +331,22 @@ def action_section(value: pd.DataFrame | None, actions: pd.DataFrame | None, pur
             if len(actions) else _("Nobody in the top {top} by historical margin has P(alive) < {p}: no one to act on at these thresholds.", top=top_text, p=p_text),
             value_vs_p_alive(value, value="gross_margin", value_label=_("historical gross margin ({currency})", currency=currency),
                              top_share=top_share, max_p_alive=max_p_alive)]
+
+
+#: A value tier's stored label (:func:`helpers.models.clv.tier_labels`: "top 1 %", "top 1-5 %", "rest 80 %").
+_TIER = re.compile(r"^(top|rest) (\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))? %$")
+
+
+def tier_name(label, language: str | None = None) -> str:
+    """A value tier's label as the report says it, translated as a whole ("top 1-5 %" -> "en üst %1-5");
+    anything else (a missing tier, "unknown") as :func:`helpers.i18n.label` shows it."""
+    m = _TIER.match(str(label))
+    if not m:
+        return i18n.label(label)
+    kind, a, b = m.groups()
+    num = lambda s: i18n.fmt_spec(float(s), "g", language)  # noqa: E731
+    if kind == "rest":
+        return _("rest {pct} %", language, pct=num(a))
+    if b:
+        return _("top {low}-{high} %", language, low=num(a), high=num(b))
+    return _("top {pct} %", language, pct=num(a))

@@ -54,6 +54,7 @@ def group_value(group: str, value) -> str:
     """A value of a grouping as the report shows it: RFM segments and k-means clusters by their names, CLV
     tiers by their words, other values (levels of an attribute) by their label, else as they are."""
     from helpers.models.segments import segment_label
+    from helpers.plots.clv import tier_name
     from helpers.plots.segments import cluster_label
 
     if group in ("rfm_segment", "segment"):
@@ -61,7 +62,7 @@ def group_value(group: str, value) -> str:
     if group == "cluster":
         return cluster_label(value)
     if group in ("clv_tier", "value_tier"):
-        return i18n.translate_phrases(str(value), "tierw_")
+        return tier_name(value)
     return i18n.label(value)
 
 

@@ -176,3 +176,15 @@ def test_value_summary_top_section_and_actions(fits):
     no_dropout = SimpleNamespace(has_p_alive=False, step="bgnbd_weak")
     assert plots.action_section(value, None, no_dropout, top_share=0.2, max_p_alive=0.5, currency="GBP",
                                 skip_note="skip") == [i18n._("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=clv.step_name("bgnbd_weak"))]
+
+
+def test_tier_names_are_translated_as_whole_phrases():
+    from helpers import i18n
+    from helpers.models.clv import tier_labels
+    from helpers.plots.clv import tier_name
+
+    labels = tier_labels((0.01, 0.05, 0.2))
+    assert [tier_name(t, "en") for t in labels] == labels
+    assert [tier_name(t, "tr") for t in labels] == ["en üst %1", "en üst %1-5", "en üst %5-20", "kalan %80"]
+    assert tier_name(tier_labels((0.005, 0.05))[0], "tr") == "en üst %0,5"
+    assert tier_name("unknown", "en") == i18n.label("unknown")
