@@ -62,6 +62,7 @@ from helpers.features.periods import (PERIODS, check_period, index_of, lines_upt
                                       period_index, period_label, period_start, ratio)
 from helpers.features.stages import (STAGE_ORDER, STAGES, StageRules, assign_stage, funnel, purchase_days,
                                      purchase_days_expr, rules_from_gaps, stage_history, stages_at)
+from helpers.phrase import Number, Phrase, Share
 
 __all__ = [
     # periods
@@ -206,22 +207,24 @@ def kpi_table(lines, *, period: str = "month", analysis_date: dt.date, start: dt
 def kpi_summary(kpis: pd.DataFrame, last: int = 12) -> pd.DataFrame:
     """Means of the rates and totals of the counts over the last ``last`` complete periods.
 
-    A one-column table for the notebook's headline ("over the last 12 months ...").
+    A one-column table for the notebook's headline ("over the last 12 months ..."): ints, and
+    :class:`~helpers.phrase.Share`, :class:`~helpers.phrase.Number` or :class:`~helpers.phrase.Phrase` values
+    for ``i18n.say_value`` to write in the report's language.
     """
     k = kpis[kpis["complete"]].tail(last)
     if k.empty:
         return pd.DataFrame({"value": pd.Series(dtype="object")})
     rows = {
-        "periods": f"{len(k)} ({k['period'].iloc[0]} .. {k['period'].iloc[-1]})",
-        "new customers (total)": f"{int(k['new'].sum()):,}",
-        "active customers (mean per period)": f"{k['active'].mean():,.0f}",
-        "retention rate (mean)": _pct(k["retention_rate"].mean()),
-        "churn rate (mean)": _pct(k["churn_rate"].mean()),
-        "reactivated customers (total)": f"{int(k['reactivated'].sum()):,}",
-        "revenue (total)": f"{k['revenue'].sum():,.0f}",
-        "average order value (revenue / orders)": f"{k['revenue'].sum() / max(k['orders'].sum(), 1):,.2f}",
-        "orders per active customer (mean)": f"{k['purchase_frequency'].mean():.2f}",
-        "repeat-purchase conversion (mean of known periods)": _pct(k["repeat_conversion_rate"].mean()),
+        "periods": Phrase("kxs_periods", n=len(k), first=k["period"].iloc[0], last=k["period"].iloc[-1]),
+        "new customers (total)": int(k["new"].sum()),
+        "active customers (mean per period)": Number(k["active"].mean()),
+        "retention rate (mean)": Share(k["retention_rate"].mean()),
+        "churn rate (mean)": Share(k["churn_rate"].mean()),
+        "reactivated customers (total)": int(k["reactivated"].sum()),
+        "revenue (total)": Number(k["revenue"].sum()),
+        "average order value (revenue / orders)": Number(k["revenue"].sum() / max(k["orders"].sum(), 1), 2),
+        "orders per active customer (mean)": Number(k["purchase_frequency"].mean(), 2),
+        "repeat-purchase conversion (mean of known periods)": Share(k["repeat_conversion_rate"].mean()),
     }
     return pd.DataFrame({"value": pd.Series(rows, dtype="object")})
 
@@ -235,7 +238,8 @@ def explain_kpis(kpis: pd.DataFrame, period: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``kpi``, ``formula`` (with the numbers), ``value``.
+        ``kpi``, ``formula`` (a :class:`~helpers.phrase.Phrase` with the numbers; ``i18n.say`` writes it),
+        ``value`` (an int, :class:`~helpers.phrase.Share` or :class:`~helpers.phrase.Number`).
     """
     k = kpis.reset_index(drop=True)
     if period is None:
@@ -249,26 +253,36 @@ def explain_kpis(kpis: pd.DataFrame, period: str | None = None) -> pd.DataFrame:
             raise ValueError(f"explain_kpis: period '{period}' is not in the table or has no period before it")
         i = int(hits[0])
     r, p = k.loc[i], k.loc[i - 1]
+    cur, prev = {c: _plain(r[c]) for c in r.index}, {c: _plain(p[c]) for c in p.index}
+    before = {"previous": prev["period"], "active_before": prev["active"]}
+    money = {c: Number(cur[c], 2) for c in ("revenue", "customer_revenue")}
     rows = [
-        ("active", f"new {r['new']:,} + retained {r['retained']:,} + reactivated {r['reactivated']:,}", f"{r['active']:,}"),
-        ("churned", f"active in {p['period']} {p['active']:,} - retained {r['retained']:,}", f"{r['churned']:,}"),
-        ("retention rate", f"retained {r['retained']:,} / active in {p['period']} {p['active']:,}", _pct(r["retention_rate"])),
-        ("churn rate", f"churned {r['churned']:,} / active in {p['period']} {p['active']:,}", _pct(r["churn_rate"])),
-        ("customer growth rate", f"({r['active']:,} - {p['active']:,}) / {p['active']:,}", _pct(r["customer_growth_rate"])),
-        ("revenue growth rate", f"({r['revenue']:,.2f} - {p['revenue']:,.2f}) / {p['revenue']:,.2f}",
-         _pct(r["revenue_growth_rate"])),
-        ("average order value", f"revenue {r['revenue']:,.2f} / orders {r['orders']:,}", f"{r['aov']:,.2f}"),
-        ("purchase frequency", f"customer orders {r['customer_orders']:,} / active {r['active']:,}",
-         f"{r['purchase_frequency']:.3f}"),
-        ("revenue per active customer", f"customer revenue {r['customer_revenue']:,.2f} / active {r['active']:,}",
-         f"{r['revenue_per_active']:,.2f}"),
-        ("new-customer revenue share", f"revenue of the {r['new']:,} new customers / customer revenue "
-         f"{r['customer_revenue']:,.2f}", _pct(r["new_revenue_share"])),
+        ("active", Phrase("kxf_active", new=cur["new"], retained=cur["retained"], reactivated=cur["reactivated"]),
+         cur["active"]),
+        ("churned", Phrase("kxf_churned", retained=cur["retained"], **before), cur["churned"]),
+        ("retention rate", Phrase("kxf_retention_rate", retained=cur["retained"], **before),
+         Share(cur["retention_rate"])),
+        ("churn rate", Phrase("kxf_churn_rate", churned=cur["churned"], **before), Share(cur["churn_rate"])),
+        ("customer growth rate", Phrase("kxf_customer_growth_rate", active=cur["active"], **before),
+         Share(cur["customer_growth_rate"])),
+        ("revenue growth rate", Phrase("kxf_revenue_growth_rate", revenue=money["revenue"],
+                                       revenue_before=Number(prev["revenue"], 2)), Share(cur["revenue_growth_rate"])),
+        ("average order value", Phrase("kxf_average_order_value", revenue=money["revenue"], orders=cur["orders"]),
+         Number(cur["aov"], 2)),
+        ("purchase frequency", Phrase("kxf_purchase_frequency", customer_orders=cur["customer_orders"],
+                                      active=cur["active"]), Number(cur["purchase_frequency"], 3)),
+        ("revenue per active customer", Phrase("kxf_revenue_per_active_customer", active=cur["active"],
+                                               customer_revenue=money["customer_revenue"]),
+         Number(cur["revenue_per_active"], 2)),
+        ("new-customer revenue share", Phrase("kxf_new_customer_revenue_share", new=cur["new"],
+                                              customer_revenue=money["customer_revenue"]),
+         Share(cur["new_revenue_share"])),
     ]
     known = k.index[k["repeat_conversion_rate"].notna() & (k.index <= i)]
     c = k.loc[int(known[-1])] if len(known) else r
-    rows.append(("repeat-purchase conversion", f"in {c['period']} (the last period whose new customers all had the "
-                 f"full window): converted {c['converted']:,} / new {c['new']:,}", _pct(c["repeat_conversion_rate"])))
+    rows.append(("repeat-purchase conversion", Phrase("kxf_repeat_purchase_conversion", period=c["period"],
+                                                      converted=int(c["converted"]), new=int(c["new"])),
+                 Share(c["repeat_conversion_rate"])))
     out = pd.DataFrame(rows, columns=["kpi", "formula", "value"])
     out.attrs["period"] = r["period"]
     return out
@@ -298,5 +312,6 @@ def retention_value(kpis: pd.DataFrame, points: float = 5.0, last: int = 12) -> 
             "customer_revenue": cust_rev, "uplift": extra_rev / cust_rev if cust_rev else float("nan")}
 
 
-def _pct(x: float) -> str:
-    return "n/a" if pd.isna(x) else f"{x:.1%}"
+def _plain(x):
+    """A table cell as a plain Python value (numpy ints as int, so they are written as counts)."""
+    return x.item() if hasattr(x, "item") else x

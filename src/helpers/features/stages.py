@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.features.periods import index_of, lines_upto, period_end, period_label, ratio
+from helpers.phrase import Phrase, Share
 
 
 def purchase_days_expr(lines, analysis_date: dt.date):
@@ -104,7 +105,7 @@ class StageRules:
 def rules_from_gaps(days: pd.DataFrame, *, at_risk_days: int | None = None, lost_days: int | None = None,
                     at_risk_quantile: float = 0.80, lost_quantile: float = 0.95, loyal_min_purchases: int = 4,
                     loyal_min_tenure_days: int = 180, min_gaps: int = 30,
-                    fallback: tuple[int, int] = (90, 180)) -> tuple[StageRules, str]:
+                    fallback: tuple[int, int] = (90, 180)) -> tuple[StageRules, list[Phrase]]:
     """Stage thresholds: given values, or quantiles of the gaps between purchases.
 
     A customer whose recency exceeds the ``at_risk_quantile`` of all observed gaps between
@@ -115,34 +116,37 @@ def rules_from_gaps(days: pd.DataFrame, *, at_risk_days: int | None = None, lost
 
     Returns
     -------
-    (StageRules, str)
-        The rules and one sentence saying where each threshold came from.
+    (StageRules, list of Phrase)
+        The rules, and for at-risk and lost days a :class:`~helpers.phrase.Phrase` saying where the
+        threshold came from (``i18n.say`` writes them as one sentence).
     """
     gaps = days["gap_days"].dropna()
-    notes = []
+    notes: dict[str, Phrase] = {}
     if at_risk_days is None or lost_days is None:
-        if len(gaps) >= min_gaps:
+        from_data = len(gaps) >= min_gaps
+        if from_data:
             q_risk = int(np.ceil(gaps.quantile(at_risk_quantile)))
             q_lost = int(np.ceil(gaps.quantile(lost_quantile)))
-            src = f"from {len(gaps):,} gaps between purchases"
+            src = Phrase("stg_from_gaps", n=len(gaps))
         else:
             q_risk, q_lost = fallback
-            src = f"fixed defaults, because only {len(gaps)} gaps between purchases exist (fewer than {min_gaps})"
+            src = Phrase("stg_fixed_defaults", n=len(gaps), min=min_gaps)
         if at_risk_days is None:
             at_risk_days = max(q_risk, 1)
-            notes.append(f"at_risk_days = {at_risk_days} ({_q_text(at_risk_quantile, src, len(gaps) >= min_gaps)})")
+            notes["at_risk_days"] = _threshold("at_risk_days", at_risk_days, at_risk_quantile, src, from_data)
         if lost_days is None:
             lost_days = max(q_lost, at_risk_days + 1)
-            notes.append(f"lost_days = {lost_days} ({_q_text(lost_quantile, src, len(gaps) >= min_gaps)})")
+            notes["lost_days"] = _threshold("lost_days", lost_days, lost_quantile, src, from_data)
     for name, v in (("at_risk_days", at_risk_days), ("lost_days", lost_days)):
-        if not any(n.startswith(name) for n in notes):
-            notes.append(f"{name} = {v} (given)")
+        notes.setdefault(name, Phrase("stg_given", name=name, days=int(v)))
     rules = StageRules(int(at_risk_days), int(lost_days), int(loyal_min_purchases), int(loyal_min_tenure_days))
-    return rules, "; ".join(notes)
+    return rules, [notes["at_risk_days"], notes["lost_days"]]
 
 
-def _q_text(q: float, src: str, from_data: bool) -> str:
-    return f"{q:.0%} quantile of the gaps, {src}" if from_data else src
+def _threshold(name: str, days: int, q: float, src: Phrase, from_data: bool) -> Phrase:
+    if from_data:
+        return Phrase("stg_from_quantile", name=name, days=int(days), share=Share(q, 0), source=src)
+    return Phrase("stg_from_defaults", name=name, days=int(days), source=src)
 
 
 def stages_at(days: pd.DataFrame, as_of: dt.date | pd.Timestamp, rules: StageRules) -> pd.DataFrame:

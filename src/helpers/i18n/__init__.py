@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import numbers
 import sys
 from decimal import Decimal
 from functools import lru_cache
@@ -68,6 +69,7 @@ _current = "en"
 
 from helpers.i18n import catalog, labels_models, labels_reports, labels_tables  # noqa: E402
 from helpers.i18n.catalog import N_, NP_  # noqa: E402,F401
+from helpers.phrase import Number, Phrase, Share  # noqa: E402
 
 
 class MissingLabel(KeyError):
@@ -160,6 +162,31 @@ def lookup(key: str, language: str | None = None, /, **fields) -> str:
         text = glossary()[key][lang]
         return text.format(**fields) if fields else text
     raise MissingLabel(f"no label or glossary term '{key}' (labels: src/helpers/i18n/labels_*.py)")
+
+
+def say(phrase, language: str | None = None, /) -> str:
+    """A :class:`helpers.phrase.Phrase` (or a list of them, joined by "; ") as one sentence in the language:
+    its template (:func:`lookup`) with the fields formatted by the locale (:mod:`helpers.phrase` says how)."""
+    if isinstance(phrase, (list, tuple)):
+        return "; ".join(say(p, language) for p in phrase)
+    return lookup(phrase.key, language, **{k: say_value(v, language) for k, v in phrase.fields.items()})
+
+
+def say_value(value, language: str | None = None, /) -> str:
+    """One field of a :class:`~helpers.phrase.Phrase` (or a table cell of such values) as text in the language."""
+    if isinstance(value, (Phrase, list, tuple)):
+        return say(value, language)
+    if isinstance(value, Share):
+        return fmt_percent(value.value, value.decimals, language)
+    if isinstance(value, Number):
+        return fmt_number(value.value, value.decimals, language)
+    if isinstance(value, (bool, str)) or value is None:
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return fmt_number(value, 0, language)
+    if isinstance(value, numbers.Real):
+        return fmt_number(value, 2, language)
+    return str(value)
 
 
 def has(key: str) -> bool:

@@ -208,7 +208,7 @@ def fit_notes(fits) -> list[str]:
 
 def translated_parameter_table(params: pd.DataFrame, caption: str):
     """:func:`parameter_table` with the column names and the meanings in the report language."""
-    shown = i18n.columns(params.assign(meaning=params["meaning"].map(lambda v: i18n.translate_phrases(v, "cpm_"))))
+    shown = i18n.columns(params.assign(meaning=[i18n.say(v) for v in params["meaning"]]))
     return (shown.style.format(precision=4, **i18n.number_format()).hide(axis="index").set_caption(caption)
             .set_properties(subset=[i18n.column("meaning")], **{"text-align": "left"}))
 

@@ -284,9 +284,21 @@ def kpi_styler(kpis: pd.DataFrame, kind: str, period: str, currency: str):
 
 
 def explain_styler(check: pd.DataFrame):
-    """:func:`helpers.features.lifecycle.explain_kpis` as a left-aligned table."""
-    return (i18n.style(i18n.columns(check)).hide(axis="index").set_properties(**{"text-align": "left"})
+    """:func:`helpers.features.lifecycle.explain_kpis` as a left-aligned table, formulas and values in the
+    report's language."""
+    shown = pd.DataFrame({"kpi": [i18n.label(v, "kx_") for v in check["kpi"]],
+                          "formula": [i18n.say(p) for p in check["formula"]],
+                          "value": [i18n.say_value(v) for v in check["value"]]})
+    return (i18n.style(i18n.columns(shown)).hide(axis="index").set_properties(**{"text-align": "left"})
             .set_caption(_("Formulas with the numbers of {period}", period=check.attrs.get("period", "–"))))
+
+
+def headline_styler(headline: pd.DataFrame, *, period: str, currency: str):
+    """:func:`helpers.features.lifecycle.kpi_summary` as a one-column table in the report's language."""
+    shown = pd.DataFrame({i18n.column("value"): [i18n.say_value(v) for v in headline["value"]]},
+                         index=[i18n.label(i, "ks_") for i in headline.index])
+    return i18n.style(shown).set_caption(_("Headline over the last 12 complete {period}s (revenue in {currency})",
+                                           period=i18n.period_name(period), currency=currency))
 
 
 def lost_profile_styler(profile: pd.DataFrame, currency: str):

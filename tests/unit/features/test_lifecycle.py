@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.features import lifecycle as lc
 from helpers.io.engine import table
+from helpers.phrase import Number, Phrase, Share
 from tests.fixtures import make_lines
 from tests.fixtures.lifecycle import END, ROWS, RULES, START
 
@@ -81,8 +83,12 @@ class TestKpiTable:
     def test_explain_fills_the_formulas(self, k):
         e = lc.explain_kpis(k.reset_index()).set_index("kpi")
         assert e.attrs["period"] == "2023-04"
-        assert e.loc["retention rate", "formula"] == "retained 2 / active in 2023-03 3"
-        assert e.loc["retention rate", "value"] == "66.7%"
+        assert e.loc["retention rate", "formula"] == Phrase("kxf_retention_rate", retained=2, previous="2023-03",
+                                                            active_before=3)
+        assert e.loc["retention rate", "value"] == Share(2 / 3)
+        assert i18n.say(e.loc["retention rate", "formula"], "en") == "retained 2 / active in 2023-03 3"
+        assert i18n.say(e.loc["retention rate", "formula"], "tr") == "elde tutulan 2 / 2023-03 döneminde aktif 3"
+        assert i18n.say(e.loc["average order value", "formula"], "tr").startswith("ciro ")
 
     def test_errors(self, lines, k):
         with pytest.raises(ValueError, match="no order on or before the analysis date 2022-12-31"):
@@ -167,9 +173,9 @@ class TestSummaryAndPlots:
     def test_summary_by_hand(self, lines):
         k = lc.kpi_table(lines, period="month", analysis_date=END, start=START)
         s = lc.kpi_summary(k)["value"]
-        assert s["new customers (total)"] == "7" and s["periods"].startswith("4 (2023-01 .. 2023-04)")
-        assert s["retention rate (mean)"] == f"{(0.5 + 0.5 + 2 / 3) / 3:.1%}"
-        assert s["average order value (revenue / orders)"] == f"{308 / 16:,.2f}"
+        assert s["new customers (total)"] == 7 and i18n.say(s["periods"], "en") == "4 (2023-01 .. 2023-04)"
+        assert s["retention rate (mean)"].value == pytest.approx((0.5 + 0.5 + 2 / 3) / 3)
+        assert s["average order value (revenue / orders)"] == Number(308 / 16, 2)
 
     def test_every_figure_has_a_title_and_labelled_axes(self, lines, days):
         from helpers.plots import lifecycle as plots

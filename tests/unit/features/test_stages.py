@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.features import stages
+from helpers.phrase import Phrase, Share
 from tests.fixtures.lifecycle import END, RULES
 
 
@@ -26,15 +28,19 @@ class TestRules:
         rules, note = stages.rules_from_gaps(days, min_gaps=5)
         assert rules.at_risk_days == 41     # 80 % quantile 36 + 0.8 x (42 - 36) = 40.8, rounded up
         assert rules.lost_days == 49        # 95 % quantile 42 + 0.7 x (52 - 42) = 49
-        assert "80% quantile" in note
+        assert note[0] == Phrase("stg_from_quantile", name="at_risk_days", days=41, share=Share(0.8, 0),
+                                 source=Phrase("stg_from_gaps", n=7))
+        assert i18n.say(note, "en") == ("at_risk_days = 41 (80 % quantile of the gaps, from 7 gaps between purchases); "
+                                        "lost_days = 49 (95 % quantile of the gaps, from 7 gaps between purchases)")
 
     def test_falls_back_with_few_gaps(self, days):
         rules, note = stages.rules_from_gaps(days)
-        assert (rules.at_risk_days, rules.lost_days) == (90, 180) and "only 7 gaps" in note
+        assert (rules.at_risk_days, rules.lost_days) == (90, 180) and "only 7 gaps" in i18n.say(note, "en")
 
     def test_given_values_win(self, days):
         rules, note = stages.rules_from_gaps(days, at_risk_days=20, lost_days=70)
-        assert (rules.at_risk_days, rules.lost_days) == (20, 70) and "(given)" in note
+        assert (rules.at_risk_days, rules.lost_days) == (20, 70)
+        assert i18n.say(note, "tr") == "at_risk_days = 20 (verilen); lost_days = 70 (verilen)"
 
     def test_rejects_bad_thresholds(self):
         with pytest.raises(ValueError, match="need 0 < at_risk_days < lost_days"):

@@ -16,6 +16,7 @@ from helpers.models.clv.fit import fit_models
 from helpers.models.clv.inputs import check_summary
 from helpers.models.clv.predict import customer_value
 from helpers.models.clv.results import ClvInputError, PurchaseFit, SpendFit
+from helpers.phrase import Number, Phrase
 
 
 def historical_value(rfm: pd.DataFrame, *, margin: float = 1.0) -> pd.DataFrame:
@@ -175,56 +176,55 @@ def spend_frequency_check(summary: pd.DataFrame) -> dict:
     On repeat customers (frequency > 0, positive monetary_value): Pearson correlation of
     frequency and monetary_value and Spearman rank correlation, with a plain verdict
     (|r| < 0.1 "no relation", < 0.3 "weak", else "not independent: the Gamma-Gamma
-    assumption is doubtful"). Returns a dict with n, pearson, spearman, verdict.
+    assumption is doubtful"). Returns a dict with n, pearson, spearman and the verdict as a
+    :class:`~helpers.phrase.Phrase` (``cgv_none``, ``cgv_weak``, ``cgv_clear`` or ``cgv_cannot``).
     """
     data = check_summary(summary, ("customer_id", "frequency", "monetary_value"))
     rep = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
     if len(rep) < 3 or rep["frequency"].nunique() < 2 or rep["monetary_value"].nunique() < 2:
-        return {"n": len(rep), "pearson": np.nan, "spearman": np.nan,
-                "verdict": f"only {len(rep)} repeat customers with varying values: the check cannot be made"}
+        return {"n": len(rep), "pearson": np.nan, "spearman": np.nan, "verdict": Phrase("cgv_cannot", n=len(rep))}
     pearson = float(np.corrcoef(rep["frequency"], rep["monetary_value"])[0, 1])
     spearman = float(rep["frequency"].rank().corr(rep["monetary_value"].rank()))
     big = max(abs(pearson), abs(spearman))
-    verdict = ("no relation: the Gamma-Gamma independence assumption holds" if big < 0.1 else
-               "a weak relation: the independence assumption is acceptable" if big < 0.3 else
-               "a clear relation: spend is not independent of frequency, treat Gamma-Gamma spend with care")
+    verdict = Phrase("cgv_none") if big < 0.1 else Phrase("cgv_weak") if big < 0.3 else Phrase("cgv_clear")
     return {"n": len(rep), "pearson": pearson, "spearman": spearman, "verdict": verdict}
 
 
 def describe_parameters(fit: PurchaseFit | SpendFit, currency: str = "") -> pd.DataFrame:
-    """The parameter table with a plain-language meaning per row (units stated)."""
+    """The parameter table with a plain-language meaning per row (units stated), each a
+    :class:`~helpers.phrase.Phrase` (``cpm_<parameter>``)."""
     t = fit.params.copy()
     if isinstance(fit, SpendFit) and fit.model == "empirical":
-        t["meaning"] = [f"mean of the repeat customers' mean repeat spend ({currency})"]
+        t["meaning"] = [Phrase("cpm_empirical_spend", currency=currency)]
         return t.reset_index()
     if isinstance(fit, SpendFit):
         mean = fit.population_mean_spend
         meaning = {
-            "p": "shape of the spend of one purchase around a customer's own mean",
-            "q": "shape of how customers' mean spends differ",
-            "v": (f"scale (the papers' gamma, {currency}); population mean spend p*v/(q-1) = {mean:,.2f} {currency}"
-                  if np.isfinite(mean) else f"scale (the papers' gamma, {currency})"),
+            "p": Phrase("cpm_p"), "q": Phrase("cpm_q"),
+            "v": (Phrase("cpm_v_mean", currency=currency, mean=Number(mean, 2)) if np.isfinite(mean)
+                  else Phrase("cpm_v", currency=currency)),
         }
         t["meaning"] = [meaning[k] for k in t.index]
         return t.reset_index()
-    unit = UNIT_NAMES.get(fit.time_unit or "", "time units")
-    one = unit[:-1] if unit.endswith("s") else unit
+    units = UNIT_NAMES.get(fit.time_unit or "", "time units")
+    one = units[:-1] if units.endswith("s") else units
+    unit = {"units": Phrase("cpm_" + units.replace(" ", "_")), "unit": Phrase("cpm_" + one.replace(" ", "_"))}
     v = fit.values
     if fit.model == "empirical":
-        t["meaning"] = [f"repeat purchases per {one} over all customers (sum of frequency / sum of T)"]
+        t["meaning"] = [Phrase("cpm_empirical_rate", unit=unit["unit"])]
         return t.reset_index()
-    meaning = {"r": "shape of purchase rates across customers",
-               "alpha": f"scale of purchase rates ({unit}); mean rate r/alpha = {v['r'] / v['alpha']:.4f} "
-                        f"purchases per {one} " + ("(nobody drops out)" if fit.model == "nbd" else "while active")}
-    if fit.model == "nbd":
-        pass
-    elif fit.model == "bgnbd":
-        meaning["a"] = "dropout: with b, the chance of leaving after each repeat purchase"
-        meaning["b"] = f"dropout: mean chance of leaving after a repeat purchase a/(a+b) = {v['a'] / (v['a'] + v['b']):.3f}"
-    else:
-        meaning["s"] = "shape of dropout rates across customers"
-        life = (f"; mean lifetime beta/(s-1) = {v['beta'] / (v['s'] - 1):,.1f} {unit}" if v["s"] > 1 else "")
-        meaning["beta"] = f"scale of dropout rates ({unit}); mean dropout rate s/beta = {v['s'] / v['beta']:.4f}{life}"
+    rate = Number(v["r"] / v["alpha"], 4)
+    meaning = {"r": Phrase("cpm_r"),
+               "alpha": Phrase("cpm_alpha_nbd" if fit.model == "nbd" else "cpm_alpha", rate=rate, **unit)}
+    if fit.model == "bgnbd":
+        meaning["a"] = Phrase("cpm_a")
+        meaning["b"] = Phrase("cpm_b", chance=Number(v["a"] / (v["a"] + v["b"]), 3))
+    elif fit.model != "nbd":
+        meaning["s"] = Phrase("cpm_s")
+        dropout = Number(v["s"] / v["beta"], 4)
+        meaning["beta"] = (Phrase("cpm_beta_life", units=unit["units"], rate=dropout,
+                                  life=Number(v["beta"] / (v["s"] - 1), 1)) if v["s"] > 1
+                           else Phrase("cpm_beta", units=unit["units"], rate=dropout))
     t["meaning"] = [meaning[k] for k in t.index]
     return t.reset_index()
 

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.models import clv
+from helpers.phrase import Number, Phrase
 from tests.unit.models.clv.stubs import TEN, summary_rows
 
 
@@ -100,12 +102,33 @@ class TestSpendFrequencyCheck:
     def test_related_and_unrelated(self):
         rel = TEN.assign(monetary_value=TEN["frequency"] * 10.0)
         c = clv.spend_frequency_check(rel)
-        assert c["n"] == 7 and c["pearson"] == pytest.approx(1.0) and c["verdict"].startswith("a clear relation")
+        assert c["n"] == 7 and c["pearson"] == pytest.approx(1.0) and c["verdict"] == Phrase("cgv_clear")
         # frequencies 1, 1, 2, 2 with spends 10, 20, 10, 20: no relation at all
         flat = summary_rows([("a", 1, 1, 5, 10.0), ("b", 1, 1, 5, 20.0), ("c", 2, 2, 5, 10.0), ("d", 2, 2, 5, 20.0)])
         c = clv.spend_frequency_check(flat)
-        assert c["pearson"] == pytest.approx(0.0, abs=1e-12) and c["verdict"].startswith("no relation")
+        assert c["pearson"] == pytest.approx(0.0, abs=1e-12) and c["verdict"] == Phrase("cgv_none")
 
     def test_too_few(self):
         c = clv.spend_frequency_check(TEN.iloc[:4])
-        assert c["n"] == 1 and math.isnan(c["pearson"]) and "cannot be made" in c["verdict"]
+        assert c["n"] == 1 and math.isnan(c["pearson"]) and c["verdict"] == Phrase("cgv_cannot", n=1)
+
+
+class TestDescribeParameters:
+    def test_meanings_carry_the_numbers_by_hand(self):
+        fit = clv.fit_nbd(TEN, time_unit="W", min_repeat_customers=3)
+        t = describe_parameters_indexed(fit)
+        r, alpha = fit.values["r"], fit.values["alpha"]
+        assert t.loc["alpha", "meaning"] == Phrase("cpm_alpha_nbd", rate=Number(r / alpha, 4), units=Phrase("cpm_weeks"),
+                                                   unit=Phrase("cpm_week"))
+        assert i18n.say(t.loc["alpha", "meaning"], "en").endswith(f"= {r / alpha:.4f} purchases per week (nobody drops out)")
+        assert f"hafta başına {i18n.fmt_number(r / alpha, 4, 'tr')} alış" in i18n.say(t.loc["alpha", "meaning"], "tr")
+
+    def test_empirical_fits(self):
+        t = describe_parameters_indexed(clv.empirical_rates(TEN, time_unit="D"))
+        assert i18n.say(t["meaning"].iloc[0], "en").startswith("repeat purchases per day over all customers")
+        spend = describe_parameters_indexed(clv.empirical_spend(TEN.assign(monetary_value=10.0)), "GBP")
+        assert i18n.say(spend["meaning"].iloc[0], "tr").endswith("(GBP)")
+
+
+def describe_parameters_indexed(fit, currency: str = ""):
+    return clv.describe_parameters(fit, currency).set_index("parameter")
