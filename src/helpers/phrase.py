@@ -11,12 +11,22 @@ the result of swapping English words (the layer contract forbids ``models`` to i
     ('kxf_retention_rate', 52)
 
 Field values: ``int`` is written with thousands separators, ``float`` with two decimals, :class:`Share` as a
-percentage, :class:`Number` with the decimals it names, a :class:`Phrase` (or a list of them) as its own
-sentence; anything else as text (period labels, product names).
+percentage, :class:`Number` with the decimals it names, :class:`Sig` with significant digits, a date in the
+locale's date format, a :class:`Phrase` (or a list of them) as its own sentence; anything else as text
+(period labels, product names).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+#: the typographic quotes around a name from the data inside a generated sentence
+QUOTED = ("\u201c", "\u201d")
+
+
+def quote(value) -> str:
+    """``value`` in typographic quotes (``“Mug 1.5 L”``): a name from the data inside a generated sentence."""
+    return f"{QUOTED[0]}{value}{QUOTED[1]}"
 
 
 class Phrase:
@@ -52,3 +62,11 @@ class Number:
 
     value: float
     decimals: int = 0
+
+
+@dataclass(frozen=True)
+class Sig:
+    """A number shown with ``digits`` significant digits (``7.24e-10``, ``3.1``)."""
+
+    value: float
+    digits: int = 3

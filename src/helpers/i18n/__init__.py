@@ -69,7 +69,7 @@ _current = "en"
 
 from helpers.i18n import catalog, labels_models, labels_reports, labels_tables  # noqa: E402
 from helpers.i18n.catalog import N_, NP_  # noqa: E402,F401
-from helpers.phrase import Number, Phrase, Share  # noqa: E402
+from helpers.phrase import QUOTED, Number, Phrase, Share, Sig, quote  # noqa: E402,F401
 
 
 class MissingLabel(KeyError):
@@ -180,6 +180,10 @@ def say_value(value, language: str | None = None, /) -> str:
         return fmt_percent(value.value, value.decimals, language)
     if isinstance(value, Number):
         return fmt_number(value.value, value.decimals, language)
+    if isinstance(value, Sig):
+        return fmt_spec(float(value.value), f".{value.digits}g", language)
+    if isinstance(value, dt.date):
+        return fmt_date(value, language)
     if isinstance(value, (bool, str)) or value is None:
         return str(value)
     if isinstance(value, numbers.Integral):
@@ -608,16 +612,6 @@ def describe(df):
     return d
 
 
-#: A quoted name inside generated text (an offer reason's product, a group): data, kept as written.
-QUOTED = ("\u201c", "\u201d")
-
-
-def quote(value) -> str:
-    """``value`` in typographic quotes (``“Mug 1.5 L”``): a name from the data inside a generated sentence,
-    which :func:`translate_phrases` and :func:`localize_numbers` leave exactly as it is."""
-    return f"{QUOTED[0]}{value}{QUOTED[1]}"
-
-
 def _outside_quotes(text: str, change) -> str:
     """``change`` applied to the parts of ``text`` outside :func:`quote`'s quotes."""
     import re
@@ -641,25 +635,3 @@ def localize_numbers(text: str, language: str | None = None) -> str:
 
     pattern = re.compile(r"(?<![\d\-:.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)( ?%)?(?![\d\-:])")
     return _outside_quotes(text, lambda part: pattern.sub(swap, part))
-
-
-def translate_phrases(text: str, prefix: str, language: str | None = None) -> str:
-    """``text`` with every English phrase of the glossary entries whose key starts with ``prefix`` replaced
-    by its label in the language (longest phrases first, whole words only), then its numbers localised.
-    Quoted names (:func:`quote`) are data and stay as written.
-
-    For generated English text such as the hand-check formulas of :func:`helpers.features.lifecycle.explain_kpis`
-    (``retained 40 / active in 2011-10 52``), translated at display without changing the module.
-    """
-    import re
-
-    lang = language or _current
-    if lang == "en" or not isinstance(text, str):
-        return text
-    pairs = sorted(((show(m, "en"), show(m, lang)) for k, m in labels().items() if k.startswith(prefix)),
-                   key=lambda p: -len(p[0]))
-    if pairs:
-        pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(en) for en, _ in pairs) + r")(?![\w])")
-        lookup = dict(pairs)
-        text = _outside_quotes(text, lambda part: pattern.sub(lambda m: lookup[m.group(1)], part))
-    return localize_numbers(text, lang)

@@ -33,6 +33,12 @@ def rules_table(rules: pd.DataFrame, *, top: int = 15, caption: str | None = Non
             .hide(axis="index").set_caption(caption or _("Top {n} rules", n=len(tb))))
 
 
+def with_reasons(offers: pd.DataFrame) -> pd.DataFrame:
+    """The offers with each reason (a :class:`~helpers.phrase.Phrase`) written in the report's language: what
+    the page shows, the export holds and the customer action table quotes (a copy)."""
+    return offers.assign(reason=pd.array([i18n.say(r) for r in offers["reason"]], dtype="string"))
+
+
 def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):
     """Styled table of offers (:func:`helpers.models.baskets.expected_value` output): score in %,
     expected margin in currency, the reason left-aligned; names and reasons written as text."""

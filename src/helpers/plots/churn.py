@@ -226,7 +226,7 @@ def data_notes(has: dict, datasets, dropped_features: list[str]) -> list[str]:
     return out
 
 
-def scoring_notes(n_active: int, analysis_date, scored: bool, value: pd.DataFrame, value_note: str, *,
+def scoring_notes(n_active: int, analysis_date, scored: bool, value: pd.DataFrame, value_note, *,
                   clv_months: int, discount_rate: float, margin: float) -> list[str]:
     """Who is scored today (``n_active`` customers; ``scored``: whether a model scored them) and what the value
     at stake is: the CLV if kept (its horizon, rate, margin, the steps of the CLV chain, the customers it could
@@ -239,7 +239,7 @@ def scoring_notes(n_active: int, analysis_date, scored: bool, value: pd.DataFram
         if value.attrs["unknown"]:
             out.append(_("{n} customers have an unknown CLV under these steps: they are not valued (not set to 0).", n=i18n.fmt_number(value.attrs["unknown"])))
     else:
-        out.append(_("Value at stake per customer: {note}.", note=i18n.translate_phrases(value_note, "chw_")))
+        out.append(_("Value at stake per customer: {note}.", note=i18n.say(value_note)))
     return out
 
 
@@ -266,7 +266,7 @@ def truth_section(truth: dict | None, test, scores: dict) -> list:
     if not scores:
         return [_("No model was fitted, so there is nothing to check against the truth.")]
     tt = truth_table(truth["customers"], test, scores)
-    out = [f"{i18n.label(population, 'pop_')}: {i18n.translate_phrases(counts, 'chw_')}" for population, counts in tt.attrs.items()]
+    out = [f"{i18n.label(population, 'pop_')}: {i18n.say(counts)}" for population, counts in tt.attrs.items()]
     out.append(i18n.table(tt, {c: "{:.3f}" for c in tt.columns[1:]}, cells={"score": "score_"}, na_rep="–").hide(axis="index")
                .set_caption(_("ROC-AUC against true dropout at the test cut-off {cutoff}", cutoff=i18n.fmt_date(test.cutoff))))
     return out

@@ -67,13 +67,14 @@ def unknown_counts_note(action_table: pd.DataFrame) -> str | None:
 
 
 def shown_actions(table: pd.DataFrame, customers: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The action table with its text values in the report language (the export keeps the stored values);
+    """The action table with its text values in the report language (the export keeps the stored values; offer
+    reasons are already in the run's language, :func:`helpers.plots.baskets.with_reasons`);
     a column no notebook of this run published (``customers``: what each notebook published) reads "unknown"."""
     out = table.copy()
     text = {"lifecycle_stage": lambda v: i18n.label(v, "stage_"), "rfm_segment": segment_label,
             "value_tier": lambda v: i18n.label(v, "level_"), "risk_level": lambda v: i18n.label(v, "level_"),
             "risk_basis": lambda v: lookup(summary.RISK_BASIS_KEYS[v]) if v in summary.RISK_BASIS_KEYS else v,
-            "recommended_action": action_label, "offer_reason": lambda v: i18n.translate_phrases(v, "rsn_"),
+            "recommended_action": action_label,
             "cluster": cluster_label}
     for col, f in text.items():
         if col in out.columns:

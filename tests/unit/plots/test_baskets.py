@@ -170,3 +170,18 @@ def test_category_pairs_table_and_heatmap(items):
     assert i18n._("Category pairs with the highest lift") in html and "bread" in html and "butter" in html
     assert "jam" in html and "milk" not in html                  # milk is never with another item
     assert fig.layout.title.text == i18n._("Lift between categories (1 = they meet in baskets as often as chance)")
+
+
+def test_with_reasons_writes_each_reason_in_the_report_language():
+    from helpers.phrase import Phrase, Share
+
+    offers = pd.DataFrame({"customer_id": ["a", "b"], "reason": [Phrase("rsn_popular", share=Share(0.5, 0)),
+                                                                 Phrase("rsn_more_rules", n=3)]})
+    i18n.set_language("tr")
+    try:
+        shown = plots.with_reasons(offers)
+    finally:
+        i18n.set_language("en")
+    assert list(shown["reason"]) == ["popüler: müşterilerin %50 oranı aldı (hiçbir kural tetiklenmedi)",
+                                     "; 3 kural daha aynı yönde"]
+    assert isinstance(offers["reason"].iloc[0], Phrase)                  # a copy: the offers keep their data

@@ -9,6 +9,7 @@ import pytest
 
 from helpers import i18n
 from helpers.models import churn
+from helpers.phrase import Phrase, Sig
 from helpers.plots import churn as plots
 from tests.unit.plots import EVIL, SHOWN, assert_escaped, assert_labelled
 
@@ -153,10 +154,14 @@ def test_data_notes_name_what_is_missing():
 def test_scoring_and_plan_notes():
     value = pd.DataFrame({"value": [1.0]})
     value.attrs["kind"] = "historical"
-    notes = plots.scoring_notes(1200, pd.Timestamp("2024-06-30").date(), False, value, "no fit", clv_months=12,
+    note = Phrase("chv_historical", days=365, margin=Sig(0.3), why=Phrase("chv_not_asked"))
+    assert i18n.say(note, "en") == "historical value: revenue in the last 365 days x margin 0.3 (predictive CLV not used: not asked for)"
+    assert i18n.say(note, "tr") == "geçmiş değer: son 365 günün cirosu x marj 0,3 (öngörülen CLV kullanılmadı: istenmedi)"
+    notes = plots.scoring_notes(1200, pd.Timestamp("2024-06-30").date(), False, value, note, clv_months=12,
                                 discount_rate=0.1, margin=0.3)
     assert notes[0].endswith(i18n._(": no model, so no risk scores")) and "1,200" in notes[0]
-    assert notes[1] == i18n._("Value at stake per customer: {note}.", note=i18n.translate_phrases("no fit", "chw_"))
+    assert notes[1] == i18n._("Value at stake per customer: {note}.",
+                              note=i18n.say(note))
     plan = pd.DataFrame({"x": [1]})
     plan.attrs["unvalued"] = 3
     be = {"best_n": 40, "customers": 100, "best_return": 250.0, "break_even_n": 70, "contact_all_return": -30.0}

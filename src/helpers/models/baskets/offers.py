@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.i18n import quote
+from helpers.phrase import Number, Phrase, Share, quote
 from helpers.models.baskets.items import catalogue_names
 
 
@@ -69,8 +69,13 @@ def customer_groups_from_lines(lines, column: str = "country") -> pd.DataFrame:
     return pd.DataFrame({"customer_id": g["customer_id"].astype("string"), "group": g[column].astype("string")})
 
 
-def _pct(x: float) -> str:
-    return f"{x:.0%}" if x >= 0.01 else f"{x:.1%}"
+def _share(x: float) -> Share:
+    return Share(x, 0 if x >= 0.01 else 1)
+
+
+def _more_rules(n: int):
+    """The reason's tail when ``n`` more rules agree ("" for none)."""
+    return "" if n < 1 else Phrase("rsn_more_rule", n=n) if n == 1 else Phrase("rsn_more_rules", n=n)
 
 
 def next_best_offers(history: pd.DataFrame, rules: pd.DataFrame, *, k: int = 5, exclude_bought: bool = True,
@@ -110,7 +115,8 @@ def next_best_offers(history: pd.DataFrame, rules: pd.DataFrame, *, k: int = 5, 
     -------
     pandas.DataFrame
         customer_id, rank (1..k), item, name, score, confidence, lift (of the rule behind it;
-        NaN for popularity), source ("rule" or "popularity"), reason.
+        NaN for popularity), source ("rule" or "popularity"), reason (a :class:`~helpers.phrase.Phrase`;
+        ``helpers.plots.baskets.with_reasons`` writes it in the report's language).
     """
     if k < 1:
         raise ValueError(f"next_best_offers: k = {k} must be at least 1")
@@ -161,7 +167,7 @@ def next_best_offers(history: pd.DataFrame, rules: pd.DataFrame, *, k: int = 5, 
         "score": offers["score"].to_numpy(float), "confidence": offers["confidence"].to_numpy(float),
         "lift": offers["lift"].to_numpy(float),
         "source": pd.array(offers["source"].to_numpy(), dtype="string"),
-        "reason": pd.array(offers["reason"].to_numpy(), dtype="string"),
+        "reason": offers["reason"].to_numpy(object),
     })
     return out[cols]
 
@@ -205,9 +211,9 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
         rank = np.arange(len(bc)) - np.repeat(starts, np.diff(np.r_[starts, len(bc)]))
         keep = rank < k
         bc, bx, ba, bconf, blift, score, n_rules = (v[keep] for v in (bc, bx, ba, bconf, blift, score, n_rules))
-        # names are data: quoted, so that translating the sentence leaves them as they are
-        reason = [f"bought {quote(nm(ai))} -> {_pct(ci)} of those baskets also hold {quote(nm(xi))} (lift {li:.1f})"
-                  + (f"; {n - 1} more rule{'s' if n > 2 else ''} agree" if n > 1 else "")
+        # names are data: quoted, and filled into the translated sentence as they are
+        reason = [Phrase("rsn_rule", bought=quote(nm(ai)), share=_share(ci), then=quote(nm(xi)), lift=Number(li, 1),
+                         more=_more_rules(n - 1))
                   for ai, xi, ci, li, n in zip(ba, bx, bconf, blift, n_rules)]
         offers = pd.DataFrame({"customer_id": bc, "item": bx, "score": score, "confidence": bconf, "lift": blift,
                                "reason": reason, "source": "rule"})
@@ -248,8 +254,8 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
             lo, width = lo + width, width * 2
         fill = pd.concat(fills, ignore_index=True)
         for sh, gr in set(zip(fill["share"], fill["group"])):
-            reasons[(sh, gr)] = (f"popular: bought by {_pct(sh)} of customers" + (f" in {quote(gr)}" if gr != "all" else "")
-                                 + " (no rule fired)")
+            reasons[(sh, gr)] = (Phrase("rsn_popular_in", share=_share(sh), group=quote(gr)) if gr != "all"
+                                 else Phrase("rsn_popular", share=_share(sh)))
         fill = fill.assign(score=fill["share"], confidence=np.nan, lift=np.nan, source="popularity",
                            reason=[reasons[(sh, gr)] for sh, gr in zip(fill["share"], fill["group"])])
         offers = pd.concat([offers, fill[["customer_id", "item", "score", "confidence", "lift", "reason", "source"]]],

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.models.churn.dataset import ChurnDataset
+from helpers.phrase import Phrase
 
 
 #: non-negative, right-skewed features that the logistic regression sees as log(1 + x)
@@ -74,16 +75,18 @@ def one_thread():
     return threadpool_limits(limits=1, user_api="openmp")
 
 
-def can_fit(ds: ChurnDataset) -> tuple[bool, str]:
-    """Whether ``ds`` has enough churners and retained customers to fit a classifier."""
+def can_fit(ds: ChurnDataset | None) -> tuple[bool, Phrase]:
+    """Whether ``ds`` has enough churners and retained customers to fit a classifier, and the counts
+    (a :class:`~helpers.phrase.Phrase`); ``None`` (no training cut-off) cannot be fitted."""
+    if ds is None:
+        return False, Phrase("chf_no_cutoff")
     if not ds.has_label or len(ds.frame) == 0:
-        return False, f"cut-off {ds.cutoff}: no labelled customers."
+        return False, Phrase("chf_no_labels", cutoff=ds.cutoff)
     pos = int(ds.frame["churned"].sum())
     neg = len(ds.frame) - pos
     if min(pos, neg) < MIN_CLASS:
-        return False, (f"cut-off {ds.cutoff}: {pos} churned and {neg} retained customers; each needs at least "
-                       f"{MIN_CLASS} to fit a churn model.")
-    return True, f"cut-off {ds.cutoff}: {pos:,} churned and {neg:,} retained customers."
+        return False, Phrase("chf_too_few", cutoff=ds.cutoff, churned=pos, retained=neg, min=MIN_CLASS)
+    return True, Phrase("chf_counts", cutoff=ds.cutoff, churned=pos, retained=neg)
 
 
 def fit_models(ds: ChurnDataset, kinds=("logit", "gbm"), *, random_state: int = 42) -> dict:

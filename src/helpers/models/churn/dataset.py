@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from helpers.phrase import Phrase
+
 
 #: What each feature means, with its unit. Categorical features are marked "(category)".
 FEATURE_DOCS: dict[str, str] = {
@@ -184,12 +186,15 @@ def align(ds: ChurnDataset, like: ChurnDataset) -> ChurnDataset:
 
 
 def feature_table(ds: ChurnDataset) -> pd.DataFrame:
-    """Feature, meaning (with unit), median and share missing, for the notebook's feature list."""
+    """Feature, meaning (with unit; a :class:`~helpers.phrase.Phrase`, ``fdoc_<feature>``, or "" for a feature
+    without a description), median and share missing, for the notebook's feature list."""
     rows = []
     for c in ds.features:
-        base = c.split("_", 1)[0] + "_" if c.startswith(("cat_", "chan_")) else c
-        doc = {"cat_": "share of revenue in category ", "chan_": "share of revenue via channel "}.get(base)
-        meaning = doc + c.split("_", 1)[1] + " (0..1)" if doc else FEATURE_DOCS.get(c, "")
+        if c.startswith(("cat_", "chan_")):
+            kind, name = c.split("_", 1)
+            meaning = Phrase(f"fdoc_{kind}", name=name)
+        else:
+            meaning = Phrase(f"fdoc_{c}") if c in FEATURE_DOCS else ""
         col = ds.frame[c]
         med = col.median() if c in ds.numeric and col.notna().any() else np.nan
         rows.append({"feature": c, "meaning": meaning, "median": med, "missing": float(col.isna().mean())})

@@ -14,6 +14,7 @@ import pandas as pd
 
 from helpers.features import customers
 from helpers.models.churn.labels import as_date, customer_lines, lines_before
+from helpers.phrase import Phrase, Share, Sig
 
 
 def trailing_revenue(lines, *, analysis_date, days: int = 365) -> pd.Series:
@@ -32,7 +33,7 @@ def trailing_revenue(lines, *, analysis_date, days: int = 365) -> pd.Series:
 
 
 def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float = 1.0, clv_months: int = 12,
-                   discount_rate: float = 0.10, value_days: int = 365, use_clv: bool = True) -> tuple[pd.Series, str]:
+                   discount_rate: float = 0.10, value_days: int = 365, use_clv: bool = True) -> tuple[pd.Series, Phrase]:
     """The value a customer's loss would cost (profit, currency), and a sentence saying which.
 
     With ``use_clv``: the predictive CLV **if the customer is kept**, from
@@ -50,14 +51,14 @@ def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float 
 
     Returns
     -------
-    (pandas.Series, str)
-        Value per ``customer_id`` (currency, margin applied) and what it is (English).
+    (pandas.Series, Phrase)
+        Value per ``customer_id`` (currency, margin applied) and what it is (``i18n.say`` writes it).
         ``attrs``: ``kind`` ("clv_if_kept" or "historical"), ``purchase_source`` /
         ``spend_source`` (``clv.Source`` of each fit, with the CLV), ``unknown`` (customers
-        with no value), ``why`` (why the CLV was not used, English).
+        with no value), ``why`` (why the CLV was not used: a Phrase, None when it was).
     """
     end = as_date(analysis_date)
-    why = "not asked for"
+    why = Phrase("chv_not_asked")
     if use_clv:
         from helpers.models import clv
 
@@ -74,15 +75,14 @@ def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float 
         if val.notna().any():
             unknown = int(val.isna().sum())
             val.attrs.update(kind="clv_if_kept", purchase_source=fits.purchase.source, spend_source=fits.spend.source,
-                             unknown=unknown, why="")
-            return val, (f"predictive CLV if kept = CLV{' / P(alive)' if fits.purchase.has_p_alive else ''} "
-                         f"({fits.label}) over the next {clv_months} months, discounted at {discount_rate:.0%} a year, "
-                         f"x margin {margin:g}" + (f"; unknown for {unknown:,} customers" if unknown else ""))
-        why = f"no customer has a known CLV under {fits.label}"
+                             unknown=unknown, why=None)
+            return val, Phrase("chv_clv_palive" if fits.purchase.has_p_alive else "chv_clv",
+                               fits=fits.phrase(reasons=False), months=clv_months, rate=Share(discount_rate, 0),
+                               margin=Sig(margin), unknown=Phrase("chv_unknown", n=unknown) if unknown else "")
+        why = Phrase("chv_no_known_clv", fits=fits.phrase(reasons=False))
     val = (trailing_revenue(lines, analysis_date=end, days=value_days) * margin).rename("value")
     val.attrs.update(kind="historical", unknown=0, why=why)
-    return val, (f"historical value: revenue in the last {value_days} days x margin {margin:g} "
-                 f"(predictive CLV not used: {why})")
+    return val, Phrase("chv_historical", days=value_days, margin=Sig(margin), why=why)
 
 
 def retention_plan(risk: pd.Series, value: pd.Series, *, success_rate: float, contact_cost: float,

@@ -11,6 +11,7 @@ import pandas as pd
 
 from helpers.models.churn.dataset import ChurnDataset
 from helpers.models.churn.labels import as_date
+from helpers.phrase import Phrase, Share
 
 
 def true_dropout(truth_customers: pd.DataFrame, *, cutoff) -> pd.Series:
@@ -69,6 +70,6 @@ def truth_table(truth_customers: pd.DataFrame, ds: ChurnDataset, scores: dict[st
             row[pop] = roc_auc_score(td[m], np.asarray(sc, float)[m]) if ok else np.nan
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs.update({pop: f"{int(m.sum()):,} customers, {td[m].mean() if m.any() else np.nan:.1%} truly dropped out"
+    out.attrs.update({pop: Phrase("chw_truth_counts", n=int(m.sum()), share=Share(td[m].mean() if m.any() else np.nan))
                       for pop, m in pops.items()})
     return out

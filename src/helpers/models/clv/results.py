@@ -17,6 +17,7 @@ import pandas as pd
 from helpers import i18n
 from helpers.errors import CRMInputError
 from helpers.models.results import FitResult
+from helpers.phrase import Phrase, Sig
 
 #: fewest repeat customers a purchase or spend model is fitted on
 MIN_REPEAT_CUSTOMERS = 10
@@ -79,6 +80,12 @@ class Attempt:
         vals = {k: _field_text(v, lang) for k, v in self.fields}
         return f"{step_name(self.step, lang)} {i18n.lookup(f'clv_why_{self.why}', lang, **vals)}"
 
+    @property
+    def phrase(self) -> Phrase:
+        """:meth:`text` as data (``i18n.say`` writes it)."""
+        fields = {k: Sig(float(v)) if isinstance(v, (float, np.floating)) else v for k, v in self.fields}
+        return Phrase("clv_attempt", step=Phrase(f"clv_step_{self.step}"), why=Phrase(f"clv_why_{self.why}", **fields))
+
 
 @dataclass(frozen=True)
 class Source:
@@ -98,6 +105,12 @@ class Source:
     def label(self) -> str:
         """:meth:`text` in English."""
         return self.text("en")
+
+    @property
+    def phrase(self) -> Phrase:
+        """:meth:`text` as data (``i18n.say`` writes it)."""
+        step = Phrase(f"clv_step_{self.step}")
+        return Phrase("clv_source", step=step, reasons=[a.phrase for a in self.attempts]) if self.attempts else step
 
     @property
     def reason(self) -> str:
@@ -299,6 +312,12 @@ class ClvFits:
     def label(self) -> str:
         """Which steps produced the CLV, e.g. "BG/NBD (maximum likelihood) + Gamma-Gamma (maximum likelihood)"."""
         return self.text("en", reasons=False)
+
+    def phrase(self, *, reasons: bool = True) -> Phrase:
+        """:meth:`text` as data (``i18n.say`` writes it)."""
+        parts = [(f.source.phrase if reasons else Phrase(f"clv_step_{f.step}"))
+                 for f in (self.purchase, self.spend) if f is not None]
+        return Phrase("clv_fits", purchase=parts[0], spend=parts[1]) if len(parts) == 2 else parts[0]
 
     def text(self, language: str | None = None, *, reasons: bool = True) -> str:
         """The purchase and spend steps in ``language`` joined by " + " (with the reasons when ``reasons``)."""

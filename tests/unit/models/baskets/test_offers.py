@@ -4,8 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.io.engine import table
 from helpers.models import baskets as bk
+from helpers.phrase import Number, Phrase, Share
 from tests.fixtures import make_lines
 
 # a hand-made history, pair rules and popularity table
@@ -25,9 +27,9 @@ class TestNextBestOffers:
         # Onion -> Eggs and Milk -> Eggs are equally strong: the reason names the first antecedent by name,
         # however the engine happened to order the customer's history
         rules = RULES.assign(confidence=[0.5, 0.5, 0.2, 0.75, 0.5, 0.4], lift=[1.1, 1.1, 1.5, 1.25, 0.8, 0.9])
-        reasons = {bk.next_best_offers(h, rules, k=1, popular=POPULAR)["reason"].iloc[0]
+        reasons = {i18n.say(bk.next_best_offers(h, rules, k=1, popular=POPULAR)["reason"].iloc[0], "en")
                    for h in (HISTORY, HISTORY.iloc[::-1].reset_index(drop=True))}
-        assert len(reasons) == 1 and reasons.pop().startswith("bought “Milk” -> 50%")
+        assert len(reasons) == 1 and reasons.pop().startswith("bought “Milk” -> 50 %")
 
     def test_rules_then_popularity(self):
         o = bk.next_best_offers(HISTORY, RULES, k=2, popular=POPULAR)
@@ -35,12 +37,14 @@ class TestNextBestOffers:
         # A bought Onion and Milk: Eggs (Onion -> Eggs, 1.0; Milk -> Eggs agrees), Yogurt (0.2)
         assert list(a["item"]) == ["Eggs", "Yogurt"] and list(a["score"]) == [1.0, 0.2]
         assert list(a["source"]) == ["rule", "rule"] and list(a["rank"]) == [1, 2]
-        assert a["reason"].iloc[0].startswith("bought “Onion” -> 100% of those baskets also hold “Eggs” (lift 1.2)")
-        assert "1 more rule agree" in a["reason"].iloc[0]
+        assert a["reason"].iloc[0] == Phrase("rsn_rule", bought="“Onion”", share=Share(1.0, 0), then="“Eggs”",
+                                             lift=Number(1.25, 1), more=Phrase("rsn_more_rule", n=1))
+        assert i18n.say(a["reason"].iloc[0], "en") == ("bought “Onion” -> 100 % of those baskets also hold “Eggs” (lift 1.2); "
+                                                      "1 more rule agrees")
         b = o[o["customer_id"] == "B"]
         # B bought Eggs: Onion by rule; Eggs -> Milk has lift 0.8, so the second offer is popular Bread
         assert list(b["item"]) == ["Onion", "Bread"] and list(b["source"]) == ["rule", "popularity"]
-        assert b["score"].iloc[1] == 0.9 and "no rule fired" in b["reason"].iloc[1]
+        assert b["score"].iloc[1] == 0.9 and b["reason"].iloc[1] == Phrase("rsn_popular", share=Share(0.9, 0))
         c = o[o["customer_id"] == "C"]                         # no rule with lift > 1 fires for Tea
         assert list(c["item"]) == ["Bread", "Eggs"]
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.models import churn
+from helpers.phrase import Phrase
 from tests.fixtures.churn_data import toy_dataset
 
 
@@ -51,7 +53,9 @@ class TestModels:
         ds.frame["churned"] = 0
         ds.frame.loc[:2, "churned"] = 1
         ok, why = churn.can_fit(ds)
-        assert not ok and "3 churned and 37 retained" in why
+        assert not ok and why == Phrase("chf_too_few", cutoff=ds.cutoff, churned=3, retained=37, min=churn.MIN_CLASS)
+        assert "3 churned and 37 retained" in i18n.say(why, "en")
+        assert churn.can_fit(None) == (False, Phrase("chf_no_cutoff"))
         assert churn.fit_models(ds) == {}
 
     def test_choose_model(self):

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from helpers.config import SyntheticConfig
 from helpers.io import synth
 from helpers.io.engine import table
+from helpers import i18n
 from helpers.models import churn
+from helpers.phrase import Phrase
 from tests.fixtures import make_lines
 from tests.fixtures.churn_data import COLS, CUT, SPEC
 
@@ -137,7 +139,12 @@ class TestChurnDataset:
         ft = churn.feature_table(ds).set_index("feature")
         assert ft.loc["recency_days", "median"] == 10                         # A 10, B 30, E 1
         assert ft.loc["ipt_mean_days", "missing"] == pytest.approx(2 / 3)     # only A has a gap
-        assert "category kitchen" in ft.loc["cat_kitchen", "meaning"]
+        assert i18n.say(ft.loc["cat_kitchen", "meaning"], "en") == "share of revenue in category kitchen (0..1)"
+        assert i18n.say(ft.loc["recency_days", "meaning"], "en") == churn.FEATURE_DOCS["recency_days"]
+
+    def test_every_documented_feature_has_its_label_in_english(self):
+        for feature, doc in churn.FEATURE_DOCS.items():
+            assert i18n.say(Phrase(f"fdoc_{feature}"), "en") == doc
 
 @pytest.mark.slow
 class TestPAliveFeature:
@@ -177,7 +184,7 @@ class TestPAliveFeature:
         cut = dt.date(2023, 12, 31)
         t = table(duck, shop_lines)
         v, note = churn.value_at_stake(t, analysis_date=cut, margin=0.5)
-        assert note.startswith("predictive CLV if kept")
+        assert i18n.say(note, "en").startswith("predictive CLV if kept = CLV / P(alive) (BG/NBD")
         summary = customers.btyd_summary(t, observation_end=cut, time_unit="W").execute()
         fits = clv.fit_models(summary, time_unit="W", standard_errors=False)
         cv = clv.customer_value(fits.purchase, fits.spend, summary, margin=0.5, time_unit="W").set_index("customer_id")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.models import churn
+from helpers.phrase import Phrase, Sig
 from tests.fixtures.churn_data import CUT
 
 
@@ -17,7 +19,8 @@ class TestTrailingRevenue:
 class TestValueAtStake:
     def test_historical_value_with_margin_when_clv_is_off(self, lines):
         v, note = churn.value_at_stake(lines, analysis_date=CUT, margin=0.5, value_days=60, use_clv=False)
-        assert v.to_dict() == {"A": 20.0, "B": 2.5, "D": 0.0, "E": 10.0} and "historical value" in note
+        assert v.to_dict() == {"A": 20.0, "B": 2.5, "D": 0.0, "E": 10.0}
+        assert note == Phrase("chv_historical", days=60, margin=Sig(0.5), why=Phrase("chv_not_asked"))
         assert v.attrs["kind"] == "historical"
 
     def test_too_few_repeat_customers_use_empirical_rates_by_hand(self, lines):
@@ -32,7 +35,8 @@ class TestValueAtStake:
         by_hand = sum(rate * month * 20.0 / 1.1 ** (k / 12) for k in range(1, 13))
         assert v["A"] == pytest.approx(by_hand) and v[["B", "D", "E"]].tolist() == [0.0, 0.0, 0.0]
         assert v.attrs["kind"] == "clv_if_kept" and v.attrs["purchase_source"].step == "empirical_rate"
-        assert note.startswith("predictive CLV if kept = CLV (empirical purchase rates")
+        assert note.key == "chv_clv" and note.fields["unknown"] == ""          # no P(alive) without dropout
+        assert i18n.say(note, "en").startswith("predictive CLV if kept = CLV (empirical purchase rates")
 
 class TestRetentionPlan:
     RISK = pd.Series({"X": 0.8, "Y": 0.5, "Z": 0.1, "W": 0.2, "V": 0.9})

@@ -65,3 +65,16 @@ class TestFits:
         assert fit.step == "gg_ml" and fit.population_mean_spend == pytest.approx(6 * 15 / 2)
         fit.params = params(p=6.0, q=0.9, v=15.0)
         assert math.isinf(fit.population_mean_spend)
+
+
+@pytest.mark.parametrize("language", ["en", "tr"])
+def test_phrases_write_what_the_texts_say(language):
+    from helpers import i18n
+
+    edge = results.Attempt("bgnbd_ml", "param_edge", (("param", "a"), ("value", 7.2391e-10)))
+    few = results.Attempt("bgnbd_weak", "too_few_repeat", (("n", 3), ("total", 1200), ("min", 10)))
+    src = results.Source("nbd_ml", (edge, few))
+    assert i18n.say(edge.phrase, language) == edge.text(language)
+    assert i18n.say(src.phrase, language) == src.text(language)
+    assert i18n.say(results.Source("gg_ml").phrase, language) == results.step_name("gg_ml", language)
+    assert "7.24e-10" in edge.text("en") and "1,200" in few.text("en")
