@@ -12,7 +12,8 @@ the result of swapping English words (the layer contract forbids ``models`` to i
 
 Field values: ``int`` is written with thousands separators, ``float`` with two decimals, :class:`Share` as a
 percentage, :class:`Number` with the decimals it names, :class:`Sig` with significant digits, a date in the
-locale's date format, a :class:`Phrase` (or a list of them) as its own sentence; anything else as text
+locale's date format, a :class:`Phrase` as its own sentence, a list of them joined by "; ",
+:class:`Listing` items joined by its separator; anything else as text
 (period labels, product names).
 """
 from __future__ import annotations
@@ -70,3 +71,14 @@ class Sig:
 
     value: float
     digits: int = 3
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Several values (phrases or names) written one after the other, joined by ``separator``."""
+
+    items: tuple
+    separator: str = ", "
+
+    def __post_init__(self):
+        object.__setattr__(self, "items", tuple(self.items))

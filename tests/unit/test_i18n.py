@@ -202,7 +202,8 @@ class TestDisplay:
         import pandas as pd
 
         from helpers.analyses.actions import MATRIX, action_label, recommend
-        from helpers.models.segments import SEGMENT_ORDER, display_segments, segment_label
+        from helpers.models.segments import SEGMENT_ORDER
+        from helpers.plots.segments import display_segments, segment_label
 
         i18n.set_language("tr")
         assert segment_label("Champions") == "Şampiyonlar"

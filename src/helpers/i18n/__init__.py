@@ -69,7 +69,7 @@ _current = "en"
 
 from helpers.i18n import catalog, labels_models, labels_reports, labels_tables  # noqa: E402
 from helpers.i18n.catalog import N_, NP_  # noqa: E402,F401
-from helpers.phrase import QUOTED, Number, Phrase, Share, Sig, quote  # noqa: E402,F401
+from helpers.phrase import QUOTED, Listing, Number, Phrase, Share, Sig, quote  # noqa: E402,F401
 
 
 class MissingLabel(KeyError):
@@ -174,6 +174,8 @@ def say(phrase, language: str | None = None, /) -> str:
 
 def say_value(value, language: str | None = None, /) -> str:
     """One field of a :class:`~helpers.phrase.Phrase` (or a table cell of such values) as text in the language."""
+    if isinstance(value, Listing):
+        return value.separator.join(say_value(v, language) for v in value.items)
     if isinstance(value, (Phrase, list, tuple)):
         return say(value, language)
     if isinstance(value, Share):

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import DataError
-from helpers.i18n import _, localize_numbers
+from helpers.phrase import Listing, Phrase, Share
 
 FILE = "attributes"
 DEMOGRAPHICS = ("region", "age_band", "income_band", "household_size")
@@ -205,31 +205,32 @@ def marked_shares(tab: CrossTab) -> pd.DataFrame:
 
 
 def profile_lines(tabs: list[CrossTab], *, top: int = 3) -> pd.Series:
-    """A one-line demographic profile per group from its significant cells.
+    """A one-line demographic profile per group from its significant cells, as a
+    :class:`~helpers.phrase.Phrase` (``i18n.say`` writes it).
 
     E.g. ``"more income high (31 % vs 20 %), region North (40 % vs 25 %); fewer income low"``:
     the group's share against the share of all customers, largest residuals first.
     Groups with no significant cell read ``"like the customer base"``.
     """
-    lines: dict[str, list[tuple[float, str]]] = {}
+    cells: dict[str, list[tuple[float, str, object, float, float]]] = {}
     for t in tabs:
         base = t.counts.sum(axis=0) / t.counts.to_numpy().sum()
         for g in t.counts.index:
-            lines.setdefault(str(g), [])
+            cells.setdefault(str(g), [])
             for lv in t.counts.columns:
                 if t.significant.loc[g, lv]:
-                    z = float(t.residuals.loc[g, lv])
-                    lines[str(g)].append((z, localize_numbers(_("{attribute} {level} ({share} vs {base})", attribute=t.attribute, level=lv,
-                                                                  share=f"{t.row_share.loc[g, lv]:.0%}",
-                                                                  base=f"{base[lv]:.0%}"))))
+                    cells[str(g)].append((float(t.residuals.loc[g, lv]), t.attribute, lv,
+                                          float(t.row_share.loc[g, lv]), float(base[lv])))
     out = {}
-    for g, items in lines.items():
-        ups = [s for z, s in sorted(items, key=lambda x: -x[0]) if z > 0][:top]
-        downs = [s.split(" (")[0] for z, s in sorted(items, key=lambda x: x[0]) if z < 0][:top]
-        parts = (([_("more {items}", items=", ".join(ups))] if ups else [])
-                 + ([_("fewer {items}", items=", ".join(downs))] if downs else []))
-        out[g] = "; ".join(parts) if parts else _("like the customer base")
-    return pd.Series(out, name="profile")
+    for g, items in cells.items():
+        ups = [Phrase("prf_share", attribute=a, level=lv, share=Share(sh, 0), base=Share(bs, 0))
+               for z, a, lv, sh, bs in sorted(items, key=lambda x: -x[0]) if z > 0][:top]
+        downs = [Phrase("prf_level", attribute=a, level=lv)
+                 for z, a, lv, _sh, _bs in sorted(items, key=lambda x: x[0]) if z < 0][:top]
+        parts = (([Phrase("prf_more", items=Listing(ups))] if ups else [])
+                 + ([Phrase("prf_fewer", items=Listing(downs))] if downs else []))
+        out[g] = parts or Phrase("prf_like_base")
+    return pd.Series(out, name="profile", dtype=object)
 
 
 def region_table(customers: pd.DataFrame, region: str = "region", *, value: str | None = None) -> pd.DataFrame:

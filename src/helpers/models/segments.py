@@ -128,48 +128,6 @@ SEGMENT_KEYS = {
 }
 
 
-def segment_label(segment) -> str:
-    """The display name of a segment in the report language (:mod:`helpers.i18n`); other values as they are."""
-    from helpers import i18n
-
-    key = SEGMENT_KEYS.get(str(segment))
-    return i18n.lookup(key) if key else (i18n.term("seg_not_yet_customer") if str(segment) == NEW_CUSTOMER else str(segment))
-
-
-def segment_action(segment) -> str:
-    """The recommended action of a segment in the report language."""
-    from helpers import i18n
-
-    key = SEGMENT_KEYS.get(str(segment))
-    return i18n.lookup(key + "_action") if key else ""
-
-
-def segment_description(segment) -> str:
-    """What the customers of a segment are (the glossary definition) in the report language."""
-    from helpers import i18n
-
-    key = SEGMENT_KEYS.get(str(segment))
-    return i18n.glossary()[key]["def_" + i18n.language()] if key else ""
-
-
-def display_segments(table: pd.DataFrame, columns=("segment", "rfm_segment", "before", "after")) -> pd.DataFrame:
-    """A copy of ``table`` with segment names (in ``columns``, the index and the column labels when they are
-    segments) and the ``action`` / ``description`` columns in the report language."""
-    out = table.copy()
-    for c in columns:
-        if c in out.columns:
-            seg = out[c]
-            if "action" in out.columns and c == "segment":
-                out["action"] = seg.map(segment_action)
-            if "description" in out.columns and c == "segment":
-                out["description"] = seg.map(segment_description)
-            out[c] = seg.map(segment_label) if not isinstance(seg.dtype, pd.CategoricalDtype) else \
-                seg.cat.rename_categories(lambda v: segment_label(v))
-    if any(str(v) in SEGMENT_KEYS or str(v) == NEW_CUSTOMER for v in out.index):
-        out.index = [segment_label(v) for v in out.index]
-    if any(str(v) in SEGMENT_KEYS for v in out.columns):
-        out.columns = [segment_label(v) for v in out.columns]
-    return out
 #: Segments of customers who bought long ago (R 1-2): the ones a lapsed customer should land in.
 LAPSED_SEGMENTS = ("At risk", "Can't lose them", "Hibernating")
 

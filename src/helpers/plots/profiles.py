@@ -53,9 +53,8 @@ def crosstab_heatmap(tab) -> go.Figure:
 def group_value(group: str, value) -> str:
     """A value of a grouping as the report shows it: RFM segments and k-means clusters by their names, CLV
     tiers by their words, other values (levels of an attribute) by their label, else as they are."""
-    from helpers.models.segments import segment_label
     from helpers.plots.clv import tier_name
-    from helpers.plots.segments import cluster_label
+    from helpers.plots.segments import cluster_label, segment_label
 
     if group in ("rfm_segment", "segment"):
         return segment_label(value)
@@ -116,17 +115,24 @@ def coverage_note(table: pd.DataFrame, attrs: pd.DataFrame, group_columns: list[
     return localize_numbers(_("{n} customers; {covered} have an attribute row; groups: {groups}", n=f"{len(table):,}", covered=f"{covered:.1%}", groups=", ".join(group_columns)))
 
 
+def written_lines(lines_by_group: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """:func:`helpers.models.profiles.lines_by_group` with each profile line written in the report's language:
+    what the page shows and the export holds."""
+    return {g: lines.map(i18n.say).astype("string") for g, lines in lines_by_group.items()}
+
+
 def group_lines_tables(lines_by_group: dict[str, pd.Series], group_columns: list[str]) -> list:
     """One table per grouping of what sets each group apart: the RFM segments first, with their names and
     actions in the report language, then the other groupings."""
     from helpers.models import segments
+    from helpers.plots.segments import segment_label
 
     keys = getattr(segments, "SEGMENT_KEYS", {})
     actions = {s: (lookup(keys[s] + "_action") if s in keys else a) for s, a in zip(segments.SEGMENTS["segment"],
                                                                                 segments.SEGMENTS["action"])}
     seg_lines = lines_by_group["rfm_segment"].rename_axis("segment").reset_index()
     seg_lines["action"] = seg_lines["segment"].map(actions)
-    seg_lines["segment"] = seg_lines["segment"].map(segments.segment_label)
+    seg_lines["segment"] = seg_lines["segment"].map(segment_label)
     out = [i18n.table(seg_lines).hide(axis="index").set_properties(**{"text-align": "left"}).set_caption(_("RFM segments: demographic profile and recommended action"))]
     for g in group_columns[1:]:
         lines = lines_by_group[g].rename_axis(g).reset_index()

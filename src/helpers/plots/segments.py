@@ -7,8 +7,46 @@ import plotly.graph_objects as go
 
 from helpers import i18n
 from helpers.i18n import _, pgettext, term
-from helpers.models.segments import display_segments, segment_label, segment_of
+from helpers.models.segments import NEW_CUSTOMER, SEGMENT_KEYS, segment_of
 from helpers.plots.base import TEMPLATE, fmt_money
+
+
+def segment_label(segment) -> str:
+    """The display name of a segment in the report language (:mod:`helpers.i18n`); other values as they are."""
+    key = SEGMENT_KEYS.get(str(segment))
+    return i18n.lookup(key) if key else (i18n.term("seg_not_yet_customer") if str(segment) == NEW_CUSTOMER else str(segment))
+
+
+def segment_action(segment) -> str:
+    """The recommended action of a segment in the report language."""
+    key = SEGMENT_KEYS.get(str(segment))
+    return i18n.lookup(key + "_action") if key else ""
+
+
+def segment_description(segment) -> str:
+    """What the customers of a segment are (the glossary definition) in the report language."""
+    key = SEGMENT_KEYS.get(str(segment))
+    return i18n.glossary()[key]["def_" + i18n.language()] if key else ""
+
+
+def display_segments(table: pd.DataFrame, columns=("segment", "rfm_segment", "before", "after")) -> pd.DataFrame:
+    """A copy of ``table`` with segment names (in ``columns``, the index and the column labels when they are
+    segments) and the ``action`` / ``description`` columns in the report language."""
+    out = table.copy()
+    for c in columns:
+        if c in out.columns:
+            seg = out[c]
+            if "action" in out.columns and c == "segment":
+                out["action"] = seg.map(segment_action)
+            if "description" in out.columns and c == "segment":
+                out["description"] = seg.map(segment_description)
+            out[c] = seg.map(segment_label) if not isinstance(seg.dtype, pd.CategoricalDtype) else \
+                seg.cat.rename_categories(lambda v: segment_label(v))
+    if any(str(v) in SEGMENT_KEYS or str(v) == NEW_CUSTOMER for v in out.index):
+        out.index = [segment_label(v) for v in out.index]
+    if any(str(v) in SEGMENT_KEYS for v in out.columns):
+        out.columns = [segment_label(v) for v in out.columns]
+    return out
 
 
 def cluster_label(name) -> str:
@@ -215,7 +253,7 @@ def demographic_table(scored: pd.DataFrame, attributes: pd.DataFrame | None):
     attribute_tests = [profiles.crosstab_test(with_attributes["segment"].rename("rfm_segment"),
                                               profiles.as_levels(with_attributes[c]).rename(c))
                        for c in profiles.profile_columns(attributes)]
-    demographic_lines = profiles.profile_lines(attribute_tests).rename_axis("segment").reset_index()
+    demographic_lines = profiles.profile_lines(attribute_tests).map(i18n.say).rename_axis("segment").reset_index()
     return (i18n.table(demographic_lines, cells={"segment": "seg_"}).hide(axis="index")
             .set_caption(_("Demographic profile of each RFM segment (significant differences from the whole customer base)")))
 

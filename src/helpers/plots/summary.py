@@ -8,9 +8,8 @@ from helpers import i18n
 from helpers.analyses import headlines as summary
 from helpers.analyses.actions import UNKNOWN, action_label
 from helpers.i18n import _, fmt_number, lookup, pgettext
-from helpers.models.segments import segment_label
 from helpers.plots.base import TEMPLATE
-from helpers.plots.segments import cluster_label
+from helpers.plots.segments import cluster_label, segment_label
 
 
 def action_counts(actions: pd.DataFrame, currency: str) -> go.Figure:

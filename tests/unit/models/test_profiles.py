@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from helpers import i18n
 from helpers.errors import DataError
 from helpers.models import profiles as pr
+from helpers.phrase import Phrase
 
 
 def _labels(counts: dict[tuple[str, str], int]) -> tuple[pd.Series, pd.Series]:
@@ -68,7 +70,8 @@ class TestCrossTab:
         shares = pr.marked_shares(tab)
         assert shares.loc["A", "high"] == "60% ▲" and shares.loc["A", "customers"] == "100"
         line = pr.profile_lines([tab])
-        assert line["A"].startswith("more income_band high (60% vs 33%)")
+        assert i18n.say(line["A"], "en").startswith("more income_band high (60 % vs 33 %)")
+        assert i18n.say(line["A"], "tr").startswith("daha çok income_band high (%60, tüm müşterilerde %33)")
 
     def test_fisher_for_a_small_two_by_two(self):
         g, a = _labels({("A", "high"): 5, ("A", "low"): 1, ("B", "high"): 1, ("B", "low"): 6})
@@ -91,7 +94,7 @@ class TestCrossTab:
     def test_no_difference_reads_like_the_base(self):
         g, a = _labels({("A", "high"): 50, ("A", "low"): 50, ("B", "high"): 50, ("B", "low"): 50})
         tab = pr.crosstab_test(g, a)
-        assert tab.p_value == pytest.approx(1.0) and pr.profile_lines([tab]).tolist() == ["like the customer base"] * 2
+        assert tab.p_value == pytest.approx(1.0) and pr.profile_lines([tab]).tolist() == [Phrase("prf_like_base")] * 2
 
 
 class TestHolm:

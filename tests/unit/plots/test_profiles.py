@@ -64,7 +64,7 @@ def test_config_and_coverage_notes():
 
 
 def test_group_lines_tables_segments_first_with_actions():
-    from helpers.models.segments import segment_label
+    from helpers.plots.segments import segment_label
 
     lines = {"rfm_segment": pd.Series({"Champions": "more income high"}), "cluster": pd.Series({"c1": "like the base"})}
     seg, cluster = plots.group_lines_tables(lines, ["rfm_segment", "cluster"])
@@ -85,7 +85,7 @@ def test_rates_and_truth_sections():
 
 
 def test_group_values_are_named_in_the_report_language():
-    from helpers.models.segments import segment_label
+    from helpers.plots.segments import segment_label
 
     i18n.set_language("tr")
     try:
@@ -94,3 +94,20 @@ def test_group_values_are_named_in_the_report_language():
         assert plots.group_value("income_band", "a band from the data") == "a band from the data"
     finally:
         i18n.set_language("en")
+
+
+def test_written_lines_in_the_report_language():
+    from helpers.phrase import Listing, Phrase, Share
+
+    line = Phrase("prf_more", items=Listing([Phrase("prf_share", attribute="region", level="North", share=Share(0.4, 0),
+                                                    base=Share(0.25, 0)), Phrase("prf_level", attribute="income", level="high")]))
+    lines = {"rfm_segment": pd.Series({"Champions": [line, Phrase("prf_fewer", items=Listing([Phrase("prf_level", attribute="income", level="low")]))]}),
+             "cluster": pd.Series({"c1": Phrase("prf_like_base")})}
+    i18n.set_language("tr")
+    try:
+        written = plots.written_lines(lines)
+    finally:
+        i18n.set_language("en")
+    assert written["rfm_segment"]["Champions"] == ("daha çok region North (%40, tüm müşterilerde %25), income high; "
+                                                   "daha az income low")
+    assert written["cluster"]["c1"] == "müşteri tabanına benzer"

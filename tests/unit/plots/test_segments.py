@@ -49,7 +49,7 @@ def test_rf_grid_counts_and_segments(scored):
     fig = plots.rf_grid(grid)
     assert np.array(fig.data[0].z).sum() == len(RFM)
     assert list(fig.data[0].y) == [f"R{i}" for i in range(5, 0, -1)]
-    assert segments.segment_label("Champions") in fig.data[0].text[0][4]        # R5 F5
+    assert plots.segment_label("Champions") in fig.data[0].text[0][4]        # R5 F5
     assert_labelled(fig)
 
 
@@ -119,7 +119,7 @@ def test_crosstab_row_shares(scored, clusters):
 def test_stylers(scored, clusters):
     profile = segments.segment_profile(scored)
     assert "GBP" in plots.profile_styler(profile, "GBP").to_html()
-    assert segments.segment_action("Champions") in plots.actions_styler(segments.SEGMENTS).to_html()
+    assert plots.segment_action("Champions") in plots.actions_styler(segments.SEGMENTS).to_html()
     html = plots.cluster_styler(clusters, "GBP", "k-means").to_html()
     assert "k-means" in html and plots.cluster_label(clusters["name"].iloc[0]) in html
 
