@@ -87,8 +87,9 @@ NA_COLUMNS = ("invoice", "customer_id", "product_id", "description", "category",
 DEFAULT_SALE_VALUES = ["0", "false", "no", "n", "f", "sale", "s", "satış", "satis", "hayır", "hayir", "h"]
 
 
-class DataConfig(_Strict):
-    source: Literal["synthetic", "online_retail_ii", "cdnow", "file", "olist", "none"] = "synthetic"
+class FileOptions(_Strict):
+    """Where a file is and how to read it: the options ``data:`` and each file of ``tables:`` share."""
+
     path: str | None = None
     format: Literal["auto", "csv", "tsv", "txt", "parquet", "xlsx"] = "auto"
     sheets: list[str] | None = None
@@ -98,6 +99,21 @@ class DataConfig(_Strict):
     encoding: str = "utf-8"
     dayfirst: bool = False
     date_format: str | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError("is not a text encoding Python knows (try utf-8, cp1254, iso-8859-9, latin-1)") from None
+        return v
+
+
+class DataConfig(FileOptions):
+    source: Literal["synthetic", "online_retail_ii", "cdnow", "file", "olist", "none"] = "synthetic"
     columns: ColumnMap | None = None
     currency: str = "GBP"
     cdnow_variant: Literal["auto", "master", "sample"] = "auto"
@@ -125,17 +141,6 @@ class DataConfig(_Strict):
     def _iso(cls, v: str) -> str:
         if not re.fullmatch(r"[A-Z]{3}", v):
             raise ValueError("must be a 3-letter ISO currency code in capitals, e.g. GBP, EUR, TRY, USD")
-        return v
-
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, v: str) -> str:
-        import codecs
-
-        try:
-            codecs.lookup(v)
-        except LookupError:
-            raise ValueError("is not a text encoding Python knows (try utf-8, cp1254, iso-8859-9, latin-1)") from None
         return v
 
     @model_validator(mode="after")
@@ -284,7 +289,7 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 TABLE_ADAPTERS = ("olist",)
 
 
-class TableFile(_Strict):
+class TableFile(FileOptions):
     """Where one optional table comes from and how to read it.
 
     Either a file (``path`` + ``columns``: canonical name -> header in the file, same reading
@@ -292,26 +297,12 @@ class TableFile(_Strict):
     (``adapter: olist`` + ``path`` = the data set's folder; no ``columns``).
     """
 
-    path: str | None = None
     adapter: Literal["olist"] | None = None
-    format: Literal["auto", "csv", "tsv", "txt", "parquet", "xlsx"] = "auto"
-    sheets: list[str] | None = None
-    separator: str | None = None
-    decimal: Literal[".", ","] = "."
-    thousands: str | None = None
-    encoding: str = "utf-8"
-    dayfirst: bool = False
-    date_format: str | None = None
     columns: dict[str, str] | None = Field(None, description="canonical name: header in the file")
     constants: dict[str, str | float | bool] = Field(
         default_factory=dict, description="canonical columns the file lacks, filled with one value")
     fill_blank: dict[str, float] = Field(
         default_factory=dict, description="numeric column: value for its blank cells (default: left null)")
-
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, v: str) -> str:
-        return DataConfig._encoding(v)
 
     def _check(self, table: str, extra_ok: bool) -> None:
         required, standard = TABLE_COLUMNS[table]

@@ -50,14 +50,6 @@ class Phrase:
 
 
 @dataclass(frozen=True)
-class Share:
-    """A share 0..1 shown as a percentage with ``decimals`` decimals (NaN as the missing sign)."""
-
-    value: float
-    decimals: int = 1
-
-
-@dataclass(frozen=True)
 class Number:
     """A number shown with ``decimals`` decimals and the locale's separators."""
 
@@ -66,11 +58,17 @@ class Number:
 
 
 @dataclass(frozen=True)
-class Sig:
-    """A number shown with ``digits`` significant digits (``7.24e-10``, ``3.1``)."""
+class Share(Number):
+    """A share 0..1 shown as a percentage with ``decimals`` decimals (NaN as the missing sign)."""
 
-    value: float
-    digits: int = 3
+    decimals: int = 1
+
+
+@dataclass(frozen=True)
+class Sig(Number):
+    """A number shown with ``decimals`` significant digits (``7.24e-10``, ``3.1``)."""
+
+    decimals: int = 3
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def lint_imports(src: Path, config: Path = ROOT / "pyproject.toml") -> subproces
 def test_the_layer_contract_is_kept():
     run = lint_imports(SRC)
     assert run.returncode == 0, f"the layer contract is broken:\n{run.stdout}\n{run.stderr}"
-    assert "1 kept, 0 broken" in run.stdout
+    assert "2 kept, 0 broken" in run.stdout
 
 
 def test_an_upward_import_breaks_the_contract(tmp_path):
@@ -65,6 +65,16 @@ def test_an_upward_import_breaks_the_contract(tmp_path):
     run = lint_imports(tmp_path)
     assert run.returncode != 0
     assert "helpers.paths is not allowed to import helpers.pipeline" in run.stdout
+
+
+def test_a_model_that_writes_a_sentence_breaks_the_contract(tmp_path):
+    shutil.copytree(SRC / "helpers", tmp_path / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(tmp_path / "helpers" / "models" / "segments.py", "a", encoding="utf-8") as f:
+        f.write("\nfrom helpers.i18n import _  # noqa\n")
+    run = lint_imports(tmp_path)
+    assert run.returncode != 0
+    assert "helpers.models is not allowed to import helpers.i18n" in run.stdout
+    assert "helpers.models.segments -> helpers.i18n" in run.stdout
 
 
 # ------------------------------------------------------------------------------- private names across modules

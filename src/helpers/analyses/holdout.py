@@ -208,10 +208,10 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
     ch, pred = ch[known].reset_index(drop=True), pred[known]
     sp = clv.fit_spend_chain(ch)
     if sp.attempts:
-        val.notes.append(i18n._("Spend on the calibration period: {source}.", source=sp.source.text()))
+        val.notes.append(i18n._("Spend on the calibration period: {source}.", source=i18n.say(sp.source.phrase)))
     spend = clv.expected_spend(sp, ch).to_numpy()
     if not np.isfinite(spend).all():
-        val.notes.append(i18n._("No Gamma-Gamma fit on the calibration period ({exc}): spend is not forecast.", exc=sp.source.text()))
+        val.notes.append(i18n._("No Gamma-Gamma fit on the calibration period ({exc}): spend is not forecast.", exc=i18n.say(sp.source.phrase)))
         spend = None
     forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
     accuracy = holdout_accuracy(forecasts)

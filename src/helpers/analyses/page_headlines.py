@@ -165,7 +165,7 @@ def clv_items(base: pd.DataFrame, value_col: str, *, predicted: bool, actions: p
          float(base[value_col].sum()), currency),
         ("clv_top20_share", _("Share of {value} held by the top 20 % of customers", value=i18n.column(value_col)), top_share_of_value(base[value_col], 0.2), "%"),
         ("high_value_low_p_alive", _("High-value customers with low P(alive) to act on"), len(actions) if actions is not None else NAN, "customers"),
-        ("clv_model", _("Model behind the CLV (purchases + spend)"), fits.text(reasons=False) if value_col == "clv" else _("Tiers by historical gross margin (no CLV model)"), ""),
+        ("clv_model", _("Model behind the CLV (purchases + spend)"), i18n.say(fits.phrase(reasons=False)) if value_col == "clv" else _("Tiers by historical gross margin (no CLV model)"), ""),
     ]
 
 

@@ -37,6 +37,7 @@ import pandas as pd
 
 from helpers.errors import DataError
 from helpers.features.periods import PERIOD_DAYS, PERIODS_PER_YEAR, UNIT_DAYS, index_of, period_end
+from helpers import i18n
 from helpers.i18n import _, localize_numbers, period_name
 
 
@@ -338,7 +339,7 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
     from helpers.models import clv
 
     if not purchase_fit.has_p_alive:
-        raise DataError("BG/NBD", "no-dropout", f"the purchase model is {purchase_fit.label}, which has no dropout: "
+        raise DataError("BG/NBD", "no-dropout", f"the purchase model is {i18n.say(purchase_fit.phrase, 'en')}, which has no dropout: "
                         "it gives neither P(alive) nor a retention curve", column="frequency")
     length = PERIOD_DAYS[period] / UNIT_DAYS[time_unit]
     cum = [0.0] + [float(clv.expected_purchases(purchase_fit, summary, k * length).sum()) for k in range(1, horizon + 2)]
@@ -361,8 +362,8 @@ def base_from_bgnbd(purchase_fit, spend_fit, summary: pd.DataFrame, *, period: s
         raise DataError("Gamma-Gamma", "no-spend", "no repeat customer has a spend: the revenue per customer is "
                         "unknown", column="monetary_value")
     notes = [localize_numbers(_("N = expected alive customers ({n}); v = expected revenue per alive customer per {period}", n=f"{n:,.0f}", period=period_name(period))),
-             _("Purchase model: {purchase}. Spend model: {spend}.", purchase=purchase_fit.source.text(),
-                spend=spend_fit.source.text() if spend_fit is not None else _("none (the mean repeat spend)"))]
+             _("Purchase model: {purchase}. Spend model: {spend}.", purchase=i18n.say(purchase_fit.source.phrase),
+                spend=i18n.say(spend_fit.source.phrase) if spend_fit is not None else _("none (the mean repeat spend)"))]
     return RetentionBase(n, e0 * s / n, np.clip(rates, 0, 1), period, _("BG/NBD expected purchases"), notes)
 
 

@@ -336,16 +336,16 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
     # in the notes, and a step without the parameters (or P(alive)) checked fails those checks, saying why
     fit = clv.fit_purchase_chain(reg, time_unit="W")
     if fit.attempts:
-        notes.append(i18n._("BG/NBD on the regulars: {exc}", exc=fit.source.text()))
+        notes.append(i18n._("BG/NBD on the regulars: {exc}", exc=i18n.say(fit.source.phrase)))
     if fit.model == "bgnbd":
         checks += parameter_checks(fit, {k: h[k] for k in ("r", "alpha", "a", "b")}, area="BG/NBD (regulars)", n_se=n_se)
         rows.append(fit.params.assign(model="BG/NBD", truth=[h[k] for k in fit.params.index]))
     else:
-        checks += [failed_check("BG/NBD (regulars)", k, h[k], i18n._("maximum likelihood"), fit.source.text())
+        checks += [failed_check("BG/NBD (regulars)", k, h[k], i18n._("maximum likelihood"), i18n.say(fit.source.phrase))
                    for k in ("r", "alpha", "a", "b")]
     sp = clv.fit_spend_chain(reg)
     if sp.attempts:
-        notes.append(i18n._("Gamma-Gamma on the regulars: {exc}", exc=sp.source.text()))
+        notes.append(i18n._("Gamma-Gamma on the regulars: {exc}", exc=i18n.say(sp.source.phrase)))
     if sp.model == "gamma_gamma":
         true_spend = {"p": h["p"], "q": h["q"], "v": h["gamma"]}
         checks += parameter_checks(sp, true_spend, area="Gamma-Gamma (regulars)", n_se=n_se,
@@ -354,11 +354,11 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
         rows.append(sp.params.assign(model="Gamma-Gamma", truth=[true_spend[k] for k in sp.params.index]))
     else:
         checks.append(failed_check("Gamma-Gamma (regulars)", "p, q, γ", i18n.pgettext("val", "headline"),
-                                   i18n._("maximum likelihood"), sp.source.text()))
+                                   i18n._("maximum likelihood"), i18n.say(sp.source.phrase)))
     cal = pa_table = None
     fit_all = clv.fit_purchase_chain(s, time_unit="W")
     if fit_all.attempts:
-        notes.append(i18n._("BG/NBD on all customers: {exc}", exc=fit_all.source.text()))
+        notes.append(i18n._("BG/NBD on all customers: {exc}", exc=i18n.say(fit_all.source.phrase)))
     if fit_all.has_p_alive:
         pa = clv.p_alive(fit_all, s)
         alive = truth["customers"].assign(customer_id=truth["customers"]["customer_id"].astype(str)) \
@@ -370,7 +370,7 @@ def btyd_truth_checks(summary: pd.DataFrame, truth: dict, *, time_unit: str = "W
                                  "frequency": s.set_index("customer_id").loc[pa.index, "frequency"].to_numpy()})
     else:
         checks.append(failed_check("P(alive)", i18n._("ROC-AUC and calibration"), i18n._("true dropout"),
-                                   "P(alive)", fit_all.source.text()))
+                                   "P(alive)", i18n.say(fit_all.source.phrase)))
     params = pd.concat(rows).rename_axis("parameter").reset_index() if rows else None
     return SyntheticValidation(checks, parameters=params, calibration=cal, p_alive=pa_table, notes=notes)
 

@@ -178,12 +178,14 @@ def say_value(value, language: str | None = None, /) -> str:
         return value.separator.join(say_value(v, language) for v in value.items)
     if isinstance(value, (Phrase, list, tuple)):
         return say(value, language)
+    if isinstance(getattr(value, "phrase", None), Phrase):      # a fit result or its source
+        return say(value.phrase, language)
     if isinstance(value, Share):
         return fmt_percent(value.value, value.decimals, language)
+    if isinstance(value, Sig):
+        return fmt_spec(float(value.value), f".{value.decimals}g", language)
     if isinstance(value, Number):
         return fmt_number(value.value, value.decimals, language)
-    if isinstance(value, Sig):
-        return fmt_spec(float(value.value), f".{value.digits}g", language)
     if isinstance(value, dt.date):
         return fmt_date(value, language)
     if isinstance(value, (bool, str)) or value is None:

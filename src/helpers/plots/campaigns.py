@@ -329,10 +329,10 @@ def clv_tiers(btyd: pd.DataFrame | None, *, time_unit: str | None, clv_months: i
     else:
         tiers, reason = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
     if tiers is None:
-        return None, [_("Value tier: no CLV model could be fitted, so the spend tier (terciles of total revenue) stands in for the CLV tier. Reason: {reason}", reason=reason)]
+        return None, [_("Value tier: no CLV model could be fitted, so the spend tier (terciles of total revenue) stands in for the CLV tier. Reason: {reason}", reason=i18n.say_value(reason))]
     n = i18n.fmt_number
     notes = [_("Value tier: the CLV tier (the purchase and spend models of notebook 04, named below): CLV over the next {months} months at a {rate} yearly discount rate, tiers top 1 %, 1-5 %, 5-20 % and the rest of {customers} customers.", months=clv_months, rate=i18n.fmt_percent(discount_rate, 0), customers=n(len(tiers))),
-             _("The CLV models used: purchases: {purchase}; spend: {spend}.", purchase=tiers.attrs["purchase_source"].text(), spend=tiers.attrs["spend_source"].text())]
+             _("The CLV models used: purchases: {purchase}; spend: {spend}.", purchase=i18n.say(tiers.attrs["purchase_source"].phrase), spend=i18n.say(tiers.attrs["spend_source"].phrase))]
     if tiers["clv_tier"].isna().any():
         notes.append(_("{n} customers have an unknown CLV under these steps and no CLV tier (left empty).", n=n(tiers["clv_tier"].isna().sum())))
     return tiers, notes

@@ -218,7 +218,7 @@ def data_notes(has: dict, datasets, dropped_features: list[str]) -> list[str]:
            if not has.get(column)]
     for ds in datasets:
         if ds is not None and ds.p_alive_source is not None:
-            out.append(_("P(alive) at cut-off {cutoff}: {source}", cutoff=i18n.fmt_date(ds.cutoff), source=ds.p_alive_source.text()))
+            out.append(_("P(alive) at cut-off {cutoff}: {source}", cutoff=i18n.fmt_date(ds.cutoff), source=i18n.say(ds.p_alive_source.phrase)))
             if ds.frame["p_alive"].isna().all():
                 out.append(_("  P(alive) is unknown at cut-off {cutoff}: the step used has no dropout.", cutoff=i18n.fmt_date(ds.cutoff)))
     if dropped_features:
@@ -235,7 +235,7 @@ def scoring_notes(n_active: int, analysis_date, scored: bool, value: pd.DataFram
            + ("" if scored else _(": no model, so no risk scores"))]
     if value.attrs.get("kind") == "clv_if_kept":
         out.append(_("Value at stake per customer: predictive CLV if kept over the next {months} months, discounted at {rate} a year, x margin {margin}. Purchases: {purchase}. Spend: {spend}.", months=clv_months, rate=i18n.fmt_percent(discount_rate, 0), margin=i18n.fmt_number(margin, 2),
-                     purchase=value.attrs["purchase_source"].text(), spend=value.attrs["spend_source"].text()))
+                     purchase=i18n.say(value.attrs["purchase_source"].phrase), spend=i18n.say(value.attrs["spend_source"].phrase)))
         if value.attrs["unknown"]:
             out.append(_("{n} customers have an unknown CLV under these steps: they are not valued (not set to 0).", n=i18n.fmt_number(value.attrs["unknown"])))
     else:

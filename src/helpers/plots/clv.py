@@ -194,15 +194,15 @@ def clv_intervals(table: pd.DataFrame, *, currency: str, n: int = 30) -> go.Figu
 def fit_notes(fits) -> list[str]:
     """Which step of the CLV recovery chain each fit came from (customers, repeat buyers or exclusions, seconds),
     that P(alive) is unknown when the purchase model has no dropout, and the MCMC diagnostics."""
-    from helpers.models.clv import step_name
+    from helpers.models.clv import step_phrase
 
     f, s = fits.purchase, fits.spend  # each from the recovery chain: the step used and why the earlier ones were not
-    out = [_("Purchases: {source}; {n} customers, {repeat} of them repeat buyers, {seconds} s", source=f.source.text(), n=i18n.fmt_number(f.n_customers), repeat=i18n.fmt_number(f.n_repeat),
+    out = [_("Purchases: {source}; {n} customers, {repeat} of them repeat buyers, {seconds} s", source=i18n.say(f.source.phrase), n=i18n.fmt_number(f.n_customers), repeat=i18n.fmt_number(f.n_repeat),
              seconds=i18n.fmt_number(f.seconds, 1)),
-           _("Spend: {source}; {n} repeat customers with a positive repeat spend ({excluded} left out), {seconds} s", source=s.source.text(), n=i18n.fmt_number(s.n_customers), excluded=i18n.fmt_number(s.n_excluded),
+           _("Spend: {source}; {n} repeat customers with a positive repeat spend ({excluded} left out), {seconds} s", source=i18n.say(s.source.phrase), n=i18n.fmt_number(s.n_customers), excluded=i18n.fmt_number(s.n_excluded),
              seconds=i18n.fmt_number(s.seconds, 1))]
     if not f.has_p_alive:
-        out.append(_("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=step_name(f.step)))
+        out.append(_("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=i18n.say(step_phrase(f.step))))
     return out + list(f.warnings + s.warnings)  # MCMC diagnostics
 
 
@@ -216,24 +216,24 @@ def translated_parameter_table(params: pd.DataFrame, caption: str):
 def fit_section(fits, *, unit_name: str, currency: str, can_predict: bool = True) -> list:
     """The fitted parameters with their meanings: the purchase model's (when it can predict) and the spend
     model's (Gamma-Gamma, or the step of the chain that replaced it)."""
-    from helpers.models.clv import describe_parameters, step_name
+    from helpers.models.clv import describe_parameters, step_phrase
 
     out = []
     if can_predict:
         out.append(translated_parameter_table(describe_parameters(fits.purchase),
-                                              _("{model} parameters (time in {unit}); 90 % interval low .. high", model=step_name(fits.purchase.step), unit=unit_name)))
+                                              _("{model} parameters (time in {unit}); 90 % interval low .. high", model=i18n.say(step_phrase(fits.purchase.step)), unit=unit_name)))
     if fits.spend.model == "gamma_gamma":
         out.append(translated_parameter_table(describe_parameters(fits.spend, currency), _("Gamma-Gamma parameters (spend in {currency}); 90 % interval low .. high", currency=currency)))
     else:
         out.append(translated_parameter_table(describe_parameters(fits.spend, currency),
-                                              _("{model} parameters (time in {unit}); 90 % interval low .. high", model=step_name(fits.spend.step), unit=currency)))
+                                              _("{model} parameters (time in {unit}); 90 % interval low .. high", model=i18n.say(step_phrase(fits.spend.step)), unit=currency)))
     return out
 
 
 def validation_notes(val, *, start, end) -> list[str]:
     """What the holdout validation did: skipped (``val`` None), or its calibration window and notes, the step of
     the chain its fit came from, the customers it could not predict and the holdout totals."""
-    from helpers.models.clv import step_name
+    from helpers.models.clv import step_phrase
 
     if val is None:
         return [_("Validation skipped (holdout_months = 0, or no purchase model).")]
@@ -241,9 +241,9 @@ def validation_notes(val, *, start, end) -> list[str]:
     out = ["\n".join([_("calibration {start} .. {cal_end}, holdout {days} days to {end}", start=fmt_date(start), cal_end=fmt_date(val.calibration_end), days=val.holdout_days,
                         end=fmt_date(end)) if val.calibration_end else "", *val.notes]).strip()]
     if val.fit is not None and val.fit.attempts:
-        out.append(_("Calibration fit: {source}.", source=val.fit.source.text()))
+        out.append(_("Calibration fit: {source}.", source=i18n.say(val.fit.source.phrase)))
     if val.unknown:
-        out.append(_("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=fmt_number(val.unknown), step=step_name(val.fit.step)))
+        out.append(_("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=fmt_number(val.unknown), step=i18n.say(step_phrase(val.fit.step))))
     if val.totals:
         err = val.totals["relative_error"]
         out.append(_("holdout purchase days of the {n} calibration customers: actual {actual}, predicted {predicted} ({error})", n=fmt_number(val.totals["customers"]), actual=fmt_number(val.totals["actual"]),
@@ -254,11 +254,11 @@ def validation_notes(val, *, start, end) -> list[str]:
 def grid_heatmaps(grid: pd.DataFrame, purchase_fit, *, horizon_months: int, unit_name: str) -> list:
     """P(alive) (or the note that the purchase model has none) and the expected purchases over the horizon, per
     frequency and recency (:func:`helpers.models.clv.frequency_recency_grid`)."""
-    from helpers.models.clv import step_name
+    from helpers.models.clv import step_phrase
 
     age = i18n.fmt_number(grid.attrs["T"])
     out = [heatmap(grid, "p_alive", title=_("P(alive) by frequency and recency (customers of age T = {T} {unit})", T=age, unit=unit_name), colorbar=term("p_alive"))
-           if purchase_fit.has_p_alive else _("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=step_name(purchase_fit.step))]
+           if purchase_fit.has_p_alive else _("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=i18n.say(step_phrase(purchase_fit.step)))]
     out.append(heatmap(grid, "expected_purchases", colorbar=_("purchases"),
                        title=_("Expected purchases in the next {months} months (customers of age T = {T} {unit})", months=horizon_months, T=age, unit=unit_name)))
     return out
@@ -319,12 +319,12 @@ def action_section(value: pd.DataFrame | None, actions: pd.DataFrame | None, pur
                    max_p_alive: float, currency: str, skip_note: str) -> list:
     """The valuable customers likely lost: how many candidates and kept (with the value at risk) and the value
     against P(alive) chart; the note that P(alive) is unknown, or ``skip_note`` without values."""
-    from helpers.models.clv import step_name
+    from helpers.models.clv import step_phrase
 
     if value is None:
         return [skip_note]
     if not purchase_fit.has_p_alive:
-        return [_("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=step_name(purchase_fit.step))]
+        return [_("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=i18n.say(step_phrase(purchase_fit.step)))]
     top_text, p_text = i18n.fmt_percent(top_share, 0), i18n.fmt_number(max_p_alive, 2)
     return [_("{n} customers are in the top {top} by historical margin with P(alive) < {p}; the list keeps the first {kept} by margin at risk ({risk} {currency})", n=i18n.fmt_number(actions.attrs["candidates"]), top=top_text, p=p_text,
               kept=i18n.fmt_number(len(actions)), risk=i18n.fmt_number(actions["value_at_risk"].sum()), currency=currency)

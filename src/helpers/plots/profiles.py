@@ -12,18 +12,14 @@ import plotly.graph_objects as go
 
 from helpers import i18n
 from helpers.i18n import _, localize_numbers, lookup, pgettext
+from helpers.phrase import Phrase
 from helpers.plots.base import TEMPLATE, plain
 
 
 def group_notes(groups) -> list[str]:
     """The notes of :func:`helpers.models.profiles.customer_groups` (what was skipped or used) in the
     report language, one line each."""
-    out = []
-    for code, fields in groups.notes:
-        if code == "clv_source":
-            fields = {"purchase": fields["purchase"].text(), "spend": fields["spend"].text()}
-        out.append(lookup(f"prof_{code}", **fields))
-    return out
+    return [i18n.say(Phrase(f"prof_{code}", **fields)) for code, fields in groups.notes]
 
 
 def crosstab_heatmap(tab) -> go.Figure:
@@ -150,6 +146,14 @@ def region_section(regions: pd.DataFrame, kruskal: dict, currency: str, clv_mont
                                   "mean_orders": "{:.2f}", "repeat_rate": "{:.1%}", **money}).hide(axis="index")
             .set_caption(_("Regions (money in {currency}; mean_clv over {months} months)", currency=currency, months=clv_months)),
             region_bars(regions, currency)]
+
+
+def written_rates(rates: pd.DataFrame | None) -> pd.DataFrame | None:
+    """:func:`helpers.models.profiles.rate_by_group` with each level's note (which fit step was used and why,
+    or the error) written in the report's language: what the page shows and the export holds."""
+    if rates is None:
+        return None
+    return rates.assign(note=[i18n.say_value(n) for n in rates["note"]])
 
 
 def rates_section(rates: pd.DataFrame | None, cov: pd.DataFrame | None, cov_error: str | None, column: str,

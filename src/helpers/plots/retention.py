@@ -84,7 +84,7 @@ def chosen_base(measured: RetentionBase, fits, summary: pd.DataFrame | None, *, 
     out, base = [], measured
     if fits is not None:
         if not fits.purchase.has_p_alive:  # the CLV recovery chain ended in a model without dropout: no curve
-            out.append(_("The BG/NBD curve is not available: the purchase model is {source}, which has no dropout, so it gives neither P(alive) nor a retention curve; the measured curve is used.", source=fits.purchase.source.text()))
+            out.append(_("The BG/NBD curve is not available: the purchase model is {source}, which has no dropout, so it gives neither P(alive) nor a retention curve; the measured curve is used.", source=i18n.say(fits.purchase.source.phrase)))
         else:
             base = base_from_bgnbd(fits.purchase, fits.spend, summary, period=period, horizon=horizon, time_unit=time_unit)
     base = base.with_horizon(horizon)

@@ -132,7 +132,7 @@ def holdout_section(val, accuracy: pd.DataFrame | None, currency: str, *, start)
     calibration fit came from when not the first, the customers it could not predict, and the accuracy table."""
     out = ["\n".join(val.notes) or i18n._("calibration {start} .. {end}, holdout {days} days", start=start, end=val.calibration_end, days=val.holdout_days)]
     if val.fit is not None and val.fit.attempts:  # the calibration fit came from a later step of the CLV recovery chain
-        out.append(i18n._("Calibration fit: {source}.", source=val.fit.source.text()))
+        out.append(i18n._("Calibration fit: {source}.", source=i18n.say(val.fit.source.phrase)))
     if val.unknown:
         out.append(i18n._("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=val.unknown, step=i18n.lookup("clv_step_" + val.fit.step)))
     if accuracy is not None:

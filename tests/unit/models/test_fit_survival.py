@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.features import customers
 
 from helpers.io import engine
@@ -48,9 +49,9 @@ def assert_usable(fits: clv.ClvFits, summary: pd.DataFrame, *, horizon_months: i
     p, s = fits.purchase, fits.spend
     for f in (p, s):
         assert f.step in clv.STEPS
-        assert f.label.startswith(clv.step_name(f.step, "en"))
+        assert i18n.say(f.phrase, "en").startswith(i18n.say(clv.step_phrase(f.step), "en"))
         for a in f.attempts:                                   # every earlier step is named with its reason
-            assert a.step in clv.STEPS and a.why in clv.WHY and a.text("en") in f.label
+            assert a.step in clv.STEPS and a.why in clv.WHY and i18n.say(a.phrase, "en") in i18n.say(f.phrase, "en")
         assert all(np.isfinite(v) for v in f.values.values()) or f.model == "empirical"
     cv = clv.customer_value(p, s, summary, horizon_months=horizon_months, discount_rate=0.1, time_unit=p.time_unit)
     if p.has_p_alive:
@@ -148,7 +149,7 @@ class TestChainOrder:
         p = clv.fit_purchase_chain(d, time_unit="W")
         assert p.step == "nbd_ml" and [(a.step, a.why) for a in p.attempts] == [("bgnbd_ml", "param_edge"),
                                                                                ("bgnbd_weak", "param_edge")]
-        assert p.label == ("NBD without dropout (maximum likelihood): BG/NBD (maximum likelihood) ran to a = 1e-20, "
+        assert i18n.say(p.phrase, "en") == ("NBD without dropout (maximum likelihood): BG/NBD (maximum likelihood) ran to a = 1e-20, "
                            "the edge of its range (no finite estimate); BG/NBD with weakly-informative priors ran to "
                            "a = 1e-20, the edge of its range (no finite estimate)")
         cv = assert_usable(clv.ClvFits(p, clv.empirical_spend(d), []), d)
@@ -181,7 +182,7 @@ class TestWeakPriorsKeepPublishedEstimates:
 
     def test_bgnbd(self, cdnow_sample):
         fit = clv.fit_purchase_model(_summary(cdnow_sample, CDNOW_END), priors="weak", time_unit="W")
-        assert fit.step == "bgnbd_weak" and fit.label == "BG/NBD with weakly-informative priors"
+        assert fit.step == "bgnbd_weak" and i18n.say(fit.phrase, "en") == "BG/NBD with weakly-informative priors"
         for k, v in {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}.items():
             assert fit.values[k] == pytest.approx(v, rel=0.01), k
         assert fit.log_likelihood == pytest.approx(-9582.4, abs=0.5)    # the data's log-likelihood, priors left out
@@ -234,7 +235,7 @@ class TestOnlineRetailSample:
         assert err.value.why == "param_edge" and err.value.fields["param"] == "a" and err.value.fields["value"] < 1e-6
         fit = clv.fit_purchase_chain(s, time_unit="W")
         assert fit.step == "bgnbd_weak" and [(a.step, a.why) for a in fit.attempts] == [("bgnbd_ml", "param_edge")]
-        assert fit.label.startswith("BG/NBD with weakly-informative priors: BG/NBD (maximum likelihood) ran to a = ")
+        assert i18n.say(fit.phrase, "en").startswith("BG/NBD with weakly-informative priors: BG/NBD (maximum likelihood) ran to a = ")
         assert all(1e-6 < v < 1e6 for v in fit.values.values())
         nbd = clv.fit_nbd(s, time_unit="W")
         assert nbd.log_likelihood - 1.0 < fit.log_likelihood <= nbd.log_likelihood + 1e-6
@@ -249,7 +250,7 @@ class TestOnlineRetailSample:
         spec = churn.make_spec(lines, cutoff=train_cut, has=prep.has, p_alive=True)
         sets = [churn.churn_dataset(lines, cutoff=c, horizon_days=90, spec=spec, time_unit="W", label=lab)
                 for c, lab in ((train_cut, True), (test_cut, True), (prep.end, False))]
-        assert sets[0].p_alive_source.step == "bgnbd_weak" and "ran to a = " in sets[0].p_alive_source.label
+        assert sets[0].p_alive_source.step == "bgnbd_weak" and "ran to a = " in i18n.say(sets[0].p_alive_source.phrase, "en")
         (train, test, now), dropped = churn.common_features(*sets)
         for ds in (train, test, now):
             if "p_alive" in ds.numeric:

@@ -20,6 +20,6 @@ def test_values_from_the_parameter_table():
     assert fit.values == {"r": 0.5, "alpha": 4.0} and all(type(v) is float for v in fit.values.values())
 
 
-def test_label_is_the_subclass_job():
+def test_phrase_is_the_subclass_job():
     with pytest.raises(NotImplementedError):
-        Fit("map", pd.DataFrame({"estimate": []})).label
+        Fit("map", pd.DataFrame({"estimate": []})).phrase

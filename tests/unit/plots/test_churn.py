@@ -140,14 +140,16 @@ def test_cumulative_return_without_a_paying_contact():
 
 from types import SimpleNamespace  # noqa: E402
 
+from helpers.models import clv as churn_clv  # noqa: E402
+
 
 def test_data_notes_name_what_is_missing():
-    ds = SimpleNamespace(p_alive_source=SimpleNamespace(text=lambda: "BG/NBD"), cutoff=pd.Timestamp("2024-01-31").date(),
+    ds = SimpleNamespace(p_alive_source=churn_clv.Source("bgnbd_ml"), cutoff=pd.Timestamp("2024-01-31").date(),
                          frame=pd.DataFrame({"p_alive": [np.nan, np.nan]}))
     notes = plots.data_notes({"category": True, "channel": True, "country": False, "product_id": True}, (ds, None),
                              ["p_alive"])
     cutoff = i18n.fmt_date(ds.cutoff)
-    assert notes == [i18n._("The data has no '{column}' column: features built from it are left out.", column="country"), i18n._("P(alive) at cut-off {cutoff}: {source}", cutoff=cutoff, source="BG/NBD"),
+    assert notes == [i18n._("The data has no '{column}' column: features built from it are left out.", column="country"), i18n._("P(alive) at cut-off {cutoff}: {source}", cutoff=cutoff, source=i18n.say(churn_clv.step_phrase("bgnbd_ml"))),
                      i18n._("  P(alive) is unknown at cut-off {cutoff}: the step used has no dropout.", cutoff=cutoff), i18n._("Left out of the training, test and scoring sets because they are unknown at one of the cut-offs: {features}.", features="p_alive")]
 
 

@@ -121,24 +121,24 @@ def fits():
     return clv.fit_models(TEN, time_unit="W")
 
 
-def source(text):
-    return SimpleNamespace(text=lambda: text)
+def source(step):
+    return clv.Source(step)
 
 
 def test_fit_notes_say_the_steps_and_a_missing_p_alive():
-    purchase = SimpleNamespace(source=source("NBD"), n_customers=10, n_repeat=6, seconds=0.5, has_p_alive=False,
+    purchase = SimpleNamespace(source=source("nbd_ml"), n_customers=10, n_repeat=6, seconds=0.5, has_p_alive=False,
                                step="bgnbd_weak", warnings=["r-hat high"])
-    spend = SimpleNamespace(source=source("GG"), n_customers=6, n_excluded=1, seconds=0.2, warnings=[])
+    spend = SimpleNamespace(source=source("gg_ml"), n_customers=6, n_excluded=1, seconds=0.2, warnings=[])
     notes = plots.fit_notes(SimpleNamespace(purchase=purchase, spend=spend))
     assert len(notes) == 4 and notes[-1] == "r-hat high"
-    assert notes[2] == i18n._("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=clv.step_name("bgnbd_weak")) and "NBD" in notes[0]
+    assert notes[2] == i18n._("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=i18n.say(clv.step_phrase("bgnbd_weak"))) and "NBD" in notes[0]
 
 
 def test_fit_section_one_table_per_model(fits):
     tables = plots.fit_section(fits, unit_name="weeks", currency="GBP")
     assert len(tables) == 2 and len(plots.fit_section(fits, unit_name="weeks", currency="GBP", can_predict=False)) == 1
     html = tables[0].to_html()
-    assert i18n._("{model} parameters (time in {unit}); 90 % interval low .. high", model=clv.step_name(fits.purchase.step), unit="weeks") in html
+    assert i18n._("{model} parameters (time in {unit}); 90 % interval low .. high", model=i18n.say(clv.step_phrase(fits.purchase.step)), unit="weeks") in html
     assert f"{fits.purchase.params.iloc[0, 0]:.4f}"[:5] in html
 
 
@@ -175,7 +175,7 @@ def test_value_summary_top_section_and_actions(fits):
                                 skip_note="skip") == ["skip"]
     no_dropout = SimpleNamespace(has_p_alive=False, step="bgnbd_weak")
     assert plots.action_section(value, None, no_dropout, top_share=0.2, max_p_alive=0.5, currency="GBP",
-                                skip_note="skip") == [i18n._("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=clv.step_name("bgnbd_weak"))]
+                                skip_note="skip") == [i18n._("P(alive) is unknown for every customer: {step} has no dropout. The P(alive) columns are left empty (not 1), and nothing that needs P(alive) (its heatmap, the action list) is shown.", step=i18n.say(clv.step_phrase("bgnbd_weak")))]
 
 
 def test_tier_names_are_translated_as_whole_phrases():

@@ -55,6 +55,8 @@ def test_clv_vs_cost_escapes_the_groups():
 
 from types import SimpleNamespace  # noqa: E402
 
+from helpers.models.clv import Source, step_phrase  # noqa: E402
+
 
 def test_measured_table_captioned():
     measured = R.RetentionBase(10.0, 5.0, [0.5], "quarter", "measured",
@@ -65,9 +67,9 @@ def test_measured_table_captioned():
 
 
 def test_chosen_base_keeps_the_measured_curve_without_dropout():
-    no_dropout = SimpleNamespace(purchase=SimpleNamespace(has_p_alive=False, source=SimpleNamespace(text=lambda: "NBD")))
+    no_dropout = SimpleNamespace(purchase=SimpleNamespace(has_p_alive=False, source=Source("nbd_ml")))
     base, shown = plots.chosen_base(BASE, no_dropout, None, period="quarter", horizon=4, currency="GBP", time_unit="W")
-    assert shown[0] == i18n._("The BG/NBD curve is not available: the purchase model is {source}, which has no dropout, so it gives neither P(alive) nor a retention curve; the measured curve is used.", source="NBD")
+    assert shown[0] == i18n._("The BG/NBD curve is not available: the purchase model is {source}, which has no dropout, so it gives neither P(alive) nor a retention curve; the measured curve is used.", source=i18n.say(step_phrase("nbd_ml")))
     assert base.customers == BASE.customers and list(base.rates) == pytest.approx([0.8] * 4)
     assert "80.0%" in shown[1] and "GBP" in shown[1]
     assert list(shown[-1].data[0].y) == pytest.approx(list(0.8 ** np.arange(1, 5)))

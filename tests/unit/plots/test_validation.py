@@ -61,6 +61,8 @@ def test_parameter_plot_ratio_to_truth():
 
 
 from types import SimpleNamespace  # noqa: E402
+
+from helpers.models.clv import Source, step_phrase  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -79,11 +81,11 @@ def test_parameter_section_notes_plot_and_checks_or_a_note():
 
 
 def test_holdout_section_says_what_the_fit_could_not_do():
-    fit = SimpleNamespace(attempts=["bg_nbd"], source=SimpleNamespace(text=lambda: "step two"), step="bgnbd_weak")
+    fit = SimpleNamespace(attempts=["bg_nbd"], source=Source("bgnbd_weak"), step="bgnbd_weak")
     val = SimpleNamespace(notes=[], calibration_end="2024-06-30", holdout_days=183, fit=fit, unknown=4)
     out = plots.holdout_section(val, None, "GBP", start="2024-01-01")
     assert out == [i18n._("calibration {start} .. {end}, holdout {days} days", start="2024-01-01", end="2024-06-30", days=183),
-                   i18n._("Calibration fit: {source}.", source="step two"),
+                   i18n._("Calibration fit: {source}.", source=i18n.say(step_phrase("bgnbd_weak"))),
                    i18n._("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=4, step=i18n._("BG/NBD with weakly-informative priors"))]
     quiet = SimpleNamespace(notes=["too short"], fit=None, unknown=0)
     assert plots.holdout_section(quiet, None, "GBP", start="2024-01-01") == ["too short"]

@@ -18,6 +18,7 @@ import pandas as pd
 from helpers.features import customers
 from helpers.models.churn.dataset import ChurnDataset, FeatureSpec
 from helpers.models.churn.labels import as_date, churn_labels, customer_lines, lines_before
+from helpers.phrase import Phrase
 
 
 def top_values(lines, column: str, *, cutoff, top: int = 8) -> tuple[str, ...]:
@@ -169,31 +170,27 @@ def p_alive_feature(lines, *, cutoff, time_unit: str = "W", random_seed: int = 4
     Returns
     -------
     PAliveFeature
-        ``(values, note, source)``: P(alive) (0..1) indexed by ``customer_id`` or None; an
-        English sentence saying what was done; the ``clv.Source`` naming the step and why
-        earlier steps were not used (``source.text()`` in the report language; None when the
-        CLV module is not available).
+        ``(values, note, source)``: P(alive) (0..1) indexed by ``customer_id`` or None; a
+        :class:`~helpers.phrase.Phrase` saying what was done; the ``clv.Source`` naming the step and
+        why earlier steps were not used (``source.phrase``; None when the CLV module is not available).
     """
     cutoff = as_date(cutoff)
     try:
         from helpers.models import clv
     except ImportError as exc:
-        return PAliveFeature(None, f"P(alive) is left out: the CLV module (helpers.models.clv) is not available "
-                                   f"({exc}).", None)
+        return PAliveFeature(None, Phrase("pa_no_clv", error=str(exc)), None)
     summary = customers.btyd_summary(customer_lines(lines), observation_end=cutoff, time_unit=time_unit).execute()
     # standard errors are not needed here; skipping them saves compiling the Hessian
     fit = clv.fit_purchase_chain(summary, model="bgnbd", method="map", random_seed=random_seed,
                                  time_unit=time_unit, standard_errors=False)
     if not fit.has_p_alive:
-        return PAliveFeature(None, f"P(alive) is unknown at cut-off {cutoff}: the purchase model is {fit.label}, "
-                                   "which has no dropout, so it is left out.", fit.source)
+        return PAliveFeature(None, Phrase("pa_no_dropout", cutoff=cutoff, model=fit.phrase), fit.source)
     pa = clv.p_alive(fit, summary)
     if not np.isfinite(pa).all():
         bad = int((~np.isfinite(pa)).sum())
-        return PAliveFeature(None, f"P(alive) is left out at cut-off {cutoff}: {fit.label} gave {bad} customers "
-                                   "no finite value.", fit.source)
-    return PAliveFeature(pa, f"P(alive) from {fit.label} (time unit {time_unit}) on {len(summary):,} customers' "
-                             f"purchases up to {cutoff}.", fit.source)
+        return PAliveFeature(None, Phrase("pa_not_finite", cutoff=cutoff, model=fit.phrase, n=bad), fit.source)
+    return PAliveFeature(pa, Phrase("pa_from", model=fit.phrase, unit=time_unit, n=len(summary), cutoff=cutoff),
+                         fit.source)
 
 
 def churn_dataset(lines, *, cutoff, horizon_days: int, spec: FeatureSpec, time_unit: str = "W",
@@ -205,7 +202,7 @@ def churn_dataset(lines, *, cutoff, horizon_days: int, spec: FeatureSpec, time_u
     the features only the lines up to it.
     """
     cutoff = as_date(cutoff)
-    notes: list[str] = []
+    notes: list[Phrase] = []
     feats = churn_features(lines, cutoff=cutoff, spec=spec)
     feats = feats[feats["recency_days"] < spec.active_days].reset_index(drop=True)
     source = None

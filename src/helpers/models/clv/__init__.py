@@ -65,7 +65,7 @@ Conventions
   spend, else the mean of those means). A Gamma-Gamma fit with q <= 1 (no finite mean spend)
   counts as failed. With fewer than :data:`MIN_REPEAT_CUSTOMERS` repeat customers the
   parametric steps are skipped. Each result carries its step and, for every step tried
-  before it, the reason (:class:`Source`, ``fit.source``, ``fit.label``); a quantity a step
+  before it, the reason (:class:`Source`, ``fit.source``, ``fit.phrase``); a quantity a step
   cannot give is NaN, never a default.
 * **Memory.** Nothing keeps chain x draw x customer arrays: predictions are computed for
   chunks of customers (at most :data:`CHUNK_ELEMENTS` values at a time) and reduced at once to
@@ -103,7 +103,7 @@ from helpers.models.clv.predict import (CHUNK_ELEMENTS, MONTH_DAYS, customer_val
                                         frequency_recency_grid, p_alive)
 from helpers.models.clv.results import (MIN_REPEAT_CUSTOMERS, MODEL_NAMES, PURCHASE_PARAMS, SPEND_PARAMS, STEPS, WHY,
                                         Attempt, ClvFits, ClvInputError, ModelFitError, PurchaseFit, Source, SpendFit,
-                                        StepFit, step_name)
+                                        StepFit, step_phrase)
 from helpers.models.clv.value import (action_list, concentration, describe_parameters, historical_value,
                                       spend_frequency_check, tier_labels, tier_summary, top_share_of_value,
                                       value_tier_table, value_tiers)
@@ -117,6 +117,6 @@ __all__ = [
     "describe_parameters", "empirical_rates", "empirical_spend", "expected_purchases", "expected_spend",
     "fit_models", "fit_nbd", "fit_purchase_chain", "fit_purchase_model", "fit_spend_chain", "fit_spend_model",
     "frequency_recency_grid", "historical_value", "holdout_by_frequency", "nbd_derivatives", "nbd_log_likelihood",
-    "p_alive", "spend_frequency_check", "step_name", "tier_labels", "tier_summary", "top_share_of_value",
+    "p_alive", "spend_frequency_check", "step_phrase", "tier_labels", "tier_summary", "top_share_of_value",
     "tracking_table", "validate", "value_tier_table", "value_tiers",
 ]

@@ -21,6 +21,7 @@ from helpers.models.clv.results import (MIN_REPEAT_CUSTOMERS, MODEL_NAMES, PURCH
                                         ClvFits, ModelFitError, PurchaseFit, SpendFit, failed_attempt, purchase_step,
                                         spend_step)
 from helpers.models.pymc_tools import flat_priors, pymc_clv
+from helpers.phrase import Phrase
 
 #: log-sd s of the weakly-informative purchase-model priors (recovery step 2, see :mod:`helpers.models.clv`)
 WEAK_PRIOR_SD = 3.0
@@ -230,7 +231,7 @@ def fit_purchase_chain(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     MAP with weakly-informative priors (:func:`_weak_purchase_priors`), then the NBD
     (:func:`fit_nbd`), then empirical rates (:func:`empirical_rates`), and returns the first
     that converged; ``fit.step`` names it and ``fit.attempts`` says why each earlier step was
-    not used (``fit.label``, ``fit.source.text()`` in the report language). With fewer than
+    not used (``fit.phrase``, which ``i18n.say`` writes in the report language). With fewer than
     ``min_repeat_customers`` repeat customers it goes straight to empirical rates. Keywords as
     :func:`fit_purchase_model`.
 
@@ -297,17 +298,17 @@ def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", method: str = "ma
     :func:`fit_spend_chain`): both always come back, labelled with the step that produced them.
 
     Bad input (:class:`ClvInputError`) is still raised. ``notes``: the fits' own warnings (MCMC
-    diagnostics) and, when a step had to be skipped, which one was used instead (English).
+    diagnostics, English) and, when a step had to be skipped, which one was used instead (a Phrase).
     """
     notes: list[str] = []
     purchase = fit_purchase_chain(summary, model=model, method=method, random_seed=random_seed,
                                   time_unit=time_unit, **kwargs)
     if purchase.attempts:
-        notes.append(f"Purchase model: {purchase.label}.")
+        notes.append(Phrase("clv_note_purchase", model=purchase.phrase))
     notes.extend(purchase.warnings)
     spend_kwargs = {k: v for k, v in kwargs.items() if k in ("draws", "tune", "chains", "cores")}
     spend = fit_spend_chain(summary, method=method, random_seed=random_seed, **spend_kwargs)
     if spend.attempts:
-        notes.append(f"Spend model: {spend.label}.")
+        notes.append(Phrase("clv_note_spend", model=spend.phrase))
     notes.extend(spend.warnings)
     return ClvFits(purchase, spend, notes)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from helpers import i18n
 from helpers.errors import CRMInputError
 from helpers.models.results import FitResult
 from helpers.phrase import Phrase, Sig
@@ -51,19 +50,10 @@ class ModelFitError(CRMInputError):
         self.fields = dict(fields or {"error": message})
 
 
-def _field_text(value, language: str) -> str:
-    if isinstance(value, bool) or isinstance(value, str):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return i18n.fmt_number(int(value), 0, language)
-    if isinstance(value, (float, np.floating)):
-        return i18n.fmt_spec(float(value), ".3g", language)
-    return str(value)
-
-
-def step_name(step: str, language: str | None = None) -> str:
-    """The name of a recovery step (:data:`STEPS`) in the report language, e.g. "BG/NBD (maximum likelihood)"."""
-    return i18n.lookup(f"clv_step_{step}", language)
+def step_phrase(step: str) -> Phrase:
+    """The name of a recovery step (:data:`STEPS`) as data, e.g. "BG/NBD (maximum likelihood)" once
+    ``i18n.say`` writes it."""
+    return Phrase(f"clv_step_{step}")
 
 
 @dataclass(frozen=True)
@@ -74,17 +64,12 @@ class Attempt:
     why: str
     fields: tuple = ()
 
-    def text(self, language: str | None = None) -> str:
-        """E.g. "BG/NBD (maximum likelihood) ran to a = 7.24e-10, the edge of its range (no finite estimate)"."""
-        lang = language or i18n.language()
-        vals = {k: _field_text(v, lang) for k, v in self.fields}
-        return f"{step_name(self.step, lang)} {i18n.lookup(f'clv_why_{self.why}', lang, **vals)}"
-
     @property
     def phrase(self) -> Phrase:
-        """:meth:`text` as data (``i18n.say`` writes it)."""
+        """E.g. "BG/NBD (maximum likelihood) ran to a = 7.24e-10, the edge of its range (no finite estimate)",
+        once ``i18n.say`` writes it."""
         fields = {k: Sig(float(v)) if isinstance(v, (float, np.floating)) else v for k, v in self.fields}
-        return Phrase("clv_attempt", step=Phrase(f"clv_step_{self.step}"), why=Phrase(f"clv_why_{self.why}", **fields))
+        return Phrase("clv_attempt", step=step_phrase(self.step), why=Phrase(f"clv_why_{self.why}", **fields))
 
 
 @dataclass(frozen=True)
@@ -94,28 +79,11 @@ class Source:
     step: str
     attempts: tuple = ()
 
-    def text(self, language: str | None = None) -> str:
-        """The step's name, then ": " and the reasons, in ``language`` (default: the report's)."""
-        name = step_name(self.step, language)
-        if not self.attempts:
-            return name
-        return f"{name}: " + "; ".join(a.text(language) for a in self.attempts)
-
-    @property
-    def label(self) -> str:
-        """:meth:`text` in English."""
-        return self.text("en")
-
     @property
     def phrase(self) -> Phrase:
-        """:meth:`text` as data (``i18n.say`` writes it)."""
-        step = Phrase(f"clv_step_{self.step}")
+        """The step's name, then ": " and the reasons, once ``i18n.say`` writes it."""
+        step = step_phrase(self.step)
         return Phrase("clv_source", step=step, reasons=[a.phrase for a in self.attempts]) if self.attempts else step
-
-    @property
-    def reason(self) -> str:
-        """Why the earlier steps were not used, in English ("" for the first step)."""
-        return "; ".join(a.text("en") for a in self.attempts)
 
 
 def failed_attempt(step: str, exc: ModelFitError) -> Attempt:
@@ -146,14 +114,10 @@ class StepFit(FitResult):
         return Source(self.step, tuple(self.attempts))
 
     @property
-    def label(self) -> str:
-        """E.g. "BG/NBD with weakly-informative priors: BG/NBD (maximum likelihood) ran to a = ..." (English)."""
-        return self.source.label
-
-    @property
-    def reason(self) -> str:
-        """Why the earlier steps of the chain were not used (English; "" when this is the first step)."""
-        return self.source.reason
+    def phrase(self) -> Phrase:
+        """E.g. "BG/NBD with weakly-informative priors: BG/NBD (maximum likelihood) ran to a = ...", once
+        ``i18n.say`` writes it."""
+        return self.source.phrase
 
 
 @dataclass
@@ -292,35 +256,11 @@ class ClvFits:
 
     purchase: PurchaseFit | None
     spend: SpendFit | None
-    notes: list[str]
-
-    def report(self) -> str:
-        """Plain-language lines on what was fitted (English, for printing in a notebook or a log)."""
-        out = []
-        if self.purchase is not None:
-            f = self.purchase
-            out.append(f"Purchases: {f.label}; {f.n_customers:,} customers, {f.n_repeat:,} of them repeat buyers, "
-                       f"{f.seconds:.1f} s")
-        if self.spend is not None:
-            s = self.spend
-            out.append(f"Spend: {s.label}; {s.n_customers:,} repeat customers with a positive repeat spend "
-                       f"({s.n_excluded} left out), {s.seconds:.1f} s")
-        out.extend(self.notes)
-        return "\n".join(out)
-
-    @property
-    def label(self) -> str:
-        """Which steps produced the CLV, e.g. "BG/NBD (maximum likelihood) + Gamma-Gamma (maximum likelihood)"."""
-        return self.text("en", reasons=False)
+    notes: list
 
     def phrase(self, *, reasons: bool = True) -> Phrase:
-        """:meth:`text` as data (``i18n.say`` writes it)."""
-        parts = [(f.source.phrase if reasons else Phrase(f"clv_step_{f.step}"))
+        """The purchase and spend steps joined by " + " (with the reasons when ``reasons``), e.g.
+        "BG/NBD (maximum likelihood) + Gamma-Gamma (maximum likelihood)" once ``i18n.say`` writes it."""
+        parts = [(f.source.phrase if reasons else step_phrase(f.step))
                  for f in (self.purchase, self.spend) if f is not None]
         return Phrase("clv_fits", purchase=parts[0], spend=parts[1]) if len(parts) == 2 else parts[0]
-
-    def text(self, language: str | None = None, *, reasons: bool = True) -> str:
-        """The purchase and spend steps in ``language`` joined by " + " (with the reasons when ``reasons``)."""
-        parts = [(f.source.text(language) if reasons else step_name(f.step, language))
-                 for f in (self.purchase, self.spend) if f is not None]
-        return " + ".join(parts)

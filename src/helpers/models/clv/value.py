@@ -247,16 +247,17 @@ def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_mon
 
     Returns
     -------
-    (pandas.DataFrame or None, str)
+    (pandas.DataFrame or None, Phrase or str)
         customer_id (string), clv (currency; NaN where the step used cannot give it) and
         clv_tier (ordered categorical, best tier first; NaN where the CLV is unknown) with an
         empty note; ``attrs["purchase_source"]`` / ``attrs["spend_source"]`` are the
-        :class:`Source` of each fit (``.text()`` says which step produced it and why). None and
-        the reason (in English) when the table is missing or invalid, or no customer has a
-        known CLV (08 then falls back to its spend tier).
+        :class:`Source` of each fit (``.phrase`` says which step produced it and why). None and
+        the reason (a Phrase, or the input error's message) when the table is missing or
+        invalid, or no customer has a known CLV (08 then falls back to its spend tier);
+        ``i18n.say_value`` writes either.
     """
     if btyd is None or len(btyd) == 0:
-        return None, "the customers_btyd table is missing or empty."
+        return None, Phrase("clv_no_btyd")
     try:
         fits = fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)
         cv = customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
@@ -264,7 +265,7 @@ def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_mon
     except ClvInputError as exc:
         return None, f"{type(exc).__name__}: {exc}"
     if cv["clv"].isna().all():
-        return None, f"no customer has a known CLV under {fits.label}."
+        return None, Phrase("clv_no_known_clv", fits=fits.phrase(reasons=False))
     out = pd.DataFrame({"customer_id": cv["customer_id"].astype("string").to_numpy(),
                         "clv": cv["clv"].to_numpy(dtype="float64")})
     out["clv_tier"] = value_tiers(out["clv"], tiers)

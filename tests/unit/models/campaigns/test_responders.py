@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.models import campaigns as cp
+from helpers.phrase import Phrase
 from tests.fixtures.campaign_tables import FIX
 
 
@@ -92,7 +94,7 @@ class TestProfile:
         from helpers.models import clv
 
         table, reason = clv.value_tier_table(None)
-        assert table is None and "customers_btyd" in reason
+        assert table is None and reason == Phrase("clv_no_btyd") and "customers_btyd" in i18n.say(reason, "en")
 
 
 class TestProfileTests:

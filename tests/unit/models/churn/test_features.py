@@ -167,7 +167,8 @@ class TestPAliveFeature:
         assert source.step == "bgnbd_ml" and not source.attempts
         seen = shop_lines.loc[shop_lines["invoice_ts"] < pd.Timestamp("2023-10-01"), "customer_id"].unique()
         assert set(pa.index) == set(seen)
-        assert ((pa >= 0) & (pa <= 1)).all() and "BG/NBD" in note
+        assert ((pa >= 0) & (pa <= 1)).all() and note.key == "pa_from"
+        assert i18n.say(note, "en").startswith("P(alive) from BG/NBD (maximum likelihood) (time unit W) on ")
 
     def test_ignores_later_lines(self, duck, shop_lines):
         cut = dt.date(2023, 9, 30)
@@ -195,7 +196,7 @@ class TestPAliveFeature:
     def test_too_few_repeat_customers_is_a_note(self, lines):
         pa, note, source = churn.p_alive_feature(lines, cutoff=CUT)
         # one repeat customer: the chain ends in empirical rates, which have no P(alive): unknown, not 1
-        assert pa is None and source.step == "empirical_rate" and "no dropout" in note
+        assert pa is None and source.step == "empirical_rate" and "no dropout" in i18n.say(note, "en")
         assert source.attempts[0].why == "too_few_repeat"
 
 @pytest.mark.spark

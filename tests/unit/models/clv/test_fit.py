@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import paths, pipeline
+from helpers import i18n, paths, pipeline
 from helpers.config import load_config
 from helpers.features import customers
 from helpers.io import engine
 from helpers.models import clv
+from helpers.phrase import Phrase
 from tests.unit.models.clv.stubs import TEN, summary_rows
 
 
@@ -29,12 +30,12 @@ class TestFitModels:
         p, s = fits.purchase, fits.spend
         assert (p.step, p.model, s.step, s.model) == ("empirical_rate", "empirical", "empirical_spend", "empirical")
         assert [(a.step, a.why) for a in p.attempts] == [("bgnbd_ml", "too_few_repeat")]
-        assert p.label == ("empirical purchase rates (each customer's own repeat rate): BG/NBD (maximum likelihood) "
+        assert i18n.say(p.phrase, "en") == ("empirical purchase rates (each customer's own repeat rate): BG/NBD (maximum likelihood) "
                            "needs at least 10 repeat customers, and only 7 of 10 bought on more than one day")
-        assert s.label.startswith("empirical mean spend (each customer's own mean repeat spend): Gamma-Gamma "
+        assert i18n.say(s.phrase, "en").startswith("empirical mean spend (each customer's own mean repeat spend): Gamma-Gamma "
                                   "(maximum likelihood) needs at least 10 repeat customers with a positive repeat spend")
-        assert not p.has_p_alive and any(n.startswith("Purchase model: empirical purchase rates") for n in fits.notes)
-        assert fits.label == ("empirical purchase rates (each customer's own repeat rate) + "
+        assert not p.has_p_alive and any(i18n.say(n, "en").startswith("Purchase model: empirical purchase rates") for n in fits.notes)
+        assert i18n.say(fits.phrase(reasons=False), "en") == ("empirical purchase rates (each customer's own repeat rate) + "
                               "empirical mean spend (each customer's own mean repeat spend)")
         # pooled rate: 18 repeat purchases / 230 weeks observed
         assert p.values == {"rate": pytest.approx(18 / 230)}
@@ -52,7 +53,7 @@ class TestFitModels:
         from helpers import i18n
 
         fits = clv.fit_models(TEN, time_unit="W")
-        tr = fits.purchase.source.text("tr")
+        tr = i18n.say(fits.purchase.source.phrase, "tr")
         assert tr.startswith("ampirik alış hızları") and "BG/NBD (en çok olabilirlik)" in tr and "10 müşteriden" in tr
         assert i18n.language() == "en"
 
@@ -74,9 +75,9 @@ class TestNonConvergence:
         fits = clv.fit_models(s, time_unit="W")
         p = fits.purchase
         assert p.attempts[0].step == "bgnbd_ml" and p.attempts[0].why == "param_edge"
-        assert p.label.startswith(clv.step_name(p.step, "en") + ": BG/NBD (maximum likelihood) ran to ")
+        assert i18n.say(p.phrase, "en").startswith(i18n.say(clv.step_phrase(p.step), "en") + ": BG/NBD (maximum likelihood) ran to ")
         assert all(np.isfinite(v) and 1e-6 < v < 1e6 for v in p.values.values())
-        assert fits.notes[0].startswith("Purchase model: ")
+        assert fits.notes[0] == Phrase("clv_note_purchase", model=p.phrase)
 
 
 # --------------------------------------------------------------------------------------

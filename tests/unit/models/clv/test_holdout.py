@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.io import engine
 from helpers.models import clv
 from tests.fixtures import make_lines
@@ -93,6 +94,6 @@ class TestValidate:
         v = clv.validate(engine.table(duck, make_lines(LINES)), start=dt.date(2023, 10, 1), end=dt.date(2024, 3, 31),
                          holdout_months=1, time_unit="W")
         assert v.calibration_end == dt.date(2024, 3, 1) and v.fit.step == "empirical_rate"
-        assert "only 2 of 3 bought on more than one day" in v.fit.label and v.unknown == 0
+        assert "only 2 of 3 bought on more than one day" in i18n.say(v.fit.phrase, "en") and v.unknown == 0
         assert any("has no purchase by the 3 calibration customers" in n for n in v.notes)
         assert v.totals["actual"] == 0 and np.isnan(v.totals["relative_error"])

@@ -6,6 +6,7 @@ import math
 import pandas as pd
 import pytest
 
+from helpers import i18n
 from helpers.models import clv
 from helpers.models.clv import results
 from helpers.models.results import FitResult
@@ -35,18 +36,17 @@ class TestSteps:
         assert results.spend_step("empirical", "none", "empirical") == "empirical_spend"
 
     def test_every_step_is_named(self):
-        assert all(clv.step_name(s, "en") != f"clv_step_{s}" for s in clv.STEPS)
+        assert all(i18n.say(clv.step_phrase(s), "en") != f"clv_step_{s}" for s in clv.STEPS)
 
 
 class TestSourceAndAttempt:
     def test_label_and_reason_in_english(self):
         exc = clv.ModelFitError("too few", "too_few_repeat", {"n": 7, "total": 10, "min": 10})
         a = results.failed_attempt("bgnbd_ml", exc)
-        assert (a.step, a.why) == ("bgnbd_ml", "too_few_repeat") and a.text("en") == TOO_FEW
+        assert (a.step, a.why) == ("bgnbd_ml", "too_few_repeat") and i18n.say(a.phrase, "en") == TOO_FEW
         src = clv.Source("empirical_rate", (a,))
-        assert src.label == "empirical purchase rates (each customer's own repeat rate): " + TOO_FEW
-        assert src.reason == TOO_FEW
-        assert clv.Source("bgnbd_ml").label == "BG/NBD (maximum likelihood)" and clv.Source("bgnbd_ml").reason == ""
+        assert i18n.say(src.phrase, "en") == "empirical purchase rates (each customer's own repeat rate): " + TOO_FEW
+        assert i18n.say(clv.Source("bgnbd_ml").phrase, "en") == "BG/NBD (maximum likelihood)"
 
 
 class TestFits:
@@ -55,7 +55,8 @@ class TestFits:
                               params=params(r=0.25, alpha=4.0, a=0.8, b=2.4), time_unit="W", log_likelihood=None,
                               n_customers=10, n_repeat=7)
         assert isinstance(fit, FitResult) and isinstance(fit, clv.StepFit)
-        assert fit.step == "bgnbd_weak" and fit.label == "BG/NBD with weakly-informative priors" and fit.reason == ""
+        assert fit.step == "bgnbd_weak" and i18n.say(fit.phrase, "en") == "BG/NBD with weakly-informative priors"
+        assert fit.source.attempts == ()
         assert fit.values == {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.4} and fit.n_draws == 1
         assert fit.name == "BG/NBD" and fit.has_p_alive
 
@@ -68,13 +69,18 @@ class TestFits:
 
 
 @pytest.mark.parametrize("language", ["en", "tr"])
-def test_phrases_write_what_the_texts_say(language):
+def test_phrases_put_the_step_and_its_reason_together(language):
     from helpers import i18n
 
     edge = results.Attempt("bgnbd_ml", "param_edge", (("param", "a"), ("value", 7.2391e-10)))
     few = results.Attempt("bgnbd_weak", "too_few_repeat", (("n", 3), ("total", 1200), ("min", 10)))
     src = results.Source("nbd_ml", (edge, few))
-    assert i18n.say(edge.phrase, language) == edge.text(language)
-    assert i18n.say(src.phrase, language) == src.text(language)
-    assert i18n.say(results.Source("gg_ml").phrase, language) == results.step_name("gg_ml", language)
-    assert "7.24e-10" in edge.text("en") and "1,200" in few.text("en")
+    step = {s: i18n.lookup(f"clv_step_{s}", language) for s in ("bgnbd_ml", "bgnbd_weak", "nbd_ml")}
+    edge_text = step["bgnbd_ml"] + " " + i18n.lookup("clv_why_param_edge", language, param="a",
+                                                     value=i18n.fmt_spec(7.2391e-10, ".3g", language))
+    few_text = step["bgnbd_weak"] + " " + i18n.lookup("clv_why_too_few_repeat", language, n="3", min="10",
+                                                      total=i18n.fmt_number(1200, 0, language))
+    assert i18n.say(edge.phrase, language) == edge_text
+    assert i18n.say(src.phrase, language) == f"{step['nbd_ml']}: {edge_text}; {few_text}"
+    assert i18n.say(results.Source("gg_ml").phrase, language) == i18n.lookup("clv_step_gg_ml", language)
+    assert "7.24e-10" in i18n.say(edge.phrase, "en") and "1,200" in i18n.say(few.phrase, "en")
