@@ -172,6 +172,11 @@ LABELS = {
     "description": N_("description"),
     "feature": N_("feature"),
     "frequency": N_("frequency"),
+    # the steps of the life-cycle funnel (glossary: life_cycle_funnel); cumulative, unlike the stages
+    "funnel_acquired": NP_("funnel", "acquired"),
+    "funnel_converted": NP_("funnel", "converted"),
+    "funnel_loyal": NP_("funnel", "loyal"),
+    "funnel_retained": NP_("funnel", "retained"),
     "group_action": N_("Recommended actions"),
     "group_activity": N_("CRM activities"),
     "group_kpi": N_("KPIs"),

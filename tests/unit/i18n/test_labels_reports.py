@@ -1,6 +1,6 @@
 """The reports label table: normalised keys, English text, a Turkish translation for each."""
 from helpers.i18n import labels_reports
-from tests.fixtures.labels import label_table_problems
+from tests.fixtures.labels import keys_written_twice, label_table_problems
 
 
 def test_every_label_is_keyed_marked_and_translated():
@@ -12,3 +12,7 @@ def test_the_check_catches_an_untranslated_label():
     assert label_table_problems({"col_no_such_words": "words nobody translated", "Bad Key": "x"}) == [
         "col_no_such_words: 'words nobody translated' has no Turkish in the catalogue",
         "Bad Key: not a normalised key", "Bad Key: 'x' has no Turkish in the catalogue"]
+
+
+def test_no_key_is_written_twice():
+    assert keys_written_twice(labels_reports) == []

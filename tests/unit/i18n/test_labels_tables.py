@@ -1,6 +1,6 @@
 """The tables label table: normalised keys, English text, a Turkish translation for each."""
 from helpers.i18n import labels_tables
-from tests.fixtures.labels import label_table_problems
+from tests.fixtures.labels import keys_written_twice, label_table_problems
 
 
 def test_every_label_is_keyed_marked_and_translated():
@@ -15,10 +15,12 @@ def test_the_check_catches_an_untranslated_label():
 
 
 def test_no_key_is_written_twice():
-    """A dict literal keeps the last of two equal keys silently; the table must not rely on that."""
-    import ast
-    import collections
+    assert keys_written_twice(labels_tables) == []
 
-    tree = ast.parse(open(labels_tables.__file__, encoding="utf-8").read())
-    keys = [k.value for k in tree.body[-1].value.keys]
-    assert [k for k, n in collections.Counter(keys).items() if n > 1] == []
+
+def test_the_twice_check_sees_a_repeated_key(tmp_path):
+    from types import SimpleNamespace
+
+    module = tmp_path / "labels_x.py"
+    module.write_text('LABELS = {\n    "a": "x",\n    "b": "y",\n    "a": "z",\n}\n', encoding="utf-8")
+    assert keys_written_twice(SimpleNamespace(__file__=str(module))) == ["a"]
