@@ -85,8 +85,8 @@ Modules
 :mod:`~helpers.models.clv.results` (the fit result types, errors and the steps' vocabulary),
 :mod:`~helpers.models.clv.inputs` (input checks), :mod:`~helpers.models.clv.estimation` (running
 and checking a pymc-marketing fit), :mod:`~helpers.models.clv.mle` (BG/NBD and Gamma-Gamma maximum
-likelihood in numpy / scipy, the default MAP path), :mod:`~helpers.models.clv.fit` (the models and the recovery
-chains), :mod:`~helpers.models.clv.fallbacks` (NBD, empirical rates and spend),
+likelihood in numpy / scipy, the default MAP path), :mod:`~helpers.models.clv.fit` (the models and the
+recovery chains), :mod:`~helpers.models.clv.fallbacks` (NBD, empirical rates and spend),
 :mod:`~helpers.models.clv.predict` (per-customer predictions and CLV),
 :mod:`~helpers.models.clv.value` (historical value, tiers, action list) and
 :mod:`~helpers.models.clv.holdout` (calibration / holdout validation). Every public name is
@@ -102,9 +102,9 @@ from helpers.models.clv.estimation import MCMC_ONLY
 from helpers.models.clv.fallbacks import empirical_rates, empirical_spend, fit_nbd, nbd_derivatives, nbd_log_likelihood
 from helpers.models.clv.fit import (WEAK_PRIOR_SD, WEAK_SPEND_PRIOR_SD, fit_models, fit_purchase_chain,
                                     fit_purchase_model, fit_spend_chain, fit_spend_model)
-from helpers.models.clv.mle import bgnbd_log_likelihood, gamma_gamma_log_likelihood
 from helpers.models.clv.holdout import (Validation, calibration_end_for, daily_first_and_repeat, holdout_by_frequency,
                                         tracking_table, validate)
+from helpers.models.clv.mle import bgnbd_log_likelihood, gamma_gamma_log_likelihood
 from helpers.models.clv.predict import (CHUNK_ELEMENTS, MONTH_DAYS, customer_value, expected_purchases, expected_spend,
                                         frequency_recency_grid, p_alive)
 from helpers.models.clv.results import (MIN_REPEAT_CUSTOMERS, MODEL_NAMES, PURCHASE_PARAMS, SPEND_PARAMS, STEPS, WHY,
@@ -119,10 +119,12 @@ __all__ = [
     "SPEND_PARAMS", "STEPS", "WEAK_PRIOR_SD", "WEAK_SPEND_PRIOR_SD", "WHY",
     "Attempt", "ClvFits", "ClvInputError", "ModelFitError", "PurchaseFit", "Source", "SpendFit", "StepFit",
     "Validation",
-    "action_list", "bgnbd_log_likelihood", "calibration_end_for", "concentration", "customer_value", "daily_first_and_repeat",
+    "action_list", "bgnbd_log_likelihood", "calibration_end_for", "concentration", "customer_value",
+    "daily_first_and_repeat",
     "describe_parameters", "empirical_rates", "empirical_spend", "expected_purchases", "expected_spend",
     "fit_models", "fit_nbd", "fit_purchase_chain", "fit_purchase_model", "fit_spend_chain", "fit_spend_model",
-    "frequency_recency_grid", "gamma_gamma_log_likelihood", "historical_value", "holdout_by_frequency", "nbd_derivatives", "nbd_log_likelihood",
+    "frequency_recency_grid", "gamma_gamma_log_likelihood", "historical_value", "holdout_by_frequency",
+    "nbd_derivatives", "nbd_log_likelihood",
     "p_alive", "spend_frequency_check", "step_name", "tier_labels", "tier_summary", "top_share_of_value",
     "tracking_table", "validate", "value_tier_table", "value_tiers",
 ]

@@ -258,11 +258,13 @@ def map_estimator(make, data: pd.DataFrame, values: dict):
 
 
 def fit_mle_checked(fit, make, data: pd.DataFrame, names, *, checks: bool, label: str, hint: str):
-    """The fast maximum-likelihood path of :func:`fit_checked`: ``fit()`` returns a :class:`~helpers.models.clv.mle.MleFit`
-    (:mod:`helpers.models.clv.mle`), checked by :func:`map_convergence` as the pymc-marketing path is, then handed
-    to a pymc-marketing model (:func:`map_estimator`). Returns (estimator, information matrix, log-likelihood,
-    notes); information and log-likelihood are None when ``checks`` is False (as on the pymc-marketing path).
-    Raises ModelFitError with a plain reason (and its code) when there is no finite interior maximum.
+    """The fast maximum-likelihood path of :func:`fit_checked`.
+
+    ``fit()`` returns a :class:`~helpers.models.clv.mle.MleFit` (:mod:`helpers.models.clv.mle`), checked by
+    :func:`map_convergence` as the pymc-marketing path is, then handed to a pymc-marketing model
+    (:func:`map_estimator`). Returns (estimator, information matrix, log-likelihood, notes); information and
+    log-likelihood are None when ``checks`` is False (as on the pymc-marketing path). Raises ModelFitError
+    with a plain reason (and its code) when there is no finite interior maximum.
     """
     try:
         with np.errstate(all="ignore"):

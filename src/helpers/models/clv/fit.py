@@ -6,7 +6,7 @@ MCMC. Maximum likelihood of BG/NBD and Gamma-Gamma (MAP with flat priors) takes 
 default: the same likelihood maximised with numpy and scipy (:mod:`helpers.models.clv.mle`), the
 estimates handed to the pymc-marketing model, which makes the predictions; ``optimizer="pymc"``
 runs pymc-marketing's own MAP instead (same estimates, slower: it compiles the model graph).
- :func:`fit_purchase_chain`, :func:`fit_spend_chain` and :func:`fit_models` run the
+:func:`fit_purchase_chain`, :func:`fit_spend_chain` and :func:`fit_models` run the
 recovery chains of :mod:`helpers.models.clv` down to the closed-form fallbacks of
 :mod:`helpers.models.clv.fallbacks`, so a fit always comes back, labelled with its step.
 """

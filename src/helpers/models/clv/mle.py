@@ -1,13 +1,14 @@
 """Maximum likelihood for BG/NBD and Gamma-Gamma with numpy and scipy: the fast path of the CLV fits.
 
-pymc-marketing's MAP with flat priors maximises the papers' log-likelihood (Fader, Hardie & Lee
-2005; Fader, Hardie & Lee 2005, "RFM and CLV"), but it compiles the model graph and evaluates it
-per customer. Here the same log-likelihoods are written in numpy, vectorised over the distinct
-customer histories, with their analytic gradients in the log-parameters, and maximised with
-Newton's method in a trust region with the analytic Hessian (:func:`maximise`), whose negative at
-the maximum is the observed information that :func:`helpers.models.clv.estimation.map_convergence`
-checks and the standard errors come from. The estimates are then handed to pymc-marketing for predictions and intervals
-(:func:`helpers.models.clv.fit.fit_purchase_model`).
+pymc-marketing's MAP with flat priors maximises the papers' log-likelihoods (Fader, Hardie & Lee
+2005 for BG/NBD; Fader & Hardie 2013 for Gamma-Gamma), but it compiles the model graph on every fit
+and searches with numerical settings made for any model. Here the same log-likelihoods are written
+in numpy, vectorised over the distinct customer histories, with their analytic gradients and
+Hessians in the log-parameters, and maximised by Newton's method in a trust region
+(:func:`maximise`). Minus the Hessian at the maximum is the observed information that
+:func:`helpers.models.clv.estimation.map_convergence` checks and the standard errors come from. The
+estimates are then handed to pymc-marketing's model, which makes the predictions and intervals
+(:func:`helpers.models.clv.estimation.map_estimator`).
 
 * **BG/NBD** (:func:`bgnbd_derivatives`), per customer with x repeat purchases, the last at t_x,
   observed for T::
@@ -40,8 +41,8 @@ import pandas as pd
 #: the parameters of each likelihood, in the papers' order (as :data:`helpers.models.clv.results.PURCHASE_PARAMS`)
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "v")
-#: the search stops when every component of the gradient (log-parameters) is below this, as the
-#: pymc-marketing path asks of L-BFGS-B
+#: the search stops when the gradient (log-parameters) is below this in norm; the pymc-marketing path
+#: asks the same of each component under L-BFGS-B
 GTOL = 1e-6
 #: Newton iterations at most
 MAX_ITER = 500
@@ -66,7 +67,7 @@ class MleFit:
         The observed information in the log-parameters (minus the Hessian of the log-likelihood);
         None when the log-likelihood is not finite there.
     iterations : int
-        Gradient evaluations of the search (L-BFGS-B and the Newton steps).
+        Evaluations of the log-likelihood with its gradient and Hessian during the search.
     """
 
     values: dict
@@ -301,7 +302,8 @@ def maximise(derivs: Callable, theta0, names) -> MleFit:
 def fit_bgnbd(frequency, recency, T, start: dict) -> MleFit:
     """The BG/NBD maximum-likelihood estimate of (r, alpha, a, b) from ``start`` (values on the data's scale)."""
     data = BgNbdData.from_arrays(frequency, recency, T)
-    return maximise(lambda th, h: bgnbd_derivatives(th, data, h), np.log([start[k] for k in BGNBD_PARAMS]), BGNBD_PARAMS)
+    return maximise(lambda th, h: bgnbd_derivatives(th, data, h), np.log([start[k] for k in BGNBD_PARAMS]),
+                    BGNBD_PARAMS)
 
 
 def fit_gamma_gamma(frequency, monetary_value, start: dict) -> MleFit:
