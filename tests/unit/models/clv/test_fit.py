@@ -137,6 +137,9 @@ class TestCdnowPublished:
         assert np.allclose(clv.p_alive(fast, s), clv.p_alive(slow, s), rtol=rel)
         assert np.allclose(clv.expected_purchases(fast, s, 52.0), clv.expected_purchases(slow, s, 52.0), rtol=rel)
         assert fast.estimator.idata.posterior.sizes == slow.estimator.idata.posterior.sizes   # one chain, one draw
+        # the estimator is a pymc-marketing model like any fitted one: it saves and loads (build_from_idata)
+        loaded = type(fast.estimator).build_from_idata(fast.estimator.idata)
+        assert np.allclose(loaded.expected_probability_alive(s).values.ravel(), clv.p_alive(fast, s).to_numpy())
         g_fast, g_slow = (clv.fit_spend_model(s, optimizer=o) for o in ("scipy", "pymc"))
         for k in clv.SPEND_PARAMS:
             assert g_fast.values[k] == pytest.approx(g_slow.values[k], rel=rel), k
