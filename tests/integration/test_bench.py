@@ -179,6 +179,26 @@ class TestTargets:
         assert t["prepare_10m"]["status"] == "missed"             # 5000 MB > 4096 MB
         assert t["batch_1m"]["status"] == "not measured"
         assert t["clv_1m"]["status"] == "not measured"
+        assert t["clv_fit_1m"]["status"] == "not measured"
+
+    def test_clv_fit_target_needs_equal_estimates_and_the_speed(self):
+        def row(side, role, median, **kw):
+            return {"size": "1m", "case": "clv_fit", "title": "BG/NBD + Gamma-Gamma fit (warm)", "side": side,
+                    "label": side, "role": role, "status": "ok", "ok": True, "median_s": median, "peak_mb": 300.0,
+                    **kw}
+
+        bench = _bench()
+        bench["steps"] += [row("fast", "project", 0.5),
+                           row("pmc_map", "peer", 4.0, equal=True, equal_detail="estimates agree", speedup=8.0),
+                           row("lifetimes", "peer", 2.0, equal=True, equal_detail="estimates agree", speedup=4.0)]
+        t = {x["id"]: x for x in table.targets(bench)}["clv_fit_1m"]
+        assert t["status"] == "met" and t["measured"].startswith("4.0x (project 0.50 s, lifetimes 2.0 s, "
+                                                                 "pymc-marketing MAP 4.0 s)")
+        bench["steps"][-1].update(speedup=0.8)
+        assert {x["id"]: x for x in table.targets(bench)}["clv_fit_1m"]["status"] == "missed"
+        bench["steps"][-1].update(equal=False, equal_detail="estimates differ: a by 2%")
+        t = {x["id"]: x for x in table.targets(bench)}["clv_fit_1m"]
+        assert t["status"] == "missed" and "a by 2%" in t["measured"]
 
     def test_growth_ratio_against_the_line_ratio(self):
         g = {x["side"]: x for x in table.growth(_bench())}
@@ -199,7 +219,7 @@ class TestWrite:
         assert "**could not finish**: stopped at 12.0 GB of memory" in text
         data = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
         assert {t["id"] for t in data["targets"]} >= {"summary_1m", "summary_10m", "batch_1m", "prepare_10m",
-                                                      "clv_1m", "growth", "make_bench"}
+                                                      "clv_1m", "clv_fit_1m", "growth", "make_bench"}
 
 
 def test_bench_lock_keeps_every_pin_of_the_main_lock():

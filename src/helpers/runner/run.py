@@ -64,6 +64,7 @@ from helpers import paths
 from helpers.batch import BATCH, NOTEBOOKS
 from helpers.config import RunConfig, load_config, parse_override
 from helpers.errors import ConfigError, CRMInputError
+from helpers.models.pymc_tools import use_project_compile_cache
 from helpers.runner import execute
 from helpers.runner.cache import copy_result, find_reusable, previous_run, step_key
 from helpers.runner.folders import (SCRATCH, claim_run_folder, move_into_place, point_latest, relocate_paths,
@@ -327,6 +328,8 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
     from helpers.analyses.headlines import write_run_status
     from helpers.pipeline import prepare
 
+    # the kernels inherit PYTENSOR_FLAGS: one PyTensor compile cache under data/, each model graph compiled once
+    use_project_compile_cache()
     chosen = select_notebooks(cfg, only)
     check_notebook_parameters(cfg)
     jobs = max(1, int(jobs or cfg.output.jobs))

@@ -1,9 +1,13 @@
 """Customer lifetime value: historical value, BG/NBD or Pareto/NBD for purchases, Gamma-Gamma for spend.
 
-All model fitting and prediction is done by pymc-marketing's ``clv`` module
-(:class:`~pymc_marketing.clv.BetaGeoModel`, :class:`~pymc_marketing.clv.ParetoNBDModel`,
-:class:`~pymc_marketing.clv.GammaGammaModel`); this package prepares their inputs, checks them,
-reduces their outputs to one row per customer and adds the validation tables.
+The models are pymc-marketing's (:class:`~pymc_marketing.clv.BetaGeoModel`,
+:class:`~pymc_marketing.clv.ParetoNBDModel`, :class:`~pymc_marketing.clv.GammaGammaModel`), which make
+every prediction and interval; this package prepares their inputs, checks them, reduces their outputs to
+one row per customer and adds the validation tables. Maximum likelihood (MAP with flat priors, the
+default) of BG/NBD and Gamma-Gamma is found by numpy / scipy on the same likelihood
+(:mod:`~helpers.models.clv.mle`, faster than pymc-marketing's MAP, which compiles the model graph) and
+handed to the pymc-marketing model; ``optimizer="pymc"`` uses pymc-marketing's MAP instead. Pareto/NBD,
+the other priors and MCMC are fitted by pymc-marketing.
 
 Input: the buy-till-you-die summary of :func:`helpers.features.customers.btyd_summary` as pandas
 (``customer_id``, ``frequency`` = repeat purchase days, ``recency`` and ``T`` in a time unit,
@@ -80,8 +84,9 @@ Modules
 -------
 :mod:`~helpers.models.clv.results` (the fit result types, errors and the steps' vocabulary),
 :mod:`~helpers.models.clv.inputs` (input checks), :mod:`~helpers.models.clv.estimation` (running
-and checking a pymc-marketing fit), :mod:`~helpers.models.clv.fit` (the models and the recovery
-chains), :mod:`~helpers.models.clv.fallbacks` (NBD, empirical rates and spend),
+and checking a pymc-marketing fit), :mod:`~helpers.models.clv.mle` (BG/NBD and Gamma-Gamma maximum
+likelihood in numpy / scipy, the default MAP path), :mod:`~helpers.models.clv.fit` (the models and the
+recovery chains), :mod:`~helpers.models.clv.fallbacks` (NBD, empirical rates and spend),
 :mod:`~helpers.models.clv.predict` (per-customer predictions and CLV),
 :mod:`~helpers.models.clv.value` (historical value, tiers, action list) and
 :mod:`~helpers.models.clv.holdout` (calibration / holdout validation). Every public name is
@@ -99,6 +104,7 @@ from helpers.models.clv.fit import (WEAK_PRIOR_SD, WEAK_SPEND_PRIOR_SD, fit_mode
                                     fit_purchase_model, fit_spend_chain, fit_spend_model)
 from helpers.models.clv.holdout import (Validation, calibration_end_for, daily_first_and_repeat, holdout_by_frequency,
                                         tracking_table, validate)
+from helpers.models.clv.mle import bgnbd_log_likelihood, gamma_gamma_log_likelihood
 from helpers.models.clv.predict import (CHUNK_ELEMENTS, MONTH_DAYS, customer_value, expected_purchases, expected_spend,
                                         frequency_recency_grid, p_alive)
 from helpers.models.clv.results import (MIN_REPEAT_CUSTOMERS, MODEL_NAMES, PURCHASE_PARAMS, SPEND_PARAMS, STEPS, WHY,
@@ -113,10 +119,12 @@ __all__ = [
     "SPEND_PARAMS", "STEPS", "WEAK_PRIOR_SD", "WEAK_SPEND_PRIOR_SD", "WHY",
     "Attempt", "ClvFits", "ClvInputError", "ModelFitError", "PurchaseFit", "Source", "SpendFit", "StepFit",
     "Validation",
-    "action_list", "calibration_end_for", "concentration", "customer_value", "daily_first_and_repeat",
+    "action_list", "bgnbd_log_likelihood", "calibration_end_for", "concentration", "customer_value",
+    "daily_first_and_repeat",
     "describe_parameters", "empirical_rates", "empirical_spend", "expected_purchases", "expected_spend",
     "fit_models", "fit_nbd", "fit_purchase_chain", "fit_purchase_model", "fit_spend_chain", "fit_spend_model",
-    "frequency_recency_grid", "historical_value", "holdout_by_frequency", "nbd_derivatives", "nbd_log_likelihood",
+    "frequency_recency_grid", "gamma_gamma_log_likelihood", "historical_value", "holdout_by_frequency",
+    "nbd_derivatives", "nbd_log_likelihood",
     "p_alive", "spend_frequency_check", "step_phrase", "tier_labels", "tier_summary", "top_share_of_value",
     "tracking_table", "validate", "value_tier_table", "value_tiers",
 ]

@@ -3,7 +3,9 @@
 :func:`fit_checked` runs a MAP or MCMC fit quietly and, for MAP, checks with
 :func:`map_convergence` that it reached a finite interior maximum (observed information and
 gradient in the log-parameters); :func:`params_table` turns the fit into the ``params`` table
-(estimate, standard error, interval). :func:`start_values` is the likelihood search's starting
+(estimate, standard error, interval). :func:`fit_mle_checked` is the fast path: a maximum-likelihood
+fit by :mod:`helpers.models.clv.mle`, the same checks, and the estimates handed to a pymc-marketing model
+(:func:`map_estimator`) for predictions. :func:`start_values` is the likelihood search's starting
 point on the data's scale, also used by the NBD fallback (:mod:`helpers.models.clv.fallbacks`).
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from helpers.models.clv.mle import MleFit
 from helpers.models.clv.results import ModelFitError
 from helpers.models.pymc_tools import quiet
 
@@ -233,3 +236,46 @@ def fit_checked(make, data: pd.DataFrame, names, *, method: str, random_seed: in
                                 code, fields)
         start = values
     raise AssertionError("unreachable")
+
+
+def map_estimator(make, data: pd.DataFrame, values: dict):
+    """A pymc-marketing model built on ``data`` with ``values`` as its posterior: what its ``fit(method="map")``
+    leaves (one chain of one draw per parameter, the model's attributes and the ``fit_data`` group), so its
+    predictions work as after a MAP fit. ``make()`` returns the unfitted model."""
+    import arviz as az
+
+    estimator = make()
+    # ids as Python objects: pymc reads the coordinate one value at a time, slow from an Arrow string column
+    data = data.assign(customer_id=pd.Series(data["customer_id"].to_numpy(dtype=object), index=data.index,
+                                             dtype=object))
+    with quiet():
+        estimator.build_model(data)
+        idata = az.from_dict(posterior={k: np.array([[float(v)]]) for k, v in values.items()})
+        estimator.idata = idata
+        estimator.set_idata_attrs(idata)
+        idata.add_groups(fit_data=data.to_xarray())
+    return estimator
+
+
+def fit_mle_checked(fit, make, data: pd.DataFrame, names, *, checks: bool, label: str, hint: str):
+    """The fast maximum-likelihood path of :func:`fit_checked`.
+
+    ``fit()`` returns a :class:`~helpers.models.clv.mle.MleFit` (:mod:`helpers.models.clv.mle`), checked by
+    :func:`map_convergence` as the pymc-marketing path is, then handed to a pymc-marketing model
+    (:func:`map_estimator`). Returns (estimator, information matrix, log-likelihood, notes); information and
+    log-likelihood are None when ``checks`` is False (as on the pymc-marketing path). Raises ModelFitError
+    with a plain reason (and its code) when there is no finite interior maximum.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            res: MleFit = fit()
+    except (FloatingPointError, np.linalg.LinAlgError, ValueError) as exc:
+        error = f"{exc.__class__.__name__}: {exc}"
+        raise ModelFitError(f"the {label} fit failed on this data ({error}); try more data or method='mcmc'",
+                            "error", {"error": error}) from None
+    info, loglik, grad = (res.information, res.log_likelihood, res.gradient) if checks else (None, None, None)
+    reason = map_convergence(names, res.values, grad, info, len(data), loglik)
+    if reason is not None:
+        code, fields, text = reason
+        raise ModelFitError(f"the {label} fit did not converge: {text}." + (f" {hint}" if hint else ""), code, fields)
+    return map_estimator(make, data, res.values), info, loglik, []

@@ -2,7 +2,11 @@
 
 :func:`fit_purchase_model` and :func:`fit_spend_model` fit one pymc-marketing model by MAP
 (maximum likelihood with flat priors, or the weakly-informative priors of recovery step 2) or
-MCMC; :func:`fit_purchase_chain`, :func:`fit_spend_chain` and :func:`fit_models` run the
+MCMC. Maximum likelihood of BG/NBD and Gamma-Gamma (MAP with flat priors) takes the fast path by
+default: the same likelihood maximised with numpy and scipy (:mod:`helpers.models.clv.mle`), the
+estimates handed to the pymc-marketing model, which makes the predictions; ``optimizer="pymc"``
+runs pymc-marketing's own MAP instead (same estimates, slower: it compiles the model graph).
+:func:`fit_purchase_chain`, :func:`fit_spend_chain` and :func:`fit_models` run the
 recovery chains of :mod:`helpers.models.clv` down to the closed-form fallbacks of
 :mod:`helpers.models.clv.fallbacks`, so a fit always comes back, labelled with its step.
 """
@@ -14,9 +18,11 @@ import time
 import pandas as pd
 
 from helpers.features.customers import UNIT_DAYS
-from helpers.models.clv.estimation import fit_checked, inverse, params_table, posterior_params, start_values
+from helpers.models.clv.estimation import (fit_checked, fit_mle_checked, inverse, params_table, posterior_params,
+                                           start_values)
 from helpers.models.clv.fallbacks import empirical_rates, empirical_spend, fit_nbd
 from helpers.models.clv.inputs import check_choice, check_summary
+from helpers.models.clv.mle import fit_bgnbd, fit_gamma_gamma
 from helpers.models.clv.results import (MIN_REPEAT_CUSTOMERS, MODEL_NAMES, PURCHASE_PARAMS, SPEND_PARAMS, Attempt,
                                         ClvFits, ModelFitError, PurchaseFit, SpendFit, failed_attempt, purchase_step,
                                         spend_step)
@@ -27,6 +33,9 @@ from helpers.phrase import Phrase
 WEAK_PRIOR_SD = 3.0
 #: log-sd s of the weakly-informative Gamma-Gamma priors
 WEAK_SPEND_PRIOR_SD = 4.0
+#: how maximum likelihood (MAP with flat priors) is found: numpy / scipy on the same likelihood
+#: (:mod:`helpers.models.clv.mle`, the default) or pymc-marketing's MAP
+OPTIMIZERS = ("scipy", "pymc")
 
 
 def _model_class(model: str):
@@ -80,7 +89,10 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
         weakly-informative priors of the recovery chain, :func:`_weak_purchase_priors`;
         "default": pymc-marketing's weakly informative priors, the default for MCMC); ``standard_errors``
         (MAP with flat priors: standard errors, log-likelihood and the gradient check from the
-        observed information; default True, False saves a few seconds of compiling); ``time_unit``
+        observed information; default True, False saves a few seconds of compiling); ``optimizer``
+        ("scipy", the default: BG/NBD maximum likelihood by :func:`helpers.models.clv.mle.fit_bgnbd`,
+        handed to pymc-marketing for predictions; "pymc": pymc-marketing's MAP; Pareto/NBD and the
+        other priors always use pymc-marketing); ``time_unit``
         ("D", "W", "M": the unit of recency and T, kept for predictions and labels);
         ``min_repeat_customers`` (default :data:`MIN_REPEAT_CUSTOMERS`); ``draws``, ``tune``,
         ``chains``, ``cores`` for MCMC (defaults 1000, 1000, 2, 2; ignored by MAP); other
@@ -107,6 +119,8 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
         check_choice(time_unit, UNIT_DAYS, "time_unit")
     min_repeat = kwargs.pop("min_repeat_customers", MIN_REPEAT_CUSTOMERS)
     want_se = kwargs.pop("standard_errors", True)
+    optimizer = kwargs.pop("optimizer", "scipy")
+    check_choice(optimizer, OPTIMIZERS, "optimizer")
     data = check_summary(summary, ("customer_id", "frequency", "recency", "T"))
     n, n_rep = len(data), int((data["frequency"] > 0).sum())
     label = MODEL_NAMES[model]
@@ -121,11 +135,17 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     start = start_values(model, data) if (method == "map" and priors in ("flat", "weak")) else None
     config = {"flat": flat_priors(names) if priors == "flat" else None,
               "weak": _weak_purchase_priors(model, data) if priors == "weak" else None}.get(priors)
-    estimator, info, loglik, notes = fit_checked(
-        lambda: cls(model_config=config), data, names,
-        method=method, random_seed=random_seed, start=start, checks=(priors in ("flat", "weak") and want_se),
-        label=label, hint=(f"This happens with few repeat customers ({n_rep:,} here) or a short window; "
-                           "try priors='default' or method='mcmc'"), kwargs=kwargs)
+    hint = (f"This happens with few repeat customers ({n_rep:,} here) or a short window; "
+            "try priors='default' or method='mcmc'")
+    if method == "map" and priors == "flat" and model == "bgnbd" and optimizer == "scipy":
+        estimator, info, loglik, notes = fit_mle_checked(
+            lambda: fit_bgnbd(data["frequency"], data["recency"], data["T"], start), lambda: cls(model_config=config),
+            data, names, checks=want_se, label=label, hint=hint)
+    else:
+        estimator, info, loglik, notes = fit_checked(
+            lambda: cls(model_config=config), data, names,
+            method=method, random_seed=random_seed, start=start, checks=(priors in ("flat", "weak") and want_se),
+            label=label, hint=hint, kwargs=kwargs)
     params = params_table(estimator, names, method=method, info=info)
     return PurchaseFit(model=model, method=method, priors=priors, estimator=estimator, params=params,
                        time_unit=time_unit, log_likelihood=loglik, n_customers=n, n_repeat=n_rep,
@@ -167,7 +187,9 @@ def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: 
     value is not positive are left out (counted in ``n_excluded``).
 
     ``priors``: "flat" (pymc-marketing's ``HalfFlat`` default; MAP is then the
-    maximum-likelihood estimate; the default for MAP), "weak" (:func:`_weak_spend_priors`,
+    maximum-likelihood estimate; the default for MAP; by default found by
+    :func:`helpers.models.clv.mle.fit_gamma_gamma` and handed to pymc-marketing, or by
+    pymc-marketing's own MAP with ``optimizer="pymc"``), "weak" (:func:`_weak_spend_priors`,
     the recovery chain's weakly-informative priors for MAP) or "halfnormal"
     (:func:`_halfnormal_spend_priors`, proper priors that keep an MCMC posterior proper; the
     default for MCMC).
@@ -191,16 +213,24 @@ def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: 
                             {"n": len(ok), "min": int(min_customers)})
     priors = kwargs.pop("priors", None) or ("flat" if method == "map" else "halfnormal")
     check_choice(priors, ("flat", "weak", "halfnormal"), "priors")
+    optimizer = kwargs.pop("optimizer", "scipy")
+    check_choice(optimizer, OPTIMIZERS, "optimizer")
     started = time.time()
     fit_data = ok.reset_index(drop=True)
     mean_spend = float(fit_data["monetary_value"].mean())
     start = {"p": 1.0, "q": 2.0, "v": mean_spend} if (method == "map" and priors in ("flat", "weak")) else None
     config = {"flat": None, "weak": _weak_spend_priors(mean_spend) if priors == "weak" else None,
               "halfnormal": _halfnormal_spend_priors(mean_spend)}[priors]
-    estimator, info, loglik, notes = fit_checked(
-        lambda: pymc_clv().GammaGammaModel(model_config=config), fit_data, SPEND_PARAMS, method=method,
-        random_seed=random_seed, start=start, checks=(priors in ("flat", "weak")), label="Gamma-Gamma", hint="",
-        kwargs=kwargs)
+    if method == "map" and priors == "flat" and optimizer == "scipy":
+        estimator, info, loglik, notes = fit_mle_checked(
+            lambda: fit_gamma_gamma(fit_data["frequency"], fit_data["monetary_value"], start),
+            lambda: pymc_clv().GammaGammaModel(model_config=config), fit_data, SPEND_PARAMS, checks=True,
+            label="Gamma-Gamma", hint="")
+    else:
+        estimator, info, loglik, notes = fit_checked(
+            lambda: pymc_clv().GammaGammaModel(model_config=config), fit_data, SPEND_PARAMS, method=method,
+            random_seed=random_seed, start=start, checks=(priors in ("flat", "weak")), label="Gamma-Gamma", hint="",
+            kwargs=kwargs)
     if method == "map":
         q = float(posterior_params(estimator, ("q",))["q"][0])
         if q <= 1:
@@ -284,10 +314,11 @@ def fit_spend_chain(summary: pd.DataFrame, *, method: str = "map", random_seed: 
     priors = kwargs.pop("priors", None)
     steps = ([("mcmc", priors or "halfnormal"), ("map", "flat"), ("map", "weak")] if method == "mcmc"
              else [("map", priors or "flat")] + ([("map", "weak")] if (priors or "flat") != "weak" else []))
+    map_kwargs = {k: v for k, v in kwargs.items() if k == "optimizer"}
     tries = [(spend_step(meth, pri),
               lambda meth=meth, pri=pri: fit_spend_model(summary, method=meth, random_seed=random_seed,
                                                          min_customers=min_customers, priors=pri,
-                                                         **(kwargs if meth == "mcmc" else {})))
+                                                         **(kwargs if meth == "mcmc" else map_kwargs)))
              for meth, pri in steps]
     return _first_that_fits(tries, stop="too_few_spend", last=lambda: empirical_spend(summary))
 
@@ -306,7 +337,7 @@ def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", method: str = "ma
     if purchase.attempts:
         notes.append(Phrase("clv_note_purchase", model=purchase.phrase))
     notes.extend(purchase.warnings)
-    spend_kwargs = {k: v for k, v in kwargs.items() if k in ("draws", "tune", "chains", "cores")}
+    spend_kwargs = {k: v for k, v in kwargs.items() if k in ("draws", "tune", "chains", "cores", "optimizer")}
     spend = fit_spend_chain(summary, method=method, random_seed=random_seed, **spend_kwargs)
     if spend.attempts:
         notes.append(Phrase("clv_note_spend", model=spend.phrase))

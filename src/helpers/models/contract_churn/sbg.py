@@ -15,6 +15,7 @@ import pandas as pd
 
 from helpers.models import survival
 from helpers.models.contract_churn.units import charge_factor, period_rate
+from helpers.models.pymc_tools import pymc_clv, quiet    # before pymc: it sets PyTensor's compile cache
 
 
 #: Fader & Hardie (2007), "How to project customer retention", J. Interactive Marketing 21(1):
@@ -141,8 +142,6 @@ def fit_sbg(cohorts: pd.DataFrame, *, method: str = "map", random_seed: int = 42
     import warnings
 
     from pymc_extras.prior import Prior
-
-    from helpers.models.pymc_tools import pymc_clv, quiet
 
     data = cohorts[cohorts["T"] >= 2].assign(cohort=lambda d: d["cohort"].astype(str))
     if data.empty:

@@ -1,5 +1,5 @@
-"""Tests for helpers.models.clv.estimation: the convergence checks, the parameter table and the starting
-point, by hand (no fitting)."""
+"""Tests for helpers.models.clv.estimation: the convergence checks, the parameter table, the starting
+point and the fast path's checks, by hand (no fitting)."""
 from __future__ import annotations
 
 import math
@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from helpers.models.clv import estimation
+from helpers.models.clv.mle import MleFit
+from helpers.models.clv.results import ModelFitError
 from tests.unit.models.clv.stubs import TEN
 
 NAMES = ("r", "alpha")
@@ -70,3 +72,33 @@ class TestStartValues:
         assert estimation.start_values("bgnbd", TEN) == {"r": 1.0, "alpha": pytest.approx(230 / 18), "a": 1.0, "b": 1.0}
         assert estimation.start_values("pareto_nbd", TEN) == {"r": 1.0, "alpha": pytest.approx(230 / 18), "s": 1.0,
                                                               "beta": pytest.approx(23.0)}
+
+
+class TestFitMleChecked:
+    """The fast path's checks happen before any pymc-marketing model is built."""
+
+    @staticmethod
+    def make():
+        raise AssertionError("no model is built for a fit that failed its checks")
+
+    def test_runaway_parameter(self):
+        res = MleFit({"r": 0.5, "alpha": 3e7}, -10.0, np.zeros(2), np.eye(2), 5)
+        with pytest.raises(ModelFitError) as err:
+            estimation.fit_mle_checked(lambda: res, self.make, TEN, NAMES, checks=True, label="BG/NBD",
+                                       hint="Try more data.")
+        assert err.value.why == "param_edge" and err.value.fields == {"param": "alpha", "value": 3e7}
+        assert str(err.value) == ("the BG/NBD fit did not converge: parameter alpha went to 3e+07, the edge of its "
+                                  "range (the likelihood keeps rising towards a limit, so there is no finite "
+                                  "estimate). Try more data.")
+
+    def test_stopped_short_and_numerical_failure(self):
+        res = MleFit(INTERIOR, -10.0, np.array([0.1, 0.0]), np.eye(2), 5)
+        with pytest.raises(ModelFitError) as err:
+            estimation.fit_mle_checked(lambda: res, self.make, TEN, NAMES, checks=True, label="Gamma-Gamma", hint="")
+        assert err.value.why == "stopped_short"
+
+        def broken():
+            raise np.linalg.LinAlgError("singular matrix")
+
+        with pytest.raises(ModelFitError, match=r"the Gamma-Gamma fit failed on this data \(LinAlgError: singular"):
+            estimation.fit_mle_checked(broken, self.make, TEN, NAMES, checks=True, label="Gamma-Gamma", hint="")

@@ -124,6 +124,34 @@ class TestCdnowPublished:
         by_hand = 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
         assert clv.p_alive(fit, s.loc[[row.name]]).item() == pytest.approx(by_hand, rel=1e-9)
 
+    def test_fast_fit_equals_pymc_marketing_map(self, cdnow_summary):
+        """The default maximum-likelihood path (numpy / scipy, helpers.models.clv.mle) and pymc-marketing's own
+        MAP (optimizer="pymc") maximise the same likelihood: the same estimates, log-likelihood, standard
+        errors and predictions (P(alive), expected purchases, expected spend) to 1e-4 relative."""
+        s = cdnow_summary["W"]
+        rel = 1e-4
+        fast, slow = (clv.fit_purchase_model(s, time_unit="W", optimizer=o) for o in ("scipy", "pymc"))
+        for k in clv.PURCHASE_PARAMS["bgnbd"]:
+            assert fast.values[k] == pytest.approx(slow.values[k], rel=rel), k
+        assert fast.log_likelihood == pytest.approx(slow.log_likelihood, rel=1e-9)
+        assert np.allclose(fast.params["se"], slow.params["se"], rtol=1e-3)
+        assert np.allclose(clv.p_alive(fast, s), clv.p_alive(slow, s), rtol=rel)
+        assert np.allclose(clv.expected_purchases(fast, s, 52.0), clv.expected_purchases(slow, s, 52.0), rtol=rel)
+        assert fast.estimator.idata.posterior.sizes == slow.estimator.idata.posterior.sizes   # one chain, one draw
+        # the estimator is a pymc-marketing model like any fitted one: it saves and loads (build_from_idata)
+        loaded = type(fast.estimator).build_from_idata(fast.estimator.idata)
+        assert np.allclose(loaded.expected_probability_alive(s).values.ravel(), clv.p_alive(fast, s).to_numpy())
+        g_fast, g_slow = (clv.fit_spend_model(s, optimizer=o) for o in ("scipy", "pymc"))
+        for k in clv.SPEND_PARAMS:
+            assert g_fast.values[k] == pytest.approx(g_slow.values[k], rel=rel), k
+        assert np.allclose(g_fast.params["se"], g_slow.params["se"], rtol=1e-3)
+        rep = s[s["frequency"] > 0]
+        assert np.allclose(clv.expected_spend(g_fast, rep), clv.expected_spend(g_slow, rep), rtol=rel)
+        # pymc-marketing's Gamma-Gamma likelihood is a Potential, so its path reports no log-likelihood (0);
+        # the fast path's is the note's sum
+        assert g_fast.log_likelihood == pytest.approx(
+            clv.gamma_gamma_log_likelihood(g_fast.values, rep["frequency"], rep["monetary_value"]))
+
     def test_default_priors_pull_the_estimate(self, cdnow_summary):
         """pymc-marketing's default priors are not flat: the MAP estimate of a moves off the MLE."""
         fit = clv.fit_purchase_model(cdnow_summary["W"], priors="default", time_unit="W")
