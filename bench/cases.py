@@ -500,7 +500,20 @@ def prepare_run(inputs, state):
     from helpers.config import load_config, parse_override
 
     cfg = load_config(inputs["config"], [parse_override(o) for o in inputs.get("overrides", [])])
-    p = pipeline.prepare(cfg, force=True, progress=False)
+    if inputs.get("fresh_read"):
+        # a file source is read again every run: its read cache goes to a new, empty folder
+        import tempfile
+
+        from helpers import paths
+
+        paths.INTERIM = Path(tempfile.mkdtemp(prefix="crm-bench-interim-", dir=paths.PROCESSED.parent))
+    try:
+        p = pipeline.prepare(cfg, force=True, progress=False)
+    finally:
+        if inputs.get("fresh_read"):
+            import shutil
+
+            shutil.rmtree(paths.INTERIM, ignore_errors=True)
     return {"meta": {"n_raw_lines": p.meta["n_raw_lines"], "n_clean_lines": p.meta["n_clean_lines"],
                      "folder": str(p.folder), "seconds": p.meta["seconds"]}}
 
