@@ -514,8 +514,12 @@ def prepare_run(inputs, state):
             import shutil
 
             shutil.rmtree(paths.INTERIM, ignore_errors=True)
+    import pyarrow.parquet as pq
+
     return {"meta": {"n_raw_lines": p.meta["n_raw_lines"], "n_clean_lines": p.meta["n_clean_lines"],
-                     "folder": str(p.folder), "seconds": p.meta["seconds"]}}
+                     "folder": str(p.folder), "seconds": p.meta["seconds"],
+                     "analysis_start": p.meta["analysis_start"], "analysis_end": p.meta["analysis_end"],
+                     "customers": int(pq.ParquetFile(p.path("customers_btyd")).metadata.num_rows)}}
 
 
 def prepare_memlimit(inputs, state):

@@ -401,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += run_case("prepare", size, prep_inputs, args, workdir, 0, log)
             if size.export_lines:   # only read + clean + tables: the counts come from the run itself
                 meta = next((r.get("values", {}).get("meta") for r in rows if r.get("ok")), None) or {}
-                info.update(n_raw_lines=meta.get("n_raw_lines"), n_clean_lines=meta.get("n_clean_lines"))
+                info.update({k: meta.get(k) for k in ("n_raw_lines", "n_clean_lines", "customers", "analysis_start",
+                                                       "analysis_end")})
                 bench["steps"] += rows
                 info["seconds"] = time.perf_counter() - size_t0
                 table.write(bench, out_dir, partial=True)

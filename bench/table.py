@@ -231,7 +231,7 @@ def _sizes_table(bench: dict) -> list[str]:
             out.append(f"| {name} | {_cell(s['config'])} | – | – | not measured: {_cell(s['skipped'])} | – |")
             continue
         gen = f" (generated in {fmt_s(s['generation_s'])})" if s.get("generation_s") else ""
-        out.append(f"| {name} | `{_cell(s['config'])}`{gen} | {s.get('n_clean_lines', 0):,} | {s.get('customers', 0):,} | "
+        out.append(f"| {name} | `{_cell(s['config'])}`{gen} | {s.get('n_clean_lines') or 0:,} | {s.get('customers') or 0:,} | "
                    f"{s.get('analysis_start')} .. {s.get('analysis_end')} | {s.get('repeats')} |")
     return out
 
