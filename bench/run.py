@@ -70,7 +70,7 @@ SIZES: dict[str, Size] = {
 for _n, _name in ((1_000_000, "csv1m"), (10_000_000, "csv10m"), (100_000_000, "100m")):
     SIZES[_name] = Size(_name, f"csv export, {_n // 1_000_000}M lines, read afresh"
                         + (" (on demand only: about 8 GB of csv, generated once)" if _name == "100m" else ""),
-                        ("prepare",), export_lines=_n, big=_n > 1_000_000, sides={"prepare": ("duckdb",)})
+                        ("prepare",), export_lines=_n, big=_n > 1_000_000)
 DEFAULT_SIZES = "default,online_retail,1m"
 ALL_SIZES = "default,online_retail,1m,10m"
 

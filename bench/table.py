@@ -134,21 +134,31 @@ def targets(bench: dict) -> list[dict]:
              f"with peak memory under {cap / 1024:g} GB" + (", time no worse than linear from 10M"
                                                              if size == "100m" else ""))
         d = _one(bench, size=size, case="prepare", side="duckdb")
+        lim = _one(bench, size=size, case="prepare", side="duckdb_limit")
         if not d or not d.get("ok"):
             out.append({"id": f"read_{size}", "target": t, "status": "not measured" if not d else "missed",
                         "measured": (d or {}).get("error", f"size {size} not run")})
             continue
         ok = d["peak_mb"] < cap
-        text = f"{fmt_mb(d['peak_mb'])} in {fmt_s(d['median_s'])}"
+        text = f"{fmt_mb(d['peak_mb'])} in {fmt_s(d['median_s'])} with default settings"
+        limit = bench.get("settings", {}).get("duckdb_memory_limit", "")
+        capped_ok = bool(lim and lim.get("ok") and lim["peak_mb"] < cap)
+        if lim and lim.get("ok"):
+            text += f"; {fmt_mb(lim['peak_mb'])} in {fmt_s(lim['median_s'])} with engine.duckdb_memory_limit={limit}"
         if size == "100m":
             d10 = _one(bench, size="csv10m", case="prepare", side="duckdb")
             if d10 and d10.get("ok"):
                 ratio = d["median_s"] / d10["median_s"]
                 ok = ok and ratio <= 10 * LINEAR_SLACK
+                capped_ok = capped_ok and ratio <= 10 * LINEAR_SLACK
                 text += f"; {ratio:.1f}x the time at 10M (linear: 10x)"
             else:
+                capped_ok = False
                 text += "; csv10m not run in the same bench, growth not judged"
-        out.append({"id": f"read_{size}", "target": t, "status": "met" if ok else "missed", "measured": text})
+        status = "met" if ok else "missed"
+        if not ok and capped_ok:
+            status = f"met with engine.duckdb_memory_limit={limit} (missed with defaults)"
+        out.append({"id": f"read_{size}", "target": t, "status": status, "measured": text})
     # 4. CLV for 1M customers without chain x draw x customer arrays
     t = "CLV for 1M customers without materialising chain x draw x customer arrays"
     c = _one(bench, size="10m", case="clv_predict", side="pmc_map")

@@ -199,6 +199,13 @@ class TestCsvExport:
         assert t["read_csv10m"]["status"] == "met"                # 1.9 GB < 2 GB
         assert t["read_100m"]["status"] == "missed"               # 13x the time of 10M lines: worse than linear
         assert "13.0x the time at 10M" in t["read_100m"]["measured"]
+        bench["steps"][-2].update(peak_mb=3400.0)
+        bench["steps"].append({"size": "csv10m", "case": "prepare", "title": "prepare", "side": "duckdb_limit",
+                               "label": "DuckDB, capped", "role": "peer", "status": "ok", "ok": True,
+                               "median_s": 110.0, "peak_mb": 1500.0})
+        bench["settings"]["duckdb_memory_limit"] = "1GB"
+        t = {x["id"]: x for x in table.targets(bench)}
+        assert t["read_csv10m"]["status"] == "met with engine.duckdb_memory_limit=1GB (missed with defaults)"
 
     def test_the_export_and_its_config_read_back(self, tmp_path):
         from bench import csvdata
