@@ -506,7 +506,8 @@ def prepare_run(inputs, state):
 
         from helpers import paths
 
-        paths.INTERIM = Path(tempfile.mkdtemp(prefix="crm-bench-interim-", dir=paths.PROCESSED.parent))
+        paths.INTERIM.mkdir(parents=True, exist_ok=True)
+        paths.INTERIM = Path(tempfile.mkdtemp(prefix="bench-", dir=paths.INTERIM))
     try:
         p = pipeline.prepare(cfg, force=True, progress=False)
     finally:
