@@ -527,9 +527,27 @@ def prepare_run(inputs, state):
     from helpers.config import load_config, parse_override
 
     cfg = load_config(inputs["config"], [parse_override(o) for o in inputs.get("overrides", [])])
-    p = pipeline.prepare(cfg, force=True, progress=False)
+    if inputs.get("fresh_read"):
+        # a file source is read again every run: its read cache goes to a new, empty folder
+        import tempfile
+
+        from helpers import paths
+
+        paths.INTERIM.mkdir(parents=True, exist_ok=True)
+        paths.INTERIM = Path(tempfile.mkdtemp(prefix="bench-", dir=paths.INTERIM))
+    try:
+        p = pipeline.prepare(cfg, force=True, progress=False)
+    finally:
+        if inputs.get("fresh_read"):
+            import shutil
+
+            shutil.rmtree(paths.INTERIM, ignore_errors=True)
+    import pyarrow.parquet as pq
+
     return {"meta": {"n_raw_lines": p.meta["n_raw_lines"], "n_clean_lines": p.meta["n_clean_lines"],
-                     "folder": str(p.folder), "seconds": p.meta["seconds"]}}
+                     "folder": str(p.folder), "seconds": p.meta["seconds"],
+                     "analysis_start": p.meta["analysis_start"], "analysis_end": p.meta["analysis_end"],
+                     "customers": int(pq.ParquetFile(p.path("customers_btyd")).metadata.num_rows)}}
 
 
 def prepare_memlimit(inputs, state):

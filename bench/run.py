@@ -46,6 +46,7 @@ class Size:
     batch: bool = False                    # also run the notebook batch on it
     sides: dict[str, tuple[str, ...]] = field(default_factory=dict)   # case -> the sides run (default all)
     big: bool = False                      # uses --repeats-big
+    export_lines: int | None = None        # a csv export of this many lines (bench.csvdata), read afresh each run
 
 
 SIZES: dict[str, Size] = {
@@ -65,6 +66,11 @@ SIZES: dict[str, Size] = {
                                                 "engines"),
                 target_lines=10_000_000, big=True),
 }
+# read + clean + customer tables from a csv export (bench/csvdata.py): generated on demand into data/raw/
+for _n, _name in ((1_000_000, "csv1m"), (10_000_000, "csv10m"), (100_000_000, "100m")):
+    SIZES[_name] = Size(_name, f"csv export, {_n // 1_000_000}M lines, read afresh"
+                        + (" (on demand only: about 8 GB of csv, generated once)" if _name == "100m" else ""),
+                        ("prepare",), export_lines=_n, big=_n > 1_000_000)
 DEFAULT_SIZES = "default,online_retail,1m"
 ALL_SIZES = "default,online_retail,1m,10m"
 
@@ -78,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                + ". Synthetic data is generated once and cached in data/raw/.")
     ap.add_argument("--sizes", default=DEFAULT_SIZES,
                     help=f"comma-separated data sizes (default {DEFAULT_SIZES}: fits 20 minutes on 2 cores; "
-                         f"'all' = {ALL_SIZES}, about 15 minutes more; also: cdnow, tiny)")
+                         f"'all' = {ALL_SIZES}, about 15 minutes more; also: cdnow, tiny; csv1m, csv10m, 100m: "
+                         "read + clean + customer tables from a csv export, generated on demand (100m: not in "
+                         "'all', about 8 GB of disk and an hour))")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per figure; the median is reported (default 3)")
     ap.add_argument("--repeats-big", type=int, default=1, help="timed runs per figure at 10M lines (default 1)")
     ap.add_argument("--cases", default="", help=f"only these comparisons (comma-separated from {', '.join(CASES)})")
@@ -354,9 +362,19 @@ def main(argv: list[str] | None = None) -> int:
             size = SIZES[name]
             size_t0 = time.perf_counter()
             log(f"size {name}: {size.title}")
-            config = ROOT / size.config if size.config else _synthetic_config(size, workdir / "configs")
-            shown = (str(config.relative_to(ROOT)) if config.is_relative_to(ROOT)
-                     else f"helpers.io.synth, target_lines={size.target_lines:_}, seed 42 (temporary config)")
+            if size.export_lines:
+                from bench import csvdata
+
+                gen_t0 = time.perf_counter()
+                fresh = not csvdata.folder_for(size.export_lines).exists()
+                config = csvdata.export_config(size.export_lines, workdir / "configs")
+                if fresh:
+                    log(f"  generated the csv export in {time.perf_counter() - gen_t0:.0f} s (one-off; data/raw)")
+                shown = f"bench.csvdata export, {size.export_lines:_} lines, ';' decimal comma day-first (temporary config)"
+            else:
+                config = ROOT / size.config if size.config else _synthetic_config(size, workdir / "configs")
+                shown = (str(config.relative_to(ROOT)) if config.is_relative_to(ROOT)
+                         else f"helpers.io.synth, target_lines={size.target_lines:_}, seed 42 (temporary config)")
             info = {"title": size.title, "config": shown, "config_path": str(config),
                     "repeats": args.repeats_big if size.big else args.repeats}
             bench["sizes"][name] = info
@@ -378,9 +396,17 @@ def main(argv: list[str] | None = None) -> int:
             rows: list[dict] = []
             if "prepare" in cases:
                 # prepare first: it builds the tables every later step reads (the parent then reuses them)
-                prep_inputs = {"config": str(config), "overrides": [],
+                prep_inputs = {"config": str(config), "overrides": [], "fresh_read": bool(size.export_lines),
                                "duckdb_memory_limit": args.duckdb_memory_limit, "tmp": str(workdir)}
                 rows += run_case("prepare", size, prep_inputs, args, workdir, 0, log)
+            if size.export_lines:   # only read + clean + tables: the counts come from the run itself
+                meta = next((r.get("values", {}).get("meta") for r in rows if r.get("ok")), None) or {}
+                info.update({k: meta.get(k) for k in ("n_raw_lines", "n_clean_lines", "customers", "analysis_start",
+                                                       "analysis_end")})
+                bench["steps"] += rows
+                info["seconds"] = time.perf_counter() - size_t0
+                table.write(bench, out_dir, partial=True)
+                continue
             prep = _prepared(config)
             info.update(n_raw_lines=prep.meta["n_raw_lines"], n_clean_lines=prep.meta["n_clean_lines"],
                         analysis_start=prep.meta["analysis_start"], analysis_end=prep.meta["analysis_end"],

@@ -13,6 +13,8 @@ from pathlib import Path
 SUMMARY_SPEEDUP = {"1m": 5.0, "10m": 10.0}
 BATCH_1M_SECONDS = 180.0
 PREPARE_10M_MB = 4096.0
+#: read + clean + customer tables from a csv export: peak memory per size
+PREPARE_CSV_MB = {"csv10m": 2048.0, "100m": 4096.0}
 MAKE_BENCH_SECONDS = 20 * 60.0
 #: the sizes `make bench` runs without BENCH_ARGS
 MAKE_BENCH_SIZES = ("default", "online_retail", "1m")
@@ -24,7 +26,7 @@ CLV_EXTRA_MB = 2048.0
 #: the array CLV must not materialise: pymc-marketing's default sampler, 2 chains x 1,000 draws
 FULL_DRAWS = 2 * 1000
 
-SIZE_ORDER = ("tiny", "default", "online_retail", "cdnow", "1m", "10m")
+SIZE_ORDER = ("tiny", "default", "online_retail", "cdnow", "1m", "10m", "csv1m", "csv10m", "100m")
 
 
 # ------------------------------------------------------------------------------ formats
@@ -126,6 +128,37 @@ def targets(bench: dict) -> list[dict]:
             if not ok_default and lim["peak_mb"] < PREPARE_10M_MB:
                 status = f"met with engine.duckdb_memory_limit={limit} (missed with defaults)"
         out.append({"id": "prepare_10m", "target": t, "status": status, "measured": text})
+    # 3b. a csv export read, cleaned and aggregated with memory independent of its size
+    for size, cap in PREPARE_CSV_MB.items():
+        t = (f"A {size.removeprefix('csv').upper()}-line csv export read, cleaned and aggregated to customer tables "
+             f"with peak memory under {cap / 1024:g} GB" + (", time no worse than linear from 10M"
+                                                             if size == "100m" else ""))
+        d = _one(bench, size=size, case="prepare", side="duckdb")
+        lim = _one(bench, size=size, case="prepare", side="duckdb_limit")
+        if not d or not d.get("ok"):
+            out.append({"id": f"read_{size}", "target": t, "status": "not measured" if not d else "missed",
+                        "measured": (d or {}).get("error", f"size {size} not run")})
+            continue
+        ok = d["peak_mb"] < cap
+        text = f"{fmt_mb(d['peak_mb'])} in {fmt_s(d['median_s'])} with default settings"
+        limit = bench.get("settings", {}).get("duckdb_memory_limit", "")
+        capped_ok = bool(lim and lim.get("ok") and lim["peak_mb"] < cap)
+        if lim and lim.get("ok"):
+            text += f"; {fmt_mb(lim['peak_mb'])} in {fmt_s(lim['median_s'])} with engine.duckdb_memory_limit={limit}"
+        if size == "100m":
+            d10 = _one(bench, size="csv10m", case="prepare", side="duckdb")
+            if d10 and d10.get("ok"):
+                ratio = d["median_s"] / d10["median_s"]
+                ok = ok and ratio <= 10 * LINEAR_SLACK
+                capped_ok = capped_ok and ratio <= 10 * LINEAR_SLACK
+                text += f"; {ratio:.1f}x the time at 10M (linear: 10x)"
+            else:
+                capped_ok = False
+                text += "; csv10m not run in the same bench, growth not judged"
+        status = "met" if ok else "missed"
+        if not ok and capped_ok:
+            status = f"met with engine.duckdb_memory_limit={limit} (missed with defaults)"
+        out.append({"id": f"read_{size}", "target": t, "status": status, "measured": text})
     # 4. CLV for 1M customers without chain x draw x customer arrays
     t = "CLV for 1M customers without materialising chain x draw x customer arrays"
     c = _one(bench, size="10m", case="clv_predict", side="pmc_map")
@@ -226,7 +259,7 @@ def _sizes_table(bench: dict) -> list[str]:
             out.append(f"| {name} | {_cell(s['config'])} | – | – | not measured: {_cell(s['skipped'])} | – |")
             continue
         gen = f" (generated in {fmt_s(s['generation_s'])})" if s.get("generation_s") else ""
-        out.append(f"| {name} | `{_cell(s['config'])}`{gen} | {s.get('n_clean_lines', 0):,} | {s.get('customers', 0):,} | "
+        out.append(f"| {name} | `{_cell(s['config'])}`{gen} | {s.get('n_clean_lines') or 0:,} | {s.get('customers') or 0:,} | "
                    f"{s.get('analysis_start')} .. {s.get('analysis_end')} | {s.get('repeats')} |")
     return out
 
@@ -277,7 +310,8 @@ def _prepare_table(bench: dict) -> list[str]:
     rows = [r for s in SIZE_ORDER for r in _rows(bench, size=s, case="prepare")]
     if not rows:
         return []
-    out = ["| data | raw lines | settings | time | peak memory | under 4 GB |", "|---|---:|---|---:|---:|---|"]
+    out = ["| data | raw lines | settings | time | peak memory | under target (4 GB; csv10m 2 GB) |",
+           "|---|---:|---|---:|---:|---|"]
     for r in rows:
         raw = bench["sizes"].get(r["size"], {}).get("n_raw_lines")
         if not r.get("ok"):
@@ -286,8 +320,9 @@ def _prepare_table(bench: dict) -> list[str]:
         label = r["label"]
         if r["side"] == "duckdb_limit":
             label = f"DuckDB, engine.duckdb_memory_limit={bench['settings'].get('duckdb_memory_limit')}"
+        cap = PREPARE_CSV_MB.get(r["size"], PREPARE_10M_MB)
         out.append(f"| {r['size']} | {raw or 0:,} | {_cell(label)} | {fmt_s(r['median_s'])} | {fmt_mb(r['peak_mb'])} | "
-                   f"{'yes' if r['peak_mb'] < PREPARE_10M_MB else 'no'} |")
+                   f"{'yes' if r['peak_mb'] < cap else 'no'} |")
     return out
 
 
@@ -402,6 +437,12 @@ def _closing(tid: str, bench: dict) -> str:
         return ("DuckDB's default memory limit is 80 % of RAM, so it keeps its hash tables and buffers in memory "
                 "instead of spilling to disk." + extra + " Making a limit the default for large inputs "
                 "(EngineConfig.duckdb_memory_limit) would close the target.")
+    if tid in ("read_csv10m", "read_100m"):
+        lim = bench.get("settings", {}).get("duckdb_memory_limit") or "3GB (EngineConfig's default)"
+        return ("the csv is read in batches of 200,000 rows straight into parquet (helpers.io.batches), so reading "
+                "stays at a few hundred MB whatever the file's size; the peak is the engine's cleaning and "
+                f"customer tables, which DuckDB caps at engine.duckdb_memory_limit ({lim}) plus the Python "
+                "process. A cap of 1GB brings the tree under 2 GB at 10M lines (spilling to disk costs time).")
     if tid == "clv_1m":
         return "the prediction's memory over the fitted state is what the target is about; see the CLV table."
     if tid == "growth":

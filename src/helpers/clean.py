@@ -379,10 +379,33 @@ def extreme_threshold(raw, rules: CleaningConfig) -> float | None:
     if rule.max_quantity is not None:
         return float(rule.max_quantity)
     sales = raw.filter((raw.quantity > 0) & ~is_return(raw, rules))
-    q = sales.quantity.quantile(rule.quantile).execute()
-    if q is None or pd.isna(q):
+    # the quantile from the count of each distinct quantity: the engine's own quantile holds every
+    # value in memory (not out of core), the counts are few rows whatever the number of lines
+    counts = sales.group_by("quantity").aggregate(n=sales.count()).execute()
+    q = quantile_from_counts(counts["quantity"].to_numpy(dtype="float64"), counts["n"].to_numpy(dtype="int64"),
+                             rule.quantile)
+    if q is None:
         return None
-    return float(rule.multiplier) * float(q)
+    return float(rule.multiplier) * q
+
+
+def quantile_from_counts(values, counts, q: float) -> float | None:
+    """The ``q`` quantile of ``values`` each repeated ``counts`` times, interpolated as DuckDB's
+    ``quantile_cont`` does (position ``(n - 1) * q`` in the sorted values); None when empty."""
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    values, cum = np.asarray(values, dtype="float64")[order], np.cumsum(np.asarray(counts)[order])
+    n = int(cum[-1]) if len(cum) else 0
+    if n == 0:
+        return None
+    pos = (n - 1) * float(q)
+    lo, hi = np.floor(pos), np.ceil(pos)
+    v_lo = values[np.searchsorted(cum, lo, side="right")]
+    if lo == hi:
+        return float(v_lo)
+    v_hi = values[np.searchsorted(cum, hi, side="right")]
+    return float(v_lo + (pos - lo) * (v_hi - v_lo))
 
 
 #: Columns of the flagged table that are bookkeeping, not line data.

@@ -207,6 +207,42 @@ class TestTargets:
         assert g["lifetimes"]["ratio"] == pytest.approx(100 / 12) and g["lifetimes"]["linear"]
 
 
+class TestCsvExport:
+    def test_read_targets_judged_per_size(self):
+        bench = _bench()
+        bench["steps"] += [
+            {"size": "csv10m", "case": "prepare", "title": "prepare", "side": "duckdb", "label": "DuckDB",
+             "role": "project", "status": "ok", "ok": True, "median_s": 100.0, "peak_mb": 1900.0},
+            {"size": "100m", "case": "prepare", "title": "prepare", "side": "duckdb", "label": "DuckDB",
+             "role": "project", "status": "ok", "ok": True, "median_s": 1300.0, "peak_mb": 3000.0}]
+        t = {x["id"]: x for x in table.targets(bench)}
+        assert t["read_csv10m"]["status"] == "met"                # 1.9 GB < 2 GB
+        assert t["read_100m"]["status"] == "missed"               # 13x the time of 10M lines: worse than linear
+        assert "13.0x the time at 10M" in t["read_100m"]["measured"]
+        bench["steps"][-2].update(peak_mb=3400.0)
+        bench["steps"].append({"size": "csv10m", "case": "prepare", "title": "prepare", "side": "duckdb_limit",
+                               "label": "DuckDB, capped", "role": "peer", "status": "ok", "ok": True,
+                               "median_s": 110.0, "peak_mb": 1500.0})
+        bench["settings"]["duckdb_memory_limit"] = "1GB"
+        t = {x["id"]: x for x in table.targets(bench)}
+        assert t["read_csv10m"]["status"] == "met with engine.duckdb_memory_limit=1GB (missed with defaults)"
+
+    def test_the_export_and_its_config_read_back(self, tmp_path):
+        from bench import csvdata
+        from helpers.config import load_config
+        from helpers.io.read import read_file
+
+        cfg = load_config(csvdata.export_config(400, tmp_path / "configs", root=tmp_path))
+        lines = read_file(cfg.data_path(), cfg.data, batch_rows=64)
+        raw = pd.read_parquet(tmp_path / "data" / "raw" / "bench-export-400" / "sales.parquet")
+        assert len(lines) == len(raw) == 400
+        price = pd.to_numeric(raw["Birim Fiyat"].str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+        assert (lines["unit_price"].to_numpy() == price.to_numpy()).all()
+        assert lines["customer_id"].isna().sum() == (raw["Müşteri No"].fillna("") == "").sum() > 0
+        assert lines["invoice"].str.startswith("C").sum() == (lines["quantity"] < 0).sum() > 0
+        assert lines["invoice_ts"].min() == pd.Timestamp("2023-01-01 08:00")
+
+
 class TestWrite:
     def test_markdown_and_json(self, tmp_path):
         import json

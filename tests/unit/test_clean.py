@@ -75,6 +75,20 @@ class TestExtremeThreshold:
         rules = CleaningConfig(extreme_quantity=ExtremeQuantityRule(quantile=0.9, multiplier=10))
         assert clean.extreme_threshold(table(duck, df), rules) == pytest.approx(901, rel=0.01)
 
+    @pytest.mark.parametrize("q", [0.0, 0.5, 0.9, 0.99, 0.999, 1.0])
+    def test_quantile_from_counts_is_duckdbs_quantile_cont(self, q):
+        import duckdb
+        import numpy as np
+
+        rng = np.random.default_rng(3)
+        x = np.concatenate([rng.integers(1, 13, 997).astype(float), rng.gamma(2.0, 7.0, 300).round(3), [500.0]])
+        values, counts = np.unique(x, return_counts=True)
+        want = duckdb.connect().execute("SELECT quantile_cont(x, ?) FROM (SELECT unnest(?::DOUBLE[]) AS x)",
+                                        [q, x.tolist()]).fetchall()[0][0]
+        assert clean.quantile_from_counts(values[::-1], counts[::-1], q) == pytest.approx(want, rel=1e-12)
+        assert clean.quantile_from_counts(values, counts, q) == pytest.approx(np.percentile(x, q * 100), rel=1e-12)
+        assert clean.quantile_from_counts(np.array([]), np.array([], dtype=int), q) is None
+
     def test_off(self, duck, audit_lines):
         rules = CleaningConfig(extreme_quantity=ExtremeQuantityRule(enabled=False))
         assert clean.extreme_threshold(table(duck, audit_lines), rules) is None

@@ -8,6 +8,7 @@ in one rename (:func:`replace_folder`).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -60,18 +61,22 @@ def read_notes(cache: Path) -> dict:
     """What reading found (:attr:`Source.notes`): kept in the cached parquet's metadata (pandas ``attrs``)."""
     import pyarrow.parquet as pq
 
-    md = pq.ParquetFile(cache).schema_arrow.metadata or {}
+    pf = pq.ParquetFile(cache)
+    # pandas keeps attrs in the schema; a file written batch by batch adds them to the footer
+    md = {**(pf.metadata.metadata or {}), **(pf.schema_arrow.metadata or {})}
     attrs = json.loads(md[b"PANDAS_ATTRS"]) if b"PANDAS_ATTRS" in md else {}
     return dict(attrs.get("read_notes", {}))
 
 
-def write_atomic(df: pd.DataFrame, target: Path) -> None:
-    """Write parquet next to ``target`` under a temporary name, then rename over it."""
+@contextlib.contextmanager
+def atomic_target(target: Path):
+    """A temporary path next to ``target`` to write to; renamed over ``target`` when the block ends
+    without an error, removed when it raises (so ``target`` is the old file or the new one, never half)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
     os.close(fd)
     try:
-        df.to_parquet(tmp, index=False, engine="pyarrow")
+        yield Path(tmp)
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -79,6 +84,12 @@ def write_atomic(df: pd.DataFrame, target: Path) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def write_atomic(df: pd.DataFrame, target: Path) -> None:
+    """Write parquet next to ``target`` under a temporary name, then rename over it."""
+    with atomic_target(target) as tmp:
+        df.to_parquet(tmp, index=False, engine="pyarrow")
 
 
 def replace_folder(tmp: Path, folder: Path, marker: str) -> bool:

@@ -6,8 +6,8 @@ on DuckDB on a laptop and on a Spark cluster (``engine.backend: spark`` with
 ``engine.spark_master``: ``local[2]`` by default, or a cluster URL such as
 ``spark://host:7077``).
 
-Scratch parquet files (a pandas frame handed to Spark, :func:`materialize` without a folder) go
-into this process's folder :func:`scratch_dir`: under ``$CRM_SCRATCH_DIR`` when set (the batch
+Scratch parquet files (a pandas frame handed to Spark, :func:`materialize` without a folder) and
+what DuckDB spills to disk past its memory limit go into this process's folder :func:`scratch_dir`: under ``$CRM_SCRATCH_DIR`` when set (the batch
 runner points it into the run's temporary folder, so they go with the run), else under
 ``data/processed/.scratch/``; the folder is removed when the process exits.
 """
@@ -41,6 +41,8 @@ def connect(engine: EngineConfig | None = None):
         con.raw_sql(f"SET threads = {int(engine.duckdb_threads)}")
     if engine.duckdb_memory_limit:
         con.raw_sql(f"SET memory_limit = '{engine.duckdb_memory_limit}'")
+    # what DuckDB spills past its memory limit goes to this process's scratch folder, not ./.tmp
+    con.raw_sql(f"SET temp_directory = '{scratch_dir() / 'duckdb'}'")
     con.raw_sql("SET TimeZone = 'UTC'")
     return con
 

@@ -140,8 +140,25 @@ def parse_numbers(raw: RawTable, col: str, column: str, decimal: str, thousands:
 _SWAP = {"%d": "%m", "%m": "%d"}
 
 
-def parse_dates(raw: RawTable, col: str, column: str, *, dayfirst: bool, date_format: str | None) -> pd.Series:
-    """Timestamps (naive) from datetimes, YYYYMMDD integers or text."""
+class DateOrderSwitch(Exception):
+    """A later batch of a file reads only in the other day/month order ``fmt`` while every earlier
+    date reads in it too: read as a whole, the file's dates are in that order, so its reading starts
+    again with ``plan[column] = {"fmt": fmt, ...}`` (see :func:`parse_dates`)."""
+
+    def __init__(self, file, column: str, fmt: str):
+        super().__init__(f"{file}: column {column!r}: dates read as {fmt!r}")
+        self.file, self.column, self.fmt = file, column, fmt
+
+
+def parse_dates(raw: RawTable, col: str, column: str, *, dayfirst: bool, date_format: str | None,
+                plan: dict | None = None) -> pd.Series:
+    """Timestamps (naive) from datetimes, YYYYMMDD integers or text.
+
+    ``plan`` carries the text date format chosen for ``column`` from one batch of a file to the
+    next (:mod:`helpers.io.batches`), so a file read in batches gets the dates it gets read whole:
+    the format is guessed from the file's first date, and a later batch readable only in the
+    other day/month order raises :class:`DateOrderSwitch` when every earlier date reads in it too.
+    """
     s = raw.frame[col]
     notnull = s.notna().to_numpy()
     if isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -175,7 +192,7 @@ def parse_dates(raw: RawTable, col: str, column: str, *, dayfirst: bool, date_fo
             txt = obj[st].astype(str).str.strip()
             blank = (txt == "").to_numpy()
             out[st] = _dates_from_text(raw, txt.where(~blank, None), s, column, dayfirst,
-                                       date_format).to_numpy()
+                                       date_format, plan).to_numpy()
             notnull = notnull.copy()
             notnull[np.flatnonzero(st)[blank]] = False
     bad = notnull & out.isna().to_numpy()
@@ -214,7 +231,7 @@ def _to_dt(txt: pd.Series, **kw) -> pd.Series:
 
 
 def _dates_from_text(raw: RawTable, txt: pd.Series, full: pd.Series, column: str, dayfirst: bool,
-                     date_format: str | None) -> pd.Series:
+                     date_format: str | None, plan: dict | None = None) -> pd.Series:
     """Parse date strings ``txt`` (indexed by row position in ``raw``; ``full`` is the whole
     column, for messages): one format for all when possible, as pandas does."""
     from pandas.tseries.api import guess_datetime_format
@@ -225,36 +242,59 @@ def _dates_from_text(raw: RawTable, txt: pd.Series, full: pd.Series, column: str
     if date_format:
         return _to_dt(txt, format=date_format)
     first = txt[present].iloc[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fmt = guess_datetime_format(first, dayfirst=dayfirst)
+    known = None if plan is None else plan.get(column)
+    if known is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fmt = guess_datetime_format(first, dayfirst=dayfirst)
+    else:
+        fmt = known["fmt"]
     if not fmt:
+        _remember(plan, column, None, None, first)
         return _to_dt(txt, format="mixed", dayfirst=dayfirst)
     out = _to_dt(txt, format=fmt)
     bad = present & out.isna()
     if not bad.any():
+        _remember(plan, column, fmt, out, first)
         return out
     if "%d" in fmt and "%m" in fmt:
         swapped = re.sub(r"%[dm]", lambda m: _SWAP[m.group(0)], fmt)
         alt = _to_dt(txt, format=swapped)
         if alt[present].notna().all():
-            # only the other day/month order reads every date: that is the file's order
-            warnings.warn(f"{raw.file}: column '{column}': dates read as {swapped!r} (the only order "
-                          f"that reads them all); set data.dayfirst or data.date_format to say so",
-                          stacklevel=6)
-            return alt
+            if known is not None and known["max_day"] <= 12 and not known.get("locked"):
+                # every earlier date reads in the other order too: the whole file is in that order
+                raise DateOrderSwitch(raw.file, column, swapped)
+            if known is None:
+                # only the other day/month order reads every date: that is the file's order
+                warnings.warn(f"{raw.file}: column '{column}': dates read as {swapped!r} (the only order "
+                              f"that reads them all); set data.dayfirst or data.date_format to say so",
+                              stacklevel=6)
+                _remember(plan, column, swapped, alt, first)
+                return alt
         if alt[bad].notna().any():
             mask = np.zeros(len(raw), dtype=bool)
             mask[np.asarray(txt.index)[(bad & alt.notna()).to_numpy()]] = True
             order = "day-first" if swapped.index("%d") < swapped.index("%m") else "month-first"
+            shown = first if known is None else known["first"]
             raise_bad(raw, mask, full, column, "unreadable-date",
-                      f"only read {order} while the first date {first!r} reads as {fmt!r}",
+                      f"only read {order} while the first date {shown!r} reads as {fmt!r}",
                       "; the file mixes day/month orders or data.dayfirst is wrong: set "
                       "data.date_format, e.g. '%d.%m.%Y %H:%M'")
     # mixed layouts (e.g. some dates without a time): read the rest one by one
     rest = _to_dt(txt[bad], format="mixed", dayfirst=dayfirst)
     out[bad] = rest.to_numpy()
+    _remember(plan, column, fmt, out, first)
     return out
+
+
+def _remember(plan: dict | None, column: str, fmt: str | None, out: pd.Series | None, first: str) -> None:
+    """Keep in ``plan`` the format read, the file's first date and the largest day of the month read
+    so far (an earlier date also reads in the other day/month order only when that day is at most 12)."""
+    if plan is None:
+        return
+    known = plan.setdefault(column, {"fmt": fmt, "max_day": 0, "first": first})
+    day = 0 if out is None or not out.notna().any() else int(out.dt.day.max())
+    known.update(fmt=fmt, max_day=max(known["max_day"], day))
 
 
 def parse_keys(s: pd.Series, *, strip_float_suffix: bool = False) -> pd.Series:

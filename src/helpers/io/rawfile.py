@@ -18,7 +18,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -165,52 +165,99 @@ def read_text(p: Path, *, fmt: str, separator: str | None, encoding: str) -> Raw
     Without ``separator``: tab for tsv; for csv "," unless the header line has none but has ";"
     or a tab; for txt whichever of ";", tab, ",", "|" the header line uses most, else whitespace.
     A UTF-8 byte-order mark is skipped. Bytes that are not ``encoding`` raise a
-    :class:`DataError` naming the line and column of the first one.
+    :class:`DataError` naming the line and column of the first one. The whole file at once:
+    :func:`iter_text` reads it in batches.
+    """
+    return RawTable.concat(list(iter_text(p, fmt=fmt, separator=separator, encoding=encoding)))
+
+
+def iter_text(p: Path, *, fmt: str, separator: str | None, encoding: str,
+              batch_rows: int | None = None) -> Iterator[RawTable]:
+    """A csv / tsv / txt file as :func:`read_text` reads it, in batches of ``batch_rows`` rows of the
+    file (all at once when None), so memory does not grow with the file.
+
+    Each batch keeps its rows' numbers in the file (blank lines count, then are dropped); an
+    error in a late batch (a row that does not split, an undecodable byte) raises the same
+    :class:`DataError` as reading the file whole.
     """
     head = _head_bytes(p)
     enc = encoding
     if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     first = head.decode(enc, errors="replace").lstrip("\ufeff").splitlines()[0] if head else ""
-    sep = separator
-    if sep is None:
-        if fmt == "tsv":
-            sep = "\t"
-        elif fmt == "csv":
-            sep = ","
-            if "," not in first:
-                sep = ";" if ";" in first else ("\t" if "\t" in first else ",")
-        else:
-            counts = {s: first.count(s) for s in (";", "\t", ",", "|")}
-            best = max(counts, key=counts.get)
-            sep = best if counts[best] else r"\s+"
+    sep = _separator(fmt, separator, first)
     kw: dict[str, Any] = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                               skip_blank_lines=False, encoding=enc, index_col=False)
     if len(sep) > 1 and sep != r"\s+":
         kw["engine"] = "python"
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(p, **kw)
-        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-            warnings.warn(f"{p}: some rows have more fields than the header line; the extra fields "
-                          f"are ignored (separator {sep!r})", stacklevel=3)
-    except UnicodeDecodeError as exc:
-        raise _encoding_error(p, encoding, sep, exc) from None
-    except pd.errors.EmptyDataError:
-        raise DataError(p, "empty-file", "has no header and no data") from None
-    except pd.errors.ParserError as exc:
+
+    def fail(exc: Exception) -> DataError:
+        if isinstance(exc, UnicodeDecodeError):
+            return _encoding_error(p, encoding, sep, exc)
+        if isinstance(exc, pd.errors.EmptyDataError):
+            return DataError(p, "empty-file", "has no header and no data")
         hint = ""
         if sep == "," and re.search(r"\d,\d", first + head.decode(enc, errors="replace")[:2000]):
             hint = ("; numbers with a decimal comma in a comma-separated file must be quoted, or use "
                     "';' as separator (data.separator)")
-        raise DataError(p, "malformed-row", f"cannot be split into columns with separator {sep!r}: "
-                        f"{first_line(exc)}{hint}") from None
+        return DataError(p, "malformed-row", f"cannot be split into columns with separator {sep!r}: "
+                         f"{first_line(exc)}{hint}")
+
+    def read(step):
+        """One step of pandas' reader, its errors as DataErrors and its extra-field warning once."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            try:
+                out = step()
+            except (UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+                raise fail(exc) from None
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught) and not warned:
+            warned.append(True)
+            warnings.warn(f"{p}: some rows have more fields than the header line; the extra fields "
+                          f"are ignored (separator {sep!r})", stacklevel=4)
+        return out
+
+    warned: list[bool] = []
+    if batch_rows is None:
+        frames: Iterator[pd.DataFrame] = iter([read(lambda: pd.read_csv(p, **kw))])
+    else:
+        reader = read(lambda: pd.read_csv(p, chunksize=max(int(batch_rows), 1), **kw))
+        frames = _chunks(reader, read)
     _warn_if_utf8_as_single_byte(p, head, encoding)
-    raw = replace(RawTable.single(frame, p, first_row=2), sep=sep)
-    if len(frame) == 0:
+    rows = 0
+    for frame in frames:
+        if len(frame) == 0 and rows == 0:
+            break
+        raw = replace(RawTable.single(frame, p, first_row=2 + rows), sep=sep)
+        rows += len(frame)
+        yield raw.dropna_rows()
+    if rows == 0:
         raise DataError(p, "empty-file", "has a header line but no data rows")
-    return raw.dropna_rows()
+
+
+def _chunks(reader, read) -> Iterator[pd.DataFrame]:
+    with reader:
+        while True:
+            try:
+                frame = read(lambda: next(reader))
+            except StopIteration:
+                return
+            yield frame
+
+
+def _separator(fmt: str, separator: str | None, first: str) -> str:
+    """The separator given, or the one guessed from the header line ``first`` (see :func:`read_text`)."""
+    if separator is not None:
+        return separator
+    if fmt == "tsv":
+        return "\t"
+    if fmt == "csv":
+        if "," not in first:
+            return ";" if ";" in first else ("\t" if "\t" in first else ",")
+        return ","
+    counts = {s: first.count(s) for s in (";", "\t", ",", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else r"\s+"
 
 
 def _head_bytes(p: Path, n: int = 1 << 20) -> bytes:
@@ -276,28 +323,69 @@ def _looks_utf8(p: Path) -> bool:
 
 def read_parquet(p: Path) -> RawTable:
     """A parquet file with its own column types; rows counted from 1, blank rows dropped."""
+    return RawTable.concat(list(iter_parquet(p)))
+
+
+def iter_parquet(p: Path, batch_rows: int | None = None) -> Iterator[RawTable]:
+    """A parquet file as :func:`read_parquet` reads it, in batches of ``batch_rows`` rows (all at
+    once when None), each keeping its rows' numbers."""
+    import pyarrow.parquet as pq
+
+    def unreadable(exc: Exception) -> DataError:
+        return DataError(p, "unreadable-file", f"is not a readable parquet file ({first_line(exc)})")
+
     try:
-        frame = pd.read_parquet(p)
+        if batch_rows is None:
+            frames: Iterator[pd.DataFrame] = iter([pd.read_parquet(p)])
+        else:
+            frames = (b.to_pandas() for b in
+                      pq.ParquetFile(p).iter_batches(batch_size=max(int(batch_rows), 1)))
     except Exception as exc:  # pyarrow raises several kinds
-        raise DataError(p, "unreadable-file",
-                        f"is not a readable parquet file ({first_line(exc)})") from None
-    if len(frame) == 0:
+        raise unreadable(exc) from None
+    rows = 0
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            break
+        except Exception as exc:
+            raise unreadable(exc) from None
+        if len(frame) == 0:
+            continue
+        yield RawTable.single(frame, p, first_row=1 + rows, row_note="rows counted from 1").dropna_rows()
+        rows += len(frame)
+    if rows == 0:
         raise DataError(p, "empty-file", "has columns but no rows")
-    return RawTable.single(frame, p, first_row=1, row_note="rows counted from 1").dropna_rows()
 
 
 def read_xlsx(p: Path, *, sheets, all_sheets: bool, progress: bool) -> RawTable:
     """The sheets ``sheets`` of a workbook one after the other (else every sheet when
     ``all_sheets``, or the first); cells keep Excel's types, rows are numbered as in the sheet."""
+    return RawTable.concat(list(iter_xlsx(p, sheets=sheets, all_sheets=all_sheets, progress=progress)))
+
+
+def iter_xlsx(p: Path, *, sheets, all_sheets: bool, progress: bool,
+              batch_rows: int | None = None) -> Iterator[RawTable]:
+    """The sheets of a workbook as :func:`read_xlsx` reads them, in batches of about ``batch_rows``
+    rows (consecutive small sheets together; all in one when None), streamed from the file by
+    openpyxl's read-only reader.
+
+    Cells become what ``pandas.read_excel(..., dtype=object)`` makes of them: whole numbers as
+    int, dates as datetime, blank cells and pandas' missing-value texts ("NA", "#N/A", ...) as
+    missing; headers as pandas names them ("Unnamed: 3", "Price.1" for a repeated one).
+    """
     import zipfile
 
+    import openpyxl
+
     try:
-        xl = pd.ExcelFile(p, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise DataError(p, "unreadable-file", f"is not a readable .xlsx workbook ({first_line(exc)}); "
                         "save it again from Excel as .xlsx, or as .csv") from None
-    with xl:
-        names = list(xl.sheet_names)
+    rows, held = 0, []
+    try:
+        names = list(wb.sheetnames)
         if sheets:
             missing = [s for s in sheets if s not in names]
             if missing:
@@ -309,24 +397,77 @@ def read_xlsx(p: Path, *, sheets, all_sheets: bool, progress: bool) -> RawTable:
             wanted = list(sheets)
         else:
             wanted = names if all_sheets else names[:1]
-        parts = []
         for s in wanted:
-            t0 = time.perf_counter()
-            try:
-                frame = pd.read_excel(xl, sheet_name=s, dtype=object)
-            except Exception as exc:
-                raise DataError(p, "unreadable-file",
-                                f"sheet '{s}' cannot be read ({first_line(exc)})") from None
+            t0, n_sheet = time.perf_counter(), 0
+            for frame, first_row in _sheet_frames(p, wb[s], s, batch_rows):
+                part = RawTable.single(frame, p, first_row=first_row, sheet=s if len(wanted) > 1 else None,
+                                       row_note="rows counted as in the sheet, header = row 1")
+                n_sheet += len(frame)
+                part = replace(part, excel=True).dropna_rows()
+                rows += len(part)
+                held.append(part)
+                if batch_rows is not None and sum(len(h) for h in held) >= batch_rows:
+                    yield RawTable.concat(held)   # small sheets go together, as read whole
+                    held = []
             if progress:
-                print(f"  sheet '{s}': {len(frame):,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
-            part = RawTable.single(frame, p, first_row=2, sheet=s if len(wanted) > 1 else None,
-                                   row_note="rows counted as in the sheet, header = row 1")
-            parts.append(replace(part, excel=True).dropna_rows())
-    raw = RawTable.concat(parts)
-    if len(raw) == 0:
+                print(f"  sheet '{s}': {n_sheet:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+        if held and rows:
+            yield RawTable.concat(held)
+    finally:
+        wb.close()
+    if rows == 0:
         which = ", ".join(repr(s) for s in wanted)
         raise DataError(p, "empty-file", f"has no data rows in sheet(s) {which}")
-    return raw
+
+
+def _excel_cell(cell):
+    """A cell as pandas' openpyxl reader gives it: blank "", error NaN, whole numbers int."""
+    from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+
+    v = cell.value
+    if v is None:
+        return ""
+    if cell.data_type == TYPE_ERROR:
+        return np.nan
+    if cell.data_type == TYPE_NUMERIC and not isinstance(v, bool):
+        return int(v) if int(v) == v else float(v)
+    return v
+
+
+def _sheet_frames(p: Path, ws, name: str, batch_rows: int | None) -> Iterator[tuple[pd.DataFrame, int]]:
+    """(frame, first row in the sheet) per ``batch_rows`` rows of sheet ``ws``; the first row is the header."""
+    from pandas.io.parsers import TextParser
+
+    try:
+        ws.reset_dimensions()
+        it = ws.iter_rows()
+        header = _trimmed([_excel_cell(c) for c in next(it, ())])
+        step = batch_rows or (1 << 62)
+        chunk: list[list] = []
+        first_row = 2
+        while True:
+            row = next(it, None)
+            if row is not None:
+                chunk.append(_trimmed([_excel_cell(c) for c in row]))
+            if chunk and (row is None or len(chunk) >= step):
+                while chunk and not chunk[-1] and row is None:   # trailing blank rows of the sheet
+                    chunk.pop()
+                if chunk:
+                    width = max(len(header), *(len(r) for r in chunk))
+                    data = [r + [""] * (width - len(r)) for r in [header, *chunk]]
+                    yield TextParser(data, header=0, dtype=object).read(), first_row
+                    first_row += len(chunk)
+                chunk = []
+            if row is None:
+                break
+    except Exception as exc:
+        raise DataError(p, "unreadable-file", f"sheet '{name}' cannot be read ({first_line(exc)})") from None
+
+
+def _trimmed(row: list) -> list:
+    while row and isinstance(row[-1], str) and row[-1] == "":
+        row.pop()
+    return row
 
 
 def first_line(exc: BaseException) -> str:

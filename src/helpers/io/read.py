@@ -20,8 +20,11 @@ Six kinds of source, chosen by ``data.source`` in the run config:
 
 :func:`read_source` reads the source once and keeps the canonical lines as parquet in
 ``data/interim`` (``<name>-<hash12>.parquet``, the hash covers the file's content and the
-read options), so a large workbook is parsed only on the first run. The cache is written
-atomically and only after the lines passed :func:`helpers.io.schema.validate_lines`.
+read options), so a large workbook is parsed only on the first run. A csv / tsv / txt or
+parquet file is read and parsed in batches straight into that parquet file
+(:mod:`helpers.io.batches`), so memory does not grow with the file; the engine reads the
+parquet. The cache is written atomically and only after every batch passed
+:func:`helpers.io.schema.validate_lines`.
 
 Every problem in the input (missing file, misspelt header, a price that is not a number,
 an unreadable date, a wrong sheet name, the wrong text encoding, ...) raises a
@@ -33,42 +36,36 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from helpers import paths
-from helpers.config import DEFAULT_CUSTOMER_NA, DEFAULT_SALE_VALUES, NA_COLUMNS, DataConfig, RunConfig
+from helpers.config import DEFAULT_CUSTOMER_NA, DataConfig, RunConfig
 from helpers.errors import DataError
 from helpers.i18n import _, fmt_number
-from helpers.io.cache import describe_parquet, filled_columns, read_notes, write_atomic
+from helpers.io.batches import BATCH_ROWS, LineSpec, check_min_lines, write_lines
+from helpers.io.cache import atomic_target, describe_parquet, filled_columns, read_notes, write_atomic
 from helpers.io.olist import OLIST_FILES, OLIST_LINES_VERSION, olist_lines
-from helpers.io.parsing import (
-    check_headers,
-    parse_dates,
-    parse_keys,
-    parse_numbers,
-    parse_texts,
-    raise_bad,
-    raise_missing,
-)
+from helpers.io.parsing import check_headers, parse_dates, parse_numbers, raise_bad, raise_missing
 from helpers.io.rawfile import (
     TEXT_FORMATS,
     RawTable,
     check_exists,
     first_line,
     format_of,
+    iter_parquet,
+    iter_text,
+    iter_xlsx,
     nfc,
-    read_parquet,
-    read_text,
-    read_xlsx,
 )
-from helpers.io.schema import MIN_LINES, conform, validate_lines
+from helpers.io.schema import conform, validate_lines
 
 __all__ = [
     "Source",
@@ -76,6 +73,8 @@ __all__ = [
     "read_online_retail",
     "read_cdnow",
     "read_file",
+    "write_file_lines",
+    "write_online_retail_lines",
     "fingerprint_file",
     "READER_VERSION",
 ]
@@ -83,9 +82,6 @@ __all__ = [
 #: Bumped whenever the reading logic changes what ends up in the canonical table; it is
 #: part of the cache key, so old caches are simply not used any more.
 READER_VERSION = 2
-
-#: Currency marks found in exports instead of ISO codes.
-_CURRENCY_ALIASES = {"TL": "TRY", "YTL": "TRY", "₺": "TRY", "€": "EUR", "£": "GBP"}
 
 #: Online Retail II headers (current UCI layout) and the older "Online Retail" ones.
 ONLINE_RETAIL_COLUMNS = {
@@ -256,18 +252,22 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
 
     t0 = time.perf_counter()
     say(_("{name}: reading {file} ({size}) ...", name=name, file=path.name, size=_size(path)))
-    if data.source == "online_retail_ii":
-        df = read_online_retail(path, sheets=data.sheets, currency=currency, encoding=data.encoding,
-                                separator=data.separator, progress=progress, na_values=data.na_values)
-    elif data.source == "cdnow":
+    if data.source == "cdnow":  # a CDNOW file is small (70k lines): read whole
         df = read_cdnow(path, variant=variant, currency=currency)
+        write_atomic(df, cache)
+        n, notes = len(df), {}
     else:
-        df = read_file(path, data, progress=progress)
-    # every loader ends with validate_lines, so only valid lines reach the cache
-    notes = dict(df.attrs.get("read_notes", {}))
-    write_atomic(df, cache)  # the notes travel in the parquet's metadata (pandas attrs)
-    say(_("{name}: {n} lines in {seconds} s, cached as {path}", name=name, n=fmt_number(len(df)), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
-    return Source(name, cache, (path.resolve(),), len(df), filled_columns(df), notes)
+        # read batch by batch into the cache file; only lines that passed validate_lines reach it
+        with atomic_target(cache) as tmp:
+            if data.source == "online_retail_ii":
+                n, notes = write_online_retail_lines(path, tmp, sheets=data.sheets, currency=currency,
+                                                     encoding=data.encoding, separator=data.separator,
+                                                     progress=progress, na_values=data.na_values)
+            else:
+                n, notes = write_file_lines(path, data, tmp, progress=progress)
+    say(_("{name}: {n} lines in {seconds} s, cached as {path}", name=name, n=fmt_number(n), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
+    n, has = describe_parquet(cache)
+    return Source(name, cache, (path.resolve(),), n, has, notes)
 
 
 def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) -> Source:
@@ -305,7 +305,8 @@ def _read_olist_source(folder: Path, currency: str, say: Callable[[str], None]) 
 
 def read_online_retail(path, *, sheets=None, currency: str = "GBP", encoding: str = "utf-8",
                        separator: str | None = None, progress: bool = False,
-                       na_values: list[str] | dict[str, list[str]] | None = None) -> pd.DataFrame:
+                       na_values: list[str] | dict[str, list[str]] | None = None,
+                       batch_rows: int | None = None) -> pd.DataFrame:
     """Read UCI Online Retail (II) into canonical lines.
 
     Accepts the original workbook (all sheets concatenated in workbook order, or only
@@ -317,35 +318,66 @@ def read_online_retail(path, *, sheets=None, currency: str = "GBP", encoding: st
     unit_price``. The csv is read as ``encoding`` (utf-8 unless you say otherwise, e.g.
     ``latin-1`` for the Kaggle copy). Customer ids written as ``NA``, ``NULL``, ``#N/A`` ...
     (``na_values``, default :data:`helpers.config.DEFAULT_CUSTOMER_NA`) are missing.
+    The file is read in batches of ``batch_rows`` rows (:func:`write_online_retail_lines`;
+    whole when None), the lines are returned as one frame.
     """
+    return _frame_of(lambda target: write_online_retail_lines(
+        path, target, sheets=sheets, currency=currency, encoding=encoding, separator=separator,
+        progress=progress, na_values=na_values, batch_rows=batch_rows))
+
+
+def _frame_of(write: Callable[[Path], tuple[int, dict]]) -> pd.DataFrame:
+    """The lines ``write`` puts into a parquet file, as a frame with the notes in ``attrs["read_notes"]``."""
+    with tempfile.TemporaryDirectory(prefix="crm-read-") as tmp:
+        target = Path(tmp) / "lines.parquet"
+        _n, notes = write(target)
+        df = pd.read_parquet(target)
+    df.attrs["read_notes"] = notes
+    return df
+
+
+def write_online_retail_lines(path, target: Path, *, sheets=None, currency: str = "GBP",
+                              encoding: str = "utf-8", separator: str | None = None, progress: bool = False,
+                              na_values: list[str] | dict[str, list[str]] | None = None,
+                              batch_rows: int | None = BATCH_ROWS) -> tuple[int, dict]:
+    """Write Online Retail (II) as canonical lines (see :func:`read_online_retail`) to the parquet
+    file ``target``, ``batch_rows`` rows of the file at a time; return (lines, notes of reading)."""
     p = Path(path)
     check_exists(p)
     fmt = format_of(p, "auto")
     if fmt == "xlsx":
-        raw = read_xlsx(p, sheets=sheets, all_sheets=True, progress=progress)
+        def batches():
+            return iter_xlsx(p, sheets=sheets, all_sheets=True, progress=progress, batch_rows=batch_rows)
     elif fmt in TEXT_FORMATS:
         if sheets:
             warnings.warn(f"{p}: data.sheets is ignored for a {fmt} file", stacklevel=2)
-        raw = read_text(p, fmt=fmt, separator=separator, encoding=encoding)
+
+        def batches():
+            return iter_text(p, fmt=fmt, separator=separator, encoding=encoding, batch_rows=batch_rows)
     else:
         raise DataError(p, "unsupported-format",
                         f"Online Retail is read from its .xlsx workbook or a .csv export, not {fmt}")
 
     # one layout per sheet (a workbook could mix them); the current layout wins on ties
     new_names, old_names = set(ONLINE_RETAIL_COLUMNS.values()), set(ONLINE_RETAIL_OLD_COLUMNS.values())
-    parts, spelled = [], None
-    for _unused, part in raw.parts():
-        headers = set(part.frame.columns)
-        use_old = not new_names <= headers and len(old_names & headers) > len(new_names & headers)
-        mapping = ONLINE_RETAIL_OLD_COLUMNS if use_old else ONLINE_RETAIL_COLUMNS
-        check_headers(part, mapping, what="the Online Retail layout")
-        frame = part.frame.rename(columns={v: k for k, v in mapping.items()})[list(mapping)]
-        parts.append(replace(part, frame=frame))
-        spelled = spelled or dict(mapping)  # headers as the file spells them, for messages
-    return _build_lines(
-        RawTable.concat(parts), {k: k for k in ONLINE_RETAIL_COLUMNS}, spelled=spelled, currency=currency,
-        decimal=".", thousands=None, dayfirst=False, date_format=None,
-        na_values=na_values if na_values is not None else {"customer_id": list(DEFAULT_CUSTOMER_NA)})
+    spelled: dict[str, str] = {}   # headers as the file spells them (its first part), for messages
+
+    def select(raw: RawTable) -> RawTable:
+        parts = []
+        for _unused, part in raw.parts():
+            headers = set(part.frame.columns)
+            use_old = not new_names <= headers and len(old_names & headers) > len(new_names & headers)
+            mapping = ONLINE_RETAIL_OLD_COLUMNS if use_old else ONLINE_RETAIL_COLUMNS
+            check_headers(part, mapping, what="the Online Retail layout")
+            frame = part.frame.rename(columns={v: k for k, v in mapping.items()})[list(mapping)]
+            parts.append(replace(part, frame=frame))
+            if not spelled:
+                spelled.update(mapping)
+        return RawTable.concat(parts)
+
+    spec = LineSpec({k: k for k in ONLINE_RETAIL_COLUMNS}, spelled, currency,
+                    na_values=na_values if na_values is not None else {"customer_id": list(DEFAULT_CUSTOMER_NA)})
+    return write_lines(batches, spec, target, select=select)
 
 
 def read_cdnow(path, *, variant: str = "auto", currency: str = "USD") -> pd.DataFrame:
@@ -380,7 +412,7 @@ def read_cdnow(path, *, variant: str = "auto", currency: str = "USD") -> pd.Data
     raw = raw.dropna_rows()
     if len(raw) == 0:
         raise DataError(p, "empty-file", "has no data rows")
-    _check_min_lines(raw)
+    check_min_lines(raw)
 
     cust = raw.frame["customer_id"]
     bad = cust.notna() & ~cust.str.fullmatch(r"\d+").fillna(False).astype(bool)
@@ -412,7 +444,7 @@ def read_cdnow(path, *, variant: str = "auto", currency: str = "USD") -> pd.Data
     return validate_lines(conform(df), str(p))
 
 
-def read_file(path, data: DataConfig, *, progress: bool = False) -> pd.DataFrame:
+def read_file(path, data: DataConfig, *, progress: bool = False, batch_rows: int | None = None) -> pd.DataFrame:
     """Read your own sales export into canonical lines, as described by ``data``.
 
     Formats (``data.format``, or from the extension when "auto"): ``csv`` (separator ","
@@ -447,6 +479,9 @@ def read_file(path, data: DataConfig, *, progress: bool = False) -> pd.DataFrame
       ``data.return_flag_values`` (true) and the usual "no" words (false, blank too), and a
       flagged line gets a negative quantity and amount whatever sign the file gave it.
 
+    The file is read in batches of ``batch_rows`` rows (:func:`write_file_lines`; whole when
+    None), the lines are returned as one frame.
+
     Raises
     ------
     DataError
@@ -455,6 +490,14 @@ def read_file(path, data: DataConfig, *, progress: bool = False) -> pd.DataFrame
         ``data.encoding`` or an unsupported extension; the message names the file, the
         column as spelt in the file, the rule and the first bad values with row numbers.
     """
+    return _frame_of(lambda target: write_file_lines(path, data, target, progress=progress,
+                                                     batch_rows=batch_rows))
+
+
+def write_file_lines(path, data: DataConfig, target: Path, *, progress: bool = False,
+                     batch_rows: int | None = BATCH_ROWS) -> tuple[int, dict]:
+    """Write your own sales export as canonical lines (see :func:`read_file`) to the parquet file
+    ``target``, ``batch_rows`` rows of the file at a time; return (lines, notes of reading)."""
     p = Path(path)
     check_exists(p)
     if data.columns is None:
@@ -469,22 +512,24 @@ def read_file(path, data: DataConfig, *, progress: bool = False) -> pd.DataFrame
         raise DataError(p, "missing-mapping", "data.columns needs unit_price or amount: the header of "
                         "the price per unit or of the line amount")
     fmt = format_of(p, data.format)
-    if fmt == "xlsx":
-        raw = read_xlsx(p, sheets=data.sheets, all_sheets=False, progress=progress)
-    elif fmt == "parquet":
-        raw = read_parquet(p)
-    else:
-        raw = read_text(p, fmt=fmt, separator=data.separator, encoding=data.encoding)
-    for _unused, part in raw.parts():
-        check_headers(part, mapping, what="data.columns")
-    spelled = dict(mapping)
-    # one column per canonical name, even when two names map to the same header
-    frame = pd.DataFrame({k: raw.frame[v] for k, v in mapping.items()}, index=raw.frame.index)
-    raw = replace(raw, frame=frame)
-    return _build_lines(raw, {k: k for k in mapping}, spelled=spelled, currency=data.currency,
-                        decimal=data.decimal, thousands=data.thousands, dayfirst=data.dayfirst,
-                        date_format=data.date_format, na_values=data.na_values,
-                        return_values=data.return_flag_values)
+
+    def batches():
+        if fmt == "xlsx":
+            return iter_xlsx(p, sheets=data.sheets, all_sheets=False, progress=progress, batch_rows=batch_rows)
+        if fmt == "parquet":
+            return iter_parquet(p, batch_rows)
+        return iter_text(p, fmt=fmt, separator=data.separator, encoding=data.encoding, batch_rows=batch_rows)
+
+    def select(raw: RawTable) -> RawTable:
+        for _unused, part in raw.parts():
+            check_headers(part, mapping, what="data.columns")
+        # one column per canonical name, even when two names map to the same header
+        return replace(raw, frame=pd.DataFrame({k: raw.frame[v] for k, v in mapping.items()}, index=raw.frame.index))
+
+    spec = LineSpec({k: k for k in mapping}, dict(mapping), data.currency, decimal=data.decimal,
+                    thousands=data.thousands, dayfirst=data.dayfirst, date_format=data.date_format,
+                    na_values=data.na_values, return_values=list(data.return_flag_values))
+    return write_lines(batches, spec, target, select=select)
 
 
 # --------------------------------------------------------------------------------------
@@ -522,144 +567,6 @@ def _cdnow_variant(p: Path, variant: str) -> tuple[str, bool]:
 # --------------------------------------------------------------------------------------
 # raw -> canonical
 # --------------------------------------------------------------------------------------
-def _check_min_lines(raw: RawTable) -> None:
-    if len(raw) < MIN_LINES:
-        raise DataError(raw.file, "too-few-lines",
-                        f"has {len(raw)} data row(s); at least {MIN_LINES} sales lines are needed for an "
-                        "analysis")
-
-
-def _na_tokens(na_values) -> dict[str, set[str]]:
-    """``data.na_values`` as {canonical column: case-folded tokens}; a list applies to every column."""
-    if na_values is None:
-        return {}
-    if isinstance(na_values, dict):
-        return {k: {str(v).strip().casefold() for v in vals} for k, vals in na_values.items()}
-    tokens = {str(v).strip().casefold() for v in na_values}
-    return {k: tokens for k in NA_COLUMNS}
-
-
-def _mask_na(s: pd.Series, column: str, tokens: dict[str, set[str]], found: list[dict]) -> pd.Series:
-    """Values of ``s`` (text) that are missing-value tokens become null; each token's count goes to ``found``."""
-    wanted = tokens.get(column)
-    if not wanted:
-        return s
-    blank = int(s.isna().sum())
-    if blank:
-        found.append({"column": column, "token": "(blank)", "count": blank})
-    key = s.str.strip().str.casefold()
-    hit = key.isin(sorted(wanted)).fillna(False).astype(bool).to_numpy()
-    if hit.any():
-        for token, n in s[hit].str.strip().value_counts().items():
-            found.append({"column": column, "token": str(token), "count": int(n)})
-        s = s.mask(hit)
-    return s
-
-
-def _return_flags(raw: RawTable, col: str, column: str, return_values: list[str]) -> pd.Series:
-    """A return-flag column as booleans (null when blank); a value neither "return" nor "sale" is an error."""
-    text = parse_texts(raw.frame[col], strip=True).str.casefold()
-    yes = {str(v).strip().casefold() for v in return_values}
-    no = {v.casefold() for v in DEFAULT_SALE_VALUES} - yes
-    is_yes = text.isin(sorted(yes)).fillna(False).astype(bool)
-    is_no = text.isin(sorted(no)).fillna(False).astype(bool)
-    bad = (text.notna() & ~is_yes & ~is_no).to_numpy()
-    if bad.any():
-        raise_bad(raw, bad, raw.frame[col], column, "bad-return-flag",
-                  "are neither a return mark nor a sale mark",
-                  f"; list the values that mark a return in data.return_flag_values (now "
-                  f"{', '.join(sorted(yes))}); {', '.join(sorted(no))} and blanks mark a sale")
-    return pd.Series(np.where(text.isna(), None, is_yes), index=text.index, dtype="boolean")
-
-
-def _build_lines(raw: RawTable, cols: dict[str, str], *, spelled: dict[str, str], currency: str,
-                 decimal: str, thousands: str | None, dayfirst: bool,
-                 date_format: str | None, na_values=None, return_values: list[str] | None = None) -> pd.DataFrame:
-    """Parse the mapped columns of ``raw`` (``cols``: canonical -> column of raw.frame).
-
-    ``spelled`` gives each canonical column's header as written in the file (for messages).
-    The result's ``attrs["read_notes"]`` holds what :attr:`Source.notes` describes.
-    """
-    raw = raw.dropna_rows()
-    if len(raw) == 0:
-        raise DataError(raw.file, "empty-file", "has no data rows")
-    _check_min_lines(raw)
-    n = len(raw)
-    f = raw.frame
-
-    def name(k):
-        return spelled.get(k, k)
-
-    ts = parse_dates(raw, cols["invoice_ts"], name("invoice_ts"), dayfirst=dayfirst,
-                     date_format=date_format)
-    qty = (parse_numbers(raw, cols["quantity"], name("quantity"), decimal, thousands)
-           if "quantity" in cols else pd.Series(1.0, index=f.index))
-    price = (parse_numbers(raw, cols["unit_price"], name("unit_price"), decimal, thousands)
-             if "unit_price" in cols else None)
-    amount = (parse_numbers(raw, cols["amount"], name("amount"), decimal, thousands)
-              if "amount" in cols else None)
-    if price is None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            price = pd.Series(np.where(qty.to_numpy() == 0, 0.0, amount.to_numpy() / qty.to_numpy()),
-                              index=f.index)
-    if amount is None:
-        amount = qty * price
-
-    tokens = _na_tokens(na_values)
-    found: list[dict] = []
-    flipped = 0
-    if "return_flag" in cols:
-        flag = _return_flags(raw, cols["return_flag"], name("return_flag"), return_values or [])
-        turn = flag.fillna(False).to_numpy(dtype=bool)
-        flipped = int((turn & ((qty.to_numpy() > 0) | (amount.to_numpy() > 0))).sum())
-        qty = qty.where(~turn, -qty.abs())
-        amount = amount.where(~turn, -amount.abs())
-    out: dict[str, Any] = {"line_id": np.arange(n, dtype="int64")}
-    customer = (_mask_na(parse_keys(f[cols["customer_id"]], strip_float_suffix=True), "customer_id", tokens, found)
-                if "customer_id" in cols else pd.Series(pd.NA, index=f.index, dtype="string"))
-    if "invoice" in cols:
-        inv = _mask_na(parse_keys(f[cols["invoice"]]), "invoice", tokens, found)
-        raise_missing(raw, inv.isna().to_numpy(), name("invoice"))
-    else:
-        inv = (ts.dt.strftime("%Y%m%d-%H%M%S").astype("string") + "-"
-               + customer.fillna("guest")).astype("string")
-    out["invoice"] = inv
-    out["invoice_ts"] = ts
-    out["customer_id"] = customer
-    for k in ("product_id", "line_no", "original_invoice"):
-        if k in cols:
-            out[k] = _mask_na(parse_keys(f[cols[k]]), k, tokens, found)
-    for k in ("description", "category", "country", "channel"):
-        if k in cols:
-            out[k] = _mask_na(parse_texts(f[cols[k]], strip=(k != "description")), k, tokens, found)
-    if "return_flag" in cols:
-        out["is_return"] = flag
-    out["quantity"] = qty
-    out["unit_price"] = price
-    out["amount"] = amount
-    if "currency" in cols:
-        cur = parse_texts(f[cols["currency"]], strip=True).str.upper()
-        cur = cur.replace(_CURRENCY_ALIASES)
-        bad = (cur.notna() & ~cur.str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool)).to_numpy()
-        if bad.any():
-            raise_bad(raw, bad, f[cols["currency"]], name("currency"), "bad-currency",
-                      "are not 3-letter ISO currency codes (e.g. TRY, EUR, USD)")
-        out["currency"] = cur.fillna(currency)
-    else:
-        out["currency"] = currency
-    df = pd.DataFrame(out, index=f.index)
-    # numbers must be finite
-    for k in ("quantity", "unit_price", "amount"):
-        if k in cols:
-            bad = ~np.isfinite(df[k].to_numpy(dtype="float64"))
-            if bad.any():
-                raise_bad(raw, bad, f[cols[k]], name(k), "finite-number", "are not finite numbers")
-    lines = validate_lines(conform(df), str(raw.file))
-    lines.attrs["read_notes"] = {"na_tokens": found, "return_sign_flipped": flipped,
-                                 "quantity_given": "quantity" in cols}
-    return lines
-
-
 # --------------------------------------------------------------------------------------
 # messages
 # --------------------------------------------------------------------------------------

@@ -109,19 +109,20 @@ def _schema():
     return pa.DataFrameSchema(cols, strict=True, ordered=True)
 
 
-def validate_lines(df: pd.DataFrame, source: str) -> pd.DataFrame:
+def validate_lines(df: pd.DataFrame, source: str, *, min_lines: int = MIN_LINES) -> pd.DataFrame:
     """Check a canonical line table; raise :class:`DataError` naming file, column and rule.
 
     Rules: every canonical column present with its dtype; required columns without nulls;
-    ``line_id`` unique and >= 0; ``currency`` a 3-letter code; at least ``MIN_LINES`` lines;
+    ``line_id`` unique and >= 0; ``currency`` a 3-letter code; at least ``min_lines`` lines
+    (a batch of a file read in parts checks 0: the file's total is checked by its writer);
     ``amount``, ``quantity`` and ``unit_price`` finite.
     """
     import numpy as np
     import pandera.errors as pe
 
-    if len(df) < MIN_LINES:
+    if len(df) < min_lines:
         raise DataError(source, "too-few-lines",
-                        f"has {len(df)} sales line(s); at least {MIN_LINES} are needed for an analysis")
+                        f"has {len(df)} sales line(s); at least {min_lines} are needed for an analysis")
     try:
         _schema().validate(df, lazy=True)
     except pe.SchemaErrors as exc:

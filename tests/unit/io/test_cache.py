@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers.io.cache import describe_parquet, filled_columns, read_notes, write_atomic
+from helpers.io.cache import atomic_target, describe_parquet, filled_columns, read_notes, write_atomic
 from helpers.io.schema import OPTIONAL
 from tests.fixtures import make_lines
 
@@ -95,3 +95,29 @@ def test_a_failing_write_keeps_the_old_file(tmp_path, lines, monkeypatch):
         write_atomic(lines, target)
     assert target.read_bytes() == before
     assert [f.name for f in tmp_path.iterdir()] == ["lines.parquet"]
+
+
+def test_atomic_target_renames_on_success_and_removes_on_failure(tmp_path):
+    target = tmp_path / "sub" / "lines.parquet"
+    with atomic_target(target) as tmp:
+        assert tmp.parent == target.parent and tmp != target
+        tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    with pytest.raises(RuntimeError):
+        with atomic_target(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("stopped")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in target.parent.iterdir()] == ["lines.parquet"]
+
+
+def test_read_notes_from_a_file_written_in_batches(tmp_path, lines):
+    import json
+
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(lines, preserve_index=False)
+    with pq.ParquetWriter(tmp_path / "l.parquet", table.schema) as w:
+        w.write_table(table)
+        w.add_key_value_metadata({"PANDAS_ATTRS": json.dumps({"read_notes": {"return_sign_flipped": 2}})})
+    assert read_notes(tmp_path / "l.parquet") == {"return_sign_flipped": 2}

@@ -23,6 +23,8 @@ def test_duckdb_by_default_with_the_configured_threads_memory_and_utc():
     assert _setting(con, "TimeZone") == "UTC"
     # DuckDB reports its limit in its own units: 1 GB = 10^9 bytes, shown as about 953 MiB
     assert _setting(con, "memory_limit").replace(" ", "") in {"1.0GB", "953.6MiB", "953.6MB"}
+    # what passes the limit spills into this process's scratch folder, not ./.tmp
+    assert _setting(con, "temp_directory") == str(engine.scratch_dir() / "duckdb")
 
 
 def test_a_frame_becomes_a_table_with_the_same_rows(duck):

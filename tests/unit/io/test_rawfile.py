@@ -16,6 +16,9 @@ from helpers.io.rawfile import (
     check_exists,
     first_line,
     format_of,
+    iter_parquet,
+    iter_text,
+    iter_xlsx,
     nfc,
     read_parquet,
     read_text,
@@ -201,3 +204,94 @@ def test_read_xlsx_empty_and_broken(tmp_path):
     q.write_bytes(np.arange(10, dtype=np.uint8).tobytes())
     with pytest.raises(DataError, match=r"is not a readable \.xlsx workbook"):
         read_xlsx(q, sheets=None, all_sheets=False, progress=False)
+
+
+# --------------------------------------------------------------------------------------
+# batches
+# --------------------------------------------------------------------------------------
+def _rows_and_frame(parts):
+    raw = RawTable.concat(list(parts))
+    return raw.row_no.tolist(), raw.frame.reset_index(drop=True)
+
+
+def test_iter_text_batches_keep_the_files_row_numbers_and_cells(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("a;b\n1;x\n\n2;y\n3;\n\n\n4;z\n5;w\n", encoding="utf-8")
+    whole = read_text(p, fmt="csv", separator=None, encoding="utf-8")
+    assert whole.row_no.tolist() == [2, 4, 5, 8, 9]
+    for n in (1, 2, 3, 100):
+        parts = list(iter_text(p, fmt="csv", separator=None, encoding="utf-8", batch_rows=n))
+        rows, frame = _rows_and_frame(parts)
+        assert rows == whole.row_no.tolist()
+        pd.testing.assert_frame_equal(frame, whole.frame.reset_index(drop=True))
+        assert all(x.sep == ";" for x in parts)
+    assert len(list(iter_text(p, fmt="csv", separator=None, encoding="utf-8", batch_rows=2))) == 4
+
+
+def test_iter_text_errors_in_a_late_batch_are_the_files_errors(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_bytes("a;b\n".encode() + b"".join(f"{i};x\n".encode() for i in range(10)) + b"10;\xfe\n")
+    with pytest.raises(DataError, match=r"bad\.csv: column 'b': cannot be decoded as utf-8: byte 0xFE on line 12"):
+        list(iter_text(p, fmt="csv", separator=None, encoding="utf-8", batch_rows=3))
+    q = tmp_path / "head.csv"
+    q.write_text("a;b\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"has a header line but no data rows"):
+        list(iter_text(q, fmt="csv", separator=None, encoding="utf-8", batch_rows=3))
+    r = tmp_path / "extra.csv"
+    r.write_text("a,b\n" + "1,2\n" * 5 + "1,2,3\n", encoding="utf-8")
+    for n in (None, 2):
+        with pytest.raises(DataError, match=r"cannot be split .* Expected 2 fields in line 7, saw 3"):
+            list(iter_text(r, fmt="csv", separator=None, encoding="utf-8", batch_rows=n))
+    r.write_text("a,b\n1,2,3\n" + "1,2\n" * 5, encoding="utf-8")
+    with pytest.warns(UserWarning, match="more fields than the header line") as caught:
+        assert sum(len(x) for x in iter_text(r, fmt="csv", separator=None, encoding="utf-8", batch_rows=2)) == 6
+    assert len(caught) == 1
+
+
+def test_iter_parquet_batches_equal_read_parquet(tmp_path):
+    p = tmp_path / "l.parquet"
+    pd.DataFrame({"id": pd.array(["a", None, "c", "d", "e"], dtype="string"), "n": [1, 2, None, 4, 5],
+                  "ts": pd.to_datetime(["2024-01-01"] * 5)}).to_parquet(p, index=False)
+    whole = read_parquet(p)
+    for n in (1, 2, 10):
+        rows, frame = _rows_and_frame(iter_parquet(p, n))
+        assert rows == whole.row_no.tolist() == [1, 2, 3, 4, 5]
+        pd.testing.assert_frame_equal(frame, whole.frame.reset_index(drop=True))
+    (tmp_path / "x.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(DataError, match=r"is not a readable parquet file"):
+        list(iter_parquet(tmp_path / "x.parquet", 2))
+
+
+def test_iter_xlsx_groups_whole_sheets_into_batches(tmp_path):
+    rows = [["a", "b"], [1, "x"], [2, "y"], [3, "z"]]
+    p = write_xlsx(tmp_path / "w.xlsx", {"S1": rows, "S2": rows, "S3": rows})
+    parts = list(iter_xlsx(p, sheets=None, all_sheets=True, progress=False, batch_rows=4))
+    assert [len(x) for x in parts] == [6, 3]
+    assert [list(pd.unique(x.sheet)) for x in parts] == [["S1", "S2"], ["S3"]]
+    whole = read_xlsx(p, sheets=None, all_sheets=True, progress=False)
+    rows, got = _rows_and_frame(parts)
+    assert rows == whole.row_no.tolist()
+    pd.testing.assert_frame_equal(got, whole.frame.reset_index(drop=True))
+
+
+def test_iter_xlsx_streams_cells_as_pandas_read_excel_reads_them(tmp_path):
+    rows = [["Fatura", None, "Fiyat", "Fiyat", 7],
+            ["F1", "NA", 2.0, 1.5, dt.datetime(2024, 1, 2, 9, 30)],
+            ["F2", None, 3, "#N/A", dt.date(2024, 1, 3)],
+            [None, None, None, None, None],
+            ["F3", "x", -1e-3, True, "2024-01-04"],
+            ["F4", "", 10**12, None, None, "extra"],
+            [None] * 5, [None] * 5]
+    p = write_xlsx(tmp_path / "w.xlsx", {"S": rows})
+    expected = pd.read_excel(p, dtype=object)
+    expected.columns = [str(c) for c in expected.columns]
+    for n in (None, 1, 2, 100):
+        parts = list(iter_xlsx(p, sheets=None, all_sheets=False, progress=False, batch_rows=n))
+        raw = RawTable.concat(parts)
+        assert raw.row_no.tolist() == [2, 3, 5, 6]
+        want = expected.dropna(how="all").reset_index(drop=True)
+        got = raw.frame.reset_index(drop=True)
+        assert list(got.columns) == list(want.columns) == ["Fatura", "Unnamed: 1", "Fiyat", "Fiyat.1", "7",
+                                                           "Unnamed: 5"]
+        for c in want.columns:
+            assert [None if pd.isna(v) else v for v in got[c]] == [None if pd.isna(v) else v for v in want[c]], c

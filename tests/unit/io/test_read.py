@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import helpers
@@ -670,11 +671,18 @@ def test_failing_cache_write_leaves_nothing_behind(tmp_path, interim, monkeypatc
     src.lines_path.write_bytes(b"corrupt, to be replaced")   # same key: a rebuild will target it
     before = snapshot(interim)
 
-    def half_write(self, path, *a, **k):
-        Path(path).write_bytes(b"PAR1 half")
+    def half_write(self, table, *a, **k):   # the lines go to the cache batch by batch
+        self.where_written.write_bytes(b"PAR1 half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_write)
+    real_init = pq.ParquetWriter.__init__
+
+    def init(self, where, *a, **k):
+        real_init(self, where, *a, **k)
+        self.where_written = Path(where)
+
+    monkeypatch.setattr(pq.ParquetWriter, "__init__", init)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", half_write)
     with pytest.raises(OSError, match="disk full"):
         read_source(cfg, progress=False)
     assert snapshot(interim) == before
