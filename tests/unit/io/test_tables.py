@@ -66,8 +66,9 @@ def isolated(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------------------
 class TestConfig:
     def test_unknown_key_lists_the_allowed_ones(self):
+        # the reading options every file shares (config.FileOptions) first, then the table's own keys
         with pytest.raises(ConfigError, match=r"unknown key 'tables\.attributes\.colums'.*allowed keys here: path, "
-                                              r"adapter, format"):
+                                              r"format, sheets, .*, date_format, adapter, columns, constants"):
             cfg_with({"attributes": {"path": "a.csv", "colums": {"customer_id": "x"}}})
 
     def test_required_columns_and_scale(self):
