@@ -9,7 +9,10 @@ variables, and each step declares them, so the batch is a graph of artefacts:
 * ``<notebook>/headline``, ``<notebook>/customers``, ``<notebook>/exports``: what a notebook
   publishes in its artefacts folder (:func:`helpers.analyses.headlines.publish`: ``headline.json``,
   ``customers.parquet``) and the csv/parquet exports beside them;
-* ``run_status``: the run's notebook statuses, written by the runner before an ``after_all`` step.
+* ``run_status``: the run's notebook statuses, written by the runner before an ``after_all`` step;
+* ``models/<kind>``: the models several notebooks share (:mod:`helpers.fitted`: the CLV fit, its
+  per-customer scores and holdout check, the RFM segments), fitted once per run by the runner after
+  ``prepare``, while the notebooks that do not read them already run.
 
 A step ``reads`` artefacts it cannot do without and ``may_read`` those it uses when they are there
 (patterns such as ``*/customers`` match every notebook's); :func:`needs_of` derives from them which
@@ -20,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-#: Artefacts no notebook writes: the prepared data (written before the batch starts) and the run's statuses.
-EXTERNAL = ("prepared/*", "run_status")
+#: Artefacts no notebook writes: the prepared data (written before the batch starts), the shared models (fitted by
+#: the runner beside the first notebooks) and the run's statuses.
+EXTERNAL = ("prepared/*", "run_status", "models/*")
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,16 @@ def unproduced(steps: list[Step]) -> dict[str, list[str]]:
     return out
 
 
+def fitted(*kinds: str) -> tuple[str, ...]:
+    """The artefact names of shared models (:data:`helpers.fitted.KINDS`, e.g. ``"clv"``)."""
+    return tuple(f"models/{k}" for k in kinds)
+
+
+def reads_models(step: Step) -> bool:
+    """Whether ``step`` reads a shared model, so it starts only once the runner has fitted them."""
+    return any(fnmatchcase(a, "models/*") for a in (*step.reads, *step.may_read))
+
+
 #: The clean lines and the customer tables built from them, which most notebooks start from.
 _LINES = prepared("lines_clean")
 _CUSTOMERS = prepared("customers_rfm", "customers_btyd")
@@ -92,21 +106,21 @@ BATCH: list[Step] = [
                                             "overlap", "catch_all", "customers_rfm", "customers_btyd"),
          writes=published("01_data_cleaning", customers=False)),
     Step("02_lifecycle", reads=_LINES, writes=published("02_lifecycle")),
-    Step("03_segmentation", reads=(*_LINES, *prepared("customers_rfm")), may_read=prepared("attributes"),
+    Step("03_segmentation", reads=(*_LINES, *prepared("customers_rfm"), *fitted("rfm")), may_read=prepared("attributes"),
          writes=published("03_segmentation")),
-    Step("04_clv", reads=(*_LINES, *_CUSTOMERS), writes=published("04_clv")),
-    Step("05_churn", reads=_LINES, writes=published("05_churn")),
+    Step("04_clv", reads=(*_LINES, *_CUSTOMERS, *fitted("clv", "clv_holdout")), writes=published("04_clv")),
+    Step("05_churn", reads=(*_LINES, *fitted("clv")), writes=published("05_churn")),
     Step("06_cross_up_sell", reads=_LINES, writes=published("06_cross_up_sell")),
-    Step("08_campaigns", requires=("lines", "exposures"), reads=(*_LINES, *_CUSTOMERS, *prepared("exposures")),
+    Step("08_campaigns", requires=("lines", "exposures"), reads=(*_LINES, *_CUSTOMERS, *prepared("exposures"), *fitted("clv_scores")),
          may_read=prepared("responses", "attributes"), writes=published("08_campaigns")),
     Step("09_customer_voice", requires=("feedback",), reads=prepared("feedback"),
          may_read=(*_LINES, *prepared("customers_rfm")), writes=published("09_customer_voice")),
     Step("10_customer_profiles", requires=("lines", "attributes"), reads=(*_CUSTOMERS, *prepared("attributes")),
          writes=published("10_customer_profiles", customers=False)),
     Step("11_contract_churn", requires=(), may_read=prepared("attributes"), writes=published("11_contract_churn")),
-    Step("12_validation", requires=("lines",), reads=(*_LINES, *_CUSTOMERS), may_read=prepared("feedback"),
+    Step("12_validation", requires=("lines",), reads=(*_LINES, *_CUSTOMERS, *fitted("clv_holdout")), may_read=prepared("feedback"),
          writes=published("12_validation", customers=False)),
-    Step("13_retention_economics", requires=("lines",), reads=(*_LINES, *prepared("customers_btyd")),
+    Step("13_retention_economics", requires=("lines",), reads=(*_LINES, *prepared("customers_btyd"), *fitted("clv")),
          writes=published("13_retention_economics", customers=False)),
     # the summary reads what the others published (and the previous run's, outside this run); it runs
     # last and shows whatever is there

@@ -26,13 +26,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import i18n, paths
+from helpers import fitted, i18n, paths
 
 from helpers.io import privacy
 from helpers.batch import NOTEBOOKS
 
 HEADLINE_FILE = "headline.json"
 CUSTOMERS_FILE = "customers.parquet"
+MODELS_FILE = "models.json"
 #: The run's notebook statuses, written by the batch runner into the folder of the published folders.
 STATUS_FILE = "run_status.json"
 
@@ -95,6 +96,9 @@ def publish(prep, output_dir: str | Path, notebook: str, headline: list[tuple], 
     customers : DataFrame, optional
         ``customer_id`` plus this notebook's per-customer columns (raw ids; masked here when
         the config asks for it).
+
+    Beside them, ``models.json`` names the artefact of each shared model the notebook read
+    (:data:`helpers.fitted.USED`), when it read any.
     """
     out = folder_for(prep, output_dir, notebook)
     items = [Headline(k, label, _plain(v), unit, format_value(v, unit), notebook) for k, label, v, unit in headline]
@@ -104,6 +108,8 @@ def publish(prep, output_dir: str | Path, notebook: str, headline: list[tuple], 
             raise ValueError(f"{notebook}: the customer table to publish needs a customer_id column")
         masked = privacy.maybe_mask(customers, prep.config.output.mask_customer_ids)
         masked.to_parquet(out / CUSTOMERS_FILE, index=False)
+    if fitted.USED:                      # the shared models this notebook read (helpers.fitted), by kind
+        (out / MODELS_FILE).write_text(json.dumps(fitted.USED, indent=2, sort_keys=True), encoding="utf-8")
     # a styled table: shown whole (a plain frame cuts long texts at 50 characters) and escaped
     return i18n.style(pd.DataFrame({i18n.pgettext("word", "headline"): [h.label for h in items],
                                     i18n._("value"): [h.text for h in items]})).hide(axis="index")

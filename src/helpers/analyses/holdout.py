@@ -178,7 +178,7 @@ def holdout_checks(accuracy: pd.DataFrame, *, max_relative_error: float = 0.15) 
 
 
 def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: float, time_unit: str,
-                       model: str = "bgnbd") -> tuple:
+                       model: str = "bgnbd", val=None) -> tuple:
     """Notebook 04's calibration/holdout split, then per-customer accuracy beside the naive forecasts.
 
     Fits the purchase model (MAP) with :func:`helpers.models.clv.validate` and the spend model
@@ -186,6 +186,9 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
     customer's holdout purchases and spend. Customers the step used cannot predict (empirical
     rates with no time observed) are left out of the comparison; ``Validation.notes`` say how
     many, and which step was used when it is not the first.
+
+    ``val``: the run's shared calibration/holdout fit (``helpers.fitted.clv_holdout``, notebook 04's);
+    when given, the purchase model is not fitted again.
 
     Returns
     -------
@@ -196,8 +199,9 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
     """
     from helpers.models import clv
 
-    val = clv.validate(lines, start=start, end=end, holdout_months=holdout_months, time_unit=time_unit,
-                       model=model, method="map")
+    if val is None:
+        val = clv.validate(lines, start=start, end=end, holdout_months=holdout_months, time_unit=time_unit,
+                           model=model, method="map")
     if val.fit is None or val.calhold is None or val.calhold.empty:
         return val, None, None, []
     ch = val.calhold

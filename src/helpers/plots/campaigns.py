@@ -318,16 +318,19 @@ def truth_section(check: pd.DataFrame | None, comp: pd.DataFrame | None, truth: 
     return [_("Real data: the true uplift is unknown, so there is no known-truth check; read Step 5 as observational.") if truth is None else _("This synthetic data set has no planted campaign truth; no check.")]
 
 
-def clv_tiers(btyd: pd.DataFrame | None, *, time_unit: str | None, clv_months: int, discount_rate: float) -> tuple:
+def clv_tiers(btyd: pd.DataFrame | None, *, time_unit: str | None, clv_months: int, discount_rate: float,
+              scores: pd.DataFrame | None = None) -> tuple:
     """The customers' CLV tiers for the responder profile and what to say about them: the CLV's horizon, rate and
     sources (and the customers without a tier), or why the tiers come from spend instead (no BTYD summary, or no
-    fit). Returns ``(tiers or None, notes)``."""
+    fit). ``scores``: the run's shared CLV per customer (``helpers.fitted.clv_scores``), so the tiers come from the
+    run's one CLV model. Returns ``(tiers or None, notes)``."""
     from helpers.models import clv
 
     if btyd is None:  # customers_btyd is prepared beside the sales lines (pipeline.LINE_TABLES)
         tiers, reason = None, _("this run has no customers_btyd table (frequency, recency and T per customer).")
     else:
-        tiers, reason = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
+        tiers, reason = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate,
+                                             scores=scores)
     if tiers is None:
         return None, [_("Value tier: no CLV model could be fitted, so the spend tier (terciles of total revenue) stands in for the CLV tier. Reason: {reason}", reason=i18n.say_value(reason))]
     n = i18n.fmt_number

@@ -53,9 +53,10 @@ def code_version() -> str:
 
 
 def write_run_json(folder: Path, run: RunResult, *, config: str | None, overrides: list[str], started: dt.datetime,
-                   seconds: float, code: str, prep, previous: Path | None) -> Path:
+                   seconds: float, code: str, prep, previous: Path | None, models: list[dict] = ()) -> Path:
     """Write ``run.json``: when and how the run ran (config, overrides, commit, code version, package
-    versions), on which data (fingerprint and the prepared data's meta) and each notebook's result."""
+    versions), on which data (fingerprint and the prepared data's meta), the shared models (``models``: kind,
+    fitted now or read, seconds; :mod:`helpers.fitted`) and each notebook's result."""
     out = Path(folder) / "run.json"
     out.write_text(json.dumps({
         "run": run.name, "config": config, "overrides": list(overrides),
@@ -63,6 +64,7 @@ def write_run_json(folder: Path, run: RunResult, *, config: str | None, override
         "seconds": round(seconds, 1), "ok": run.ok, "git_commit": git_commit(), "code_version": code[:16],
         "packages": package_versions(), "data_fingerprint": prep.fingerprint, "data": prep.meta,
         "previous_run": previous.name if previous else None,
+        "models": list(models),
         "notebooks": [asdict(n) for n in run.notebooks],
     }, indent=2, default=str), encoding="utf-8")
     return out

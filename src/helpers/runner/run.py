@@ -61,7 +61,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from helpers import paths
-from helpers.batch import BATCH, NOTEBOOKS
+from helpers.batch import BATCH, NOTEBOOKS, reads_models
 from helpers.config import RunConfig, load_config, parse_override
 from helpers.errors import ConfigError, CRMInputError
 from helpers.models.pymc_tools import use_project_compile_cache
@@ -198,6 +198,7 @@ class _Batch:
         self.tmp, self.final, self.reports_dir = tmp, final, reports_dir
         self.overrides, self.previous, self.force, self.jobs, self.progress = overrides, previous, force, jobs, progress
         self.echo = echo
+        self.models: ModelStage | None = None
         self.code = code_version()
         self.schedule = Schedule(BATCH, chosen, prep.tables)
         self.results = {stem: NotebookResult(stem) for stem in chosen}
@@ -216,8 +217,11 @@ class _Batch:
         (LOG.warning if res.blocked else LOG.info)("%s skipped: %s", decision.name, res.error)
 
     def execute(self, stem: str) -> None:
-        """Execute one notebook, or copy its result from an earlier run with the same step key."""
+        """Execute one notebook, or copy its result from an earlier run with the same step key. A notebook
+        reading the shared models (:func:`helpers.batch.reads_models`) first waits for the runner to fit them."""
         cfg, res = self.cfg, self.results[stem]
+        if self.models is not None and reads_models(next(s for s in BATCH if s.name == stem)):
+            self.models.wait()
         params = {"config_path": str(Path(cfg.source_file).resolve()) if cfg.source_file else "",
                   "config_overrides": list(self.overrides), "output_dir": str(self.tmp / "artefacts" / stem),
                   **cfg.notebooks.get(stem, {})}
@@ -314,6 +318,39 @@ class _Batch:
                         bar.update()
 
 
+class ModelStage:
+    """The models several notebooks share (:mod:`helpers.fitted`), fitted once per run: the RFM segments at once
+    (they take a moment), the CLV models in a thread beside the first notebooks. A model that cannot be fitted
+    is logged, and the notebooks that read it fit it themselves and show the error on their pages."""
+
+    def __init__(self, prep):
+        import threading
+
+        from helpers import fitted
+
+        self.rows: list[dict] = []
+        self.rows += self._fit(fitted, prep, ("rfm",))
+        self._thread = threading.Thread(target=lambda: self.rows.extend(self._fit(fitted, prep, ("clv", "clv_scores", "clv_holdout"))),
+                                        name="model-stage", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _fit(fitted, prep, kinds) -> list[dict]:
+        try:
+            rows = fitted.fit_run_models(prep, kinds)
+        except Exception as exc:
+            LOG.error("shared models %s: %s: %s (the notebooks reading them will show it)", ", ".join(kinds),
+                      type(exc).__name__, exc, exc_info=True)
+            return [{"kind": k, "error": f"{type(exc).__name__}: {exc}"} for k in kinds]
+        for r in rows:
+            LOG.info("shared model %s %s in %.1f s", r["kind"], "fitted" if r["fitted"] else "read", r["seconds"])
+        return rows
+
+    def wait(self) -> list[dict]:
+        self._thread.join()
+        return self.rows
+
+
 def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list[str] | None = None,
                reports_dir: Path | None = None, progress: bool = True, force_prepare: bool = False,
                force: bool = False, run_suffix: str = "", jobs: int | None = None, echo: bool = False) -> RunResult:
@@ -354,13 +391,15 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                        overrides=list(overrides or []), previous=previous, force=force, jobs=jobs, progress=progress,
                        echo=echo)
         with scratch_in(tmp / SCRATCH):
+            batch.models = ModelStage(prep) if any(reads_models(st) for st in BATCH if st.name in chosen) else None
             batch.run_all()
+            models = batch.models.wait() if batch.models is not None else []
         write_run_status(tmp / "artefacts", statuses(run.notebooks), complete=True)
         seconds = time.time() - t0
         write_glossary(tmp, cfg.language)
         (tmp / "index.html").write_text(run_index_html(cfg, run, prep.meta, started, seconds), encoding="utf-8")
         write_run_json(tmp, run, config=cfg.source_file, overrides=list(overrides or []), started=started,
-                       seconds=seconds, code=batch.code, prep=prep, previous=previous)
+                       seconds=seconds, code=batch.code, prep=prep, previous=previous, models=models)
         LOG.info("run %s finished in %.1f s: %s", name, seconds, "ok" if run.ok else "with failures")
         _detach(handler)
         move_into_place(tmp, final)

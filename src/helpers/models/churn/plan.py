@@ -33,7 +33,8 @@ def trailing_revenue(lines, *, analysis_date, days: int = 365) -> pd.Series:
 
 
 def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float = 1.0, clv_months: int = 12,
-                   discount_rate: float = 0.10, value_days: int = 365, use_clv: bool = True) -> tuple[pd.Series, Phrase]:
+                   discount_rate: float = 0.10, value_days: int = 365, use_clv: bool = True, fits=None,
+                   summary: pd.DataFrame | None = None) -> tuple[pd.Series, Phrase]:
     """The value a customer's loss would cost (profit, currency), and a sentence saying which.
 
     With ``use_clv``: the predictive CLV **if the customer is kept**, from
@@ -49,6 +50,9 @@ def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float 
     ``use_clv``, or when no customer has a known CLV: the historical value,
     :func:`trailing_revenue` over ``value_days`` x ``margin``.
 
+    ``fits`` and ``summary``: the run's shared CLV fits (``helpers.fitted.clv_fits``) and the customer
+    summary they were fitted on (the prepared ``customers_btyd``); when given, no model is fitted here.
+
     Returns
     -------
     (pandas.Series, Phrase)
@@ -62,8 +66,10 @@ def value_at_stake(lines, *, analysis_date, time_unit: str = "W", margin: float 
     if use_clv:
         from helpers.models import clv
 
-        summary = customers.btyd_summary(customer_lines(lines), observation_end=end, time_unit=time_unit).execute()
-        fits = clv.fit_models(summary, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)
+        if summary is None:
+            summary = customers.btyd_summary(customer_lines(lines), observation_end=end, time_unit=time_unit).execute()
+        if fits is None:
+            fits = clv.fit_models(summary, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)
         cv = clv.customer_value(fits.purchase, fits.spend, summary, horizon_months=clv_months,
                                 discount_rate=discount_rate, margin=margin, time_unit=time_unit)
         cv = cv.set_index("customer_id")

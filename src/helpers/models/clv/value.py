@@ -15,7 +15,7 @@ from helpers.features.customers import UNIT_NAMES
 from helpers.models.clv.fit import fit_models
 from helpers.models.clv.inputs import check_summary
 from helpers.models.clv.predict import customer_value
-from helpers.models.clv.results import ClvInputError, PurchaseFit, SpendFit
+from helpers.models.clv.results import ClvInputError, PurchaseFit, SpendFit, step_phrase
 from helpers.phrase import Number, Phrase
 
 
@@ -230,8 +230,13 @@ def describe_parameters(fit: PurchaseFit | SpendFit, currency: str = "") -> pd.D
 
 
 def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_months: int = 12,
-                     discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20)) -> tuple[pd.DataFrame | None, str]:
+                     discount_rate: float = 0.10, tiers=(0.01, 0.05, 0.20),
+                     scores: pd.DataFrame | None = None) -> tuple[pd.DataFrame | None, str]:
     """CLV tier of every customer, as notebook 04 computes it (used by 08 and 10).
+
+    ``scores``: the run's shared :func:`customer_value` table over ``clv_months`` at ``discount_rate``
+    (``helpers.fitted.clv_scores``, with ``attrs`` ``purchase_source`` and ``spend_source``); when
+    given, no model is fitted here and the tiers are those of the run's one CLV model.
 
     BG/NBD + Gamma-Gamma through their recovery chains (:func:`fit_models`, MAP), discounted
     CLV over ``clv_months`` months (:func:`customer_value`) and tiers by :func:`value_tiers`
@@ -256,18 +261,23 @@ def value_tier_table(btyd: pd.DataFrame | None, *, time_unit: str = "W", clv_mon
         invalid, or no customer has a known CLV (08 then falls back to its spend tier);
         ``i18n.say_value`` writes either.
     """
-    if btyd is None or len(btyd) == 0:
-        return None, Phrase("clv_no_btyd")
-    try:
-        fits = fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)
-        cv = customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
-                            discount_rate=discount_rate, time_unit=time_unit)
-    except ClvInputError as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+    if scores is not None:
+        cv, sources = scores, (scores.attrs["purchase_source"], scores.attrs["spend_source"])
+    else:
+        if btyd is None or len(btyd) == 0:
+            return None, Phrase("clv_no_btyd")
+        try:
+            fits = fit_models(btyd, model="bgnbd", method="map", time_unit=time_unit, standard_errors=False)
+            cv = customer_value(fits.purchase, fits.spend, btyd, horizon_months=clv_months,
+                                discount_rate=discount_rate, time_unit=time_unit)
+        except ClvInputError as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+        sources = (fits.purchase.source, fits.spend.source)
     if cv["clv"].isna().all():
-        return None, Phrase("clv_no_known_clv", fits=fits.phrase(reasons=False))
+        return None, Phrase("clv_no_known_clv", fits=Phrase("clv_fits", purchase=step_phrase(sources[0].step),
+                                                            spend=step_phrase(sources[1].step)))
     out = pd.DataFrame({"customer_id": cv["customer_id"].astype("string").to_numpy(),
                         "clv": cv["clv"].to_numpy(dtype="float64")})
     out["clv_tier"] = value_tiers(out["clv"], tiers)
-    out.attrs.update(purchase_source=fits.purchase.source, spend_source=fits.spend.source)
+    out.attrs.update(purchase_source=sources[0], spend_source=sources[1])
     return out, ""

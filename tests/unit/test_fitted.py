@@ -1,0 +1,164 @@
+"""One run, one model of each kind (helpers.fitted): fitted once per data and settings, read back after, refitted
+only when its own settings change; the runner fits them once and every notebook names the artefact it read."""
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import shutil
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import fitted, pipeline
+from helpers.config import load_config, parse_override
+from helpers.models import clv
+from helpers.runner import execute
+from helpers.runner import run as report
+from tests.fixtures import TINY
+
+pytestmark = pytest.mark.slow
+
+
+def _private(prep: pipeline.Prepared, tmp_path) -> pipeline.Prepared:
+    """``prep`` with its tables copied into ``tmp_path``: its ``models`` folder belongs to this test alone."""
+    folder = tmp_path / prep.folder.name
+    shutil.copytree(prep.folder, folder, ignore=shutil.ignore_patterns("models", "exports"))
+    return pipeline.Prepared(prep.config, folder, prep.meta)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return pipeline.open_run(TINY, progress=False)
+
+
+@pytest.fixture
+def prep(tiny, tmp_path):
+    return _private(tiny, tmp_path)
+
+
+def _fitted_since(n: int) -> list[str]:
+    return [kind for kind, _folder in fitted.FITTED[n:]]
+
+
+def test_a_model_is_fitted_once_and_read_back_with_the_same_numbers(prep):
+    n = len(fitted.FITTED)
+    first = fitted.clv_fits(prep)
+    again = fitted.clv_fits(prep)
+    assert _fitted_since(n) == ["clv"]
+    assert first.purchase.values == again.purchase.values and first.spend.values == again.spend.values
+    # the same estimates as fitting the prepared customer summary directly (an independent call of the model)
+    direct = clv.fit_models(prep.read("customers_btyd"), time_unit=prep.meta["time_unit"])
+    for k, v in direct.purchase.values.items():
+        assert again.purchase.values[k] == pytest.approx(v, rel=1e-9)
+    art = fitted.artefact(prep, "clv", fitted.clv_settings(time_unit=prep.meta["time_unit"]))
+    meta = json.loads((art.folder / "meta.json").read_text())
+    assert meta["fingerprint"] == prep.fingerprint and meta["kind"] == "clv"
+    params = pd.read_csv(art.folder / "params.csv", index_col=0)
+    assert params.loc["r", "estimate"] == pytest.approx(again.purchase.values["r"])
+
+
+def test_the_stored_scores_are_the_models_customer_values(prep):
+    scores = fitted.clv_scores(prep, horizon_months=6, discount_rate=0.05)
+    fits = fitted.clv_fits(prep)
+    direct = clv.customer_value(fits.purchase, fits.spend, prep.read("customers_btyd"), horizon_months=6,
+                                discount_rate=0.05, time_unit=prep.meta["time_unit"])
+    np.testing.assert_allclose(scores["clv"].to_numpy(), direct["clv"].to_numpy(), rtol=1e-12)
+    stored = pd.read_parquet(fitted.artefact(prep, "clv_scores", {
+        **fitted.clv_settings(time_unit=prep.meta["time_unit"]), "horizon_months": 6.0, "discount_rate": 0.05}).folder
+        / "scores.parquet")
+    assert stored["customer_id"].tolist() == scores["customer_id"].tolist()
+    np.testing.assert_allclose(stored["p_alive"].to_numpy(), direct["p_alive"].to_numpy(), rtol=1e-12)
+    assert scores.attrs["purchase_source"].step == fits.purchase.step
+
+
+def test_changing_one_setting_refits_that_model_only(prep):
+    fitted.clv_scores(prep)
+    fitted.clv_holdout(prep)
+    clv_pickle = next((prep.folder / "models").glob("clv-*")) / "fit.pkl"
+    mtime = clv_pickle.stat().st_mtime_ns
+    n = len(fitted.FITTED)
+    fitted.clv_scores(prep, horizon_months=3)          # another horizon: new scores, the same fit
+    fitted.clv_holdout(prep, holdout_months=3)         # another holdout: a new calibration fit only
+    fitted.rfm_segments(prep)
+    fitted.rfm_segments(prep)
+    assert _fitted_since(n) == ["clv_scores", "clv_holdout", "rfm"]
+    assert clv_pickle.stat().st_mtime_ns == mtime
+    kinds = sorted(p.name.split("-")[0] for p in (prep.folder / "models").iterdir())
+    assert kinds == ["clv", "clv_holdout", "clv_holdout", "clv_scores", "clv_scores", "rfm"]
+
+
+def test_the_run_settings_come_from_notebook_04s_parameters(tiny, tmp_path):
+    """A setting not given is the run's: the config's ``notebooks.04_clv`` values, else 04's defaults."""
+    defaults = execute.parameters(report.notebook_path("04_clv"))
+    assert {k: ast.literal_eval(defaults[k]["default"]) for k in fitted.CLV_PARAMETERS} == fitted.CLV_PARAMETERS
+    cfg = load_config(TINY, [parse_override("notebooks.04_clv.time_unit=D"),
+                             parse_override("notebooks.04_clv.horizon_months=6")])
+    prep = _private(pipeline.Prepared(cfg, tiny.folder, tiny.meta), tmp_path)
+    assert prep.meta["time_unit"] != "D"
+    fits = fitted.clv_fits(prep)
+    assert fits.purchase.time_unit == "D"
+    scores = fitted.clv_scores(prep)
+    assert scores.attrs["horizon_months"] == 6 and scores.attrs["time_unit"] == "D"
+    assert fitted.USED["clv"].startswith("clv-") and (prep.folder / "models" / fitted.USED["clv"]).is_dir()
+
+
+def test_an_unreadable_artefact_is_fitted_again_with_a_warning(prep, caplog):
+    first = fitted.rfm_segments(prep)
+    pickle = next((prep.folder / "models").glob("rfm-*")) / "fit.pkl"
+    pickle.write_bytes(pickle.read_bytes()[:20])        # truncated, as by a full disk
+    n = len(fitted.FITTED)
+    with caplog.at_level(logging.WARNING, logger="helpers.fitted"):
+        again = fitted.rfm_segments(prep)
+    assert _fitted_since(n) == ["rfm"]
+    assert "cannot be read back" in caplog.text and "rfm" in caplog.text
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), again.reset_index(drop=True))
+
+
+def test_two_processes_fitting_the_same_model_leave_one_artefact(prep):
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(fitted.clv_fits(prep).purchase.values)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and results[0] == results[1]
+    assert [p.name.split("-")[0] for p in (prep.folder / "models").iterdir()] == ["clv"]    # no temporary folder left
+
+
+def test_bad_settings_are_a_message_not_a_default(prep):
+    scores, why = fitted.attempt(fitted.clv_scores, prep, horizon_months=0)
+    assert scores is None and "horizon_months = 0" in why and "ClvInputError" in why
+    with pytest.raises(ValueError, match="unknown model kind 'clusters'"):
+        fitted.artefact(prep, "clusters", {})
+
+
+def test_the_runner_fits_once_and_every_notebook_names_what_it_read(tmp_path):
+    """Two runs of 04 and 12 on the tiny shop: the runner fits the shared models beside the first notebooks, both
+    notebooks name the same CLV holdout artefact as run.json; a second run that changes a display parameter and
+    the holdout length reads the CLV fit again and refits the holdout fit only."""
+    out = tmp_path / "reports"
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress",
+                        "--notebooks", "04", "12"]) == 0
+    run1 = json.loads((out / "latest" / "run.json").read_text())
+    models1 = {m["kind"]: m for m in run1["models"]}
+    assert set(models1) == {"clv", "clv_scores", "clv_holdout", "rfm"}
+    used = {nb: json.loads((out / "latest" / "artefacts" / nb / "models.json").read_text())
+            for nb in ("04_clv", "12_validation")}
+    assert used["04_clv"]["clv"] == models1["clv"]["artefact"]
+    assert used["04_clv"]["clv_holdout"] == used["12_validation"]["clv_holdout"] == models1["clv_holdout"]["artefact"]
+    prep = pipeline.open_run(TINY, progress=False)
+    three = fitted.artefact(prep, "clv_holdout", {"holdout_months": 3.0, "model": "bgnbd",
+                                                  "time_unit": prep.meta["time_unit"], "seed": 42})
+    shutil.rmtree(three.folder, ignore_errors=True)       # an earlier session may have left it
+    assert report.main(["--config", str(TINY), "--reports-dir", str(out), "--no-progress", "--notebooks", "04",
+                        "--set", "notebooks.04_clv.action_list_size=50",
+                        "--set", "notebooks.04_clv.holdout_months=3"]) == 0
+    run2 = json.loads((out / "latest" / "run.json").read_text())
+    models2 = {m["kind"]: m for m in run2["models"]}
+    assert run2["notebooks"][0]["reused_from"] is None
+    assert models2["clv"] == {**models1["clv"], "fitted": False, "seconds": models2["clv"]["seconds"]}
+    assert models2["clv_holdout"]["fitted"] and models2["clv_holdout"]["artefact"] == three.folder.name
+    assert json.loads((out / "latest" / "artefacts" / "04_clv" / "models.json").read_text())["clv_holdout"] == three.folder.name
