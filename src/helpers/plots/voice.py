@@ -230,6 +230,9 @@ def gain_sentence(gain) -> str:
                high=_f(r.high, "+.3f")) for r in gain.gain.itertuples()]
     out = _("Adding the complaint features (test cut-off {cutoff}, churn = no purchase in {days} days; {n} test customers, {retained} of them retained): {parts}.", cutoff=gain.test_cutoff, days=gain.horizon_days, n=_f(gain.n_test, ","),
             retained=_f(gain.n_retained, ","), parts="; ".join(parts))
+    if gain.sampled:
+        out += _(" The models were fitted and compared on a seeded random sample of {max} customers at each cut-off (of {train} active at the training cut-off and {test} at the test cut-off), so this step stays fast on large data; the interval reflects the sample's size.", max=_f(gain.n_test, ","),
+                 train=_f(gain.n_train_all, ","), test=_f(gain.n_test_all, ","))
     smaller = min(gain.n_retained, gain.n_test - gain.n_retained)
     if smaller < 100:
         out += _(" With only {n} customers in the smaller class the AUCs are very uncertain: read the intervals, not the points.", n=_f(smaller, ","))

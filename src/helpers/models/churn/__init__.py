@@ -35,7 +35,8 @@ from helpers.models.churn.classifiers import (
     fit_models, make_model, model_scores, one_thread, score_customers
 )
 from helpers.models.churn.dataset import (
-    FEATURE_DOCS, ChurnDataset, FeatureSpec, add_features, align, common_features, feature_table, feature_unit
+    FEATURE_DOCS, ChurnDataset, FeatureSpec, add_features, align, common_features, feature_table, feature_unit,
+    sample_customers
 )
 from helpers.models.churn.evaluation import (
     EXPLAIN_MAX_ROWS, auc_difference, calibration_table, confusion_table, evaluate, gains_table, importance_table,
@@ -58,5 +59,5 @@ __all__ = ["ChurnDataset", "EXPLAIN_MAX_ROWS", "FEATURE_DOCS", "FeatureSpec", "L
            "gains_table",
            "importance_table", "km_table", "lines_before", "main_value", "make_model", "make_spec", "model_scores",
            "one_thread", "oracle_p_alive", "p_alive_feature", "partial_dependence_table", "retention_plan",
-           "roc_table", "score_customers", "segment_of", "top_values", "trailing_revenue", "true_dropout",
+           "roc_table", "sample_customers", "score_customers", "segment_of", "top_values", "trailing_revenue", "true_dropout",
            "truth_table", "value_at_stake"]

@@ -176,6 +176,16 @@ def add_features(ds: ChurnDataset, extra: pd.DataFrame, *, fill: dict | None = N
     return replace(ds, frame=frame, numeric=[*ds.numeric, *cols], categorical=list(ds.categorical))
 
 
+def sample_customers(ds: ChurnDataset, max_rows: int | None, *, random_state: int = 0) -> ChurnDataset:
+    """``ds`` itself when it holds at most ``max_rows`` customers (or ``max_rows`` is None), else a seeded random
+    sample of ``max_rows`` of them, in their original order; ``len(ds.frame)`` says which."""
+    n = len(ds.frame)
+    if not max_rows or n <= max_rows:
+        return ds
+    rows = np.sort(np.random.default_rng(random_state).choice(n, size=max_rows, replace=False))
+    return replace(ds, frame=ds.frame.iloc[rows].reset_index(drop=True))
+
+
 def align(ds: ChurnDataset, like: ChurnDataset) -> ChurnDataset:
     """``ds`` with exactly the feature columns of ``like`` (missing ones empty), for scoring."""
     frame = ds.frame.copy()

@@ -67,3 +67,15 @@ class TestAddFeatures:
             churn.add_features(self.ds(), pd.DataFrame({"customer_id": ["a", "a"], "x": [1, 2]}))
         with pytest.raises(ValueError, match="already in the data set"):
             churn.add_features(self.ds(), pd.DataFrame({"customer_id": ["a"], "recency_days": [1]}))
+
+
+def test_sample_customers_keeps_small_sets_and_samples_large_ones_the_same_way_each_time():
+    ds = toy_dataset()
+    n = len(ds.frame)
+    assert churn.sample_customers(ds, n) is ds and churn.sample_customers(ds, None) is ds
+    a, b = churn.sample_customers(ds, n // 2, random_state=3), churn.sample_customers(ds, n // 2, random_state=3)
+    assert len(a.frame) == n // 2 and a.frame["customer_id"].tolist() == b.frame["customer_id"].tolist()
+    kept = ds.frame["customer_id"].tolist()
+    positions = [kept.index(c) for c in a.frame["customer_id"]]
+    assert positions == sorted(positions) and len(set(positions)) == n // 2      # original order, no repeats
+    assert a.features == ds.features and a.cutoff == ds.cutoff

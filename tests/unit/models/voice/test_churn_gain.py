@@ -43,6 +43,12 @@ def test_complaint_churn_gain_on_the_default_shop():
         assert r.low <= r.diff <= r.high and 0.6 < r.auc_b < 0.95
     # complainers bought and reviewed more, so their raw churn rate is lower (Step 8's caution)
     assert g.rates["churn_rate"].iloc[0] < g.rates["churn_rate"].iloc[1]
+    assert not g.sampled and g.n_test == g.n_test_all             # the default shop is below MAX_CUSTOMERS
+    # above the size limit: a seeded sample of that many customers at each cut-off, counted against everyone
+    s = voice.complaint_churn_gain(prep.table(engine.connect(prep.config.engine)), fb, train_cutoff=train_cut,
+                                   test_cutoff=test_cut, horizon_days=90, has=prep.has, n_boot=50, max_customers=800)
+    assert s.sampled and s.n_test == 800 == s.gain["n"].iloc[0] and s.rates["customers"].sum() == 800
+    assert (s.n_train_all, s.n_test_all) == (g.n_train_all, g.n_test_all) and g.n_test_all == g.n_test > 800
 
 
 def test_try_complaint_churn_gain_returns_why_not(fb, lines):
