@@ -21,7 +21,8 @@ bk.pair_rules(...)``.
 from __future__ import annotations
 
 from helpers.models.baskets.evaluation import (
-    EVAL_COLUMNS, PROTOCOLS, HoldoutSplit, evaluate_offers, holdout_last_basket, offline_evaluation,
+    EVAL_COLUMNS, MAX_EVALUATED, PROTOCOLS, HoldoutSplit, evaluate_offers, holdout_last_basket, offline_evaluation,
+    sample_split,
 )
 from helpers.models.baskets.items import basket_items, basket_summary, catalogue_names, item_catalogue
 from helpers.models.baskets.offers import (
@@ -40,6 +41,6 @@ __all__ = [
     "association_rules", "basket_items", "basket_summary", "catalogue_names", "cooccurrence_matrix",
     "customer_groups_from_lines", "customer_history", "evaluate_offers", "expected_value", "filter_rules",
     "frequent_itemsets", "holdout_last_basket", "item_catalogue", "label_rules", "next_best_offers", "offer_table",
-    "offline_evaluation", "one_hot", "pair_rules", "pairs_from_rules", "planted_bundle_ranks", "popularity",
+    "offline_evaluation", "one_hot", "sample_split", "MAX_EVALUATED", "pair_rules", "pairs_from_rules", "planted_bundle_ranks", "popularity",
     "popularity_offers",
 ]

@@ -90,9 +90,28 @@ EVAL_COLUMNS = ["protocol", "method", "customers", "k", "hit_rate", "hit_rate_se
                 "hits"]
 
 
+#: Above this many customers with a held-out basket, the offers are made and scored for a seeded random sample of
+#: this many (rules and popularity still come from every basket that is not held out): the hit rate's standard
+#: error at 20,000 customers is at most 0.4 points, and scoring everyone dominated a large batch.
+MAX_EVALUATED = 20_000
+
+
+def sample_split(split: HoldoutSplit, max_customers: int | None, *, random_state: int = 0) -> HoldoutSplit:
+    """``split`` with its evaluated customers cut to a seeded random sample of ``max_customers`` (history,
+    holdout and trigger; ``mining`` unchanged, so no held-out basket enters it); ``split`` itself when smaller."""
+    who = split.customers
+    if not max_customers or len(who) <= max_customers:
+        return split
+    keep = set(np.random.default_rng(random_state).choice(np.asarray(who, dtype=object), size=max_customers,
+                                                           replace=False))
+    return HoldoutSplit(*(t[t["customer_id"].isin(keep)].reset_index(drop=True)
+                          for t in (split.history, split.holdout, split.trigger)), mining=split.mining)
+
+
 def offline_evaluation(items: pd.DataFrame, *, k: int = 5, min_count: int = 3, exclude_bought: bool = True,
                        min_lift: float = 1.0, customer_groups: pd.DataFrame | None = None,
-                       protocols=("next_basket", "basket_completion"), con=None) -> pd.DataFrame:
+                       protocols=("next_basket", "basket_completion"), con=None,
+                       max_customers: int | None = MAX_EVALUATED, random_state: int = 0) -> pd.DataFrame:
     """Next-best-offer rules against a popularity baseline, on each customer's held-out last basket.
 
     Protocols (:data:`PROTOCOLS`):
@@ -106,17 +125,23 @@ def offline_evaluation(items: pd.DataFrame, *, k: int = 5, min_count: int = 3, e
     Leakage-free: rules and popularity come from :attr:`HoldoutSplit.mining` (no held-out
     basket in it); offers from the history (and, for completion, the first item only).
 
+    With more than ``max_customers`` customers to evaluate, a seeded random sample of that many is
+    evaluated (:func:`sample_split`; None evaluates everyone); ``attrs["evaluable"]`` counts them all.
+
     Returns
     -------
     pandas.DataFrame
         One row per protocol and method ("rules", "popularity"): customers (evaluated), k,
         hit_rate, precision_at_k, recall_at_k, hits. ``attrs``: split, rules (the pair rules
-        used), rule_share (per protocol: share of the rule method's offers backed by a rule).
+        used), rule_share (per protocol: share of the rule method's offers backed by a rule),
+        evaluable (customers with a held-out basket, before sampling).
     """
     unknown = [p for p in protocols if p not in PROTOCOLS]
     if unknown:
         raise ValueError(f"offline_evaluation: unknown protocol(s) {unknown}; choose from {list(PROTOCOLS)}")
     split = holdout_last_basket(items)
+    evaluable = len(split.customers)
+    split = sample_split(split, max_customers, random_state=random_state)
     rows, rule_share = [], {}
     rules = pair_rules(split.mining, min_count=min_count, con=con) if len(split.holdout) else None
     popular = popularity(customer_history(split.mining), customer_groups=customer_groups)
@@ -147,5 +172,5 @@ def offline_evaluation(items: pd.DataFrame, *, k: int = 5, min_count: int = 3, e
         rows.append({"protocol": protocol, "method": "rules", **evaluate_offers(by_rules, targets, k=k)})
         rows.append({"protocol": protocol, "method": "popularity", **evaluate_offers(by_pop, targets, k=k)})
     out = pd.DataFrame(rows, columns=EVAL_COLUMNS)
-    out.attrs.update(split=split, rules=rules, rule_share=rule_share)
+    out.attrs.update(split=split, rules=rules, rule_share=rule_share, evaluable=evaluable)
     return out

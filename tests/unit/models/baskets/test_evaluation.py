@@ -76,6 +76,22 @@ class TestSyntheticTruth:
         assert ev.attrs["rule_share"]["basket_completion"] > 0.5      # the rules, not the fill-up, did it
 
 
+    def test_above_the_limit_a_seeded_sample_is_evaluated_and_nothing_held_out_is_mined(self, default_items):
+        full = bk.holdout_last_basket(default_items)
+        n = len(full.customers)
+        small = bk.sample_split(full, 300, random_state=1)
+        assert len(small.customers) == 300 < n and bk.sample_split(full, n) is full
+        assert set(small.history["customer_id"]) <= set(small.customers) and small.mining is full.mining
+        assert not set(small.holdout["invoice"]) & set(small.mining["invoice"])
+        assert small.customers.tolist() == bk.sample_split(full, 300, random_state=1).customers.tolist()
+        ev = bk.offline_evaluation(default_items, k=5, min_count=3, protocols=("next_basket",), max_customers=300)
+        assert ev.attrs["evaluable"] == n and ev["customers"].max() == 300
+        everyone = bk.offline_evaluation(default_items, k=5, min_count=3, protocols=("next_basket",), max_customers=None)
+        assert everyone["customers"].max() == n
+        # the sample's hit rate estimates everyone's: within four standard errors of the sample
+        rules = lambda e: e.set_index("method").loc["rules"]  # noqa: E731
+        assert abs(rules(ev)["hit_rate"] - rules(everyone)["hit_rate"]) < 4 * rules(ev)["hit_rate_se"]
+
 
 class TestOfflineEvaluationByHand:
     def test_a_rule_known_from_other_baskets_completes_the_held_out_basket(self, duck):
