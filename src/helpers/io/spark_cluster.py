@@ -96,7 +96,8 @@ def _scala_version(home: Path) -> str:
 
 def _launch(folder: Path, name: str, main: str, args: list[str], heap: str) -> int:
     home = spark_home()
-    cmd = [_java(), f"-Xmx{heap}", "-cp", f"{home / 'conf'}:{home / 'jars' / '*'}",
+    # C1 only and the serial collector: a daemon that mostly waits needs neither a JIT nor GC threads per core
+    cmd = [_java(), f"-Xmx{heap}", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", f"{home / 'conf'}:{home / 'jars' / '*'}",
            # the options Spark's own launcher adds for Java 17
            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",

@@ -163,3 +163,18 @@ def test_what_spark_cannot_read_is_a_config_error(tmp_path):
     assert spark_pattern("%d.%m.%Y %H:%M", p, "t") == "d.M.yyyy H:m"
     assert spark_pattern("%Y%m%d", p, "t") == "yyyyMMd"
     assert spark_pattern("%Y-%m-%dT%H:%M:%S.%f", p, "t") == "yyyy-M-d'T'H:m:s.SSSSSS"
+
+
+def test_the_driver_does_not_parse_the_file(tmp_path, monkeypatch):
+    import pyarrow.csv as pacsv
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read on the driver")
+
+    for module, name in ((pd, "read_csv"), (pd, "read_table"), (pacsv, "read_csv"), (pacsv, "open_csv")):
+        monkeypatch.setattr(module, name, refuse)
+    cfg = file_cfg(FIX / "satislar_tr.csv", **TR_DATA)
+    n, _notes = write_file_lines(cfg.data_path(), cfg.data, tmp_path / "spark.parquet", engine=SPARK)
+    assert n == 10
+    with pytest.raises(AssertionError, match="read on the driver"):        # the Python reader would
+        write_file_lines(cfg.data_path(), cfg.data, tmp_path / "python.parquet")
