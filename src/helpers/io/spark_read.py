@@ -38,15 +38,14 @@ import pandas as pd
 
 from helpers.config import DEFAULT_SALE_VALUES
 from helpers.errors import ConfigError, DataError
-from helpers.io.batches import CURRENCY_ALIASES, LineSpec, _na_tokens
-from helpers.io.parsing import _show
+from helpers.io.batches import CURRENCY_ALIASES, LineSpec, na_tokens
 from helpers.io.rawfile import (
     RawTable,
-    _clean_header,
-    _head_bytes,
-    _separator,
-    _warn_if_utf8_as_single_byte,
-    _encoding_error,
+    clean_header,
+    encoding_error,
+    guess_separator,
+    head_bytes,
+    warn_if_utf8_as_single_byte,
 )
 from helpers.io.schema import MIN_LINES, conform, validate_lines
 
@@ -174,14 +173,14 @@ def _write_text_lines(spark, p: Path, *, fmt: str, separator: str | None, encodi
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    head = _head_bytes(p)
+    head = head_bytes(p)
     enc = encoding
     if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     charset = spark_charset(p, encoding)
     text = head.decode(enc, errors="replace").lstrip("\ufeff")
     first = text.splitlines()[0] if text else ""
-    sep = _separator(fmt, separator, first)
+    sep = guess_separator(fmt, separator, first)
     if sep == r"\s+":
         raise ConfigError(f"{p}: the header line has none of ';', tab, ',' or '|', so the file would be split on "
                           "runs of white space, which Spark's csv reader cannot do; set data.separator (e.g. ' ') "
@@ -192,15 +191,15 @@ def _write_text_lines(spark, p: Path, *, fmt: str, separator: str | None, encodi
         try:
             head[:head.find(b"\n") if b"\n" in head else len(head)].decode(enc)
         except UnicodeDecodeError as exc:
-            raise _encoding_error(p, encoding, sep, exc) from None
+            raise encoding_error(p, encoding, sep, exc) from None
     cells = (next(csv.reader([first], delimiter=sep, quotechar='"')) if len(sep) == 1 else first.split(sep))
-    names = _pandas_names([_clean_header(c) for c in cells])
+    names = _pandas_names([clean_header(c) for c in cells])
     header = RawTable.single(pd.DataFrame(columns=names), p, first_row=2)
     header.sep = sep
     mapping = select(header)
     cols = {k: k for k in mapping}
     spelled = {k: spec.spelled.get(k, v) for k, v in mapping.items()}
-    _warn_if_utf8_as_single_byte(p, head, encoding)
+    warn_if_utf8_as_single_byte(p, head, encoding)
 
     schema = StructType([StructField(f"c{i}", StringType()) for i in range(len(names))])
     raw = spark.read.csv(str(p), schema=schema, sep=sep, encoding=charset, header=True, quote='"',
@@ -269,7 +268,7 @@ def _write_text_lines(spark, p: Path, *, fmt: str, separator: str | None, encodi
     if amount is None:
         amount = qty * price
 
-    tokens = _na_tokens(spec.na_values)
+    tokens = na_tokens(spec.na_values)
     out = {"line_id": F.col("line_id")}
     masked: list[tuple[str, object, object]] = []   # (column, value before masking, hit)
 
@@ -374,7 +373,13 @@ def _check_encoding(p: Path, encoding: str, enc: str, sep: str) -> None:
             try:
                 line.decode(enc)
             except UnicodeDecodeError as exc:
-                raise _encoding_error(p, encoding, sep, exc) from None
+                raise encoding_error(p, encoding, sep, exc) from None
+
+
+def _show(v) -> str:
+    """A cell as :func:`helpers.io.parsing.raise_bad` shows it: quoted, cut after 40 characters."""
+    s = repr(v if isinstance(v, str) else str(v))
+    return s if len(s) <= 42 else s[:39] + "...'"
 
 
 def _key(col):
