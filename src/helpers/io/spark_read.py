@@ -178,6 +178,9 @@ def _write_text_lines(spark, p: Path, *, fmt: str, separator: str | None, encodi
     if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     charset = spark_charset(p, encoding)
+    if not _java_knows(spark, charset):
+        raise ConfigError(f"{p}: data.encoding {encoding} ({charset}) is not a charset Spark's csv reader (Java) knows; "
+                          "save the file as UTF-8, or read it with engine.backend: duckdb")
     text = head.decode(enc, errors="replace").lstrip("\ufeff")
     first = text.splitlines()[0] if text else ""
     sep = guess_separator(fmt, separator, first)
@@ -363,6 +366,14 @@ def _write_text_lines(spark, p: Path, *, fmt: str, separator: str | None, encodi
     finally:
         shutil.rmtree(parts, ignore_errors=True)
     return n, notes
+
+
+def _java_knows(spark, charset: str) -> bool:
+    """Whether the JVM of ``spark`` has the charset (True when that cannot be asked, as over Spark Connect)."""
+    try:
+        return bool(spark._jvm.java.nio.charset.Charset.isSupported(charset))
+    except Exception:  # no JVM gateway (Spark Connect) or an illegal name: Spark's reader then says so itself
+        return True
 
 
 def _check_encoding(p: Path, encoding: str, enc: str, sep: str) -> None:

@@ -154,6 +154,10 @@ def test_what_spark_cannot_read_is_a_config_error(tmp_path):
     cfg = file_cfg(p, columns={"invoice": "inv", "invoice_ts": "date", "amount": "amount"})
     with pytest.raises(ConfigError, match=r"ws\.txt: .*white space.*data\.separator.*engine\.backend: duckdb"):
         write_file_lines(p, cfg.data, tmp_path / "out.parquet", engine=SPARK)
+    p.write_text("inv;date;amount\nA;2024-01-01;1\nB;2024-01-02;2\nC;2024-01-03;3\n")
+    cfg = file_cfg(p, encoding="mac-roman", columns={"invoice": "inv", "invoice_ts": "date", "amount": "amount"})
+    with pytest.raises(ConfigError, match=r"ws\.txt: data\.encoding mac-roman .*not a charset Spark's csv reader"):
+        write_file_lines(p, cfg.data, tmp_path / "out.parquet", engine=SPARK)
     with pytest.raises(ConfigError, match=r"utf-16.*UTF-8"):
         spark_charset(p, "utf-16")
     assert spark_charset(p, "cp1254") == "windows-1254" and spark_charset(p, "iso-8859-9") == "ISO-8859-9"
