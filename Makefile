@@ -68,3 +68,10 @@ catalog: $(STAMP) ## after changing report strings: extract them (pybabel) and m
 bench: $(STAMP) ## benchmark the engine path against pandas + lifetimes / mlxtend into reports/bench/ (installs requirements-bench.lock); BENCH_ARGS="--sizes default --repeats 1"
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-bench.lock
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+.PHONY: spark-cluster spark-cluster-stop
+spark-cluster: $(STAMP) ## start a local Spark standalone master (spark://127.0.0.1:7077) and one worker from pyspark's jars
+	$(BIN)/python scripts/spark_cluster.py start
+
+spark-cluster-stop: $(STAMP) ## stop the local Spark cluster started by `make spark-cluster`
+	$(BIN)/python scripts/spark_cluster.py stop

@@ -158,7 +158,7 @@ def check_min_lines(raw: RawTable) -> None:
                         "analysis")
 
 
-def _na_tokens(na_values) -> dict[str, set[str]]:
+def na_tokens(na_values) -> dict[str, set[str]]:
     """``data.na_values`` as {canonical column: case-folded tokens}; a list applies to every column."""
     if na_values is None:
         return {}
@@ -238,7 +238,7 @@ def build_lines(raw: RawTable, spec: LineSpec, *, offset: int = 0, plan: dict | 
     if amount is None:
         amount = qty * price
 
-    tokens = _na_tokens(spec.na_values)
+    tokens = na_tokens(spec.na_values)
     found: list[dict] = []
     flipped = 0
     if "return_flag" in cols:

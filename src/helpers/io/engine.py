@@ -35,7 +35,7 @@ def connect(engine: EngineConfig | None = None):
     """Return an Ibis backend for ``engine`` (DuckDB in memory unless ``backend == 'spark'``)."""
     engine = engine or EngineConfig()
     if engine.backend == "spark":
-        return ibis.pyspark.connect(_spark_session(engine.spark_master, tuple(sorted(engine.spark_conf.items()))))
+        return ibis.pyspark.connect(spark_session(engine))
     con = ibis.duckdb.connect()
     if engine.duckdb_threads:
         con.raw_sql(f"SET threads = {int(engine.duckdb_threads)}")
@@ -45,6 +45,11 @@ def connect(engine: EngineConfig | None = None):
     con.raw_sql(f"SET temp_directory = '{scratch_dir() / 'duckdb'}'")
     con.raw_sql("SET TimeZone = 'UTC'")
     return con
+
+
+def spark_session(engine: EngineConfig):
+    """The Spark session of ``engine`` (``engine.spark_master``, ``engine.spark_conf``), started on first use."""
+    return _spark_session(engine.spark_master, tuple(sorted(engine.spark_conf.items())))
 
 
 @functools.lru_cache(maxsize=2)

@@ -63,7 +63,7 @@ class RawTable:
                row_note: str = "rows counted as in the file, header = row 1") -> "RawTable":
         """One table read from ``file``: its first data row is row ``first_row`` of the file (or of ``sheet``)."""
         frame = frame.reset_index(drop=True)
-        frame.columns = [_clean_header(c) for c in frame.columns]
+        frame.columns = [clean_header(c) for c in frame.columns]
         rows = np.arange(first_row, first_row + len(frame), dtype="int64")
         sheets = None if sheet is None else np.full(len(frame), sheet, dtype=object)
         return cls(frame, Path(file), rows, sheets, row_note)
@@ -110,7 +110,8 @@ class RawTable:
         return row
 
 
-def _clean_header(c) -> str:
+def clean_header(c) -> str:
+    """A header cell as the readers name the column: Unicode NFC, no byte-order mark, no surrounding spaces."""
     return nfc(str(c)).replace("\ufeff", "").strip()
 
 
@@ -180,12 +181,12 @@ def iter_text(p: Path, *, fmt: str, separator: str | None, encoding: str,
     error in a late batch (a row that does not split, an undecodable byte) raises the same
     :class:`DataError` as reading the file whole.
     """
-    head = _head_bytes(p)
+    head = head_bytes(p)
     enc = encoding
     if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     first = head.decode(enc, errors="replace").lstrip("\ufeff").splitlines()[0] if head else ""
-    sep = _separator(fmt, separator, first)
+    sep = guess_separator(fmt, separator, first)
     kw: dict[str, Any] = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                               skip_blank_lines=False, encoding=enc, index_col=False)
     if len(sep) > 1 and sep != r"\s+":
@@ -193,7 +194,7 @@ def iter_text(p: Path, *, fmt: str, separator: str | None, encoding: str,
 
     def fail(exc: Exception) -> DataError:
         if isinstance(exc, UnicodeDecodeError):
-            return _encoding_error(p, encoding, sep, exc)
+            return encoding_error(p, encoding, sep, exc)
         if isinstance(exc, pd.errors.EmptyDataError):
             return DataError(p, "empty-file", "has no header and no data")
         hint = ""
@@ -223,7 +224,7 @@ def iter_text(p: Path, *, fmt: str, separator: str | None, encoding: str,
     else:
         reader = read(lambda: pd.read_csv(p, chunksize=max(int(batch_rows), 1), **kw))
         frames = _chunks(reader, read)
-    _warn_if_utf8_as_single_byte(p, head, encoding)
+    warn_if_utf8_as_single_byte(p, head, encoding)
     rows = 0
     for frame in frames:
         if len(frame) == 0 and rows == 0:
@@ -245,7 +246,7 @@ def _chunks(reader, read) -> Iterator[pd.DataFrame]:
             yield frame
 
 
-def _separator(fmt: str, separator: str | None, first: str) -> str:
+def guess_separator(fmt: str, separator: str | None, first: str) -> str:
     """The separator given, or the one guessed from the header line ``first`` (see :func:`read_text`)."""
     if separator is not None:
         return separator
@@ -260,12 +261,14 @@ def _separator(fmt: str, separator: str | None, first: str) -> str:
     return best if counts[best] else r"\s+"
 
 
-def _head_bytes(p: Path, n: int = 1 << 20) -> bytes:
+def head_bytes(p: Path, n: int = 1 << 20) -> bytes:
+    """The first ``n`` bytes of the file ``p`` (1 MiB: enough for the header line and the encoding checks)."""
     with open(p, "rb") as f:
         return f.read(n)
 
 
-def _warn_if_utf8_as_single_byte(p: Path, head: bytes, encoding: str) -> None:
+def warn_if_utf8_as_single_byte(p: Path, head: bytes, encoding: str) -> None:
+    """Warn when ``encoding`` is a one-byte encoding but the file's first bytes ``head`` read as UTF-8 text."""
     name = codecs.lookup(encoding).name
     if name.startswith("utf") or head.isascii():
         return
@@ -278,7 +281,7 @@ def _warn_if_utf8_as_single_byte(p: Path, head: bytes, encoding: str) -> None:
                   f"such as ü or ş may come out garbled (set data.encoding: utf-8)", stacklevel=3)
 
 
-def _encoding_error(p: Path, encoding: str, sep: str, exc: UnicodeDecodeError) -> DataError:
+def encoding_error(p: Path, encoding: str, sep: str, exc: UnicodeDecodeError) -> DataError:
     """Find the first undecodable byte's line and column for the message."""
     line_no, col, byte = None, None, exc.object[exc.start:exc.start + 1] if exc.object else b""
     try:
@@ -313,7 +316,7 @@ def _encoding_error(p: Path, encoding: str, sep: str, exc: UnicodeDecodeError) -
 
 
 def _looks_utf8(p: Path) -> bool:
-    head = _head_bytes(p)
+    head = head_bytes(p)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import paths
-from helpers.config import DEFAULT_CUSTOMER_NA, DataConfig, RunConfig
+from helpers.config import DEFAULT_CUSTOMER_NA, DataConfig, EngineConfig, RunConfig
 from helpers.errors import DataError
 from helpers.i18n import _, fmt_number
 from helpers.io.batches import BATCH_ROWS, LineSpec, check_min_lines, write_lines
@@ -262,9 +262,10 @@ def read_source(cfg: RunConfig, *, progress: bool = True) -> Source:
             if data.source == "online_retail_ii":
                 n, notes = write_online_retail_lines(path, tmp, sheets=data.sheets, currency=currency,
                                                      encoding=data.encoding, separator=data.separator,
-                                                     progress=progress, na_values=data.na_values)
+                                                     progress=progress, na_values=data.na_values,
+                                                     engine=cfg.engine)
             else:
-                n, notes = write_file_lines(path, data, tmp, progress=progress)
+                n, notes = write_file_lines(path, data, tmp, progress=progress, engine=cfg.engine)
     say(_("{name}: {n} lines in {seconds} s, cached as {path}", name=name, n=fmt_number(n), seconds=fmt_number(time.perf_counter() - t0, 1), path=_short(cache)))
     n, has = describe_parquet(cache)
     return Source(name, cache, (path.resolve(),), n, has, notes)
@@ -339,9 +340,11 @@ def _frame_of(write: Callable[[Path], tuple[int, dict]]) -> pd.DataFrame:
 def write_online_retail_lines(path, target: Path, *, sheets=None, currency: str = "GBP",
                               encoding: str = "utf-8", separator: str | None = None, progress: bool = False,
                               na_values: list[str] | dict[str, list[str]] | None = None,
-                              batch_rows: int | None = BATCH_ROWS) -> tuple[int, dict]:
+                              batch_rows: int | None = BATCH_ROWS,
+                              engine: EngineConfig | None = None) -> tuple[int, dict]:
     """Write Online Retail (II) as canonical lines (see :func:`read_online_retail`) to the parquet
-    file ``target``, ``batch_rows`` rows of the file at a time; return (lines, notes of reading)."""
+    file ``target``, ``batch_rows`` rows of the file at a time; return (lines, notes of reading).
+    A csv export with ``engine.backend: spark`` is read by Spark (:mod:`helpers.io.spark_read`)."""
     p = Path(path)
     check_exists(p)
     fmt = format_of(p, "auto")
@@ -377,6 +380,12 @@ def write_online_retail_lines(path, target: Path, *, sheets=None, currency: str 
 
     spec = LineSpec({k: k for k in ONLINE_RETAIL_COLUMNS}, spelled, currency,
                     na_values=na_values if na_values is not None else {"customer_id": list(DEFAULT_CUSTOMER_NA)})
+    if fmt in TEXT_FORMATS and _on_spark(engine):
+        def columns(raw: RawTable) -> dict[str, str]:
+            select(raw)
+            return dict(spelled)
+
+        return _spark_text_lines(engine, p, fmt, separator, encoding, columns, spec, target)
     return write_lines(batches, spec, target, select=select)
 
 
@@ -495,9 +504,13 @@ def read_file(path, data: DataConfig, *, progress: bool = False, batch_rows: int
 
 
 def write_file_lines(path, data: DataConfig, target: Path, *, progress: bool = False,
-                     batch_rows: int | None = BATCH_ROWS) -> tuple[int, dict]:
+                     batch_rows: int | None = BATCH_ROWS, engine: EngineConfig | None = None) -> tuple[int, dict]:
     """Write your own sales export as canonical lines (see :func:`read_file`) to the parquet file
-    ``target``, ``batch_rows`` rows of the file at a time; return (lines, notes of reading)."""
+    ``target``, ``batch_rows`` rows of the file at a time; return (lines, notes of reading).
+
+    With ``engine.backend: spark`` a csv / tsv / txt file is read and parsed by Spark
+    (:mod:`helpers.io.spark_read`), not in this process; xlsx and parquet files are read here.
+    """
     p = Path(path)
     check_exists(p)
     if data.columns is None:
@@ -529,7 +542,28 @@ def write_file_lines(path, data: DataConfig, target: Path, *, progress: bool = F
     spec = LineSpec({k: k for k in mapping}, dict(mapping), data.currency, decimal=data.decimal,
                     thousands=data.thousands, dayfirst=data.dayfirst, date_format=data.date_format,
                     na_values=data.na_values, return_values=list(data.return_flag_values))
+    if fmt in TEXT_FORMATS and _on_spark(engine):
+        def columns(raw: RawTable) -> dict[str, str]:
+            check_headers(raw, mapping, what="data.columns")
+            return dict(mapping)
+
+        return _spark_text_lines(engine, p, fmt, data.separator, data.encoding, columns, spec, target)
     return write_lines(batches, spec, target, select=select)
+
+
+def _on_spark(engine: EngineConfig | None) -> bool:
+    return engine is not None and engine.backend == "spark"
+
+
+def _spark_text_lines(engine: EngineConfig, p: Path, fmt: str, separator: str | None, encoding: str,
+                      columns: Callable[[RawTable], dict[str, str]], spec: LineSpec, target: Path) -> tuple[int, dict]:
+    """A text file's canonical lines read by Spark on ``engine`` (:func:`helpers.io.spark_read.write_text_lines`)."""
+    from helpers.io import engine as eng
+    from helpers.io.spark_read import write_text_lines
+
+    spark = eng.spark_session(engine)
+    return write_text_lines(spark, p, fmt=fmt, separator=separator, encoding=encoding, select=columns, spec=spec,
+                            target=Path(target), scratch=eng.scratch_dir())
 
 
 # --------------------------------------------------------------------------------------
