@@ -156,8 +156,15 @@ def next_best_offers(history: pd.DataFrame, rules: pd.DataFrame, *, k: int = 5, 
                                "group": customer_groups["group"].astype("string").to_numpy()})
         groups = groups[groups["customer_id"] >= 0]
     item_names = np.array([names.get(str(i), str(i)) for i in item_ids], dtype=object)
-    offers = _offers_on_codes(h, rc, pop, groups, exc, item_names, k=k, exclude_bought=exclude_bought,
-                              max_rules_per_item=max_rules_per_item, scoring=scoring, n_customers=len(cust_ids))
+    # customers in chunks of at most MAX_CANDIDATES (customer, rule) candidates: each customer's offers depend on
+    # their own rows only, so the chunks give the same offers; one merge of everyone held ~40M rows at 1M lines
+    parts = [_offers_on_codes(h[(h["customer_id"] >= lo) & (h["customer_id"] < hi)], rc, pop,
+                              None if groups is None else groups[groups["customer_id"].between(lo, hi - 1)],
+                              None if exc is None else exc[exc["customer_id"].between(lo, hi - 1)], item_names, k=k,
+                              exclude_bought=exclude_bought, max_rules_per_item=max_rules_per_item, scoring=scoring,
+                              n_customers=len(cust_ids))
+             for lo, hi in _customer_chunks(h, rc, max_rules_per_item, len(cust_ids), MAX_CANDIDATES)]
+    offers = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     offers["rank"] = offers.groupby("customer_id", sort=False).cumcount() + 1
     out = pd.DataFrame({
         "customer_id": pd.array(cust_ids.to_numpy()[offers["customer_id"].to_numpy()], dtype="string"),
@@ -170,6 +177,26 @@ def next_best_offers(history: pd.DataFrame, rules: pd.DataFrame, *, k: int = 5, 
         "reason": offers["reason"].to_numpy(object),
     })
     return out[cols]
+
+
+#: Most (customer, rule) candidate rows :func:`next_best_offers` scores at once (about 40 bytes each, several copies).
+MAX_CANDIDATES = 4_000_000
+
+
+def _customer_chunks(history: pd.DataFrame, rules: pd.DataFrame, max_rules_per_item: int, n_customers: int,
+                     limit: int) -> list[tuple[int, int]]:
+    """Ranges ``[lo, hi)`` of customer codes, in order, each with at most about ``limit`` candidate rows (a
+    customer's candidates: the rules of every item they bought, at most ``max_rules_per_item`` per item). The
+    first range starts below every code, so no history row is left out."""
+    per_item = rules.groupby("antecedent").size().clip(upper=max_rules_per_item)
+    rows = history["item"].map(per_item).fillna(0).to_numpy(float)
+    cid = history["customer_id"].to_numpy(np.int64)
+    per_customer = np.bincount(np.clip(cid, 0, None), weights=rows, minlength=max(n_customers, 1))
+    cum = np.cumsum(per_customer)
+    cuts = [int(c) for c in np.searchsorted(cum, np.arange(limit, cum[-1], limit), side="right") if 0 < c < n_customers] \
+        if len(cum) and cum[-1] > limit else []
+    edges = [np.iinfo(np.int64).min, *dict.fromkeys(cuts), np.iinfo(np.int64).max]
+    return list(zip(edges[:-1], edges[1:]))
 
 
 def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFrame, customer_groups, exclude,

@@ -1,6 +1,7 @@
 """Next best offers, popularity, expected value and the offer export, on hand-made histories and rules."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -131,3 +132,24 @@ class TestCustomerHistoryAndGroups:
         df["country"] = pd.array(["FR", "FR", "UK", "UK", "FR", "DE", None], dtype="string")
         g = bk.customer_groups_from_lines(table(duck, df)).set_index("customer_id")["group"].to_dict()
         assert g == {"A": "FR", "B": "FR"}
+
+
+@pytest.mark.slow
+def test_offers_in_customer_chunks_equal_the_offers_in_one_go(default_items, monkeypatch):
+    """A memory bound, not another answer: scored a few thousand candidate rows at a time, every customer gets the
+    same offers, in the same order, with the same reasons."""
+    from helpers.models.baskets import offers as offers_module
+
+    history = bk.customer_history(default_items)
+    rules = bk.pair_rules(default_items, min_count=3)
+    groups = pd.DataFrame({"customer_id": history["customer_id"].drop_duplicates().to_numpy()}).assign(
+        group=lambda t: np.where(t.index % 2 == 0, "north", "south"))
+    whole = bk.next_best_offers(history, rules, k=5, customer_groups=groups)
+    monkeypatch.setattr(offers_module, "MAX_CANDIDATES", 5_000)
+    chunks, split = [], offers_module._customer_chunks
+    monkeypatch.setattr(offers_module, "_customer_chunks", lambda *a: chunks.append(split(*a)) or chunks[-1])
+    chunked = bk.next_best_offers(history, rules, k=5, customer_groups=groups)
+    assert len(chunks[0]) > 10                            # really split, in order, covering every code
+    assert all(lo < hi for lo, hi in chunks[0]) and [hi for _, hi in chunks[0][:-1]] == [lo for lo, _ in chunks[0][1:]]
+    pd.testing.assert_frame_equal(whole.drop(columns="reason"), chunked.drop(columns="reason"))
+    assert whole["reason"].tolist() == chunked["reason"].tolist()
