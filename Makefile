@@ -33,12 +33,13 @@ COURSE_ARGS ?=
 course: $(STAMP) ## exercise course pack for CONFIG into reports/<run>/course/ (student notebooks, solution HTML, glossary, concept map); LANGUAGE=tr for Turkish
 	$(BIN)/python -m helpers.runner.course --config $(CONFIG) $(if $(LANGUAGE),--language $(LANGUAGE)) $(COURSE_ARGS)
 
-# Each test module goes to one worker as a whole (its module fixtures are built once); the modules that run
-# notebook batches go first, longest first (tests/conftest.py, HEAVY). The ten slowest tests are listed at
-# the end (pyproject.toml, addopts).
+# Each notebook batch runs once per session and is shared by both workers (tests/conftest.py, english_batch,
+# turkish_batch); --dist worksteal hands each worker its own heavy groups first (tests/conftest.py, HEAVY, lanes)
+# and lets an idle worker take the other's last tests. The ten slowest tests are listed at the end
+# (pyproject.toml, addopts).
 TEST_JOBS ?= 2
 test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration; TEST_JOBS=1 runs them in one process
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## the tests without the slow ones (no notebook batch, no model fit on larger data)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

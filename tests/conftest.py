@@ -1,10 +1,12 @@
-"""Shared fixtures: engines, the hand-checkable line fixture, and the shared-data folder; the hypothesis
-profiles; and the order in which ``make test`` hands the test modules to its xdist workers (:data:`HEAVY`)."""
+"""Shared fixtures: engines, the hand-checkable line fixture, the shared-data folder and the notebook batches
+(:func:`english_batch`, :func:`turkish_batch`); the hypothesis profiles; and the order in which ``make test``
+hands the tests to its xdist workers (:data:`HEAVY`, :func:`lanes`)."""
 from __future__ import annotations
 
 import datetime as dt
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -23,53 +25,67 @@ from tests.fixtures import AUDIT_ROWS, make_lines
 settings.register_profile("ci", database=None, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-#: The tests that execute notebooks, by the start of their test ids, with their minutes: CPU time measured with
-#: ``--durations`` one file at a time (December 2026, busy machine; about the wall time on a quiet one).
-#: ``make test`` (``--dist loadfile --no-loadscope-reorder``) hands each test module to one worker as a whole, so
-#: its module fixtures are built once, in the order :func:`pytest_collection_modifyitems` leaves them: the
-#: modules holding these tests first, most minutes first, and these tests first in their module. So no long
-#: batch starts last while the other worker has nothing left, and a worker is handed its next module (xdist
-#: does that once it has two tests or fewer left) only when its batch is nearly done.
+#: The heavy groups, with their minutes (``--durations``, December 2026, on the 2-core machine): the tests that
+#: read one of the shared notebook builds (by the name of its session fixture), that execute notebooks themselves
+#: (by the start of their test ids), or that need the Spark session (marker ``spark``: one JVM, on one worker).
+#: Every test of a group is ``slow``.
 HEAVY = {
-    "tests/notebooks/test_batch_full.py::": 5.5,
-    "tests/notebooks/test_turkish_pages.py::test_every_turkish_page_is_turkish": 5.2,
-    "tests/unit/test_i18n.py::test_a_turkish_batch_has_no_english_glossary_labels": 4.8,
-    "tests/notebooks/test_notebooks.py::test_notebook_runs_under_nbval": 3.9,
-    "tests/notebooks/test_exercises.py::test_course_pack_contents": 1.3,
-    "tests/notebooks/test_exercises.py::test_every_student_notebook_runs": 0.6,
-    "tests/notebooks/test_exercises.py::test_cdnow_pack": 0.2,
-    "tests/notebooks/test_exercises.py::test_turkish_pack": 0.1,
-    "tests/notebooks/test_batch_failure.py::": 2.1,
+    "english_batch": 5.5,
+    "turkish_batch": 5.2,
+    "nbval_run": 3.9,
+    "failed_run": 1.4,
+    "pack": 1.9,
     "tests/unit/runner/test_run.py::": 1.1,
-    "tests/notebooks/test_markup_injection.py::TestRawCustomerIds::": 0.9,
+    "spark": 1.3,
+    "id_run": 0.5,
 }
 
 
-def heavy_start(nodeid: str) -> str | None:
-    """The :data:`HEAVY` entry a test belongs to, if any."""
-    return next((start for start in HEAVY if nodeid.startswith(start)), None)
+def heavy_group(item) -> str | None:
+    """The :data:`HEAVY` group a test belongs to, if any: the first whose fixture it uses, whose marker it carries
+    or whose id it starts with."""
+    return next((g for g in HEAVY if g in item.fixturenames or item.get_closest_marker(g)
+                 or ("::" in g and item.nodeid.startswith(g))), None)
+
+
+def lanes(groups: dict[str, list], light: list, workers: int) -> list[list]:
+    """The tests as ``workers`` lanes: the heavy groups dealt out longest first, each to the lane with the fewest
+    minutes so far (a group stays in one lane: its build runs on the worker that reads it), each lane's heavy
+    tests first; then the other tests in collection order, as many per lane as ``--dist worksteal`` hands each
+    worker at the start (len // workers left), so each worker starts on its own lane."""
+    minutes, heavy = [0.0] * workers, [[] for _ in range(workers)]
+    for g in sorted(groups, key=lambda g: -HEAVY[g]):
+        i = minutes.index(min(minutes))
+        minutes[i] += HEAVY[g]
+        heavy[i] += groups[g]
+    out, left, rest = [], sum(len(h) for h in heavy) + len(light), list(light)
+    for i in range(workers):
+        size = left // (workers - i)
+        take = max(0, size - len(heavy[i]))
+        lane, rest = heavy[i] + rest[:take], rest[take:]
+        out.append(lane)
+        left -= len(lane)
+    out[-1] += rest
+    return out
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """In an xdist worker: the modules with the most :data:`HEAVY` minutes first (the others in collection order),
-    and a module's heavy tests before its other tests (each module's tests stay together). Every worker sorts
-    the same collection the same way, as xdist requires; a run without workers keeps the collection order."""
-    if not hasattr(config, "workerinput"):
-        return
-    heavy, first_seen = {}, {}
-    for i, item in enumerate(items):
-        module = item.nodeid.split("::", 1)[0]
-        heavy.setdefault(module, set()).add(heavy_start(item.nodeid))
-        first_seen.setdefault(module, i)
-    minutes = {module: sum(HEAVY[start] for start in starts if start) for module, starts in heavy.items()}
-    order = {id(item): i for i, item in enumerate(items)}
-
-    def key(item):
-        module = item.nodeid.split("::", 1)[0]
-        return -minutes[module], first_seen[module], heavy_start(item.nodeid) is None, order[id(item)]
-
-    items.sort(key=key)
+    """Every test of a :data:`HEAVY` group is ``slow`` (``make test-fast`` leaves it out), whether or not its
+    module says so. In xdist workers, the tests in the order ``--dist worksteal`` hands out, as :func:`lanes`
+    (every worker sorts the same collection the same way, as xdist requires): each worker starts with its own
+    heavy groups, so the two long batches build at the same time on different workers and no test waits for a
+    build running on the other worker; stealing at the end takes the other worker's last, light tests. A run
+    without workers keeps the collection order."""
+    groups: dict[str, list] = {}
+    light = []
+    for item in items:
+        g = heavy_group(item)
+        if g:
+            item.add_marker(pytest.mark.slow)
+        (groups.setdefault(g, []) if g else light).append(item)
+    if hasattr(config, "workerinput"):
+        items[:] = [item for lane in lanes(groups, light, int(config.workerinput.get("workercount", 1))) for item in lane]
 
 
 @pytest.fixture(scope="session")
@@ -99,3 +115,62 @@ def shared_data() -> Path:
 @pytest.fixture
 def audit_lines() -> pd.DataFrame:
     return make_lines(AUDIT_ROWS)
+
+
+# ------------------------------------------------------------------------------ the notebook batches
+
+@dataclass(frozen=True)
+class EnglishBatch:
+    """The English batch (:func:`english_batch`): the config it ran, its reports folder, both runs' exit codes and
+    run folders (``run`` is the second, latest run)."""
+    config: Path
+    reports: Path
+    first_code: int
+    second_code: int
+    first_run: Path
+    run: Path
+
+
+@dataclass(frozen=True)
+class TurkishBatch:
+    """The Turkish batch (:func:`turkish_batch`): the full run's reports folder, run folder and exit code; the
+    sales-lines-only run's reports folder and exit code; the prepared data folders of both."""
+    reports: Path
+    run: Path
+    code: int
+    bare_reports: Path
+    bare_code: int
+    bare_config: Path
+    prepared: tuple[Path, ...]
+
+
+@pytest.fixture(scope="session")
+def english_batch(tmp_path_factory) -> EnglishBatch:
+    """The whole batch in English, run once per test session (shared by both xdist workers), for every test that
+    reads English pages or artefacts of a complete run: ask for ``english_batch`` in any test module.
+
+    The shop: the tiny synthetic shop (300 customers, a year) as a user's parquet files, with its optional tables
+    (campaign exposures and responses, reviews, demographics), so every notebook runs except the contract one,
+    which skips with a note. Customer ids are rewritten to ``ZQ<id>X`` and masking is on (no raw id may reach any
+    file); every other text column starts with the markup payloads of ``tests/fixtures/markup.py``
+    (``tests.fixtures.batches.POISONED``). The batch runs twice into one reports folder: ``first_run``, then
+    ``run`` (the latest), which reuses the notebooks whose inputs did not change and reports the changes since
+    the first. Treat the folders as read-only: other tests read them too."""
+    from tests.fixtures.batches import build_english_batch, build_once
+
+    r = build_once(tmp_path_factory, "english_batch", build_english_batch)
+    return EnglishBatch(Path(r["config"]), Path(r["reports"]), r["first_code"], r["second_code"], Path(r["first_run"]),
+                        Path(r["run"]))
+
+
+@pytest.fixture(scope="session")
+def turkish_batch(tmp_path_factory) -> TurkishBatch:
+    """The whole batch in Turkish (``--set language=tr``, ``--force``) on the tiny config (``tests/fixtures/configs/
+    tiny.yaml``, optional tables included), and a Turkish run of its sales lines alone through 01, 08, 09, 10 and
+    90 (campaign, review and profile notebooks skipped with a note): run once per test session, shared by both
+    xdist workers. Treat the folders as read-only: other tests read them too."""
+    from tests.fixtures.batches import build_once, build_turkish_batch, run_dir
+
+    r = build_once(tmp_path_factory, "turkish_batch", build_turkish_batch)
+    return TurkishBatch(Path(r["full"]), run_dir(Path(r["full"])), r["code"], Path(r["bare"]), r["bare_code"],
+                        Path(r["bare_config"]), tuple(Path(p) for p in r["prepared"]))

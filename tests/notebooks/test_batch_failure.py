@@ -24,15 +24,15 @@ from helpers import paths
 
 from helpers.runner import run as report
 from tests.fixtures import TINY
+from tests.fixtures.batches import build_once
 
 pytestmark = pytest.mark.slow
 CHOSEN = ["01", "02", "03", "04", "05", "06", "90"]
 PLANTED = "planted failure in the churn model"
 
 
-@pytest.fixture(scope="module")
-def failed_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("churn_fails")
+def _failing_batch(base: Path) -> dict:
+    """01-06 and 90 on the tiny config from a copy of ``notebooks/`` whose 05_churn raises :data:`PLANTED`."""
     nbdir = base / "notebooks"
     shutil.copytree(paths.NOTEBOOKS, nbdir, ignore=shutil.ignore_patterns("exercises", ".ipynb_checkpoints"))
     churn = nbformat.read(str(nbdir / "05_churn.ipynb"), as_version=4)
@@ -49,7 +49,15 @@ def failed_run(tmp_path_factory):
     finally:
         mp.undo()
     (run,) = [p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
-    return code, out, run
+    return {"code": code, "out": str(out), "run": str(run)}
+
+
+@pytest.fixture(scope="session")
+def failed_run(tmp_path_factory):
+    """(exit code, reports folder, run folder) of :func:`_failing_batch`, run once per test session (whichever
+    xdist worker asks first)."""
+    r = build_once(tmp_path_factory, "churn_fails", _failing_batch)
+    return r["code"], Path(r["out"]), Path(r["run"])
 
 
 def _top(page: str) -> str:

@@ -1,4 +1,5 @@
-"""The whole batch on a small shop with recognisable customer ids, twice, with masking on.
+"""The whole batch on a small shop with recognisable customer ids, twice, with masking on (the session's
+``english_batch``, tests/conftest.py, which other tests read too).
 
 Checks what a scheduled user relies on: every notebook runs, the executive summary shows the
 same numbers as the reports that computed them, a second run reports the changes since the
@@ -20,60 +21,23 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.runner import run as report
-
-from helpers.io import synth
 from helpers.batch import NOTEBOOKS
-from helpers.config import SyntheticConfig
 
-from tests.fixtures.markup import PAYLOADS, chromium_available, live_markup, live_markup_in_figures, open_offline, poison
+from tests.fixtures.batches import POISONED  # noqa: F401  (the poisoned columns, named in the docstrings)
+from tests.fixtures.markup import PAYLOADS, chromium_available, live_markup, live_markup_in_figures, open_offline
 
 pytestmark = pytest.mark.slow
 RAW_ID = re.compile(rb"ZQ\d+X")
-#: The text columns that get the markup payloads, per table (the sales lines under "lines").
-POISONED = {"lines": ("product_id", "description", "category", "country", "channel"),
-            "attributes": ("region", "age_band", "income_band"),
-            "exposures": ("campaign_id", "campaign_type", "channel"),
-            "responses": ("campaign_id", "response_type"),
-            "feedback": ("feedback_id", "title", "text", "category")}
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    """The tiny synthetic shop with customer ids rewritten to ZQ<id>X and the payloads in front of every other
-    text column (:data:`POISONED`), as a user's parquet files."""
-    folder = tmp_path_factory.mktemp("shop")
-    src = synth.ensure_synthetic(SyntheticConfig(customers=300, days=365, seed=7), progress=False)
-    lines = pd.read_parquet(src / "lines.parquet")
-    lines["customer_id"] = ("ZQ" + lines["customer_id"] + "X").astype("string")
-    for c in POISONED["lines"]:
-        lines[c] = poison(lines[c])
-    lines.drop(columns=["line_id"]).to_parquet(folder / "sales.parquet", index=False)
-    cols = {c: c for c in ("invoice", "invoice_ts", "customer_id", "product_id", "description", "category",
-                           "quantity", "unit_price", "amount", "country", "channel")}
-    # the optional tables too (campaigns, responses, reviews, demographics), as the user's own files
-    tables = {}
-    for name, extra in (("attributes", {"keep": "all"}), ("exposures", {}), ("responses", {}),
-                        ("feedback", {"scale": [1, 5], "keep": "all"})):
-        t = pd.read_parquet(src / f"{name}.parquet")
-        t["customer_id"] = ("ZQ" + t["customer_id"].astype("string") + "X").astype("string")
-        if "title" in t:                            # the synthetic reviews have no titles: give each one
-            t["title"] = t["title"].fillna("review")
-        for c in POISONED[name]:
-            t[c] = poison(t[c])
-        t.to_parquet(folder / f"{name}.parquet", index=False)
-        columns = {c: c for c in t.columns if c not in ("score_min", "score_max")}
-        tables[name] = {"path": str(folder / f"{name}.parquet"), "columns": columns, **extra}
-    cfg = folder / "masked_shop.yaml"
-    cfg.write_text("name: masked_shop\ndata:\n  source: file\n  path: " + str(folder / "sales.parquet") +
-                   "\n  currency: GBP\n  columns: " + json.dumps(cols) +
-                   "\nanalysis: {period: month, time_unit: W}\noutput: {mask_customer_ids: true}\n"
-                   "tables: " + json.dumps(tables) + "\n", encoding="utf-8")
-    out = folder / "reports"
-    first = report.main(["--config", str(cfg), "--reports-dir", str(out), "--no-progress"])
-    first_run = (out / "latest").resolve()
-    second = report.main(["--config", str(cfg), "--reports-dir", str(out), "--no-progress"])
-    return first, second, first_run, (out / "latest").resolve()
+@pytest.fixture
+def shop(english_batch):
+    """(first exit code, second exit code, first run, latest run) of the session's English batch
+    (``english_batch``, tests/conftest.py): the tiny synthetic shop with customer ids rewritten to ZQ<id>X and
+    the payloads in front of every other text column (:data:`POISONED`), as a user's parquet files, masking on,
+    run twice."""
+    b = english_batch
+    return b.first_code, b.second_code, b.first_run, b.run
 
 
 def test_every_notebook_runs(shop):

@@ -18,6 +18,7 @@ from helpers.runner import course
 from helpers import exercises, i18n, pipeline
 from helpers.exercises.core import MIME
 from tests.fixtures import TINY
+from tests.fixtures.batches import build_once
 
 SOURCES = course.source_notebooks()
 
@@ -111,10 +112,12 @@ def test_concept_map_links_every_stage():
 
 
 # ------------------------------------------------------------------------------ the pack (slow)
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pack(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    return course.build(TINY, reports_dir=out, progress=False)
+    """The course pack of the tiny config, built once per test session (whichever xdist worker asks first)."""
+    r = build_once(tmp_path_factory, "course_pack",
+                   lambda out: {"pack": str(course.build(TINY, reports_dir=out, progress=False))})
+    return Path(r["pack"])
 
 
 def _results(nb_path: Path) -> list[dict]:

@@ -9,6 +9,7 @@ ids carry the payloads with masking off.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import plotly.io as pio
@@ -25,6 +26,7 @@ from helpers.plots import campaigns as campaign_plots
 from helpers.plots import lifecycle as lifecycle_plots
 from helpers.plots import voice as voice_plots
 
+from tests.fixtures.batches import build_once
 from tests.fixtures.markup import (LIVE_TAGS, PAYLOADS, chromium_available, live_markup, live_markup_in_figures, open_offline,
                      poison)
 
@@ -192,13 +194,11 @@ class TestPageCheck:
         assert seen[str(good)] == {"dialogs": [], "blocked": [], "text": PAYLOADS[0], "script": []}
 
 
-@pytest.fixture(scope="module")
-def id_run(tmp_path_factory):
+def _raw_id_run(folder: Path) -> dict:
     """The tiny shop with the payloads in every customer id and masking off, through the notebooks that
     show customer ids and build on each other's: 01 (example lines), 06 (offers, tier-up candidates) and
     90 (the customer action table). 04 and 05 also list customers, through the same ``i18n.table`` as 01
     and 90; leaving them out keeps this run to about a minute (they fit models for another three)."""
-    folder = tmp_path_factory.mktemp("ids")
     src = synth.ensure_synthetic(SyntheticConfig(customers=300, days=365, seed=7), progress=False)
     lines = pd.read_parquet(src / "lines.parquet")
     lines["customer_id"] = poison(lines["customer_id"])
@@ -212,7 +212,14 @@ def id_run(tmp_path_factory):
     out = folder / "reports"
     code = report.main(["--config", str(cfg), "--reports-dir", str(out), "--no-progress",
                         "--notebooks", "01", "06", "90"])
-    return code, (out / "latest").resolve()
+    return {"code": code, "run": str((out / "latest").resolve())}
+
+
+@pytest.fixture(scope="session")
+def id_run(tmp_path_factory):
+    """(exit code, run folder) of :func:`_raw_id_run`, run once per test session (whichever xdist worker asks first)."""
+    r = build_once(tmp_path_factory, "raw_ids", _raw_id_run)
+    return r["code"], Path(r["run"])
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ import pytest
 from helpers import paths
 from helpers.batch import NOTEBOOKS
 from tests.fixtures import TINY
+from tests.fixtures.batches import build_once
 
 NUMBERED = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -78,12 +79,11 @@ def test_notebook_leaves_plumbing_to_its_context(stem):
 NOTEBOOK_TIMEOUT = 900
 
 
-@pytest.fixture(scope="module")
-def nbval_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict[str, list[tuple[str, str]]]]:
+def _nbval_session(folder: Path) -> dict:
     """papermill injects the tiny config into every numbered notebook; one nbval (--nbval-lax) session runs them
-    all, each in its own kernel. Returns the finished process and, per notebook, (outcome, report) for each of
-    its cells: outcome "passed", "failure", "error" or "skipped", report what nbval said about it."""
-    folder = tmp_path_factory.mktemp("nbval")
+    all, each in its own kernel. Returns the finished process (returncode, stdout, stderr) and, per notebook,
+    (outcome, report) for each of its cells: outcome "passed", "failure", "error" or "skipped", report what nbval
+    said about it."""
     for stem in NUMBERED:
         pm.execute_notebook(str(paths.NOTEBOOKS / f"{stem}.ipynb"), str(folder / f"{stem}.ipynb"), prepare_only=True,
                             parameters={"config_path": str(TINY), "config_overrides": []})
@@ -100,7 +100,17 @@ def nbval_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict[str, 
         said = f"{case.get('name', '')}: {found[0].get('message', '')}\n{found[0].text or ''}" if found else ""
         said = re.sub(r"#x1B\[[0-9;]*m", "", said)              # nbval's colours, as the junit report writes them
         cells.setdefault(stem, []).append((outcome, said))
-    return proc, cells
+    return {"args": proc.args, "returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr,
+            "cells": cells}
+
+
+@pytest.fixture(scope="session")
+def nbval_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict[str, list[tuple[str, str]]]]:
+    """The nbval session of :func:`_nbval_session`, started once per test session (whichever xdist worker asks
+    first; the other reads its result): the finished process and, per notebook, (outcome, report) per cell."""
+    r = build_once(tmp_path_factory, "nbval", _nbval_session)
+    proc = subprocess.CompletedProcess(r["args"], r["returncode"], r["stdout"], r["stderr"])
+    return proc, {stem: [tuple(c) for c in cells] for stem, cells in r["cells"].items()}
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """Every page of a Turkish batch is Turkish: no English text node that is not a data value, a code name or a
 proper noun (the detector: ``tests/fixtures/english_text.py``).
 
-The whole batch runs in Turkish on the tiny synthetic shop (its optional tables, campaigns, reviews and
+The whole batch runs in Turkish on the tiny synthetic shop (the session's ``turkish_batch``, tests/conftest.py) (its optional tables, campaigns, reviews and
 demographics, come with it, so every notebook but the contract one runs; 11 is skipped with a note), and a
 second small run on sales lines alone skips the campaign, review and profile notebooks, so their skip notes
 show in its index and in the banners of the pages after them. Every HTML page of both runs is read: the run
@@ -25,10 +25,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from helpers.config import SyntheticConfig, load_config, parse_override
-from helpers.io import synth
-from helpers.runner import run as report
-from tests.fixtures import TINY
 from tests.fixtures.english_text import DataValues, Finding, data_values, english_findings
 
 #: At most this many findings are shown in the failure message.
@@ -36,15 +32,6 @@ SHOWN = 200
 #: English by design on the glossary page: each term's name in the other language (``td>muted``) and the
 #: notebook column's links, which name notebooks by their file stems (``td>a``: 08_campaigns, reports, exercises).
 GLOSSARY_ALLOWED = frozenset({"td>muted", "td>a"})
-
-
-def _prepared_folder(config: Path | str, overrides=()) -> Path:
-    from helpers import i18n, pipeline
-
-    try:
-        return pipeline.prepare(load_config(config, [parse_override(o) for o in overrides]), progress=False).folder
-    finally:
-        i18n.set_language("en")
 
 
 def _pages(reports: Path) -> list[Path]:
@@ -80,31 +67,16 @@ def report_lines(findings: list[Finding], limit: int | None = None) -> list[str]
 
 
 @pytest.fixture(scope="module")
-def turkish_runs(tmp_path_factory):
-    """(root, pages, data values) of a full Turkish batch on the tiny shop and of a Turkish run without the
-    optional tables (skip notes)."""
-    root = tmp_path_factory.mktemp("turkish")
-    full = root / "full"
-    code = report.main(["--config", str(TINY), "--set", "language=tr", "--reports-dir", str(full),
-                        "--no-progress", "--force"])
+def turkish_runs(turkish_batch):
+    """(root, pages, data values) of the session's Turkish batch (``turkish_batch``, tests/conftest.py): the full
+    Turkish batch on the tiny shop and the Turkish run without the optional tables (skip notes)."""
+    full = turkish_batch.reports
     meta = json.loads(((full / "latest").resolve() / "run.json").read_text())
-    assert code == 0, [(n["name"], n["status"], n.get("error")) for n in meta["notebooks"]]
-    values = data_values(_prepared_folder(TINY, ["language=tr"]))
-    # sales lines alone: the campaign, review and profile notebooks are skipped with a note
-    src = synth.ensure_synthetic(SyntheticConfig(customers=300, days=365, seed=7), progress=False)
-    lines = pd.read_parquet(src / "lines.parquet").drop(columns=["line_id"])
-    lines.to_parquet(root / "magaza_satislari.parquet", index=False)   # the pages name the source by its file
-    cfg = root / "lines_only.yaml"
-    cols = {c: c for c in ("invoice", "invoice_ts", "customer_id", "product_id", "description", "category",
-                           "quantity", "unit_price", "amount", "country", "channel")}
-    cfg.write_text(f"name: lines_only\nlanguage: tr\ndata:\n  source: file\n  path: {root / 'magaza_satislari.parquet'}\n"
-                   f"  currency: GBP\n  columns: {json.dumps(cols)}\nanalysis: {{period: month, time_unit: W}}\n",
-                   encoding="utf-8")
-    bare = root / "bare"
-    report.main(["--config", str(cfg), "--reports-dir", str(bare), "--no-progress", "--force",
-                 "--notebooks", "01", "08", "09", "10", "90"])
-    values |= data_values(_prepared_folder(cfg))
-    return root, _pages(full) + _pages(bare), DataValues(values)
+    assert turkish_batch.code == 0, [(n["name"], n["status"], n.get("error")) for n in meta["notebooks"]]
+    values = set()
+    for folder in turkish_batch.prepared:
+        values |= data_values(folder)
+    return full.parent, _pages(full) + _pages(turkish_batch.bare_reports), DataValues(values)
 
 
 @pytest.mark.slow

@@ -82,6 +82,7 @@ def test_spark_engine_writes_the_same_tables(tiny):
                                       rtol=1e-9, obj=name)
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_online_retail_ii_audit_against_an_independent_read(shared_data):
     """Rule counts recomputed with plain pandas on the workbook."""

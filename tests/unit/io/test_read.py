@@ -709,6 +709,7 @@ def _independent_online_retail(path: Path):
     return n, total, len(invoices), guests
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 @needs(ORII)
 def test_online_retail_ii_sample(interim):
