@@ -25,19 +25,20 @@ from tests.fixtures import AUDIT_ROWS, make_lines
 settings.register_profile("ci", database=None, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-#: The heavy groups, with their minutes (``--durations``, December 2026, on the 2-core machine): the tests that
+#: The heavy groups, with their CPU minutes (``--durations`` and process times, December 2026, 2-core machine): the tests that
 #: read one of the shared notebook builds (by the name of its session fixture), that execute notebooks themselves
 #: (by the start of their test ids), or that need the Spark session (marker ``spark``: one JVM, on one worker).
 #: Every test of a group is ``slow``.
 HEAVY = {
-    "english_batch": 5.5,
-    "turkish_batch": 5.2,
-    "nbval_run": 3.9,
-    "failed_run": 1.4,
-    "pack": 1.9,
+    "english_batch": 4.9,
+    "turkish_batch": 5.0,
+    "spark": 4.0,
+    "nbval_run": 3.6,
+    "failed_run": 1.9,
+    "tests/unit/test_fitted.py::": 1.5,
+    "pack": 1.1,
     "tests/unit/runner/test_run.py::": 1.1,
-    "spark": 1.3,
-    "id_run": 0.5,
+    "id_run": 0.7,
 }
 
 
