@@ -425,10 +425,11 @@ def _closing(tid: str, bench: dict) -> str:
         nbs = sorted(b.get("notebooks", []), key=lambda n: -n["seconds"])[:3]
         slow = ", ".join(f"{n['name']} {fmt_s(n['seconds'])}" + (" (stopped there)" if n["status"] == "stopped" else "")
                          for n in nbs)
-        return (f"the slowest notebooks at 1M lines were {slow}. They fit models (churn classifiers, BG/NBD, "
-                "clustering) and draw figures on every customer (about 100k). Closing it needs those notebooks to fit "
-                "on a customer sample above a size threshold (predicting for everyone stays cheap: see the CLV row) "
-                "and the batch to reuse fits across notebooks; the notebooks are not part of this benchmark's code.")
+        return (f"the slowest notebooks at 1M lines were {slow}. The shared models are fitted once per run "
+                "(helpers.fitted) and explanations, the complaint-feature comparison and the offer evaluation run on "
+                "seeded samples of 20,000 customers; what is left is work on every customer (offers, churn features "
+                "at two cut-offs, figures) and each notebook kernel's start-up; the notebooks are not part of this "
+                "benchmark's code.")
     if tid == "prepare_10m":
         lim = bench.get("settings", {}).get("duckdb_memory_limit")
         extra = (f" With engine.duckdb_memory_limit={lim} the same step stayed under the target (see the prepare "
