@@ -138,9 +138,15 @@ def _write(art: Artefact, obj, seconds: float, params: pd.DataFrame | None, scor
 
 
 def _read(art: Artefact):
+    import warnings
+
     import cloudpickle
 
-    return cloudpickle.loads((art.folder / "fit.pkl").read_bytes())
+    # reading a fit imports pymc-marketing, pymc and tqdm, whose import-time warnings are no reader's business
+    # (the fit itself imports them quietly: helpers.models.pymc_tools.pymc_clv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cloudpickle.loads((art.folder / "fit.pkl").read_bytes())
 
 
 def stored(prep: Prepared, kind: str, settings: dict, fit: Callable[[], object], *,

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers import i18n
-from helpers.i18n import _, pgettext
+from helpers.i18n import _, fmt_number, pgettext
 from helpers.plots.base import TEMPLATE, fmt_money, plain
 
 _TIER_COLOURS = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
@@ -199,3 +199,12 @@ def category_pairs(category_items, *, min_count: int, top: int) -> list:
     table = rules_table(bk.label_rules(bk.filter_rules(pairs, sort_by="lift", top=top, one_direction=True), None),
                         caption=_("Category pairs with the highest lift"))
     return [table, pair_heatmap(bk.cooccurrence_matrix(pairs, top=20), None, title=_("Lift between categories (1 = they meet in baskets as often as chance)"))]
+
+
+def evaluation_sample_note(evaluation: pd.DataFrame) -> str | None:
+    """What the offer evaluation says when it scored a seeded sample of the customers with a held-out basket
+    (:data:`helpers.models.baskets.MAX_EVALUATED`), None when it scored them all."""
+    scored, total = len(evaluation.attrs["split"].customers), evaluation.attrs["evaluable"]
+    if total <= scored:
+        return None
+    return _("Offers made and scored for a seeded random sample of {n} of the {total} customers with a held-out basket (scoring everyone would dominate the run on large data; the hit rate's standard error says how precise the sample is).", n=fmt_number(scored), total=fmt_number(total))

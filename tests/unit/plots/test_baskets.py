@@ -185,3 +185,14 @@ def test_with_reasons_writes_each_reason_in_the_report_language():
     assert list(shown["reason"]) == ["popüler: müşterilerin %50 oranı aldı (hiçbir kural tetiklenmedi)",
                                      "; 3 kural daha aynı yönde"]
     assert isinstance(offers["reason"].iloc[0], Phrase)                  # a copy: the offers keep their data
+
+
+def test_the_evaluation_says_when_it_scored_a_sample():
+    split = bk.HoldoutSplit(history=pd.DataFrame({"customer_id": ["a"]}), trigger=pd.DataFrame({"customer_id": ["a"]}),
+                            holdout=pd.DataFrame({"customer_id": ["a", "b"], "item": ["x", "y"]}), mining=pd.DataFrame())
+    ev = pd.DataFrame(columns=bk.EVAL_COLUMNS)
+    ev.attrs.update(split=split, evaluable=2)
+    assert plots.evaluation_sample_note(ev) is None                  # both customers scored
+    ev.attrs.update(evaluable=30_000)
+    i18n.set_language("en")
+    assert "sample of 2 of the 30,000 customers" in plots.evaluation_sample_note(ev)
