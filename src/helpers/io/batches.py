@@ -82,48 +82,67 @@ def write_lines(batches: Callable[[], Iterable[RawTable]], spec: LineSpec, targe
             plan = {switch.column: {"fmt": switch.fmt, "max_day": 0, "first": first, "locked": True}}
 
 
-def _write_once(batches, spec: LineSpec, target: Path, plan: dict, select) -> tuple[int, dict]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class LinesWriter:
+    """The canonical lines parquet written one frame at a time (``with LinesWriter(target) as w``): the schema is
+    the first frame's, :meth:`finish` puts the notes of reading in the file's metadata and closes it; a file left
+    open by an error is closed. ``n`` counts the rows written."""
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    writer = schema = None
-    n, notes, file = 0, None, None
+    def __init__(self, target: Path):
+        self.target, self.n = Path(target), 0
+        self._writer = self._schema = None
+
+    def __enter__(self) -> "LinesWriter":
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def write(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, schema=self._schema, preserve_index=False)
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(self.target, self._schema)
+        self._writer.write_table(table)
+        self.n += len(df)
+
+    def finish(self, notes: dict | None) -> None:
+        self._writer.add_key_value_metadata({"PANDAS_ATTRS": json.dumps({"read_notes": notes})})
+        self._writer.close()
+        self._writer = None
+
+    def __exit__(self, *exc) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _write_once(batches, spec: LineSpec, target: Path, plan: dict, select) -> tuple[int, dict]:
+    notes, file = None, None
     it = iter(batches())
-    try:
+    with LinesWriter(target) as out:
         cur = next(it, None)
         while cur is not None:
             nxt = next(it, None)   # one batch ahead: a file of one batch is checked as a whole
             raw = select(cur) if select else cur
             file = raw.file
-            whole = n == 0 and nxt is None
+            whole = out.n == 0 and nxt is None
             try:
-                df, found = build_lines(raw, spec, offset=n, plan=plan, whole=whole)
+                df, found = build_lines(raw, spec, offset=out.n, plan=plan, whole=whole)
             except DataError as exc:
                 if whole or not any(w in str(exc) for w in ("value(s)", "row(s) have no value")):
                     raise
                 raise _counted_so_far(exc, raw) from None
             notes = found if notes is None else merge_notes(notes, found)
             if df is not None and len(df):
-                table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-                if writer is None:
-                    schema = table.schema
-                    writer = pq.ParquetWriter(target, schema)
-                writer.write_table(table)
-                n += len(df)
+                out.write(df)
             cur = nxt
-        if n == 0:
+        if out.n == 0:
             raise DataError(file or target, "empty-file", "has no data rows")
-        if n < MIN_LINES:
-            raise DataError(file, "too-few-lines", f"has {n} data row(s); at least {MIN_LINES} sales lines "
+        if out.n < MIN_LINES:
+            raise DataError(file, "too-few-lines", f"has {out.n} data row(s); at least {MIN_LINES} sales lines "
                             "are needed for an analysis")
-        writer.add_key_value_metadata({"PANDAS_ATTRS": json.dumps({"read_notes": notes})})
-        writer.close()
-        writer = None
-    finally:
-        if writer is not None:
-            writer.close()
-    return n, notes
+        out.finish(notes)
+    return out.n, notes
 
 
 def _counted_so_far(exc: DataError, raw: RawTable) -> DataError:

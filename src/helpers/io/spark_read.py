@@ -38,7 +38,7 @@ import pandas as pd
 
 from helpers.config import DEFAULT_SALE_VALUES
 from helpers.errors import ConfigError, DataError
-from helpers.io.batches import CURRENCY_ALIASES, LineSpec, na_tokens
+from helpers.io.batches import CURRENCY_ALIASES, LineSpec, LinesWriter, na_tokens
 from helpers.io.rawfile import (
     RawTable,
     clean_header,
@@ -535,34 +535,16 @@ class _Reader:
 def _join_parts(parts: list[Path], p: Path, target: Path, notes: dict) -> int:
     """The parquet parts the executors wrote, in order, as one file ``target`` with the Python reader's
     schema and the notes of reading in its metadata; each row group checked by :func:`validate_lines`."""
-    import json
-
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    writer = schema = None
-    n = 0
-    try:
+    with LinesWriter(target) as out:
         for part in parts:
             pf = pq.ParquetFile(part)
             for g in range(pf.num_row_groups):
                 df = pf.read_row_group(g).to_pandas()
-                if not len(df):
-                    continue
-                df = validate_lines(conform(df), str(p), min_lines=0)
-                table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-                if writer is None:
-                    schema = table.schema
-                    writer = pq.ParquetWriter(target, schema)
-                writer.write_table(table)
-                n += len(df)
-        if writer is None:
+                if len(df):
+                    out.write(validate_lines(conform(df), str(p), min_lines=0))
+        if out.n == 0:
             raise DataError(p, "empty-file", "has no data rows")
-        writer.add_key_value_metadata({"PANDAS_ATTRS": json.dumps({"read_notes": notes})})
-        writer.close()
-        writer = None
-    finally:
-        if writer is not None:
-            writer.close()
-    return n
+        out.finish(notes)
+    return out.n
