@@ -472,3 +472,17 @@ def test_the_glossary_is_one_file():
 
     files = sorted(p.name for p in i18n.GLOSSARY_DIR.glob("*.yaml"))
     assert files == ["glossary.yaml"], f"the glossary must be one file; found {files}"
+
+
+def test_say_each_writes_every_phrase_as_say_does_each_distinct_one_once(monkeypatch):
+    from helpers.phrase import Number
+
+    phrases = [Phrase("rsn_more_rules", n=n) for n in (2, 3, 2, 2, 3)] + [Phrase("rsn_more_rule", n=1)]
+    phrases += [Phrase("rsn_rule", bought="“a”", share=Share(0.5), then="“b”", lift=Number(2.0, d), more="")
+                for d in (1, 0, 1)]                                 # the same lift, written with other decimals
+    expected = [i18n.say(p, "tr") for p in phrases]
+    calls = []
+    real = i18n.say
+    monkeypatch.setattr(i18n, "say", lambda p, language=None: (calls.append(p), real(p, language))[1])
+    assert i18n.say_each(phrases, "tr") == expected
+    assert len(calls) == 5                  # n=2, n=3, the single rule, and the lift with 1 and with 0 decimals

@@ -172,6 +172,20 @@ def say(phrase, language: str | None = None, /) -> str:
     return lookup(phrase.key, language, **{k: say_value(v, language) for k, v in phrase.fields.items()})
 
 
+def say_each(phrases, language: str | None = None, /) -> list[str]:
+    """:func:`say` of every phrase of a long column, each distinct phrase written once (an offers table of a
+    million customers repeats a few thousand sentences). Distinct = a different ``repr``: the key and every field."""
+    written: dict[str, str] = {}
+    out = []
+    for p in phrases:
+        key = repr(p)
+        text = written.get(key)
+        if text is None:
+            text = written[key] = say(p, language)
+        out.append(text)
+    return out
+
+
 def say_value(value, language: str | None = None, /) -> str:
     """One field of a :class:`~helpers.phrase.Phrase` (or a table cell of such values) as text in the language."""
     if isinstance(value, Listing):

@@ -36,7 +36,7 @@ def rules_table(rules: pd.DataFrame, *, top: int = 15, caption: str | None = Non
 def with_reasons(offers: pd.DataFrame) -> pd.DataFrame:
     """The offers with each reason (a :class:`~helpers.phrase.Phrase`) written in the report's language: what
     the page shows, the export holds and the customer action table quotes (a copy)."""
-    return offers.assign(reason=pd.array([i18n.say(r) for r in offers["reason"]], dtype="string"))
+    return offers.assign(reason=pd.array(i18n.say_each(offers["reason"]), dtype="string"))
 
 
 def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):

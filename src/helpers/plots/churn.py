@@ -131,12 +131,23 @@ def confusion(tab: pd.DataFrame, model_name: str) -> go.Figure:
     return fig
 
 
+def sample_note(table: pd.DataFrame) -> str:
+    """A title's second line when ``table`` (an explanation) was computed on a seeded sample of the customers."""
+    rows, of = table.attrs.get("rows"), table.attrs.get("of")
+    if rows is None or of is None or rows >= of:
+        return ""
+    return "<br><sup>" + _("on a seeded random sample of {rows} of the {of} customers",
+                           rows=i18n.fmt_number(rows), of=i18n.fmt_number(of)) + "</sup>"
+
+
 def importance(imp: pd.DataFrame, model_name: str, top: int = 15) -> go.Figure:
-    """Horizontal bars of permutation importance (drop in ROC-AUC) with one standard deviation."""
+    """Horizontal bars of permutation importance (drop in ROC-AUC) with one standard deviation; the subtitle
+    says when it was computed on a sample of the customers (:data:`helpers.models.churn.EXPLAIN_MAX_ROWS`)."""
     tb = imp.head(top).iloc[::-1]
     fig = go.Figure(go.Bar(x=tb["importance"], y=tb["feature"], orientation="h", marker_color="#1f77b4",
                            error_x={"type": "data", "array": tb["std"], "visible": True}))
-    fig.update_layout(title=_("What drives the {model}: drop in test ROC-AUC when a feature is shuffled", model=i18n.label(model_name, "score_")),
+    fig.update_layout(title=_("What drives the {model}: drop in test ROC-AUC when a feature is shuffled", model=i18n.label(model_name, "score_"))
+                      + sample_note(imp),
                       template=TEMPLATE, height=max(320, 26 * len(tb) + 140),
                       xaxis_title=_("permutation importance (drop in ROC-AUC)"), yaxis_title=_("feature"))
     return fig
@@ -153,7 +164,7 @@ def partial_dependence(pdt: pd.DataFrame, units: dict[str, str] | None = None) -
                         line={"color": COLOURS[(i - 1) % len(COLOURS)]}, showlegend=False)
         fig.update_xaxes(title_text=f"{f} ({i18n.label(units.get(f, 'value'), 'unit_')})", row=1, col=i)
     fig.update_yaxes(title_text=_("average churn probability (0..1)"), row=1, col=1)
-    fig.update_layout(title=_("Partial dependence of the top drivers (other features as observed)"),
+    fig.update_layout(title=_("Partial dependence of the top drivers (other features as observed)") + sample_note(pdt),
                       template=TEMPLATE, height=400)
     return fig
 

@@ -143,9 +143,10 @@ def confusion_table(y, p, *, threshold: float = 0.5) -> pd.DataFrame:
 
 
 #: Explanations (permutation importance, partial dependence) are computed on a random sample of
-#: at most this many customers: their averages settle long before 100,000 rows, and each costs
-#: (features x repeats) or (grid points) full predictions of the rows used.
-EXPLAIN_MAX_ROWS = 20_000
+#: at most this many customers: their averages settle long before 100,000 rows (the importance's
+#: spread over the repeats is drawn with it), and each costs (features x repeats) or (grid points)
+#: full predictions of the rows used: at 20,000 rows they were most of notebook 05's time at 1M lines.
+EXPLAIN_MAX_ROWS = 5_000
 
 
 def _explain_rows(ds: ChurnDataset, max_rows: int | None, random_state: int) -> np.ndarray:
@@ -161,7 +162,8 @@ def importance_table(model, ds: ChurnDataset, *, n_repeats: int = 5, random_stat
     """Permutation importance on ``ds``: the drop in ROC-AUC when one feature column is shuffled.
 
     Columns: ``feature``, ``importance`` (mean drop in ROC-AUC), ``std``; largest first.
-    ``attrs["rows"]``: the customers used (a seeded sample of ``max_rows`` on large data).
+    ``attrs["rows"]``: the customers used (a seeded sample of ``max_rows`` on large data), ``attrs["of"]``: all
+    customers of ``ds``.
     """
     from sklearn.inspection import permutation_importance
 
@@ -171,7 +173,7 @@ def importance_table(model, ds: ChurnDataset, *, n_repeats: int = 5, random_stat
                                    random_state=random_state, n_jobs=1)
     out = pd.DataFrame({"feature": ds.features, "importance": r.importances_mean, "std": r.importances_std})
     out = out.sort_values("importance", ascending=False, ignore_index=True)
-    out.attrs["rows"] = len(rows)
+    out.attrs.update(rows=len(rows), of=len(ds.frame))
     return out
 
 
@@ -182,9 +184,11 @@ def partial_dependence_table(model, ds: ChurnDataset, features: list[str], *, gr
     The grid is ``grid`` quantiles (5 % .. 95 %) of the feature's observed values; every
     customer of ``ds`` is scored at each grid value and the probabilities averaged (the
     classic partial dependence of Friedman 2001). Columns: ``feature``, ``value``,
-    ``churn_probability``. On large data the customers are a seeded sample of ``max_rows``.
+    ``churn_probability``. On large data the customers are a seeded sample of ``max_rows``
+    (``attrs["rows"]`` of ``attrs["of"]``).
     """
-    X = ds.X.iloc[_explain_rows(ds, max_rows, random_state)]
+    rows = _explain_rows(ds, max_rows, random_state)
+    X = ds.X.iloc[rows]
     parts = []
     for f in features:
         if f not in ds.numeric:
@@ -200,4 +204,6 @@ def partial_dependence_table(model, ds: ChurnDataset, features: list[str], *, gr
                 Xv[f] = v
                 probs.append(float(model.predict_proba(Xv)[:, 1].mean()))
         parts.append(pd.DataFrame({"feature": f, "value": grid_vals, "churn_probability": probs}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["feature", "value", "churn_probability"])
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["feature", "value", "churn_probability"])
+    out.attrs.update(rows=len(rows), of=len(ds.frame))
+    return out
