@@ -54,8 +54,10 @@ def empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in COLUMNS})
 
 
-def read_history(path: str | Path, *, now: dt.datetime | None = None, language: str | None = None) -> History:
-    """The history in ``path`` by the rules of the module docstring (an unreadable file is moved aside here)."""
+def read_history(path: str | Path, *, now: dt.datetime | None = None, language: str | None = None,
+                 repair: bool = True) -> History:
+    """The history in ``path`` by the rules of the module docstring. An unreadable file is moved aside when
+    ``repair`` (the runner); a reader that only charts the history (the executive summary) leaves it."""
     path = Path(path)
     if not path.is_file():
         return History(empty())
@@ -65,6 +67,8 @@ def read_history(path: str | Path, *, now: dt.datetime | None = None, language: 
         if missing_required:
             raise ValueError(f"no {', '.join(missing_required)} column")
     except Exception as exc:                   # truncated, not parquet, wrong columns: start again
+        if not repair:
+            return History(empty(), [_("The KPI history file {file} could not be read; the runner sets it aside at the end of this run.", language, file=path.name)])
         aside = path.with_name(f"{path.name}.corrupt-{(now or dt.datetime.now()):%Y%m%d-%H%M%S}")
         os.replace(path, aside)
         return History(empty(), [_("The KPI history file {file} could not be read ({error}); it was renamed to {aside} and a new history starts with this run.", language,
@@ -139,9 +143,22 @@ def series(history: pd.DataFrame, key: str, last: int = KEEP) -> pd.DataFrame:
     return rows.dropna(subset=["value"]).reset_index()[["run", "analysis_end", "value"]]
 
 
-def with_current(history: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """What the history will hold once this run is recorded (the executive summary runs before the runner records it)."""
-    return merged(history, current)
+def for_run(config, output_dir: str | Path, headlines: pd.DataFrame, meta: dict, *,
+            now: dt.datetime | None = None) -> History:
+    """The history of ``config`` as it will be once this run is recorded, read by a notebook of the run (the
+    executive summary runs before the runner records the run): the file under the run's reports folder (the
+    folder above ``reports/.tmp-<run>/artefacts/<notebook>``, or ``output.reports_dir`` run by hand) with
+    this run's ``headlines`` merged in. The file is not changed."""
+    from helpers import paths
+
+    out = Path(output_dir).resolve() if output_dir else None
+    in_batch = out is not None and out.parent.name == "artefacts"
+    reports = out.parents[2] if in_batch else paths.resolve(config.output.reports_dir)
+    run = out.parents[1].name.removeprefix(".tmp-") if in_batch else _("this run")
+    read = read_history(history_path(reports, config.name), repair=False)
+    now = now or dt.datetime.now()
+    current = headline_rows(headlines, config=config.name, run=run, analysis_end=meta.get("analysis_end"), recorded=now)
+    return History(merged(read.rows, current), read.notes)
 
 
 def change(history: pd.DataFrame, key: str, run: str) -> float:

@@ -398,7 +398,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
         _brief(tmp, cfg, run, reports_dir, prep.meta)
         seconds = time.time() - t0
         write_glossary(tmp, cfg.language)
-        (tmp / "index.html").write_text(run_index_html(cfg, run, prep.meta, started, seconds), encoding="utf-8")
+        (tmp / "index.html").write_text(run_index_html(cfg, run, prep.meta, started, seconds, tmp), encoding="utf-8")
         write_run_json(tmp, run, config=cfg.source_file, overrides=list(overrides or []), started=started,
                        seconds=seconds, code=batch.code, prep=prep, previous=previous, models=models)
         LOG.info("run %s finished in %.1f s: %s", name, seconds, "ok" if run.ok else "with failures")

@@ -1,0 +1,106 @@
+"""Long customer tables as interactive tables in the pages: search, sort, paging, and a download of the shown rows.
+
+:func:`install` (called by :func:`helpers.plots.base.setup_notebook`) makes every table a notebook displays
+(a frame, or a Styler from :func:`helpers.i18n.table`) with a customer id column and at least :data:`LONG`
+rows render through ITables (DataTables): nothing for the notebooks to change, shorter tables stay plain.
+The cells are the texts the Styler writes (numbers in the report language, text escaped), so the
+interactive table shows what the plain one would. Everything is embedded: the first interactive table of a
+notebook carries the DataTables bundle (``connected=False``), the page loads nothing from the network, and
+plotly's figures are untouched. :func:`searchable` renders one table this way on request (any length).
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from helpers import i18n
+
+#: Rows from which a displayed customer table becomes interactive.
+LONG = 25
+#: DataTables' controls: page length, search, and a CSV download of the rows shown (search and sort applied).
+BUTTONS = ["pageLength", {"extend": "csvHtml5", "text": "CSV", "exportOptions": {"modifier": {"search": "applied", "order": "applied"}}}]
+_STATE = {"bundle_sent": False}
+
+
+def available() -> bool:
+    """Whether ITables is installed (it is a project dependency; without it every table stays plain)."""
+    try:
+        import itables  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _customer_columns() -> set[str]:
+    return {"customer_id", i18n.column("customer_id")}
+
+
+def shown_frame(table) -> pd.DataFrame:
+    """The cells of a frame or Styler as the page writes them: text, formatted and escaped as the Styler does."""
+    if isinstance(table, pd.DataFrame):
+        return table.reset_index(drop=True).astype(object).where(table.notna().reset_index(drop=True), "")
+    page = table.to_html()
+    ncols = pd.read_html(io.StringIO(page))[0].shape[1]
+    frame = pd.read_html(io.StringIO(page), converters={i: str for i in range(ncols)}, keep_default_na=False)[0]
+    return frame if not isinstance(frame.columns, pd.MultiIndex) else frame.set_axis(
+        [" ".join(str(p) for p in dict.fromkeys(c)) for c in frame.columns], axis=1)
+
+
+def is_long_customer_table(table) -> bool:
+    data = table if isinstance(table, pd.DataFrame) else getattr(table, "data", None)
+    return (isinstance(data, pd.DataFrame) and len(data) >= LONG
+            and bool(_customer_columns() & {str(c) for c in data.columns}))
+
+
+def searchable(table, caption: str | None = None) -> str:
+    """``table`` (a frame or Styler) as an interactive table's HTML, with the DataTables bundle the first time."""
+    from itables import to_html_datatable
+    from itables.javascript import generate_init_offline_itables_html
+    from itables.options import dt_bundle
+
+    if caption is None and not isinstance(table, pd.DataFrame):
+        caption = getattr(table, "caption", None)
+    frame = shown_frame(table)
+    body = to_html_datatable(frame, caption=caption, connected=False, buttons=BUTTONS, showIndex=False,
+                             classes="display compact", maxBytes=0, display_logo_when_loading=False,
+                             lengthMenu=[10, 25, 100, -1], pageLength=10)
+    if _STATE["bundle_sent"]:
+        return body
+    _STATE["bundle_sent"] = True
+    return generate_init_offline_itables_html(dt_bundle) + body
+
+
+class Searchable:
+    """A table shown as an interactive table (:func:`searchable`) by Jupyter and nbconvert."""
+
+    def __init__(self, table, caption: str | None = None):
+        self.table, self.caption = table, caption
+
+    def _repr_html_(self) -> str:
+        return searchable(self.table, self.caption) if available() else _plain_html(self.table)
+
+
+def _plain_html(table) -> str:
+    return table._repr_html_()
+
+
+def _html(table) -> str:
+    return searchable(table) if is_long_customer_table(table) else _plain_html(table)
+
+
+def install() -> bool:
+    """Render long customer tables interactively in this IPython session (no-op outside IPython or without ITables)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not available():
+        return False
+    from pandas.io.formats.style import Styler
+
+    html_formatter = shell.display_formatter.formatters["text/html"]
+    html_formatter.for_type(pd.DataFrame, _html)
+    html_formatter.for_type(Styler, _html)
+    return True
