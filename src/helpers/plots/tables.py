@@ -10,7 +10,8 @@ plotly's figures are untouched. :func:`searchable` renders one table this way on
 """
 from __future__ import annotations
 
-import io
+import re
+from html.parser import HTMLParser
 
 import pandas as pd
 
@@ -40,11 +41,39 @@ def shown_frame(table) -> pd.DataFrame:
     """The cells of a frame or Styler as the page writes them: text, formatted and escaped as the Styler does."""
     if isinstance(table, pd.DataFrame):
         return table.reset_index(drop=True).astype(object).where(table.notna().reset_index(drop=True), "")
-    page = table.to_html()
-    ncols = pd.read_html(io.StringIO(page))[0].shape[1]
-    frame = pd.read_html(io.StringIO(page), converters={i: str for i in range(ncols)}, keep_default_na=False)[0]
-    return frame if not isinstance(frame.columns, pd.MultiIndex) else frame.set_axis(
-        [" ".join(str(p) for p in dict.fromkeys(c)) for c in frame.columns], axis=1)
+    cells = _Cells()
+    cells.feed(table.to_html())
+    body = [r for part, r in cells.rows if part == "tbody"]
+    width = max((len(r) for r in body), default=0)
+    heads = [r[-width:] if width else r for part, r in cells.rows if part == "thead" and len(r) >= width]
+    names = [" ".join(dict.fromkeys(h[i] for h in heads if h[i])) or f"column {i + 1}" for i in range(width)]
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=pd.Index(names).astype(str))
+
+
+class _Cells(HTMLParser):
+    """The text of each row of an HTML table (``thead`` or ``tbody``), entities decoded."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows: list[tuple[str, list[str]]] = []
+        self.part, self.cell = "tbody", None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("thead", "tbody"):
+            self.part = tag
+        elif tag == "tr":
+            self.rows.append((self.part, []))
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.rows:
+            self.rows[-1][1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
 
 
 def is_long_customer_table(table) -> bool:
@@ -65,10 +94,17 @@ def searchable(table, caption: str | None = None) -> str:
     body = to_html_datatable(frame, caption=caption, connected=False, buttons=BUTTONS, showIndex=False,
                              classes="display compact", maxBytes=0, display_logo_when_loading=False,
                              lengthMenu=[10, 25, 100, -1], pageLength=10)
-    if _STATE["bundle_sent"]:
-        return body
-    _STATE["bundle_sent"] = True
-    return generate_init_offline_itables_html(dt_bundle) + body
+    if not _STATE["bundle_sent"]:
+        _STATE["bundle_sent"] = True
+        body = generate_init_offline_itables_html(dt_bundle) + body
+    return offline(body)
+
+
+def offline(page: str) -> str:
+    """ITables' HTML without its links to itables.org (help texts for a reader without JavaScript): nothing
+    in a page points outside it."""
+    page = re.sub(r"<noscript>.*?</noscript>", "", page, flags=re.S)
+    return re.sub(r"""<a href=["']?https?://[^>]*>(.*?)</a>""", r"\1", page, flags=re.S)
 
 
 class Searchable:
