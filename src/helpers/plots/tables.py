@@ -93,7 +93,7 @@ def searchable(table, caption: str | None = None) -> str:
     frame = shown_frame(table)
     body = to_html_datatable(frame, caption=caption, connected=False, buttons=BUTTONS, showIndex=False,
                              classes="display compact", maxBytes=0, display_logo_when_loading=False,
-                             lengthMenu=[10, 25, 100, -1], pageLength=10)
+                             lengthMenu=[10, 25, 100, -1], pageLength=10, scrollX=True)
     if not _STATE["bundle_sent"]:
         _STATE["bundle_sent"] = True
         body = generate_init_offline_itables_html(dt_bundle) + body

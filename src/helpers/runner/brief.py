@@ -104,7 +104,9 @@ def monday_rows(actions: pd.DataFrame | None, cfg: RunConfig) -> tuple[str, list
     if cfg.output.mask_customer_ids and len(shown) and not privacy.already_masked(shown["customer_id"].astype(str)):
         shown = privacy.maybe_mask(shown, True)
     notes = []
-    if top_n > available:
+    if available == 0:
+        notes.append(_("No customer has a contact action in this run (the action table lacks the CLV or the risk they need).", lang))
+    elif top_n > available:
         notes.append(_("brief.top_n is {n}, but only {m} customers have a contact action: all of them are listed.", lang,
                        n=i18n.fmt_number(top_n, 0, lang), m=i18n.fmt_number(available, 0, lang)))
     rows = []
