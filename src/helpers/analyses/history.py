@@ -1,4 +1,4 @@
-"""KPI history across runs: each run's headline numbers, one parquet file per config under ``reports/history/``.
+"""KPI history across runs: each run's headline numbers, one parquet file per config under ``reports/.history/``.
 
 The batch runner appends a run's numeric headline numbers (:func:`record_run`) once its notebooks have
 finished; the brief and the executive summary chart the last :data:`KEEP` runs of a number
@@ -29,7 +29,7 @@ import pandas as pd
 
 from helpers.i18n import _
 
-HISTORY_DIR = "history"
+HISTORY_DIR = ".history"
 COLUMNS = ["config", "run", "analysis_end", "recorded", "key", "value", "unit"]
 #: Columns without which a history file cannot be read (the others are filled when an older file lacks them).
 REQUIRED = ("key", "value")
@@ -46,7 +46,7 @@ class History:
 
 
 def history_path(reports_dir: str | Path, config: str) -> Path:
-    """``reports/history/<config>.parquet``."""
+    """``reports/.history/<config>.parquet``."""
     return Path(reports_dir) / HISTORY_DIR / f"{config}.parquet"
 
 

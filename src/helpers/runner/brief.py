@@ -1,7 +1,7 @@
 """The run's one-page brief (``brief.html``, and ``brief.pdf`` where headless Chromium is installed) and its KPI history.
 
 Once the notebooks of a run have finished, :func:`write_brief` records the run's headline numbers in the
-config's KPI history (:mod:`helpers.analyses.history`: ``reports/history/<config>.parquet``) and writes the
+config's KPI history (:mod:`helpers.analyses.history`: ``reports/.history/<config>.parquet``) and writes the
 brief from what the run published (:mod:`helpers.analyses.brief`): five to seven KPIs with their change
 since the previous run and a trend over the last twelve runs (inline SVG), the Monday list (the customers to
 contact first, with the action, a reason built from their numbers and the expected value of acting),

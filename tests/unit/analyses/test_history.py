@@ -30,7 +30,7 @@ def _record(path, run, end, customers, retention, minute=0):
 
 def test_three_runs_give_one_row_per_run_and_numeric_key_in_date_order(tmp_path):
     path = hist.history_path(tmp_path, "shop")
-    assert path == tmp_path / "history" / "shop.parquet"
+    assert path == tmp_path / ".history" / "shop.parquet"
     for i, (end, n, r) in enumerate([("2024-06-30", 100, 0.30), ("2024-12-31", 130, 0.25), ("2024-09-30", 120, 0.40)]):
         _record(path, f"run{i}", end, n, r, minute=i)
     rows = pd.read_parquet(path)
@@ -42,7 +42,7 @@ def test_three_runs_give_one_row_per_run_and_numeric_key_in_date_order(tmp_path)
     assert s["analysis_end"].tolist() == ["2024-06-30", "2024-09-30", "2024-12-31"]
     assert hist.change(rows, "retention_rate", "run1") == 0.25 - 0.40
     assert math.isnan(hist.change(rows, "customers", "run0"))          # nothing before the first run
-    assert not list(tmp_path.glob("history/.*part"))                    # no temporary file left
+    assert not list(tmp_path.glob(".history/.*part"))                    # no temporary file left
 
 
 def test_a_rerun_for_the_same_analysis_date_replaces_its_rows(tmp_path):
@@ -64,7 +64,7 @@ def test_the_trend_keeps_the_last_twelve_runs(tmp_path):
 
 
 def test_no_history_yet_is_an_empty_history_without_notes(tmp_path):
-    read = hist.read_history(tmp_path / "history" / "none.parquet")
+    read = hist.read_history(tmp_path / ".history" / "none.parquet")
     assert read.rows.empty and read.notes == [] and list(read.rows.columns) == hist.COLUMNS
 
 
@@ -87,7 +87,7 @@ def test_a_corrupt_file_is_moved_aside_and_a_new_history_starts(tmp_path):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])                            # truncated
     after = _record(path, "r2", "2024-09-30", 110, 0.3)
-    aside = tmp_path / "history" / "shop.parquet.corrupt-20260302-083000"
+    aside = tmp_path / ".history" / "shop.parquet.corrupt-20260302-083000"
     assert aside.is_file() and aside.read_bytes() == data[: len(data) // 2]
     assert len(after.notes) == 1 and aside.name in after.notes[0]
     assert pd.read_parquet(path)["run"].unique().tolist() == ["r2"]

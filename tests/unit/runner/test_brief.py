@@ -124,3 +124,30 @@ def test_a_sparkline_of_nothing_is_an_empty_titled_svg():
     assert "<title>Customers: the last 0 runs</title>" in svg and brief.sparkline_points(svg) == []
     flat = brief.sparkline_points(brief.sparkline([5, 5, 5], "t"))
     assert len({y for _x, y in flat}) == 1
+
+
+def test_ids_the_export_left_plain_are_masked_when_the_config_masks(tmp_path):
+    reports = tmp_path / "reports"
+    folder = _folder(reports, "tiny-1", 100, 0.3)
+    export = folder / "artefacts" / "90_executive_summary" / "customer_actions.parquet"
+    pd.read_parquet(export).assign(customer_id=["12345", "12346", "12347", "12348"]).to_parquet(export)
+    page = brief.write_brief(folder, _config(), _run("tiny-1"), reports_dir=reports,
+                             meta={"analysis_end": "2024-06-30"}).read_text()
+    assert "1234" not in page and len(re.findall(r'<td>C-[0-9a-f]{12}</td>', page)) == 4
+    plain = brief.write_brief(folder, _config("output.mask_customer_ids=false"), _run("tiny-1"), reports_dir=reports,
+                              meta={"analysis_end": "2024-06-30"}).read_text()
+    assert "<td>12348</td>" in plain
+
+
+def test_the_pdf_is_one_a4_page_where_chromium_is_installed(tmp_path):
+    reports = tmp_path / "reports"
+    folder = _folder(reports, "tiny-1", 100, 0.3, n_actions=40)
+    page = brief.write_brief(folder, _config(), _run("tiny-1"), reports_dir=reports, meta={"analysis_end": "2024-06-30"})
+    printed = brief.write_pdf(page, folder / "brief.pdf")
+    if brief.browser() is None:                       # the run goes on without Chromium: no PDF, no error
+        assert printed is False and not (folder / "brief.pdf").exists()
+    else:
+        data = (folder / "brief.pdf").read_bytes()
+        assert printed and data.startswith(b"%PDF") and re.findall(rb"/Count (\d+)", data)[0] == b"1"
+        box = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)", data)
+        assert box and abs(float(box.group(1)) - 595.9) < 2 and abs(float(box.group(2)) - 842.9) < 2   # A4 in points
