@@ -173,9 +173,10 @@ def _status_text(status: str, language: str) -> str:
     return i18n.lookup(keys[status], language) if status in keys else status
 
 
-#: What each page answers, and the key of its one headline number in the run index (``None``: the page has none).
-QUESTIONS: dict[str, tuple[str, str | None]] = {
-    "00_start_here": (N_("What data does this run read, and how do the reports fit together?"), "clean_lines"),
+#: What each page answers, and the keys of its one headline number in the run index (the first it published;
+#: none: the page publishes no headline numbers).
+QUESTIONS: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
+    "00_start_here": (N_("What data does this run read, and how do the reports fit together?"), None),
     "01_data_cleaning": (N_("How clean is the data, and what did cleaning remove?"), "customers"),
     "02_lifecycle": (N_("Are we winning and keeping customers?"), "retention_rate"),
     "03_segmentation": (N_("Who are our best customers, and who should we win back?"), "champions_revenue_share"),
@@ -185,24 +186,26 @@ QUESTIONS: dict[str, tuple[str, str | None]] = {
     "08_campaigns": (N_("Which campaigns reached customers who responded?"), "campaign_response_rate"),
     "09_customer_voice": (N_("What do customers say, and do complaints drive them away?"), "mean_score"),
     "10_customer_profiles": (N_("Which customer groups bring the revenue?"), "profiles_top_region_revenue_share"),
-    "11_contract_churn": (N_("Which contract customers will cancel, and when?"), "contract_churn_rate"),
-    "12_validation": (N_("Do the models predict well on data they did not see?"), None),
-    "13_retention_economics": (N_("What is a point of retention worth?"), None),
+    "11_contract_churn": (N_("Which contract customers will cancel, and when?"), ("contract_churn_rate", "contract_setting")),
+    "12_validation": (N_("Do the models predict well on data they did not see?"), "checks_passed"),
+    "13_retention_economics": (N_("What is a point of retention worth?"), "value_one_point"),
     "90_executive_summary": (N_("What should we do this week, and what changed since the last report?"), "revenue_at_stake"),
 }
 
 
 def page_headline(folder: Path, stem: str) -> str:
     """The one headline number of ``stem``'s page in the run index (its text as published), or ``""``."""
-    key = QUESTIONS.get(stem, ("", None))[1]
+    keys = QUESTIONS.get(stem, ("", None))[1]
+    keys = (keys,) if isinstance(keys, str) else keys or ()
     f = Path(folder) / "artefacts" / stem / "headline.json"
-    if key is None or not f.is_file():
+    if not keys or not f.is_file():
         return ""
     try:
-        found = [h for h in json.loads(f.read_text(encoding="utf-8")) if h.get("key") == key]
+        published = {h.get("key"): h for h in json.loads(f.read_text(encoding="utf-8"))}
     except (ValueError, OSError):
         return ""
-    return f"{found[0]['label']}: {found[0]['text']}" if found else ""
+    found = next((published[k] for k in keys if k in published), None)
+    return f"{found['label']}: {found['text']}" if found else ""
 
 
 def run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datetime, seconds: float,
@@ -244,7 +247,7 @@ def run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datet
 {T("rep_data_dates")} {d(meta.get('data_start'))} .. {d(meta.get('data_end'))}; {T("rep_analysis_window")} {d(meta.get('analysis_start'))} .. {d(meta.get('analysis_end'))}</dd>
 <dt>{T("rep_run")}</dt><dd>{T("rep_started")} {when}, {seconds:.0f} s; {T("rep_engine")} {html.escape(cfg.engine.backend)}; {T("rep_fingerprint")} {meta.get('fingerprint', '')[:12]}</dd></dl>
 <p>{T("rep_index_intro")} <a href="artefacts/">artefacts/</a>, <a href="figures/">figures/</a>.</p>
-<table><thead><tr><th>{T("rep_notebook")}</th><th>{html.escape(i18n._("question", lang))}</th><th>{html.escape(i18n._("headline number", lang))}</th><th>{T("rep_status")}</th><th>{T("rep_time")}</th></tr></thead><tbody>
+<table><thead><tr><th>{T("rep_notebook")}</th><th>{html.escape(i18n._("Question", lang))}</th><th>{html.escape(i18n._("Headline number", lang))}</th><th>{T("rep_status")}</th><th>{T("rep_time")}</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table></body></html>
 """
