@@ -53,7 +53,15 @@ def history_section(config, output_dir, headlines: pd.DataFrame, meta: dict) -> 
     return [*found.notes, *first, fig if fig is not None else _("No headline number of the brief was published: no KPI history to chart.")]
 
 
-def all_actions(shown: pd.DataFrame) -> Searchable:
-    """The whole action table (as :func:`helpers.plots.summary.shown_actions` writes it), searchable."""
-    return Searchable(i18n.table(shown, precision=3, na_rep="").hide(axis="index"),
-                      _("The customer action table, every customer: search, sort, and download the rows shown"))
+#: Rows of the action table a page carries at most (the export has every customer).
+MAX_ROWS = 10_000
+
+
+def all_actions(shown: pd.DataFrame, most: int = MAX_ROWS) -> Searchable:
+    """The action table (as :func:`helpers.plots.summary.shown_actions` writes it), searchable: every customer,
+    or its first ``most`` rows on a larger customer base (the caption says so; the export has them all)."""
+    caption = (_("The customer action table, every customer: search, sort, and download the rows shown")
+               if len(shown) <= most else
+               _("The customer action table, its first {n} rows (the export has every customer): search, sort, and download the rows shown",
+                 n=i18n.fmt_number(most, 0)))
+    return Searchable(i18n.table(shown.head(most), precision=3, na_rep="").hide(axis="index"), caption)

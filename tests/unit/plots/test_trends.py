@@ -37,3 +37,11 @@ def test_a_first_run_says_so(tmp_path):
     out = tmp_path / ".tmp-new-1" / "artefacts" / "90_executive_summary"
     section = trends.history_section(config, out, _headlines(10, 0.5), {"analysis_end": "2024-12-31"})
     assert "first run" in section[0] and len(section[-1].data) == 2
+
+
+def test_the_whole_action_table_is_searchable_up_to_a_page_limit():
+    table = pd.DataFrame({"customer_id": [f"C{i}" for i in range(12)], "clv": range(12)})
+    whole = trends.all_actions(table, most=20)
+    assert len(whole.table.data) == 12 and "every customer" in whole.caption
+    cut = trends.all_actions(table, most=5)
+    assert cut.table.data.iloc[:, 0].tolist() == ["C0", "C1", "C2", "C3", "C4"] and "first 5 rows" in cut.caption
