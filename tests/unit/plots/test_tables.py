@@ -47,5 +47,11 @@ def test_install_registers_the_formatters_in_an_ipython_shell(monkeypatch):
     monkeypatch.setitem(tables._STATE, "bundle_sent", True)
     assert tables.install()
     html_of = shell.display_formatter.formatters["text/html"]
-    assert "new ITable" in html_of(_customers(30)) and "new ITable" in html_of(i18n.table(_customers(30)))
-    assert "new ITable" not in html_of(_customers(5)) and "C004" in html_of(_customers(5))
+    try:
+        assert "new ITable" in html_of(_customers(30)) and "new ITable" in html_of(i18n.table(_customers(30)))
+        assert "new ITable" not in html_of(_customers(5)) and "C004" in html_of(_customers(5))
+    finally:                                           # leave the shared shell as it was for other tests
+        from pandas.io.formats.style import Styler
+
+        html_of.pop(pd.DataFrame)
+        html_of.pop(Styler)
