@@ -208,8 +208,13 @@ def write_brief(folder: Path, cfg: RunConfig, run: RunResult, *, reports_dir: Pa
     recorded = hist.record_run(hist.history_path(reports_dir, cfg.name), new, now=now, language=cfg.language)
     for note in recorded.notes:
         LOG.warning("%s", note)
-    page = write_page(Path(folder) / BRIEF_FILE, brief_html(cfg, run, headlines, content.read_actions(artefacts),
-                                                            recorded.rows, recorded.notes, meta))
+    before = i18n.language()
+    i18n.set_language(cfg.language)      # segment and action names come from lookups in the current language
+    try:
+        page = write_page(Path(folder) / BRIEF_FILE, brief_html(cfg, run, headlines, content.read_actions(artefacts),
+                                                                recorded.rows, recorded.notes, meta))
+    finally:
+        i18n.set_language(before)
     if cfg.brief.pdf:
         write_pdf(page, Path(folder) / PDF_FILE)
     return page

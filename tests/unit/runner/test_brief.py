@@ -9,6 +9,7 @@ import re
 
 import pandas as pd
 
+from helpers import i18n
 from helpers.analyses import history as hist
 from helpers.config import load_config, parse_override
 from helpers.runner import brief
@@ -109,6 +110,10 @@ def test_the_brief_is_turkish_with_a_turkish_config(tmp_path):
     page = brief.write_brief(_folder(reports, "tiny-1", 100, 0.3), _config("language=tr"), _run("tiny-1"),
                              reports_dir=reports, meta={"analysis_end": "2024-06-30"}).read_text()
     assert '<html lang="tr">' in page and "The Monday list" not in page and "Key numbers" not in page
+    # segment and action names in Turkish too, though the runner's own language stays English
+    assert i18n.lookup("act_retention_call", "tr") in page and "retention call" not in page
+    assert i18n.lookup("seg_champions", "tr") in page and "Champions customer" not in page
+    assert i18n.language() == "en"
 
 
 def test_no_pdf_without_a_browser_and_the_run_goes_on(tmp_path, monkeypatch):
