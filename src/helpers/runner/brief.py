@@ -82,7 +82,7 @@ def _reason(row: pd.Series, currency: str, lang: str) -> str:
     """One sentence from a customer's numbers: segment, P(alive), risk, expected CLV and offer, as far as known."""
     parts = []
     if isinstance(row.get("rfm_segment"), str):
-        parts.append(_("{segment} customer", lang, segment=segment_label(row["rfm_segment"])))
+        parts.append(segment_label(row["rfm_segment"]))
     if pd.notna(row.get("p_alive")):
         parts.append(_("P(alive) {p}", lang, p=i18n.fmt_percent(float(row["p_alive"]), 0, lang)))
     if pd.notna(row.get("churn_risk")):

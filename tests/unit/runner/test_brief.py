@@ -33,7 +33,7 @@ def _folder(tmp_path, name, customers, retention, n_actions=4):
     actions = pd.DataFrame({"customer_id": [f"C-{i:012x}" for i in range(n_actions)],
                             "clv": [100.0 * (i + 1) for i in range(n_actions)], "churn_risk": [0.5] * n_actions,
                             "p_alive": [0.7] * n_actions, "rfm_segment": ["Champions"] * n_actions,
-                            "next_best_offer": ["Tea <b>set</b>"] + [None] * (n_actions - 1),
+                            "next_best_offer": [None] * (n_actions - 1) + ["Tea <b>set</b>"],
                             "recommended_action": ["retention call"] * n_actions})
     actions.to_parquet(folder / "artefacts" / "90_executive_summary" / "customer_actions.parquet")
     return folder
@@ -65,7 +65,9 @@ def test_two_runs_give_changes_trends_and_the_monday_list(tmp_path):
     # the Monday list: 3 of 4, by CLV x risk: 400 x 0.5 = 200 first; ids as exported (masked); offer escaped
     listed = re.findall(r"<tr><td class=\"n\">(\d+)</td><td>(C-[0-9a-f]{12})</td>", page)
     assert listed == [("1", "C-000000000003"), ("2", "C-000000000002"), ("3", "C-000000000001")]
-    assert "200 GBP" in page and "Tea <b>" not in page
+    assert "200 GBP" in page and "Tea <b>" not in page and "Tea &lt;b&gt;set&lt;/b&gt;." in page
+    assert "<td>Champions, P(alive) 70 %, churn risk 50 %, expected CLV 400 GBP, offer: Tea &lt;b&gt;set&lt;/b&gt;.</td>" in page
+    assert "<td>Champions, P(alive) 70 %, churn risk 50 %, expected CLV 300 GBP.</td>" in page
     assert '<a href="90_executive_summary.business.html">' in page
     assert "05_churn failed: RuntimeError: boom" in page and "08_campaigns was skipped" in page
     assert "<script" not in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
@@ -112,7 +114,7 @@ def test_the_brief_is_turkish_with_a_turkish_config(tmp_path):
     assert '<html lang="tr">' in page and "The Monday list" not in page and "Key numbers" not in page
     # segment and action names in Turkish too, though the runner's own language stays English
     assert i18n.lookup("act_retention_call", "tr") in page and "retention call" not in page
-    assert i18n.lookup("seg_champions", "tr") in page and "Champions customer" not in page
+    assert f'<td>{i18n.lookup("seg_champions", "tr")}, P(aktif) %70' in page and "Champions" not in page
     assert i18n.language() == "en"
 
 
