@@ -16,11 +16,14 @@ from html.parser import HTMLParser
 import pandas as pd
 
 from helpers import i18n
+from helpers.i18n import _
 
 #: Rows from which a displayed customer table becomes interactive.
 LONG = 25
-#: DataTables' controls: page length, search, and a CSV download of the rows shown (search and sort applied).
-BUTTONS = ["pageLength", {"extend": "csvHtml5", "text": "CSV", "exportOptions": {"modifier": {"search": "applied", "order": "applied"}}}]
+def buttons() -> list:
+    """DataTables' buttons: rows per page, and a CSV download of the rows shown (search and sort applied)."""
+    return [{"extend": "pageLength", "text": _("Rows per page")},
+            {"extend": "csvHtml5", "text": _("Download CSV"), "exportOptions": {"modifier": {"search": "applied", "order": "applied"}}}]
 _STATE = {"bundle_sent": False}
 
 
@@ -91,9 +94,9 @@ def searchable(table, caption: str | None = None) -> str:
     if caption is None and not isinstance(table, pd.DataFrame):
         caption = getattr(table, "caption", None)
     frame = shown_frame(table)
-    body = to_html_datatable(frame, caption=caption, connected=False, buttons=BUTTONS, showIndex=False,
+    body = to_html_datatable(frame, caption=caption, connected=False, buttons=buttons(), showIndex=False,
                              classes="display compact", maxBytes=0, display_logo_when_loading=False,
-                             lengthMenu=[10, 25, 100, -1], pageLength=10, scrollX=True)
+                             lengthMenu=[10, 25, 100, -1], pageLength=10, scrollX=True, language=words())
     if not _STATE["bundle_sent"]:
         _STATE["bundle_sent"] = True
         body = generate_init_offline_itables_html(dt_bundle) + body
@@ -105,6 +108,13 @@ def offline(page: str) -> str:
     in a page points outside it."""
     page = re.sub(r"<noscript>.*?</noscript>", "", page, flags=re.S)
     return re.sub(r"""<a href=["']?https?://[^>]*>(.*?)</a>""", r"\1", page, flags=re.S)
+
+
+def words() -> dict:
+    """DataTables' own words (search box, row counts, empty results) in the report language."""
+    return {"search": _("Search:"), "info": _("Rows _START_ to _END_ of _TOTAL_"),
+            "infoEmpty": _("No rows"), "infoFiltered": _("(found among _MAX_ rows)"),
+            "zeroRecords": _("No row matches the search"), "emptyTable": _("No rows")}
 
 
 class Searchable:

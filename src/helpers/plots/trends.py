@@ -2,6 +2,8 @@
 whole action table as a searchable table (:mod:`helpers.plots.tables`)."""
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -29,8 +31,9 @@ def history_figure(history: pd.DataFrame, labels: dict[str, str], last: int = hi
     rows = -(-len(keys) // cols)
     units = history.drop_duplicates("key", keep="last").set_index("key")["unit"]
     titles = [f"{labels.get(k, k)} ({i18n.label(units.get(k, ''), 'unit_') if units.get(k) else ''})" for k in keys]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[i18n.escape_markup(t) for t in titles],
-                        vertical_spacing=0.18)
+    fig = make_subplots(rows=rows, cols=cols, vertical_spacing=0.3 if rows > 1 else 0.2, horizontal_spacing=0.08,
+                        subplot_titles=["<br>".join(textwrap.wrap(i18n.escape_markup(t), 34)) for t in titles])
+    fig.update_annotations(font_size=12)
     for i, key in enumerate(keys):
         s = hist.series(history, key, last)
         y = s["value"] * (100 if units.get(key) == "%" else 1)
@@ -38,7 +41,7 @@ def history_figure(history: pd.DataFrame, labels: dict[str, str], last: int = hi
                                  text=s["run"], hovertemplate="%{text}<br>%{x}: %{y:,.4~g}<extra></extra>"),
                       row=i // cols + 1, col=i % cols + 1)
         fig.update_xaxes(title_text=_("analysis date"), row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(template=TEMPLATE, showlegend=False, height=260 * rows,
+    fig.update_layout(template=TEMPLATE, showlegend=False, height=300 * rows, margin={"t": 110},
                       title=_("KPI history: the last {n} runs of this config (a share in %)", n=min(last, len(hist.runs(history, last)))))
     return fig
 

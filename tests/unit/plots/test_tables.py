@@ -55,3 +55,14 @@ def test_install_registers_the_formatters_in_an_ipython_shell(monkeypatch):
 
         html_of.pop(pd.DataFrame)
         html_of.pop(Styler)
+
+
+def test_the_controls_speak_the_report_language(monkeypatch):
+    monkeypatch.setitem(tables._STATE, "bundle_sent", True)
+    i18n.set_language("tr")
+    try:
+        page = tables.searchable(_customers(30))
+    finally:
+        i18n.set_language("en")
+    assert f'"search": "{i18n._("Search:", "tr")}"' in page and i18n._("Download CSV", "tr") in page
+    assert i18n._("Search:", "tr") != "Search:" and '"search": "Search:"' in tables.searchable(_customers(30))
