@@ -20,6 +20,9 @@ from helpers.i18n import _
 
 #: Rows from which a displayed customer table becomes interactive.
 LONG = 25
+#: Rows above which a displayed table stays plain (pandas shows its first and last rows): a page carries at most
+#: this many rows of one interactive table.
+MOST = 10_000
 def buttons() -> list:
     """DataTables' buttons: rows per page, and a CSV download of the rows shown (search and sort applied)."""
     return [{"extend": "pageLength", "text": _("Rows per page")},
@@ -81,7 +84,7 @@ class _Cells(HTMLParser):
 
 def is_long_customer_table(table) -> bool:
     data = table if isinstance(table, pd.DataFrame) else getattr(table, "data", None)
-    return (isinstance(data, pd.DataFrame) and len(data) >= LONG
+    return (isinstance(data, pd.DataFrame) and LONG <= len(data) <= MOST
             and bool(_customer_columns() & {str(c) for c in data.columns}))
 
 

@@ -13,7 +13,7 @@ from helpers.analyses import history as hist
 from helpers.analyses.brief import KPI_KEYS
 from helpers.i18n import _
 from helpers.plots.base import TEMPLATE
-from helpers.plots.tables import Searchable
+from helpers.plots.tables import MOST, Searchable
 
 
 def kpi_keys(history: pd.DataFrame) -> list[str]:
@@ -56,11 +56,7 @@ def history_section(config, output_dir, headlines: pd.DataFrame, meta: dict) -> 
     return [*found.notes, *first, fig if fig is not None else _("No headline number of the brief was published: no KPI history to chart.")]
 
 
-#: Rows of the action table a page carries at most (the export has every customer).
-MAX_ROWS = 10_000
-
-
-def all_actions(shown: pd.DataFrame, most: int = MAX_ROWS) -> Searchable:
+def all_actions(shown: pd.DataFrame, most: int = MOST) -> Searchable:
     """The action table (as :func:`helpers.plots.summary.shown_actions` writes it), searchable: every customer,
     or its first ``most`` rows on a larger customer base (the caption says so; the export has them all)."""
     caption = (_("The customer action table, every customer: search, sort, and download the rows shown")

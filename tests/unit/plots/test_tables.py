@@ -26,6 +26,7 @@ def test_only_long_customer_tables_become_interactive():
     assert tables.is_long_customer_table(_customers(tables.LONG))
     assert tables.is_long_customer_table(i18n.table(_customers(tables.LONG)))    # header translated
     assert not tables.is_long_customer_table(_customers(tables.LONG - 1))
+    assert tables.is_long_customer_table(_customers(tables.MOST)) and not tables.is_long_customer_table(_customers(tables.MOST + 1))
     assert not tables.is_long_customer_table(_customers(40).drop(columns="customer_id"))
 
 
