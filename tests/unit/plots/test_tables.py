@@ -39,6 +39,7 @@ def test_searchable_embeds_the_bundle_once_and_loads_nothing_from_the_network(mo
         assert not re.search(r"""(src|href)=["']?https?://""", page) and "import {" not in page
         assert '"csvHtml5"' in page and '"search": "applied"' in page and '"pageLength"' in page
     assert "C029" in second and '"caption": "Customers"' in first
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in second and "<b>bold</b>" not in second    # data is text, not markup
 
 
 def test_install_registers_the_formatters_in_an_ipython_shell(monkeypatch):
