@@ -57,7 +57,7 @@ clean: ## remove generated data, cached tables and reports (keeps .venv and data
 
 lock: ## re-resolve requirements.lock from pyproject.toml and regenerate environment.yml
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION); }
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal -o requirements.lock -q
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal -o requirements.lock -q --override requirements-overrides.txt
 	$(BIN)/python scripts/sync_environment.py
 
 .PHONY: bench

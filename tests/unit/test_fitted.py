@@ -162,3 +162,30 @@ def test_the_runner_fits_once_and_every_notebook_names_what_it_read(tmp_path):
     assert models2["clv"] == {**models1["clv"], "fitted": False, "seconds": models2["clv"]["seconds"]}
     assert models2["clv_holdout"]["fitted"] and models2["clv_holdout"]["artefact"] == three.folder.name
     assert json.loads((out / "latest" / "artefacts" / "04_clv" / "models.json").read_text())["clv_holdout"] == three.folder.name
+
+
+def test_the_run_stage_checks_stored_models_without_reading_them(prep, monkeypatch):
+    first = fitted.fit_run_models(prep)
+    assert {r["kind"] for r in first if r["fitted"]} == {"clv", "clv_scores", "clv_holdout", "rfm"}
+    import cloudpickle
+
+    def refuse(_data):
+        raise AssertionError("a stored fit was read back")
+
+    monkeypatch.setattr(cloudpickle, "loads", refuse)      # reading a CLV fit would import pymc-marketing
+    again = fitted.fit_run_models(prep)
+    assert [(r["kind"], r["artefact"], r["fitted"]) for r in again] == [(r["kind"], r["artefact"], False) for r in first]
+
+
+def test_stored_scores_are_read_without_the_fit_behind_them(prep):
+    scores = fitted.clv_scores(prep)
+    clv_folder = prep.folder / "models" / fitted.USED["clv"]
+    (clv_folder / "fit.pkl").unlink()                      # the fit is not needed to read the scores
+    n = len(fitted.FITTED)
+    again = fitted.clv_scores(prep)
+    assert _fitted_since(n) == []
+    pd.testing.assert_frame_equal(again, scores)
+    assert fitted.USED["clv"] == clv_folder.name
+    # a new horizon needs the fit: it is fitted again (its fit.pkl is gone), then the new scores
+    fitted.clv_scores(prep, horizon_months=3)
+    assert _fitted_since(n) == ["clv", "clv_scores"]

@@ -11,6 +11,11 @@ and is logged line by line to :data:`KERNEL_LOG` (:func:`kernel_manager`); the n
 output is logged by papermill (``log_output``, logger ``papermill``) and a failing cell's
 traceback to :data:`LOG`. The runner writes these loggers to the run's ``run.log`` and shows
 them on the console with ``--verbose`` (:mod:`helpers.runner.run`).
+
+papermill writes the whole executed notebook at every cell's start and end (about sixty writes of a
+notebook whose plotly outputs weigh megabytes: a third of a batch's CPU went there). :data:`ENGINE`
+writes it at most every :data:`SAVE_SECONDS` while it runs, and always at the end, failed or not, so a
+failing cell's traceback and everything before it are still on disk.
 """
 from __future__ import annotations
 
@@ -28,6 +33,10 @@ LOG = logging.getLogger("helpers.runner.execute")
 KERNEL_LOG = logging.getLogger("helpers.runner.kernel")
 #: Seconds :func:`execute` waits, once the notebook ran, for the kernel's last lines to be logged.
 FLUSH_SECONDS = 10.0
+#: Seconds between two writes of the executed notebook while it runs (see the module docstring).
+SAVE_SECONDS = 20.0
+#: The papermill engine :func:`execute` runs notebooks with (registered by :func:`sparse_saves_engine`).
+ENGINE = "crm-sparse-saves"
 
 
 def parameters(notebook: Path) -> dict:
@@ -78,6 +87,34 @@ def kernel_manager(label: str) -> type:
     return PipedKernelManager
 
 
+def sparse_saves_engine() -> str:
+    """Register :data:`ENGINE` with papermill and return its name: papermill's nbclient engine whose
+    notebook is written at most every :data:`SAVE_SECONDS` while running, and always when it ends."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class SparseSaves(NotebookExecutionManager):
+        def save(self, **kwargs) -> None:
+            if self.end_time is not None or (self.now() - self.last_save_time).total_seconds() >= SAVE_SECONDS:
+                super().save(**kwargs)
+
+    class SparseSavesEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            nb_man = SparseSaves(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                 autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register(ENGINE, SparseSavesEngine)
+    return ENGINE
+
+
 def execute(notebook: Path, out: Path, params: dict, *, progress: bool = False) -> str | None:
     """Run ``notebook`` with ``params`` injected and write the executed copy to ``out``; ``progress``
     shows a bar of its cells while it runs.
@@ -94,7 +131,7 @@ def execute(notebook: Path, out: Path, params: dict, *, progress: bool = False) 
                             resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
                             progress_bar={"desc": notebook.stem, "leave": False} if progress else False,
                             log_output=True, report_mode=False,
-                            kernel_manager_class=manager)
+                            kernel_manager_class=manager, engine_name=sparse_saves_engine())
     except pm.PapermillExecutionError as exc:
         LOG.error("%s failed:%s", notebook.stem, exc)
         return f"{exc.ename}: {exc.evalue}"

@@ -52,3 +52,22 @@ def test_execute_injects_parameters_starts_in_notebooks_and_reports_the_error(tm
     error = execute.execute(tmp_path / "92_fails.ipynb", tmp_path / "92_out.ipynb", {})
     assert error == "RuntimeError: planted failure"
     assert "planted failure" in (tmp_path / "92_out.ipynb").read_text(encoding="utf-8")   # kept with its error
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("every, most", [(execute.SAVE_SECONDS, 2), (0.0, None)])
+def test_the_executed_notebook_is_written_at_the_end_not_at_every_cell(tmp_path, monkeypatch, every, most):
+    from papermill import engines
+
+    writes = []
+    real = engines.write_ipynb
+    monkeypatch.setattr(engines, "write_ipynb", lambda nb, path: (writes.append(path), real(nb, path)))
+    monkeypatch.setattr(execute, "SAVE_SECONDS", every)
+    fake_notebook(tmp_path, "93_cells", *[f"print({i} * 7)" for i in range(8)])
+    assert execute.execute(tmp_path / "93_cells.ipynb", tmp_path / "93_out.ipynb", {}) is None
+    out = nbformat.read(str(tmp_path / "93_out.ipynb"), as_version=4)
+    assert [c.outputs[0]["text"].strip() for c in out.cells[-8:]] == [str(i * 7) for i in range(8)]
+    if most is None:                        # no throttle: papermill's own writes at every cell's start and end
+        assert len(writes) >= 2 * 8
+    else:
+        assert 1 <= len(writes) <= most
