@@ -66,7 +66,7 @@ def _number(value) -> float:
 def kpis(headlines: pd.DataFrame, history: pd.DataFrame, run: str) -> list[Kpi]:
     """The KPIs this run published (a number it could not measure is left out), each with its change since the
     previous run of the config in ``history`` (which already holds this run) and its trend over the last runs."""
-    by_key = {h["key"]: h for _, h in headlines.iterrows()} if len(headlines) else {}
+    by_key = {h["key"]: h for h in headlines.to_dict("records")}
     out = []
     for keys, notebook in KPI_KEYS:
         key = next((k for k in keys if k in by_key and not math.isnan(_number(by_key[k]["value"]))), None)
@@ -131,7 +131,7 @@ def findings(headlines: pd.DataFrame, history: pd.DataFrame, run: str, *, most: 
              language: str | None = None) -> list[tuple[str, str]]:
     """Up to ``most`` sentences built from the run's numbers, each with the notebook whose page proves it."""
     lang = language or i18n.language()
-    by_key = {h["key"]: h for _, h in headlines.iterrows()} if len(headlines) else {}
+    by_key = {h["key"]: h for h in headlines.to_dict("records")}
     out = []
     for key, notebook, sentence in FINDINGS:
         h = by_key.get(key)
