@@ -451,6 +451,13 @@ class TablesConfig(_Strict):
                 if (v := getattr(self, k)) is not None}
 
 
+class BriefConfig(_Strict):
+    """The one-page brief of a run (``brief.html``, :mod:`helpers.runner.brief`)."""
+
+    top_n: int = Field(20, ge=1, le=10_000, description="customers on the Monday list (fewer when fewer are to be contacted)")
+    pdf: bool = Field(True, description="also print brief.pdf with headless Chromium when it is installed")
+
+
 class RunConfig(_Strict):
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$")
     description: str | None = None
@@ -460,6 +467,7 @@ class RunConfig(_Strict):
     engine: EngineConfig = EngineConfig()
     cleaning: CleaningConfig = CleaningConfig()
     output: OutputConfig = OutputConfig()
+    brief: BriefConfig = BriefConfig()
     tables: TablesConfig | None = Field(None, description="optional tables beside the sales lines")
     notebooks: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="parameters per notebook, keyed by its file stem")

@@ -28,6 +28,7 @@ from plotly.io._base_renderers import PlotlyRenderer
 
 from helpers import i18n
 from helpers.i18n import _, pgettext
+from helpers.plots import tables
 
 
 TEMPLATE = "plotly_white"
@@ -203,7 +204,8 @@ def as_dates(values) -> list[pd.Timestamp] | None:
 
 def setup_notebook() -> None:
     """Render plotly figures both in JupyterLab (mime bundle) and in nbconvert HTML (inline plotly.js), and
-    make every pandas Styler of the notebook write its text as text (:func:`helpers.i18n.escape_every_styler`)."""
+    make every pandas Styler of the notebook write its text as text (:func:`helpers.i18n.escape_every_styler`),
+    and long customer tables interactive (:func:`helpers.plots.tables.install`)."""
     i18n.escape_every_styler()
     pio.renderers["crm_offline"] = _OfflineRenderer()
     pio.renderers.default = "crm_offline"
@@ -211,6 +213,7 @@ def setup_notebook() -> None:
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 160)
     i18n.use_unicode_font() if _has_matplotlib() else None
+    tables.install()
 
 
 def _has_matplotlib() -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from helpers import i18n, paths
 from helpers.config import RunConfig
+from helpers.i18n import N_
 from helpers.runner.cache import finished_runs
 from helpers.runner.results import RunResult, statuses
 
@@ -172,9 +173,46 @@ def _status_text(status: str, language: str) -> str:
     return i18n.lookup(keys[status], language) if status in keys else status
 
 
-def run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datetime, seconds: float) -> str:
-    """The run's ``index.html``: its status banner, config, data (``meta`` of the prepared data) and time,
-    and each notebook's status with links to its two pages."""
+#: What each page answers, and the keys of its one headline number in the run index (the first it published;
+#: none: the page publishes no headline numbers).
+QUESTIONS: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
+    "00_start_here": (N_("What data does this run read, and how do the reports fit together?"), None),
+    "01_data_cleaning": (N_("How clean is the data, and what did cleaning remove?"), "customers"),
+    "02_lifecycle": (N_("Are we winning and keeping customers?"), "retention_rate"),
+    "03_segmentation": (N_("Who are our best customers, and who should we win back?"), "champions_revenue_share"),
+    "04_clv": (N_("What will each customer be worth over the next year?"), "clv_total"),
+    "05_churn": (N_("Who is about to leave, and is a retention campaign worth it?"), "high_risk_customers"),
+    "06_cross_up_sell": (N_("What should we offer whom next?"), "customers_with_offer"),
+    "08_campaigns": (N_("Which campaigns reached customers who responded?"), "campaign_response_rate"),
+    "09_customer_voice": (N_("What do customers say, and do complaints drive them away?"), "mean_score"),
+    "10_customer_profiles": (N_("Which customer groups bring the revenue?"), "profiles_top_region_revenue_share"),
+    "11_contract_churn": (N_("Which contract customers will cancel, and when?"), ("contract_churn_rate", "contract_setting")),
+    "12_validation": (N_("Do the models predict well on data they did not see?"), "checks_passed"),
+    "13_retention_economics": (N_("What is a point of retention worth?"), "value_one_point"),
+    "90_executive_summary": (N_("What should we do this week, and what changed since the last report?"), "revenue_at_stake"),
+}
+
+
+def page_headline(folder: Path, stem: str) -> str:
+    """The one headline number of ``stem``'s page in the run index (its text as published), or ``""``."""
+    keys = QUESTIONS.get(stem, ("", None))[1]
+    keys = (keys,) if isinstance(keys, str) else keys or ()
+    f = Path(folder) / "artefacts" / stem / "headline.json"
+    if not keys or not f.is_file():
+        return ""
+    try:
+        published = {h.get("key"): h for h in json.loads(f.read_text(encoding="utf-8"))}
+    except (ValueError, OSError):
+        return ""
+    found = next((published[k] for k in keys if k in published), None)
+    return f"{found['label']}: {found['text']}" if found else ""
+
+
+def run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datetime, seconds: float,
+                   folder: Path | None = None) -> str:
+    """The run's ``index.html``: the brief first (when ``folder``, the run's folder, has one), its status banner,
+    config, data (``meta`` of the prepared data) and time, and each notebook's question, headline number
+    (:data:`QUESTIONS`, :func:`page_headline`) and status with links to its two pages."""
     lang = cfg.language
     T = lambda key, **kw: html.escape(i18n.lookup(key, lang, **kw))  # noqa: E731
     n = lambda v: i18n.fmt_number(v or 0, 0, lang)  # noqa: E731
@@ -188,21 +226,28 @@ def run_index_html(cfg: RunConfig, run: RunResult, meta: dict, started: dt.datet
         why = skip_reason(nb, lang) if nb.status == "skipped" else nb.error
         err = f'<div class="err">{html.escape(why or "")}</div>' if why else ""
         reused = f' <span class="muted">{T("rep_reused_from")} {html.escape(nb.reused_from)}</span>' if nb.reused_from else ""
-        rows.append(f'<tr><td>{links}{err}</td><td style="color:{colour};font-weight:600">{_status_text(nb.status, lang)}</td>'
+        question = html.escape(i18n.show(QUESTIONS[nb.name][0], lang)) if nb.name in QUESTIONS else ""
+        number = html.escape(page_headline(folder, nb.name)) if folder is not None and nb.status == "ok" else ""
+        rows.append(f'<tr><td>{links}{err}</td><td>{question}</td><td>{number}</td>'
+                    f'<td style="color:{colour};font-weight:600">{_status_text(nb.status, lang)}</td>'
                     f'<td>{i18n.fmt_number(nb.seconds, 1, lang)} s{reused}</td></tr>')
+    brief = (f'<p class="brief"><a href="brief.html"><strong>{html.escape(i18n._("The brief: key numbers, the Monday list and the findings on one page", lang))}</strong></a>'
+             + (' (<a href="brief.pdf">PDF</a>)' if (folder / "brief.pdf").is_file() else "") + "</p>"
+             if folder is not None and (folder / "brief.html").is_file() else "")
     when = f"{i18n.fmt_date(started, lang)} {started:%H:%M:%S}"
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(run.name)}: {T("rep_report_title")}</title>
 <style>{_CSS}</style></head>
 <body><h1>{T("rep_report_title")}: {html.escape(run.name)}</h1>
 <p class="muted"><a href="../index.html">{T("rep_all_runs")}</a> · <a href="glossary.html">{T("rep_glossary")}</a></p>
+{brief}
 {_index_banner(run, lang)}
 <dl><dt>{T("rep_config")}</dt><dd>{html.escape(str(cfg.source_file))} ({T("rep_resolved_copy")}: <a href="config.yaml">config.yaml</a>; <a href="run.json">run.json</a>; <a href="run.log">run.log</a>)</dd>
 <dt>{T("rep_data")}</dt><dd>{html.escape(meta.get('source', ''))}: {T("rep_data_lines", raw=n(meta.get('n_raw_lines')), clean=n(meta.get('n_clean_lines')))};
 {T("rep_data_dates")} {d(meta.get('data_start'))} .. {d(meta.get('data_end'))}; {T("rep_analysis_window")} {d(meta.get('analysis_start'))} .. {d(meta.get('analysis_end'))}</dd>
 <dt>{T("rep_run")}</dt><dd>{T("rep_started")} {when}, {seconds:.0f} s; {T("rep_engine")} {html.escape(cfg.engine.backend)}; {T("rep_fingerprint")} {meta.get('fingerprint', '')[:12]}</dd></dl>
 <p>{T("rep_index_intro")} <a href="artefacts/">artefacts/</a>, <a href="figures/">figures/</a>.</p>
-<table><thead><tr><th>{T("rep_notebook")}</th><th>{T("rep_status")}</th><th>{T("rep_time")}</th></tr></thead><tbody>
+<table><thead><tr><th>{T("rep_notebook")}</th><th>{html.escape(i18n._("Question", lang))}</th><th>{html.escape(i18n._("Headline number", lang))}</th><th>{T("rep_status")}</th><th>{T("rep_time")}</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table></body></html>
 """
@@ -236,6 +281,8 @@ def write_reports_index(reports_dir: Path, language: str | None = None) -> Path:
         tag = f" <strong>({T('rep_latest')})</strong>" if name == latest else ""
         gloss = (f' <span class="muted">· <a href="{html.escape(name)}/glossary.html">{T("rep_glossary")}</a></span>'
                  if (reports_dir / name / "glossary.html").exists() else "")
+        if (reports_dir / name / "brief.html").exists():
+            gloss = f' <span class="muted">· <a href="{html.escape(name)}/brief.html">{html.escape(i18n._("brief", lang))}</a></span>' + gloss
         span = " .. ".join(html.escape(i18n.fmt_date(data[k], lang)) if data.get(k) else "None"
                            for k in ("analysis_start", "analysis_end"))
         rows.append(f'<tr><td><a href="{html.escape(name)}/index.html">{html.escape(name)}</a>{tag}{gloss}</td>'

@@ -232,7 +232,7 @@ class _Batch:
         inputs = ({n: [self.results[n].status, self.results[n].key] for n in self.schedule.waits_for(stem)}
                   if stem in self.schedule.after_all else {})
         res.key = step_key(notebook_path(stem), self.prep.fingerprint, {**params, "config": cfg.model_dump(
-            mode="json", exclude={"output": {"run_name", "reports_dir", "jobs"}, "description": True}),
+            mode="json", exclude={"output": {"run_name", "reports_dir", "jobs"}, "description": True, "brief": True}),
             **({"run_status": inputs} if inputs else {})}, self.code)
         t1 = time.time()
         source = None if self.force else find_reusable(self.reports_dir, stem, res.key)
@@ -395,9 +395,10 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
             batch.run_all()
             models = batch.models.wait() if batch.models is not None else []
         write_run_status(tmp / "artefacts", statuses(run.notebooks), complete=True)
+        _brief(tmp, cfg, run, reports_dir, prep.meta)
         seconds = time.time() - t0
         write_glossary(tmp, cfg.language)
-        (tmp / "index.html").write_text(run_index_html(cfg, run, prep.meta, started, seconds), encoding="utf-8")
+        (tmp / "index.html").write_text(run_index_html(cfg, run, prep.meta, started, seconds, tmp), encoding="utf-8")
         write_run_json(tmp, run, config=cfg.source_file, overrides=list(overrides or []), started=started,
                        seconds=seconds, code=batch.code, prep=prep, previous=previous, models=models)
         LOG.info("run %s finished in %.1f s: %s", name, seconds, "ok" if run.ok else "with failures")
@@ -413,6 +414,16 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
     write_glossary(reports_dir, cfg.language)
     write_reports_index(reports_dir, cfg.language)
     return run
+
+
+def _brief(tmp: Path, cfg: RunConfig, run: RunResult, reports_dir: Path, meta: dict) -> None:
+    """The run's KPI history row and ``brief.html`` (:mod:`helpers.runner.brief`); a failure there is logged, never fatal."""
+    from helpers.runner.brief import write_brief
+
+    try:
+        write_brief(tmp, cfg, run, reports_dir=reports_dir, meta=meta)
+    except Exception:
+        LOG.error("brief.html not written", exc_info=True)
 
 
 def expand_grid(grid: list[str]) -> list[list[str]]:

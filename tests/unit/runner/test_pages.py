@@ -205,3 +205,26 @@ def test_a_skipped_notebook_says_why_in_the_report_language():
     assert skip_reason(lacks, "en") == "this data has no feedback table (tables.feedback in the config)"
     assert skip_reason(lacks, "tr") == "bu veride tables.feedback tablosu yok"
     assert skip_reason(blocked, "tr") == "04_clv gerekiyor ve başarılı olmadı"
+
+
+def test_the_run_index_links_the_brief_first_and_gives_each_page_its_question_and_headline_number(tmp_path):
+    run = RunResult("tiny-x", notebooks=[NotebookResult("02_lifecycle", "ok", html="02_lifecycle.html",
+                                                         business_html="02_lifecycle.business.html"),
+                                         NotebookResult("12_validation", "ok", html="12_validation.html",
+                                                        business_html="12_validation.business.html")])
+    (tmp_path / "artefacts" / "02_lifecycle").mkdir(parents=True)
+    (tmp_path / "artefacts" / "02_lifecycle" / "headline.json").write_text(json.dumps(
+        [{"key": "new_customers", "label": "New", "text": "12"},
+         {"key": "retention_rate", "label": "Retention rate", "text": "33.7 %"}]))
+    (tmp_path / "brief.html").write_text("<html></html>")
+    for lang, question in (("en", "Are we winning and keeping customers?"), ("tr", "Müşteri kazanıyor ve elde tutuyor muyuz?")):
+        cfg = load_config(TINY, [parse_override(f"language={lang}")])
+        page = pages.run_index_html(cfg, run, META, dt.datetime(2026, 1, 2), 1.0, tmp_path)
+        assert page.index('href="brief.html"') < page.index("<table>") and 'href="brief.pdf"' not in page
+        row = re.search(r"<tr><td><a href=\"02_lifecycle.business.html\">.*?</tr>", page).group(0)
+        assert question in row and "Retention rate: 33.7 %" in row
+        validation = re.search(r"<tr><td><a href=\"12_validation.business.html\">.*?</tr>", page).group(0)
+        assert validation.count("<td></td>") == 1                                  # a question, no headline number
+    assert pages.page_headline(tmp_path, "03_segmentation") == ""
+    (tmp_path / "brief.pdf").write_bytes(b"%PDF")
+    assert 'href="brief.pdf"' in pages.run_index_html(load_config(TINY), run, META, dt.datetime(2026, 1, 2), 1.0, tmp_path)
