@@ -55,6 +55,19 @@ def test_no_raw_customer_id_in_any_output(shop):
     assert not leaks, f"raw customer ids found in {leaks[:10]}"
 
 
+def test_business_pages_lead_with_their_numbers_and_name_no_folder_of_this_machine(english_batch):
+    run = english_batch.run
+    folders = {str(english_batch.config.parent), str(english_batch.reports), str(Path.home()), "/tmp/"}
+    for page in sorted(run.glob("*.business.html")):
+        text = page.read_text(encoding="utf-8")
+        assert not [f for f in folders if f in text], f"{page.name} names a local folder"
+        published = run / "artefacts" / page.name.split(".")[0] / "headline.json"
+        texts = [h["text"] for h in json.loads(published.read_text())] if published.is_file() else []
+        if any(texts):
+            box = text.index("What this means")
+            assert box < text.index("Run parameters") and any(t and t in text[box:box + 4000] for t in texts)
+
+
 def test_summary_numbers_are_the_source_reports_numbers(shop):
     _, _, _, run = shop
     page = (run / "90_executive_summary.html").read_text(encoding="utf-8")

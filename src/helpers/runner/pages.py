@@ -48,13 +48,14 @@ def _injected_parameters(nb) -> dict:
 
 
 def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str | None = None,
-                banner: str = "") -> None:
+                banner: str = "", meaning: str = "") -> None:
     """Executed notebook -> one self-contained HTML page in ``language`` (default: the current one).
 
     Only the cells of the language are kept (:func:`cells_for_language`). ``business=True`` drops every code cell's input (outputs stay), papermill's parameter
     cells, and error tracebacks' code, and adds the run's parameters and a table of contents
     (from the ``##`` headings) at the top. ``banner`` (HTML, :func:`page_banner`) goes above
-    everything else; it is not written into the notebook.
+    everything else; it is not written into the notebook. ``meaning`` (HTML, :func:`page_meaning`) opens the
+    business page, before the run's parameters, which are folded (:func:`parameters_html`).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -68,10 +69,7 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
     if business:
         params = _injected_parameters(nb)
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
-        rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in params.items() if k != "output_dir")
-        intro = (f"**{i18n._('Run parameters', lang)}**\n\n| {i18n._('parameter', lang)} | "
-                 f"{i18n._('value', lang)} |\n|---|---|\n" + rows + "\n\n" if rows else "")
-        nb.cells.insert(1, nbformat.v4.new_markdown_cell(intro + '<div id="crm-toc"></div>'))
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(meaning + parameters_html(params, lang) + '<div id="crm-toc"></div>'))
         kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
     if banner:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
@@ -191,6 +189,51 @@ QUESTIONS: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
     "13_retention_economics": (N_("What is a point of retention worth?"), "value_one_point"),
     "90_executive_summary": (N_("What should we do this week, and what changed since the last report?"), "revenue_at_stake"),
 }
+
+
+def parameters_html(params: dict, language: str) -> str:
+    """The run's parameters of a business page, folded (``<details>``): a reader opens them when asked how the
+    page was made. A path (``*_path``, ``*_dir``) shows its last part only: a business page names no folder of
+    this machine."""
+    def shown(key: str, value) -> str:
+        local = key.endswith(("_path", "_dir")) and isinstance(value, str) and value
+        return repr(Path(value).name) if local else repr(value)
+
+    rows = "".join(f"<tr><td><code>{html.escape(k)}</code></td><td><code>{html.escape(shown(k, v))}</code></td></tr>"
+                   for k, v in params.items() if k != "output_dir")
+    if not rows:
+        return ""
+    return (f'<details class="crm-parameters"><summary>{html.escape(i18n._("Run parameters", language))}</summary>'
+            f'<table><thead><tr><th>{html.escape(i18n._("parameter", language))}</th>'
+            f'<th>{html.escape(i18n._("value", language))}</th></tr></thead><tbody>{rows}</tbody></table></details>\n\n')
+
+
+#: Headline numbers a business page opens with, at most (:func:`page_meaning`).
+MEANING_ITEMS = 5
+
+
+def page_meaning(folder: Path, stem: str, language: str | None = None) -> str:
+    """"What this means": the page's question and up to :data:`MEANING_ITEMS` of the headline numbers it published
+    (``artefacts/<stem>/headline.json``, its own key number of the run index first), as HTML; ``""`` when the page
+    published none (it failed, or has no numbers of its own)."""
+    lang = language or i18n.language()
+    f = Path(folder) / "artefacts" / stem / "headline.json"
+    try:
+        items = [h for h in json.loads(f.read_text(encoding="utf-8")) if h.get("text") and h.get("label")]
+    except (ValueError, OSError, AttributeError):
+        return ""
+    keys = QUESTIONS.get(stem, ("", None))[1]
+    keys = (keys,) if isinstance(keys, str) else keys or ()
+    items.sort(key=lambda h: h.get("key") not in keys)            # stable: the key number first, then as published
+    if not items:
+        return ""
+    question = QUESTIONS.get(stem, ("", None))[0]
+    lead = f"<p><em>{html.escape(i18n._(question, lang))}</em></p>" if question else ""
+    bullets = "".join(f"<li>{html.escape(h['label'])}: <strong>{html.escape(h['text'])}</strong></li>"
+                      for h in items[:MEANING_ITEMS])
+    return (f'<div class="crm-meaning" style="border-left:6px solid #1f77b4;background:#eef5fb;padding:.6rem 1rem;'
+            f'margin:0 0 1rem 0"><strong>{html.escape(i18n._("What this means", lang))}</strong>{lead}'
+            f'<ul>{bullets}</ul></div>\n\n')
 
 
 def page_headline(folder: Path, stem: str) -> str:

@@ -69,7 +69,7 @@ from helpers.runner import execute
 from helpers.runner.cache import copy_result, find_reusable, previous_run, step_key
 from helpers.runner.folders import (SCRATCH, claim_run_folder, move_into_place, point_latest, relocate_paths,
                                     remove_stale_tmp, scratch_in)
-from helpers.runner.pages import (LANG_TAGS, banner_html, cells_for_language, export_figures, export_html,
+from helpers.runner.pages import (LANG_TAGS, banner_html, cells_for_language, export_figures, export_html, page_meaning,
                                   glossary_html, page_banner, run_index_html, write_glossary, write_reports_index)
 from helpers.runner.provenance import KEY_PACKAGES, code_version, git_commit, package_versions, write_run_json
 from helpers.runner.results import NotebookResult, RunResult, statuses
@@ -262,7 +262,8 @@ class _Batch:
             relocate_paths(out_nb, moved)
             banner = page_banner(statuses(self.run.notebooks), stem, lang)
             export_html(out_nb, tmp / f"{stem}.html", language=lang, banner=banner)
-            export_html(out_nb, tmp / f"{stem}.business.html", business=True, language=lang, banner=banner)
+            export_html(out_nb, tmp / f"{stem}.business.html", business=True, language=lang, banner=banner,
+                        meaning=page_meaning(tmp, stem, lang))
             export_figures(out_nb, tmp / "figures")
             res.html, res.business_html = f"{stem}.html", f"{stem}.business.html"
         except Exception as exc:               # the executed notebook is kept; the index says what went wrong

@@ -97,6 +97,32 @@ def test_a_business_page_drops_code_and_parameters_cells_and_lists_parameters_an
     assert nbformat.read(str(ipynb), as_version=4).cells[0].source.startswith("# 07")     # the notebook is unchanged
 
 
+def test_a_business_page_opens_with_what_it_means_and_folds_its_parameters_without_local_paths(tmp_path):
+    ipynb = _executed(tmp_path)
+    nb = nbformat.read(str(ipynb), as_version=4)
+    nb.metadata["papermill"]["parameters"].update(config_path="/home/ana/shop/configs/my <shop>.yaml",
+                                                  previous_run_dir="/srv/reports/shop-20240101-060000")
+    nbformat.write(nb, str(ipynb))
+    art = tmp_path / "artefacts" / "04_clv"
+    art.mkdir(parents=True)
+    published = [{"key": f"k{i}", "label": f"Number <{i}>", "text": f"{i},000 GBP", "value": i} for i in range(7)]
+    published.insert(3, {"key": "clv_total", "label": "Predicted CLV", "text": "85,619 GBP", "value": 85619.0})
+    published.append({"key": "gone", "label": "Not measured", "text": "", "value": None})
+    (art / "headline.json").write_text(json.dumps(published), encoding="utf-8")
+    meaning = pages.page_meaning(tmp_path, "04_clv", "en")
+    bullets = re.findall(r"<li>(.*?)</li>", meaning)
+    assert len(bullets) == pages.MEANING_ITEMS                   # at most five; the run index's key number first
+    assert bullets[0] == "Predicted CLV: <strong>85,619 GBP</strong>"
+    assert bullets[1:] == [f"Number &lt;{i}&gt;: <strong>{i},000 GBP</strong>" for i in range(4)]
+    assert pages.page_meaning(tmp_path, "05_churn", "en") == ""           # nothing published: no box
+    assert "Bu ne anlama geliyor" in pages.page_meaning(tmp_path, "04_clv", "tr")
+    pages.export_html(ipynb, tmp_path / "b.html", business=True, language="en", meaning=meaning)
+    page = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert page.index("What this means") < page.index("<summary>Run parameters</summary>") < page.index("crm-toc")
+    assert "'my &lt;shop&gt;.yaml'" in page and "'shop-20240101-060000'" in page
+    assert "/home/ana" not in page and "/srv/reports" not in page and "/r/x" not in page
+
+
 def test_export_figures_writes_each_plotly_figure_as_json(tmp_path):
     nb = nbformat.v4.new_notebook()
     figs = [{"data": [{"type": "bar", "y": [1, 2]}], "layout": {}}, {"data": [{"type": "scatter"}], "layout": {}}]
