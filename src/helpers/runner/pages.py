@@ -55,7 +55,7 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
     cells, and error tracebacks' code, and adds the run's parameters and a table of contents
     (from the ``##`` headings) at the top. ``banner`` (HTML, :func:`page_banner`) goes above
     everything else; it is not written into the notebook. ``meaning`` (HTML, :func:`page_meaning`) opens the
-    business page, before the run's parameters, which are folded (:func:`parameters_html`).
+    business page, under its title; the run's parameters are folded (:func:`parameters_html`).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -69,7 +69,7 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
     if business:
         params = _injected_parameters(nb)
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
-        nb.cells.insert(1, nbformat.v4.new_markdown_cell(meaning + parameters_html(params, lang) + '<div id="crm-toc"></div>'))
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(parameters_html(params, lang) + '<div id="crm-toc"></div>'))
         kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
     if banner:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
@@ -82,6 +82,8 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
         toc = (f'<nav class="crm-toc"><strong>{i18n._("Contents", lang)}</strong><ol>{items}</ol></nav>'
                if items else "")
         body = body.replace('<div id="crm-toc"></div>', toc, 1)
+        if meaning:                                     # the answer right under the title, before the method
+            body = re.sub(r"(<h1[^>]*>.*?</h1>)", lambda m: m.group(1) + meaning, body, count=1, flags=re.S)
     body = _set_html_lang(body, lang)
     body = body.replace("</body>", f'<p class="crm-glossary-link"><a href="glossary.html">'
                                    f'{html.escape(i18n._("Glossary", lang))}</a></p>\n</body>', 1)

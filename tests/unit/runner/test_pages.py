@@ -118,7 +118,8 @@ def test_a_business_page_opens_with_what_it_means_and_folds_its_parameters_witho
     assert "Bu ne anlama geliyor" in pages.page_meaning(tmp_path, "04_clv", "tr")
     pages.export_html(ipynb, tmp_path / "b.html", business=True, language="en", meaning=meaning)
     page = (tmp_path / "b.html").read_text(encoding="utf-8")
-    assert page.index("What this means") < page.index("<summary>Run parameters</summary>") < page.index("crm-toc")
+    assert page.index("07 · Hand &amp; made") < page.index("What this means") < page.index("Intro")
+    assert page.index("Intro") < page.index("<summary>Run parameters</summary>") < page.index("crm-toc")
     assert "'my &lt;shop&gt;.yaml'" in page and "'shop-20240101-060000'" in page
     assert "/home/ana" not in page and "/srv/reports" not in page and "/r/x" not in page
 
