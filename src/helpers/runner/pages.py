@@ -68,7 +68,7 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
     kw = {}
     if business:
         params = _injected_parameters(nb)
-        nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
+        nb.cells = fold_method(nb.cells, lang)
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(parameters_html(params, lang) + '<div id="crm-toc"></div>'))
         kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
     if banner:
@@ -191,6 +191,33 @@ QUESTIONS: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
     "13_retention_economics": (N_("What is a point of retention worth?"), "value_one_point"),
     "90_executive_summary": (N_("What should we do this week, and what changed since the last report?"), "revenue_at_stake"),
 }
+
+
+#: Cells a business page leaves out: papermill's parameters, and what a notebook tags ``analyst`` (``describe()``
+#: tables, export listings, model parameter tables: the analyst version keeps them).
+BUSINESS_DROPS = {"parameters", "injected-parameters", "analyst"}
+#: How a notebook's opening cell starts its inputs and outputs, per language (``**Inputs.**``, ``**Girdiler.**``).
+INPUTS_LINE = re.compile(r"^\*\*(Inputs|Girdiler)\b", flags=re.M)
+
+
+def fold_method(cells: list, language: str) -> list:
+    """A business page's cells: without :data:`BUSINESS_DROPS`, and with the opening cell's inputs and outputs (from
+    its :data:`INPUTS_LINE` on: file names, parameters) folded into a ``<details>`` a reader opens when asked."""
+    import nbformat
+
+    out = []
+    for c in cells:
+        if BUSINESS_DROPS & set(c.metadata.get("tags", [])):
+            continue
+        found = INPUTS_LINE.search(c.source) if c.cell_type == "markdown" and not out else None
+        if found:
+            head, tail = c.source[:found.start()].rstrip(), c.source[found.start():].rstrip()
+            summary = html.escape(i18n._("Inputs and outputs", language))
+            out += [nbformat.v4.new_markdown_cell(head),
+                    nbformat.v4.new_markdown_cell(f"<details><summary>{summary}</summary>\n\n{tail}\n\n</details>")]
+        else:
+            out.append(c)
+    return out
 
 
 def parameters_html(params: dict, language: str) -> str:

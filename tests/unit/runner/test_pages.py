@@ -124,6 +124,29 @@ def test_a_business_page_opens_with_what_it_means_and_folds_its_parameters_witho
     assert "/home/ana" not in page and "/srv/reports" not in page and "/r/x" not in page
 
 
+def test_a_business_page_folds_the_inputs_and_outputs_and_leaves_out_analyst_cells(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    intro = "# 07 · Title\n\n**Question.** Who buys?\n\n**Girdiler.**\n\n- `config_path`: the config\n\n**Çıktılar**\n\n- `x.csv`"
+    analyst = nbformat.v4.new_code_cell("t.describe()", metadata={"tags": ["analyst"]})
+    analyst.outputs = [nbformat.v4.new_output("stream", text="count mean std\n")]
+    shown = nbformat.v4.new_code_cell("print('kept')")
+    shown.outputs = [nbformat.v4.new_output("stream", text="kept output\n")]
+    nb.cells = [nbformat.v4.new_markdown_cell(intro), analyst, shown, nbformat.v4.new_markdown_cell("**Inputs.** later")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.write(nb, str(tmp_path / "07.ipynb"))
+    pages.export_html(tmp_path / "07.ipynb", tmp_path / "b.html", business=True, language="tr")
+    page = (tmp_path / "b.html").read_text(encoding="utf-8")
+    folded = re.search(r"<details><summary>(.*?)</summary>(.*?)</details>", page, flags=re.S)
+    assert folded.group(1) == "Girdiler ve çıktılar" and "x.csv" in folded.group(2) and "config_path" in folded.group(2)
+    assert page.index("Who buys?") < folded.start()
+    assert "count mean std" not in page and "kept output" in page
+    assert "<strong>Inputs.</strong> later" in page                  # only the opening cell is folded
+    pages.export_html(tmp_path / "07.ipynb", tmp_path / "a.html", language="tr")
+    analyst_page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "count mean std" in analyst_page and "Girdiler ve çıktılar" not in analyst_page
+
+
 def test_export_figures_writes_each_plotly_figure_as_json(tmp_path):
     nb = nbformat.v4.new_notebook()
     figs = [{"data": [{"type": "bar", "y": [1, 2]}], "layout": {}}, {"data": [{"type": "scatter"}], "layout": {}}]
