@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 from helpers import i18n
 from helpers.i18n import _, fmt_number, pgettext
 from helpers.plots.base import TEMPLATE, fmt_money, plain
+from helpers.plots.tables import MOST
 
 _TIER_COLOURS = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
 _METHOD_COLOURS = {"rules": "#1f77b4", "popularity": "#bbbbbb"}
@@ -37,6 +38,19 @@ def with_reasons(offers: pd.DataFrame) -> pd.DataFrame:
     """The offers with each reason (a :class:`~helpers.phrase.Phrase`) written in the report's language: what
     the page shows, the export holds and the customer action table quotes (a copy)."""
     return offers.assign(reason=pd.array(i18n.say_each(offers["reason"]), dtype="string"))
+
+
+def best_offers_table(offers: pd.DataFrame, currency: str, *, most: int = MOST):
+    """Each customer's first offer, by expected margin (else score), at most ``most`` customers: the page's
+    searchable list (:mod:`helpers.plots.tables`); the export holds every offer."""
+    first = offers[offers["rank"] == 1]
+    order = "expected_value" if "expected_value" in first else "score"
+    best = first.sort_values([order, "customer_id"], ascending=[False, True]).head(most)
+    caption = (_("Each customer's first offer, highest expected margin first ({n} customers)", n=fmt_number(len(best)))
+               if len(best) == len(first) else
+               _("The {n} customers whose first offer has the highest expected margin (of {all}; every offer is in the export)",
+                 n=fmt_number(len(best)), all=fmt_number(len(first))))
+    return offers_table(best, currency, caption=caption)
 
 
 def offers_table(offers: pd.DataFrame, currency: str, *, caption: str):

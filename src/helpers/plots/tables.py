@@ -23,10 +23,14 @@ LONG = 25
 #: Rows above which a displayed table stays plain (pandas shows its first and last rows): a page carries at most
 #: this many rows of one interactive table.
 MOST = 10_000
+
+
 def buttons() -> list:
     """DataTables' buttons: rows per page, and a CSV download of the rows shown (search and sort applied)."""
     return [{"extend": "pageLength", "text": _("Rows per page")},
             {"extend": "csvHtml5", "text": _("Download CSV"), "exportOptions": {"modifier": {"search": "applied", "order": "applied"}}}]
+
+
 _STATE = {"bundle_sent": False}
 
 

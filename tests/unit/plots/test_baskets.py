@@ -46,6 +46,19 @@ class TestTables:
         assert "25.0%" in html and "1.50 GBP" in html and "Offers" in html
 
 
+    def test_best_offers_table_is_each_customers_first_offer_by_expected_margin(self):
+        offers = pd.DataFrame({"customer_id": ["c1", "c1", "c2", "c3", "c4"], "rank": [1, 2, 1, 1, 1],
+                               "name": ["a", "b", "c", "d", "e"], "score": [0.2, 0.9, 0.1, 0.3, 0.3],
+                               "expected_value": [5.0, 99.0, 7.0, 1.0, 1.0], "ev_rank": [2, 1, 1, 1, 1],
+                               "reason": ["r"] * 5})
+        shown = plots.best_offers_table(offers, "GBP").data
+        assert shown["customer_id"].tolist() == ["c2", "c1", "c3", "c4"]           # c1's 99 is its second offer
+        capped = plots.best_offers_table(offers, "GBP", most=2)
+        assert capped.data["customer_id"].tolist() == ["c2", "c1"]
+        assert i18n._("The {n} customers whose first offer has the highest expected margin (of {all}; every offer is in "
+                      "the export)", n="2", all="4") in capped.to_html()
+
+
 class TestRuleFigures:
     def test_scatter_support_and_confidence_in_percent(self, rules):
         fig = plots.support_confidence_scatter(rules)
