@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
 from scipy import stats
 
 from helpers.models.campaigns.intervals import diff_proportions
@@ -92,3 +93,16 @@ def result_of_test(treated_buyers: int, treated: int, control_buyers: int, contr
     return {"uplift": d.diff, "low": d.low, "high": d.high, "p_value": d.p_value,
             "treated": int(treated), "control": int(control), "needed": needed,
             "enough": needed is not None and min(treated, control) >= needed}
+
+
+def campaign_results(comparison, *, uplift: float, confidence: float = 0.95, power: float = 0.8):
+    """:func:`result_of_test` per campaign of :func:`~helpers.models.campaigns.uplift.targeting_comparison`
+    (targeted = treatment, not targeted = control), the planner's size judged for ``uplift`` at each
+    campaign's control rate. Columns: campaign_id, uplift, low, high, treated, control, needed, enough."""
+    rows = []
+    for r in comparison.itertuples(index=False):
+        res = result_of_test(r.targeted_buyers, r.targeted, r.not_targeted_buyers, r.not_targeted,
+                             confidence=confidence, base_rate=r.share_not_targeted, uplift=uplift, power=power)
+        rows.append({"campaign_id": r.campaign_id} | {k: res[k] for k in
+                                                       ("uplift", "low", "high", "treated", "control", "needed", "enough")})
+    return pd.DataFrame(rows)

@@ -43,3 +43,13 @@ def test_result_small_control_is_flagged_with_number_needed():
     assert r["needed"] == 686 and r["enough"] is False
     big = pl.result_of_test(1500, 10000, 1000, 10000, base_rate=0.10, uplift=0.05)
     assert big["enough"] is True and big["low"] > 0
+
+
+def test_campaign_results_judge_each_campaign():
+    comp = pd.DataFrame({"campaign_id": ["A", "B"], "targeted": [200, 2000], "targeted_buyers": [30, 300],
+                         "not_targeted": [1800, 2000], "not_targeted_buyers": [180, 200],
+                         "share_not_targeted": [0.10, 0.10]})
+    r = pl.campaign_results(comp, uplift=0.05).set_index("campaign_id")
+    assert r.loc["A", "needed"] == r.loc["B", "needed"] == 686
+    assert not r.loc["A", "enough"] and r.loc["B", "enough"]
+    assert r.loc["B", "uplift"] == pytest.approx(0.05) and r.loc["B", "low"] > 0

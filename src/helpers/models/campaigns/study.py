@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 
-from helpers.models.campaigns.learners import TLearner, XLearner, auuc, qini_coefficient
+from helpers.models.campaigns.learners import TLearner, XLearner, auuc, qini_coefficient, uplift_curves
 from helpers.models.campaigns.targeting import compare_rules
 from helpers.models.campaigns.tables import days_in_window
 
@@ -73,8 +73,9 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
     learners (learner, qini, auuc on the held-out half; plus ``oracle`` (the planted truth as
     the score) when ``truth`` is given and ``random``), best (the learner used by the uplift rule),
     rules (:func:`~helpers.models.campaigns.targeting.compare_rules`), correlation (estimate vs
-    planted truth on the held-out half, or None), test (the held-out rows with ``uplift``) and
-    model (the best learner refitted on all rows, for scoring customers now).
+    planted truth on the held-out half, or None), test (the held-out rows with ``uplift``),
+    model (the best learner refitted on all rows, for scoring customers now), curves (Qini and
+    uplift curves of the best learner, random and oracle on the held-out half) and budget.
     """
     rng = np.random.default_rng(seed)
     cust = table["customer_id"].unique()
@@ -102,4 +103,17 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
                           truth=tr, n_boot=n_boot, seed=seed)
     corr = None if tr is None or np.std(tr) == 0 else float(np.corrcoef(preds[best], tr)[0, 1])
     model = _learners(seed)[best].fit(x, y, t)
-    return {"learners": learners, "best": best, "rules": rules, "correlation": corr, "test": test, "model": model}
+    curves = {best: uplift_curves(preds[best], yt, tt)} | {k: uplift_curves(s, yt, tt) for k, s in extra}
+    return {"learners": learners, "best": best, "rules": rules, "correlation": corr, "test": test, "model": model,
+            "curves": curves, "budget": budget}
+
+
+def planted_uplift(table: pd.DataFrame, truth: dict | None) -> pd.Series | None:
+    """The synthetic shop's planted uplift per row of :func:`customer_campaigns` (truth
+    ``campaign_uplift``), aligned on the table's index; None without that truth."""
+    if not truth or "campaign_uplift" not in truth:
+        return None
+    u = truth["campaign_uplift"].astype({"customer_id": "string", "campaign_id": "string"})
+    keys = table[["customer_id", "campaign_id"]].astype("string")
+    m = keys.merge(u, on=["customer_id", "campaign_id"], how="left")
+    return pd.Series(m["uplift"].to_numpy(float), index=table.index).fillna(0.0)
