@@ -78,7 +78,9 @@ from helpers.models.campaigns.planner import (
     TestDesign, campaign_results, customers_per_arm, plan_test, result_of_test, weekly_flow, weeks_needed,
 )
 from helpers.models.campaigns.targeting import compare_rules, winning_rule
-from helpers.models.campaigns.study import FEATURES, customer_campaigns, planted_uplift, uplift_study
+from helpers.models.campaigns.study import (
+    FEATURES, customer_campaigns, customer_columns, features_at, join_customers, planted_uplift, uplift_study,
+)
 
 __all__ = [
     "EXPOSURE_COLUMNS", "MISSING", "NO_TYPE", "RESPONSE_COLUMNS",
@@ -89,6 +91,7 @@ __all__ = [
     "responder_profile", "response_pairs", "spend_tier", "targeting_comparison", "truth_check",
     "type_summary", "wilson_ci",
     "FEATURES", "TLearner", "TestDesign", "XLearner", "arm_warning", "auuc", "campaign_results", "clean_arms",
+    "customer_columns", "features_at", "join_customers",
     "compare_rules", "customer_campaigns", "customers_per_arm", "plan_test", "planted_uplift", "qini_coefficient",
     "result_of_test", "uplift_curves", "uplift_study", "weekly_flow", "weeks_needed", "winning_rule",
 ]

@@ -29,16 +29,34 @@ from helpers.models.campaigns.tables import days_in_window
 FEATURES = ("recency", "frequency", "monetary", "tenure", "overdue")
 
 
+def features_at(days: pd.DataFrame, start) -> pd.DataFrame:
+    """The :data:`FEATURES` per customer (index customer_id) from the purchase days before ``start``."""
+    g = days[days["day"] < start].groupby("customer_id")
+    f = pd.DataFrame({"last": g["day"].max(), "first": g["day"].min(), "frequency": g.size().astype(float),
+                      "monetary": g["revenue"].mean()})
+    f["recency"] = (start - f["last"]).dt.days.astype(float)
+    f["tenure"] = (start - f["first"]).dt.days.astype(float)
+    gap = (f["tenure"] - f["recency"]) / (f["frequency"] - 1).where(f["frequency"] > 1)
+    f["overdue"] = f["recency"] / gap.fillna(f["tenure"].clip(lower=1)).clip(lower=1)
+    return f[list(FEATURES)]
+
+
+def customer_columns(study: dict, days: pd.DataFrame, as_of, rule: str) -> pd.DataFrame:
+    """For the action table: customer_id, uplift (the study's model on the features the day after
+    ``as_of``: the change in the chance of buying in a campaign window that contact would cause)
+    and targeting_rule (the rule that wins on the evidence)."""
+    f = features_at(days, pd.Timestamp(as_of) + pd.Timedelta(days=1))
+    up = study["model"].predict(f.to_numpy(float)) if len(f) else []
+    return pd.DataFrame({"customer_id": f.index.astype("string"), "uplift": up, "targeting_rule": rule})
+
+
 def customer_campaigns(exposures: pd.DataFrame, days: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     """One row per eligible customer and campaign: campaign_id, customer_id, treated (bool),
     bought (0/1 in the window), and the :data:`FEATURES` at the window start."""
     out = []
     grouped = "group" in exposures.columns
     for w in windows.itertuples(index=False):
-        before = days[days["day"] < w.window_start]
-        g = before.groupby("customer_id")
-        f = pd.DataFrame({"last": g["day"].max(), "first": g["day"].min(), "frequency": g.size(),
-                          "monetary": g["revenue"].mean()})
+        f = features_at(days, w.window_start)
         ex = exposures[exposures["campaign_id"] == w.campaign_id]
         if grouped:
             arm = ex.set_index("customer_id")["group"]
@@ -46,10 +64,6 @@ def customer_campaigns(exposures: pd.DataFrame, days: pd.DataFrame, windows: pd.
             treated = arm.reindex(f.index).eq("treatment")
         else:
             treated = pd.Series(f.index.isin(ex["customer_id"]), index=f.index)
-        f["recency"] = (w.window_start - f["last"]).dt.days.astype(float)
-        f["tenure"] = (w.window_start - f["first"]).dt.days.astype(float)
-        gap = (f["tenure"] - f["recency"]) / (f["frequency"] - 1).where(f["frequency"] > 1)
-        f["overdue"] = f["recency"] / gap.fillna(f["tenure"].clip(lower=1)).clip(lower=1)
         buyers = set(days_in_window(days, w.window_start, w.window_end)["customer_id"])
         f["bought"] = f.index.isin(list(buyers)).astype(float)
         f["treated"] = treated.to_numpy()
@@ -77,7 +91,7 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
     model (the best learner refitted on all rows, for scoring customers now), curves (Qini and
     uplift curves of the best learner, random and oracle on the held-out half) and budget.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 0x5917])     # a stream of its own for the split and the random rule
     cust = table["customer_id"].unique()
     held = set(cust[rng.random(cust.size) < 0.5])
     is_test = table["customer_id"].isin(held).to_numpy()
@@ -117,3 +131,14 @@ def planted_uplift(table: pd.DataFrame, truth: dict | None) -> pd.Series | None:
     keys = table[["customer_id", "campaign_id"]].astype("string")
     m = keys.merge(u, on=["customer_id", "campaign_id"], how="left")
     return pd.Series(m["uplift"].to_numpy(float), index=table.index).fillna(0.0)
+
+
+def join_customers(*parts: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Outer join on customer_id of the per-customer frames that exist (None when none does)."""
+    have = [p for p in parts if p is not None]
+    if not have:
+        return None
+    out = have[0]
+    for p in have[1:]:
+        out = out.merge(p, on="customer_id", how="outer")
+    return out

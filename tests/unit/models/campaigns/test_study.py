@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from helpers.models.campaigns import study as us
+from tests.fixtures.uplift import planted_table
 
 
 def days_and_windows():
@@ -34,15 +35,8 @@ def test_group_column_decides_the_arms():
 
 
 def test_study_finds_planted_uplift_and_the_uplift_rule_wins():
-    rng = np.random.default_rng(2)
-    n = 6000
-    tab = pd.DataFrame({"campaign_id": "K", "customer_id": [f"c{i}" for i in range(n)],
-                        "treated": rng.random(n) < 0.5, "recency": rng.exponential(30, n),
-                        "frequency": rng.integers(1, 10, n).astype(float), "monetary": rng.gamma(2, 10, n),
-                        "tenure": rng.uniform(100, 400, n)})
-    tab["overdue"] = tab["recency"] / 30
-    tau = np.where(tab["frequency"] > 6, -0.2, np.where(tab["recency"] > 30, 0.25, 0.0))
-    tab["bought"] = (rng.random(n) < 0.3 + tau * tab["treated"]).astype(float)
+    tab, tau = planted_table(6000, 2)
+    n = len(tab)
     r = us.uplift_study(tab, truth=pd.Series(tau), n_boot=50, margin=20, contact_cost=1)
     assert r["correlation"] > 0.5
     q = r["learners"].set_index("learner")["qini"]
@@ -57,3 +51,18 @@ def test_planted_uplift_aligns_on_customer_and_campaign():
     truth = {"campaign_uplift": pd.DataFrame({"customer_id": ["b", "a"], "campaign_id": ["K", "K"], "uplift": [-1.0, 0.2]})}
     assert us.planted_uplift(tab, truth).to_dict() == {5: 0.2, 7: -1.0}
     assert us.planted_uplift(tab, None) is None
+
+
+def test_customer_columns_score_everyone_for_the_action_table():
+    days, windows = days_and_windows()
+
+    class Const:
+        def predict(self, x):
+            return x[:, 0] / 100                      # recency / 100
+
+    cols = us.customer_columns({"model": Const()}, days, pd.Timestamp("2024-02-09"), "uplift").set_index("customer_id")
+    assert cols.loc["a", "uplift"] == pytest.approx(0.30)        # last purchase 2024-01-11, scored on 2024-02-10
+    assert (cols["targeting_rule"] == "uplift").all() and len(cols) == 3
+    j = us.join_customers(pd.DataFrame({"customer_id": ["a", "z"], "campaign_responder": [True, False]}), cols.reset_index())
+    assert sorted(j["customer_id"]) == ["a", "b", "c", "z"]
+    assert us.join_customers(None, None) is None
