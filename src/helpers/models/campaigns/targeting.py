@@ -4,7 +4,8 @@ For a rule's score, the budget's ``k`` best-scored customers of the evaluation s
 ones it would contact. Their incremental purchases are estimated from the test's arms within
 that top ``k``: ``(buy rate treated - buy rate control) * k``; profit = incremental purchases
 x ``margin`` (currency per purchase) - ``k`` x ``contact_cost``. Intervals: percentile
-bootstrap over customers (seeded), the top ``k`` re-chosen in each resample. With the
+bootstrap over customers (seeded), the top ``k`` re-chosen in each resample; every rule sees the
+same resamples, so differences between rules get paired intervals (:func:`winning_rule`). With the
 planted per-customer uplift (``truth``), the true incremental purchases of the same top ``k``.
 """
 from __future__ import annotations
@@ -33,11 +34,12 @@ def compare_rules(scores: dict, y, t, *, budget: float = 0.2, margin: float = 10
     rng = np.random.default_rng(seed)
     boots = [rng.integers(0, n, n) for _ in range(n_boot)]
     a = (1 - confidence) / 2
-    rows = []
+    rows, boot = [], {}
     for name, s in scores.items():
         s = np.asarray(s, float)
         inc = _top_effect(s, y, t, k)
         b = np.array([_top_effect(s[i], y[i], t[i], k) for i in boots])
+        boot[name] = (b * margin - k * contact_cost).tolist()   # lists: attrs stay JSON-serialisable
         lo, hi = np.nanquantile(b, [a, 1 - a]) if np.isfinite(b).any() else (np.nan, np.nan)
         row = {"rule": name, "contacted": k, "incremental": inc, "inc_low": lo, "inc_high": hi,
                "profit": inc * margin - k * contact_cost,
@@ -47,18 +49,28 @@ def compare_rules(scores: dict, y, t, *, budget: float = 0.2, margin: float = 10
             row["true_incremental"] = float(np.asarray(truth, float)[top].sum())
             row["true_profit"] = row["true_incremental"] * margin - k * contact_cost
         rows.append(row)
-    return pd.DataFrame(rows).sort_values("profit", ascending=False, ignore_index=True)
+    out = pd.DataFrame(rows).sort_values("profit", ascending=False, ignore_index=True)
+    out.attrs["boot_profit"] = boot           # per rule, the profits of the same resamples (paired)
+    out.attrs["confidence"] = confidence
+    return out
 
 
 def winning_rule(table: pd.DataFrame) -> str:
-    """The rule with the highest estimated profit whose interval is above the runner-up's point
-    estimate; otherwise the simplest rule within reach, in the order random, risk, risk x CLV, uplift
-    (the first of them whose profit_high reaches the best profit)."""
+    """The rule with the highest estimated profit, unless a simpler rule (order: random, risk,
+    risk x CLV, uplift) is not worse on the evidence: the paired bootstrap interval of
+    (best - simpler) profit, over the same resamples, includes 0. Without the resamples in
+    ``table.attrs`` the simpler rule's own interval reaching the best profit decides."""
     best = table.iloc[0]
-    if len(table) == 1 or best["profit_low"] > table.iloc[1]["profit"]:
-        return str(best["rule"])
+    boot, conf = table.attrs.get("boot_profit"), table.attrs.get("confidence", 0.9)
+    a = (1 - conf) / 2
     for r in table.sort_values("rule", key=lambda s: s.map(_SIMPLE).fillna(99)).itertuples():
-        if r.profit_high >= best["profit"]:
+        if r.rule == best["rule"]:
+            break
+        if boot is not None:
+            d = np.asarray(boot[best["rule"]], float) - np.asarray(boot[r.rule], float)
+            if np.nanquantile(d, a) <= 0:
+                return str(r.rule)
+        elif r.profit_high >= best["profit"]:
             return str(r.rule)
     return str(best["rule"])
 

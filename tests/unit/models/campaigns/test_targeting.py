@@ -39,3 +39,13 @@ def test_tie_goes_to_the_simpler_rule():
     tab = pd.DataFrame({"rule": ["uplift", "random"], "profit": [100.0, 90.0],
                         "profit_low": [50.0, 40.0], "profit_high": [150.0, 140.0]})
     assert tg.winning_rule(tab) == "random"
+
+
+def test_paired_resamples_decide_between_close_rules():
+    risk, tau, y, t = shop(n=4000, seed=9)
+    same = tg.compare_rules({"random": risk, "uplift": risk + 1e-9}, y, t, budget=0.3, n_boot=100)
+    assert tg.winning_rule(same) == "random"          # identical picks: the difference is 0 in every resample
+    apart = tg.compare_rules({"random": np.random.default_rng(0).random(risk.size), "uplift": tau}, y, t,
+                             budget=0.3, margin=20, n_boot=100)
+    d = np.subtract(apart.attrs["boot_profit"]["uplift"], apart.attrs["boot_profit"]["random"])
+    assert np.quantile(d, 0.05) > 0 and tg.winning_rule(apart) == "uplift"
