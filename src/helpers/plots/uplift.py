@@ -64,9 +64,18 @@ def planner_section(design, results: pd.DataFrame | None, has_control: bool) -> 
     out = [_("To detect an uplift of {u} points over the observed window purchase rate of {p} (two-sided α = {a}, power {pw}), each arm needs {n} customers: {total} in all, about {weeks} weeks of the data's flow of {flow} buying customers a week.", u=n(design.uplift * 100, 1), p=i18n.fmt_percent(design.base_rate, 1), a=n(design.alpha, 2), pw=n(design.power, 2), n=n(design.per_arm), total=n(2 * design.per_arm), weeks=weeks, flow=n(design.customers_per_week))]
     if not has_control:
         out.append(_("How to hold out a control group: from the customers a campaign would target, draw the control arm at random (a seeded random number per customer, e.g. the last digits of a hash of the customer id), send them nothing, record them in the exposures table with group = control and the others with group = treatment, and compare the two arms' purchases in the window."))
-    if results is not None and len(results):
+    if has_control and results is not None and len(results):
+        results = results[(results["treated"] > 0) & (results["control"] > 0)]
         short = results[~results["enough"]]
-        for row in short.itertuples(index=False):
-            out.append(_("Warning: campaign {c} has {t} treated and {k} control customers, fewer than the {need} per arm the planner requires; its uplift {u} points ({lo} .. {hi}) is not a confident estimate.", c=row.campaign_id, t=n(row.treated), k=n(row.control), need=n(row.needed), u=n(row.uplift * 100, 1), lo=n(row.low * 100, 1), hi=n(row.high * 100, 1)))
+        if len(short):
+            out.append(_("Warning: {k} of {m} campaigns have an arm smaller than the planner requires for this uplift ({ids}; needed per arm: {lo} to {hi} customers, column needed): their uplifts are not confident estimates.", k=n(len(short)), m=n(len(results)), ids=", ".join(short["campaign_id"].astype(str)), lo=n(short["needed"].min()), hi=n(short["needed"].max())))
         out.append(results.round(4))
     return out
+
+
+def arms_note(report: dict | None) -> str | None:
+    """The ``group`` flag's counts and the rule applied to bad values (None without a group column)."""
+    if report is None:
+        return None
+    n = i18n.fmt_number
+    return _("Exposures carry a treatment/control group: {t} treatment and {c} control customer-campaign pairs kept; {o} rows with another or no value (e.g. {ex}) and {b} pairs found in both arms were left out (rule: only treatment/control values count, and a customer in both arms of a campaign is in neither).", t=n(report["treatment"]), c=n(report["control"]), o=n(report["other_values"]), ex=", ".join(report["other_examples"]) or "–", b=n(report["both_arms"]))

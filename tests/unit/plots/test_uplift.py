@@ -28,7 +28,15 @@ def test_no_control_group_explains_and_planner_warns():
     design = cmp.plan_test(0.10, 0.05, 50)
     comp = pd.DataFrame({"campaign_id": ["A"], "targeted": [200], "targeted_buyers": [30],
                          "not_targeted": [1800], "not_targeted_buyers": [180], "share_not_targeted": [0.10]})
-    items = up.planner_section(design, cmp.campaign_results(comp, uplift=0.05), has_control=False)
-    text = " ".join(i for i in items if isinstance(i, str))
+    results = cmp.campaign_results(comp, uplift=0.05)
+    text = " ".join(i for i in up.planner_section(design, results, has_control=False) if isinstance(i, str))
     assert "686" in text and "27.4" in text          # 2 x 686 / 50 weeks
-    assert "Warning: campaign A" in text and "group = control" in text
+    assert "group = control" in text and "Warning" not in text      # no control group: no per-campaign reading
+    text = " ".join(i for i in up.planner_section(design, results, has_control=True) if isinstance(i, str))
+    assert "Warning: 1 of 1 campaigns" in text and "(A;" in text and "686 to 686" in text
+
+
+def test_arms_note_counts_what_the_rule_removed():
+    assert up.arms_note(None) is None
+    text = up.arms_note({"treatment": 10, "control": 8, "other_values": 2, "other_examples": ["vip"], "both_arms": 1})
+    assert "10 treatment" in text and "8 control" in text and "2 rows" in text and "vip" in text and "1 pairs" in text

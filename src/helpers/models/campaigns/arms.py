@@ -21,6 +21,11 @@ _ALIASES = {"treatment": TREATMENT, "treated": TREATMENT, "t": TREATMENT, "1": T
             "control": CONTROL, "holdout": CONTROL, "c": CONTROL, "0": CONTROL}
 
 
+def arm_of(flag: pd.Series) -> pd.Series:
+    """``treatment``, ``control`` or missing (any other value) per row of a ``group`` flag."""
+    return flag.astype("string").str.strip().str.lower().map(_ALIASES)
+
+
 def clean_arms(exposures: pd.DataFrame, group_col: str = "group") -> tuple[pd.DataFrame, dict]:
     """Rows with a usable arm, one per (customer, campaign), and the counts of what the rule removed.
 
@@ -31,8 +36,7 @@ def clean_arms(exposures: pd.DataFrame, group_col: str = "group") -> tuple[pd.Da
     """
     if group_col not in exposures.columns:
         raise ValueError(f"the exposures have no '{group_col}' column: no randomised control group")
-    raw = exposures[group_col].astype("string").str.strip().str.lower()
-    arm = raw.map(_ALIASES)
+    arm = arm_of(exposures[group_col])
     other = arm.isna()
     df = exposures.loc[~other].assign(group=arm[~other])
     per_pair = df.groupby(["customer_id", "campaign_id"])["group"].nunique()
