@@ -39,6 +39,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.i18n import N_
+
 MATRIX: dict[tuple[str, str], str] = {
     ("high", "high"): "retention call",
     ("high", "low"): "loyalty care",
@@ -136,3 +138,26 @@ def recommend(clv: pd.Series, risk: pd.Series, stage: pd.Series | None = None, *
             actions.append(MATRIX[(t, r)])
     return pd.DataFrame({"value_tier": tier, "risk_level": level,
                          "recommended_action": pd.Series(actions, index=clv.index, dtype=object)})
+
+
+#: Display names of the targeting rules of the campaign uplift study (notebook 08).
+TARGETING_RULES = {"random": N_("random"), "risk": N_("churn risk"), "risk_clv": N_("risk × value"), "uplift": N_("uplift")}
+
+
+def retention_rule(table: pd.DataFrame) -> str:
+    """The executive summary's retention line: which rule decides whom to contact, and why.
+
+    The rule is the action table's ``targeting_rule`` (published by 08 when a randomised campaign
+    let it compare random, churn risk, risk × value and uplift targeting); without one the
+    retention contacts stay ranked by risk × value, and the line says there was no evidence to compare.
+    """
+    from helpers.i18n import _
+
+    rules = table["targeting_rule"].dropna().unique() if "targeting_rule" in table.columns else []
+    if len(rules) == 0:
+        return _("Retention contacts: ranked by churn risk × value; no randomised campaign let the targeting rules be compared.")
+    rule = str(rules[0])
+    scored = pd.to_numeric(table.get("uplift"), errors="coerce")
+    negative = int((scored < 0).sum()) if scored is not None else 0
+    return _("Retention contacts: the {rule} rule won on the evidence of the randomised campaigns (notebook 08); {n} customers have a negative estimated uplift (contact would push them away).",
+             rule=_(TARGETING_RULES.get(rule, rule)), n=negative)

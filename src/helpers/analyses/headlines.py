@@ -148,7 +148,7 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
     "04_clv": ["p_alive", "expected_purchases", "clv", "clv_low", "clv_high"],
     "05_churn": ["churn_risk"],
     "06_cross_up_sell": ["next_best_offer", "offer_reason"],
-    "08_campaigns": ["campaign_responder"],
+    "08_campaigns": ["campaign_responder", "uplift", "targeting_rule"],
     "09_customer_voice": ["complaints", "complaint_rate"],
     "11_contract_churn": ["contract_churn_risk", "expected_remaining_tenure", "tenure_unit"],
 }

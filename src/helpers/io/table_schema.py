@@ -43,7 +43,7 @@ COLUMN_TYPES: dict[str, str] = {
     "customer_id": "string", "region": "string", "age_band": "string", "income_band": "string",
     "contract": "string", "household_size": "float64", "tenure": "float64", "churned": "boolean",
     "monthly_charges": "float64", "total_charges": "float64",
-    "campaign_id": "string", "campaign_type": "string", "start": _DT, "end": _DT, "channel": "string",
+    "campaign_id": "string", "campaign_type": "string", "start": _DT, "end": _DT, "channel": "string", "group": "string",
     "response_ts": _DT, "response_type": "string", "value": "float64",
     "feedback_id": "string", "invoice": "string", "feedback_ts": _DT, "score": "float64",
     "score_min": "float64", "score_max": "float64", "title": "string", "text": "string",

@@ -87,3 +87,13 @@ def test_every_action_and_level_has_a_display_name_in_both_languages():
         assert actions.action_label(actions.UNKNOWN) == "bilinmiyor"
     finally:
         i18n.set_language("en")
+
+
+def test_retention_rule_names_the_winner_or_says_there_was_no_evidence():
+    from helpers.analyses.actions import retention_rule
+
+    t = pd.DataFrame({"customer_id": ["a", "b", "c"], "uplift": [0.1, -0.2, -0.01], "targeting_rule": "uplift"})
+    line = retention_rule(t)
+    assert "uplift rule won" in line and "2 customers" in line
+    none = retention_rule(pd.DataFrame({"customer_id": ["a"], "targeting_rule": [None]}))
+    assert "no randomised campaign" in none

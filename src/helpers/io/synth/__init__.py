@@ -24,6 +24,9 @@ tests and notebooks can check that a model recovers it::
                                eligible/targeted/responders, the true uplift and response rate
       truth/campaign_orders.parquet  invoice, customer_id, campaign_id, invoice_ts, value of every
                                campaign (response) order
+      truth/campaign_uplift.parquet  per eligible customer and campaign: the planted uplift segment
+                               (persuadable, neutral, sleeping_dog), y0 (bought in the window
+                               without contact) and uplift (the planted expected effect of contact)
 
 Command line: ``python -m helpers.io.synth --customers 5000 --seed 42`` (``--help`` for more).
 
@@ -187,6 +190,13 @@ first clean order before ``start``) estimates ``true_uplift`` with the usual sta
 campaign within 4 SE; on 30,000 customers the SE is 0.008-0.018 for uplifts of 0.05-0.12).
 ``truth/campaign_orders.parquet`` lists the response invoices; per customer
 ``n_campaign_orders``.
+
+Heterogeneous uplift (generator 1.5): every customer has a segment drawn from a stream of its own
+(:data:`~helpers.io.synth.campaigns.UPLIFT_SEGMENTS`): persuadables respond at 2.5 x the campaign's
+response probability, neutrals at 0.5 x, sleeping dogs never respond and, when targeted, skip their
+BTYD purchases in the window (except a customer's first and last purchase and reviewed orders, so
+the BG/NBD conventions hold). Sleeping dogs are 35 % of the customers buying more often than the
+median and 5 % of the others. The planted per-customer effect is ``truth/campaign_uplift.parquet``.
 
 The target shares are small on purpose. Response orders are extra purchases at a rate that does
 not depend on lambda, so a BG/NBD fit on *all* clean orders sees less heterogeneity than was

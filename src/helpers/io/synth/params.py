@@ -5,7 +5,7 @@ package docstring explains each). Nothing here depends on the seed.
 from __future__ import annotations
 
 #: Bump whenever the generated data for a given config changes.
-GENERATOR_VERSION = "1.4.0"
+GENERATOR_VERSION = "1.5.0"
 
 #: Currency of every price and amount.
 CURRENCY = "GBP"

@@ -41,6 +41,7 @@ class Plan:
     n_customers: int
     campaigns: list = field(default_factory=list)     # one dict per campaign (truth, see simulate_campaigns)
     exposures: dict = field(default_factory=dict)     # cust, campaign, email (one entry per targeted customer)
+    uplift: dict = field(default_factory=dict)        # planted uplift: segment per customer, per eligible pair (see simulate_campaigns)
 
 
 def _order_channels(rng, pref: np.ndarray, country: np.ndarray) -> np.ndarray:
@@ -72,7 +73,7 @@ def make_plan(rng, n_customers: int, start: dt.date, days: int) -> Plan:
     ta = type_arrays()
 
     # campaigns: randomised targeting; responses are extra orders
-    campaigns, exposures, resp = simulate_campaigns(rng, cust, oc, ot, days)
+    campaigns, exposures, resp, planted = simulate_campaigns(rng, cust, oc, ot, days, protect=osc > 0)
     n_camp = resp["cust"].size
 
     # extra cancelled orders: existing customers, between birth and dropout (or end - 1 day)
@@ -130,7 +131,9 @@ def make_plan(rng, n_customers: int, start: dt.date, days: int) -> Plan:
     web = chan != 1
     p_post = np.where(country != 0, 0.7, np.where(z < 20.0, 0.2, 0.02))
     post = (kind <= KIND_GUEST) & web & (rng.random(n) < p_post)
-    btyd_idx = np.flatnonzero(kind == KIND_BTYD)
+    kept = np.ones(kind.size, bool)
+    kept[planted["skip"]] = False    # BTYD orders come first in the arrays: ``skip`` indexes them as it indexes oc
+    btyd_idx = np.flatnonzero((kind == KIND_BTYD) & kept)    # dirt only on orders that take place
 
     def pick(rate, lo, hi_=None):
         k = max(lo, int(round(rate * n_btyd)))
@@ -147,6 +150,7 @@ def make_plan(rng, n_customers: int, start: dt.date, days: int) -> Plan:
 
     ts = to_ts_us(t, start_us)
     order = np.lexsort((ocust, kind, ts))
+    order = order[kept[order]]       # sleeping dogs' skipped purchases leave after every draw, so the others keep theirs
     orders = {"kind": kind, "cust": ocust, "t": t, "ts": ts, "type": otype, "z": z,
               "country": country, "channel": chan, "post": post, "manual": manual,
               "bank": bank, "extreme": extreme,
@@ -154,8 +158,8 @@ def make_plan(rng, n_customers: int, start: dt.date, days: int) -> Plan:
               "campaign": camp_idx, "score": score,
               "fb_ts": np.where(np.isnan(fb_t), 0, to_ts_us(np.nan_to_num(fb_t), start_us))}
     orders = {k: v[order] for k, v in orders.items()}
-    orders["invoice"] = _FIRST_INVOICE + np.arange(n, dtype=np.int64)
+    orders["invoice"] = _FIRST_INVOICE + np.arange(order.size, dtype=np.int64)
     day_month = month_of_day(start, days)
     orders["month"] = day_month[np.minimum(orders["t"].astype(np.int64), days)]
     return Plan(cfg_start=start, days=days, start_us=start_us, cust=cust, orders=orders,
-                n_customers=n_customers, campaigns=campaigns, exposures=exposures)
+                n_customers=n_customers, campaigns=campaigns, exposures=exposures, uplift=planted)

@@ -13,6 +13,7 @@ import pandas as pd
 from helpers.config import SyntheticConfig
 from helpers.io.synth.catalogue import shop_catalogue
 from helpers.io.synth.clock import to_ts_us
+from helpers.io.synth.campaigns import UPLIFT_SEGMENTS
 from helpers.io.synth.customers import is_complaint
 from helpers.io.synth.extra_tables import campaign_bounds, customer_ids, timestamps
 from helpers.io.synth.lines import Stats
@@ -113,6 +114,22 @@ def campaigns_truth(plan: Plan) -> list[dict]:
         d.update({k: v for k, v in c.items() if k not in d})
         out.append(d)
     return out
+
+
+def uplift_truth(plan: Plan) -> pd.DataFrame:
+    """``truth/campaign_uplift.parquet``: per eligible customer and campaign the planted segment,
+    ``y0`` (bought in the window without contact) and ``uplift`` (expected effect of contact)."""
+    u = plan.uplift
+    if not u or u["cust"].size == 0:
+        return pd.DataFrame({"customer_id": pd.Series(dtype="string"), "campaign_id": pd.Series(dtype="string"),
+                             "segment": pd.Series(dtype="string"), "y0": pd.Series(dtype=bool),
+                             "uplift": pd.Series(dtype=float)})
+    names = np.array(list(UPLIFT_SEGMENTS))
+    ids = np.array([c["campaign_id"] for c in plan.campaigns])
+    return pd.DataFrame({"customer_id": customer_ids(u["cust"]),
+                         "campaign_id": pd.array(ids[u["campaign"]], dtype="string"),
+                         "segment": pd.array(names[u["segment"][u["cust"]]], dtype="string"),
+                         "y0": u["y0"], "uplift": u["uplift"]})
 
 
 def feedback_truth(plan: Plan, customers: pd.DataFrame) -> dict:
@@ -284,6 +301,8 @@ def _optional_truth(tdir: Path) -> dict:
     for name in ("campaigns", "feedback", "demographics"):
         if (tdir / f"{name}.json").exists():
             out[name] = json.loads((tdir / f"{name}.json").read_text(encoding="utf-8"))
+    if (tdir / "campaign_uplift.parquet").exists():
+        out["campaign_uplift"] = pd.read_parquet(tdir / "campaign_uplift.parquet")
     if (tdir / "campaign_orders.parquet").exists():
         out["campaign_orders"] = pd.read_parquet(tdir / "campaign_orders.parquet")
     return out

@@ -34,6 +34,7 @@ from helpers.io.synth.truth import (
     demographics_truth,
     feedback_truth,
     run_params,
+    uplift_truth,
     write_truth,
 )
 
@@ -98,7 +99,7 @@ def generate(cfg: SyntheticConfig, out_dir: Path, *, progress: bool = True) -> P
         params.pop("seconds")  # keep params.json deterministic
         params["extra_tables"] = {name: table.num_rows for name, table in tables.items()}
         write_truth(tmp / "truth", params, customers, {
-            "campaign_orders": camp_orders, "campaigns": campaigns_truth(plan),
+            "campaign_orders": camp_orders, "campaigns": campaigns_truth(plan), "campaign_uplift": uplift_truth(plan),
             "feedback": feedback_truth(plan, customers), "demographics": demographics_truth(customers)})
         replace_folder(tmp, out_dir, "lines.parquet")  # keeps a complete folder another process wrote meanwhile
     except BaseException:

@@ -50,7 +50,11 @@ Modules
 :mod:`~helpers.models.campaigns.tables` (input checks, purchase days, :func:`load_inputs`),
 :mod:`~helpers.models.campaigns.intervals` (Wilson, Newcombe, family z),
 :mod:`~helpers.models.campaigns.response` (windows, reach and response, funnel),
-:mod:`~helpers.models.campaigns.uplift` (targeted vs not targeted, truth check) and
+:mod:`~helpers.models.campaigns.uplift` (targeted vs not targeted, truth check),
+:mod:`~helpers.models.campaigns.arms` (treatment/control flag checks), :mod:`~helpers.models.campaigns.learners`
+(T- and X-learner, Qini and uplift curves), :mod:`~helpers.models.campaigns.targeting` (rules at one
+budget), :mod:`~helpers.models.campaigns.study` (per-customer uplift on a randomised campaign),
+:mod:`~helpers.models.campaigns.planner` (test size and result) and
 :mod:`~helpers.models.campaigns.responders` (who responds). Every public name is importable
 from this package: ``from helpers.models import campaigns as cp; cp.campaign_summary(...)``.
 """
@@ -68,6 +72,15 @@ from helpers.models.campaigns.tables import (
     customer_days, days_in_window, load_inputs, need_columns,
 )
 from helpers.models.campaigns.uplift import pooled_difference, targeting_comparison, truth_check
+from helpers.models.campaigns.arms import arm_warning, clean_arms
+from helpers.models.campaigns.learners import TLearner, XLearner, auuc, qini_coefficient, uplift_curves
+from helpers.models.campaigns.planner import (
+    TestDesign, campaign_results, customers_per_arm, plan_test, result_of_test, weekly_flow, weeks_needed,
+)
+from helpers.models.campaigns.targeting import compare_rules, winning_rule
+from helpers.models.campaigns.study import (
+    FEATURES, customer_campaigns, customer_columns, features_at, join_customers, planted_uplift, uplift_study,
+)
 
 __all__ = [
     "EXPOSURE_COLUMNS", "MISSING", "NO_TYPE", "RESPONSE_COLUMNS",
@@ -77,4 +90,8 @@ __all__ = [
     "funnel_total", "load_inputs", "need_columns", "pooled_difference", "profile_groups", "profile_tests",
     "responder_profile", "response_pairs", "spend_tier", "targeting_comparison", "truth_check",
     "type_summary", "wilson_ci",
+    "FEATURES", "TLearner", "TestDesign", "XLearner", "arm_warning", "auuc", "campaign_results", "clean_arms",
+    "customer_columns", "features_at", "join_customers",
+    "compare_rules", "customer_campaigns", "customers_per_arm", "plan_test", "planted_uplift", "qini_coefficient",
+    "result_of_test", "uplift_curves", "uplift_study", "weekly_flow", "weeks_needed", "winning_rule",
 ]

@@ -171,6 +171,8 @@ class CampaignInputs:
     responses: pd.DataFrame | None
     attributes: pd.DataFrame | None
     days: pd.DataFrame
+    arms: pd.DataFrame | None = None          # a ``group`` column's arms, cleaned (:func:`~helpers.models.campaigns.arms.clean_arms`)
+    arms_report: dict | None = None           # what the cleaning rule counted and removed
 
     @property
     def ready(self) -> bool:
@@ -187,13 +189,25 @@ def load_inputs(prep) -> CampaignInputs:
     Exposures are required for any campaign analysis, responses for the response and profile
     parts, attributes for the demographic profile (:func:`helpers.plots.campaigns.inputs_note` says what is
     missing). The lines are
-    reduced to purchase days per customer (:func:`customer_days`).
+    reduced to purchase days per customer (:func:`customer_days`). Exposures with a ``group``
+    column: ``exposures`` keeps the treatment rows (reach and response are about the contacted
+    customers), ``arms`` both arms after :func:`~helpers.models.campaigns.arms.clean_arms`.
     """
     tables = set(prep.tables)
     lines = prep.lines(columns=["customer_id", "invoice_ts", "amount"])
     days = customer_days(lines)
-    ex = check_exposures(prep.read("exposures"), "exposures") if "exposures" in tables else None
+    raw = prep.read("exposures") if "exposures" in tables else None
+    arms = report = None
+    if raw is not None and "group" in raw.columns:
+        from helpers.models.campaigns.arms import arm_of, clean_arms
+
+        checked = check_exposures(raw, "exposures")
+        arms, report = clean_arms(raw)
+        arms = checked.merge(arms[["customer_id", "campaign_id", "group"]].astype({"customer_id": "string", "campaign_id": "string"}),
+                             on=["customer_id", "campaign_id"])
+        raw = raw[arm_of(raw["group"]).eq("treatment").fillna(False).to_numpy(bool)]
+    ex = check_exposures(raw, "exposures") if raw is not None else None
     rs = check_responses(prep.read("responses"), "responses") if "responses" in tables else None
     at = prep.read("attributes") if "attributes" in tables else None
-    return CampaignInputs(ex, rs, at, days)
+    return CampaignInputs(ex, rs, at, days, arms, report)
 

@@ -96,7 +96,7 @@ def test_schedule_and_eligibility_of_a_one_year_window():
     # (365 - 7 - 91) / 4 = 66.75 days; windows 14, 21, 28, 14 days (discount, bundle, reactivation, ...)
     cust = hand_customers([0, 0, 0, 0, 0, 200], [np.nan, 10, np.nan, np.nan, np.nan, np.nan])
     oc, ot = np.array([2, 3]), np.array([95.0, 160.0])                  # purchases inside windows 1 and 2
-    sched, exposures, responses = simulate_campaigns(np.random.default_rng(0), cust, oc, ot, 365)
+    sched, exposures, responses, _planted = simulate_campaigns(np.random.default_rng(0), cust, oc, ot, 365)
     assert [(c["campaign_id"], c["campaign_type"], c["start_day"], c["end_day"]) for c in sched] == [
         ("CMP01", "discount", 91, 105), ("CMP02", "bundle", 157, 178),
         ("CMP03", "reactivation", 224, 252), ("CMP04", "discount", 291, 305)]
@@ -111,7 +111,7 @@ def test_schedule_and_eligibility_of_a_one_year_window():
 def test_targeting_and_responses_at_the_planted_rates():
     n = 20_000
     cust = hand_customers(np.zeros(n), np.full(n, np.nan))
-    sched, exposures, responses = simulate_campaigns(np.random.default_rng(1), cust, np.zeros(0, np.int64),
+    sched, exposures, responses, _planted = simulate_campaigns(np.random.default_rng(1), cust, np.zeros(0, np.int64),
                                                      np.zeros(0), 730)
     assert len(sched) == 8
     for k, c in enumerate(sched):
@@ -128,3 +128,32 @@ def test_targeting_and_responses_at_the_planted_rates():
         assert set(responses["cust"][responses["campaign"] == k]) <= targeted
     starts = [c["start_day"] for c in sched]
     assert all(c["end_day"] <= s for c, s in zip(sched, starts[1:]))    # windows never overlap
+
+
+def test_planted_uplift_segments_and_sleeping_dogs(shop):
+    """Persuadables gain, sleeping dogs lose, the frequent buyers hold most dogs, and the planted
+    per-customer uplift averages to each campaign's true uplift (expected vs realised: within 4 SE)."""
+    u = shop["truth"]["campaign_uplift"]
+    camps = {c["campaign_id"]: c for c in shop["truth"]["campaigns"]}
+    assert set(u["campaign_id"]) == set(camps)
+    assert (u.loc[u["segment"] == "sleeping_dog", "uplift"] <= 0).all()
+    assert (u.loc[u["segment"] != "sleeping_dog", "uplift"] >= 0).all()
+    assert (u.loc[u["segment"] == "sleeping_dog", "uplift"] < 0).any()
+    assert (u.loc[u["y0"], "uplift"].where(u.loc[u["y0"], "segment"] != "sleeping_dog", 0) == 0).all()
+    for cid, g in u.groupby("campaign_id"):
+        assert len(g) == camps[cid]["n_eligible"]
+        se = g["uplift"].std() / np.sqrt(len(g)) + 0.5 / len(g)
+        assert abs(g["uplift"].mean() - camps[cid]["true_uplift"]) < 4 * se + 0.01, cid
+    seg = u.drop_duplicates("customer_id").merge(shop["truth"]["customers"][["customer_id", "lambda"]], on="customer_id")
+    frequent = seg["lambda"] > seg["lambda"].median()
+    assert (seg.loc[frequent, "segment"] == "sleeping_dog").mean() > 2 * (seg.loc[~frequent, "segment"] == "sleeping_dog").mean()
+
+
+def test_segments_do_not_move_the_campaign_draws():
+    """The segments come from a stream of their own: who is targeted is what the campaign draws alone give."""
+    n = 3000
+    cust = hand_customers(np.zeros(n), np.full(n, np.nan))
+    a = simulate_campaigns(np.random.default_rng(4), cust, np.zeros(0, np.int64), np.zeros(0), 365)[1]
+    b = simulate_campaigns(np.random.default_rng(4), cust | {"lam": np.linspace(0, 1, n)}, np.zeros(0, np.int64),
+                           np.zeros(0), 365)[1]
+    assert np.array_equal(a["cust"], b["cust"]) and np.array_equal(a["email"], b["email"])

@@ -83,7 +83,7 @@ def test_complaint_and_income_truth_columns(shop, extra):
 def test_load_truth_roundtrip(shop):
     t = synth.load_truth(shop["dir"])
     assert set(t) == {"params", "customers", "products", "bundles", "tiers", "campaigns", "campaign_orders",
-                      "feedback", "demographics"}
+                      "campaign_uplift", "feedback", "demographics"}
     assert t["params"]["generator_version"] == synth.GENERATOR_VERSION
     assert t["params"]["config"] == shop["cfg"].model_dump(mode="json")
     assert t["params"]["n_lines"] == len(shop["lines"])

@@ -124,3 +124,17 @@ class TestLoadInputs:
         none = cp.load_inputs(Prepared([]))
         assert not none.ready and not none.has_responses
         assert len(none.days) > 0                       # the lines are read all the same
+
+    def test_group_column_splits_reach_from_arms(self):
+        class WithGroup(Prepared):
+            def read(self, name):
+                df = super().read(name)
+                if name == "exposures":
+                    df["group"] = ["treatment", "control", "vip"] + ["treatment"] * (len(df) - 3)
+                return df
+
+        got = cp.load_inputs(WithGroup(["exposures"]))
+        assert len(got.exposures) == 7 - 2                      # reach: the treatment rows only
+        assert got.arms_report["other_values"] == 1 and got.arms_report["control"] == 1
+        assert set(got.arms["group"]) == {"treatment", "control"} and len(got.arms) == 6
+        assert cp.load_inputs(Prepared(["exposures"])).arms is None
