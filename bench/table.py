@@ -426,8 +426,8 @@ def _closing(tid: str, bench: dict) -> str:
         slow = ", ".join(f"{n['name']} {fmt_s(n['seconds'])}" + (" (stopped there)" if n["status"] == "stopped" else "")
                          for n in nbs)
         return (f"the slowest notebooks at 1M lines were {slow}. The shared models are fitted once per run "
-                "(helpers.fitted) and explanations, the complaint-feature comparison and the offer evaluation run on "
-                "seeded samples of 20,000 customers; what is left is work on every customer (offers, churn features "
+                "(helpers.fitted), model explanations run on a seeded sample of 5,000 customers and the complaint-feature "
+                "comparison and the offer evaluation on seeded samples of 20,000; what is left is work on every customer (offers, churn features "
                 "at two cut-offs, figures) and each notebook kernel's start-up; the notebooks are not part of this "
                 "benchmark's code.")
     if tid == "prepare_10m":
