@@ -13,8 +13,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from helpers import i18n
-from helpers.i18n import _, pgettext
+from helpers.i18n import _, fmt_number, pgettext
 from helpers.plots.base import TEMPLATE, fmt_money, plain
+from helpers.plots.tables import MOST
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 _LEGEND = {"orientation": "h", "y": -0.22, "x": 0}
@@ -199,6 +200,18 @@ def risk_by_group(scored: pd.DataFrame, column: str, currency: str) -> go.Figure
                       height=400, xaxis_title=_("churn risk band (probability of no purchase in the horizon)"),
                       yaxis_title=pgettext("customers", "customers (count)"))
     return fig
+
+
+def campaign_table(campaign: pd.DataFrame, currency: str, *, most: int = MOST):
+    """The campaign list (customers with a positive expected saved value, in the plan's order) as the page's
+    searchable table, at most ``most`` rows (:mod:`helpers.plots.tables`); the export holds every customer."""
+    money = {c: "{:,.2f}" for c in ("value", "expected_saved_value", "cumulative_return")}
+    shown = campaign.head(most)
+    caption = (_("The campaign list: {n} customers with a positive expected saved value (money in {currency})",
+                 n=fmt_number(len(campaign)), currency=currency) if len(shown) == len(campaign) else
+               _("The campaign list: its first {shown} of {n} customers with a positive expected saved value (money in {currency}; every customer is in the export)",
+                 shown=fmt_number(len(shown)), n=fmt_number(len(campaign)), currency=currency))
+    return i18n.table(shown, {"churn_risk": "{:.1%}", **money}).hide(axis="index").set_caption(caption)
 
 
 def cumulative_return(plan: pd.DataFrame, be: dict, currency: str) -> go.Figure:

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 
 from helpers import i18n
 from helpers.i18n import _, pgettext, term
-from helpers.models.segments import NEW_CUSTOMER, SEGMENT_KEYS, segment_of
+from helpers.models.segments import AUDIENCE_COLUMNS, NEW_CUSTOMER, SEGMENT_KEYS, SEGMENT_ORDER, segment_of
 from helpers.plots.base import TEMPLATE, fmt_money
+from helpers.plots.tables import MOST
 
 
 def segment_label(segment) -> str:
@@ -27,6 +28,21 @@ def segment_description(segment) -> str:
     """What the customers of a segment are (the glossary definition) in the report language."""
     key = SEGMENT_KEYS.get(str(segment))
     return i18n.glossary()[key]["def_" + i18n.language()] if key else ""
+
+
+def audience_table(scored: pd.DataFrame, *, most: int = MOST):
+    """The audiences of every segment in one searchable table (:mod:`helpers.plots.tables`): the columns of
+    ``audiences_all.csv``, segment and action in the report language, segments in their standard order and the
+    biggest spenders first; at most ``most`` rows (the files hold every customer)."""
+    order = {s: i for i, s in enumerate(SEGMENT_ORDER)}
+    t = scored.assign(action="", _order=scored["segment"].astype("object").map(order).fillna(len(order)))
+    t = t.sort_values(["_order", "monetary"], ascending=[True, False]).head(most)
+    t = display_segments(t[[c for c in AUDIENCE_COLUMNS if c in t.columns]].astype({"segment": "object"}))
+    caption = (_("Audiences of every segment: {n} customers", n=i18n.fmt_number(len(t))) if len(t) == len(scored) else
+               _("Audiences: the first {shown} of {n} customers, by segment and spend (the files hold everyone)",
+                 shown=i18n.fmt_number(len(t)), n=i18n.fmt_number(len(scored))))
+    return i18n.table(t, {"monetary": "{:,.2f}", "recency_days": "{:,.0f}", "frequency": "{:,.0f}"},
+                      na_rep="").hide(axis="index").set_caption(caption)
 
 
 def display_segments(table: pd.DataFrame, columns=("segment", "rfm_segment", "before", "after")) -> pd.DataFrame:

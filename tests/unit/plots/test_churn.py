@@ -175,3 +175,14 @@ def test_scoring_and_plan_notes():
 def test_truth_section_notes_without_truth_or_scores():
     assert plots.truth_section(None, None, {"m": 1}) == [i18n._("Real data: the customers' true state is unknown, so there is no known-truth check.")]
     assert plots.truth_section({"customers": pd.DataFrame()}, None, {}) == [i18n._("No model was fitted, so there is nothing to check against the truth.")]
+
+
+def test_campaign_table_is_the_whole_list_up_to_the_cap_and_says_so():
+    campaign = pd.DataFrame({"customer_id": [f"c{i}" for i in range(5)], "churn_risk": [0.9, 0.8, 0.7, 0.6, 0.5],
+                             "value": [100.0, 50.0, 40.0, 30.0, 20.0], "expected_saved_value": [9.0, 4.0, 3.0, 2.0, 1.0]})
+    whole = plots.campaign_table(campaign, "GBP")
+    assert whole.data.iloc[:, 0].tolist() == campaign["customer_id"].tolist()
+    assert "90.0%" in whole.to_html() and "100.00" in whole.to_html()
+    capped = plots.campaign_table(campaign, "GBP", most=2)
+    assert capped.data.iloc[:, 0].tolist() == ["c0", "c1"]
+    assert "first 2 of 5 customers" in capped.to_html()

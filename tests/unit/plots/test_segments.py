@@ -143,3 +143,18 @@ def test_planted_mix_shares_per_cluster_or_a_note():
     shares = table.data.to_numpy()
     assert shares.tolist() == [[0.0, 1.0], [1.0, 0.0]] or shares.tolist() == [[1.0, 0.0], [0.0, 1.0]]
     assert i18n.pgettext("nb03", "Share of each cluster by planted customer type") in table.to_html()
+
+
+@pytest.mark.parametrize("language", ["en", "tr"])
+def test_audience_table_is_every_customer_by_segment_then_spend_with_the_action(scored, language):
+    i18n.set_language(language)                  # the plots' conftest sets English back after each test
+    t = plots.audience_table(scored)
+    order = {s: i for i, s in enumerate(segments.SEGMENT_ORDER)}
+    expected = scored.assign(o=scored["segment"].astype(str).map(order)).sort_values(["o", "monetary"],
+                                                                                      ascending=[True, False])
+    shown = t.data
+    assert shown.iloc[:, 0].tolist() == expected["customer_id"].tolist()
+    assert shown[i18n.column("segment")].tolist() == [plots.segment_label(s) for s in expected["segment"]]
+    assert shown[i18n.column("action")].tolist() == [plots.segment_action(s) for s in expected["segment"]]
+    capped = plots.audience_table(scored, most=3)
+    assert len(capped.data) == 3 and i18n.fmt_number(len(scored)) in capped.caption
