@@ -367,7 +367,7 @@ class TestConfigAndReport:
     def test_every_notebook_narrative_cell_has_a_translation(self):
         """Every markdown cell of every numbered notebook belongs to one language (an untagged cell would
         show its English in a Turkish report), and there are as many lang-tr cells as lang-en ones."""
-        stems = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+        stems = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb"))
         assert len(stems) >= 14, stems
         for stem in stems:
             cells = json.loads((paths.NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
