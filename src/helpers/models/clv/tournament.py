@@ -31,7 +31,7 @@ from helpers.phrase import Phrase
 #: candidates from the simplest to the most complex: the choice rule prefers the earlier of two that tie
 CANDIDATES = ("naive", "bgnbd", "mbgnbd", "pareto_nbd", "gbm")
 #: fewer customers or holdout buyers than these: no tournament (a clear message, never a default choice)
-MIN_CUSTOMERS = 200
+MIN_CUSTOMERS = 100
 MIN_HOLDOUT_BUYERS = 30
 #: the purchase models are fitted on a seeded sample of this many customers above it, and score everyone
 SAMPLE_SIZE = 5000

@@ -67,7 +67,7 @@ def test_too_few_customers_is_a_clear_message():
     calhold = pd.DataFrame({"customer_id": ["a", "b"], "frequency": [1, 0], "recency": [3.0, 0.0], "T": [5.0, 4.0],
                             "monetary_value": [10.0, 0.0], "frequency_holdout": [1, 0],
                             "monetary_value_holdout": [5.0, 0.0], "duration_holdout": [4.0, 4.0]})
-    with pytest.raises(tournament.ClvInputError, match="at least 200 calibration customers"):
+    with pytest.raises(tournament.ClvInputError, match="at least 100 calibration customers"):
         tournament.run(calhold, None, time_unit="W")
 
 
