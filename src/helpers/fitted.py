@@ -16,6 +16,8 @@ kind                   what it is, who reads it
                        discount rate (margin 1: revenue), from the ``clv`` fit: 04, 05, 08, 90 (via 04)
 ``clv_holdout``        the calibration/holdout fit and its comparison with what happened
                        (:func:`helpers.models.clv.validate`): 04, 12
+``clv_tournament``     the CLV model tournament on the ``clv_holdout`` split (:func:`helpers.models.clv.tournament.run`):
+                       its table and the chosen model, which sets the CLV of the action table: 04b, 90
 ``rfm``                RFM scores and segments (:func:`helpers.models.segments.rfm_scores`): 03, 08, 10
 =====================  ==========================================================================
 
@@ -59,9 +61,9 @@ LOG = logging.getLogger("helpers.fitted")
 #: Bumped when what an artefact holds changes shape.
 STORE_VERSION = "1"
 #: The artefact kinds, in the order :func:`fit_run_models` fits them.
-KINDS = ("clv", "clv_scores", "clv_holdout", "rfm")
+KINDS = ("clv", "clv_scores", "clv_holdout", "clv_tournament", "rfm")
 #: Notebook 04's parameters that set the shared CLV models, with the defaults a run uses when 04 has none.
-CLV_PARAMETERS = {"model": "bgnbd", "fit_method": "map", "mcmc_draws": 1000, "time_unit": "",
+CLV_PARAMETERS = {"model": "auto", "fit_method": "map", "mcmc_draws": 1000, "time_unit": "",
                   "horizon_months": 12, "discount_rate": 0.10, "holdout_months": 6}
 
 
@@ -236,9 +238,13 @@ def run_clv_settings(prep: Prepared) -> dict:
 
 
 def _resolve(prep: Prepared, model, method, draws, time_unit) -> tuple:
-    """Each CLV setting given, or the run's (:func:`run_clv_settings`)."""
+    """Each CLV setting given, or the run's (:func:`run_clv_settings`); model ``"auto"`` is the tournament's
+    choice (:func:`chosen_clv`)."""
     s = run_clv_settings(prep)
-    return (model or s["model"], method or s["fit_method"], int(draws or s["mcmc_draws"]),
+    model = model or s["model"]
+    if model == "auto":
+        model = chosen_clv(prep)[0]
+    return (model, method or s["fit_method"], int(draws or s["mcmc_draws"]),
             _unit(prep, time_unit or s["time_unit"]))
 
 
@@ -309,6 +315,58 @@ def clv_holdout(prep: Prepared, *, holdout_months: float | None = None, model: s
     return stored(prep, "clv_holdout", settings, fit)
 
 
+def clv_tournament(prep: Prepared, *, holdout_months: float | None = None, time_unit: str | None = None,
+                   seed: int = 42):
+    """The CLV model tournament on the calibration/holdout split of :func:`clv_holdout` (same holdout, unit and
+    calibration table), the two-part model trained one holdout length earlier. Returns a ``Tournament``."""
+    import datetime as dt
+
+    from helpers.features.customers import calibration_holdout
+    from helpers.io import engine
+    from helpers.models.clv import tournament
+
+    _model, _method, _draws, unit = _resolve(prep, "bgnbd", "map", None, time_unit)
+    months = run_clv_settings(prep)["holdout_months"] if holdout_months is None else holdout_months
+    settings = {"holdout_months": float(months), "time_unit": unit, "seed": seed,
+                "sample_size": tournament.SAMPLE_SIZE}
+
+    def fit():
+        v = clv_holdout(prep, holdout_months=months, model="bgnbd", time_unit=unit, seed=seed)
+        if v.calhold is None:
+            return tournament.unavailable(" ".join(v.notes) or "no calibration/holdout split")
+        try:
+            tournament.check_size(v.calhold)
+        except tournament.ClvInputError as exc:     # stored as such: every reader says why, none refits
+            return tournament.unavailable(str(exc))
+        con = engine.connect(prep.config.engine)
+        train_end = v.calibration_end - dt.timedelta(days=v.holdout_days)
+        train = None
+        if (train_end - prep.start).days >= 56:
+            train = calibration_holdout(prep.table(con), calibration_end=train_end, observation_end=v.calibration_end,
+                                        time_unit=unit).execute()
+        return tournament.run(v.calhold, train, time_unit=unit, seed=seed)
+
+    return stored(prep, "clv_tournament", settings, fit, params=lambda t: t.table)
+
+
+#: the tournament's candidates that give a CLV over any horizon (the two-part model and the naive rate predict
+#: the holdout length only)
+CLV_CANDIDATES = ("bgnbd", "mbgnbd", "pareto_nbd")
+
+
+def chosen_clv(prep: Prepared) -> tuple[str, object]:
+    """The purchase model behind the run's CLV when notebook 04's ``model`` is ``"auto"``, and the tournament it
+    comes from (:func:`clv_tournament`): its choice, or the best-ranking BG/NBD-family model when the choice
+    cannot give a CLV over a horizon (the two-part model and the naive rate predict the holdout length only);
+    BG/NBD when the tournament cannot run on the data (``result.chosen`` is empty and ``result.reason`` says why)."""
+    result = clv_tournament(prep)
+    if not result.chosen:
+        return "bgnbd", result
+    if result.chosen in CLV_CANDIDATES:
+        return result.chosen, result
+    return result.table.loc[[m for m in CLV_CANDIDATES if m in result.table.index], "gini"].idxmax(), result
+
+
 def attempt(fit: Callable, *args, **kwargs) -> tuple:
     """``(fit(*args, **kwargs), None)``, or ``(None, the message)`` when the input cannot be used
     (:class:`helpers.errors.CRMInputError`): for a notebook that says why and shows another measure instead."""
@@ -337,9 +395,11 @@ def fit_run_models(prep: Prepared, kinds: tuple[str, ...] = KINDS) -> list[dict]
     if "lines" not in prep.tables:
         return []
     steps = {"clv": lambda: clv_fits(prep), "clv_scores": lambda: clv_scores(prep),
-             "clv_holdout": lambda: clv_holdout(prep), "rfm": lambda: rfm_segments(prep)}
+             "clv_holdout": lambda: clv_holdout(prep), "clv_tournament": lambda: clv_tournament(prep),
+             "rfm": lambda: rfm_segments(prep)}
     if run_clv_settings(prep)["holdout_months"] <= 0:
         steps.pop("clv_holdout")
+        steps.pop("clv_tournament")
     out = []
     for kind in (k for k in KINDS if k in kinds and k in steps):
         before, t0 = len(FITTED), time.time()

@@ -21,7 +21,7 @@ from helpers.batch import NOTEBOOKS
 from tests.fixtures import TINY
 from tests.fixtures.batches import build_once
 
-NUMBERED = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NUMBERED = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb"))
 
 
 def test_the_batch_lists_every_numbered_notebook():

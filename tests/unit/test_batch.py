@@ -13,7 +13,7 @@ from tests.fixtures import ROOT
 
 
 def test_the_batch_is_the_numbered_notebooks_in_file_order():
-    on_disk = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    on_disk = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     assert batch.NOTEBOOKS == on_disk
     assert batch.NOTEBOOKS[0] == "00_start_here" and batch.NOTEBOOKS[-1] == "90_executive_summary"
 

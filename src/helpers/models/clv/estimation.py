@@ -178,7 +178,7 @@ def start_values(model: str, data: pd.DataFrame) -> dict[str, float]:
     total_t = float(data["T"].sum()) or 1.0
     rate = max(float(data["frequency"].sum()), 1.0) / total_t
     start = {"r": 1.0, "alpha": 1.0 / rate}
-    if model == "bgnbd":
+    if model in ("bgnbd", "mbgnbd"):
         start.update(a=1.0, b=1.0)
     else:
         start.update(s=1.0, beta=max(float(data["T"].mean()), 1e-3))

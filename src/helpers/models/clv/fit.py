@@ -39,9 +39,9 @@ OPTIMIZERS = ("scipy", "pymc")
 
 
 def _model_class(model: str):
-    """pymc-marketing's model class of ``model`` ("bgnbd", "pareto_nbd")."""
+    """pymc-marketing's model class of ``model`` ("bgnbd", "mbgnbd", "pareto_nbd")."""
     pmc = pymc_clv()
-    return {"bgnbd": pmc.BetaGeoModel, "pareto_nbd": pmc.ParetoNBDModel}[model]
+    return {"bgnbd": pmc.BetaGeoModel, "mbgnbd": pmc.ModifiedBetaGeoModel, "pareto_nbd": pmc.ParetoNBDModel}[model]
 
 
 def _lognormal_mode(centre: float, sd: float):
@@ -62,7 +62,7 @@ def _weak_purchase_priors(model: str, data: pd.DataFrame, sd: float = WEAK_PRIOR
     total_t = float(data["T"].sum())
     rate = float(data["frequency"].sum()) / total_t if total_t > 0 else 0.0
     centres = {"r": 1.0, "alpha": 1.0 / rate if rate > 0 else max(float(data["T"].mean()), 1.0)}
-    if model == "bgnbd":
+    if model in ("bgnbd", "mbgnbd"):
         centres.update(a=1.0, b=1.0)
     else:
         centres.update(s=1.0, beta=max(float(data["T"].mean()), 1e-3))
@@ -78,8 +78,10 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
     summary : DataFrame
         One row per customer: ``customer_id``, ``frequency`` (repeat purchase days),
         ``recency`` and ``T`` (same time unit), as from :func:`helpers.features.customers.btyd_summary`.
-    model : {"bgnbd", "pareto_nbd"}
-        :class:`pymc_marketing.clv.BetaGeoModel` or :class:`~pymc_marketing.clv.ParetoNBDModel`.
+    model : {"bgnbd", "mbgnbd", "pareto_nbd"}
+        :class:`pymc_marketing.clv.BetaGeoModel`, :class:`~pymc_marketing.clv.ModifiedBetaGeoModel` (Batislam et
+        al. 2007: a customer may also drop out right after the first purchase) or
+        :class:`~pymc_marketing.clv.ParetoNBDModel`.
     method : {"map", "mcmc"}
         Point estimate (fast, default) or NUTS sampling (credible intervals; minutes).
     random_seed : int

@@ -21,10 +21,12 @@ from helpers.phrase import Phrase, Sig
 #: fewest repeat customers a purchase or spend model is fitted on
 MIN_REPEAT_CUSTOMERS = 10
 #: parameters of each purchase model, in the papers' order
-PURCHASE_PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta")}
-MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "nbd": "NBD", "empirical": "empirical rates"}
+PURCHASE_PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "mbgnbd": ("r", "alpha", "a", "b"),
+                   "pareto_nbd": ("r", "alpha", "s", "beta")}
+MODEL_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "modified BG/NBD", "pareto_nbd": "Pareto/NBD", "nbd": "NBD", "empirical": "empirical rates"}
 #: every step of the recovery chains; its name in the report language is the glossary entry ``clv_step_<code>``
-STEPS = ("bgnbd_ml", "bgnbd_weak", "bgnbd_default", "bgnbd_mcmc", "pareto_nbd_ml", "pareto_nbd_weak",
+STEPS = ("bgnbd_ml", "bgnbd_weak", "bgnbd_default", "bgnbd_mcmc", "mbgnbd_ml", "mbgnbd_weak",
+         "mbgnbd_default", "mbgnbd_mcmc", "pareto_nbd_ml", "pareto_nbd_weak",
          "pareto_nbd_default", "pareto_nbd_mcmc", "nbd_ml", "empirical_rate",
          "gg_ml", "gg_weak", "gg_halfnormal", "gg_mcmc", "empirical_spend")
 #: why a step was not used; the text is the glossary entry ``clv_why_<code>``
@@ -186,7 +188,7 @@ class PurchaseFit(StepFit):
     @property
     def has_p_alive(self) -> bool:
         """Whether the model has dropout, so that P(alive) exists (BG/NBD, Pareto/NBD)."""
-        return self.model in ("bgnbd", "pareto_nbd")
+        return self.model in ("bgnbd", "mbgnbd", "pareto_nbd")
 
 
 @dataclass

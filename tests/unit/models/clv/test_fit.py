@@ -204,6 +204,34 @@ class TestCdnowPublished:
             assert fit.values[k] == pytest.approx(v, rel=0.01), k
         assert fit.log_likelihood == pytest.approx(-9595.0, abs=0.1)
 
+    def test_modified_bgnbd_equals_an_independent_maximum_likelihood(self, cdnow_summary):
+        """Modified BG/NBD (Batislam, Denizel & Filiztekin 2007) on the same CDNOW data: pymc-marketing's MAP with
+        flat priors against the paper's likelihood written here in numpy and maximised with scipy (Nelder-Mead on
+        the log-parameters), an independent computation: the same estimates to 1 % and log-likelihood to 0.1.
+        (For the record it lands at r 0.525, alpha 6.18, a 0.891, b 1.61, the values lifetimes'
+        ModifiedBetaGeoFitter reports on this sample.)"""
+        from scipy.optimize import minimize
+        from scipy.special import gammaln
+
+        s = cdnow_summary["W"]
+        x, tx, T = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+
+        def neg_ll(theta):
+            r, alpha, a, b = np.exp(theta)
+            ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + gammaln(a + b) + gammaln(b + x + 1)
+                  - gammaln(b) - gammaln(a + b + x + 1) - (r + x) * np.log(alpha + T)
+                  + np.logaddexp(np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx)), 0))
+            return -ll.sum()
+
+        best = minimize(neg_ll, np.log([1.0, 1.0, 1.0, 1.0]), method="Nelder-Mead",
+                        options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 20000, "maxfev": 20000})
+        by_hand = dict(zip(("r", "alpha", "a", "b"), np.exp(best.x)))
+        fit = clv.fit_purchase_model(s, model="mbgnbd", time_unit="W")
+        for k, v in by_hand.items():
+            assert fit.values[k] == pytest.approx(v, rel=0.01), k
+        assert fit.log_likelihood == pytest.approx(-best.fun, abs=0.1)
+        assert fit.name == "modified BG/NBD" and fit.has_p_alive
+
 
 # --------------------------------------------------------------------------------------
 # known truth: the synthetic generator
