@@ -52,10 +52,11 @@ def test_a_model_is_fitted_once_and_read_back_with_the_same_numbers(prep):
     assert set(_fitted_since(n)) <= {"clv", "clv_holdout", "clv_tournament"}
     assert first.purchase.values == again.purchase.values and first.spend.values == again.spend.values
     # the same estimates as fitting the prepared customer summary directly (an independent call of the model)
-    direct = clv.fit_models(prep.read("customers_btyd"), time_unit=prep.meta["time_unit"])
+    model = fitted.chosen_clv(prep)[0]                  # what "auto" resolved to on this data
+    direct = clv.fit_models(prep.read("customers_btyd"), model=model, time_unit=prep.meta["time_unit"])
     for k, v in direct.purchase.values.items():
         assert again.purchase.values[k] == pytest.approx(v, rel=1e-9)
-    art = fitted.artefact(prep, "clv", fitted.clv_settings(time_unit=prep.meta["time_unit"]))
+    art = fitted.artefact(prep, "clv", fitted.clv_settings(model=model, time_unit=prep.meta["time_unit"]))
     meta = json.loads((art.folder / "meta.json").read_text())
     assert meta["fingerprint"] == prep.fingerprint and meta["kind"] == "clv"
     params = pd.read_csv(art.folder / "params.csv", index_col=0)
@@ -69,7 +70,8 @@ def test_the_stored_scores_are_the_models_customer_values(prep):
                                 discount_rate=0.05, time_unit=prep.meta["time_unit"])
     np.testing.assert_allclose(scores["clv"].to_numpy(), direct["clv"].to_numpy(), rtol=1e-12)
     stored = pd.read_parquet(fitted.artefact(prep, "clv_scores", {
-        **fitted.clv_settings(time_unit=prep.meta["time_unit"]), "horizon_months": 6.0, "discount_rate": 0.05}).folder
+        **fitted.clv_settings(model=fitted.chosen_clv(prep)[0], time_unit=prep.meta["time_unit"]), "horizon_months": 6.0,
+        "discount_rate": 0.05}).folder
         / "scores.parquet")
     assert stored["customer_id"].tolist() == scores["customer_id"].tolist()
     np.testing.assert_allclose(stored["p_alive"].to_numpy(), direct["p_alive"].to_numpy(), rtol=1e-12)
@@ -89,8 +91,10 @@ def test_changing_one_setting_refits_that_model_only(prep):
     assert _fitted_since(n) == ["clv_scores", "clv_holdout", "rfm"]
     assert clv_pickle.stat().st_mtime_ns == mtime
     kinds = sorted(p.name.split("-")[0] for p in (prep.folder / "models").iterdir())
-    # model "auto": the tournament (here stored as "not runnable" on the tiny data) and its 6-month holdout fit
-    assert kinds == ["clv", "clv_holdout", "clv_holdout", "clv_scores", "clv_scores", "clv_tournament", "rfm"]
+    # model "auto": the tournament and its 6-month BG/NBD holdout fit, and the chosen model's own 6-month holdout
+    # fit when the tournament chose another model
+    holdouts = 2 + (fitted.chosen_clv(prep)[0] != "bgnbd")
+    assert kinds == ["clv", *["clv_holdout"] * holdouts, "clv_scores", "clv_scores", "clv_tournament", "rfm"]
 
 
 def test_the_run_settings_come_from_notebook_04s_parameters(tiny, tmp_path):
@@ -149,7 +153,7 @@ def test_the_runner_fits_once_and_every_notebook_names_what_it_read(tmp_path):
                         "--notebooks", "04", "12", "--set", "notebooks.04_clv.model=bgnbd"]) == 0
     run1 = json.loads((out / "latest" / "run.json").read_text())
     models1 = {m["kind"]: m for m in run1["models"]}
-    assert set(models1) == {"clv", "clv_scores", "clv_holdout", "rfm"}   # the runner fits clv_tournament through "auto"
+    assert set(models1) == {"clv", "clv_scores", "clv_holdout", "clv_tournament", "rfm"}
     used = {nb: json.loads((out / "latest" / "artefacts" / nb / "models.json").read_text())
             for nb in ("04_clv", "12_validation")}
     assert used["04_clv"]["clv"] == models1["clv"]["artefact"]
@@ -172,13 +176,18 @@ def test_the_runner_fits_once_and_every_notebook_names_what_it_read(tmp_path):
 
 def test_the_run_stage_checks_stored_models_without_reading_them(prep, monkeypatch):
     first = fitted.fit_run_models(prep)
-    assert {r["kind"] for r in first if r["fitted"]} == {"clv", "clv_scores", "clv_holdout", "rfm"}
+    assert {r["kind"] for r in first} == {"clv", "clv_scores", "clv_holdout", "clv_tournament", "rfm"}
     import cloudpickle
 
-    def refuse(_data):
-        raise AssertionError("a stored fit was read back")
+    real = cloudpickle.loads
 
-    monkeypatch.setattr(cloudpickle, "loads", refuse)      # reading a CLV fit would import pymc-marketing
+    def only_the_choice(data):
+        read = real(data)
+        # model "auto" needs the tournament's choice (tables only, no pymc); a CLV fit would import pymc-marketing
+        assert type(read).__name__ == "Tournament", "a stored fit was read back"
+        return read
+
+    monkeypatch.setattr(cloudpickle, "loads", only_the_choice)
     again = fitted.fit_run_models(prep)
     assert [(r["kind"], r["artefact"], r["fitted"]) for r in again] == [(r["kind"], r["artefact"], False) for r in first]
 

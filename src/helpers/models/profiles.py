@@ -315,11 +315,11 @@ def rate_by_group(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
         row["model"] = fit.model
         row |= {k: v.get(k, np.nan) for k in ("r", "alpha", "a", "b")}
         rate = v["r"] / v["alpha"] if "alpha" in v else v.get("rate", np.nan)
-        dropout = v["a"] / (v["a"] + v["b"]) if fit.model == "bgnbd" else np.nan
+        dropout = v["a"] / (v["a"] + v["b"]) if fit.model in ("bgnbd", "mbgnbd") else np.nan
         row |= {"purchase_rate": rate, "dropout": dropout, "note": fit.source.phrase if fit.attempts else ""}
         cov = fit.cov_log          # covariance of (log r, log alpha, ...)
         row["se_log_rate"] = (math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
-                              if cov is not None and fit.model in ("bgnbd", "nbd") else np.nan)
+                              if cov is not None and fit.model in ("bgnbd", "mbgnbd", "nbd") else np.nan)
         rows.append(row)
     out = pd.DataFrame(rows)
     for c in ("step", "model", "r", "alpha", "a", "b"):

@@ -321,7 +321,8 @@ class _Batch:
 
 class ModelStage:
     """The models several notebooks share (:mod:`helpers.fitted`), fitted once per run: the RFM segments at once
-    (they take a moment), the CLV models in a thread beside the first notebooks. A model that cannot be fitted
+    (they take a moment), the CLV models in a thread beside the first notebooks (with notebook 04's ``model: auto``
+    the tournament first, whose choice is the purchase model of the fit). A model that cannot be fitted
     is logged, and the notebooks that read it fit it themselves and show the error on their pages."""
 
     def __init__(self, prep):
@@ -331,7 +332,8 @@ class ModelStage:
 
         self.rows: list[dict] = []
         self.rows += self._fit(fitted, prep, ("rfm",))
-        self._thread = threading.Thread(target=lambda: self.rows.extend(self._fit(fitted, prep, ("clv", "clv_scores", "clv_holdout"))),
+        clv_kinds = ("clv", "clv_scores", "clv_holdout", "clv_tournament")
+        self._thread = threading.Thread(target=lambda: self.rows.extend(self._fit(fitted, prep, clv_kinds)),
                                         name="model-stage", daemon=True)
         self._thread.start()
 

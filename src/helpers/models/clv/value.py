@@ -216,7 +216,7 @@ def describe_parameters(fit: PurchaseFit | SpendFit, currency: str = "") -> pd.D
     rate = Number(v["r"] / v["alpha"], 4)
     meaning = {"r": Phrase("cpm_r"),
                "alpha": Phrase("cpm_alpha_nbd" if fit.model == "nbd" else "cpm_alpha", rate=rate, **unit)}
-    if fit.model == "bgnbd":
+    if fit.model in ("bgnbd", "mbgnbd"):          # the modified BG/NBD has the same parameters
         meaning["a"] = Phrase("cpm_a")
         meaning["b"] = Phrase("cpm_b", chance=Number(v["a"] / (v["a"] + v["b"]), 3))
     elif fit.model != "nbd":

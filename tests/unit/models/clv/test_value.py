@@ -123,6 +123,17 @@ class TestDescribeParameters:
         assert i18n.say(t.loc["alpha", "meaning"], "en").endswith(f"= {r / alpha:.4f} purchases per week (nobody drops out)")
         assert f"hafta başına {i18n.fmt_number(r / alpha, 4, 'tr')} alış" in i18n.say(t.loc["alpha", "meaning"], "tr")
 
+    def test_the_modified_bgnbd_reads_as_the_bgnbd(self):
+        from types import SimpleNamespace
+
+        values = {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 1.6}
+        fit = SimpleNamespace(model="mbgnbd", time_unit="W", values=values,
+                              params=pd.DataFrame({"estimate": values.values()}, index=pd.Index(list(values), name="parameter")))
+        t = describe_parameters_indexed(fit)
+        assert t.loc["b", "meaning"] == Phrase("cpm_b", chance=Number(0.9 / 2.5, 3))
+        assert t.loc["alpha", "meaning"] == Phrase("cpm_alpha", rate=Number(0.5 / 6.0, 4), units=Phrase("cpm_weeks"),
+                                                   unit=Phrase("cpm_week"))
+
     def test_empirical_fits(self):
         t = describe_parameters_indexed(clv.empirical_rates(TEN, time_unit="D"))
         assert i18n.say(t["meaning"].iloc[0], "en").startswith("repeat purchases per day over all customers")
