@@ -194,7 +194,8 @@ QUESTIONS: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
 
 
 #: Cells a business page leaves out: papermill's parameters, and what a notebook tags ``analyst`` (``describe()``
-#: tables, export listings, model parameter tables: the analyst version keeps them).
+#: tables, export listings: the analyst version keeps them). A cell tagged ``details`` (model parameter tables)
+#: has its outputs folded instead (:func:`folded_outputs`).
 BUSINESS_DROPS = {"parameters", "injected-parameters", "analyst"}
 #: How a notebook's opening cell starts its inputs and outputs, per language (``**Inputs.**``, ``**Girdiler.**``).
 INPUTS_LINE = re.compile(r"^\*\*(Inputs|Girdiler)\b", flags=re.M)
@@ -209,6 +210,8 @@ def fold_method(cells: list, language: str) -> list:
     for c in cells:
         if BUSINESS_DROPS & set(c.metadata.get("tags", [])):
             continue
+        if c.cell_type == "code" and "details" in c.metadata.get("tags", []):
+            c = folded_outputs(c, language)
         found = INPUTS_LINE.search(c.source) if c.cell_type == "markdown" and not out else None
         if found:
             head, tail = c.source[:found.start()].rstrip(), c.source[found.start():].rstrip()
@@ -217,6 +220,32 @@ def fold_method(cells: list, language: str) -> list:
                     nbformat.v4.new_markdown_cell(f"<details><summary>{summary}</summary>\n\n{tail}\n\n</details>")]
         else:
             out.append(c)
+    return out
+
+
+def folded_outputs(cell, language: str):
+    """A copy of a code cell tagged ``details`` whose outputs (tables, texts: model parameter tables and the like)
+    are one folded block, "Method detail", on the business page. Figures are not folded: a plotly figure drawn
+    in a closed block has no width."""
+    import copy
+
+    import nbformat
+
+    parts = []
+    for o in cell.get("outputs", []):
+        data = o.get("data", {})
+        if o.get("output_type") == "stream":
+            parts.append(f"<pre>{html.escape(o.get('text', ''))}</pre>")
+        elif "text/html" in data and "application/vnd.plotly.v1+json" not in data:
+            parts.append(data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"]))
+        else:
+            return cell
+    if not parts:
+        return cell
+    out = copy.deepcopy(cell)
+    summary = html.escape(i18n._("Method detail", language))
+    out.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": f"<details class=\"crm-details\"><summary>{summary}</summary>{''.join(parts)}</details>"})]
     return out
 
 

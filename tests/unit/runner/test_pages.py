@@ -131,7 +131,11 @@ def test_a_business_page_folds_the_inputs_and_outputs_and_leaves_out_analyst_cel
     analyst.outputs = [nbformat.v4.new_output("stream", text="count mean std\n")]
     shown = nbformat.v4.new_code_cell("print('kept')")
     shown.outputs = [nbformat.v4.new_output("stream", text="kept output\n")]
-    nb.cells = [nbformat.v4.new_markdown_cell(intro), analyst, shown, nbformat.v4.new_markdown_cell("**Inputs.** later")]
+    detail = nbformat.v4.new_code_cell("show(params)", metadata={"tags": ["details"]})
+    detail.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>r 0.52</td></tr></table>"}),
+                      nbformat.v4.new_output("stream", text="fitted by <MAP>\n")]
+    nb.cells = [nbformat.v4.new_markdown_cell(intro), analyst, shown, detail,
+                nbformat.v4.new_markdown_cell("**Inputs.** later")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     nbformat.write(nb, str(tmp_path / "07.ipynb"))
@@ -141,10 +145,13 @@ def test_a_business_page_folds_the_inputs_and_outputs_and_leaves_out_analyst_cel
     assert folded.group(1) == "Girdiler ve çıktılar" and "x.csv" in folded.group(2) and "config_path" in folded.group(2)
     assert page.index("Who buys?") < folded.start()
     assert "count mean std" not in page and "kept output" in page
+    method = re.search(r'<details class="crm-details"><summary>(.*?)</summary>(.*?)</details>', page, flags=re.S)
+    assert method.group(1) == "Yöntem ayrıntısı" and "r 0.52" in method.group(2) and "fitted by &lt;MAP&gt;" in method.group(2)
     assert "<strong>Inputs.</strong> later" in page                  # only the opening cell is folded
     pages.export_html(tmp_path / "07.ipynb", tmp_path / "a.html", language="tr")
     analyst_page = (tmp_path / "a.html").read_text(encoding="utf-8")
     assert "count mean std" in analyst_page and "Girdiler ve çıktılar" not in analyst_page
+    assert "r 0.52" in analyst_page and "Yöntem ayrıntısı" not in analyst_page
 
 
 def test_export_figures_writes_each_plotly_figure_as_json(tmp_path):
