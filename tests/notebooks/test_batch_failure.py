@@ -137,5 +137,5 @@ def test_no_page_points_into_the_temporary_folder(failed_run):
     assert len(pages) >= 3 * len(CHOSEN)
     leaks = [p.name for p in pages if ".tmp-" in p.read_text(encoding="utf-8")]
     assert not leaks, leaks
-    page = (run / "90_executive_summary.business.html").read_text(encoding="utf-8")
+    page = (run / "90_executive_summary.html").read_text(encoding="utf-8")    # the analyst page lists the exports
     assert "artefacts/90_executive_summary/customer_actions.csv" in page

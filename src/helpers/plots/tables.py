@@ -114,7 +114,12 @@ def offline(page: str) -> str:
     """ITables' HTML without its links to itables.org (help texts for a reader without JavaScript): nothing
     in a page points outside it."""
     page = re.sub(r"<noscript>.*?</noscript>", "", page, flags=re.S)
-    return re.sub(r"""<a href=["']?https?://[^>]*>(.*?)</a>""", r"\1", page, flags=re.S)
+    page = re.sub(r"""<a href=["']?https?://[^>]*>(.*?)</a>""", r"\1", page, flags=re.S)
+    # ITables' own English (its loading placeholder, its fallback's row count), in the report language
+    page = re.sub(r"Loading ITables v[\d.]+ from the <code>init_notebook_mode</code> cell\.\.\.\s*\(need help\?\)",
+                  lambda m: _("Loading the table..."), page)
+    return re.sub(r"\(([\d,.\s]+) more rows not shown\)",
+                  lambda m: _("({n} more rows not shown)", n=i18n.fmt_number(int(re.sub(r"\D", "", m.group(1))))), page)
 
 
 def words() -> dict:

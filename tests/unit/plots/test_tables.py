@@ -68,3 +68,15 @@ def test_the_controls_speak_the_report_language(monkeypatch):
         i18n.set_language("en")
     assert f'"search": "{i18n._("Search:", "tr")}"' in page and i18n._("Download CSV", "tr") in page
     assert i18n._("Search:", "tr") != "Search:" and '"search": "Search:"' in tables.searchable(_customers(30))
+
+
+def test_itables_own_english_is_written_in_the_report_language():
+    page = ('<td>\n        Loading ITables v2.9.1 from the <code>init_notebook_mode</code> cell...\n        (need help?)\n'
+            '      </td><td>caption<br/>(4,990 more rows not shown)</td>')
+    i18n.set_language("tr")
+    try:
+        out = tables.offline(page)
+    finally:
+        i18n.set_language("en")
+    assert "Loading ITables" not in out and "need help" not in out and "more rows" not in out
+    assert "Tablo yükleniyor..." in out and "(gösterilmeyen 4.990 satır daha)" in out

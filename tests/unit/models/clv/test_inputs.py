@@ -54,7 +54,7 @@ class TestFitPurchaseModelErrors:
             clv.fit_purchase_model([1, 2, 3])
 
     def test_unknown_model_method_priors(self):
-        with pytest.raises(clv.ClvInputError, match=r"model = 'gamma' is not one of \['bgnbd', 'pareto_nbd'\]"):
+        with pytest.raises(clv.ClvInputError, match=r"model = 'gamma' is not one of \['bgnbd', 'mbgnbd', 'pareto_nbd'\]"):
             clv.fit_purchase_model(TEN, model="gamma")
         with pytest.raises(clv.ClvInputError, match=r"method = 'nuts' is not one of"):
             clv.fit_purchase_model(TEN, method="nuts")
