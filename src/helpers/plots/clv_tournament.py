@@ -6,12 +6,15 @@ import plotly.graph_objects as go
 
 from helpers import fitted, i18n
 from helpers.i18n import _
-from helpers.models.clv.tournament import NAMES, decile_table
+from helpers.models.clv.tournament import decile_table, display_name
+from helpers.phrase import Phrase
 from helpers.plots.base import TEMPLATE
+
 
 def name(code: str) -> str:
     """A candidate's display name."""
-    return NAMES.get(code, code)
+    shown = display_name(code)
+    return i18n.say(shown) if isinstance(shown, Phrase) else shown
 
 
 def metrics_table(result, currency: str):

@@ -8,8 +8,24 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpers import i18n
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.plots.base import TEMPLATE
+
+
+#: The targeting rules' and the learners' names on the page (the tables and models use the codes).
+RULE_NAMES = {"random": N_("random"), "risk": N_("churn risk"), "risk_clv": N_("risk × value"), "uplift": N_("uplift"),
+              "oracle": N_("oracle (planted uplift)")}
+
+
+def rule_name(code) -> str:
+    """A targeting rule's (or learner's) name in the report language; other names as they are."""
+    return _(RULE_NAMES[code]) if code in RULE_NAMES else str(code)
+
+
+def _shown(table: pd.DataFrame):
+    """A rules or learners table in the report language: names translated, headers labelled, two decimals."""
+    first = table.columns[0]
+    return i18n.table(table.assign(**{first: table[first].map(rule_name)}).round(4), "{:,.2f}", na_rep="").hide(axis="index")
 
 
 def _money(v: float, currency: str) -> str:
@@ -20,7 +36,7 @@ def qini_figure(curves: dict) -> go.Figure:
     """Qini curves (incremental buyers against the share of customers contacted, best first) on the held-out half."""
     fig = go.Figure()
     for name, c in curves.items():
-        fig.add_scatter(x=c["fraction"] * 100, y=c["qini"], mode="lines", name=name)
+        fig.add_scatter(x=c["fraction"] * 100, y=c["qini"], mode="lines", name=rule_name(name))
     first = next(iter(curves.values()))
     fig.add_scatter(x=first["fraction"] * 100, y=first["random"], mode="lines", name=_("random (straight line)"),
                     line={"dash": "dot", "color": "grey"})
@@ -32,7 +48,7 @@ def qini_figure(curves: dict) -> go.Figure:
 
 def rules_figure(rules: pd.DataFrame, currency: str) -> go.Figure:
     """Estimated incremental profit per targeting rule, with its bootstrap interval."""
-    fig = go.Figure(go.Bar(x=rules["rule"], y=rules["profit"],
+    fig = go.Figure(go.Bar(x=rules["rule"].map(rule_name), y=rules["profit"],
                            error_y={"type": "data", "array": rules["profit_high"] - rules["profit"],
                                     "arrayminus": rules["profit"] - rules["profit_low"]}))
     fig.update_layout(title=_("Incremental profit at the same budget, per targeting rule"), template=TEMPLATE,
@@ -49,10 +65,10 @@ def uplift_section(study: dict | None, currency: str, *, per_purchase: float, co
     if "oracle" in lr.index:
         out.append(_("Known truth: the planted uplift as the score (the oracle) reaches a Qini coefficient of {o}; the estimate's correlation with the planted uplift is {c}.", o=n(lr.loc["oracle", "qini"], 4), c=n(study["correlation"], 2)))
     r = study["rules"].set_index("rule")
-    out.append(_("Budget: the best-scored {share} of the customers ({k}); profit per incremental purchase {m}, contact cost {c}. The rule that wins on the evidence: {rule}, estimated incremental profit {p} ({lo} .. {hi}).", share=i18n.fmt_percent(study["budget"], 0), k=n(r["contacted"].iloc[0]), m=_money(per_purchase, currency), c=_money(contact_cost, currency), rule=winner, p=_money(r.loc[winner, "profit"], currency), lo=_money(r.loc[winner, "profit_low"], currency), hi=_money(r.loc[winner, "profit_high"], currency)))
+    out.append(_("Budget: the best-scored {share} of the customers ({k}); profit per incremental purchase {m}, contact cost {c}. The rule that wins on the evidence: {rule}, estimated incremental profit {p} ({lo} .. {hi}).", share=i18n.fmt_percent(study["budget"], 0), k=n(r["contacted"].iloc[0]), m=_money(per_purchase, currency), c=_money(contact_cost, currency), rule=rule_name(winner), p=_money(r.loc[winner, "profit"], currency), lo=_money(r.loc[winner, "profit_low"], currency), hi=_money(r.loc[winner, "profit_high"], currency)))
     if r.loc[winner, "profit"] < 0:
         out.append(_("No rule pays at this budget, margin and contact cost: even the winner loses money; contact fewer customers, or only those with a positive estimated uplift worth more than the contact cost."))
-    return out + [study["learners"].round(5), study["rules"].round(2), qini_figure(study["curves"]), rules_figure(study["rules"], currency)]
+    return out + [_shown(study["learners"]), _shown(study["rules"]), qini_figure(study["curves"]), rules_figure(study["rules"], currency)]
 
 
 def planner_section(design, results: pd.DataFrame | None, has_control: bool) -> list:

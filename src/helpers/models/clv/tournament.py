@@ -25,7 +25,7 @@ import pandas as pd
 
 from helpers.models.clv.fit import fit_purchase_model, fit_spend_chain
 from helpers.models.clv.predict import expected_purchases, expected_spend
-from helpers.models.clv.results import MODEL_NAMES, ClvInputError
+from helpers.models.clv.results import MODEL_NAMES, ClvInputError, ModelFitError, failed_attempt
 from helpers.phrase import Phrase
 
 #: candidates from the simplest to the most complex: the choice rule prefers the earlier of two that tie
@@ -37,6 +37,13 @@ MIN_HOLDOUT_BUYERS = 30
 SAMPLE_SIZE = 5000
 #: the candidates' names in the sentences
 NAMES = {**MODEL_NAMES, "naive": "naive (past rate)", "gbm": "gradient boosting, two-part"}
+#: The candidates whose name has words: a Phrase, written in the report's language (``tour_name_<code>``).
+WORDED = ("mbgnbd", "naive", "gbm")
+
+
+def display_name(code: str):
+    """A candidate's name for a sentence: a :class:`~helpers.phrase.Phrase` when it has words, else the name."""
+    return Phrase(f"tour_name_{code}") if code in WORDED else NAMES.get(code, code)
 FEATURES = ("frequency", "recency", "T", "monetary_value", "since_last", "rate", "gap")
 
 
@@ -122,10 +129,10 @@ def choose(table: pd.DataFrame, interval: tuple[float, float, float] | None) -> 
         second = ranked.index[1]
         simpler = CANDIDATES.index(second) < CANDIDATES.index(best)
         if simpler and interval[1] <= 0 <= interval[2]:
-            return second, Phrase("tour_simpler", chosen=NAMES[second], best=NAMES[best], diff=interval[0], lo=interval[1],
+            return second, Phrase("tour_simpler", chosen=display_name(second), best=display_name(best), diff=interval[0], lo=interval[1],
                                   hi=interval[2])
-        return best, Phrase("tour_best", chosen=NAMES[best], second=NAMES[second], diff=interval[0], lo=interval[1], hi=interval[2])
-    return best, Phrase("tour_only", chosen=NAMES[best])
+        return best, Phrase("tour_best", chosen=display_name(best), second=display_name(second), diff=interval[0], lo=interval[1], hi=interval[2])
+    return best, Phrase("tour_only", chosen=display_name(best))
 
 
 def add_features(summary: pd.DataFrame) -> pd.DataFrame:
@@ -227,13 +234,14 @@ def run(calhold: pd.DataFrame, train: pd.DataFrame | None, *, time_unit: str, mo
                 preds[m] = _naive(calhold)
             elif m == "gbm":
                 if train is None or len(train) < MIN_CUSTOMERS:
-                    notes.append(Phrase("tour_no_training", model=NAMES[m]))
+                    notes.append(Phrase("tour_no_training", model=display_name(m)))
                     continue
                 preds[m] = fit_two_part(train, seed=seed)(calhold)
             else:
                 preds[m] = _btyd(calhold, m, per_purchase, sample_size, seed, time_unit)
         except Exception as exc:           # noqa: BLE001 - one failing candidate leaves the others to compare
-            notes.append(Phrase("tour_failed", model=NAMES[m], error=f"{type(exc).__name__}: {exc}"[:200]))
+            why = failed_attempt(m, exc).phrase if isinstance(exc, ModelFitError) else f"{type(exc).__name__}: {exc}"[:200]
+            notes.append(Phrase("tour_failed", model=display_name(m), error=why))
             continue
         rows[m] = metrics(actual_n, preds[m][0], actual_v, preds[m][1])
     table = pd.DataFrame.from_dict(rows, orient="index")
