@@ -25,7 +25,8 @@ def rule_name(code) -> str:
 def _shown(table: pd.DataFrame):
     """A rules or learners table in the report language: names translated, headers labelled, two decimals."""
     first = table.columns[0]
-    return i18n.table(table.assign(**{first: table[first].map(rule_name)}).round(4), "{:,.2f}", na_rep="").hide(axis="index")
+    numbers = {c: "{:,.2f}" for c in table.columns if pd.api.types.is_float_dtype(table[c])}
+    return i18n.table(table.assign(**{first: table[first].map(rule_name)}), numbers, na_rep="").hide(axis="index")
 
 
 def _money(v: float, currency: str) -> str:

@@ -240,7 +240,8 @@ def run(calhold: pd.DataFrame, train: pd.DataFrame | None, *, time_unit: str, mo
             else:
                 preds[m] = _btyd(calhold, m, per_purchase, sample_size, seed, time_unit)
         except Exception as exc:           # noqa: BLE001 - one failing candidate leaves the others to compare
-            why = failed_attempt(m, exc).phrase if isinstance(exc, ModelFitError) else f"{type(exc).__name__}: {exc}"[:200]
+            why = (failed_attempt(m, exc).phrase.fields["why"] if isinstance(exc, ModelFitError)  # the reason alone
+                   else f"{type(exc).__name__}: {exc}"[:200])
             notes.append(Phrase("tour_failed", model=display_name(m), error=why))
             continue
         rows[m] = metrics(actual_n, preds[m][0], actual_v, preds[m][1])
