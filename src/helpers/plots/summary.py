@@ -10,6 +10,7 @@ from helpers.analyses.actions import UNKNOWN, action_label
 from helpers.i18n import _, fmt_number, lookup, pgettext
 from helpers.plots.base import TEMPLATE
 from helpers.plots.segments import cluster_label, segment_label
+from helpers.plots.uplift import rule_name
 
 
 def action_counts(actions: pd.DataFrame, currency: str) -> go.Figure:
@@ -73,7 +74,7 @@ def shown_actions(table: pd.DataFrame, customers: dict[str, pd.DataFrame]) -> pd
     text = {"lifecycle_stage": lambda v: i18n.label(v, "stage_"), "rfm_segment": segment_label,
             "value_tier": lambda v: i18n.label(v, "level_"), "risk_level": lambda v: i18n.label(v, "level_"),
             "risk_basis": lambda v: lookup(summary.RISK_BASIS_KEYS[v]) if v in summary.RISK_BASIS_KEYS else v,
-            "recommended_action": action_label,
+            "recommended_action": action_label, "targeting_rule": rule_name,
             "cluster": cluster_label}
     for col, f in text.items():
         if col in out.columns:

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpers import i18n
-from helpers.i18n import N_, _
+from helpers.i18n import N_, _, pgettext
 from helpers.plots.base import TEMPLATE
 
 
@@ -86,7 +86,8 @@ def planner_section(design, results: pd.DataFrame | None, has_control: bool) -> 
         short = results[~results["enough"]]
         if len(short):
             out.append(_("Warning: {k} of {m} campaigns have an arm smaller than the planner requires for this uplift ({ids}; needed per arm: {lo} to {hi} customers, column needed): their uplifts are not confident estimates.", k=n(len(short)), m=n(len(results)), ids=", ".join(short["campaign_id"].astype(str)), lo=n(short["needed"].min()), hi=n(short["needed"].max())))
-        out.append(results.round(4))
+        yes_no = {True: pgettext("cmp", "yes"), False: pgettext("cmp", "no")}
+        out.append(_shown(results.assign(enough=results["enough"].map(yes_no))))
     return out
 
 
