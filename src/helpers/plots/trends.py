@@ -37,10 +37,11 @@ def history_figure(history: pd.DataFrame, labels: dict[str, str], last: int = hi
     for i, key in enumerate(keys):
         s = hist.series(history, key, last)
         y = s["value"] * (100 if units.get(key) == "%" else 1)
-        fig.add_trace(go.Scatter(x=s["analysis_end"], y=y, mode="lines+markers", name=labels.get(key, key),
+        dates = [i18n.fmt_date(d) for d in pd.to_datetime(s["analysis_end"])]     # as text: no English month names
+        fig.add_trace(go.Scatter(x=dates, y=y, mode="lines+markers", name=labels.get(key, key),
                                  text=s["run"], hovertemplate="%{text}<br>%{x}: %{y:,.4~g}<extra></extra>"),
                       row=i // cols + 1, col=i % cols + 1)
-        fig.update_xaxes(title_text=_("analysis date"), row=i // cols + 1, col=i % cols + 1)
+        fig.update_xaxes(title_text=_("analysis date"), type="category", row=i // cols + 1, col=i % cols + 1)
     fig.update_layout(template=TEMPLATE, showlegend=False, height=300 * rows, margin={"t": 110},
                       title=_("KPI history: the last {n} runs of this config (a share in %)", n=min(last, len(hist.runs(history, last)))))
     return fig
