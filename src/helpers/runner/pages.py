@@ -270,19 +270,26 @@ def parameters_html(params: dict, language: str) -> str:
 MEANING_ITEMS = 5
 
 
-def page_meaning(folder: Path, stem: str, language: str | None = None) -> str:
-    """"What this means": the page's question and up to :data:`MEANING_ITEMS` of the headline numbers it published
-    (``artefacts/<stem>/headline.json``, its own key number of the run index first), as HTML; ``""`` when the page
-    published none (it failed, or has no numbers of its own)."""
-    lang = language or i18n.language()
-    f = Path(folder) / "artefacts" / stem / "headline.json"
+def published_numbers(folder: Path, stem: str) -> list[dict]:
+    """The headline numbers ``stem`` published in the run ``folder`` (``artefacts/<stem>/headline.json``), its key
+    number of the run index (:data:`QUESTIONS`) first, then as published; ``[]`` when there are none or the file
+    cannot be read."""
     try:
-        items = [h for h in json.loads(f.read_text(encoding="utf-8")) if h.get("text") and h.get("label")]
-    except (ValueError, OSError, AttributeError):
-        return ""
+        items = json.loads((Path(folder) / "artefacts" / stem / "headline.json").read_text(encoding="utf-8"))
+        items = [h for h in items if h.get("text") and h.get("label")]
+    except (ValueError, OSError, AttributeError, TypeError):
+        return []
     keys = QUESTIONS.get(stem, ("", None))[1]
     keys = (keys,) if isinstance(keys, str) else keys or ()
-    items.sort(key=lambda h: h.get("key") not in keys)            # stable: the key number first, then as published
+    rank = {k: i for i, k in enumerate(keys)}
+    return sorted(items, key=lambda h: rank.get(h.get("key"), len(rank)))       # stable: the rest as published
+
+
+def page_meaning(folder: Path, stem: str, language: str | None = None) -> str:
+    """"What this means": the page's question and up to :data:`MEANING_ITEMS` of the headline numbers it published
+    (:func:`published_numbers`), as HTML; ``""`` when the page published none (it failed, or has no numbers)."""
+    lang = language or i18n.language()
+    items = published_numbers(folder, stem)
     if not items:
         return ""
     question = QUESTIONS.get(stem, ("", None))[0]
@@ -297,15 +304,8 @@ def page_meaning(folder: Path, stem: str, language: str | None = None) -> str:
 def page_headline(folder: Path, stem: str) -> str:
     """The one headline number of ``stem``'s page in the run index (its text as published), or ``""``."""
     keys = QUESTIONS.get(stem, ("", None))[1]
-    keys = (keys,) if isinstance(keys, str) else keys or ()
-    f = Path(folder) / "artefacts" / stem / "headline.json"
-    if not keys or not f.is_file():
-        return ""
-    try:
-        published = {h.get("key"): h for h in json.loads(f.read_text(encoding="utf-8"))}
-    except (ValueError, OSError):
-        return ""
-    found = next((published[k] for k in keys if k in published), None)
+    keys = {keys} if isinstance(keys, str) else set(keys or ())
+    found = next((h for h in published_numbers(folder, stem) if h.get("key") in keys), None)
     return f"{found['label']}: {found['text']}" if found else ""
 
 
