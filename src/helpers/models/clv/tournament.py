@@ -26,7 +26,7 @@ import pandas as pd
 from helpers.models.clv.fit import fit_purchase_model, fit_spend_chain
 from helpers.models.clv.predict import expected_purchases, expected_spend
 from helpers.models.clv.results import MODEL_NAMES, ClvInputError, ModelFitError, failed_attempt
-from helpers.phrase import Phrase
+from helpers.phrase import Phrase, Sig
 
 #: candidates from the simplest to the most complex: the choice rule prefers the earlier of two that tie
 CANDIDATES = ("naive", "bgnbd", "mbgnbd", "pareto_nbd", "gbm")
@@ -128,10 +128,11 @@ def choose(table: pd.DataFrame, interval: tuple[float, float, float] | None) -> 
     if len(ranked) > 1 and interval is not None:
         second = ranked.index[1]
         simpler = CANDIDATES.index(second) < CANDIDATES.index(best)
+        # two significant digits: a lead of 0.0017 must not read "0.00"
+        diff, lo, hi = (Sig(float(v), 2) for v in interval)
         if simpler and interval[1] <= 0 <= interval[2]:
-            return second, Phrase("tour_simpler", chosen=display_name(second), best=display_name(best), diff=interval[0], lo=interval[1],
-                                  hi=interval[2])
-        return best, Phrase("tour_best", chosen=display_name(best), second=display_name(second), diff=interval[0], lo=interval[1], hi=interval[2])
+            return second, Phrase("tour_simpler", chosen=display_name(second), best=display_name(best), diff=diff, lo=lo, hi=hi)
+        return best, Phrase("tour_best", chosen=display_name(best), second=display_name(second), diff=diff, lo=lo, hi=hi)
     return best, Phrase("tour_only", chosen=display_name(best))
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import paths, pipeline
+from helpers import i18n, paths, pipeline
 from helpers.config import load_config
 from helpers.models.clv import tournament
 
@@ -49,6 +49,8 @@ class TestChoice:
         t = pd.DataFrame({"gini": [0.50, 0.52]}, index=["bgnbd", "gbm"])
         chosen, why = tournament.choose(t, (0.02, 0.01, 0.05))
         assert chosen == "gbm" and why.key == "tour_best"
+        small = tournament.choose(t, (0.0017, 0.0008, 0.0043))[1]
+        assert "is 0.0017 (90 % bootstrap interval 0.0008 to 0.0043)" in i18n.say(small, "en")    # not "0.00"
 
     def test_a_more_complex_runner_up_does_not_take_the_tie(self):
         t = pd.DataFrame({"gini": [0.52, 0.50]}, index=["bgnbd", "gbm"])
