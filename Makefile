@@ -67,6 +67,7 @@ lock: ## re-resolve requirements.lock from pyproject.toml and regenerate environ
 .PHONY: bench
 BENCH_ARGS ?=
 catalog: $(STAMP) ## after changing report strings: extract them (pybabel) and merge new ones into the Turkish .po (translate the empty msgstr)
+	@mkdir -p build
 	PYTHONPATH=src $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -k N_ -k NP_:1c,2 -o build/messages.pot .
 	$(BIN)/pybabel -q update -i build/messages.pot -d src/helpers/locale -l tr -D messages -w 100 --ignore-obsolete --no-fuzzy-matching
 

@@ -281,7 +281,7 @@ _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "attributes": (("customer_id",), ("region", "age_band", "income_band", "household_size", "contract",
                                       "tenure", "churned", "monthly_charges", "total_charges")),
-    "exposures": (("customer_id", "campaign_id"), ("campaign_type", "start", "end", "channel")),
+    "exposures": (("customer_id", "campaign_id"), ("campaign_type", "start", "end", "channel", "group")),
     "responses": (("customer_id", "campaign_id", "response_ts"), ("response_type", "value")),
     "feedback": (("feedback_ts", "score"), ("feedback_id", "customer_id", "invoice", "title", "text",
                                             "category", "language")),

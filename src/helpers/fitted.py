@@ -321,7 +321,7 @@ def clv_tournament(prep: Prepared, *, holdout_months: float | None = None, time_
     calibration table), the two-part model trained one holdout length earlier. Returns a ``Tournament``."""
     import datetime as dt
 
-    from helpers.features.customers import calibration_holdout
+    from helpers.features.customers import calendar_features, calibration_holdout, purchase_grid
     from helpers.io import engine
     from helpers.models.clv import tournament
 
@@ -339,25 +339,35 @@ def clv_tournament(prep: Prepared, *, holdout_months: float | None = None, time_
         except tournament.ClvInputError as exc:     # stored as such: every reader says why, none refits
             return tournament.unavailable(str(exc))
         con = engine.connect(prep.config.engine)
+        lines = prep.table(con)
+        obs_end = v.calibration_end + dt.timedelta(days=v.holdout_days)
         train_end = v.calibration_end - dt.timedelta(days=v.holdout_days)
+
+        def with_calendar(table, cutoff):     # the two-part model's calendar features at the table's cut-off
+            cal = calendar_features(lines, cutoff=cutoff, horizon_days=v.holdout_days).execute()
+            return table.merge(cal, on="customer_id", how="left").fillna({c: 0.0 for c in tournament.CALENDAR})
+
         train = None
         if (train_end - prep.start).days >= 56:
-            train = calibration_holdout(prep.table(con), calibration_end=train_end, observation_end=v.calibration_end,
-                                        time_unit=unit).execute()
-        return tournament.run(v.calhold, train, time_unit=unit, seed=seed)
+            train = with_calendar(calibration_holdout(lines, calibration_end=train_end, observation_end=v.calibration_end,
+                                                      time_unit=unit).execute(), train_end)
+        grid = purchase_grid(lines, observation_end=v.calibration_end)
+        grid.update(calibration_end=v.calibration_end, observation_end=obs_end)
+        return tournament.run(with_calendar(v.calhold, v.calibration_end), train, time_unit=unit, seed=seed, grid=grid)
 
     return stored(prep, "clv_tournament", settings, fit, params=lambda t: t.table)
 
 
 #: the tournament's candidates that give a CLV over any horizon (the two-part model and the naive rate predict
 #: the holdout length only)
-CLV_CANDIDATES = ("bgnbd", "mbgnbd", "pareto_nbd")
+CLV_CANDIDATES = ("bgnbd", "mbgnbd", "pareto_nbd")     # BG/BB: discrete time, not in the CLV pages' fit chain
 
 
 def chosen_clv(prep: Prepared) -> tuple[str, object]:
     """The purchase model behind the run's CLV when notebook 04's ``model`` is ``"auto"``, and the tournament it
     comes from (:func:`clv_tournament`): its choice, or the best-ranking BG/NBD-family model when the choice
-    cannot give a CLV over a horizon (the two-part model and the naive rate predict the holdout length only);
+    cannot give a CLV over a horizon (the two-part model and the naive rate predict the holdout length only; BG/BB's
+    discrete-time fit is not in the CLV pages' recovery chain);
     BG/NBD when the tournament cannot run on the data (``result.chosen`` is empty and ``result.reason`` says why)."""
     result = clv_tournament(prep)
     if not result.chosen:

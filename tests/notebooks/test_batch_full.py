@@ -58,9 +58,12 @@ def test_no_raw_customer_id_in_any_output(shop):
 def test_business_pages_lead_with_their_numbers_and_name_no_folder_of_this_machine(english_batch):
     run = english_batch.run
     folders = {str(english_batch.config.parent), str(english_batch.reports), str(Path.home()), "/tmp/"}
+    project = ("data/raw/", "data/processed/", ".parquet")     # the project's own files: in a folded block at most
     for page in sorted(run.glob("*.business.html")):
         text = page.read_text(encoding="utf-8")
         assert not [f for f in folders if f in text], f"{page.name} names a local folder"
+        shown = re.sub(r"<details.*?</details>", "", text, flags=re.S)
+        assert not [f for f in project if f in shown], f"{page.name} shows a file of this machine outside a folded block"
         published = run / "artefacts" / page.name.split(".")[0] / "headline.json"
         texts = [h["text"] for h in json.loads(published.read_text())] if published.is_file() else []
         if any(texts):

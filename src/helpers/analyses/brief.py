@@ -80,10 +80,10 @@ def kpis(headlines: pd.DataFrame, history: pd.DataFrame, run: str) -> list[Kpi]:
 
 
 def change_text(change: float, unit: str, language: str | None = None) -> str:
-    """``+1.2 pp`` for a share, ``−340 GBP`` for money, ``+12 customers`` for a count; "no earlier run" for NaN."""
+    """``+1.2 pp`` for a share, ``−340 GBP`` for money, ``+12 customers`` for a count; "no earlier analysis date" for NaN (a re-run of the same date replaces it in the history)."""
     lang = language or i18n.language()
     if change is None or math.isnan(change):
-        return _("no earlier run", lang)
+        return _("no earlier analysis date", lang)
     sign = "+" if change > 0 else "−" if change < 0 else "±"
     if unit == "%":
         return _("{sign}{n} pp", lang, sign=sign, n=i18n.fmt_number(abs(change) * 100, 1, lang))

@@ -22,7 +22,7 @@ import ibis
 
 from helpers.features.periods import UNIT_DAYS, UNIT_NAMES
 
-__all__ = ["UNIT_DAYS", "UNIT_NAMES", "btyd_summary", "calibration_holdout", "rfm_table"]
+__all__ = ["UNIT_DAYS", "UNIT_NAMES", "btyd_summary", "calendar_features", "calibration_holdout", "purchase_grid", "rfm_table"]
 
 
 def _customers_only(lines):
@@ -153,3 +153,48 @@ def calibration_holdout(lines, *, calibration_end: dt.date, observation_end: dt.
         monetary_value_holdout=ibis.ifelse(fh > 0, j._hval / fh.cast("float64"), 0.0),
         duration_holdout=ibis.literal(duration),
     ).drop("_hval").order_by("customer_id")
+
+
+#: a grid is detected when at least this share of the customers' purchase days fall on one weekday
+#: (weekly opportunities) or one day of the month (monthly)
+GRID_SHARE = 0.95
+
+
+def purchase_grid(lines, *, observation_end: dt.date) -> dict:
+    """Whether purchases happen on a grid of discrete opportunities (the BG/BB model's setting).
+
+    Counts the customers' distinct purchase days up to ``observation_end`` by weekday and by day of
+    the month. Returns a dict: ``grid`` ("M" when at least :data:`GRID_SHARE` of the days fall on one
+    day of the month, else "W" when they fall on one weekday, else None), ``day`` (1..31) and
+    ``day_share``, ``weekday`` (0 Monday .. 6 Sunday) and ``weekday_share``, and ``days`` counted.
+    """
+    d = _daily(lines, observation_end)
+    d = d.mutate(wd=d.day.day_of_week.index(), dom=d.day.day())
+    by = d.group_by(["wd", "dom"]).aggregate(n=d.count())
+    t = by.execute()
+    total = int(t["n"].sum()) if len(t) else 0
+    if total == 0:
+        return {"grid": None, "day": None, "day_share": 0.0, "weekday": None, "weekday_share": 0.0, "days": 0}
+    wd, dom = t.groupby("wd")["n"].sum(), t.groupby("dom")["n"].sum()
+    out = {"day": int(dom.idxmax()), "day_share": float(dom.max() / total),
+           "weekday": int(wd.idxmax()), "weekday_share": float(wd.max() / total), "days": total}
+    out["grid"] = ("M" if out["day_share"] >= GRID_SHARE else "W" if out["weekday_share"] >= GRID_SHARE else None)
+    return out
+
+
+def calendar_features(lines, *, cutoff: dt.date, horizon_days: int):
+    """Calendar features per customer from the purchase days up to ``cutoff``, for predicting the
+    ``horizon_days`` after it: ``last_year_window`` (purchase days in the same calendar window one year
+    earlier: (cutoff - 365 days, cutoff - 365 days + horizon]), ``last_quarter`` (purchase days in the 91
+    days up to ``cutoff``) and ``weekend_share`` (share of purchase days on a Saturday or Sunday)."""
+    d = _daily(lines, cutoff)
+    lo = ibis.date(cutoff - dt.timedelta(days=365))
+    hi = ibis.date(cutoff - dt.timedelta(days=365 - int(horizon_days)))
+    recent = ibis.date(cutoff - dt.timedelta(days=91))
+    g = d.group_by("customer_id").aggregate(
+        last_year_window=d.count(where=(d.day > lo) & (d.day <= hi)),
+        last_quarter=d.count(where=d.day > recent),
+        _weekend=d.count(where=d.day.day_of_week.index() >= 5),
+        _n=d.count(),
+    )
+    return g.mutate(weekend_share=g._weekend.cast("float64") / g._n).drop("_weekend", "_n").order_by("customer_id")

@@ -70,3 +70,21 @@ def clv_line(prep) -> str:
     return _("The CLV in the action table comes from {model}, the best-ranking buy-till-you-die model of the CLV model "
              "tournament (04b): its winner, {winner}, predicts the holdout length only, not a CLV horizon.",
              model=name(model), winner=name(result.chosen))
+
+
+def headline(result) -> list[tuple]:
+    """Notebook 04b's headline numbers (key, label, value, unit: :func:`helpers.analyses.headlines.publish`): the
+    chosen model, its normalised Gini and top-10 % capture of holdout spend, its lead over the naive past rate and
+    how many models were compared; ``[]`` when no tournament ran."""
+    if result is None or not result.chosen:
+        return []
+    t = result.table
+    row = t.loc[result.chosen]
+    out = [("chosen_model", _("CLV model chosen on the holdout"), name(result.chosen), ""),
+           ("chosen_gini", _("Its normalised Gini of holdout spend (1 = a perfect ranking)"), float(row["gini"]), ""),
+           ("chosen_top10_capture", _("Holdout spend held by its top 10 % of customers"), float(row["top10_capture"]), "%")]
+    if "naive" in t.index and result.chosen != "naive":
+        out.append(("gini_over_naive", _("Its Gini lead over the naive past rate"),
+                    float(row["gini"] - t.loc["naive", "gini"]), ""))
+    out.append(("models_compared", _("Models compared on the holdout"), len(t), "count"))
+    return out

@@ -38,7 +38,7 @@ def test_kpis_take_change_and_trend_from_the_history_and_leave_out_what_is_not_m
     assert math.isclose(retention.change, 0.10) and retention.notebook == "02_lifecycle"
     assert brief.change_text(retention.change, "%", "en") == "+10.0 pp"
     assert brief.change_text(-30, "customers", "en").startswith("−30")
-    assert brief.change_text(float("nan"), "%", "en") == "no earlier run"
+    assert brief.change_text(float("nan"), "%", "en") == "no earlier analysis date"
 
 
 def test_kpis_of_a_first_run_have_no_change_and_a_one_point_trend():

@@ -121,3 +121,39 @@ def test_a_free_order_is_a_purchase_that_does_not_lower_spend(duck):
     assert b.loc["A", "frequency"] == 3 and b.loc["A", "T"] == 34 and b.loc["A", "recency"] == 21
     assert b.loc["A", "monetary_value"] == pytest.approx((10 + 20) / 2)   # the free repeat day left out
     assert b.loc["B", "frequency"] == 0 and b.loc["B", "monetary_value"] == 0
+
+
+class TestPurchaseGrid:
+    def test_every_purchase_day_a_sunday_is_a_weekly_grid(self, lines):
+        # customer days: A on Jan 1, 8 and 29, B on Jan 15 (2023): all Sundays, four different days of the month
+        g = customers.purchase_grid(lines, observation_end=END)
+        assert g["grid"] == "W" and g["weekday"] == 6 and g["weekday_share"] == 1.0
+        assert g["day_share"] == 0.25 and g["days"] == 4
+
+    def test_daily_shopping_is_no_grid(self, duck):
+        rows = [(i, str(i), f"2023-01-{d:02d} 10:00", "A", "P1", 1, 1.0) for i, d in enumerate(range(1, 15))]
+        g = customers.purchase_grid(table(duck, make_lines(rows)), observation_end=END)
+        assert g["grid"] is None and g["weekday_share"] == pytest.approx(2 / 14)
+
+    def test_one_day_of_the_month_is_a_monthly_grid(self, duck):
+        rows = [(i, str(i), f"2023-{m:02d}-03 10:00", c, "P1", 1, 1.0) for i, (m, c) in
+                enumerate([(1, "A"), (2, "A"), (3, "B"), (4, "A"), (5, "B")])]
+        g = customers.purchase_grid(table(duck, make_lines(rows)), observation_end=dt.date(2023, 6, 1))
+        assert g["grid"] == "M" and g["day"] == 3 and g["day_share"] == 1.0
+
+
+class TestCalendarFeatures:
+    def test_by_hand(self, lines):
+        # cut-off Jan 20, 2023: A bought on Jan 1 and 8 (Sundays), B on Jan 15 (a Sunday)
+        c = customers.calendar_features(lines, cutoff=dt.date(2023, 1, 20), horizon_days=10).execute()
+        c = c.set_index("customer_id")
+        assert c.loc["A", "last_quarter"] == 2 and c.loc["B", "last_quarter"] == 1
+        assert c.loc["A", "weekend_share"] == 1.0 and (c["last_year_window"] == 0).all()
+
+    def test_same_window_a_year_earlier(self, lines):
+        # cut-off Jan 5, 2024, horizon 10 days: the window a year earlier is (Jan 5, Jan 15] 2023:
+        # A's Jan 8 and B's Jan 15 fall in it; nothing falls in the 91 days before the cut-off
+        c = customers.calendar_features(lines, cutoff=dt.date(2024, 1, 5), horizon_days=10).execute()
+        c = c.set_index("customer_id")
+        assert c.loc["A", "last_year_window"] == 1 and c.loc["B", "last_year_window"] == 1
+        assert (c["last_quarter"] == 0).all()

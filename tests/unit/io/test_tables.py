@@ -192,6 +192,17 @@ class TestExposuresAndResponses:
         assert e["end"].tolist() == [pd.Timestamp("2023-01-10"), pd.Timestamp("2023-01-03")]
         assert audit_count(audit, "exposures", "blank-date") == 1
 
+    def test_a_control_group_column_is_read_as_the_arms(self, tmp_path):
+        """A user's exposures with a treatment/control column (mapped to ``group``): the column is read as
+        text and the campaign models split the arms by it (helpers.models.campaigns.load_inputs)."""
+        f = tmp_path / "e.csv"
+        f.write_text("cust,campaign,sent,arm\nC1,K1,2023-01-10,treatment\nC2,K1,2023-01-10,control\n"
+                     "C3,K1,2023-01-10,Control\n")
+        t = {"path": str(f), "columns": {"customer_id": "cust", "campaign_id": "campaign", "start": "sent",
+                                         "group": "arm"}}
+        e = read({"exposures": t})[0]["exposures"]
+        assert e["group"].tolist() == ["treatment", "control", "Control"] and str(e["group"].dtype) == "string"
+
     def test_end_before_start_stops(self, tmp_path):
         f = tmp_path / "e.csv"
         f.write_text("cust,campaign,sent,until\nC1,K1,2023-01-10,2023-01-03\nC2,K1,2023-01-01,2023-01-02\n")

@@ -42,3 +42,11 @@ def test_the_summary_line_names_the_chosen_model(result, monkeypatch):
     assert "its winner, gradient boosting, two-part" in tp.clv_line(SimpleNamespace())
     monkeypatch.setattr(fitted, "run_clv_settings", lambda prep: {"model": "pareto_nbd"})
     assert "Pareto/NBD, set in the config" in tp.clv_line(SimpleNamespace())
+
+
+def test_headline_numbers_for_the_page_and_the_index(result):
+    h = {k: (label, value, unit) for k, label, value, unit in tp.headline(result)}
+    assert h["chosen_model"][1] == "BG/NBD" and h["chosen_gini"][1] == pytest.approx(0.9)
+    assert h["chosen_top10_capture"][1:] == (pytest.approx(0.37), "%")
+    assert h["gini_over_naive"][1] == pytest.approx(0.7) and h["models_compared"][1] == 2
+    assert tp.headline(None) == [] and tp.headline(tournament.unavailable("too few")) == []

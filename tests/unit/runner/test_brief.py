@@ -52,7 +52,7 @@ def test_two_runs_give_changes_trends_and_the_monday_list(tmp_path):
     cfg = _config("brief.top_n=3")
     first = brief.write_brief(_folder(reports, "tiny-1", 100, 0.30), cfg, _run("tiny-1"), reports_dir=reports,
                               meta={"analysis_end": "2024-06-30"})
-    assert "no earlier run" in first.read_text()                                  # no previous run: stated
+    assert "no earlier analysis date" in first.read_text()                                  # no previous run: stated
     page = brief.write_brief(_folder(reports, "tiny-2", 130, 0.25), cfg, _run("tiny-2"), reports_dir=reports,
                              meta={"analysis_end": "2024-09-30"}).read_text()
     rows = pd.read_parquet(hist.history_path(reports, "tiny"))

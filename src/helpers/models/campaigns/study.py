@@ -11,10 +11,12 @@ the last purchase), frequency (purchase days), monetary (mean revenue per purcha
 currency), tenure (days since the first purchase) and overdue (recency / mean gap between
 purchase days). Outcome: a purchase in the window (0/1).
 
-Rules scored on the held-out half: ``random`` (seeded), ``risk`` (overdue, a churn-risk proxy:
-the longer past the customer's usual gap, the likelier gone), ``risk_clv`` (overdue x past
-spend) and ``uplift`` (the learner with the higher Qini coefficient on the held-out half; the
-other learner and the rules are judged on the same half).
+Rules scored on the held-out half: ``random`` (seeded), ``risk`` (churn risk at the window start:
+P(no purchase in the window without contact), a gradient-boosting classifier on the same features
+fitted to the training half's control customers, so it predicts what happens when nobody is
+contacted), ``risk_clv`` (that risk x the customer's value: past spend per day of tenure, the naive
+CLV of the tournament in 04b) and ``uplift`` (the learner with the higher Qini coefficient on the
+held-out half; the other learner and the rules are judged on the same half).
 """
 from __future__ import annotations
 
@@ -79,6 +81,15 @@ def _learners(seed: int) -> dict:
     return {"T-learner": TLearner(clf), "X-learner": XLearner(clf, reg)}
 
 
+def churn_risk(x_train, y_train, t_train, x_score, seed: int) -> np.ndarray:
+    """P(no purchase in the window without contact) for ``x_score``: a classifier fitted to the control
+    customers of the training rows (what happens to a customer nobody contacts)."""
+    control = ~np.asarray(t_train, bool)
+    clf = GradientBoostingClassifier(max_depth=2, n_estimators=100, learning_rate=0.05, random_state=seed)
+    clf.fit(x_train[control], y_train[control])
+    return 1.0 - clf.predict_proba(x_score)[:, 1]
+
+
 def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget: float = 0.2,
                  margin: float = 10.0, contact_cost: float = 1.0, seed: int = 0, n_boot: int = 200) -> dict:
     """Fit the learners on a random half of the customers, judge them and the rules on the other half.
@@ -110,9 +121,9 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
     fitted = learners[learners["learner"].isin(preds)]
     best = str(fitted.sort_values("qini", ascending=False)["learner"].iloc[0])
     test = table[is_test].assign(uplift=preds[best])
-    scores = {"random": rand, "risk": test["overdue"].to_numpy(),
-              "risk_clv": (test["overdue"] * test["monetary"] * test["frequency"]).to_numpy(),
-              "uplift": preds[best]}
+    risk = churn_risk(x[~is_test], y[~is_test], t[~is_test], xt, seed)
+    value = (test["monetary"] * test["frequency"] / test["tenure"].clip(lower=1)).to_numpy()
+    scores = {"random": rand, "risk": risk, "risk_clv": risk * value, "uplift": preds[best]}
     rules = compare_rules(scores, yt, tt, budget=budget, margin=margin, contact_cost=contact_cost,
                           truth=tr, n_boot=n_boot, seed=seed)
     corr = None if tr is None or np.std(tr) == 0 else float(np.corrcoef(preds[best], tr)[0, 1])

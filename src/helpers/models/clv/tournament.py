@@ -7,8 +7,12 @@ Every candidate predicts each calibration customer's holdout purchases and spend
 * ``bgnbd``, ``mbgnbd``, ``pareto_nbd``: the purchase model (:func:`helpers.models.clv.fit_purchase_model`,
   maximum likelihood) x the Gamma-Gamma spend per purchase (:func:`helpers.models.clv.fit_spend_chain`);
   above ``sample_size`` customers the purchase model is fitted on a seeded sample and scores everyone;
-* ``gbm``: a two-part gradient-boosting model (scikit-learn ``HistGradientBoosting*``) on RFM and
-  inter-purchase features: P(buy in the holdout) x E[purchases | buy] and P(buy) x E[spend | buy],
+* ``bgbb``: where purchases fall on a weekly or monthly grid of opportunities
+  (:func:`helpers.features.customers.purchase_grid`), the discrete-time BG/BB model
+  (:mod:`helpers.models.clv.bgbb`) on the calibration histories counted on that grid, x the same
+  Gamma-Gamma spend; left out with a note saying how far the data are from a grid otherwise;
+* ``gbm``: a two-part gradient-boosting model (scikit-learn ``HistGradientBoosting*``) on RFM,
+  inter-purchase and calendar features (:data:`CALENDAR`, when the caller adds them): P(buy in the holdout) x E[purchases | buy] and P(buy) x E[spend | buy],
   trained on the same features one holdout length earlier (features up to ``calibration end - holdout``,
   target in the following holdout length), so it never sees the holdout.
 
@@ -23,20 +27,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.models.clv import bgbb
 from helpers.models.clv.fit import fit_purchase_model, fit_spend_chain
 from helpers.models.clv.predict import expected_purchases, expected_spend
 from helpers.models.clv.results import MODEL_NAMES, ClvInputError, ModelFitError, failed_attempt
-from helpers.phrase import Phrase, Sig
+from helpers.features.customers import GRID_SHARE, UNIT_DAYS
+from helpers.phrase import Phrase, Share, Sig
 
 #: candidates from the simplest to the most complex: the choice rule prefers the earlier of two that tie
-CANDIDATES = ("naive", "bgnbd", "mbgnbd", "pareto_nbd", "gbm")
+CANDIDATES = ("naive", "bgbb", "bgnbd", "mbgnbd", "pareto_nbd", "gbm")
 #: fewer customers or holdout buyers than these: no tournament (a clear message, never a default choice)
 MIN_CUSTOMERS = 100
 MIN_HOLDOUT_BUYERS = 30
 #: the purchase models are fitted on a seeded sample of this many customers above it, and score everyone
 SAMPLE_SIZE = 5000
 #: the candidates' names in the sentences
-NAMES = {**MODEL_NAMES, "naive": "naive (past rate)", "gbm": "gradient boosting, two-part"}
+NAMES = {**MODEL_NAMES, "naive": "naive (past rate)", "bgbb": "BG/BB", "gbm": "gradient boosting, two-part"}
 #: The candidates whose name has words: a Phrase, written in the report's language (``tour_name_<code>``).
 WORDED = ("mbgnbd", "naive", "gbm")
 
@@ -45,6 +51,8 @@ def display_name(code: str):
     """A candidate's name for a sentence: a :class:`~helpers.phrase.Phrase` when it has words, else the name."""
     return Phrase(f"tour_name_{code}") if code in WORDED else NAMES.get(code, code)
 FEATURES = ("frequency", "recency", "T", "monetary_value", "since_last", "rate", "gap")
+#: calendar features (:func:`helpers.features.customers.calendar_features`) the two-part model uses when present
+CALENDAR = ("last_year_window", "last_quarter", "weekend_share")
 
 
 def normalised_gini(actual, predicted) -> float:
@@ -154,7 +162,8 @@ def fit_two_part(train: pd.DataFrame, *, seed: int = 42):
     (a calibration/holdout table). Returns a function from a summary to (purchases, spend) predictions."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    x = add_features(train)[list(FEATURES)].to_numpy(dtype=float)
+    cols = list(FEATURES) + [c for c in CALENDAR if c in train.columns]
+    x = add_features(train)[cols].to_numpy(dtype=float)
     buy = (train["frequency_holdout"] > 0).to_numpy()
     if buy.all() or not buy.any():
         raise ClvInputError("the two-part model needs buyers and non-buyers in its training holdout")
@@ -168,10 +177,11 @@ def fit_two_part(train: pd.DataFrame, *, seed: int = 42):
     v_smear = float(np.mean(np.expm1(np.log1p(_holdout_spend(train)[buy])) / np.expm1(v_reg.predict(x[buy])).clip(1e-9)))
 
     def predict(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        z = add_features(summary)[list(FEATURES)].to_numpy(dtype=float)
+        z = add_features(summary).reindex(columns=cols).fillna({c: 0.0 for c in CALENDAR}).to_numpy(dtype=float)
         p = clf.predict_proba(z)[:, 1]
         return p * np.exp(n_reg.predict(z)) * n_smear, p * np.expm1(v_reg.predict(z)).clip(0) * v_smear
 
+    predict.features = cols
     return predict
 
 
@@ -187,6 +197,20 @@ def _btyd(calhold: pd.DataFrame, model: str, spend_per_purchase: np.ndarray, sam
     fit = fit_purchase_model(fit_on, model=model, time_unit=unit, standard_errors=False, optimizer="scipy")
     n = expected_purchases(fit, calhold, calhold["duration_holdout"].to_numpy(dtype=float)).to_numpy()
     return n, n * spend_per_purchase
+
+
+def _bgbb(calhold: pd.DataFrame, grid: dict, spend_per_purchase: np.ndarray, sample_size: int, seed: int,
+          unit_days: float):
+    x, t_x, n, n_hold = bgbb.opportunities(calhold, grid, calibration_end=grid["calibration_end"],
+                                           observation_end=grid["observation_end"], unit_days=unit_days)
+    pick = (np.random.default_rng(seed).choice(len(x), sample_size, replace=False) if len(x) > sample_size
+            else slice(None))
+    with np.errstate(all="ignore"):
+        res = bgbb.fit(x[pick], t_x[pick], n[pick])
+    if not (np.all(np.isfinite(res.gradient)) and np.max(np.abs(res.gradient)) <= 1e-4):
+        raise ModelFitError("the BG/BB fit did not converge on this data", "not_max", {})
+    purchases = bgbb.expected_purchases(res.values, x, t_x, n, n_hold)
+    return purchases, purchases * spend_per_purchase
 
 
 @dataclass
@@ -218,10 +242,13 @@ def check_size(calhold: pd.DataFrame) -> None:
 
 
 def run(calhold: pd.DataFrame, train: pd.DataFrame | None, *, time_unit: str, models=CANDIDATES,
-        sample_size: int = SAMPLE_SIZE, seed: int = 42, n_boot: int = 200) -> Tournament:
+        sample_size: int = SAMPLE_SIZE, seed: int = 42, n_boot: int = 200, grid: dict | None = None) -> Tournament:
     """Score every candidate of ``models`` on ``calhold`` (:func:`helpers.features.customers.calibration_holdout`);
     ``train`` is the same table one holdout length earlier (the two-part model's training data; None leaves it
-    out, with a note). A candidate that cannot be fitted is left out with a note."""
+    out, with a note). Both may carry the :data:`CALENDAR` columns. ``grid``:
+    :func:`helpers.features.customers.purchase_grid` plus ``calibration_end`` and ``observation_end``; BG/BB
+    runs when it names a grid, and is left out with a note otherwise (or when ``grid`` is None). A candidate
+    that cannot be fitted is left out with a note."""
     check_size(calhold)
     calhold = calhold.reset_index(drop=True)
     spend = fit_spend_chain(calhold, random_seed=seed, standard_errors=False)
@@ -233,6 +260,15 @@ def run(calhold: pd.DataFrame, train: pd.DataFrame | None, *, time_unit: str, mo
         try:
             if m == "naive":
                 preds[m] = _naive(calhold)
+            elif m == "bgbb":
+                if grid is None or grid.get("grid") is None:
+                    if grid is not None:
+                        notes.append(Phrase("tour_no_grid", weekday=Share(grid["weekday_share"]),
+                                            day=Share(grid["day_share"]), needed=Share(GRID_SHARE)))
+                    continue
+                preds[m] = _bgbb(calhold, grid, per_purchase, sample_size, seed, UNIT_DAYS[time_unit])
+                share = grid["day_share"] if grid["grid"] == "M" else grid["weekday_share"]
+                notes.append(Phrase(f"tour_grid_{grid['grid'].lower()}", share=Share(share)))
             elif m == "gbm":
                 if train is None or len(train) < MIN_CUSTOMERS:
                     notes.append(Phrase("tour_no_training", model=display_name(m)))

@@ -66,3 +66,19 @@ def test_customer_columns_score_everyone_for_the_action_table():
     j = us.join_customers(pd.DataFrame({"customer_id": ["a", "z"], "campaign_responder": [True, False]}), cols.reset_index())
     assert sorted(j["customer_id"]) == ["a", "b", "c", "z"]
     assert us.join_customers(None, None) is None
+
+
+def test_churn_risk_is_learnt_from_the_control_arm_only():
+    """Control customers buy with a probability falling with recency; every treated customer buys. The risk
+    score follows the control arm's P(no purchase) (what happens without contact), not the pooled one."""
+    rng = np.random.default_rng(3)
+    n = 6000
+    x = np.column_stack([rng.uniform(0, 200, n), rng.integers(1, 10, n), rng.gamma(2, 20, n),
+                         rng.uniform(200, 600, n), rng.uniform(0, 4, n)])
+    p_buy = 1 / (1 + np.exp((x[:, 0] - 100) / 25))
+    t = rng.random(n) < 0.5
+    y = np.where(t, 1.0, (rng.random(n) < p_buy).astype(float))
+    risk = us.churn_risk(x[:4000], y[:4000], t[:4000], x[4000:], seed=0)
+    truth = 1 - p_buy[4000:]
+    assert np.corrcoef(risk, truth)[0, 1] > 0.95
+    assert abs(risk.mean() - truth.mean()) < 0.03          # the pooled arms would put it near half of this

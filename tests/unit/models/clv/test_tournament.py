@@ -103,8 +103,51 @@ def test_generating_family_wins_or_ties_on_the_synthetic_shop():
     prep = pipeline.prepare(load_config(paths.CONFIGS / "default.yaml"), progress=False)
     result = fitted.clv_tournament(prep)
     assert {"naive", "bgnbd", "mbgnbd", "pareto_nbd"} <= set(result.table.index)
+    assert "bgbb" not in result.table.index and any(n.key == "tour_no_grid" for n in result.notes)  # daily shopping
     if result.chosen != "bgnbd":
         p = result.predictions
         diff, lo, hi = tournament.bootstrap_difference(p["actual_spend"], p[f"pred_{result.chosen}"], p["pred_bgnbd"])
         assert lo <= 0 <= hi, result.table
     assert result.table.loc["bgnbd", "gini"] > result.table.loc["naive", "gini"]
+
+
+def _weekly_shop(n_customers: int = 4000, seed: int = 5):
+    """A calibration/holdout table (unit W) of customers who can only buy on Sundays, drawn from BG/BB (the
+    process of tests/unit/models/clv/test_bgbb.py), each purchase worth a Gamma-distributed amount."""
+    from tests.unit.models.clv.test_bgbb import simulate
+
+    rng = np.random.default_rng(seed)
+    n = rng.integers(8, 53, n_customers).astype(float)
+    x, t_x, later = simulate({"alpha": 1.0, "beta": 2.0, "gamma": 0.8, "delta": 4.0}, n, horizon=13, seed=seed)
+    spend = rng.gamma(4.0, 5.0, n_customers)
+    calhold = pd.DataFrame({"customer_id": np.arange(n_customers).astype(str), "frequency": x, "recency": t_x,
+                            "T": n, "monetary_value": np.where(x > 0, spend, 0.0), "first_value": spend,
+                            "frequency_holdout": later, "monetary_value_holdout": np.where(later > 0, spend, 0.0),
+                            "duration_holdout": 13.0})
+    cal_end = pd.Timestamp("2024-06-30")                     # a Sunday: every customer's T is whole weeks
+    grid = {"grid": "W", "weekday": 6, "weekday_share": 1.0, "day": 1, "day_share": 0.2,
+            "calibration_end": cal_end, "observation_end": cal_end + pd.Timedelta(weeks=13)}
+    return calhold, grid
+
+
+def test_bgbb_enters_on_a_weekly_grid_and_the_generating_family_wins_or_ties():
+    calhold, grid = _weekly_shop()
+    result = tournament.run(calhold, None, time_unit="W", grid=grid, models=("naive", "bgbb", "bgnbd"), n_boot=100)
+    assert {"naive", "bgbb", "bgnbd"} <= set(result.table.index)
+    assert any(n.key == "tour_grid_w" for n in result.notes)
+    if result.chosen != "bgbb":
+        p = result.predictions
+        _, lo, hi = tournament.bootstrap_difference(p["actual_spend"], p[f"pred_{result.chosen}"], p["pred_bgbb"])
+        assert lo <= 0 <= hi, result.table
+    # BG/BB's total holdout purchases are near the simulated total (it is the data's own model)
+    t = result.table.loc["bgbb"]
+    assert abs(t["bias_purchases"]) < 0.05 * calhold["frequency_holdout"].mean() + 0.01
+
+
+def test_without_a_grid_bgbb_is_left_out_with_the_shares():
+    calhold, grid = _weekly_shop(1500)
+    grid.update(grid=None, weekday_share=0.31, day_share=0.05)
+    result = tournament.run(calhold, None, time_unit="W", grid=grid, models=("naive", "bgbb", "bgnbd"), n_boot=20)
+    assert "bgbb" not in result.table.index
+    note = next(n for n in result.notes if n.key == "tour_no_grid")
+    assert "31" in i18n.say(note, "en") and "95" in i18n.say(note, "en")
