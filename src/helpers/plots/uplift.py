@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from helpers import i18n
 from helpers.i18n import N_, _, pgettext
+from helpers.models.campaigns.study import SAMPLE_ROWS
 from helpers.plots.base import TEMPLATE
 
 
@@ -63,6 +64,9 @@ def uplift_section(study: dict | None, currency: str, *, per_purchase: float, co
         return [_("No randomised control group in these campaign tables, so a per-customer uplift cannot be estimated: without customers who were eligible but held out at random, a customer's purchase without contact is never observed, and the difference between contacted and other customers mixes the campaign's effect with why they were chosen. Step 6c gives the test design instead.")]
     n, lr = i18n.fmt_number, study["learners"].set_index("learner")
     out = [_("Learners fitted on half of the customers and judged on the other half ({n} customer-campaign pairs): the {best} has the higher Qini coefficient ({q}; random targeting: {r}).", n=n(len(study["test"])), best=study["best"], q=n(lr.loc[study["best"], "qini"], 4), r=n(lr.loc["random", "qini"], 4))]
+    used, given = study.get("rows", (0, 0))
+    if used < given:
+        out.append(_("Above {limit} customer-campaign pairs the study runs on a seeded sample of whole customers: {used} of the {given} pairs; the learner fitted on it scores every customer for the action table.", limit=n(SAMPLE_ROWS), used=n(used), given=n(given)))
     if "oracle" in lr.index:
         out.append(_("Known truth: the planted uplift as the score (the oracle) reaches a Qini coefficient of {o}; the estimate's correlation with the planted uplift is {c}.", o=n(lr.loc["oracle", "qini"], 4), c=n(study["correlation"], 2)))
     r = study["rules"].set_index("rule")

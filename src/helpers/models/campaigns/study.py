@@ -29,6 +29,9 @@ from helpers.models.campaigns.targeting import compare_rules
 from helpers.models.campaigns.tables import days_in_window
 
 FEATURES = ("recency", "frequency", "monetary", "tenure", "overdue")
+#: above this many customer-campaign rows the study runs on a seeded sample of whole customers (all their campaigns)
+#: holding about this many rows; the model fitted on it scores every customer for the action table
+SAMPLE_ROWS = 100_000
 
 
 def features_at(days: pd.DataFrame, start) -> pd.DataFrame:
@@ -91,7 +94,8 @@ def churn_risk(x_train, y_train, t_train, x_score, seed: int) -> np.ndarray:
 
 
 def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget: float = 0.2,
-                 margin: float = 10.0, contact_cost: float = 1.0, seed: int = 0, n_boot: int = 200) -> dict:
+                 margin: float = 10.0, contact_cost: float = 1.0, seed: int = 0, n_boot: int = 200,
+                 sample_rows: int = SAMPLE_ROWS) -> dict:
     """Fit the learners on a random half of the customers, judge them and the rules on the other half.
 
     ``truth``: the planted uplift per row of ``table`` (same index), or None. Returns a dict:
@@ -100,9 +104,18 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
     rules (:func:`~helpers.models.campaigns.targeting.compare_rules`), correlation (estimate vs
     planted truth on the held-out half, or None), test (the held-out rows with ``uplift``),
     model (the best learner refitted on all rows, for scoring customers now), curves (Qini and
-    uplift curves of the best learner, random and oracle on the held-out half) and budget.
+    uplift curves of the best learner, random and oracle on the held-out half), budget, and rows (rows studied,
+    rows given: above ``sample_rows`` a seeded sample of whole customers).
     """
     rng = np.random.default_rng([seed, 0x5917])     # a stream of its own for the split and the random rule
+    rows_in = len(table)
+    if rows_in > sample_rows:                        # whole customers, in a seeded order, up to about sample_rows
+        counts = table["customer_id"].value_counts(sort=False)
+        order = counts.sample(frac=1.0, random_state=seed)
+        keep = order.index[order.cumsum().to_numpy() <= sample_rows]
+        picked = table["customer_id"].isin(keep).to_numpy()
+        table = table[picked]
+        truth = truth[picked] if truth is not None else None
     cust = table["customer_id"].unique()
     held = set(cust[rng.random(cust.size) < 0.5])
     is_test = table["customer_id"].isin(held).to_numpy()
@@ -130,7 +143,7 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
     model = _learners(seed)[best].fit(x, y, t)
     curves = {best: uplift_curves(preds[best], yt, tt)} | {k: uplift_curves(s, yt, tt) for k, s in extra}
     return {"learners": learners, "best": best, "rules": rules, "correlation": corr, "test": test, "model": model,
-            "curves": curves, "budget": budget}
+            "curves": curves, "budget": budget, "rows": (len(table), rows_in)}
 
 
 def planted_uplift(table: pd.DataFrame, truth: dict | None) -> pd.Series | None:

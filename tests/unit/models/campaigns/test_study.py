@@ -82,3 +82,18 @@ def test_churn_risk_is_learnt_from_the_control_arm_only():
     truth = 1 - p_buy[4000:]
     assert np.corrcoef(risk, truth)[0, 1] > 0.95
     assert abs(risk.mean() - truth.mean()) < 0.03          # the pooled arms would put it near half of this
+
+
+def test_above_the_sample_size_whole_customers_are_studied_and_counted():
+    """Two campaigns per customer (the planted table twice): a 5,000-row cap keeps whole customers (both their
+    rows), says how many of the rows it studied, and the planted uplift is still found."""
+    one, tau = planted_table(6000, 4)
+    tab = pd.concat([one, one.assign(campaign_id="L")], ignore_index=True)
+    truth = pd.Series(np.concatenate([tau, tau]))
+    r = us.uplift_study(tab, truth=truth, n_boot=20, margin=20, contact_cost=1, sample_rows=5000)
+    used, given = r["rows"]
+    assert given == 12000 and 4990 <= used <= 5000 and used % 2 == 0
+    per_customer = r["test"].groupby("customer_id")["campaign_id"].nunique()
+    assert (per_customer == 2).all()                     # both campaigns of every studied customer
+    assert r["correlation"] > 0.3
+    assert us.uplift_study(one, truth=pd.Series(tau), n_boot=20)["rows"] == (6000, 6000)   # below the cap: everyone
