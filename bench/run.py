@@ -259,8 +259,8 @@ def run_case(case_name: str, size: Size, inputs: dict, args, workdir: Path, n_li
     return rows
 
 
-def _log_times(run_log: Path, ended: float) -> list[dict]:
-    """Per-notebook start times from a runner's run.log (for a run stopped before it wrote run.json)."""
+def _starts(run_log: Path) -> list[tuple[str, float]]:
+    """(notebook, start time) in the order a runner's run.log says the notebooks started executing."""
     import re
 
     starts = []
@@ -269,12 +269,30 @@ def _log_times(run_log: Path, ended: float) -> list[dict]:
         if m:
             t = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
             starts.append((m.group(3), t))
+    return starts
+
+
+def _log_times(run_log: Path, ended: float) -> list[dict]:
+    """Per-notebook start times from a runner's run.log (for a run stopped before it wrote run.json)."""
+    starts = _starts(run_log)
     out = []
     for i, (name, t) in enumerate(starts):
         last = i == len(starts) - 1
         end = ended if last else starts[i + 1][1]
         out.append({"name": name, "status": "stopped" if last else "ok", "seconds": end - t})
     return out
+
+
+def attribute_kernels(notebooks: list[dict], kernels: list[dict], order: list[str]) -> None:
+    """Set each executed notebook's ``kernel_peak_mb`` from the kernel processes (sorted by start time): the
+    kernels start in the order the runner started the notebooks (``order``, from run.log), which is not the
+    batch order of run.json when two run at once; skipped and reused notebooks have no kernel (None)."""
+    executed = [nb for nb in notebooks if nb["status"] != "skipped" and not nb.get("reused")]
+    executed.sort(key=lambda nb: order.index(nb["name"]) if nb["name"] in order else len(order))
+    for nb in notebooks:
+        nb["kernel_peak_mb"] = None
+    for nb, k in zip(executed, kernels):
+        nb["kernel_peak_mb"] = k["peak_mb"]
 
 
 def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
@@ -307,11 +325,9 @@ def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
         out["ok"] = False
         out["error"] = (f"stopped after {run.wall:.0f} s (--batch-timeout)" if run.killed
                         else f"no run.json (exit code {run.returncode}); see {workdir / f'batch-{size.name}.log'}")
-    executed = [nb for nb in notebooks if nb["status"] != "skipped" and not nb.get("reused")]
-    for nb in notebooks:
-        nb["kernel_peak_mb"] = None
-        if nb in executed and executed.index(nb) < len(kernels):
-            nb["kernel_peak_mb"] = kernels[executed.index(nb)]["peak_mb"]
+    logs = [r.parent / "run.log" for r in runs[-1:]] or sorted(reports.glob(".tmp-*/run.log"))[-1:]
+    order = [name for name, _ in _starts(logs[0])] if logs and logs[0].is_file() else []
+    attribute_kernels(notebooks, kernels, order)
     out["notebooks"] = notebooks
     out["notebooks_s"] = sum(nb["seconds"] for nb in notebooks)
     log(f"    {'ok' if out['ok'] else out.get('error', 'with failures')}: {out['notebooks_s']:.0f} s in notebooks, "

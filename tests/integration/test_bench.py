@@ -272,3 +272,21 @@ def test_bench_lock_keeps_every_pin_of_the_main_lock():
     changed = {k: (v, bench.get(k)) for k, v in main.items() if bench.get(k) != v}
     assert not changed, f"requirements-bench.lock re-resolved pins of requirements.lock: {changed}"
     assert "lifetimes" in bench
+
+
+def test_kernel_memory_goes_to_the_notebook_that_started_it(tmp_path):
+    """Two notebooks at a time start out of batch order (06 before 05): each kernel's peak, in start order, goes to
+    the notebook run.log says started then; a reused notebook has no kernel."""
+    from bench.run import _starts, attribute_kernels
+
+    log = tmp_path / "run.log"
+    log.write_text("2026-01-01 10:00:00,100 INFO helpers.runner.run: 04_clv: executing\n"
+                   "2026-01-01 10:00:01,000 INFO helpers.runner.run: 06_cross_up_sell: executing\n"
+                   "2026-01-01 10:00:05,000 INFO papermill: Executing Cell 1\n"
+                   "2026-01-01 10:00:09,500 INFO helpers.runner.run: 05_churn: executing\n", encoding="utf-8")
+    order = [n for n, _ in _starts(log)]
+    assert order == ["04_clv", "06_cross_up_sell", "05_churn"]
+    nbs = [{"name": n, "status": "ok", "reused": False} for n in ("04_clv", "05_churn", "06_cross_up_sell")]
+    nbs.append({"name": "90_executive_summary", "status": "ok", "reused": True})
+    attribute_kernels(nbs, [{"peak_mb": 700}, {"peak_mb": 1600}, {"peak_mb": 1000}], order)
+    assert [nb["kernel_peak_mb"] for nb in nbs] == [700, 1000, 1600, None]
