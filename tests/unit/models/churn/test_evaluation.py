@@ -57,3 +57,22 @@ class TestAucDifference:
         assert d["auc_a"] == 1 and d["auc_b"] == 0 and d["diff"] == 1 and d["low"] == 1
         with pytest.raises(ValueError, match="churned and retained"):
             churn.auc_difference(np.ones(4), good[:4], good[:4])
+
+    def test_every_resample_is_sklearns_auc_ties_included(self):
+        """The weighted O(n) AUC of a resample equals roc_auc_score on the resampled rows (scores rounded to
+        make many ties), so the interval is the one the plain loop gave."""
+        from sklearn.metrics import roc_auc_score
+
+        from helpers.models.churn.evaluation import _Ranked
+
+        rng = np.random.default_rng(5)
+        y = (rng.random(3000) < 0.3).astype(int)
+        a = np.round(y * 0.3 + rng.random(3000), 1)
+        ranked = _Ranked(y, a)
+        for _ in range(20):
+            i = rng.integers(0, len(y), len(y))
+            w = np.bincount(i, minlength=len(y)).astype(float)
+            assert ranked.auc(w) == pytest.approx(roc_auc_score(y[i], a[i]), abs=1e-12)
+        b = np.round(rng.random(3000), 2)
+        d = churn.auc_difference(y, a, b, n_boot=300, seed=1)
+        assert d["low"] < d["diff"] < d["high"] and d["n_boot"] == 300
