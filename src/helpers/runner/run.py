@@ -218,10 +218,11 @@ class _Batch:
 
     def execute(self, stem: str) -> None:
         """Execute one notebook, or copy its result from an earlier run with the same step key. A notebook
-        reading the shared models (:func:`helpers.batch.reads_models`) first waits for the runner to fit them."""
+        reading the shared CLV models waits for the runner to fit them (the schedule starts it only then)."""
         cfg, res = self.cfg, self.results[stem]
-        if self.models is not None and reads_models(next(s for s in BATCH if s.name == stem)):
-            self.models.wait()
+        step = next(s for s in BATCH if s.name == stem)
+        if self.models is not None and {*step.reads, *step.may_read} & {f"models/{k}" for k in ModelStage.CLV_KINDS}:
+            self.models.wait()          # the schedule starts it once they are fitted: a no-op then
         params = {"config_path": str(Path(cfg.source_file).resolve()) if cfg.source_file else "",
                   "config_overrides": list(self.overrides), "output_dir": str(self.tmp / "artefacts" / stem),
                   **cfg.notebooks.get(stem, {})}
@@ -286,9 +287,11 @@ class _Batch:
         with ThreadPoolExecutor(max_workers=self.jobs) as pool, ThreadPoolExecutor(max_workers=1) as export_pool, \
                 tqdm(total=len(chosen), desc=self.run.name, unit="notebook", disable=not self.progress,
                      leave=False) as bar:
+            stage = self.models.finished() if self.models is not None else None
             while pending or running or exports or next_export < len(chosen):
+                unavailable = self.models.pending() if self.models is not None else set()
                 for decision in schedule.starts(pending, done=done, exported=exported, unmet=self.unmet(),
-                                                running=len(running), jobs=self.jobs):
+                                                running=len(running), jobs=self.jobs, unavailable=unavailable):
                     pending.remove(decision.name)
                     if decision.run:
                         if decision.name in schedule.after_all:
@@ -301,8 +304,11 @@ class _Batch:
                 for stem in schedule.exports(next_export, done):
                     exports[export_pool.submit(self.export, stem)] = stem
                     next_export += 1
-                if running or exports:
-                    finished, _ = wait([*running, *exports], return_when=FIRST_COMPLETED)
+                waiting_for_models = stage is not None and not stage.done() and bool(unavailable)
+                if running or exports or waiting_for_models:
+                    finished, _ = wait([*running, *exports, *([stage] if waiting_for_models else [])],
+                                       return_when=FIRST_COMPLETED)
+                    finished = {f for f in finished if f is not stage}   # the models ready: decide again
                     # a set: several pages may be done at once, and their lines are printed in batch order
                     for fut in sorted(finished, key=lambda f: self.chosen.index(exports.get(f) or running[f])):
                         fut.result()
@@ -325,6 +331,8 @@ class ModelStage:
     the tournament first, whose choice is the purchase model of the fit). A model that cannot be fitted
     is logged, and the notebooks that read it fit it themselves and show the error on their pages."""
 
+    CLV_KINDS = ("clv", "clv_scores", "clv_holdout", "clv_tournament")
+
     def __init__(self, prep):
         import threading
 
@@ -332,8 +340,7 @@ class ModelStage:
 
         self.rows: list[dict] = []
         self.rows += self._fit(fitted, prep, ("rfm",))
-        clv_kinds = ("clv", "clv_scores", "clv_holdout", "clv_tournament")
-        self._thread = threading.Thread(target=lambda: self.rows.extend(self._fit(fitted, prep, clv_kinds)),
+        self._thread = threading.Thread(target=lambda: self.rows.extend(self._fit(fitted, prep, self.CLV_KINDS)),
                                         name="model-stage", daemon=True)
         self._thread.start()
 
@@ -352,6 +359,25 @@ class ModelStage:
     def wait(self) -> list[dict]:
         self._thread.join()
         return self.rows
+
+    def pending(self) -> set[str]:
+        """The model artefacts still being fitted (``models/clv`` ...; empty once the stage is done)."""
+        return set() if not self._thread.is_alive() else {f"models/{k}" for k in self.CLV_KINDS}
+
+    def finished(self):
+        """A future that completes when the stage is done (for the runner's wait on notebooks or models)."""
+        from concurrent.futures import Future
+
+        fut: Future = Future()
+
+        def watch():
+            self._thread.join()
+            fut.set_result(None)
+
+        import threading
+
+        threading.Thread(target=watch, name="model-stage-watch", daemon=True).start()
+        return fut
 
 
 def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list[str] | None = None,

@@ -46,6 +46,7 @@ class Schedule:
         self.waits = waits_of(steps)
         self.requires = {s.name: s.requires for s in steps}
         self.after_all = {s.name for s in steps if s.after_all}
+        self.reads = {s.name: (*s.reads, *s.may_read) for s in steps}
         self.tables = set(tables)
 
     def waits_for(self, name: str) -> list[str]:
@@ -64,13 +65,15 @@ class Schedule:
         return Decision(name, True)
 
     def starts(self, pending: Collection[str], *, done: Collection[str], exported: Collection[str],
-               unmet: Collection[str], running: int, jobs: int) -> list[Decision]:
+               unmet: Collection[str], running: int, jobs: int, unavailable: Collection[str] = ()) -> list[Decision]:
         """The decisions to take now, in batch order: notebooks to execute (at most ``jobs - running``)
         and notebooks to skip.
 
         ``pending``: not yet decided; ``done``: finished (executed or skipped); ``exported``: their pages
-        written; ``unmet``: failed, or skipped because a notebook they need failed. A skip decided here
-        counts as done for the notebooks after it in the same call.
+        written; ``unmet``: failed, or skipped because a notebook they need failed; ``unavailable``: artefacts
+        not produced yet outside the notebooks (the shared models the runner is still fitting, ``models/clv``):
+        a notebook reading one waits without taking a slot, so the notebooks after it that do not can start.
+        A skip decided here counts as done for the notebooks after it in the same call.
         """
         done, unmet, out = set(done), set(unmet), []
         for name in self.order:
@@ -80,6 +83,8 @@ class Schedule:
                 break
             ready = exported if name in self.after_all else done
             if any(w not in ready for w in self.waits_for(name)):
+                continue
+            if unavailable and set(self.reads.get(name, ())) & set(unavailable):
                 continue
             decision = self.decide(name, unmet)
             out.append(decision)

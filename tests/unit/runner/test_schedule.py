@@ -54,6 +54,22 @@ def test_a_consumer_waits_for_its_producer():
     assert rounds[1] == ["b"]
 
 
+def test_a_reader_of_models_still_being_fitted_waits_without_taking_a_slot():
+    """While the runner fits the shared CLV models, a notebook reading them is passed over and the next one that
+    does not starts in its place (06 beside 01 at 1M lines, instead of two slots held waiting); RFM readers go."""
+    steps = [Step("03", reads=("models/rfm",)), Step("04", reads=("models/clv",)), Step("05", reads=("models/clv",)),
+             Step("06"), Step("09")]
+    sched = Schedule(steps, ["03", "04", "05", "06", "09"], ["lines"])
+    fitting = {"models/clv", "models/clv_scores"}
+    first = sched.starts(["03", "04", "05", "06", "09"], done=(), exported=(), unmet=(), running=0, jobs=2,
+                         unavailable=fitting)
+    assert [d.name for d in first] == ["03", "06"]
+    later = sched.starts(["04", "05", "09"], done={"03"}, exported=(), unmet=(), running=1, jobs=2, unavailable=fitting)
+    assert [d.name for d in later] == ["09"]
+    fitted = sched.starts(["04", "05"], done={"03", "06", "09"}, exported=(), unmet=(), running=0, jobs=2)
+    assert [d.name for d in fitted] == ["04", "05"]
+
+
 def test_a_failed_producer_skips_its_consumers_with_a_reason():
     steps = [Step("a", writes=("a/customers",)), Step("b", reads=("a/customers",), writes=("b/headline",)),
              Step("c", reads=("b/headline",)), Step("d")]
