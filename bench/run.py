@@ -295,6 +295,20 @@ def attribute_kernels(notebooks: list[dict], kernels: list[dict], order: list[st
         nb["kernel_peak_mb"] = k["peak_mb"]
 
 
+def drop_stored_models(config: Path) -> str:
+    """Remove the shared models stored for ``config``'s prepared data (``data/processed/<config>-<fp>/models``),
+    so the batch measured includes the runner's model stage, as a scheduled run on new data does; ``--force``
+    re-executes the notebooks but would read models fitted by an earlier run. Returns the folder removed, or ""."""
+    from helpers import pipeline
+    from helpers.config import load_config
+
+    folder = pipeline.prepare(load_config(config), progress=False).folder / "models"
+    if not folder.is_dir():
+        return ""
+    shutil.rmtree(folder)
+    return str(folder)
+
+
 def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
     """The whole notebook batch (helpers.runner.run --force) on a prepared config: time and memory per notebook.
 
@@ -303,6 +317,9 @@ def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
     """
     reports = workdir / f"batch-{size.name}"
     limit = args.batch_timeout * (2 if size.name == "default" else 1)
+    dropped = drop_stored_models(config)
+    if dropped:
+        log(f"  (stored shared models removed: the run fits them, as a run on new data does: {dropped})")
     log(f"  batch on {size.name} (time limit {limit:.0f} s) ...")
     run = measure.run_process([sys.executable, "-m", "helpers.runner.run", "--config", str(config), "--reports-dir",
                                str(reports), "--force", "--no-progress"], timeout=limit,

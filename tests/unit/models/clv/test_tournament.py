@@ -65,6 +65,18 @@ class TestChoice:
         assert d1[1] <= d1[0] <= d1[2] and d1[1] > 0      # the clearly better ranking wins outside its interval
 
 
+def test_the_counted_bootstrap_equals_the_copied_one():
+    """Each resample's normalised Gini from counts per customer equals normalised_gini on the copied rows, so the
+    interval is the one the plain loop gives (to rounding)."""
+    rng = np.random.default_rng(2)
+    a = rng.gamma(0.3, 50, 3000) * (rng.random(3000) < 0.4)
+    good, noise = a + rng.normal(0, 20, 3000), rng.random(3000)
+    fast = tournament.bootstrap_difference(a, good, noise, n=60, seed=9)
+    plain = tournament.bootstrap_difference(a, good, noise, n=60, seed=9,
+                                            score=lambda x, p: tournament.normalised_gini(x, p))
+    assert fast == pytest.approx(plain, abs=1e-12)
+
+
 def test_too_few_customers_is_a_clear_message():
     calhold = pd.DataFrame({"customer_id": ["a", "b"], "frequency": [1, 0], "recency": [3.0, 0.0], "T": [5.0, 4.0],
                             "monetary_value": [10.0, 0.0], "frequency_holdout": [1, 0],
