@@ -42,6 +42,9 @@ class Step:
     reads: tuple[str, ...] = ()     # artefacts it needs: their producers must have succeeded
     may_read: tuple[str, ...] = ()  # artefacts it uses when present: it waits for their producers only
     writes: tuple[str, ...] = ()    # artefacts it writes
+    # how long it runs on a large customer base, relatively (the 1M-line batch of ``make bench``): of the
+    # notebooks ready at once, the costlier start first, so a long one does not start last and hold up the summary
+    cost: int = 1
 
 
 def prepared(*tables: str) -> tuple[str, ...]:
@@ -107,21 +110,21 @@ BATCH: list[Step] = [
          writes=published("01_data_cleaning", customers=False)),
     Step("02_lifecycle", reads=_LINES, writes=published("02_lifecycle")),
     Step("03_segmentation", reads=(*_LINES, *prepared("customers_rfm"), *fitted("rfm")), may_read=prepared("attributes"),
-         writes=published("03_segmentation")),
+         writes=published("03_segmentation"), cost=2),
     Step("04_clv", reads=(*_LINES, *_CUSTOMERS, *fitted("clv", "clv_holdout", "clv_tournament")), writes=published("04_clv")),
     Step("04b_clv_tournament", reads=(*_LINES, *fitted("clv_holdout", "clv_tournament")),
          writes=published("04b_clv_tournament", customers=False)),
-    Step("05_churn", reads=(*_LINES, *fitted("clv")), writes=published("05_churn")),
-    Step("06_cross_up_sell", reads=_LINES, writes=published("06_cross_up_sell")),
+    Step("05_churn", reads=(*_LINES, *fitted("clv")), writes=published("05_churn"), cost=3),
+    Step("06_cross_up_sell", reads=_LINES, writes=published("06_cross_up_sell"), cost=3),
     Step("08_campaigns", requires=("lines", "exposures"), reads=(*_LINES, *_CUSTOMERS, *prepared("exposures"), *fitted("clv_scores")),
-         may_read=prepared("responses", "attributes"), writes=published("08_campaigns")),
+         may_read=prepared("responses", "attributes"), writes=published("08_campaigns"), cost=3),
     Step("09_customer_voice", requires=("feedback",), reads=prepared("feedback"),
-         may_read=(*_LINES, *prepared("customers_rfm")), writes=published("09_customer_voice")),
+         may_read=(*_LINES, *prepared("customers_rfm")), writes=published("09_customer_voice"), cost=3),
     Step("10_customer_profiles", requires=("lines", "attributes"), reads=(*_CUSTOMERS, *prepared("attributes")),
-         writes=published("10_customer_profiles", customers=False)),
+         writes=published("10_customer_profiles", customers=False), cost=2),
     Step("11_contract_churn", requires=(), may_read=prepared("attributes"), writes=published("11_contract_churn")),
     Step("12_validation", requires=("lines",), reads=(*_LINES, *_CUSTOMERS, *fitted("clv_holdout")), may_read=prepared("feedback"),
-         writes=published("12_validation", customers=False)),
+         writes=published("12_validation", customers=False), cost=3),
     Step("13_retention_economics", requires=("lines",), reads=(*_LINES, *prepared("customers_btyd"), *fitted("clv")),
          writes=published("13_retention_economics", customers=False)),
     # the summary reads what the others published (and the previous run's, outside this run); it runs

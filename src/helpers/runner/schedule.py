@@ -1,6 +1,6 @@
 """Which notebook of a run may start now: a pure function of the declared steps and the statuses so far.
 
-Notebooks start in batch order, up to ``jobs`` at once, each once the notebooks it waits for
+Notebooks start up to ``jobs`` at once, the costlier of those ready first (then in batch order), each once the notebooks it waits for
 (:func:`helpers.batch.waits_of`) have finished; a step marked ``after_all`` waits for every
 notebook before it and for their pages. A notebook whose producer failed (or was itself skipped
 for that reason) is skipped with the reason, and so is one whose data lacks a table it requires;
@@ -47,6 +47,9 @@ class Schedule:
         self.requires = {s.name: s.requires for s in steps}
         self.after_all = {s.name for s in steps if s.after_all}
         self.reads = {s.name: (*s.reads, *s.may_read) for s in steps}
+        cost = {s.name: s.cost for s in steps}
+        #: the order notebooks are considered in: the costlier first, batch order among equals
+        self.priority = sorted(self.order, key=lambda n: (-cost.get(n, 1), self.order.index(n)))
         self.tables = set(tables)
 
     def waits_for(self, name: str) -> list[str]:
@@ -66,8 +69,8 @@ class Schedule:
 
     def starts(self, pending: Collection[str], *, done: Collection[str], exported: Collection[str],
                unmet: Collection[str], running: int, jobs: int, unavailable: Collection[str] = ()) -> list[Decision]:
-        """The decisions to take now, in batch order: notebooks to execute (at most ``jobs - running``)
-        and notebooks to skip.
+        """The decisions to take now, costlier notebooks first (:attr:`helpers.batch.Step.cost`), then in
+        batch order: notebooks to execute (at most ``jobs - running``) and notebooks to skip.
 
         ``pending``: not yet decided; ``done``: finished (executed or skipped); ``exported``: their pages
         written; ``unmet``: failed, or skipped because a notebook they need failed; ``unavailable``: artefacts
@@ -76,7 +79,7 @@ class Schedule:
         A skip decided here counts as done for the notebooks after it in the same call.
         """
         done, unmet, out = set(done), set(unmet), []
-        for name in self.order:
+        for name in self.priority:
             if name not in pending:
                 continue
             if running >= jobs:

@@ -70,6 +70,20 @@ def test_a_reader_of_models_still_being_fitted_waits_without_taking_a_slot():
     assert [d.name for d in fitted] == ["04", "05"]
 
 
+def test_the_costlier_of_the_ready_notebooks_start_first():
+    """Of the notebooks ready at once, the costlier start first (a long one started last holds up the summary);
+    a notebook still waits for its producer whatever its cost, and the summary comes last."""
+    steps = [Step("a"), Step("b"), Step("c", cost=3), Step("a_out", writes=("a/x",)), Step("d", reads=("a/x",), cost=5),
+             Step("e", cost=2), Step("z", after_all=True)]
+    order = ["a", "b", "c", "a_out", "d", "e", "z"]
+    sched = Schedule(steps, order, ["lines"])
+    rounds, status = simulate(sched, {}, jobs=2)
+    assert rounds[0] == ["c", "e"]                          # cost 3 and 2 before the cost-1 notebooks
+    started = [n for r in rounds for n in r]
+    assert started.index("d") > started.index("a_out") and started[-1] == "z"
+    assert set(status.values()) == {"ok"}
+
+
 def test_a_failed_producer_skips_its_consumers_with_a_reason():
     steps = [Step("a", writes=("a/customers",)), Step("b", reads=("a/customers",), writes=("b/headline",)),
              Step("c", reads=("b/headline",)), Step("d")]
