@@ -91,6 +91,7 @@ LABELS = {
     "col_label": NP_("col", "headline"),
     "col_lapsed": NP_("col", "lapsed"),
     "col_last_purchase": N_("last purchase"),
+    "col_learner": N_("learner"),
     "col_lifecycle_stage": N_("life-cycle stage"),
     "col_line_id": N_("line id"),
     "col_line_no": N_("line number"),

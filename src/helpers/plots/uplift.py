@@ -15,7 +15,7 @@ from helpers.plots.base import TEMPLATE
 
 #: The targeting rules' and the learners' names on the page (the tables and models use the codes).
 RULE_NAMES = {"random": N_("random"), "risk": N_("churn risk"), "risk_clv": N_("risk × value"), "uplift": N_("uplift"),
-              "oracle": N_("oracle (planted uplift)")}
+              "oracle": N_("oracle (planted uplift)"), "T-learner": N_("T-learner"), "X-learner": N_("X-learner")}
 
 
 def rule_name(code) -> str:
@@ -63,7 +63,7 @@ def uplift_section(study: dict | None, currency: str, *, per_purchase: float, co
     if study is None:
         return [_("No randomised control group in these campaign tables, so a per-customer uplift cannot be estimated: without customers who were eligible but held out at random, a customer's purchase without contact is never observed, and the difference between contacted and other customers mixes the campaign's effect with why they were chosen. Step 6c gives the test design instead.")]
     n, lr = i18n.fmt_number, study["learners"].set_index("learner")
-    out = [_("Learners fitted on half of the customers and judged on the other half ({n} customer-campaign pairs): the {best} has the higher Qini coefficient ({q}; random targeting: {r}).", n=n(len(study["test"])), best=study["best"], q=n(lr.loc[study["best"], "qini"], 4), r=n(lr.loc["random", "qini"], 4))]
+    out = [_("Learners fitted on half of the customers and judged on the other half ({n} customer-campaign pairs): the {best} has the higher Qini coefficient ({q}; random targeting: {r}).", n=n(len(study["test"])), best=rule_name(study["best"]), q=n(lr.loc[study["best"], "qini"], 4), r=n(lr.loc["random", "qini"], 4))]
     used, given = study.get("rows", (0, 0))
     if used < given:
         out.append(_("Above {limit} customer-campaign pairs the study runs on a seeded sample of whole customers: {used} of the {given} pairs; the learner fitted on it scores every customer for the action table.", limit=n(SAMPLE_ROWS), used=n(used), given=n(given)))
