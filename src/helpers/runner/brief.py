@@ -49,8 +49,9 @@ table{border-collapse:collapse;width:100%;font-size:.85rem}td,th{border-bottom:1
 td.n{text-align:right;white-space:nowrap}.note{border-left:4px solid #d62728;background:#fdecea;padding:.3rem .6rem;margin:.3rem 0}
 ul{margin:.2rem 0;padding-left:1.2rem}li{margin:.15rem 0}
 @page{size:A4;margin:10mm}
-@media print{body{margin:0;max-width:none;font-size:9.5px}a{color:#222;text-decoration:none}.kpi .v{font-size:1.05rem}
-h2{margin:.5rem 0 .25rem 0}table{font-size:8.5px}td,th{padding:.12rem .25rem}}"""
+@media print{body{margin:0;max-width:none;font-size:9px}a{color:#222;text-decoration:none}.kpi .v{font-size:1rem}
+.kpi{padding:.2rem .4rem}.kpi .l{min-height:0}.kpis{gap:.3rem}h1{font-size:1.2rem}
+h2{margin:.4rem 0 .2rem 0}table{font-size:8px}td,th{padding:.08rem .2rem;line-height:1.2}}"""
 
 
 def sparkline(values: list[float], title: str, *, width: int = 120, height: int = 28) -> str:

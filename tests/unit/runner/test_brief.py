@@ -8,6 +8,7 @@ import logging
 import re
 
 import pandas as pd
+import pytest
 
 from helpers import i18n
 from helpers.analyses import history as hist
@@ -158,3 +159,30 @@ def test_the_pdf_is_one_a4_page_where_chromium_is_installed(tmp_path):
         assert printed and data.startswith(b"%PDF") and re.findall(rb"/Count (\d+)", data)[0] == b"1"
         box = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)", data)
         assert box and abs(float(box.group(1)) - 595.9) < 2 and abs(float(box.group(2)) - 842.9) < 2   # A4 in points
+
+
+def test_a_full_turkish_monday_list_still_prints_on_one_a4_page(tmp_path):
+    """The Turkish brief's longer words (Sadık müşteriler, elde tutma araması) and an offer on every one of the
+    20 rows: still one printed page (a real Turkish run printed two before the print styles were tightened)."""
+    if brief.browser() is None:
+        pytest.skip("Chromium is absent (Debian package `chromium`; .ci/run installs it)")
+    reports = tmp_path / "reports"
+    folder = _folder(reports, "tiny-1", 5000, 0.335, n_actions=40)
+    actions_file = folder / "artefacts" / "90_executive_summary" / "customer_actions.parquet"
+    actions = pd.read_parquet(actions_file).assign(rfm_segment="Loyal", next_best_offer="Scented Candle Holder - Better")
+    actions.to_parquet(actions_file)
+    more = {"01_data_cleaning": [("clean_revenue", "Analiz aralığındaki temiz ciro", 568441.0, "GBP", "568.441 GBP")],
+            "04_clv": [("clv_total", "Tahmini 12 aylık CLV, tüm müşteriler", 85790.0, "GBP", "85.790 GBP")],
+            "08_campaigns": [("campaign_response_rate", "Kampanyaya yanıt oranı (tüm kampanyalar)", 0.088, "%", "%8,8")],
+            "90_executive_summary": [("customers_at_risk", "Yüksek risk altındaki müşteriler (kayıp riski, yoksa 1 − "
+                                      "P(aktif))", 3660, "customers", "3.660 müşteri")]}
+    for nb, items in more.items():
+        (folder / "artefacts" / nb).mkdir(parents=True, exist_ok=True)
+        f = folder / "artefacts" / nb / "headline.json"
+        old = json.loads(f.read_text()) if f.is_file() else []
+        f.write_text(json.dumps(old + [dict(zip(("key", "label", "value", "unit", "text"), h), notebook=nb)
+                                       for h in items]))
+    page = brief.write_brief(folder, _config("language=tr"), _run("tiny-1"), reports_dir=reports,
+                             meta={"analysis_end": "2024-06-30"})
+    assert brief.write_pdf(page, folder / "brief.pdf")
+    assert re.findall(rb"/Count (\d+)", (folder / "brief.pdf").read_bytes())[0] == b"1"
