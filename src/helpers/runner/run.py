@@ -57,7 +57,7 @@ import re
 import shutil
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from helpers import paths
@@ -340,8 +340,15 @@ class ModelStage:
 
         self.rows: list[dict] = []
         self.rows += self._fit(fitted, prep, ("rfm",))
-        self._thread = threading.Thread(target=lambda: self.rows.extend(self._fit(fitted, prep, self.CLV_KINDS)),
-                                        name="model-stage", daemon=True)
+        self._done: Future = Future()
+
+        def fit_clv():
+            try:
+                self.rows.extend(self._fit(fitted, prep, self.CLV_KINDS))
+            finally:
+                self._done.set_result(None)
+
+        self._thread = threading.Thread(target=fit_clv, name="model-stage", daemon=True)
         self._thread.start()
 
     @staticmethod
@@ -364,20 +371,9 @@ class ModelStage:
         """The model artefacts still being fitted (``models/clv`` ...; empty once the stage is done)."""
         return set() if not self._thread.is_alive() else {f"models/{k}" for k in self.CLV_KINDS}
 
-    def finished(self):
+    def finished(self) -> Future:
         """A future that completes when the stage is done (for the runner's wait on notebooks or models)."""
-        from concurrent.futures import Future
-
-        fut: Future = Future()
-
-        def watch():
-            self._thread.join()
-            fut.set_result(None)
-
-        import threading
-
-        threading.Thread(target=watch, name="model-stage-watch", daemon=True).start()
-        return fut
+        return self._done
 
 
 def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list[str] | None = None,

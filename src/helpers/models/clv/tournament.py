@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.models.clv import bgbb
+from helpers.models.clv.estimation import map_convergence
 from helpers.models.clv.fit import fit_purchase_model, fit_spend_chain
 from helpers.models.clv.predict import expected_purchases, expected_spend
 from helpers.models.clv.results import MODEL_NAMES, ClvInputError, ModelFitError, failed_attempt
@@ -239,8 +240,10 @@ def _bgbb(calhold: pd.DataFrame, grid: dict, spend_per_purchase: np.ndarray, sam
             else slice(None))
     with np.errstate(all="ignore"):
         res = bgbb.fit(x[pick], t_x[pick], n[pick])
-    if not (np.all(np.isfinite(res.gradient)) and np.max(np.abs(res.gradient)) <= 1e-4):
-        raise ModelFitError("the BG/BB fit did not converge on this data", "not_max", {})
+    reason = map_convergence(bgbb.PARAMS, res.values, res.gradient, res.information, len(x[pick]), res.log_likelihood)
+    if reason is not None:                    # the same checks as every other maximum-likelihood fit
+        code, fields, text = reason
+        raise ModelFitError(f"the BG/BB fit did not converge: {text}", code, fields)
     purchases = bgbb.expected_purchases(res.values, x, t_x, n, n_hold)
     return purchases, purchases * spend_per_purchase
 
