@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--fit-sample", type=int, default=50_000,
                     help="CLV prediction: customers the MAP fit is made on before predicting all (default 50000)")
     ap.add_argument("--duckdb-memory-limit", default="",
-                    help="also run prepare at 10M with engine.duckdb_memory_limit set to this, e.g. 3GB "
+                    help="also run prepare at 10M with engine.duckdb_memory_limit set to this, e.g. 512MB "
                          "(default: not run)")
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a side is stopped (default 900)")
     ap.add_argument("--mem-cap-gb", type=float, default=8,
@@ -370,6 +370,14 @@ def main(argv: list[str] | None = None) -> int:
               f"cases: {', '.join(CASES)}", file=sys.stderr)
         return 2
     batch_sizes = [s.strip() for s in args.batch.split(",") if s.strip()]
+    unknown += [b for b in batch_sizes if b not in SIZES or not SIZES[b].batch]
+    if unknown:
+        print(f"error: unknown size(s) {unknown}; sizes: {', '.join(SIZES)}; batch sizes: "
+              f"{', '.join(k for k, v in SIZES.items() if v.batch)}", file=sys.stderr)
+        return 2
+    # a batch size not among --sizes runs its batch only (so --sizes 1m,10m still times the default batch)
+    batch_only = [b for b in batch_sizes if b not in sizes]
+    sizes = batch_only + sizes
     started = dt.datetime.now()
     t0 = time.perf_counter()
     workdir = measure.scratch_dir()
@@ -425,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             if gen is not None:
                 info["generation_s"] = gen
                 log(f"  generated the synthetic lines in {gen:.0f} s (one-off; cached in data/raw)")
-            cases = [c for c in size.cases if not only or c in only]
+            cases = [c for c in size.cases if (not only or c in only) and name not in batch_only]
             rows: list[dict] = []
             if "prepare" in cases:
                 # prepare first: it builds the tables every later step reads (the parent then reuses them)

@@ -434,16 +434,15 @@ def _closing(tid: str, bench: dict) -> str:
         lim = bench.get("settings", {}).get("duckdb_memory_limit")
         extra = (f" With engine.duckdb_memory_limit={lim} the same step stayed under the target (see the prepare "
                  "table; it ran second, with the input in the OS file cache).") if lim else (
-                 " Run with --duckdb-memory-limit 3GB to measure the capped setting.")
-        return ("DuckDB's default memory limit is 80 % of RAM, so it keeps its hash tables and buffers in memory "
-                "instead of spilling to disk." + extra + " Making a limit the default for large inputs "
-                "(EngineConfig.duckdb_memory_limit) would close the target.")
+                 " Run with --duckdb-memory-limit 512MB to measure a lower cap.")
+        return (f"DuckDB is capped at engine.duckdb_memory_limit ({_default_cap()} by default) and spills past it; "
+                "the rest is the Python process and the optional tables read into pandas." + extra)
     if tid in ("read_csv10m", "read_100m"):
-        lim = bench.get("settings", {}).get("duckdb_memory_limit") or "3GB (EngineConfig's default)"
+        lim = bench.get("settings", {}).get("duckdb_memory_limit") or f"{_default_cap()} (EngineConfig's default)"
         return ("the csv is read in batches of 200,000 rows straight into parquet (helpers.io.batches), so reading "
                 "stays at a few hundred MB whatever the file's size; the peak is the engine's cleaning and "
-                f"customer tables, which DuckDB caps at engine.duckdb_memory_limit ({lim}) plus the Python "
-                "process. A cap of 1GB brings the tree under 2 GB at 10M lines (spilling to disk costs time).")
+                f"customer tables, which DuckDB caps at engine.duckdb_memory_limit ({lim}), plus the Python "
+                "process.")
     if tid == "clv_1m":
         return "the prediction's memory over the fitted state is what the target is about; see the CLV table."
     if tid == "growth":
@@ -561,3 +560,10 @@ def write(bench: dict, out_dir: Path, *, partial: bool = False) -> Path:
     md = out_dir / "bench.md"
     md.write_text(markdown(bench, partial=partial), encoding="utf-8")
     return md
+
+
+def _default_cap() -> str:
+    """EngineConfig's default DuckDB memory cap, as the config states it."""
+    from helpers.config import EngineConfig
+
+    return str(EngineConfig.model_fields["duckdb_memory_limit"].default)

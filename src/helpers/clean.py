@@ -153,17 +153,25 @@ def _row_hash(t):
     return h
 
 
-def _overlap_copies(t):
+def _hashed(t):
+    """The narrow table the matching-free rules work on: ``line_id``, ``invoice`` and ``_h``, a
+    hash of the row's data columns (:data:`DATA_COLUMNS`)."""
+    return t.select("line_id", "invoice", _h=_row_hash(t))
+
+
+def _overlap_copies(hashed):
     """Line ids of the repeated copies of whole invoices (all but the first copy).
 
     An invoice's lines form runs of consecutive line ids (its block in the file). When an
     invoice has two or more runs and every run holds the same multiset of rows (all columns
     but ``line_id``), the file repeats the invoice as a block: the later runs are copies.
-    Runs are compared by their row count and two sums of hashed rows.
+    Runs are compared by their row count and two sums of hashed rows. ``hashed`` is
+    :func:`_hashed` of the lines: the windows sort three narrow columns, not whole lines.
     """
+    t = hashed
     w = ibis.window(group_by=t.invoice, order_by=t.line_id)
     prev = t.line_id.lag().over(w)
-    t1 = t.mutate(_new=ibis.ifelse(prev.isnull() | ((t.line_id - prev) > 1), 1, 0), _h=_row_hash(t))
+    t1 = t.mutate(_new=ibis.ifelse(prev.isnull() | ((t.line_id - prev) > 1), 1, 0))
     t2 = t1.mutate(_run=t1._new.cumsum(group_by=t1.invoice, order_by=t1.line_id))
     p1, p2 = ibis.literal(_P1, type="int64"), ibis.literal(_P2, type="int64")
     runs = t2.group_by(["invoice", "_run"]).aggregate(
@@ -176,6 +184,23 @@ def _overlap_copies(t):
     repeated = per_inv.filter((per_inv.runs >= 2) & (per_inv.runs == per_inv.same)).select(r_inv=per_inv.invoice)
     copies = t2.join(repeated, t2.invoice == repeated.r_inv).filter(lambda x: x._run > 1)
     return copies.select(_ov_id=copies.line_id)
+
+
+def _later_copies(t, hashed):
+    """Line ids of the rows identical to an earlier row (smaller ``line_id``) in every data column.
+
+    Exact, and cheap when duplicates are few: only the rows whose hash (``hashed._h``) another
+    row shares can be identical, so only they are compared column by column (a window over
+    every data column). Returns ``_dup_id`` and ``_dup_rank`` (1 for the first repeat, 2 for the
+    next ...).
+    """
+    counts = hashed.group_by("_h").aggregate(_n=hashed.count())
+    shared = counts.filter(counts._n > 1).select(_sh=counts._h)
+    cand_ids = hashed.join(shared, hashed._h == shared._sh).select(_cid=hashed.line_id)
+    cand = t.join(cand_ids, t.line_id == cand_ids._cid)
+    w = ibis.window(group_by=[cand[c] for c in DATA_COLUMNS], order_by=[cand.line_id])
+    ranked = cand.select(_dup_id=cand.line_id, _dup_rank=ibis.row_number().over(w))
+    return ranked.filter(ranked._dup_rank > 0)
 
 
 def overlap_windows(flagged) -> pd.DataFrame:
@@ -264,16 +289,21 @@ def catch_all_table(raw, rules: CleaningConfig) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # the rules
 # --------------------------------------------------------------------------------------
-def _pre_status(t, rules: CleaningConfig, start: dt.date | None, end: dt.date | None, remove_dups: bool):
+def _pre_status(t, rules: CleaningConfig, start: dt.date | None, end: dt.date | None, remove_dups: bool,
+                stage=None):
     """Status from the rules that need no matching: overlap, duplicate, outside_window, non_product."""
     conds = []
+    hashed = _hashed(t)
+    if stage is not None:
+        hashed = stage(hashed, "scratch_hashes")
+    dups = _later_copies(t.select(*DATA_COLUMNS, "line_id"), hashed)
     if rules.overlap:
-        copies = _overlap_copies(t)
+        copies = _overlap_copies(hashed)
         t = t.left_join(copies, t.line_id == copies._ov_id)
+    t = t.left_join(dups, t.line_id == dups._dup_id)
+    if rules.overlap:
         conds.append((t._ov_id.notnull(), "overlap"))
-    w = ibis.window(group_by=[t[c] for c in DATA_COLUMNS], order_by=[t.line_id])
-    t = t.mutate(_dup_rank=ibis.row_number().over(w))
-    t = t.mutate(is_identical=t._dup_rank > 0)
+    t = t.mutate(is_identical=t._dup_id.notnull())
     if remove_dups:
         conds.append((t.is_identical, "duplicate"))
     if rules.outside_window and (start or end):
@@ -292,11 +322,11 @@ def _pre_status(t, rules: CleaningConfig, start: dt.date | None, end: dt.date | 
         conds.append((np_cond.fill_null(False), "non_product"))
     pre = ibis.cases(*conds, else_=ibis.null(str)) if conds else ibis.null(str)
     t = t.mutate(_pre=pre)
-    return t.drop(*[c for c in ("_dup_rank", "_ov_id") if c in t.columns])
+    return t.drop(*[c for c in ("_dup_id", "_dup_rank", "_ov_id") if c in t.columns])
 
 
 def flag_lines(raw, rules: CleaningConfig, *, start: dt.date | None = None, end: dt.date | None = None,
-               extreme_threshold: float | None = None, has: dict | None = None, guest_ids=()):
+               extreme_threshold: float | None = None, has: dict | None = None, guest_ids=(), stage=None):
     """Give every raw line its cleaning status.
 
     Parameters
@@ -314,6 +344,12 @@ def flag_lines(raw, rules: CleaningConfig, *, start: dt.date | None = None, end:
         table when not given): decides the line key and how returns are matched.
     guest_ids : sequence of str
         Customer ids whose lines become guests' lines (catch-all ids, :func:`catch_all_table`).
+    stage : callable, optional
+        ``stage(expr, name)`` computes an intermediate table once and returns it as a table, e.g.
+        written to a scratch parquet file named ``name`` (:func:`helpers.io.engine.materialize`):
+        the rows' hashes (read by the overlap and duplicate rules) and the lines with the
+        matching-free rules applied (read five times by the return matching). Without it the
+        engine recomputes them for each read.
 
     Returns
     -------
@@ -335,7 +371,9 @@ def flag_lines(raw, rules: CleaningConfig, *, start: dt.date | None = None, end:
     else:
         t = t.mutate(catch_all=ibis.literal(False))
     t = t.mutate(_ret=is_return(t, rules), _ref=return_ref(t, rules))
-    t = _pre_status(t, rules, start, end, remove_dups)
+    t = _pre_status(t, rules, start, end, remove_dups, stage)
+    if stage is not None:
+        t = stage(t, "scratch_rules")
     if rules.cancellations:
         m = cancel_matches(t, rules, bool(has.get("product_id")))
         as_cancel = m.select(_lid=m.c_id, _st=ibis.ifelse(m.full, "cancellation", "cancellation_partial"),

@@ -171,9 +171,10 @@ class EngineConfig(_Strict):
     spark_master: str = "local[2]"
     spark_conf: dict[str, str] = {}
     duckdb_threads: int | None = Field(None, ge=1)
-    # DuckDB's own default is 80 % of RAM; a cap makes large inputs spill to disk instead, which kept
-    # 10M lines under 4 GB at a small cost in time (reports/bench/). Raise it on a big machine; null: DuckDB's default.
-    duckdb_memory_limit: str | None = Field("3GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    # DuckDB's own default is 80 % of RAM; a cap makes large inputs spill to disk instead. 1GB keeps a
+    # 10M-line csv export under 2 GB for the whole process and took no longer than 3GB did (make bench,
+    # README "Performance"). Raise it on a big machine; null: DuckDB's default.
+    duckdb_memory_limit: str | None = Field("1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 class ExtremeQuantityRule(_Strict):

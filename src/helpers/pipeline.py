@@ -339,9 +339,12 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
     paths.PROCESSED.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=paths.PROCESSED))
     try:
+        def stage(expr, name):
+            return engine.materialize(con, expr, folder=tmp, name=name)
+
         flagged = engine.materialize(con, clean.flag_lines(raw, cfg.cleaning, start=cfg.analysis.start, end=end,
                                                            extreme_threshold=threshold, has=has,
-                                                           guest_ids=guests),
+                                                           guest_ids=guests, stage=stage),
                                      folder=tmp, name="scratch_flagged")
         audit = clean.audit_table(flagged, cfg.cleaning, has=has)
         clean.check_reconciles(audit)
@@ -406,7 +409,8 @@ def prepare(cfg: RunConfig | str | Path, *, force: bool = False, progress: bool 
             "created": dt.datetime.now().isoformat(timespec="seconds"),
         }
         _write_json(tmp / "meta.json", meta)
-        (tmp / "scratch_flagged.parquet").unlink(missing_ok=True)
+        for scratch in ("scratch_hashes", "scratch_rules", "scratch_flagged"):
+            (tmp / f"{scratch}.parquet").unlink(missing_ok=True)
         meta = _move_into_place(tmp, folder, meta, force=force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

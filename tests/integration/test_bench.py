@@ -258,6 +258,14 @@ class TestWrite:
                                                       "clv_1m", "clv_fit_1m", "growth", "make_bench"}
 
 
+def test_a_batch_size_that_has_no_batch_is_refused_by_name(tmp_path, capsys):
+    from bench import run
+
+    assert run.main(["--sizes", "tiny", "--batch", "tiny", "--out", str(tmp_path)]) == 2
+    assert "unknown size(s) ['tiny']" in capsys.readouterr().err
+    assert not (tmp_path / "bench.md").exists()
+
+
 def test_bench_lock_keeps_every_pin_of_the_main_lock():
     def pins(path):
         out = {}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -167,6 +169,37 @@ class TestLineIdentity:
                          (2, "2", "2023-01-03", "B", 1, 9.0)], columns=self.NO_PRODUCT)
         got = _flag(duck, df, CleaningConfig(duplicates=True)).execute().set_index("line_id")["status"]
         assert got.loc[1] == "duplicate"
+
+    @pytest.mark.parametrize("hashes", ["real", "all equal"])
+    def test_identical_rows_are_found_column_by_column_whatever_the_hashes(self, duck, monkeypatch, hashes):
+        # rows are compared in full only where their hashes meet; with every hash equal (the worst
+        # collision) the comparison alone must still find exactly the later copies, nulls equal to nulls
+        if hashes == "all equal":
+            monkeypatch.setattr(clean, "_row_hash", lambda t: ibis.literal(7, type="int64"))
+        rng = np.random.default_rng(11)
+        rows = [(i, str(rng.integers(1, 4)), f"2023-01-0{rng.integers(1, 3)}", rng.choice(["A", "B", None]),
+                 rng.choice(["P1", "P2", None]), int(rng.integers(1, 3)), 5.0) for i in range(300)]
+        df = make_lines(rows).sample(frac=1.0, random_state=2)   # line order is not row order
+        got = _flag(duck, df, CleaningConfig(duplicates=True)).execute().set_index("line_id").sort_index()
+        data = [c for c in clean.DATA_COLUMNS if c in df.columns]
+        expected = df.sort_values("line_id").set_index("line_id").duplicated(subset=data, keep="first")
+        assert 0 < expected.sum() < len(df)
+        assert got["is_identical"].astype(bool).equals(expected.rename("is_identical"))
+        assert set(got.index[got["status"] == "duplicate"]) == set(expected.index[expected])
+
+    def test_staged_rules_give_the_same_statuses_as_one_expression(self, duck, audit_lines):
+        from helpers.io.engine import materialize
+
+        staged = []
+
+        def stage(expr, name):
+            staged.append(name)
+            return materialize(duck, expr, name=name)
+
+        plain = _flag(duck, audit_lines).execute().sort_values("line_id", ignore_index=True)
+        got = _flag(duck, audit_lines, stage=stage).execute().sort_values("line_id", ignore_index=True)
+        assert staged == ["scratch_hashes", "scratch_rules"]
+        pd.testing.assert_frame_equal(got[plain.columns], plain)
 
     def test_a_line_number_completes_the_key(self):
         assert clean.line_key({"product_id": False, "line_no": True}) == ["invoice", "line_no"]
