@@ -19,6 +19,9 @@ kind                   what it is, who reads it
 ``clv_tournament``     the CLV model tournament on the ``clv_holdout`` split (:func:`helpers.models.clv.tournament.run`):
                        its table and the chosen model, which sets the CLV of the action table: 04b, 90
 ``rfm``                RFM scores and segments (:func:`helpers.models.segments.rfm_scores`): 03, 08, 10
+``complaint_hazard``   BG/NBD with a complaint factor on the dropout hazard
+                       (:func:`helpers.models.voice.fit_complaint_hazard`): 09, and 12's check against the
+                       planted factor; fitted by whichever notebook asks first, not by the runner
 =====================  ==========================================================================
 
 An artefact lives in ``<prepared folder>/models/<kind>-<key>/``: ``fit.pkl`` (the fitted object,
@@ -61,7 +64,7 @@ LOG = logging.getLogger("helpers.fitted")
 #: Bumped when what an artefact holds changes shape.
 STORE_VERSION = "1"
 #: The artefact kinds, in the order :func:`fit_run_models` fits them.
-KINDS = ("clv", "clv_scores", "clv_holdout", "clv_tournament", "rfm")
+KINDS = ("clv", "clv_scores", "clv_holdout", "clv_tournament", "rfm", "complaint_hazard")
 #: Notebook 04's parameters that set the shared CLV models, with the defaults a run uses when 04 has none.
 CLV_PARAMETERS = {"model": "auto", "fit_method": "map", "mcmc_draws": 1000, "time_unit": "",
                   "horizon_months": 12, "discount_rate": 0.10, "holdout_months": 6}
@@ -394,6 +397,29 @@ def rfm_segments(prep: Prepared) -> pd.DataFrame:
 
     return stored(prep, "rfm", {}, lambda: segments.rfm_scores(prep.read("customers_rfm").astype({"customer_id": "string"})),
                   scores=lambda t: t.assign(segment=t["segment"].astype(str)))
+
+
+def complaint_hazard(prep: Prepared, *, rule: str = "auto", level: float = 0.9):
+    """The complaint effect on dropout (:func:`helpers.models.voice.try_complaint_hazard`) on the prepared clean
+    lines and feedback, stored once per run: notebook 09 shows it and notebook 12 checks it against the planted
+    factor, so both pages show the same fit. ``(fit, None)``, or ``(None, the DataError)`` when the data cannot
+    give it (nothing is stored then, and every caller gets the same reason)."""
+    from helpers.errors import DataError
+    from helpers.models import voice
+
+    unit = prep.meta["time_unit"]
+
+    def fit():
+        lines = prep.lines(["customer_id", "invoice", "invoice_ts"])
+        fb = voice.check_feedback(prep.read("feedback"))
+        hist = voice.complaint_histories(lines, fb, observation_end=prep.end, time_unit=unit, rule=rule)
+        return voice.fit_complaint_hazard(hist, level=level, time_unit=unit)
+
+    try:
+        return stored(prep, "complaint_hazard", {"observation_end": str(prep.end), "time_unit": unit, "rule": rule,
+                                                 "level": float(level)}, fit), None
+    except DataError as err:
+        return None, err
 
 
 def fit_run_models(prep: Prepared, kinds: tuple[str, ...] = KINDS) -> list[dict]:

@@ -258,6 +258,23 @@ class TestWrite:
                                                       "clv_1m", "clv_fit_1m", "growth", "make_bench"}
 
 
+def test_the_readme_table_quotes_each_figure_of_the_run():
+    bench = _bench()
+    bench["steps"].append({"size": "10m", "case": "pairs", "title": "Pair association rules", "side": "engine",
+                           "label": "engine", "role": "project", "status": "ok", "ok": True, "median_s": 7.0,
+                           "peak_mb": 1400.0})
+    bench["batches"] = [{"size": "1m", "run_seconds": 170.0, "peak_mb": 3000.0, "notebooks": []},
+                        {"size": "default", "run_seconds": None, "error": "stopped at 600 s", "notebooks": []}]
+    rows = {r.split(" | ")[0].lstrip("| "): r.split(" | ")[1:] for r in table.readme_table(bench)[2:]}
+    summary = rows["customer summary (BTYD) vs pandas + lifetimes, warm median"]
+    assert summary[1] == "6.0x faster (2.0 s vs 12.0 s)" and summary[2] == "3.3x faster (30.0 s vs 100 s)"
+    assert rows["pair rules vs mlxtend FP-growth"][2].startswith("mlxtend **could not finish**")
+    assert rows["clean + customer tables, synthetic parquet (peak memory of the process tree)"][2] == "200 s (4.88 GB)"
+    batch = rows["the notebook batch (15 notebooks, two at a time, shared models fitted)"]
+    assert batch[0] == "stopped at 600 s" and batch[1] == "170 s, whole process tree 2.93 GB at its peak"
+    assert "customer tables, DuckDB vs local Spark" not in rows          # not run: no row, no invented figure
+
+
 def test_a_batch_size_that_has_no_batch_is_refused_by_name(tmp_path, capsys):
     from bench import run
 

@@ -140,8 +140,8 @@ def test_two_processes_fitting_the_same_model_leave_one_artefact(prep):
 def test_bad_settings_are_a_message_not_a_default(prep):
     scores, why = fitted.attempt(fitted.clv_scores, prep, horizon_months=0)
     assert scores is None and "horizon_months = 0" in why and "ClvInputError" in why
-    with pytest.raises(ValueError, match="unknown model kind 'clusters'"):
-        fitted.artefact(prep, "clusters", {})
+    with pytest.raises(ValueError, match="unknown model kind 'kmeans'"):
+        fitted.artefact(prep, "kmeans", {})
 
 
 def test_the_runner_fits_once_and_every_notebook_names_what_it_read(tmp_path):

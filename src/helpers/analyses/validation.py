@@ -34,7 +34,7 @@ __all__ = [
     # checks against a known truth
     "CDNOW_CALIBRATION_END", "CDNOW_PUBLISHED", "FAMILY_PATTERN", "SyntheticValidation", "ari_check",
     "btyd_truth_checks", "bundle_checks", "bundle_ranks", "calibration_table", "cdnow_checks", "cluster_labels",
-    "complaint_check", "complaint_effect_check", "mean_spend_check", "p_alive_checks", "parameter_checks",
+    "complaint_check", "complaint_effect_check", "complaint_verdict", "mean_spend_check", "p_alive_checks", "parameter_checks",
     "tier_check",
 ]
 
@@ -433,8 +433,10 @@ def recovery_checks(prep, lines, truth: dict) -> Recovery:
         ladder = up.price_ladder(bk.item_catalogue(lines), n_tiers=3, family_pattern=FAMILY_PATTERN)
         checks += bundle_checks(ranks) + [tier_check(up.compare_tiers(ladder, truth["tiers"]))]
     if "feedback" in prep.tables and "feedback" in truth:
-        checks.append(complaint_check(prep.lines(["customer_id", "invoice", "invoice_ts"]), prep.read("feedback"), truth,
-                                      observation_end=prep.end, time_unit=prep.meta["time_unit"]))
+        from helpers import fitted
+
+        # notebook 09's fit with its default settings, stored once per run (helpers.fitted)
+        checks.append(complaint_verdict(*fitted.complaint_hazard(prep), truth))
     return Recovery(checks, labels, k, types, ranks)
 
 
@@ -496,12 +498,19 @@ def complaint_check(lines: pd.DataFrame, feedback: pd.DataFrame, truth: dict, *,
     """
     from helpers.models import voice
 
-    planted = float(truth["feedback"]["complaint_hazard_factor"])
     try:
         fb = voice.check_feedback(feedback)
         hist = voice.complaint_histories(lines, fb, observation_end=observation_end, time_unit=time_unit)
-        fit = voice.fit_complaint_hazard(hist, time_unit=time_unit)
-    except DataError as err:
+        fit, err = voice.fit_complaint_hazard(hist, time_unit=time_unit), None
+    except DataError as exc:
+        fit, err = None, exc
+    return complaint_verdict(fit, err, truth, n_se=n_se)
+
+
+def complaint_verdict(fit, err: Exception | None, truth: dict, *, n_se: float = 3.0) -> Check:
+    """The complaint check of a fit (or of why there is none) against the planted factor."""
+    planted = float(truth["feedback"]["complaint_hazard_factor"])
+    if fit is None:
         return failed_check("complaints", i18n._("complaint factor k on the dropout hazard"), planted,
                             i18n._("{n_se} standard errors of log k", n_se=fmt_spec(n_se, "g")), hazard_error_text(err))
     return complaint_effect_check(fit, planted, n_se=n_se)

@@ -176,12 +176,16 @@ def say_each(phrases, language: str | None = None, /) -> list[str]:
     """:func:`say` of every phrase of a long column, each distinct phrase written once (an offers table of a
     million customers repeats a few thousand sentences). Distinct = a different ``repr``: the key and every field."""
     written: dict[str, str] = {}
+    by_object: dict[int, str] = {}     # a column often holds one phrase object many times: no repr for those
     out = []
     for p in phrases:
-        key = repr(p)
-        text = written.get(key)
+        text = by_object.get(id(p))
         if text is None:
-            text = written[key] = say(p, language)
+            key = repr(p)
+            text = written.get(key)
+            if text is None:
+                text = written[key] = say(p, language)
+            by_object[id(p)] = text
         out.append(text)
     return out
 

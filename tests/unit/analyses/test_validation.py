@@ -167,6 +167,30 @@ class TestDefaultDataPasses:
         assert check.passed, check
         assert 1.0 < check.estimate < 4.0 and check.truth == 2.0
 
+    def test_notebooks_09_and_12_share_one_complaint_fit(self, default_run, tmp_path):
+        """The complaint effect is fitted once per run (helpers.fitted): the first call fits and stores it, the
+        second (notebook 12 after 09) reads it back with the same estimate, which is what a direct fit gives."""
+        import shutil
+
+        from helpers import fitted, pipeline
+
+        shared, _, truth = default_run
+        folder = tmp_path / shared.folder.name
+        shutil.copytree(shared.folder, folder, ignore=shutil.ignore_patterns("models", "exports"))
+        prep = pipeline.Prepared(shared.config, folder, shared.meta)
+        n = len(fitted.FITTED)
+        first, err = fitted.complaint_hazard(prep)
+        again, err2 = fitted.complaint_hazard(prep)
+        assert err is None and err2 is None
+        assert [k for k, _f in fitted.FITTED[n:]] == ["complaint_hazard"]
+        direct = V.complaint_check(prep.lines(["customer_id", "invoice", "invoice_ts"]), prep.read("feedback"), truth,
+                                   observation_end=prep.end, time_unit=prep.meta["time_unit"])
+        assert V.complaint_verdict(again, None, truth).estimate == pytest.approx(direct.estimate, rel=1e-9)
+        assert V.complaint_verdict(first, None, truth).estimate == V.complaint_verdict(again, None, truth).estimate
+        # settings of its own: another interval level is another artefact, fitted once more
+        fitted.complaint_hazard(prep, level=0.8)
+        assert [k for k, _f in fitted.FITTED[n:]] == ["complaint_hazard"] * 2
+
 
 @pytest.mark.slow
 @pytest.mark.shared_data

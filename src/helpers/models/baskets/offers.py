@@ -205,25 +205,49 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
     """:func:`next_best_offers` on integer customer and item codes; rows in final order (rank not set)."""
     r = (r.sort_values(["antecedent", "confidence", "lift"], ascending=[True, False, False])
          .groupby("antecedent", sort=False).head(max_rules_per_item))
-    cand = history.merge(r, left_on="item", right_on="antecedent").drop(columns="item")
     never = [history] if exclude_bought else []
     if exclude is not None and len(exclude):
         never.append(exclude)
     never = pd.concat(never, ignore_index=True).drop_duplicates() if never else None
-    if never is not None and len(cand):
-        # one int64 key per (customer, item) pair: a set-membership test instead of a merge
-        bought_key = never["customer_id"].to_numpy() * len(item_names) + never["item"].to_numpy()
-        cand_key = cand["customer_id"].to_numpy() * len(item_names) + cand["consequent"].to_numpy()
-        cand = cand[~np.isin(cand_key, bought_key)]
     nm = lambda i: item_names[i]  # noqa: E731
     n_items = len(item_names)
-    if len(cand):
-        # numpy sorts on int64 / float arrays: pandas' multi-column sort was most of this step's time
-        c, x = cand["customer_id"].to_numpy(np.int64), cand["consequent"].to_numpy(np.int64)
-        a, conf, lift = cand["antecedent"].to_numpy(np.int64), cand["confidence"].to_numpy(float), cand["lift"].to_numpy(float)
+    # every (customer, rule) candidate: the rules of each item the customer bought, as index ranges into the
+    # rules sorted by antecedent (numpy repeat, not a merge of millions of rows)
+    r_a, r_x = r["antecedent"].to_numpy(np.int64), r["consequent"].to_numpy(np.int64)
+    r_conf, r_lift = r["confidence"].to_numpy(float), r["lift"].to_numpy(float)
+    by_a = np.argsort(r_a, kind="stable")
+    r_a, r_x, r_conf, r_lift = r_a[by_a], r_x[by_a], r_conf[by_a], r_lift[by_a]
+    n_rules_of = np.bincount(r_a, minlength=n_items) if len(r_a) else np.zeros(n_items, np.int64)
+    first_rule = np.cumsum(n_rules_of) - n_rules_of
+    h_c, h_i = history["customer_id"].to_numpy(np.int64), history["item"].to_numpy(np.int64)
+    h_ok = h_i >= 0
+    h_c, h_i = h_c[h_ok], h_i[h_ok]
+    reps = n_rules_of[h_i]
+    total = int(reps.sum())
+    c = np.repeat(h_c, reps)
+    rid = np.repeat(first_rule[h_i] - (np.cumsum(reps) - reps), reps) + np.arange(total, dtype=np.int64)
+    x = r_x[rid]
+    if never is not None and total:
+        # one int64 key per (customer, item) pair: a set-membership test instead of a merge
+        bought_key = never["customer_id"].to_numpy() * n_items + never["item"].to_numpy()
+        keep = ~np.isin(c * n_items + x, bought_key)
+        c, x, rid = c[keep], x[keep], rid[keep]
+    if len(c):
+        # by (customer, offer), strongest rule first (confidence, lift, then antecedent code): one sort of one
+        # int64 key, the rule's place in that order appended to the (customer, offer) key
+        n_r = len(r_a)
+        strength = np.lexsort((r_a, -r_lift, -r_conf))         # rule indices, strongest first
+        place = np.empty(n_r, np.int64)
+        place[strength] = np.arange(n_r)
         key = c * n_items + x
-        o = np.lexsort((a, -lift, -conf, key))  # by (customer, offer), strongest rule first; ties: antecedent code
-        key, a, conf, lift = key[o], a[o], conf[o], lift[o]
+        if int(key.max()) < np.iinfo(np.int64).max // max(n_r, 1):
+            comp = key * n_r + place[rid]
+            comp.sort()
+            key, best_rule = comp // n_r, strength[comp % n_r]
+        else:                                                   # a key too large to combine: the general sort
+            o = np.lexsort((place[rid], key))
+            key, best_rule = key[o], rid[o]
+        a, conf, lift = r_a[best_rule], r_conf[best_rule], r_lift[best_rule]
         first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         n_rules = np.diff(np.r_[first, len(key)])
         if scoring == "noisy_or":
@@ -238,10 +262,20 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
         rank = np.arange(len(bc)) - np.repeat(starts, np.diff(np.r_[starts, len(bc)]))
         keep = rank < k
         bc, bx, ba, bconf, blift, score, n_rules = (v[keep] for v in (bc, bx, ba, bconf, blift, score, n_rules))
-        # names are data: quoted, and filled into the translated sentence as they are
-        reason = [Phrase("rsn_rule", bought=quote(nm(ai)), share=_share(ci), then=quote(nm(xi)), lift=Number(li, 1),
-                         more=_more_rules(n - 1))
-                  for ai, xi, ci, li, n in zip(ba, bx, bconf, blift, n_rules)]
+        # names are data: quoted, and filled into the translated sentence as they are; one phrase object per
+        # distinct (rule, rules agreeing): confidence and lift belong to the rule, and many customers share it
+        made: dict = {}
+
+        def reason_of(ai, xi, ci, li, n):
+            key = (ai, xi, n)
+            p = made.get(key)
+            if p is None:
+                p = made[key] = Phrase("rsn_rule", bought=quote(nm(ai)), share=_share(ci), then=quote(nm(xi)),
+                                       lift=Number(li, 1), more=_more_rules(n - 1))
+            return p
+
+        reason = [reason_of(ai, xi, ci, li, n)
+                  for ai, xi, ci, li, n in zip(ba.tolist(), bx.tolist(), bconf.tolist(), blift.tolist(), n_rules.tolist())]
         offers = pd.DataFrame({"customer_id": bc, "item": bx, "score": score, "confidence": bconf, "lift": blift,
                                "reason": reason, "source": "rule"})
     else:
@@ -287,9 +321,10 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
                            reason=[reasons[(sh, gr)] for sh, gr in zip(fill["share"], fill["group"])])
         offers = pd.concat([offers, fill[["customer_id", "item", "score", "confidence", "lift", "reason", "source"]]],
                            ignore_index=True)
+    # rule offers first, each part in the order it was ranked in (rules: score, rules agreeing, lift, product;
+    # popularity: share, product), so the rank column follows the documented tie-breaks
     src_order = (offers["source"] != "rule").astype(int)
-    return (offers.assign(_s=src_order).sort_values(["customer_id", "_s", "score", "item"],
-                                                    ascending=[True, True, False, True], kind="stable")
+    return (offers.assign(_s=src_order).sort_values(["customer_id", "_s"], kind="stable")
             .drop(columns="_s").reset_index(drop=True))
 
 

@@ -153,3 +153,44 @@ def test_offers_in_customer_chunks_equal_the_offers_in_one_go(default_items, mon
     assert all(lo < hi for lo, hi in chunks[0]) and [hi for _, hi in chunks[0][:-1]] == [lo for lo, _ in chunks[0][1:]]
     pd.testing.assert_frame_equal(whole.drop(columns="reason"), chunked.drop(columns="reason"))
     assert whole["reason"].tolist() == chunked["reason"].tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("max_rules_per_item", [50, 2])
+def test_rule_offers_equal_a_plain_pandas_reading_of_the_definition(seed, max_rules_per_item):
+    """Random histories and rules (ties in confidence and lift on purpose): each customer's rule offers are the
+    products they have not bought that a rule from a bought product points to, scored by the strongest such rule
+    (confidence, then lift, then the antecedent's id), ordered by score, rules agreeing, lift, product id; the
+    first k. Computed here with a merge and a groupby, apart from the project's arrays and sort keys."""
+    rng = np.random.default_rng(seed)
+    products = [f"P{i:02d}" for i in range(25)]
+    history = pd.DataFrame({"customer_id": [f"C{i:03d}" for i in rng.integers(0, 80, 400)],
+                            "item": rng.choice(products, 400)}).drop_duplicates(ignore_index=True)
+    pairs = pd.DataFrame([(a, c) for a in products for c in products if a != c and rng.random() < 0.3],
+                         columns=["antecedent", "consequent"])
+    rules = pairs.assign(confidence=rng.choice([0.1, 0.2, 0.3, 0.5], len(pairs)),
+                         lift=rng.choice([0.9, 1.2, 1.5, 2.0], len(pairs)))
+    k = 3
+    got = bk.next_best_offers(history, rules, k=k, popular=POPULAR.iloc[:0], max_rules_per_item=max_rules_per_item)
+
+    r = rules[rules["lift"] > 1.0].sort_values(["antecedent", "confidence", "lift"], ascending=[True, False, False])
+    r = r.groupby("antecedent").head(max_rules_per_item)
+    cand = history.merge(r, left_on="item", right_on="antecedent")
+    bought = set(zip(history["customer_id"], history["item"]))
+    cand = cand[[(cu, x) not in bought for cu, x in zip(cand["customer_id"], cand["consequent"])]]
+    cand = cand.sort_values(["customer_id", "consequent", "confidence", "lift", "antecedent"],
+                            ascending=[True, True, False, False, True])
+    best = cand.groupby(["customer_id", "consequent"], sort=False).agg(
+        antecedent=("antecedent", "first"), score=("confidence", "first"), lift=("lift", "first"),
+        agreeing=("antecedent", "size")).reset_index()
+    best = best.sort_values(["customer_id", "score", "agreeing", "lift", "consequent"],
+                            ascending=[True, False, False, False, True])
+    expected = best.groupby("customer_id").head(k).reset_index(drop=True)
+    assert len(expected) > 50
+    rule_offers = got[got["source"] == "rule"].reset_index(drop=True)
+    assert rule_offers["customer_id"].astype(str).tolist() == expected["customer_id"].tolist()
+    assert rule_offers["item"].astype(str).tolist() == expected["consequent"].tolist()
+    np.testing.assert_array_equal(rule_offers["score"].to_numpy(), expected["score"].to_numpy())
+    np.testing.assert_array_equal(rule_offers["lift"].to_numpy(), expected["lift"].to_numpy())
+    said = [i18n.say(p, "en") for p in rule_offers["reason"]]
+    assert all(f"\u201c{a}\u201d" in s for a, s in zip(expected["antecedent"], said))
