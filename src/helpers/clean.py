@@ -153,20 +153,14 @@ def _row_hash(t):
     return h
 
 
-def _hashed(t):
-    """The narrow table the matching-free rules work on: ``line_id``, ``invoice`` and ``_h``, a
-    hash of the row's data columns (:data:`DATA_COLUMNS`)."""
-    return t.select("line_id", "invoice", _h=_row_hash(t))
-
-
 def _overlap_copies(hashed):
     """Line ids of the repeated copies of whole invoices (all but the first copy).
 
     An invoice's lines form runs of consecutive line ids (its block in the file). When an
     invoice has two or more runs and every run holds the same multiset of rows (all columns
     but ``line_id``), the file repeats the invoice as a block: the later runs are copies.
-    Runs are compared by their row count and two sums of hashed rows. ``hashed`` is
-    :func:`_hashed` of the lines: the windows sort three narrow columns, not whole lines.
+    Runs are compared by their row count and two sums of hashed rows. ``hashed``: ``line_id``,
+    ``invoice`` and ``_h`` (:func:`_row_hash`), so the windows sort three narrow columns, not whole lines.
     """
     t = hashed
     w = ibis.window(group_by=t.invoice, order_by=t.line_id)
@@ -293,7 +287,7 @@ def _pre_status(t, rules: CleaningConfig, start: dt.date | None, end: dt.date | 
                 stage=None):
     """Status from the rules that need no matching: overlap, duplicate, outside_window, non_product."""
     conds = []
-    hashed = _hashed(t)
+    hashed = t.select("line_id", "invoice", _h=_row_hash(t))     # the narrow table both rules work on
     if stage is not None:
         hashed = stage(hashed, "scratch_hashes")
     dups = _later_copies(t.select(*DATA_COLUMNS, "line_id"), hashed)
