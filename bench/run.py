@@ -86,12 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"comma-separated data sizes (default {DEFAULT_SIZES}: fits 20 minutes on 2 cores; "
                          f"'all' = {ALL_SIZES}, about 15 minutes more; also: cdnow, tiny; csv1m, csv10m, 100m: "
                          "read + clean + customer tables from a csv export, generated on demand (100m: not in "
-                         "'all', about 8 GB of disk and an hour))")
+                         "'all', about 17 GB of disk and 20 minutes))")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per figure; the median is reported (default 3)")
     ap.add_argument("--repeats-big", type=int, default=1, help="timed runs per figure at 10M lines (default 1)")
     ap.add_argument("--cases", default="", help=f"only these comparisons (comma-separated from {', '.join(CASES)})")
     ap.add_argument("--batch", default="default,1m",
-                    help="sizes whose whole notebook batch is run and timed (default default,1m; '' for none)")
+                    help="sizes whose whole notebook batch is run and timed (default default,1m; '' for none); "
+                         "a size not among --sizes runs its batch only")
     ap.add_argument("--batch-timeout", type=float, default=300,
                     help="the 1M-line notebook batch is stopped after this many seconds (the notebooks it finished "
                          "are reported; the target is 180 s); the default-data batch gets twice this (default 300)")

@@ -87,17 +87,20 @@ def tiny_inputs(tmp_path_factory):
             "tmp": str(tmp_path_factory.mktemp("bench"))}
 
 
+def _run(side, inputs):
+    """One side's result as the worker gets it: its set-up (imports, a connection) first, then the run."""
+    return side.run(inputs, side.setup(inputs) if side.setup else None)
+
+
 class TestSidesAgreeOnTiny:
     """The project's side and each peer give equal results on the tiny synthetic shop (300 customers)."""
 
     @pytest.mark.parametrize("case", ["rfm", "cohort", "pairs"])
     def test_peers_equal_the_project(self, case, tiny_inputs):
         c = cases.CASES[case]
-        proj = c.sides[c.project].run(tiny_inputs, None)
+        proj = _run(c.sides[c.project], tiny_inputs)
         for name in c.peers:
-            side = c.sides[name]
-            state = side.setup(tiny_inputs) if side.setup else None
-            ok, detail = c.compare(proj, side.run(tiny_inputs, state))
+            ok, detail = c.compare(proj, _run(c.sides[name], tiny_inputs))
             assert ok, f"{case} / {name}: {detail}"
         first = next(iter(proj.values()))
         assert len(first) > 0
@@ -105,16 +108,15 @@ class TestSidesAgreeOnTiny:
     def test_summary_equals_lifetimes(self, tiny_inputs):
         pytest.importorskip("lifetimes", reason="lifetimes is in the bench extra (make bench installs it)")
         c = cases.CASES["summary"]
-        proj = c.sides["engine"].run(tiny_inputs, None)
-        peer = c.sides["lifetimes"]
-        ok, detail = c.compare(proj, peer.run(tiny_inputs, peer.setup(tiny_inputs)))
+        proj = _run(c.sides["engine"], tiny_inputs)
+        ok, detail = c.compare(proj, _run(c.sides["lifetimes"], tiny_inputs))
         assert ok, detail
         assert detail == f"identical ({len(proj['summary']):,} customers)"
 
     def test_a_changed_result_is_caught(self, tiny_inputs):
         c = cases.CASES["rfm"]
-        proj = c.sides["engine"].run(tiny_inputs, None)
-        peer = c.sides["pandas"].run(tiny_inputs, None)
+        proj = _run(c.sides["engine"], tiny_inputs)
+        peer = _run(c.sides["pandas"], tiny_inputs)
         peer["rfm"].loc[0, "monetary"] += 0.01
         ok, detail = c.compare(proj, peer)
         assert not ok and "monetary: 1 differ" in detail
