@@ -12,6 +12,8 @@ from pathlib import Path
 #: the issue's targets
 SUMMARY_SPEEDUP = {"1m": 5.0, "10m": 10.0}
 BATCH_1M_SECONDS = 180.0
+BATCH_DEFAULT_SECONDS = 90.0
+BATCH_1M_TREE_MB = 4096.0
 PREPARE_10M_MB = 4096.0
 #: read + clean + customer tables from a csv export: peak memory per size
 PREPARE_CSV_MB = {"csv10m": 2048.0, "100m": 4096.0}
@@ -111,6 +113,29 @@ def targets(bench: dict) -> list[dict]:
                     f"{fmt_s(b['notebooks_s'])} in {stopped} (--batch-timeout)")
         out.append({"id": "batch_1m", "target": t, "status": "met" if ok else "missed",
                     "measured": text + (f"; failed: {', '.join(failed)}" if failed else "")})
+    # 2b. the 1M batch's whole process tree under 4 GB, and the default shop's batch under 90 s
+    t = f"Peak memory of the whole process tree (runner + kernels) during the 1M batch under {BATCH_1M_TREE_MB / 1024:g} GB"
+    if not b or not b.get("notebooks"):
+        out.append({"id": "batch_1m_memory", "target": t, "status": "not measured",
+                    "measured": (b or {}).get("error", "batch on 1M lines not run")})
+    else:
+        out.append({"id": "batch_1m_memory", "target": t,
+                    "status": "met" if b["peak_mb"] < BATCH_1M_TREE_MB else "missed",
+                    "measured": f"{fmt_mb(b['peak_mb'])} (sampled every 0.5 s over the process tree)"})
+    d = next((x for x in bench.get("batches", []) if x["size"] == "default"), None)
+    t = f"The default shop's batch (49k lines) under {BATCH_DEFAULT_SECONDS:.0f} s"
+    if not d or d.get("run_seconds") is None:
+        out.append({"id": "batch_default", "target": t, "status": "not measured",
+                    "measured": (d or {}).get("error", "batch on the default shop not run")})
+    else:
+        failed = [n["name"] for n in d["notebooks"] if n["status"] != "ok"]
+        first = d.get("first_run")
+        text = f"{fmt_s(d['run_seconds'])}" + (
+            f"; the first run in this checkout took {fmt_s(first['wall_s'])} (compiling the model graphs into "
+            "data/pytensor, once)" if first else "") + (f"; failed: {', '.join(failed)}" if failed else "")
+        out.append({"id": "batch_default", "target": t,
+                    "status": "met" if d["run_seconds"] <= BATCH_DEFAULT_SECONDS and not failed else "missed",
+                    "measured": text})
     # 3. 10M lines cleaned + customer tables under 4 GB
     t = "10M lines cleaned and aggregated to customer tables with peak memory under 4 GB"
     d = _one(bench, size="10m", case="prepare", side="duckdb")
@@ -486,7 +511,9 @@ def _batch_cell(bench: dict, size: str) -> str:
         return ""
     if b.get("run_seconds") is None:
         return _cell(b.get("error", "stopped"))
-    return f"{fmt_s(b['run_seconds'])}, whole process tree {fmt_mb(b['peak_mb'])} at its peak"
+    first = b.get("first_run")
+    return (f"{fmt_s(b['run_seconds'])}, whole process tree {fmt_mb(b['peak_mb'])} at its peak"
+            + (f" (first run in a fresh checkout, compiling the model graphs: {fmt_s(first['wall_s'])})" if first else ""))
 
 
 def readme_table(bench: dict) -> list[str]:

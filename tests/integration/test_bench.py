@@ -257,7 +257,25 @@ class TestWrite:
         assert "**could not finish**: stopped at 12.0 GB of memory" in text
         data = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
         assert {t["id"] for t in data["targets"]} >= {"summary_1m", "summary_10m", "batch_1m", "prepare_10m",
-                                                      "clv_1m", "clv_fit_1m", "growth", "make_bench"}
+                                                      "clv_1m", "clv_fit_1m", "growth", "make_bench",
+                                                      "batch_default", "batch_1m_memory"}
+
+
+def test_the_batch_targets_judge_time_memory_and_a_first_run_apart():
+    bench = _bench()
+    nb = [{"name": "00_start_here", "status": "ok", "seconds": 3.0}]
+    bench["batches"] = [{"size": "default", "run_seconds": 84.0, "peak_mb": 2000.0, "notebooks": nb,
+                         "first_run": {"wall_s": 101.0, "returncode": 0}},
+                        {"size": "1m", "run_seconds": 150.0, "peak_mb": 4200.0, "notebooks": nb}]
+    t = {x["id"]: x for x in table.targets(bench)}
+    assert t["batch_default"]["status"] == "met"                         # the second run: 84 s <= 90 s
+    assert "first run in this checkout took 101 s" in t["batch_default"]["measured"]
+    assert t["batch_1m_memory"]["status"] == "missed" and t["batch_1m_memory"]["measured"].startswith("4.10 GB")
+    bench["batches"][0].update(run_seconds=95.0, first_run=None)
+    bench["batches"][1]["peak_mb"] = 3000.0
+    t = {x["id"]: x for x in table.targets(bench)}
+    assert t["batch_default"]["status"] == "missed" and "first run" not in t["batch_default"]["measured"]
+    assert t["batch_1m_memory"]["status"] == "met"
 
 
 def test_the_readme_table_quotes_each_figure_of_the_run():
