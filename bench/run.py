@@ -296,6 +296,12 @@ def attribute_kernels(notebooks: list[dict], kernels: list[dict], order: list[st
         nb["kernel_peak_mb"] = k["peak_mb"]
 
 
+def _runner(config: Path, reports: Path) -> list[str]:
+    """The batch command the bench times: every notebook of ``config``, re-executed, into ``reports``."""
+    return [sys.executable, "-m", "helpers.runner.run", "--config", str(config), "--reports-dir", str(reports),
+            "--force", "--no-progress"]
+
+
 def _compiled_models() -> bool:
     """Whether PyTensor's compile cache (data/pytensor, :mod:`helpers.models.pymc_tools`) holds compiled code."""
     from helpers import paths
@@ -333,18 +339,15 @@ def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
         # a fresh clone has no PyTensor compile cache: the first batch compiles the model graphs once (a one-off,
         # like generating the data); it is timed and shown apart, and the batch measured is the one after it
         log(f"  batch on {size.name}, first run in this checkout (PyTensor compile cache empty) ...")
-        warm = measure.run_process([sys.executable, "-m", "helpers.runner.run", "--config", str(config),
-                                    "--reports-dir", str(workdir / f"batch-{size.name}-first"), "--force",
-                                    "--no-progress"], timeout=limit, mem_cap_mb=args.mem_cap_gb * 1024,
-                                   log=workdir / f"batch-{size.name}-first.log", interval=0.5)
+        warm = measure.run_process(_runner(config, workdir / f"batch-{size.name}-first"), timeout=limit,
+                                   mem_cap_mb=args.mem_cap_gb * 1024, log=workdir / f"batch-{size.name}-first.log",
+                                   interval=0.5)
         first = {"wall_s": warm.wall, "returncode": warm.returncode}
         log(f"    first run {warm.wall:.0f} s (exit code {warm.returncode})")
         drop_stored_models(config)
     log(f"  batch on {size.name} (time limit {limit:.0f} s) ...")
-    run = measure.run_process([sys.executable, "-m", "helpers.runner.run", "--config", str(config), "--reports-dir",
-                               str(reports), "--force", "--no-progress"], timeout=limit,
-                              mem_cap_mb=args.mem_cap_gb * 1024, log=workdir / f"batch-{size.name}.log",
-                              interval=0.5)
+    run = measure.run_process(_runner(config, reports), timeout=limit, mem_cap_mb=args.mem_cap_gb * 1024,
+                              log=workdir / f"batch-{size.name}.log", interval=0.5)
     out = {"size": size.name, "wall_s": run.wall, "peak_mb": run.peak_mb, "maxrss_mb": run.maxrss_mb,
            "tree_peak_mb": run.tree_peak_mb, "returncode": run.returncode, "killed": run.killed,
            "timeout_s": limit, "notebooks": [], "first_run": first}

@@ -65,6 +65,11 @@ def _one(bench: dict, **match) -> dict | None:
     return rows[0] if rows else None
 
 
+def _batch(bench: dict, size: str) -> dict | None:
+    """The notebook batch run on ``size``, if any."""
+    return next((b for b in bench.get("batches", []) if b["size"] == size), None)
+
+
 def _lines(bench: dict, size: str) -> int | None:
     return bench.get("sizes", {}).get(size, {}).get("n_clean_lines")
 
@@ -93,7 +98,7 @@ def targets(bench: dict) -> list[dict]:
                         "measured": f"{fmt_ratio(sp)} (engine {fmt_s(proj['median_s'])}, pandas + lifetimes "
                                     f"{fmt_s(peer['median_s'])}); results identical"})
     # 2. full batch on 1M lines
-    b = next((x for x in bench.get("batches", []) if x["size"] == "1m"), None)
+    b = _batch(bench, "1m")
     prep = _one(bench, size="1m", case="prepare", side="duckdb")
     t = f"Full batch on 1M lines under {BATCH_1M_SECONDS / 60:.0f} minutes on 2 cores"
     if not b or not b.get("notebooks"):
@@ -122,7 +127,7 @@ def targets(bench: dict) -> list[dict]:
         out.append({"id": "batch_1m_memory", "target": t,
                     "status": "met" if b["peak_mb"] < BATCH_1M_TREE_MB else "missed",
                     "measured": f"{fmt_mb(b['peak_mb'])} (sampled every 0.5 s over the process tree)"})
-    d = next((x for x in bench.get("batches", []) if x["size"] == "default"), None)
+    d = _batch(bench, "default")
     t = f"The default shop's batch (49k lines) under {BATCH_DEFAULT_SECONDS:.0f} s"
     if not d or d.get("run_seconds") is None:
         out.append({"id": "batch_default", "target": t, "status": "not measured",
@@ -446,7 +451,7 @@ def _closing(tid: str, bench: dict) -> str:
                 "and computes standard errors, which lifetimes' fit does not; on a machine shared with other work "
                 "the two are within noise of each other, so compare the medians of more repeats.")
     if tid == "batch_1m":
-        b = next((x for x in bench.get("batches", []) if x["size"] == "1m"), {})
+        b = _batch(bench, "1m") or {}
         nbs = sorted(b.get("notebooks", []), key=lambda n: -n["seconds"])[:3]
         slow = ", ".join(f"{n['name']} {fmt_s(n['seconds'])}" + (" (stopped there)" if n["status"] == "stopped" else "")
                          for n in nbs)
@@ -506,7 +511,7 @@ def _prep_cell(bench: dict, size: str) -> str:
 
 
 def _batch_cell(bench: dict, size: str) -> str:
-    b = next((b for b in bench.get("batches", []) if b["size"] == size), None)
+    b = _batch(bench, size)
     if b is None:
         return ""
     if b.get("run_seconds") is None:

@@ -179,6 +179,9 @@ def next_best_offers(history: pd.DataFrame, rules: pd.DataFrame, *, k: int = 5, 
     return out[cols]
 
 
+#: Largest int64 the combined (customer, offer, rule strength) sort key may reach; past it the offers are sorted
+#: on two keys instead (the same order, slower).
+_MAX_KEY = np.iinfo(np.int64).max
 #: Most (customer, rule) candidate rows :func:`next_best_offers` scores at once (about 40 bytes each, several copies).
 MAX_CANDIDATES = 4_000_000
 
@@ -217,7 +220,7 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
     r_conf, r_lift = r["confidence"].to_numpy(float), r["lift"].to_numpy(float)
     by_a = np.argsort(r_a, kind="stable")
     r_a, r_x, r_conf, r_lift = r_a[by_a], r_x[by_a], r_conf[by_a], r_lift[by_a]
-    n_rules_of = np.bincount(r_a, minlength=n_items) if len(r_a) else np.zeros(n_items, np.int64)
+    n_rules_of = np.bincount(r_a, minlength=n_items)
     first_rule = np.cumsum(n_rules_of) - n_rules_of
     h_c, h_i = history["customer_id"].to_numpy(np.int64), history["item"].to_numpy(np.int64)
     h_ok = h_i >= 0
@@ -240,7 +243,7 @@ def _offers_on_codes(history: pd.DataFrame, r: pd.DataFrame, popular: pd.DataFra
         place = np.empty(n_r, np.int64)
         place[strength] = np.arange(n_r)
         key = c * n_items + x
-        if int(key.max()) < np.iinfo(np.int64).max // max(n_r, 1):
+        if int(key.max()) < _MAX_KEY // max(n_r, 1):
             comp = key * n_r + place[rid]
             comp.sort()
             key, best_rule = comp // n_r, strength[comp % n_r]

@@ -194,3 +194,23 @@ def test_rule_offers_equal_a_plain_pandas_reading_of_the_definition(seed, max_ru
     np.testing.assert_array_equal(rule_offers["lift"].to_numpy(), expected["lift"].to_numpy())
     said = [i18n.say(p, "en") for p in rule_offers["reason"]]
     assert all(f"\u201c{a}\u201d" in s for a, s in zip(expected["antecedent"], said))
+
+
+def test_offers_sorted_on_two_keys_equal_the_combined_key(monkeypatch):
+    """When the combined (customer, offer, rule strength) key could overflow int64, the offers are sorted on two
+    keys instead: the same offers, in the same order, with the same reasons."""
+    from helpers.models.baskets import offers as offers_module
+
+    rng = np.random.default_rng(5)
+    products = [f"P{i:02d}" for i in range(20)]
+    history = pd.DataFrame({"customer_id": [f"C{i:02d}" for i in rng.integers(0, 40, 200)],
+                            "item": rng.choice(products, 200)}).drop_duplicates(ignore_index=True)
+    pairs = pd.DataFrame([(a, c) for a in products for c in products if a != c and rng.random() < 0.3],
+                         columns=["antecedent", "consequent"])
+    rules = pairs.assign(confidence=rng.choice([0.1, 0.3, 0.5], len(pairs)), lift=rng.choice([1.2, 2.0], len(pairs)))
+    combined = bk.next_best_offers(history, rules, k=3, popular=POPULAR)
+    monkeypatch.setattr(offers_module, "_MAX_KEY", 1)
+    two_keys = bk.next_best_offers(history, rules, k=3, popular=POPULAR)
+    assert (combined["source"] == "rule").sum() > 50
+    pd.testing.assert_frame_equal(combined.drop(columns="reason"), two_keys.drop(columns="reason"))
+    assert [i18n.say(p, "en") for p in combined["reason"]] == [i18n.say(p, "en") for p in two_keys["reason"]]
