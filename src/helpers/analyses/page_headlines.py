@@ -161,7 +161,7 @@ def clv_items(base: pd.DataFrame, value_col: str, *, predicted: bool, actions: p
 
     return [
         ("customers_valued", _("Customers valued"), len(base), "customers"),
-        ("clv_total", _("Predicted {months}-month CLV, all customers", months=horizon_months) if predicted else _("Historical gross margin, all customers"),
+        ("clv_total", _("Predicted {months}-month CLV (gross margin, discounted), all customers", months=horizon_months) if predicted else _("Historical gross margin, all customers"),
          float(base[value_col].sum()), currency),
         ("clv_top20_share", _("Share of {value} held by the top 20 % of customers", value=i18n.column(value_col)), top_share_of_value(base[value_col], 0.2), "%"),
         ("high_value_low_p_alive", _("High-value customers with low P(alive) to act on"), len(actions) if actions is not None else NAN, "customers"),

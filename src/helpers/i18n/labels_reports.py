@@ -40,7 +40,7 @@ LABELS = {
     "hl_clusters": N_("Customer clusters (k-means, k by silhouette)"),
     "hl_clv_model": N_("Model behind the CLV (purchases + spend)"),
     "hl_clv_top20_share": N_("Share of {value} held by the top 20 % of customers"),
-    "hl_clv_total": N_("Predicted {months}-month CLV, all customers"),
+    "hl_clv_total": N_("Predicted {months}-month CLV (gross margin, discounted), all customers"),
     "hl_contract_churn_rate": N_("Churn rate (observed, customer table)"),
     "hl_contract_churn_rate_group": N_("Churn rate, {group}"),
     "hl_contract_cox_c_index": N_("Cox model C-index on held-out customers"),
