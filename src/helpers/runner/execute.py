@@ -39,6 +39,11 @@ SAVE_SECONDS = 20.0
 ENGINE = "crm-sparse-saves"
 
 
+#: jupyter_client's error for a kernel that died before answering, i.e. before any cell ran: retried this many times
+START_FAILURE = "Kernel died before replying to kernel_info"
+START_RETRIES = 1
+
+
 def parameters(notebook: Path) -> dict:
     """Names and defaults of a notebook's ``parameters`` cell (papermill's inspection)."""
     import papermill as pm
@@ -127,11 +132,20 @@ def execute(notebook: Path, out: Path, params: dict, *, progress: bool = False) 
 
     manager = kernel_manager(notebook.stem)
     try:
-        pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="python3",
-                            resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
-                            progress_bar={"desc": notebook.stem, "leave": False} if progress else False,
-                            log_output=True, report_mode=False,
-                            kernel_manager_class=manager, engine_name=sparse_saves_engine())
+        for attempt in range(1 + START_RETRIES):
+            try:
+                pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="python3",
+                                    resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
+                                    progress_bar={"desc": notebook.stem, "leave": False} if progress else False,
+                                    log_output=True, report_mode=False,
+                                    kernel_manager_class=manager, engine_name=sparse_saves_engine())
+                break
+            except RuntimeError as exc:
+                # a kernel that dies before its first reply ran no cell: most often a port another process took
+                # between jupyter_client choosing it and the kernel binding it ("Address already in use")
+                if START_FAILURE not in str(exc) or attempt == START_RETRIES:
+                    raise
+                LOG.warning("%s: the kernel died while starting (%s); starting a new one", notebook.stem, exc)
     except pm.PapermillExecutionError as exc:
         LOG.error("%s failed:%s", notebook.stem, exc)
         return f"{exc.ename}: {exc.evalue}"

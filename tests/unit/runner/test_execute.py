@@ -71,3 +71,38 @@ def test_the_executed_notebook_is_written_at_the_end_not_at_every_cell(tmp_path,
         assert len(writes) >= 2 * 8
     else:
         assert 1 <= len(writes) <= most
+
+
+@pytest.mark.parametrize("deaths, expected", [(1, None), (2, "RuntimeError: Kernel died before replying to kernel_info")])
+def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path, monkeypatch, caplog, deaths, expected):
+    """A kernel that dies before its first reply ran no cell (a port taken by another process between choosing and
+    binding it): one new start; a second death is the notebook's error, never a silent pass."""
+    import papermill as pm
+
+    calls = []
+
+    def fake(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= deaths:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(pm, "execute_notebook", fake)
+    with caplog.at_level("WARNING"):
+        got = execute.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
+    assert got == expected
+    assert len(calls) == 1 + execute.START_RETRIES
+    assert "died while starting" in caplog.text
+
+
+def test_other_kernel_errors_are_not_retried(tmp_path, monkeypatch):
+    import papermill as pm
+
+    calls = []
+
+    def fake(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(pm, "execute_notebook", fake)
+    assert execute.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {}).startswith("RuntimeError: Kernel didn't")
+    assert len(calls) == 1
