@@ -71,8 +71,10 @@ catalog: $(STAMP) ## after changing report strings: extract them (pybabel) and m
 	PYTHONPATH=src $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -k N_ -k NP_:1c,2 -o build/messages.pot .
 	$(BIN)/pybabel -q update -i build/messages.pot -d src/helpers/locale -l tr -D messages -w 100 --ignore-obsolete --no-fuzzy-matching
 
+# --no-deps: requirements-bench.lock is a whole lock, installed as written; resolving again would bring back what the
+# locks leave out (rfc3987-syntax: a second of lark grammars in every process that imports nbformat, every kernel)
 bench: $(STAMP) ## benchmark the engine path against pandas + lifetimes / mlxtend into reports/bench/ (installs requirements-bench.lock); BENCH_ARGS="--sizes default --repeats 1"
-	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements-bench.lock
+	$(BIN)/uv pip install -q --no-deps --compile-bytecode --python $(BIN)/python -r requirements-bench.lock
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 .PHONY: spark-cluster spark-cluster-stop

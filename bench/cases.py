@@ -54,6 +54,7 @@ class Case:
     compare: Callable[[dict, dict], tuple[bool, str]] | None = None
     needs: tuple[str, ...] = ()        # optional columns the data must have (Prepared.has)
     note: str = ""
+    target: bool = False               # a speed-up target stands on it: --repeats timed runs at every size
 
     @property
     def project(self) -> str:
@@ -172,7 +173,7 @@ SUMMARY = Case(
     {"engine": Side("engine (Ibis on DuckDB)", summary_engine, _engine_setup),
      "lifetimes": Side("pandas + lifetimes", summary_lifetimes, _lifetimes_setup,
                        note="pd.read_parquet + lifetimes.utils.summary_data_from_transaction_data(freq='D')")},
-    compare_summary)
+    compare_summary, target=True)
 
 
 # --------------------------------------------------------------------------------------

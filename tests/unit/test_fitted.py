@@ -22,10 +22,11 @@ from tests.fixtures import TINY
 pytestmark = pytest.mark.slow
 
 
-def _private(prep: pipeline.Prepared, tmp_path) -> pipeline.Prepared:
-    """``prep`` with its tables copied into ``tmp_path``: its ``models`` folder belongs to this test alone."""
+def _private(prep: pipeline.Prepared, tmp_path, *, models: bool = False) -> pipeline.Prepared:
+    """``prep`` with its tables copied into ``tmp_path``: its ``models`` folder belongs to this test alone (empty,
+    or with ``models=True`` a copy of ``prep``'s)."""
     folder = tmp_path / prep.folder.name
-    shutil.copytree(prep.folder, folder, ignore=shutil.ignore_patterns("models", "exports"))
+    shutil.copytree(prep.folder, folder, ignore=shutil.ignore_patterns(*(() if models else ("models",)), "exports"))
     return pipeline.Prepared(prep.config, folder, prep.meta)
 
 
@@ -36,7 +37,22 @@ def tiny():
 
 @pytest.fixture
 def prep(tiny, tmp_path):
+    """The tiny shop with no model fitted yet."""
     return _private(tiny, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def run_models(tiny, tmp_path_factory):
+    """The tiny shop with the run's shared models fitted (once per module: the CLV tournament takes seconds)."""
+    prep = _private(tiny, tmp_path_factory.mktemp("run_models"))
+    fitted.fit_run_models(prep)
+    return prep
+
+
+@pytest.fixture
+def fitted_prep(run_models, tmp_path):
+    """:func:`run_models` copied with its models into this test's folder, for tests that start from a fitted run."""
+    return _private(run_models, tmp_path, models=True)
 
 
 def _fitted_since(n: int) -> list[str]:
@@ -63,14 +79,14 @@ def test_a_model_is_fitted_once_and_read_back_with_the_same_numbers(prep):
     assert params.loc["r", "estimate"] == pytest.approx(again.purchase.values["r"])
 
 
-def test_the_stored_scores_are_the_models_customer_values(prep):
-    scores = fitted.clv_scores(prep, horizon_months=6, discount_rate=0.05)
-    fits = fitted.clv_fits(prep)
-    direct = clv.customer_value(fits.purchase, fits.spend, prep.read("customers_btyd"), horizon_months=6,
-                                discount_rate=0.05, time_unit=prep.meta["time_unit"])
+def test_the_stored_scores_are_the_models_customer_values(fitted_prep):
+    scores = fitted.clv_scores(fitted_prep, horizon_months=6, discount_rate=0.05)
+    fits = fitted.clv_fits(fitted_prep)
+    direct = clv.customer_value(fits.purchase, fits.spend, fitted_prep.read("customers_btyd"), horizon_months=6,
+                                discount_rate=0.05, time_unit=fitted_prep.meta["time_unit"])
     np.testing.assert_allclose(scores["clv"].to_numpy(), direct["clv"].to_numpy(), rtol=1e-12)
-    stored = pd.read_parquet(fitted.artefact(prep, "clv_scores", {
-        **fitted.clv_settings(model=fitted.chosen_clv(prep)[0], time_unit=prep.meta["time_unit"]), "horizon_months": 6.0,
+    stored = pd.read_parquet(fitted.artefact(fitted_prep, "clv_scores", {
+        **fitted.clv_settings(model=fitted.chosen_clv(fitted_prep)[0], time_unit=fitted_prep.meta["time_unit"]), "horizon_months": 6.0,
         "discount_rate": 0.05}).folder
         / "scores.parquet")
     assert stored["customer_id"].tolist() == scores["customer_id"].tolist()
@@ -78,7 +94,10 @@ def test_the_stored_scores_are_the_models_customer_values(prep):
     assert scores.attrs["purchase_source"].step == fits.purchase.step
 
 
-def test_changing_one_setting_refits_that_model_only(prep):
+def test_changing_one_setting_refits_that_model_only(fitted_prep):
+    prep = fitted_prep
+    for folder in (prep.folder / "models").glob("rfm-*"):   # RFM is fitted below, once though asked twice
+        shutil.rmtree(folder)
     fitted.clv_scores(prep)
     fitted.clv_holdout(prep)
     clv_pickle = next((prep.folder / "models").glob("clv-*")) / "fit.pkl"
@@ -137,11 +156,11 @@ def test_two_processes_fitting_the_same_model_leave_one_artefact(prep):
                                                                                         "clv_tournament"]
 
 
-def test_bad_settings_are_a_message_not_a_default(prep):
-    scores, why = fitted.attempt(fitted.clv_scores, prep, horizon_months=0)
+def test_bad_settings_are_a_message_not_a_default(fitted_prep):
+    scores, why = fitted.attempt(fitted.clv_scores, fitted_prep, horizon_months=0)
     assert scores is None and "horizon_months = 0" in why and "ClvInputError" in why
     with pytest.raises(ValueError, match="unknown model kind 'kmeans'"):
-        fitted.artefact(prep, "kmeans", {})
+        fitted.artefact(fitted_prep, "kmeans", {})
 
 
 def test_the_runner_fits_once_and_every_notebook_names_what_it_read(tmp_path):
@@ -174,8 +193,8 @@ def test_the_runner_fits_once_and_every_notebook_names_what_it_read(tmp_path):
     assert json.loads((out / "latest" / "artefacts" / "04_clv" / "models.json").read_text())["clv_holdout"] == three.folder.name
 
 
-def test_the_run_stage_checks_stored_models_without_reading_them(prep, monkeypatch):
-    first = fitted.fit_run_models(prep)
+def test_the_run_stage_checks_stored_models_without_reading_them(fitted_prep, monkeypatch):
+    first = fitted.fit_run_models(fitted_prep)
     assert {r["kind"] for r in first} == {"clv", "clv_scores", "clv_holdout", "clv_tournament", "rfm"}
     import cloudpickle
 
@@ -188,19 +207,19 @@ def test_the_run_stage_checks_stored_models_without_reading_them(prep, monkeypat
         return read
 
     monkeypatch.setattr(cloudpickle, "loads", only_the_choice)
-    again = fitted.fit_run_models(prep)
+    again = fitted.fit_run_models(fitted_prep)
     assert [(r["kind"], r["artefact"], r["fitted"]) for r in again] == [(r["kind"], r["artefact"], False) for r in first]
 
 
-def test_stored_scores_are_read_without_the_fit_behind_them(prep):
-    scores = fitted.clv_scores(prep)
-    clv_folder = prep.folder / "models" / fitted.USED["clv"]
+def test_stored_scores_are_read_without_the_fit_behind_them(fitted_prep):
+    scores = fitted.clv_scores(fitted_prep)
+    clv_folder = fitted_prep.folder / "models" / fitted.USED["clv"]
     (clv_folder / "fit.pkl").unlink()                      # the fit is not needed to read the scores
     n = len(fitted.FITTED)
-    again = fitted.clv_scores(prep)
+    again = fitted.clv_scores(fitted_prep)
     assert _fitted_since(n) == []
     pd.testing.assert_frame_equal(again, scores)
     assert fitted.USED["clv"] == clv_folder.name
     # a new horizon needs the fit: it is fitted again (its fit.pkl is gone), then the new scores
-    fitted.clv_scores(prep, horizon_months=3)
+    fitted.clv_scores(fitted_prep, horizon_months=3)
     assert _fitted_since(n) == ["clv", "clv_scores"]

@@ -365,7 +365,7 @@ def build(config_path: str | Path, *, language: str | None = None, reports_dir: 
     sources = source_notebooks(only)
     if not sources:
         raise CRMInputError(f"{SOURCE_DIR}: no exercise notebook matches {only}")
-    steps = tqdm(total=len(sources) + 2, desc="course", unit="step", disable=not progress)
+    steps = tqdm(total=len(sources) + 2, desc="course", unit="step", disable=None if progress else True)
     steps.set_postfix_str("preparing the data")
     prep = prepare(cfg, progress=False)
     steps.update(1)

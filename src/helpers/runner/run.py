@@ -35,9 +35,9 @@ Exit codes: 0 all notebooks ran, 1 a notebook failed, 2 bad config or data.
 
 The console gets one line per notebook as it finishes, in batch order once its pages are written
 (status, seconds, why it failed or was skipped, and for a failure where the details are), and
-each run's report path; progress bars (unless ``--no-progress``) vanish when done. The rest (the
-runner's steps, the notebooks' output, what their kernels write, tracebacks, warnings) goes to
-the run's ``run.log``; ``--verbose`` shows it on stderr too.
+each run's report path; progress bars (on a terminal, unless ``--no-progress``; a log or a pipe gets the
+lines alone) vanish when done. The rest (the runner's steps, the notebooks' output, what their kernels write,
+tracebacks, warnings) goes to the run's ``run.log``; ``--verbose`` shows it on stderr too.
 
 This module orchestrates a run and holds the command line; the parts live beside it:
 :mod:`~helpers.runner.schedule` (which notebook may start now, from the artefacts each step of
@@ -285,7 +285,7 @@ class _Batch:
         pending, running, done, exports, exported = list(chosen), {}, set(), {}, set()
         next_export = 0
         with ThreadPoolExecutor(max_workers=self.jobs) as pool, ThreadPoolExecutor(max_workers=1) as export_pool, \
-                tqdm(total=len(chosen), desc=self.run.name, unit="notebook", disable=not self.progress,
+                tqdm(total=len(chosen), desc=self.run.name, unit="notebook", disable=None if self.progress else True,
                      leave=False) as bar:
             stage = self.models.finished() if self.models is not None else None
             while pending or running or exports or next_export < len(chosen):
@@ -486,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--force-prepare", action="store_true", help="re-read and re-clean the data even if cached")
     ap.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                     help="notebooks executed at once (default: output.jobs in the config, 2)")
-    ap.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bars (they are shown on a terminal only)")
     ap.add_argument("--verbose", "-v", action="store_true",
                     help="also show on stderr what goes to each run's run.log: the runner's steps, the notebooks' "
                          "output, the kernels' own messages and warnings")

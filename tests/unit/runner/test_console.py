@@ -114,6 +114,8 @@ def test_make_reports_prints_no_kernel_noise(tiny_run):
     printed = proc.stdout + proc.stderr
     assert not any(noise in printed for noise in KERNEL_NOISE), printed
     assert NOTEBOOK_LINE.findall(proc.stdout) == [("ok    ", "01_data_cleaning")]
+    # no --no-progress, but a pipe is not a terminal: the lines alone, no progress bar (tqdm writes "?notebook/s")
+    assert "notebook/s" not in printed, printed
     run = (out / "latest").resolve()
     assert f"report: {run / 'index.html'}" in proc.stdout and (run / "index.html").is_file()
     assert "helpers.runner.kernel: 01_data_cleaning kernel: " in (run / "run.log").read_text(encoding="utf-8")
