@@ -449,7 +449,8 @@ def _closing(tid: str, bench: dict) -> str:
                 "not a Python loop, so the engine's edge is DuckDB's parallel parquet scan and hash aggregation, "
                 "which grows with the data (compare the 1M and 10M rows) and with cores (pandas uses one). "
                 "`customers.btyd_summary` is two hash aggregations (customer-days, then customers, the first day's "
-                "value by `arg_min`) and hands a million customers to pandas, which both sides pay. A ratio near the "
+                "value by Ibis' `argmin`) and hands a million customers to pandas, which both sides pay. A ratio "
+                "near the "
                 "line is within the machine's load: compare the medians of more repeats (--repeats). The notebooks "
                 "do not pay this step: they read `customers_btyd.parquet`, which prepare writes once per data version.")
     if tid == "clv_fit_1m":
@@ -635,7 +636,8 @@ def markdown(bench: dict, *, partial: bool = False) -> str:
               "the Spark session, the DuckDB connection), then the timed runs, each reading its input file afresh; "
               "the figure is their median. The first run of a process "
               "pays one-off costs (compiling, file cache), which the median of 3 leaves out; at 10M lines there "
-              "is one run per figure.",
+              "is one run per figure (--repeats-big), except the customer summary, whose 10x target is a median "
+              "of --repeats runs.",
               "- Peak memory: the larger of the worker process's own high-water mark (VmHWM in /proc/self/status, "
               "exact for that process) and the sum over its process tree sampled every 0.2 s with psutil (counts a "
               "Spark JVM or Jupyter kernels; a spike shorter than the interval can be missed). It includes the "
