@@ -88,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "read + clean + customer tables from a csv export, generated on demand (100m: not in "
                          "'all', about 17 GB of disk and 20 minutes))")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per figure; the median is reported (default 3)")
-    ap.add_argument("--repeats-big", type=int, default=1, help="timed runs per figure at 10M lines (default 1); the figures a speed-up target stands on (the customer summary) get --repeats")
+    ap.add_argument("--repeats-big", type=int, default=1,
+                    help="timed runs per figure at 10M lines (default 1); the figures a speed-up target stands on "
+                         "(the customer summary) get --repeats")
     ap.add_argument("--cases", default="", help=f"only these comparisons (comma-separated from {', '.join(CASES)})")
     ap.add_argument("--batch", default="default,1m",
                     help="sizes whose whole notebook batch is run and timed (default default,1m; '' for none); "

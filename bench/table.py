@@ -449,10 +449,10 @@ def _closing(tid: str, bench: dict) -> str:
                 "not a Python loop, so the engine's edge is DuckDB's parallel parquet scan and hash aggregation, "
                 "which grows with the data (compare the 1M and 10M rows) and with cores (pandas uses one). "
                 "`customers.btyd_summary` is two hash aggregations (customer-days, then customers, the first day's "
-                "value by Ibis' `argmin`) and hands a million customers to pandas, which both sides pay. A ratio "
-                "near the "
-                "line is within the machine's load: compare the medians of more repeats (--repeats). The notebooks "
-                "do not pay this step: they read `customers_btyd.parquet`, which prepare writes once per data version.")
+                "value by Ibis' `argmin`) and hands every customer to pandas, which both sides pay. A ratio near "
+                "the line is within the machine's load: compare the medians of more repeats (--repeats). The "
+                "notebooks do not pay this step: they read `customers_btyd.parquet`, which prepare writes once per "
+                "data version.")
     if tid == "clv_fit_1m":
         return ("the project's side also builds the two pymc-marketing models on every customer (for predictions) "
                 "and computes standard errors, which lifetimes' fit does not; on a machine shared with other work "

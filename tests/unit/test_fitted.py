@@ -85,10 +85,9 @@ def test_the_stored_scores_are_the_models_customer_values(fitted_prep):
     direct = clv.customer_value(fits.purchase, fits.spend, fitted_prep.read("customers_btyd"), horizon_months=6,
                                 discount_rate=0.05, time_unit=fitted_prep.meta["time_unit"])
     np.testing.assert_allclose(scores["clv"].to_numpy(), direct["clv"].to_numpy(), rtol=1e-12)
+    settings = fitted.clv_settings(model=fitted.chosen_clv(fitted_prep)[0], time_unit=fitted_prep.meta["time_unit"])
     stored = pd.read_parquet(fitted.artefact(fitted_prep, "clv_scores", {
-        **fitted.clv_settings(model=fitted.chosen_clv(fitted_prep)[0], time_unit=fitted_prep.meta["time_unit"]), "horizon_months": 6.0,
-        "discount_rate": 0.05}).folder
-        / "scores.parquet")
+        **settings, "horizon_months": 6.0, "discount_rate": 0.05}).folder / "scores.parquet")
     assert stored["customer_id"].tolist() == scores["customer_id"].tolist()
     np.testing.assert_allclose(stored["p_alive"].to_numpy(), direct["p_alive"].to_numpy(), rtol=1e-12)
     assert scores.attrs["purchase_source"].step == fits.purchase.step
