@@ -2,8 +2,8 @@
 
 :func:`fit_purchase_model` and :func:`fit_spend_model` fit one pymc-marketing model by MAP
 (maximum likelihood with flat priors, or the weakly-informative priors of recovery step 2) or
-MCMC. Maximum likelihood of BG/NBD and Gamma-Gamma (MAP with flat priors) takes the fast path by
-default: the same likelihood maximised with numpy and scipy (:mod:`helpers.models.clv.mle`), the
+MCMC. Maximum likelihood (MAP with flat priors) takes the fast path by default: the same likelihood
+maximised with numpy and scipy (:mod:`helpers.models.clv.mle`, :mod:`helpers.models.clv.pareto`), the
 estimates handed to the pymc-marketing model, which makes the predictions; ``optimizer="pymc"``
 runs pymc-marketing's own MAP instead (same estimates, slower: it compiles the model graph).
 :func:`fit_purchase_chain`, :func:`fit_spend_chain` and :func:`fit_models` run the
@@ -23,6 +23,8 @@ from helpers.models.clv.estimation import (fit_checked, fit_mle_checked, inverse
 from helpers.models.clv.fallbacks import empirical_rates, empirical_spend, fit_nbd
 from helpers.models.clv.inputs import check_choice, check_summary
 from helpers.models.clv.mle import fit_bgnbd, fit_gamma_gamma
+from helpers.models.clv.pareto import fit_pareto_nbd
+from helpers.models.clv.pareto import model_class as pareto_model_class
 from helpers.models.clv.results import (MIN_REPEAT_CUSTOMERS, MODEL_NAMES, PURCHASE_PARAMS, SPEND_PARAMS, Attempt,
                                         ClvFits, ModelFitError, PurchaseFit, SpendFit, failed_attempt, purchase_step,
                                         spend_step)
@@ -39,9 +41,10 @@ OPTIMIZERS = ("scipy", "pymc")
 
 
 def _model_class(model: str):
-    """pymc-marketing's model class of ``model`` ("bgnbd", "mbgnbd", "pareto_nbd")."""
+    """pymc-marketing's model class of ``model`` ("bgnbd", "mbgnbd", "pareto_nbd"; Pareto/NBD's with its
+    log-likelihood in numpy for the predictions, :func:`helpers.models.clv.pareto.model_class`)."""
     pmc = pymc_clv()
-    return {"bgnbd": pmc.BetaGeoModel, "mbgnbd": pmc.ModifiedBetaGeoModel, "pareto_nbd": pmc.ParetoNBDModel}[model]
+    return {"bgnbd": pmc.BetaGeoModel, "mbgnbd": pmc.ModifiedBetaGeoModel, "pareto_nbd": pareto_model_class()}[model]
 
 
 def _lognormal_mode(centre: float, sd: float):
@@ -92,9 +95,10 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
         "default": pymc-marketing's weakly informative priors, the default for MCMC); ``standard_errors``
         (MAP with flat priors: standard errors, log-likelihood and the gradient check from the
         observed information; default True, False saves a few seconds of compiling); ``optimizer``
-        ("scipy", the default: BG/NBD maximum likelihood by :func:`helpers.models.clv.mle.fit_bgnbd`,
-        handed to pymc-marketing for predictions; "pymc": pymc-marketing's MAP; Pareto/NBD and the
-        other priors always use pymc-marketing); ``time_unit``
+        ("scipy", the default: maximum likelihood in numpy and scipy, :func:`helpers.models.clv.mle.fit_bgnbd`
+        for BG/NBD and modified BG/NBD, :func:`helpers.models.clv.pareto.fit_pareto_nbd` for Pareto/NBD,
+        handed to pymc-marketing for predictions; "pymc": pymc-marketing's MAP; the other priors always use
+        pymc-marketing); ``time_unit``
         ("D", "W", "M": the unit of recency and T, kept for predictions and labels);
         ``min_repeat_customers`` (default :data:`MIN_REPEAT_CUSTOMERS`); ``draws``, ``tune``,
         ``chains``, ``cores`` for MCMC (defaults 1000, 1000, 2, 2; ignored by MAP); other
@@ -139,10 +143,13 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
               "weak": _weak_purchase_priors(model, data) if priors == "weak" else None}.get(priors)
     hint = (f"This happens with few repeat customers ({n_rep:,} here) or a short window; "
             "try priors='default' or method='mcmc'")
-    if method == "map" and priors == "flat" and model == "bgnbd" and optimizer == "scipy":
-        estimator, info, loglik, notes = fit_mle_checked(
-            lambda: fit_bgnbd(data["frequency"], data["recency"], data["T"], start), lambda: cls(model_config=config),
-            data, names, checks=want_se, label=label, hint=hint)
+    if method == "map" and priors == "flat" and optimizer == "scipy":
+        x, t_x, big_t = data["frequency"], data["recency"], data["T"]
+        fast = {"bgnbd": lambda: fit_bgnbd(x, t_x, big_t, start),
+                "mbgnbd": lambda: fit_bgnbd(x, t_x, big_t, start, modified=True),
+                "pareto_nbd": lambda: fit_pareto_nbd(x, t_x, big_t, start)}[model]
+        estimator, info, loglik, notes = fit_mle_checked(fast, lambda: cls(model_config=config), data, names,
+                                                         checks=want_se, label=label, hint=hint)
     else:
         estimator, info, loglik, notes = fit_checked(
             lambda: cls(model_config=config), data, names,

@@ -20,6 +20,15 @@ estimates are then handed to pymc-marketing's model, which makes the predictions
   the same terms as ``pymc_marketing.clv.distributions.BetaGeoNBD.logp``. Customers with the same
   (x, t_x, T) are counted once with their number as a weight, and the gamma functions are
   evaluated once per distinct x.
+* **Modified BG/NBD** (Batislam, Denizel & Filiztekin 2007; the same function with ``modified=True``): a
+  customer may also drop out right after the first purchase, so x + 1 takes the place of x in the beta
+  functions and the dropout term is there for every customer::
+
+      LL = ln G(r + x) - ln G(r) + ln G(a + b) + ln G(b + x + 1) - ln G(b) - ln G(a + b + x + 1)
+           + r ln alpha - (r + x) ln(alpha + t_x)
+           + ln[((alpha + t_x) / (alpha + T))^(r + x) + a / (b + x)]
+
+  as ``pymc_marketing.clv.distributions.ModifiedBetaGeoNBD.logp`` writes it.
 * **Gamma-Gamma** (:func:`gamma_gamma_derivatives`), per repeat customer with x repeat purchases
   of mean value m (eq. 1a of Fader & Hardie's note, as in ``pymc_marketing.clv.GammaGammaModel``)::
 
@@ -27,8 +36,8 @@ estimates are then handed to pymc-marketing's model, which makes the predictions
 
   (v is the papers' gamma). Everything but ``ln(x m + v)`` is summed per distinct x.
 
-Pareto/NBD is not here: its likelihood needs the Gauss hypergeometric function and its
-derivatives in the parameters, so it stays on pymc-marketing's MAP.
+Pareto/NBD, whose likelihood holds an integral over the dropout time, is in
+:mod:`helpers.models.clv.pareto`; it uses :func:`maximise` from here.
 """
 from __future__ import annotations
 
@@ -81,8 +90,9 @@ class MleFit:
 # the likelihoods
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class BgNbdData:
-    """A BTYD summary reduced to its distinct histories (x, t_x, T) and how many customers have each.
+class BtydHistories:
+    """A BTYD summary reduced to its distinct histories (x, t_x, T) and how many customers have each (the
+    input of the BG/NBD, modified BG/NBD and Pareto/NBD likelihoods).
 
     ``xs`` holds the distinct frequencies and ``ix`` the position of each history's x in it, so the
     gamma functions are evaluated once per distinct x.
@@ -97,7 +107,7 @@ class BgNbdData:
     n_customers: int
 
     @classmethod
-    def from_arrays(cls, frequency, recency, T) -> "BgNbdData":
+    def from_arrays(cls, frequency, recency, T) -> "BtydHistories":
         """The distinct (frequency, recency, T) rows of a summary with their counts."""
         rows = pd.DataFrame({"x": np.asarray(frequency, dtype="float64"), "t_x": np.asarray(recency, dtype="float64"),
                              "T": np.asarray(T, dtype="float64")})
@@ -107,7 +117,7 @@ class BgNbdData:
         return cls(x, t_x, big_t, counts.to_numpy(dtype="float64"), xs, ix.ravel(), len(rows))
 
 
-def _to_log_space(theta_nat: np.ndarray, grad: np.ndarray, hess: np.ndarray | None):
+def to_log_space(theta_nat: np.ndarray, grad: np.ndarray, hess: np.ndarray | None):
     """Gradient and Hessian in log-parameters from those in the natural parameters: d/d(ln t) = t d/dt,
     d2/d(ln t_i) d(ln t_j) = t_i t_j d2/dt_i dt_j + [i = j] t_i d/dt_i."""
     g_log = theta_nat * grad
@@ -116,9 +126,10 @@ def _to_log_space(theta_nat: np.ndarray, grad: np.ndarray, hess: np.ndarray | No
     return g_log, np.outer(theta_nat, theta_nat) * hess + np.diag(g_log)
 
 
-def bgnbd_derivatives(theta: np.ndarray, data: BgNbdData, hessian: bool = False):
+def bgnbd_derivatives(theta: np.ndarray, data: BtydHistories, hessian: bool = False, modified: bool = False):
     """BG/NBD log-likelihood, its gradient and (``hessian=True``) its Hessian in the log-parameters
-    ``theta`` = log (r, alpha, a, b).
+    ``theta`` = log (r, alpha, a, b); ``modified=True``: the modified BG/NBD's (x + 1 in the beta functions,
+    ``c4 = a / (b + x)`` for every customer, x = 0 included).
 
     Returns ``(ll, grad)`` or ``(ll, grad, hess)``. The last term is ``ln(c3 + c4)`` with
     ``ln c3 = (r + x)(ln(alpha + t_x) - ln(alpha + T))`` and ``ln c4 = ln a - ln(b + x - 1)`` (x > 0);
@@ -136,28 +147,30 @@ def bgnbd_derivatives(theta: np.ndarray, data: BgNbdData, hessian: bool = False)
     r, alpha, a, b = nat
     x, t_x, T, n_w = data.x, data.t_x, data.T, data.weight
     xs, ix = data.xs, data.ix
-    rep = x > 0
-    bx1 = np.where(rep, b + x - 1, 1.0)
+    shift = 1.0 if modified else 0.0
+    rep = np.full(x.shape, True) if modified else x > 0
+    xs_b = xs + shift                             # x in the beta functions (x + 1 for the modified model)
+    bx1 = np.where(rep, b + x - 1 + shift, 1.0)
     log_at, log_aT = np.log(alpha + t_x), np.log(alpha + T)
     log_c3 = (r + x) * (log_at - log_aT)
     lse = np.where(rep, np.logaddexp(log_c3, np.log(a) - np.log(bx1)), log_c3)
     w = np.exp(log_c3 - lse)                      # 1 where x = 0
     u = np.where(rep, 1.0 - w, 0.0)
-    per_x = gammaln(r + xs) - gammaln(r) + gammaln(a + b) + gammaln(b + xs) - gammaln(b) - gammaln(a + b + xs)
+    per_x = gammaln(r + xs) - gammaln(r) + gammaln(a + b) + gammaln(b + xs_b) - gammaln(b) - gammaln(a + b + xs_b)
     ll = float(np.sum(n_w * (per_x[ix] + r * np.log(alpha) - (r + x) * log_at + lse)))
     inv_t, inv_T = 1.0 / (alpha + t_x), 1.0 / (alpha + T)
     g3 = (log_at - log_aT, (r + x) * (inv_t - inv_T))      # grad ln c3 in (r, alpha); 0 in (a, b)
     g4 = (1.0 / a, -1.0 / bx1)                              # grad ln c4 in (a, b); 0 in (r, alpha)
-    ab = psi(a + b) - psi(a + b + xs)
+    ab = psi(a + b) - psi(a + b + xs_b)
     d = [psi(r + xs)[ix] - psi(r) + np.log(alpha) - log_at + w * g3[0],
          r / alpha - (r + x) * inv_t + w * g3[1],
          ab[ix] + u * g4[0],
-         (ab + psi(b + xs) - psi(b))[ix] + u * g4[1]]
+         (ab + psi(b + xs_b) - psi(b))[ix] + u * g4[1]]
     grad = np.array([np.sum(n_w * di) for di in d])
     if not hessian:
-        return ll, _to_log_space(nat, grad, None)[0]
+        return ll, to_log_space(nat, grad, None)[0]
     t1 = lambda z: polygamma(1, z)               # noqa: E731  trigamma
-    ab1 = t1(a + b) - t1(a + b + xs)
+    ab1 = t1(a + b) - t1(a + b + xs_b)
     wu = w * u
     diff = (g3[0], g3[1], -g4[0], -g4[1])         # grad ln c3 - grad ln c4, per (r, alpha, a, b)
     h = np.zeros((4, 4))
@@ -166,12 +179,12 @@ def bgnbd_derivatives(theta: np.ndarray, data: BgNbdData, hessian: bool = False)
     h[1, 1] = np.sum(n_w * (-r / alpha ** 2 + (r + x) * inv_t ** 2 + w * (r + x) * (inv_T ** 2 - inv_t ** 2)
                             + wu * diff[1] ** 2))
     h[2, 2] = np.sum(n_w * (ab1[ix] - u / a ** 2 + wu * diff[2] ** 2))
-    h[3, 3] = np.sum(n_w * ((ab1 + t1(b + xs) - t1(b))[ix] + u / bx1 ** 2 + wu * diff[3] ** 2))
+    h[3, 3] = np.sum(n_w * ((ab1 + t1(b + xs_b) - t1(b))[ix] + u / bx1 ** 2 + wu * diff[3] ** 2))
     h[2, 3] = np.sum(n_w * (ab1[ix] + wu * diff[2] * diff[3]))
     for i, j in ((0, 2), (0, 3), (1, 2), (1, 3)):
         h[i, j] = np.sum(n_w * wu * diff[i] * diff[j])
     h = np.triu(h) + np.triu(h, 1).T
-    g_log, h_log = _to_log_space(nat, grad, h)
+    g_log, h_log = to_log_space(nat, grad, h)
     return ll, g_log, h_log
 
 
@@ -239,7 +252,7 @@ def gamma_gamma_derivatives(theta: np.ndarray, data: GammaGammaData, hessian: bo
         [0.0, float(np.sum(c * t_pxq)) - n * float(polygamma(1, q)), n / v - float(np.sum(inv))],
         [0.0, 0.0, -n * q / v ** 2 + float(np.sum((p * data.x + q) * inv ** 2))]])
     h = np.triu(h) + np.triu(h, 1).T
-    g_log, h_log = _to_log_space(nat, grad, h)
+    g_log, h_log = to_log_space(nat, grad, h)
     return float(ll), g_log, h_log
 
 
@@ -299,10 +312,11 @@ def maximise(derivs: Callable, theta0, names) -> MleFit:
     return MleFit(dict(zip(names, np.exp(theta).tolist())), float(ll), grad, info, calls)
 
 
-def fit_bgnbd(frequency, recency, T, start: dict) -> MleFit:
-    """The BG/NBD maximum-likelihood estimate of (r, alpha, a, b) from ``start`` (values on the data's scale)."""
-    data = BgNbdData.from_arrays(frequency, recency, T)
-    return maximise(lambda th, h: bgnbd_derivatives(th, data, h), np.log([start[k] for k in BGNBD_PARAMS]),
+def fit_bgnbd(frequency, recency, T, start: dict, modified: bool = False) -> MleFit:
+    """The BG/NBD (``modified=True``: modified BG/NBD) maximum-likelihood estimate of (r, alpha, a, b) from
+    ``start`` (values on the data's scale)."""
+    data = BtydHistories.from_arrays(frequency, recency, T)
+    return maximise(lambda th, h: bgnbd_derivatives(th, data, h, modified), np.log([start[k] for k in BGNBD_PARAMS]),
                     BGNBD_PARAMS)
 
 
@@ -313,11 +327,11 @@ def fit_gamma_gamma(frequency, monetary_value, start: dict) -> MleFit:
                     GAMMA_GAMMA_PARAMS)
 
 
-def bgnbd_log_likelihood(values: dict, frequency, recency, T) -> float:
-    """The BG/NBD log-likelihood of a summary at ``values`` (r, alpha, a, b)."""
-    data = BgNbdData.from_arrays(frequency, recency, T)
+def bgnbd_log_likelihood(values: dict, frequency, recency, T, modified: bool = False) -> float:
+    """The BG/NBD (``modified=True``: modified BG/NBD) log-likelihood of a summary at ``values`` (r, alpha, a, b)."""
+    data = BtydHistories.from_arrays(frequency, recency, T)
     with np.errstate(all="ignore"):
-        return bgnbd_derivatives(np.log([values[k] for k in BGNBD_PARAMS]), data)[0]
+        return bgnbd_derivatives(np.log([values[k] for k in BGNBD_PARAMS]), data, modified=modified)[0]
 
 
 def gamma_gamma_log_likelihood(values: dict, frequency, monetary_value) -> float:

@@ -1,5 +1,5 @@
-"""Tests for helpers.models.clv.mle: the BG/NBD and Gamma-Gamma log-likelihoods by hand, their analytic
-derivatives against finite differences, and the search on data with a known maximum.
+"""Tests for helpers.models.clv.mle: the BG/NBD, modified BG/NBD and Gamma-Gamma log-likelihoods by hand,
+their analytic derivatives against finite differences, and the search on data with a known maximum.
 
 The fast fit against pymc-marketing's MAP on CDNOW is in test_fit.py (TestCdnowPublished).
 """
@@ -29,6 +29,17 @@ def bgnbd_by_hand(x, t_x, T, r, alpha, a, b) -> float:
     return a1 + a2 + math.log(math.exp(a3) + math.exp(a4))
 
 
+def mbgnbd_by_hand(x, t_x, T, r, alpha, a, b) -> float:
+    """Batislam, Denizel & Filiztekin (2007), the modified BG/NBD: the BG/NBD's terms with x + 1 in the beta
+    functions, and the dropout term for every customer (one who bought once may also have left)."""
+    lb = lambda u, v: math.lgamma(u) + math.lgamma(v) - math.lgamma(u + v)   # noqa: E731  ln B(u, v)
+    a1 = math.lgamma(r + x) + r * math.log(alpha) - math.lgamma(r)
+    a2 = lb(a, b + x + 1) - lb(a, b)
+    alive = -(r + x) * math.log(alpha + T)
+    dropped = math.log(a) - math.log(b + x) - (r + x) * math.log(alpha + t_x)
+    return a1 + a2 + math.log(math.exp(alive) + math.exp(dropped))
+
+
 def gamma_gamma_by_hand(x, m, p, q, v) -> float:
     """Fader & Hardie's note on Gamma-Gamma, eq. 1a: the density of the mean of x spends."""
     return (math.lgamma(p * x + q) - math.lgamma(p * x) - math.lgamma(q) + q * math.log(v)
@@ -41,6 +52,13 @@ class TestLogLikelihoods:
         by_hand = sum(bgnbd_by_hand(xi, ti, Ti, **BG) for xi, ti, Ti in zip(x, t, T))
         assert mle.bgnbd_log_likelihood(BG, x, t, T) == pytest.approx(by_hand, rel=1e-12)
 
+    def test_modified_bgnbd_equals_the_paper_term_by_term(self):
+        x, t, T = (TEN[k].to_numpy(dtype=float) for k in ("frequency", "recency", "T"))
+        by_hand = sum(mbgnbd_by_hand(xi, ti, Ti, **BG) for xi, ti, Ti in zip(x, t, T))
+        assert mle.bgnbd_log_likelihood(BG, x, t, T, modified=True) == pytest.approx(by_hand, rel=1e-12)
+        # and it is another likelihood: the one-time buyers' dropout term alone moves it
+        assert abs(mle.bgnbd_log_likelihood(BG, x, t, T) - by_hand) > 0.1
+
     def test_gamma_gamma_equals_the_note_term_by_term(self):
         rep = TEN[TEN["frequency"] > 0]
         by_hand = sum(gamma_gamma_by_hand(x, m, **GG) for x, m in zip(rep["frequency"], rep["monetary_value"]))
@@ -48,7 +66,7 @@ class TestLogLikelihoods:
                                                                                                            rel=1e-12)
 
     def test_identical_customers_are_counted_once_with_a_weight(self):
-        data = mle.BgNbdData.from_arrays([2, 2, 2, 0], [5.0, 5.0, 5.0, 0.0], [10.0, 10.0, 10.0, 7.0])
+        data = mle.BtydHistories.from_arrays([2, 2, 2, 0], [5.0, 5.0, 5.0, 0.0], [10.0, 10.0, 10.0, 7.0])
         assert data.n_customers == 4 and len(data.x) == 2
         assert sorted(data.weight) == [1.0, 3.0]
         one = bgnbd_by_hand(2, 5.0, 10.0, **BG)
@@ -71,13 +89,22 @@ def numeric_derivatives(f, theta, h=1e-5):
 class TestDerivatives:
     @pytest.mark.parametrize("values", [BG, {"r": 2.0, "alpha": 0.5, "a": 3.0, "b": 0.4}])
     def test_bgnbd_gradient_and_hessian(self, values):
-        data = mle.BgNbdData.from_arrays(TEN["frequency"], TEN["recency"], TEN["T"])
+        data = mle.BtydHistories.from_arrays(TEN["frequency"], TEN["recency"], TEN["T"])
         theta = np.log([values[k] for k in mle.BGNBD_PARAMS])
         ll, grad, hess = mle.bgnbd_derivatives(theta, data, True)
         g, h = numeric_derivatives(lambda th: mle.bgnbd_derivatives(th, data)[0], theta)
         assert np.allclose(grad, g, rtol=1e-6, atol=1e-7)
         assert np.allclose(hess, h, rtol=1e-4, atol=1e-4)
         assert np.allclose(hess, hess.T)
+
+    @pytest.mark.parametrize("values", [BG, {"r": 2.0, "alpha": 0.5, "a": 3.0, "b": 0.4}])
+    def test_modified_bgnbd_gradient_and_hessian(self, values):
+        data = mle.BtydHistories.from_arrays(TEN["frequency"], TEN["recency"], TEN["T"])
+        theta = np.log([values[k] for k in mle.BGNBD_PARAMS])
+        ll, grad, hess = mle.bgnbd_derivatives(theta, data, True, modified=True)
+        g, h = numeric_derivatives(lambda th: mle.bgnbd_derivatives(th, data, modified=True)[0], theta)
+        assert np.allclose(grad, g, rtol=1e-6, atol=1e-7)
+        assert np.allclose(hess, h, rtol=1e-4, atol=1e-4)
 
     @pytest.mark.parametrize("values", [GG, {"p": 0.5, "q": 1.5, "v": 100.0}])
     def test_gamma_gamma_gradient_and_hessian(self, values):
