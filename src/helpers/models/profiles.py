@@ -418,47 +418,92 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
 
 def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | None = None,
                   dropout: bool = True) -> pd.DataFrame:
-    """One BG/NBD with the levels of ``group`` as purchase (and dropout) covariates (pymc-marketing).
+    """One BG/NBD with the levels of ``group`` as purchase (and dropout) covariates.
 
-    pymc-marketing's ``BetaGeoModel`` scales each customer's alpha by exp(-gamma' x) (and a, b
-    by exp(gamma' x) for dropout), so with one indicator per non-reference level the mean
-    purchase rate r / alpha of a level is exp(gamma) times the reference's. MAP with the
-    package's default priors (coefficients Normal(0, 1)).
+    pymc-marketing's parametrisation (``BetaGeoModel`` with ``purchase_covariate_cols`` and
+    ``dropout_covariate_cols``): with one indicator x per non-reference level, a customer's
+    alpha is alpha0 exp(-gamma_p' x), a is a0 exp(gamma_a' x) and b is b0 exp(gamma_b' x), so the mean
+    purchase rate r / alpha of a level is exp(gamma_p) times the reference's. Fitted in numpy
+    (:func:`covariate_derivatives`, :func:`helpers.models.clv.mle.maximise`): flat in r, alpha0, a0, b0
+    and Normal(0, 1) on each coefficient, pymc-marketing's default coefficient prior, which keeps a
+    level without repeat buyers from running off. pymc-marketing's MAP would also put its Weibull and
+    Pareto priors on the base parameters and compile the model graph.
 
     Returns
     -------
     pandas.DataFrame
         ``level``, ``purchase_multiplier`` = exp(purchase coefficient) (1 for the
         reference) and ``dropout_coefficient`` (a's coefficient when ``dropout``).
-    """
-    import warnings
 
-    from helpers.models.pymc_tools import pymc_clv, quiet
+    Raises
+    ------
+    ModelFitError
+        The fit has no proper interior maximum (the message says why).
+    """
+    from helpers.models.clv.estimation import map_convergence, start_values
+    from helpers.models.clv.mle import BtydHistories, maximise
+    from helpers.models.clv.results import ModelFitError
 
     lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
     ref = reference if reference is not None else str(lev.value_counts().index[0])
     levels = [v for v in sorted(lev.unique()) if v != ref]
-    cols = [f"is_{i}" for i in range(len(levels))]
-    data = summary.reset_index(drop=True)[["customer_id", "frequency", "recency", "T"]].copy()
-    for c, v in zip(cols, levels):
-        data[c] = (lev == v).astype(float).to_numpy()
-    cfg = {"purchase_covariate_cols": cols}
-    if dropout:
-        cfg["dropout_covariate_cols"] = cols
-    with quiet(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = pymc_clv().BetaGeoModel(model_config=cfg)
-        model.fit(data=data, method="map", progressbar=False)
-    post = model.idata.posterior
-    pc = np.asarray(post["purchase_coefficient_alpha"].mean(("chain", "draw")).values, float).ravel()
+    data = summary.reset_index(drop=True)[["customer_id", "frequency", "recency", "T"]]
+    parts = [BtydHistories.from_arrays(*(data.loc[(lev == v).to_numpy(), c] for c in ("frequency", "recency", "T")))
+             for v in (ref, *levels)]
+    k = len(levels)
+    names = ("r", "alpha", "a", "b", *(f"purchase_{i}" for i in range(k)),
+             *((f"dropout_a_{i}" for i in range(k)) if dropout else ()),
+             *((f"dropout_b_{i}" for i in range(k)) if dropout else ()))
+    start = start_values("bgnbd", data)
+    theta0 = np.concatenate([np.log([start[p] for p in ("r", "alpha", "a", "b")]), np.zeros(len(names) - 4)])
+    fit = maximise(lambda th, h: covariate_derivatives(th, parts, dropout, h), theta0, names)
+    base = {p: fit.values[p] for p in ("r", "alpha", "a", "b")}
+    reason = map_convergence(("r", "alpha", "a", "b"), base, fit.gradient, fit.information, len(data),
+                             fit.log_likelihood)
+    if reason is not None:
+        code, fields, text = reason
+        raise ModelFitError(f"the BG/NBD with covariates did not converge: {text}", code, fields)
     rows = [{"level": ref, "purchase_multiplier": 1.0}]
-    rows += [{"level": v, "purchase_multiplier": float(np.exp(c))} for v, c in zip(levels, pc)]
+    rows += [{"level": v, "purchase_multiplier": fit.values[f"purchase_{i}"]} for i, v in enumerate(levels)]
     out = pd.DataFrame(rows)
-    if dropout and "dropout_coefficient_a" in post:
-        da = np.asarray(post["dropout_coefficient_a"].mean(("chain", "draw")).values, float).ravel()
-        out["dropout_coefficient"] = [0.0, *da]
+    if dropout:
+        out["dropout_coefficient"] = [0.0, *(math.log(fit.values[f"dropout_a_{i}"]) for i in range(k))]
     out.attrs["reference"] = ref
     return out
+
+
+def covariate_derivatives(theta: np.ndarray, parts, dropout: bool, hessian: bool = False):
+    """Log-posterior of :func:`covariate_fit`, its gradient and (``hessian=True``) Hessian in ``theta`` =
+    (ln r, ln alpha0, ln a0, ln b0, gamma_p[, gamma_a, gamma_b]), one coefficient per non-reference level.
+
+    With one-hot levels the log-likelihood is the sum over levels of plain BG/NBD log-likelihoods
+    (:func:`helpers.models.clv.mle.bgnbd_derivatives`, ``parts[0]`` the reference level) at
+    ln alpha = ln alpha0 - gamma_p, ln a = ln a0 + gamma_a, ln b = ln b0 + gamma_b: a linear map M of theta, so the
+    gradient is the sum of M' g and the Hessian of M' H M; the Normal(0, 1) priors add -gamma^2 / 2 each.
+    """
+    from helpers.models.clv.mle import bgnbd_derivatives
+
+    theta = np.asarray(theta, dtype="float64")
+    m, k = len(theta), len(parts) - 1
+    ll, grad, hess = 0.0, np.zeros(m), np.zeros((m, m))
+    for g, data in enumerate(parts):
+        M = np.zeros((4, m))
+        M[range(4), range(4)] = 1.0
+        if g:
+            M[1, 4 + g - 1] = -1.0
+            if dropout:
+                M[2, 4 + k + g - 1] = 1.0
+                M[3, 4 + 2 * k + g - 1] = 1.0
+        out = bgnbd_derivatives(M @ theta, data, hessian)
+        ll += out[0]
+        grad += M.T @ out[1]
+        if hessian:
+            hess += M.T @ out[2] @ M
+    coef = theta[4:]
+    ll -= 0.5 * float(coef @ coef)
+    grad[4:] -= coef
+    hess[4:, 4:] -= np.eye(m - 4)
+    return (ll, grad, hess) if hessian else (ll, grad)
 
 
 def true_factors(truth: dict | None, column: str = "income_band") -> dict[str, float] | None:

@@ -196,6 +196,42 @@ class TestPurchaseRates:
         # about 3 standard errors of log ratio (~0.06 here) on either side
         for band, f in self.FACTORS.items():
             assert abs(math.log(cov.loc[band, "purchase_multiplier"] / f)) < 0.2
+        # with dropout covariates too: the dropout is the same in every band, so its coefficients stay near 0
+        both = pr.covariate_fit(df, df["income_band"], reference="middle").set_index("level")
+        for band, f in self.FACTORS.items():
+            assert abs(math.log(both.loc[band, "purchase_multiplier"] / f)) < 0.2
+            assert abs(both.loc[band, "dropout_coefficient"]) < 0.5
+        assert both.attrs["reference"] == "middle" and both.loc["middle", "dropout_coefficient"] == 0.0
+
+    def test_covariate_derivatives_against_finite_differences(self):
+        from helpers.models.clv.mle import BtydHistories
+        from tests.unit.models.clv.test_mle import numeric_derivatives
+
+        df = _simulate_bgnbd(self.FACTORS, 300, np.random.default_rng(2))
+        parts = [BtydHistories.from_arrays(*(g[c] for c in ("frequency", "recency", "T")))
+                 for _, g in df.groupby("income_band")]
+        theta = np.array([0.1, 1.5, -0.2, 1.2, 0.3, -0.2, 0.1, 0.2, -0.1, 0.05])
+        ll, grad, hess = pr.covariate_derivatives(theta, parts, True, True)
+        g, _ = numeric_derivatives(lambda th: pr.covariate_derivatives(th, parts, True)[0], theta)
+        assert np.allclose(grad, g, rtol=1e-6, atol=1e-6)
+        # the Hessian against central differences of the (checked) analytic gradient
+        step = 1e-6
+        h = np.array([(pr.covariate_derivatives(theta + step * e, parts, True)[1]
+                       - pr.covariate_derivatives(theta - step * e, parts, True)[1]) / (2 * step) for e in np.eye(10)])
+        assert np.allclose(hess, h, rtol=1e-5, atol=1e-4)
+
+    def test_one_level_is_the_plain_bgnbd_maximum_likelihood(self):
+        """No other level, no coefficient: the fit is BG/NBD's maximum likelihood (helpers.models.clv.mle)."""
+        from helpers.models.clv.estimation import start_values
+        from helpers.models.clv.mle import BtydHistories, fit_bgnbd, maximise
+
+        df = _simulate_bgnbd({"middle": 1.0}, 800, np.random.default_rng(4))
+        plain = fit_bgnbd(df["frequency"], df["recency"], df["T"], start_values("bgnbd", df))
+        parts = [BtydHistories.from_arrays(df["frequency"], df["recency"], df["T"])]
+        one = maximise(lambda th, h: pr.covariate_derivatives(th, parts, True, h), np.zeros(4),
+                       ("r", "alpha", "a", "b"))
+        for k in ("r", "alpha", "a", "b"):
+            assert one.values[k] == pytest.approx(plain.values[k], rel=1e-6)
 
 
 def test_monte_carlo_test_on_a_table_of_more_than_127_cells():
