@@ -438,11 +438,11 @@ def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
     Raises
     ------
     ModelFitError
-        The fit has no proper interior maximum (the message says why).
+        The fit has no proper interior maximum (the message says why;
+        :func:`helpers.models.clv.estimation.checked_mle`).
     """
-    from helpers.models.clv.estimation import map_convergence, start_values
+    from helpers.models.clv.estimation import checked_mle, start_values
     from helpers.models.clv.mle import BtydHistories, maximise
-    from helpers.models.clv.results import ModelFitError
 
     lev = group.astype("string").fillna("(missing)").reset_index(drop=True)
     ref = reference if reference is not None else str(lev.value_counts().index[0])
@@ -456,13 +456,9 @@ def covariate_fit(summary: pd.DataFrame, group: pd.Series, *, reference: str | N
              *((f"dropout_b_{i}" for i in range(k)) if dropout else ()))
     start = start_values("bgnbd", data)
     theta0 = np.concatenate([np.log([start[p] for p in ("r", "alpha", "a", "b")]), np.zeros(len(names) - 4)])
-    fit = maximise(lambda th, h: covariate_derivatives(th, parts, dropout, h), theta0, names)
-    base = {p: fit.values[p] for p in ("r", "alpha", "a", "b")}
-    reason = map_convergence(("r", "alpha", "a", "b"), base, fit.gradient, fit.information, len(data),
-                             fit.log_likelihood)
-    if reason is not None:
-        code, fields, text = reason
-        raise ModelFitError(f"the BG/NBD with covariates did not converge: {text}", code, fields)
+    # maximise reports exp(theta): the base parameters, and exp(coefficient) = each level's multiplier
+    fit = checked_mle(lambda: maximise(lambda th, h: covariate_derivatives(th, parts, dropout, h), theta0, names),
+                      names, len(data), label="BG/NBD with covariates")
     rows = [{"level": ref, "purchase_multiplier": 1.0}]
     rows += [{"level": v, "purchase_multiplier": fit.values[f"purchase_{i}"]} for i, v in enumerate(levels)]
     out = pd.DataFrame(rows)

@@ -220,6 +220,16 @@ class TestPurchaseRates:
                        - pr.covariate_derivatives(theta - step * e, parts, True)[1]) / (2 * step) for e in np.eye(10)])
         assert np.allclose(hess, h, rtol=1e-5, atol=1e-4)
 
+    def test_no_repeat_buyer_is_a_reason_not_a_multiplier(self):
+        """Nobody bought twice: the likelihood keeps rising as r and alpha grow, so there is no estimate; the
+        caller gets the reason (named parameter), not a table of multipliers."""
+        df = pd.DataFrame({"customer_id": [str(i) for i in range(40)], "frequency": 0.0, "recency": 0.0,
+                           "T": np.linspace(5, 50, 40)})
+        cov, why = pr.try_covariate_fit(df, pd.Series(["a", "b"] * 20))
+        assert cov is None
+        assert why.startswith("ModelFitError: the BG/NBD with covariates fit did not converge: parameter ")
+        assert "edge of its range" in why
+
     def test_one_level_is_the_plain_bgnbd_maximum_likelihood(self):
         """No other level, no coefficient: the fit is BG/NBD's maximum likelihood (helpers.models.clv.mle)."""
         from helpers.models.clv.estimation import start_values

@@ -257,15 +257,11 @@ def map_estimator(make, data: pd.DataFrame, values: dict):
     return estimator
 
 
-def fit_mle_checked(fit, make, data: pd.DataFrame, names, *, checks: bool, label: str, hint: str):
-    """The fast maximum-likelihood path of :func:`fit_checked`.
-
-    ``fit()`` returns a :class:`~helpers.models.clv.mle.MleFit` (:mod:`helpers.models.clv.mle`), checked by
-    :func:`map_convergence` as the pymc-marketing path is, then handed to a pymc-marketing model
-    (:func:`map_estimator`). Returns (estimator, information matrix, log-likelihood, notes); information and
-    log-likelihood are None when ``checks`` is False (as on the pymc-marketing path). Raises ModelFitError
-    with a plain reason (and its code) when there is no finite interior maximum.
-    """
+def checked_mle(fit, names, n: int, *, checks: bool = True, label: str, hint: str = "") -> MleFit:
+    """``fit()`` (a :class:`~helpers.models.clv.mle.MleFit` from :mod:`helpers.models.clv.mle`), checked by
+    :func:`map_convergence` as the pymc-marketing path is (with ``checks`` False: only the parameters' range).
+    Raises ModelFitError with a plain reason (and its code) on a numerical failure or when there is no finite
+    interior maximum; ``n`` is the number of customers."""
     try:
         with np.errstate(all="ignore"):
             res: MleFit = fit()
@@ -274,8 +270,17 @@ def fit_mle_checked(fit, make, data: pd.DataFrame, names, *, checks: bool, label
         raise ModelFitError(f"the {label} fit failed on this data ({error}); try more data or method='mcmc'",
                             "error", {"error": error}) from None
     info, loglik, grad = (res.information, res.log_likelihood, res.gradient) if checks else (None, None, None)
-    reason = map_convergence(names, res.values, grad, info, len(data), loglik)
+    reason = map_convergence(names, res.values, grad, info, n, loglik)
     if reason is not None:
         code, fields, text = reason
         raise ModelFitError(f"the {label} fit did not converge: {text}." + (f" {hint}" if hint else ""), code, fields)
+    return res
+
+
+def fit_mle_checked(fit, make, data: pd.DataFrame, names, *, checks: bool, label: str, hint: str):
+    """The fast maximum-likelihood path of :func:`fit_checked`: :func:`checked_mle`, then the estimates handed to
+    a pymc-marketing model (:func:`map_estimator`). Returns (estimator, information matrix, log-likelihood,
+    notes); information and log-likelihood are None when ``checks`` is False (as on the pymc-marketing path)."""
+    res = checked_mle(fit, names, len(data), checks=checks, label=label, hint=hint)
+    info, loglik = (res.information, res.log_likelihood) if checks else (None, None)
     return map_estimator(make, data, res.values), info, loglik, []

@@ -104,7 +104,7 @@ def _chunk_derivatives(nat: np.ndarray, x, t_x, T, hessian: bool):
     mean_phi = np.stack([np.sum(p * f, axis=1) for f in phi], axis=1)
     # ln of the alive-at-T term and its gradient
     log_b_term = -rx * np.log(alpha + T) - s * np.log(beta + T)
-    d_b = np.stack([-np.log(alpha + T), -rx / (alpha + T), -np.log(beta + T), np.full(n, -s / (beta + T))], axis=1)
+    d_b = np.stack([-np.log(alpha + T), -rx / (alpha + T), -np.log(beta + T), -s / (beta + T)], axis=1)
     d_sj = mean_phi + np.array([0.0, 0.0, 1.0 / s, 0.0])[None, :]
     log_sj = np.log(s) + log_j
     log_d = np.logaddexp(log_b_term, log_sj)
