@@ -140,8 +140,9 @@ def run_process(cmd: list[str], *, timeout: float = 1800.0, mem_cap_mb: float | 
 
 
 def run_side(case: str, side: str, inputs: dict, *, repeats: int, workdir: Path, timeout: float,
-             mem_cap_mb: float | None) -> dict:
-    """Run one side of a case in a fresh worker process; return its measurements.
+             mem_cap_mb: float | None, warmup: int = 0) -> dict:
+    """Run one side of a case in a fresh worker process (``warmup`` untimed runs, then ``repeats`` timed ones);
+    return its measurements.
 
     Returns a dict with ``ok``, ``times`` (seconds per repeat), ``cpu``, ``setup_seconds``,
     ``rss_before_mb``, ``peak_mb`` (see the module docstring), ``out_dir`` (the results),
@@ -153,7 +154,7 @@ def run_side(case: str, side: str, inputs: dict, *, repeats: int, workdir: Path,
     result_json = workdir / f"{tag}.result.json"
     out_dir = workdir / f"{tag}.out"
     result_json.unlink(missing_ok=True)
-    spec = {"case": case, "side": side, "inputs": inputs, "repeats": repeats,
+    spec = {"case": case, "side": side, "inputs": inputs, "repeats": repeats, "warmup": warmup,
             "result_json": str(result_json), "out_dir": str(out_dir)}
     spec_path.write_text(json.dumps(spec, indent=1, default=str), encoding="utf-8")
     run = run_process([sys.executable, "-m", "bench.worker", str(spec_path)], timeout=timeout,

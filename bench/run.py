@@ -90,7 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per figure; the median is reported (default 3)")
     ap.add_argument("--repeats-big", type=int, default=1,
                     help="timed runs per figure at 10M lines (default 1); the figures a speed-up target stands on "
-                         "(the customer summary) get --repeats")
+                         "(the customer summary) get --repeats-target")
+    ap.add_argument("--repeats-target", type=int, default=5,
+                    help="timed runs of the figures a speed-up target stands on (the customer summary), at every "
+                         "size, after --warmup untimed runs; the median is reported (default 5)")
+    ap.add_argument("--warmup", type=int, default=1,
+                    help="untimed runs before a target's timed runs, on both sides (default 1)")
     ap.add_argument("--cases", default="", help=f"only these comparisons (comma-separated from {', '.join(CASES)})")
     ap.add_argument("--batch", default="default,1m",
                     help="sizes whose whole notebook batch is run and timed (default default,1m; '' for none); "
@@ -211,7 +216,8 @@ def run_case(case_name: str, size: Size, inputs: dict, args, workdir: Path, n_li
     wanted = size.sides.get(case_name) or tuple(case.sides)
     # a target's ratio from one run at 10M moved between 7x and 11x with the machine's load: its figures are
     # medians of --repeats runs at every size (the summary is seconds on both sides)
-    base_repeats = args.repeats_big if size.big and not case.target else args.repeats
+    base_repeats = args.repeats_target if case.target else (args.repeats_big if size.big else args.repeats)
+    warmup = args.warmup if case.target else 0
     rows: list[dict] = []
     project = None
     for side_name in case.sides:
@@ -235,9 +241,9 @@ def run_case(case_name: str, size: Size, inputs: dict, args, workdir: Path, n_li
             continue
         log(f"  {case_name} / {side_name} ...")
         rep = measure.run_side(case_name, side_name, inputs, repeats=repeats, workdir=workdir / size.name,
-                               timeout=args.timeout, mem_cap_mb=args.mem_cap_gb * 1024)
-        row.update({k: rep.get(k) for k in ("ok", "times", "cpu", "setup_seconds", "rss_before_mb", "peak_mb",
-                                            "maxrss_mb", "tree_peak_mb", "error")})
+                               timeout=args.timeout, mem_cap_mb=args.mem_cap_gb * 1024, warmup=warmup)
+        row.update({k: rep.get(k) for k in ("ok", "times", "warmup_times", "cpu", "setup_seconds", "rss_before_mb",
+                                            "peak_mb", "maxrss_mb", "tree_peak_mb", "error")})
         row["median_s"] = _median(rep.get("times") or [])
         row["status"] = "ok" if rep.get("ok") else ("not finished" if rep.get("killed") else "failed")
         if rep.get("ok"):
@@ -445,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
                          else f"helpers.io.synth, target_lines={size.target_lines:_}, seed 42 (temporary config)")
             info = {"title": size.title, "config": shown, "config_path": str(config),
                     "repeats": args.repeats_big if size.big else args.repeats,
-                    "repeats_target": args.repeats}
+                    "repeats_target": args.repeats_target, "warmup": args.warmup}
             bench["sizes"][name] = info
             missing = _missing_input(config)
             if missing:

@@ -281,8 +281,9 @@ def growth(bench: dict) -> list[dict]:
 # ----------------------------------------------------------------------------- markdown
 def _runs(size: dict) -> str:
     """Timed runs per figure on a size; the customer summary (a target's ratio) may have more."""
-    n, target = size.get("repeats"), size.get("repeats_target")
-    return f"{n} (customer summary {target})" if target is not None and target != n else str(n)
+    n, target, warm = size.get("repeats"), size.get("repeats_target"), size.get("warmup") or 0
+    after = f" after {warm} untimed" if warm else ""
+    return f"{n} (customer summary {target}{after})" if target is not None and (target != n or warm) else str(n)
 
 
 def _sizes_table(bench: dict) -> list[str]:
@@ -636,8 +637,9 @@ def markdown(bench: dict, *, partial: bool = False) -> str:
               "the Spark session, the DuckDB connection), then the timed runs, each reading its input file afresh; "
               "the figure is their median. The first run of a process "
               "pays one-off costs (compiling, file cache), which the median of 3 leaves out; at 10M lines there "
-              "is one run per figure (--repeats-big), except the customer summary, whose 10x target is a median "
-              "of --repeats runs.",
+              "is one run per figure (--repeats-big). The customer summary, whose ratio a target stands on, has "
+              "one untimed warm-up run on each side (--warmup) and the median of 5 timed runs (--repeats-target) "
+              "at every size.",
               "- Peak memory: the larger of the worker process's own high-water mark (VmHWM in /proc/self/status, "
               "exact for that process) and the sum over its process tree sampled every 0.2 s with psutil (counts a "
               "Spark JVM or Jupyter kernels; a spike shorter than the interval can be missed). It includes the "

@@ -1,10 +1,11 @@
 """One side of one comparison, in its own process: ``python -m bench.worker SPEC.json``.
 
 The spec (written by :mod:`bench.measure`) names the case, the side, the inputs, the number
-of repeats and where to write. The worker runs the side's untimed ``setup`` once, then the
-timed ``run`` ``repeats`` times (wall and CPU seconds each; CPU counts every thread of this
-process, not a Spark JVM), writes the last run's results (frames as parquet, the rest as
-JSON) into ``out_dir`` and its measurements into ``result_json``. Running each side in a fresh
+of repeats and where to write. The worker runs the side's untimed ``setup`` once and
+``warmup`` untimed runs, then the timed ``run`` ``repeats`` times (wall and CPU seconds each;
+CPU counts every thread of this process, not a Spark JVM), writes the last run's results
+(frames as parquet, the rest as JSON) into ``out_dir`` and its measurements into
+``result_json``. Running each side in a fresh
 process keeps one side's memory and caches out of the other's figures.
 """
 from __future__ import annotations
@@ -79,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()
         report["rss_before_mb"] = _maxrss_mb()
         results = None
+        report["warmup_times"] = []
+        for i in range(int(spec.get("warmup", 0))):     # not in the figure: one-off costs (file cache, first plans)
+            t1 = time.perf_counter()
+            side.run(inputs, state)
+            report["warmup_times"].append(time.perf_counter() - t1)
         for i in range(int(spec.get("repeats", 1))):
             results = None
             gc.collect()

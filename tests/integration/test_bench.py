@@ -126,9 +126,10 @@ class TestSidesAgreeOnTiny:
 class TestRunSide:
     def test_worker_times_and_saves_results(self, tiny_inputs, tmp_path):
         rep = measure.run_side("rfm", "pandas", tiny_inputs, repeats=2, workdir=tmp_path, timeout=120,
-                               mem_cap_mb=None)
+                               mem_cap_mb=None, warmup=1)
         assert rep["ok"], rep.get("error")
         assert len(rep["times"]) == 2 and all(t > 0 for t in rep["times"])
+        assert len(rep["warmup_times"]) == 1 and rep["warmup_times"][0] > 0
         assert rep["peak_mb"] >= rep["rss_before_mb"] > 0
         rfm = load_results(Path(rep["out_dir"]))["rfm"]
         assert len(rfm) == pd.read_parquet(tiny_inputs["btyd"]).shape[0]

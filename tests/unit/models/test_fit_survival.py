@@ -193,6 +193,22 @@ class TestWeakPriorsKeepPublishedEstimates:
         for k, v in {"p": 6.25, "q": 3.74, "v": 15.44}.items():
             assert fit.values[k] == pytest.approx(v, rel=0.01), k
 
+    def test_numpy_map_equals_pymc_marketings_map(self, cdnow_sample):
+        """The weak-prior MAP in numpy (the default) and pymc-marketing's own MAP under the same LogNormal priors
+        (``optimizer="pymc"``, which compiles the model graph): the same estimates, standard errors (Laplace) and
+        data log-likelihood."""
+        s = _summary(cdnow_sample, CDNOW_END)
+        fast = clv.fit_purchase_model(s, priors="weak", time_unit="W")
+        slow = clv.fit_purchase_model(s, priors="weak", time_unit="W", optimizer="pymc")
+        for k in ("r", "alpha", "a", "b"):
+            assert fast.values[k] == pytest.approx(slow.values[k], rel=1e-5), k
+            assert fast.params.loc[k, "se"] == pytest.approx(slow.params.loc[k, "se"], rel=1e-4), k
+        assert fast.log_likelihood == pytest.approx(slow.log_likelihood, abs=1e-4)
+        fast, slow = clv.fit_spend_model(s, priors="weak"), clv.fit_spend_model(s, priors="weak", optimizer="pymc")
+        for k in ("p", "q", "v"):
+            assert fast.values[k] == pytest.approx(slow.values[k], rel=1e-5), k
+            assert fast.params.loc[k, "se"] == pytest.approx(slow.params.loc[k, "se"], rel=1e-4), k
+
 
 @pytest.fixture(scope="module")
 def or_sample():

@@ -4,10 +4,11 @@ The models are pymc-marketing's (:class:`~pymc_marketing.clv.BetaGeoModel`,
 :class:`~pymc_marketing.clv.ParetoNBDModel`, :class:`~pymc_marketing.clv.GammaGammaModel`), which make
 every prediction and interval; this package prepares their inputs, checks them, reduces their outputs to
 one row per customer and adds the validation tables. Maximum likelihood (MAP with flat priors, the
-default) of BG/NBD, modified BG/NBD, Pareto/NBD and Gamma-Gamma is found by numpy / scipy on the same
-likelihood (:mod:`~helpers.models.clv.mle`, :mod:`~helpers.models.clv.pareto`; faster than pymc-marketing's
-MAP, which compiles the model graph) and handed to the pymc-marketing model; ``optimizer="pymc"`` uses
-pymc-marketing's MAP instead. The other priors and MCMC are fitted by pymc-marketing.
+default) of BG/NBD, modified BG/NBD, Pareto/NBD and Gamma-Gamma, and the MAP under the recovery chain's
+weakly-informative priors, are found by numpy / scipy on the same likelihood and log-prior
+(:mod:`~helpers.models.clv.mle`, :mod:`~helpers.models.clv.pareto`; faster than pymc-marketing's MAP,
+which compiles the model graph) and handed to the pymc-marketing model; ``optimizer="pymc"`` uses
+pymc-marketing's MAP instead. pymc-marketing's default priors and MCMC are fitted by pymc-marketing.
 
 Input: the buy-till-you-die summary of :func:`helpers.features.customers.btyd_summary` as pandas
 (``customer_id``, ``frequency`` = repeat purchase days, ``recency`` and ``T`` in a time unit,

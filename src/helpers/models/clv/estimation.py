@@ -238,10 +238,11 @@ def fit_checked(make, data: pd.DataFrame, names, *, method: str, random_seed: in
     raise AssertionError("unreachable")
 
 
-def map_estimator(make, data: pd.DataFrame, values: dict):
+def map_estimator(make, data: pd.DataFrame, values: dict, *, dims: dict | None = None, coords: dict | None = None):
     """A pymc-marketing model built on ``data`` with ``values`` as its posterior: what its ``fit(method="map")``
     leaves (one chain of one draw per parameter, the model's attributes and the ``fit_data`` group), so its
-    predictions work as after a MAP fit. ``make()`` returns the unfitted model."""
+    predictions work as after a MAP fit. ``make()`` returns the unfitted model. A parameter with dimensions
+    (the sBG's per-cohort alpha) takes an array of values, its ``dims`` and their ``coords`` as arviz does."""
     import arviz as az
 
     estimator = make()
@@ -250,7 +251,8 @@ def map_estimator(make, data: pd.DataFrame, values: dict):
                                              dtype=object))
     with quiet():
         estimator.build_model(data)
-        idata = az.from_dict(posterior={k: np.array([[float(v)]]) for k, v in values.items()})
+        posterior = {k: np.asarray(v, dtype="float64").reshape(1, 1, *np.shape(v)) for k, v in values.items()}
+        idata = az.from_dict(posterior=posterior, dims=dims, coords=coords)
         estimator.idata = idata
         estimator.set_idata_attrs(idata)
         idata.add_groups(fit_data=data.to_xarray())

@@ -2,10 +2,12 @@
 
 :func:`fit_purchase_model` and :func:`fit_spend_model` fit one pymc-marketing model by MAP
 (maximum likelihood with flat priors, or the weakly-informative priors of recovery step 2) or
-MCMC. Maximum likelihood (MAP with flat priors) takes the fast path by default: the same likelihood
-maximised with numpy and scipy (:mod:`helpers.models.clv.mle`, :mod:`helpers.models.clv.pareto`), the
-estimates handed to the pymc-marketing model, which makes the predictions; ``optimizer="pymc"``
-runs pymc-marketing's own MAP instead (same estimates, slower: it compiles the model graph).
+MCMC. MAP takes the fast path by default, with flat priors (maximum likelihood) and with the
+weakly-informative priors alike: the same likelihood (plus the same log-prior,
+:class:`~helpers.models.clv.mle.LogNormalPriors`) maximised with numpy and scipy
+(:mod:`helpers.models.clv.mle`, :mod:`helpers.models.clv.pareto`), the estimates handed to the
+pymc-marketing model, which makes the predictions; ``optimizer="pymc"`` runs pymc-marketing's own
+MAP instead (same estimates, slower: it compiles the model graph).
 :func:`fit_purchase_chain`, :func:`fit_spend_chain` and :func:`fit_models` run the
 recovery chains of :mod:`helpers.models.clv` down to the closed-form fallbacks of
 :mod:`helpers.models.clv.fallbacks`, so a fit always comes back, labelled with its step.
@@ -22,7 +24,7 @@ from helpers.models.clv.estimation import (fit_checked, fit_mle_checked, inverse
                                            start_values)
 from helpers.models.clv.fallbacks import empirical_rates, empirical_spend, fit_nbd
 from helpers.models.clv.inputs import check_choice, check_summary
-from helpers.models.clv.mle import fit_bgnbd, fit_gamma_gamma
+from helpers.models.clv.mle import LogNormalPriors, fit_bgnbd, fit_gamma_gamma
 from helpers.models.clv.pareto import fit_pareto_nbd
 from helpers.models.clv.pareto import model_class as pareto_model_class
 from helpers.models.clv.results import (MIN_REPEAT_CUSTOMERS, MODEL_NAMES, PURCHASE_PARAMS, SPEND_PARAMS, Attempt,
@@ -55,13 +57,10 @@ def _lognormal_mode(centre: float, sd: float):
     return Prior("LogNormal", mu=math.log(centre) + sd ** 2, sigma=sd)
 
 
-def _weak_purchase_priors(model: str, data: pd.DataFrame, sd: float = WEAK_PRIOR_SD) -> dict:
-    """The weakly-informative priors of recovery step 2 (:mod:`helpers.models.clv`), centred on the data's scale.
-
-    r at 1 and alpha at 1 / (sum of frequency / sum of T), so the prior's mean purchase rate
-    r / alpha is the observed repeat rate; BG/NBD a and b at 1; Pareto/NBD s at 1 and beta at
-    the mean T. Each is ``LogNormal(log c + sd^2, sd)`` (density highest at the centre c).
-    """
+def _weak_purchase_centres(model: str, data: pd.DataFrame) -> dict:
+    """The centres of the weakly-informative priors of recovery step 2 (:mod:`helpers.models.clv`), on the data's
+    scale: r at 1 and alpha at 1 / (sum of frequency / sum of T), so the prior's mean purchase rate r / alpha is
+    the observed repeat rate; BG/NBD a and b at 1; Pareto/NBD s at 1 and beta at the mean T."""
     total_t = float(data["T"].sum())
     rate = float(data["frequency"].sum()) / total_t if total_t > 0 else 0.0
     centres = {"r": 1.0, "alpha": 1.0 / rate if rate > 0 else max(float(data["T"].mean()), 1.0)}
@@ -69,7 +68,18 @@ def _weak_purchase_priors(model: str, data: pd.DataFrame, sd: float = WEAK_PRIOR
         centres.update(a=1.0, b=1.0)
     else:
         centres.update(s=1.0, beta=max(float(data["T"].mean()), 1e-3))
-    return {k: _lognormal_mode(c, sd) for k, c in centres.items()}
+    return centres
+
+
+def _weak_purchase_priors(model: str, data: pd.DataFrame, sd: float = WEAK_PRIOR_SD) -> dict:
+    """The weakly-informative priors of recovery step 2 as pymc-marketing priors: each parameter
+    ``LogNormal(log c + sd^2, sd)`` (density highest at its centre c, :func:`_weak_purchase_centres`)."""
+    return {k: _lognormal_mode(c, sd) for k, c in _weak_purchase_centres(model, data).items()}
+
+
+def _numpy_priors(centres: dict, names, sd: float) -> LogNormalPriors:
+    """The same ``LogNormal(log c + sd^2, sd)`` priors for the numpy MAP fit, in the order of ``names``."""
+    return LogNormalPriors(tuple(math.log(centres[k]) + sd ** 2 for k in names), sd)
 
 
 def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: str = "map",
@@ -95,10 +105,11 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
         "default": pymc-marketing's weakly informative priors, the default for MCMC); ``standard_errors``
         (MAP with flat priors: standard errors, log-likelihood and the gradient check from the
         observed information; default True, False saves a few seconds of compiling); ``optimizer``
-        ("scipy", the default: maximum likelihood in numpy and scipy, :func:`helpers.models.clv.mle.fit_bgnbd`
-        for BG/NBD and modified BG/NBD, :func:`helpers.models.clv.pareto.fit_pareto_nbd` for Pareto/NBD,
-        handed to pymc-marketing for predictions; "pymc": pymc-marketing's MAP; the other priors always use
-        pymc-marketing); ``time_unit``
+        ("scipy", the default: MAP with flat or weak priors in numpy and scipy,
+        :func:`helpers.models.clv.mle.fit_bgnbd` for BG/NBD and modified BG/NBD,
+        :func:`helpers.models.clv.pareto.fit_pareto_nbd` for Pareto/NBD, handed to pymc-marketing for
+        predictions; "pymc": pymc-marketing's MAP; the "default" priors and MCMC always use pymc-marketing);
+        ``time_unit``
         ("D", "W", "M": the unit of recency and T, kept for predictions and labels);
         ``min_repeat_customers`` (default :data:`MIN_REPEAT_CUSTOMERS`); ``draws``, ``tune``,
         ``chains``, ``cores`` for MCMC (defaults 1000, 1000, 2, 2; ignored by MAP); other
@@ -143,11 +154,12 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", method: s
               "weak": _weak_purchase_priors(model, data) if priors == "weak" else None}.get(priors)
     hint = (f"This happens with few repeat customers ({n_rep:,} here) or a short window; "
             "try priors='default' or method='mcmc'")
-    if method == "map" and priors == "flat" and optimizer == "scipy":
+    if method == "map" and priors in ("flat", "weak") and optimizer == "scipy":
         x, t_x, big_t = data["frequency"], data["recency"], data["T"]
-        fast = {"bgnbd": lambda: fit_bgnbd(x, t_x, big_t, start),
-                "mbgnbd": lambda: fit_bgnbd(x, t_x, big_t, start, modified=True),
-                "pareto_nbd": lambda: fit_pareto_nbd(x, t_x, big_t, start)}[model]
+        prior = _numpy_priors(_weak_purchase_centres(model, data), names, WEAK_PRIOR_SD) if priors == "weak" else None
+        fast = {"bgnbd": lambda: fit_bgnbd(x, t_x, big_t, start, prior=prior),
+                "mbgnbd": lambda: fit_bgnbd(x, t_x, big_t, start, modified=True, prior=prior),
+                "pareto_nbd": lambda: fit_pareto_nbd(x, t_x, big_t, start, prior=prior)}[model]
         estimator, info, loglik, notes = fit_mle_checked(fast, lambda: cls(model_config=config), data, names,
                                                          checks=want_se, label=label, hint=hint)
     else:
@@ -182,8 +194,12 @@ def _weak_spend_priors(mean_spend: float, sd: float = WEAK_SPEND_PRIOR_SD) -> di
     The density vanishes as p or v -> 0 or infinity, which is how Gamma-Gamma fails on data
     whose spends barely vary within customers (p -> infinity, v -> 0 with p v fixed).
     """
-    return {"p": _lognormal_mode(1.0, sd), "q": _lognormal_mode(2.0, sd),
-            "v": _lognormal_mode(max(mean_spend, 1e-6), sd)}
+    return {k: _lognormal_mode(c, sd) for k, c in _weak_spend_centres(mean_spend).items()}
+
+
+def _weak_spend_centres(mean_spend: float) -> dict:
+    """The centres of :func:`_weak_spend_priors`: p at 1, q at 2, v at the mean repeat spend."""
+    return {"p": 1.0, "q": 2.0, "v": max(mean_spend, 1e-6)}
 
 
 def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: int = 42,
@@ -199,7 +215,7 @@ def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: 
     maximum-likelihood estimate; the default for MAP; by default found by
     :func:`helpers.models.clv.mle.fit_gamma_gamma` and handed to pymc-marketing, or by
     pymc-marketing's own MAP with ``optimizer="pymc"``), "weak" (:func:`_weak_spend_priors`,
-    the recovery chain's weakly-informative priors for MAP) or "halfnormal"
+    the recovery chain's weakly-informative priors for MAP, found the same two ways) or "halfnormal"
     (:func:`_halfnormal_spend_priors`, proper priors that keep an MCMC posterior proper; the
     default for MCMC).
 
@@ -230,9 +246,11 @@ def fit_spend_model(summary: pd.DataFrame, *, method: str = "map", random_seed: 
     start = {"p": 1.0, "q": 2.0, "v": mean_spend} if (method == "map" and priors in ("flat", "weak")) else None
     config = {"flat": None, "weak": _weak_spend_priors(mean_spend) if priors == "weak" else None,
               "halfnormal": _halfnormal_spend_priors(mean_spend)}[priors]
-    if method == "map" and priors == "flat" and optimizer == "scipy":
+    if method == "map" and priors in ("flat", "weak") and optimizer == "scipy":
+        prior = (_numpy_priors(_weak_spend_centres(mean_spend), SPEND_PARAMS, WEAK_SPEND_PRIOR_SD)
+                 if priors == "weak" else None)
         estimator, info, loglik, notes = fit_mle_checked(
-            lambda: fit_gamma_gamma(fit_data["frequency"], fit_data["monetary_value"], start),
+            lambda: fit_gamma_gamma(fit_data["frequency"], fit_data["monetary_value"], start, prior=prior),
             lambda: pymc_clv().GammaGammaModel(model_config=config), fit_data, SPEND_PARAMS, checks=True,
             label="Gamma-Gamma", hint="")
     else:

@@ -69,12 +69,13 @@ class MleFit:
     values : dict
         The estimates, parameter name -> value.
     log_likelihood : float
-        The log-likelihood at the estimates (summed over customers).
+        The log-likelihood at the estimates (summed over customers; the data's alone, without a prior).
     gradient : ndarray
-        The gradient of the log-likelihood in the log-parameters at the estimates (near 0 at a maximum).
+        The gradient of the maximised objective (the log-likelihood, plus the log-prior of a MAP fit with
+        :class:`LogNormalPriors`) in the log-parameters at the estimates (near 0 at a maximum).
     information : ndarray or None
-        The observed information in the log-parameters (minus the Hessian of the log-likelihood);
-        None when the log-likelihood is not finite there.
+        Minus the Hessian of that objective in the log-parameters (the observed information; with priors the
+        inverse of the Laplace approximation's covariance); None when it is not finite there.
     iterations : int
         Evaluations of the log-likelihood with its gradient and Hessian during the search.
     """
@@ -256,10 +257,38 @@ def gamma_gamma_derivatives(theta: np.ndarray, data: GammaGammaData, hessian: bo
     return float(ll), g_log, h_log
 
 
+@dataclass(frozen=True)
+class LogNormalPriors:
+    """Independent ``LogNormal(mu_k, sd)`` priors on the parameters, for a MAP fit in numpy.
+
+    The density is taken in the parameters themselves, as pymc's ``find_MAP`` does (its objective
+    leaves out the log transform's Jacobian), so the MAP estimate is the one pymc-marketing's own fit
+    finds with the same ``Prior("LogNormal", mu=mu_k, sigma=sd)``. In u = ln(theta) the log-density
+    is -u - (u - mu)^2 / (2 sd^2) + const, with gradient -1 - (u - mu) / sd^2 and Hessian -1 / sd^2.
+    """
+
+    mu: tuple
+    sd: float
+
+    def add_to(self, derivs: Callable) -> Callable:
+        """``derivs`` (log-likelihood[, gradient, Hessian] in the log-parameters) plus this log-prior."""
+        mu, var = np.asarray(self.mu, dtype="float64"), self.sd ** 2
+
+        def posterior(theta, hessian=False):
+            out = derivs(theta, hessian)
+            lp = float(np.sum(-theta - (theta - mu) ** 2 / (2 * var) - np.log(self.sd * np.sqrt(2 * np.pi))))
+            grad = out[1] - 1.0 - (theta - mu) / var
+            if not hessian:
+                return out[0] + lp, grad
+            return out[0] + lp, grad, out[2] - np.eye(len(mu)) / var
+
+        return posterior
+
+
 # --------------------------------------------------------------------------------------
 # the search
 # --------------------------------------------------------------------------------------
-def maximise(derivs: Callable, theta0, names) -> MleFit:
+def maximise(derivs: Callable, theta0, names, prior: LogNormalPriors | None = None) -> MleFit:
     """Maximise a log-likelihood over log-parameters by Newton's method in a trust region.
 
     scipy's ``trust-exact`` with the analytic gradient and Hessian, stopped when the gradient
@@ -275,6 +304,9 @@ def maximise(derivs: Callable, theta0, names) -> MleFit:
         The starting point (log-parameters).
     names : sequence of str
         The parameter names, in the order of ``theta``.
+    prior : LogNormalPriors, optional
+        Maximise the log-likelihood plus this log-prior (a MAP fit); the fit's ``log_likelihood`` stays
+        the data's alone.
 
     Returns
     -------
@@ -284,6 +316,9 @@ def maximise(derivs: Callable, theta0, names) -> MleFit:
     """
     from scipy.optimize import minimize
 
+    likelihood = derivs
+    if prior is not None:
+        derivs = prior.add_to(derivs)
     calls = 0
     cache: dict = {}
 
@@ -308,23 +343,27 @@ def maximise(derivs: Callable, theta0, names) -> MleFit:
             res = minimize(lambda th: evaluate(th)[:2], start, jac=True, method="L-BFGS-B", options=LBFGS_OPTIONS)
             theta = res.x
         ll, grad, hess = derivs(theta, True)
+        if prior is not None:
+            ll = likelihood(theta, False)[0]
     info = -hess if np.isfinite(ll) and np.all(np.isfinite(hess)) else None
     return MleFit(dict(zip(names, np.exp(theta).tolist())), float(ll), grad, info, calls)
 
 
-def fit_bgnbd(frequency, recency, T, start: dict, modified: bool = False) -> MleFit:
+def fit_bgnbd(frequency, recency, T, start: dict, modified: bool = False,
+              prior: LogNormalPriors | None = None) -> MleFit:
     """The BG/NBD (``modified=True``: modified BG/NBD) maximum-likelihood estimate of (r, alpha, a, b) from
-    ``start`` (values on the data's scale)."""
+    ``start`` (values on the data's scale); with ``prior`` the MAP estimate under it."""
     data = BtydHistories.from_arrays(frequency, recency, T)
     return maximise(lambda th, h: bgnbd_derivatives(th, data, h, modified), np.log([start[k] for k in BGNBD_PARAMS]),
-                    BGNBD_PARAMS)
+                    BGNBD_PARAMS, prior)
 
 
-def fit_gamma_gamma(frequency, monetary_value, start: dict) -> MleFit:
-    """The Gamma-Gamma maximum-likelihood estimate of (p, q, v) on repeat customers with positive spend."""
+def fit_gamma_gamma(frequency, monetary_value, start: dict, prior: LogNormalPriors | None = None) -> MleFit:
+    """The Gamma-Gamma maximum-likelihood estimate of (p, q, v) on repeat customers with positive spend (with
+    ``prior``: the MAP estimate under it)."""
     data = GammaGammaData.from_arrays(frequency, monetary_value)
     return maximise(lambda th, h: gamma_gamma_derivatives(th, data, h), np.log([start[k] for k in GAMMA_GAMMA_PARAMS]),
-                    GAMMA_GAMMA_PARAMS)
+                    GAMMA_GAMMA_PARAMS, prior)
 
 
 def bgnbd_log_likelihood(values: dict, frequency, recency, T, modified: bool = False) -> float:

@@ -37,7 +37,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from helpers.models.clv.mle import BtydHistories, MleFit, maximise, to_log_space
+from helpers.models.clv.mle import BtydHistories, LogNormalPriors, MleFit, maximise, to_log_space
 
 PARAMS = ("r", "alpha", "s", "beta")
 #: tanh-sinh quadrature: step in the transformed variable and its half-range (the weights beyond are < 1e-20)
@@ -164,10 +164,11 @@ def derivatives(theta: np.ndarray, data: BtydHistories, hessian: bool = False):
     return (ll, g_log, h_log) if hessian else (ll, g_log)
 
 
-def fit_pareto_nbd(frequency, recency, T, start: dict) -> MleFit:
-    """The Pareto/NBD maximum-likelihood estimate of (r, alpha, s, beta) from ``start`` (values on the data's scale)."""
+def fit_pareto_nbd(frequency, recency, T, start: dict, prior: LogNormalPriors | None = None) -> MleFit:
+    """The Pareto/NBD maximum-likelihood estimate of (r, alpha, s, beta) from ``start`` (values on the data's scale);
+    with ``prior`` the MAP estimate under it."""
     data = BtydHistories.from_arrays(frequency, recency, T)
-    return maximise(lambda th, h: derivatives(th, data, h), np.log([start[k] for k in PARAMS]), PARAMS)
+    return maximise(lambda th, h: derivatives(th, data, h), np.log([start[k] for k in PARAMS]), PARAMS, prior)
 
 
 def log_likelihood(values: dict, frequency, recency, T) -> float:

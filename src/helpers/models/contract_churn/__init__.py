@@ -29,9 +29,10 @@ What it gives:
 * :func:`fit_cox`: a Cox proportional-hazards model (lifelines ``CoxPHFitter``) with its
   concordance on held-out customers and the Schoenfeld-residual test of proportional hazards.
 * :func:`retention_curve`, :func:`cohort_table`, :func:`fit_sbg`: the shifted-beta-geometric
-  model (Fader & Hardie 2007) of pymc-marketing (``ShiftedBetaGeoModel``) fitted to cohort
-  retention, and :func:`remaining_value`: each active customer's expected remaining tenure
-  (discounted, in the tenure unit) and value (charges per period x that tenure).
+  model (Fader & Hardie 2007) fitted to cohort retention by maximum likelihood in numpy
+  (:func:`sbg_mle`) and handed to pymc-marketing's ``ShiftedBetaGeoModel`` for predictions,
+  and :func:`remaining_value`: each active customer's expected remaining tenure (discounted, in
+  the tenure unit) and value (charges per period x that tenure).
 
 Units: tenure and every duration in the **tenure unit** of the config
 (``tables.attributes.tenure_unit``: day, week, month, quarter or year; month by default, see
@@ -54,7 +55,7 @@ from helpers.models.contract_churn.classify import (
 )
 from helpers.models.contract_churn.sbg import (
     FADER_HARDIE_2007, FADER_HARDIE_2007_ESTIMATES, HOMOGENEOUS, SbgFit, cohort_table, derl_by_hand,
-    fader_hardie_check, fit_sbg, remaining_value, retention_curve, sbg_loglik, sbg_retention,
+    fader_hardie_check, fit_sbg, remaining_value, retention_curve, sbg_loglik, sbg_mle, sbg_retention,
     value_summary
 )
 from helpers.models.contract_churn.table import FILE, REQUIRED, churn_by, contract_table, setting
@@ -72,4 +73,4 @@ __all__ = ["CoxResult", "DURATION_PROXIES", "FADER_HARDIE_2007", "FADER_HARDIE_2
            "fader_hardie_check",
            "feature_columns", "fit_cox", "fit_sbg", "km_horizons", "km_table", "pairwise_logrank",
            "period_rate", "periods_per_year", "remaining_value", "retained_column", "retention_curve", "sbg_loglik",
-           "sbg_retention", "score_customers", "setting", "tenure_unit", "value_summary"]
+           "sbg_mle", "sbg_retention", "score_customers", "setting", "tenure_unit", "value_summary"]

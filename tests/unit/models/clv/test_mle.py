@@ -145,3 +145,31 @@ class TestSearch:
         fit = mle.maximise(derivs, [3.0, 3.0], ("u", "w"))
         assert np.allclose(np.log([fit.values["u"], fit.values["w"]]), c)
         assert np.allclose(fit.information, A) and fit.iterations <= 5
+
+
+def test_lognormal_priors_add_their_log_density_and_its_derivatives():
+    """The MAP objective is the log-likelihood plus the LogNormal log-densities in the parameters (pymc's
+    ``find_MAP``: no Jacobian of the log transform), checked against scipy's lognorm and finite differences; the
+    fit reports the data's log-likelihood alone."""
+    from scipy.stats import lognorm
+
+    from helpers.models.clv.mle import LogNormalPriors
+
+    prior = LogNormalPriors((0.5, -1.0), 2.0)
+    quad = lambda th, h=False: ((-(th ** 2).sum(), -2 * th) + ((-2 * np.eye(2),) if h else ()))  # noqa: E731
+    post = prior.add_to(quad)
+    theta = np.array([0.3, -0.7])
+    ll, g, H = post(theta, True)
+    by_scipy = sum(lognorm.logpdf(np.exp(t), s=2.0, scale=np.exp(m)) for t, m in zip(theta, prior.mu))
+    assert ll == pytest.approx(-(theta ** 2).sum() + by_scipy, rel=1e-12)
+    h = 1e-6
+    for i in range(2):
+        e = np.zeros(2)
+        e[i] = h
+        assert g[i] == pytest.approx((post(theta + e)[0] - post(theta - e)[0]) / (2 * h), rel=1e-6)
+        np.testing.assert_allclose(H[i], (post(theta + e)[1] - post(theta - e)[1]) / (2 * h), rtol=1e-6)
+    fit = mle.maximise(lambda th, hh: quad(th, hh), np.zeros(2), ("x", "y"), prior)
+    # the maximum of -|u|^2 - u - (u - mu)^2 / 8 per coordinate: u = (mu / 4 - 1) / 2.25
+    u = (np.array(prior.mu) / 4 - 1) / 2.25
+    np.testing.assert_allclose(np.log(list(fit.values.values())), u, atol=1e-7)
+    assert fit.log_likelihood == pytest.approx(-(u ** 2).sum(), rel=1e-9)

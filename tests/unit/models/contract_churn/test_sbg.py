@@ -21,6 +21,12 @@ def _simulate_sbg(alpha, beta, n, max_obs, rng):
     return pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)],
                          "tenure": np.where(churned, churn_month, seen).astype(float), "churned": churned})
 
+def _counts(cohort):
+    """The distinct (recency, T) rows of a cohort table and their counts, as float arrays."""
+    c = cohort.groupby(["recency", "T"]).size().reset_index(name="n")
+    return tuple(c[k].to_numpy(float) for k in ("recency", "T", "n"))
+
+
 class TestShiftedBetaGeometric:
     def test_cohort_table_is_the_papers_construction(self):
         curve = pd.DataFrame({"group": "g", "period": [0, 1, 2], "retention": [1.0, 0.6, 0.5], "customers": 10})
@@ -83,6 +89,48 @@ class TestShiftedBetaGeometric:
         # constant renewal q = 0.9, no discount: sum_{k>=0} 0.9^(k+1) = 9 months
         assert rem["expected_remaining_tenure"].iloc[0] == pytest.approx(9.0)
         assert cc.derl_by_hand(1e6, 9e6, 5, 0.0, terms=2000) == pytest.approx(9.0, rel=1e-3)
+
+    def test_derivatives_match_finite_differences_and_the_likelihood(self):
+        from helpers.models.contract_churn.sbg import sbg_derivatives
+
+        curve = pd.DataFrame({"group": "g", "period": range(6), "retention": [1.0, 0.7, 0.55, 0.47, 0.41, 0.37],
+                              "customers": 500})
+        counts = _counts(cc.cohort_table(curve))
+        theta = np.log([0.9, 1.7])
+        ll, g, H = sbg_derivatives(theta, *counts, hessian=True)
+        assert ll == pytest.approx(cc.sbg_loglik(0.9, 1.7, cc.cohort_table(curve)), rel=1e-12)
+        h = 1e-6
+        for i in range(2):
+            e = np.zeros(2)
+            e[i] = h
+            (lp, gp), (lm, gm) = sbg_derivatives(theta + e, *counts), sbg_derivatives(theta - e, *counts)
+            assert g[i] == pytest.approx((lp - lm) / (2 * h), rel=1e-6)
+            np.testing.assert_allclose(H[i], (gp - gm) / (2 * h), rtol=1e-6)
+
+    def test_the_maximum_has_a_vanishing_gradient_and_the_papers_likelihood(self):
+        from helpers.models.contract_churn.sbg import sbg_derivatives
+
+        fh = pd.DataFrame([{"group": "regular", "period": t, "retention": v / 100, "customers": 1000}
+                           for t, v in enumerate(cc.FADER_HARDIE_2007["regular"][:8])])
+        part = cc.cohort_table(fh)
+        a, b = cc.sbg_mle(part)
+        ll, g, H = sbg_derivatives(np.log([a, b]), *_counts(part), hessian=True)
+        assert np.abs(g).max() < 1e-6 and np.all(np.linalg.eigvalsh(-H) > 0)
+        # a nearby point of the paper's printed estimates is no better
+        assert ll >= cc.sbg_loglik(0.704, 1.182, part)
+
+    def test_geometric_data_reach_the_homogeneous_limit(self):
+        """Every customer churns with the same probability 0.2 a month: the likelihood rises towards the geometric
+        limit, the fit says so (heterogeneous False) and its mean churn is the planted rate."""
+        rng = np.random.default_rng(1)
+        churn, seen = rng.geometric(0.2, 3000), rng.integers(1, 25, 3000)
+        df = pd.DataFrame({"customer_id": np.arange(3000), "tenure": np.minimum(churn, seen).astype(float),
+                           "churned": churn <= seen})
+        par = cc.fit_sbg(cc.cohort_table(cc.retention_curve(df, None, min_at_risk=30))).params.iloc[0]
+        assert not par["heterogeneous"] and par["alpha"] + par["beta"] > cc.HOMOGENEOUS
+        # 3,000 customers: the monthly rate's standard error is about 0.005
+        assert par["mean_churn"] == pytest.approx(0.2, abs=0.015)
+
 
 @pytest.mark.shared_data
 @pytest.mark.slow
