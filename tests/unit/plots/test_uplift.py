@@ -23,6 +23,13 @@ def test_uplift_section_says_the_numbers_and_draws_labelled_figures():
     assert "GBP" in figs[1].layout.yaxis.title.text
 
 
+def test_a_sampled_study_says_how_many_pairs_it_used_of_how_many():
+    s = {**small_study(), "rows": (1_500, 250_000)}
+    items = up.uplift_section(s, "GBP", per_purchase=10, contact_cost=1, winner=cmp.winning_rule(s["rules"]))
+    said = next(i for i in items if isinstance(i, str) and "seeded sample" in i)
+    assert "100,000" in said and "1,500 of the 250,000" in said
+
+
 def test_no_control_group_explains_and_planner_warns():
     assert "cannot be estimated" in up.uplift_section(None, "GBP", per_purchase=1, contact_cost=1, winner=None)[0]
     design = cmp.plan_test(0.10, 0.05, 50)
