@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 #: The notebooks that read the run's CLV model, and the model kinds each must name in its ``models.json``.
 READERS = {"03_segmentation": {"rfm"}, "04_clv": {"clv", "clv_holdout"}, "05_churn": {"clv"},
-           "08_campaigns": {"clv", "clv_scores"}, "12_validation": {"clv_holdout"}}
+           "08_campaigns": {"clv", "clv_scores"}, "10_customer_profiles": {"clv", "clv_scores"},
+           "12_validation": {"clv_holdout"}}
 
 
 def _artefacts(run: Path, stem: str) -> Path:

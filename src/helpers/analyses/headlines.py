@@ -292,7 +292,8 @@ def shown_path(path: str | Path, output_dir: str | Path = "") -> str:
     an absolute path printed while a notebook runs is wrong afterwards. A path inside the run folder
     (the folder above ``output_dir``'s ``artefacts/``, or any ``.tmp-<run>`` folder) is shown relative
     to it (``artefacts/90_executive_summary/customer_actions.csv``); any other path inside the project
-    relative to the project root (``data/processed/...``); a path outside both as it is. ``/`` separators.
+    relative to the project root (``data/processed/...``); a path in the shared data folder beside the project
+    as the configs write it (``../shared/data/...``); any other path as it is. ``/`` separators.
     """
     p = Path(os.path.abspath(path))
     if output_dir:
@@ -305,6 +306,9 @@ def shown_path(path: str | Path, output_dir: str | Path = "") -> str:
     root = Path(os.path.abspath(paths.ROOT))
     if p.is_relative_to(root):
         return p.relative_to(root).as_posix()
+    shared = Path(os.path.abspath(paths.SHARED_DATA)).parent
+    if p.is_relative_to(shared):
+        return "../" + p.relative_to(shared.parent).as_posix()
     return p.as_posix()
 
 

@@ -379,13 +379,16 @@ class Groups:
 
 def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time_unit: str = "W",
                     clv_months: int = 12, discount_rate: float = 0.10, seed: int = 0,
-                    k_range=range(3, 7)) -> Groups:
+                    k_range=range(3, 7), scores: pd.DataFrame | None = None) -> Groups:
     """RFM segments, k-means clusters on RFM and CLV tiers, as in notebooks 03 and 04.
 
     ``rfm``: ``prep.read("customers_rfm")``; ``btyd``: ``prep.read("customers_btyd")`` (for CLV).
     Clusters: k-means on log-scaled recency, frequency, monetary with k by the silhouette
     (:mod:`helpers.models.segments`), named by their medians. CLV tiers: BG/NBD + Gamma-Gamma
-    (MAP) over ``clv_months`` months, top 1 / 5 / 20 % (:func:`helpers.models.clv.value_tiers`).
+    (MAP) over ``clv_months`` months, top 1 / 5 / 20 % (:func:`helpers.models.clv.value_tier_table`);
+    ``scores``: the run's shared CLV per customer over ``clv_months`` at ``discount_rate``
+    (``helpers.fitted.clv_scores``), so the tiers are those of the run's one CLV model, as in 04 and 08;
+    without it the models are fitted here.
     """
     from helpers.models import clv, segments
 
@@ -407,7 +410,8 @@ def customer_groups(rfm: pd.DataFrame, btyd: pd.DataFrame | None = None, *, time
     except Exception as exc:  # noqa: BLE001
         notes.append(("cluster_failed", {"error": f"{type(exc).__name__}: {exc}"}))
     if btyd is not None:
-        cv, why = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate)
+        cv, why = clv.value_tier_table(btyd, time_unit=time_unit, clv_months=clv_months, discount_rate=discount_rate,
+                                       scores=scores)
         if cv is not None:
             out = out.merge(cv.assign(clv_tier=cv["clv_tier"].astype("string")), on="customer_id", how="left")
             notes.append(("clv_source", {"purchase": cv.attrs["purchase_source"], "spend": cv.attrs["spend_source"]}))

@@ -173,6 +173,8 @@ def test_shown_path_never_points_into_the_temporary_run_folder(tmp_path):
     inside = paths.PROCESSED / "shop-abc" / "exports" / "04_clv" / "clv.csv"
     assert summary.shown_path(inside) == "data/processed/shop-abc/exports/04_clv/clv.csv"
     assert summary.shown_path(inside, "") == "data/processed/shop-abc/exports/04_clv/clv.csv"
+    beside = paths.SHARED_DATA / "cdnow" / "CDNOW_sample.txt"                # the folder configs name ../shared/data
+    assert summary.shown_path(beside) == "../shared/data/cdnow/CDNOW_sample.txt"
     elsewhere = tmp_path / "exports" / "a.csv"
     assert summary.shown_path(elsewhere, tmp_path / "exports") == elsewhere.as_posix()   # no artefacts/ above it
 
