@@ -28,7 +28,7 @@ from helpers.plots import voice as voice_plots
 
 from tests.fixtures.batches import build_once
 from tests.fixtures.markup import (LIVE_TAGS, PAYLOADS, chromium_available, live_markup, live_markup_in_figures, open_offline,
-                     poison)
+                                   plotly_bundle, poison)
 
 NEEDS_CHROMIUM = pytest.mark.skipif(not chromium_available(),
                                     reason="Chromium is absent (Debian package `chromium`; .ci/run installs it)")
@@ -192,6 +192,22 @@ class TestPageCheck:
         assert sorted(seen[str(bad)]["dialogs"]) == ["1", "2", "3"]
         assert seen[str(bad)]["blocked"] == ["https://example.invalid/x"] and len(seen[str(bad)]["script"]) == 1
         assert seen[str(good)] == {"dialogs": [], "blocked": [], "text": PAYLOADS[0], "script": []}
+
+
+    @NEEDS_CHROMIUM
+    def test_a_page_carrying_plotly_inline_is_drawn_and_its_payloads_still_fire(self, tmp_path):
+        """open_offline serves a page's inline plotly.js from the plotly package's identical file: the library
+        comes from that file, the figure is drawn, and the page's own payloads raise their dialogs as before."""
+        bundle = plotly_bundle().read_text(encoding="utf-8")
+        page = tmp_path / "figure.html"
+        page.write_text(f"<html><body><p>{EVIL}</p><div id='g'></div><script>{bundle}</script>"
+                        "<script>Plotly.newPlot('g', [{type: 'bar', x: ['a'], y: [1]}]);</script></body></html>",
+                        encoding="utf-8")
+        probe = """[Array.from(document.scripts).filter(s => s.src).map(s => s.src.split('/').pop()),
+                    document.querySelectorAll('#g .main-svg').length > 0]"""
+        seen = open_offline([page], script=probe)[str(page)]
+        assert seen["script"] == [["plotly.min.js"], True]
+        assert sorted(seen["dialogs"]) == ["1", "2", "3"] and seen["blocked"] == []
 
 
 def _raw_id_run(folder: Path) -> dict:
