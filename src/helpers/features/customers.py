@@ -25,6 +25,14 @@ from helpers.features.periods import UNIT_DAYS, UNIT_NAMES
 __all__ = ["UNIT_DAYS", "UNIT_NAMES", "btyd_summary", "calendar_features", "calibration_holdout", "purchase_grid", "rfm_table"]
 
 
+@ibis.udf.agg.builtin(name="min_by")
+def _min_by(value: float, key: dt.date) -> float:
+    """The ``value`` of the row with the smallest ``key``: the engines' own ``min_by`` (DuckDB, where it is
+    ``arg_min``; Spark). Ibis writes ``argmin`` for DuckDB as ``FIRST(value ORDER BY key)``, an ordered aggregate
+    that sorts every group: at 10M lines the customer summary's query took 0.99 s with it and 0.90 s with
+    ``min_by``. The same answer here, where the key (a purchase day) is unique and never missing in a group."""
+
+
 def _customers_only(lines):
     return lines.filter(lines.customer_id.notnull())
 
@@ -115,7 +123,7 @@ def btyd_summary(lines, *, observation_end: dt.date, time_unit: str = "W"):
         last_day=d.day.max(),
         paid_days=d.count(where=d.value > 0),
         paid_total=d.value.sum(where=d.value > 0),
-        first_value=d.value.argmin(d.day),
+        first_value=_min_by(d.value, d.day),
     )
     freq = g.n_days - 1
     first_paid = g.first_value > 0
