@@ -193,7 +193,6 @@ class TestPageCheck:
         assert seen[str(bad)]["blocked"] == ["https://example.invalid/x"] and len(seen[str(bad)]["script"]) == 1
         assert seen[str(good)] == {"dialogs": [], "blocked": [], "text": PAYLOADS[0], "script": []}
 
-
     @NEEDS_CHROMIUM
     def test_a_page_carrying_plotly_inline_is_drawn_and_its_payloads_still_fire(self, tmp_path):
         """open_offline serves a page's inline plotly.js from the plotly package's identical file: the library

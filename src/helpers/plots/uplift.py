@@ -65,11 +65,7 @@ def uplift_section(study: dict | None, currency: str, *, per_purchase: float, co
     out = [_("Learners fitted on half of the customers and judged on the other half ({n} customer-campaign pairs): the {best} has the higher Qini coefficient ({q}; random targeting: {r}).", n=n(len(study["test"])), best=rule_name(study["best"]), q=n(lr.loc[study["best"], "qini"], 4), r=n(lr.loc["random", "qini"], 4))]
     used, given = study.get("rows", (0, 0))
     if used < given:
-        # imported here: the campaign models package brings scipy.stats and scikit-learn's ensembles (about a CPU
-        # second), which the executive summary, importing this module for rule_name, does not otherwise need
-        from helpers.models.campaigns.study import SAMPLE_ROWS
-
-        out.append(_("Above {limit} customer-campaign pairs the study runs on a seeded sample of whole customers: {used} of the {given} pairs; the learner fitted on it scores every customer for the action table.", limit=n(SAMPLE_ROWS), used=n(used), given=n(given)))
+        out.append(_("Above {limit} customer-campaign pairs the study runs on a seeded sample of whole customers: {used} of the {given} pairs; the learner fitted on it scores every customer for the action table.", limit=n(study["sample_rows"]), used=n(used), given=n(given)))
     if "oracle" in lr.index:
         out.append(_("Known truth: the planted uplift as the score (the oracle) reaches a Qini coefficient of {o}; the estimate's correlation with the planted uplift is {c}.", o=n(lr.loc["oracle", "qini"], 4), c=n(study["correlation"], 2)))
     r = study["rules"].set_index("rule")

@@ -65,15 +65,13 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
     nb.cells = cells_for_language(nb.cells, lang)
     nb.metadata["title"] = _title(nb) + (i18n._(" (business version)", lang) if business else "")
     nb.metadata.setdefault("language_info", {})
-    kw = {}
     if business:
         params = _injected_parameters(nb)
         nb.cells = fold_method(nb.cells, lang)
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(parameters_html(params, lang) + '<div id="crm-toc"></div>'))
-        kw = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
     if banner:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
-    body, _ = _exporter(business, kw).from_notebook_node(nb)
+    body, _ = _exporter(business).from_notebook_node(nb)
     if business:
         heads = re.findall(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', body, flags=re.S)
         items = "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in heads)
@@ -91,14 +89,17 @@ def export_html(ipynb: Path, out: Path, *, business: bool = False, language: str
 _EXPORTERS = threading.local()
 
 
-def _exporter(business: bool, options: dict):
-    """The nbconvert exporter of one page kind, made once per thread and reused: a new exporter compiles its
-    Jinja templates again, about a tenth of a CPU second a page (two pages per notebook, in every run). Its
-    templates are language-neutral; the page's language comes in with the notebook."""
+def _exporter(business: bool):
+    """The nbconvert exporter of one page kind (the business page without code inputs and prompts), made once per
+    thread and reused: a new exporter compiles its Jinja templates again, about a tenth of a CPU second a page (two
+    pages per notebook, in every run). Its templates are language-neutral; the page's language comes in with the
+    notebook."""
     from nbconvert import HTMLExporter
 
     made = _EXPORTERS.__dict__.setdefault("by_kind", {})
     if business not in made:
+        options = ({"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
+                   if business else {})
         made[business] = HTMLExporter(template_name="crm_report",
                                       extra_template_basedirs=[str(paths.PACKAGE / "templates")], **options)
     return made[business]

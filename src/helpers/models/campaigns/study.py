@@ -104,8 +104,8 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
     rules (:func:`~helpers.models.campaigns.targeting.compare_rules`), correlation (estimate vs
     planted truth on the held-out half, or None), test (the held-out rows with ``uplift``),
     model (the best learner refitted on all rows, for scoring customers now), curves (Qini and
-    uplift curves of the best learner, random and oracle on the held-out half), budget, and rows (rows studied,
-    rows given: above ``sample_rows`` a seeded sample of whole customers).
+    uplift curves of the best learner, random and oracle on the held-out half), budget, rows (rows studied,
+    rows given: above ``sample_rows`` a seeded sample of whole customers) and sample_rows.
     """
     rng = np.random.default_rng([seed, 0x5917])     # a stream of its own for the split and the random rule
     rows_in = len(table)
@@ -143,7 +143,8 @@ def uplift_study(table: pd.DataFrame, *, truth: pd.Series | None = None, budget:
     model = _learners(seed)[best].fit(x, y, t)
     curves = {best: uplift_curves(preds[best], yt, tt)} | {k: uplift_curves(s, yt, tt) for k, s in extra}
     return {"learners": learners, "best": best, "rules": rules, "correlation": corr, "test": test, "model": model,
-            "curves": curves, "budget": budget, "rows": (len(table), rows_in)}
+            "curves": curves, "budget": budget, "rows": (len(table), rows_in),
+            "sample_rows": sample_rows}
 
 
 def planted_uplift(table: pd.DataFrame, truth: dict | None) -> pd.Series | None:
