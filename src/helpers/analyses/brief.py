@@ -46,14 +46,15 @@ class Kpi:
 
 
 #: The brief's KPIs in order: customers, clean revenue, retention, at-risk customers and their expected value,
-#: predicted CLV, campaign response (shown only where the run has campaign responses).
+#: predicted CLV (or, without a CLV model, the historical gross margin), campaign response (shown only where the
+#: run has campaign responses).
 KPI_KEYS: list[tuple[tuple[str, ...], str]] = [
     (("customers",), "01_data_cleaning"),
     (("clean_revenue",), "01_data_cleaning"),
     (("retention_rate",), "02_lifecycle"),
     (("customers_at_risk", "customers_at_risk_p_alive"), "90_executive_summary"),
     (("revenue_at_stake",), "90_executive_summary"),
-    (("clv_total",), "04_clv"),
+    (("clv_total", "margin_total"), "04_clv"),
     (("campaign_response_rate",), "08_campaigns"),
 ]
 
@@ -121,6 +122,8 @@ FINDINGS: list[tuple[str, str, str]] = [
      N_("{value} of expected customer value sits with customers at high risk of leaving.")),
     ("retention_rate", "02_lifecycle", N_("Retention from one period to the next is {value}{trend}.")),
     ("clv_top20_share", "04_clv", N_("The 20 % most valuable customers hold {value} of the predicted CLV.")),
+    ("margin_top20_share", "04_clv",
+     N_("The 20 % most valuable customers so far hold {value} of the historical gross margin (no CLV model could be fitted).")),
     ("champions_revenue_share", "03_segmentation", N_("Champions and Loyal customers bring {value} of the revenue.")),
     ("campaign_response_rate", "08_campaigns", N_("Campaigns reached customers who responded at a rate of {value}{trend}.")),
     ("high_value_low_p_alive", "04_clv", N_("{value} are valuable but probably no longer active (low P(alive)).")),

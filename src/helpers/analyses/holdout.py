@@ -194,8 +194,8 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
     -------
     (Validation, forecasts, accuracy, checks)
         ``forecasts`` (:func:`holdout_forecasts`), ``accuracy`` (:func:`holdout_accuracy`) and
-        ``checks`` are None / empty when there is nothing to compare (no calibration customer,
-        or none with a prediction; ``Validation.notes`` say why).
+        ``checks`` are None / empty when there is nothing to compare (no calibration customer, none with a
+        prediction, or no purchase in the holdout; ``Validation.notes`` say why).
     """
     from helpers.models import clv
 
@@ -203,6 +203,10 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
         val = clv.validate(lines, start=start, end=end, holdout_months=holdout_months, time_unit=time_unit,
                            model=model, method="map")
     if val.fit is None or val.calhold is None or val.calhold.empty:
+        return val, None, None, []
+    if not (val.calhold["frequency_holdout"] > 0).any():
+        # nobody bought in the holdout (validate's note says accuracy cannot be judged): every error would be the
+        # forecast itself, a model forecasting nothing would show an RMSE of 0, and no forecast could beat "zero"
         return val, None, None, []
     ch = val.calhold
     pred = clv.expected_purchases(val.fit, ch, ch["duration_holdout"].to_numpy(dtype="float64"))

@@ -152,20 +152,25 @@ def voice_customers(customers: pd.DataFrame) -> pd.DataFrame | None:
     return customers[["customer_id", "complaints", "complaint_rate", "mean_score"]] if len(customers) else None
 
 
-def clv_items(base: pd.DataFrame, value_col: str, *, predicted: bool, actions: pd.DataFrame | None, fits,
+def clv_items(base: pd.DataFrame, value_col: str, *, actions: pd.DataFrame | None, fits,
               horizon_months: int, currency: str) -> list[tuple]:
-    """Notebook 04: the customers valued, the total of ``value_col`` (predicted CLV, or historical gross margin
-    when ``predicted`` is false), the top 20 %'s share of it, the valuable customers likely lost, and the model."""
+    """Notebook 04: the customers valued, the total of ``value_col`` (``"clv"``: predicted CLV; else historical
+    gross margin, when no model gave a CLV), the top 20 %'s share of it, the valuable customers likely lost, and
+    the model. A historical total and its share are other measures, under their own keys (``margin_total``,
+    ``margin_top20_share``, as ``customers_at_risk_p_alive`` beside ``customers_at_risk``): the brief, the run
+    index and the KPI history never call them a predicted CLV or compare them with one."""
     from helpers import i18n
     from helpers.models.clv import top_share_of_value
 
+    predicted = value_col == "clv"
+    prefix = "clv" if predicted else "margin"
     return [
         ("customers_valued", _("Customers valued"), len(base), "customers"),
-        ("clv_total", _("Predicted {months}-month CLV (gross margin, discounted), all customers", months=horizon_months) if predicted else _("Historical gross margin, all customers"),
+        (f"{prefix}_total", _("Predicted {months}-month CLV (gross margin, discounted), all customers", months=horizon_months) if predicted else _("Historical gross margin, all customers"),
          float(base[value_col].sum()), currency),
-        ("clv_top20_share", _("Share of {value} held by the top 20 % of customers", value=i18n.column(value_col)), top_share_of_value(base[value_col], 0.2), "%"),
+        (f"{prefix}_top20_share", _("Share of {value} held by the top 20 % of customers", value=i18n.column(value_col)), top_share_of_value(base[value_col], 0.2), "%"),
         ("high_value_low_p_alive", _("High-value customers with low P(alive) to act on"), len(actions) if actions is not None else NAN, "customers"),
-        ("clv_model", _("Model behind the CLV (purchases + spend)"), i18n.say(fits.phrase(reasons=False)) if value_col == "clv" else _("Tiers by historical gross margin (no CLV model)"), ""),
+        ("clv_model", _("Model behind the CLV (purchases + spend)"), i18n.say(fits.phrase(reasons=False)) if predicted else _("Tiers by historical gross margin (no CLV model)"), ""),
     ]
 
 

@@ -59,6 +59,8 @@ LABELS = {
     "hl_high_value_low_p_alive": N_("High-value customers with low P(alive) to act on"),
     "hl_hist_margin_total": N_("Historical gross margin, all customers"),
     "hl_lost_share": N_("Share of customers lost on the analysis date"),
+    "hl_margin_top20_share": N_("Share of {value} held by the top 20 % of customers"),
+    "hl_margin_total": N_("Historical gross margin, all customers"),
     "hl_new_customers": N_("New customers in the last {n} complete {period}s"),
     "hl_none": N_("none"),
     "hl_offer_hit_rate": N_("Top-{k} offers: share of customers whose next basket held one"),

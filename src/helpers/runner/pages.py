@@ -195,7 +195,7 @@ QUESTIONS: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
     "01_data_cleaning": (N_("How clean is the data, and what did cleaning remove?"), "customers"),
     "02_lifecycle": (N_("Are we winning and keeping customers?"), "retention_rate"),
     "03_segmentation": (N_("Who are our best customers, and who should we win back?"), "champions_revenue_share"),
-    "04_clv": (N_("What will each customer be worth over the next year?"), "clv_total"),
+    "04_clv": (N_("What will each customer be worth over the next year?"), ("clv_total", "margin_total")),
     "04b_clv_tournament": (N_("Which lifetime-value model should we trust on these data?"), "chosen_model"),
     "05_churn": (N_("Who is about to leave, and is a retention campaign worth it?"), "high_risk_customers"),
     "06_cross_up_sell": (N_("What should we offer whom next?"), "customers_with_offer"),

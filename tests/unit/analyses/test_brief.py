@@ -83,6 +83,27 @@ def test_findings_are_sentences_from_the_numbers_with_the_notebook_that_proves_t
     assert tr[0][0] != found[0][0] and "4,321 GBP" in tr[0][0]
 
 
+def test_a_run_without_a_clv_model_shows_its_historical_margin_as_such():
+    """04 publishes the historical gross margin under its own keys when no CLV model could be fitted: the brief's
+    KPI is that total, its finding names the historical margin, and no sentence speaks of a predicted CLV."""
+    margin = pd.DataFrame([
+        {"key": "margin_total", "label": "Historical gross margin, all customers", "value": 49950.0, "unit": "GBP",
+         "text": "49,950 GBP", "notebook": "04_clv"},
+        {"key": "margin_top20_share", "label": "Share of gross margin held by the top 20 % of customers",
+         "value": 0.564, "unit": "%", "text": "56.4 %", "notebook": "04_clv"}])
+    headlines = pd.concat([_headlines(250, 0.0), margin], ignore_index=True)
+    history = hist.merged(hist.empty(), hist.headline_rows(headlines, config="shop", run="r", analysis_end="2011-12-06",
+                                                           recorded=pd.Timestamp("2026-01-01").to_pydatetime()))
+    kpis = {k.key: k for k in brief.kpis(headlines, history, "r")}
+    assert kpis["margin_total"].text == "49,950 GBP" and kpis["margin_total"].notebook == "04_clv"
+    found = brief.findings(headlines, history, "r", language="en")
+    said = [text for text, nb in found if nb == "04_clv"]
+    assert said == ["The 20 % most valuable customers so far hold 56.4 % of the historical gross margin "
+                    "(no CLV model could be fitted)."]
+    assert not any("predicted CLV" in text for text, _nb in found)
+    assert all("kurulamadı" in t for t, nb in brief.findings(headlines, history, "r", language="tr") if nb == "04_clv")
+
+
 def test_read_actions_reads_the_executive_summary_export(tmp_path):
     assert brief.read_actions(tmp_path) is None
     (tmp_path / "90_executive_summary").mkdir()

@@ -87,3 +87,15 @@ class TestHoldoutAccuracy:
         worse = {c.name: c for c in H.holdout_checks(bad)}
         assert not worse["purchases: model RMSE below the zero forecast's"].passed
         assert not worse["total purchases in the holdout: predicted vs actual (relative error)"].passed
+
+
+def test_a_holdout_without_purchases_is_not_scored():
+    """Nobody bought in the holdout: no accuracy table and no checks (a forecast of nothing would score an RMSE of
+    0), only the note that accuracy cannot be judged."""
+    from types import SimpleNamespace
+
+    note = "The holdout has no purchase: accuracy cannot be judged."
+    empty = SimpleNamespace(fit=object(), calhold=calhold_fixture().assign(frequency_holdout=0), notes=[note])
+    val, forecasts, accuracy, checks = H.holdout_validation(None, start=None, end=None, holdout_months=6,
+                                                            time_unit="W", val=empty)
+    assert (val.notes, forecasts, accuracy, checks) == ([note], None, None, [])

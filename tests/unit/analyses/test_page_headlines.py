@@ -120,10 +120,15 @@ def test_clv_items_and_customers_by_hand():
     base = pd.DataFrame({"customer_id": list("abcde"), "clv": [50.0, 20.0, 10.0, 10.0, 10.0]})
     fits = ClvFits(SimpleNamespace(step="bgnbd_ml", source=Source("bgnbd_ml")),
                    SimpleNamespace(step="gg_ml", source=Source("gg_ml")), [])
-    got = values(ph.clv_items(base, "clv", predicted=True, actions=base.head(2), fits=fits, horizon_months=12, currency="GBP"))
+    got = values(ph.clv_items(base, "clv", actions=base.head(2), fits=fits, horizon_months=12, currency="GBP"))
     assert got == {"customers_valued": 5, "clv_total": 100.0, "clv_top20_share": pytest.approx(0.5),
                    "high_value_low_p_alive": 2, "clv_model": "BG/NBD (maximum likelihood) + Gamma-Gamma (maximum likelihood)"}
-    hist = values(ph.clv_items(base.rename(columns={"clv": "gross_margin"}), "gross_margin", predicted=False, actions=None,
+    hist = values(ph.clv_items(base.rename(columns={"clv": "gross_margin"}), "gross_margin", actions=None,
                                fits=fits, horizon_months=12, currency="GBP"))
     assert math.isnan(hist["high_value_low_p_alive"]) and hist["clv_model"] == i18n._("Tiers by historical gross margin (no CLV model)")
+    labels = dict((k, label) for k, label, *_ in ph.clv_items(base.rename(columns={"clv": "gross_margin"}), "gross_margin",
+                                                             actions=None, fits=fits, horizon_months=12, currency="GBP"))
+    # another measure under its own keys: never labelled, compared or charted as a predicted CLV
+    assert labels["margin_total"] == i18n._("Historical gross margin, all customers")
+    assert "clv_total" not in labels and "clv_top20_share" not in labels and "margin_top20_share" in labels
     assert list(ph.clv_customers(None, base).columns) == ["customer_id"]
