@@ -31,14 +31,22 @@ SCRATCH_ENV = "CRM_SCRATCH_DIR"
 _scratch_made: set[Path] = set()
 
 
+#: DuckDB threads per core DuckDB detects when ``engine.duckdb_threads`` is not set (config.EngineConfig says why)
+THREADS_PER_CORE = 2
+
+
+def _cores(con) -> int:
+    """The cores DuckDB detected for this process (its default thread count: cgroup and affinity aware)."""
+    return int(con.raw_sql("SELECT current_setting('threads')").fetchone()[0])
+
+
 def connect(engine: EngineConfig | None = None):
     """Return an Ibis backend for ``engine`` (DuckDB in memory unless ``backend == 'spark'``)."""
     engine = engine or EngineConfig()
     if engine.backend == "spark":
         return ibis.pyspark.connect(spark_session(engine))
     con = ibis.duckdb.connect()
-    if engine.duckdb_threads:
-        con.raw_sql(f"SET threads = {int(engine.duckdb_threads)}")
+    con.raw_sql(f"SET threads = {int(engine.duckdb_threads or THREADS_PER_CORE * _cores(con))}")
     if engine.duckdb_memory_limit:
         con.raw_sql(f"SET memory_limit = '{engine.duckdb_memory_limit}'")
     # what DuckDB spills past its memory limit goes to this process's scratch folder, not ./.tmp

@@ -27,6 +27,14 @@ def test_duckdb_by_default_with_the_configured_threads_memory_and_utc():
     assert _setting(con, "temp_directory") == str(engine.scratch_dir() / "duckdb")
 
 
+def test_duckdb_runs_twice_as_many_threads_as_the_cores_it_detects_unless_the_config_pins_them():
+    import duckdb
+
+    cores = int(duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0])
+    assert _setting(engine.connect(EngineConfig()), "threads") == str(engine.THREADS_PER_CORE * cores)
+    assert _setting(engine.connect(EngineConfig(duckdb_threads=3)), "threads") == "3"
+
+
 def test_a_frame_becomes_a_table_with_the_same_rows(duck):
     t = engine.table(duck, FRAME)
     assert t.count().execute() == 4
