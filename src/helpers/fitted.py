@@ -336,7 +336,7 @@ def clv_tournament(prep: Prepared, *, holdout_months: float | None = None, time_
     def fit():
         v = clv_holdout(prep, holdout_months=months, model="bgnbd", time_unit=unit, seed=seed)
         if v.calhold is None:
-            return tournament.unavailable(" ".join(v.notes) or "no calibration/holdout split")
+            return tournament.unavailable(v.notes or "no calibration/holdout split")
         try:
             tournament.check_size(v.calhold)
         except tournament.ClvInputError as exc:     # stored as such: every reader says why, none refits

@@ -15,6 +15,11 @@ from helpers import i18n
 from helpers.i18n import _, fmt_spec
 
 
+#: Areas of the checks against a published reference data set (CDNOW's estimates, ``validation.cdnow_checks``):
+#: they test the code, not the run's own data
+REFERENCE_AREAS = ("CDNOW BG/NBD", "CDNOW Gamma-Gamma", "CDNOW data")
+
+
 @dataclass
 class Check:
     """One comparison of an estimate with a known truth.

@@ -23,6 +23,7 @@ from helpers import i18n
 from helpers.analyses.checks import Check, failed_check, fmt_value
 from helpers.errors import DataError
 from helpers.i18n import _, fmt_spec
+from helpers.phrase import Phrase
 
 #: calibration-frequency buckets of the holdout accuracy: (label, lowest, highest) repeat purchases
 FREQUENCY_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3-5", 3, 5), ("6+", 6, math.inf))
@@ -216,10 +217,10 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
     ch, pred = ch[known].reset_index(drop=True), pred[known]
     sp = clv.fit_spend_chain(ch)
     if sp.attempts:
-        val.notes.append(i18n._("Spend on the calibration period: {source}.", source=i18n.say(sp.source.phrase)))
+        val.notes.append(Phrase("clv_note_calibration_spend", source=sp.source.phrase))
     spend = clv.expected_spend(sp, ch).to_numpy()
     if not np.isfinite(spend).all():
-        val.notes.append(i18n._("No Gamma-Gamma fit on the calibration period ({exc}): spend is not forecast.", exc=i18n.say(sp.source.phrase)))
+        val.notes.append(Phrase("clv_note_calibration_no_spend", exc=sp.source.phrase))
         spend = None
     forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
     accuracy = holdout_accuracy(forecasts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import clean
+from helpers.analyses.checks import REFERENCE_AREAS
 from helpers.i18n import _
 
 NAN = float("nan")
@@ -180,3 +181,24 @@ def clv_customers(value: pd.DataFrame | None, hist: pd.DataFrame) -> pd.DataFram
     if value is not None:
         return value[["customer_id", "p_alive", "expected_purchases", "clv", "clv_low", "clv_high"]]
     return hist[["customer_id"]]
+
+
+def validation_items(checks: pd.DataFrame, accuracy: pd.DataFrame | None, *, holdout_months: float) -> list[tuple]:
+    """Notebook 12: the checks passed on the run's own data (the planted truth, the holdout) and, apart, the reference
+    checks on CDNOW's published estimates, which test the code and say nothing of these data; then the model's
+    holdout RMSE. A count with no check behind it is NaN ("not available"), not "0 / 0"."""
+    reference = checks["area"].isin(REFERENCE_AREAS)
+    own, ref = checks.loc[~reference, "passed"], checks.loc[reference, "passed"]
+    rmse = (accuracy.query("target == 'purchases' and bucket == 'all' and forecast == 'model'")["rmse"]
+            if accuracy is not None else pd.Series(dtype=float))
+    return [
+        ("checks_passed", _("Checks passed on this run's data"),
+         f"{int(own.sum())} / {len(own)}" if len(own) else NAN, ""),
+        ("checks_pass_share", _("Share of the checks on this run's data passed"), own.mean() if len(own) else NAN, "%"),
+        ("reference_checks_passed", _("Reference checks passed (CDNOW's published estimates, a test of the code)"),
+         f"{int(ref.sum())} / {len(ref)}" if len(ref) else NAN, ""),
+        ("holdout_purchase_rmse",
+         _("Holdout purchases per customer: model RMSE ({months} months)", months=holdout_months),
+         float(rmse.iloc[0]) if len(rmse) else NAN, ""),
+    ]
+

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import i18n
-from helpers.analyses.checks import Check, checks_table, failed_check
+from helpers.analyses.checks import REFERENCE_AREAS, Check, checks_table, failed_check
 from helpers.analyses.holdout import (FORECASTS, FREQUENCY_BUCKETS, frequency_bucket, holdout_accuracy, holdout_checks,
                                       holdout_forecasts, holdout_validation)
 from helpers.i18n import _, pgettext, fmt_spec
@@ -473,7 +473,7 @@ def cdnow_checks(path, *, rel: float = 0.01) -> tuple[list[Check], pd.DataFrame]
     fits = {"bgnbd": clv.fit_purchase_model(s, time_unit="W", standard_errors=False),
             "gamma_gamma": clv.fit_spend_model(s)}
     checks, rows = [], []
-    label = {"bgnbd": "CDNOW BG/NBD", "gamma_gamma": "CDNOW Gamma-Gamma"}
+    label = dict(zip(("bgnbd", "gamma_gamma"), REFERENCE_AREAS[:2]))
     for model, published in CDNOW_PUBLISHED.items():
         for k, v in published.items():
             ours = fits[model].values[k]
@@ -482,7 +482,7 @@ def cdnow_checks(path, *, rel: float = 0.01) -> tuple[list[Check], pd.DataFrame]
                                 i18n._("within {rel} (error {err})", rel=fmt_spec(rel, ".0%"), err=fmt_spec(err, "+.2%")),
                                 i18n._("the published maximum-likelihood estimate, printed to 3-4 digits; MAP with flat priors is the same estimator"), bool(abs(err) <= rel)))
             rows.append({"model": label[model], "parameter": k, "published": v, "ours": ours})
-    checks.append(Check("CDNOW data", i18n._("customers / repeat customers in the calibration period"), "2357 / 946",
+    checks.append(Check(REFERENCE_AREAS[2], i18n._("customers / repeat customers in the calibration period"), "2357 / 946",
                         f"{len(s)} / {int((s['frequency'] > 0).sum())}", i18n._("exactly equal"),
                         i18n._("the paper's counts: a different count means a different reading of the data"),
                         bool(len(s) == 2357 and int((s["frequency"] > 0).sum()) == 946)))

@@ -66,8 +66,16 @@ LABELS = {
     "clv_source": N_("{step}: {reasons}"),
     "clv_no_btyd": N_("the customers_btyd table is missing or empty."),
     "clv_no_known_clv": N_("no customer has a known CLV under {fits}."),
+    "clv_note_calibration_no_spend": N_("No Gamma-Gamma fit on the calibration period ({exc}): spend is not forecast."),
+    "clv_note_calibration_spend": N_("Spend on the calibration period: {source}."),
+    "clv_note_no_holdout": N_("holdout_months = {months}: validation needs a holdout of at least one month"),
+    "clv_note_no_holdout_purchase": N_("The holdout {start} .. {end} has no purchase by the {n} calibration customers: "
+                                       "predicted purchases are shown, accuracy cannot be judged."),
     "clv_note_purchase": N_("Purchase model: {model}."),
+    "clv_note_short_calibration": N_("a {months}-month holdout leaves {days} days of calibration in the window "
+                                     "{start} .. {end}; at least 8 weeks are needed (shorten the holdout)"),
     "clv_note_spend": N_("Spend model: {model}."),
+    "clv_note_validation_skipped": N_("Validation skipped: {why}."),
     "clv_step_bgnbd_default": N_("BG/NBD with pymc-marketing's default priors"),
     "clv_step_bgnbd_mcmc": N_("BG/NBD (MCMC)"),
     "clv_step_bgnbd_ml": N_("BG/NBD (maximum likelihood)"),

@@ -239,7 +239,7 @@ def validation_notes(val, *, start, end) -> list[str]:
         return [_("Validation skipped (holdout_months = 0, or no purchase model).")]
     fmt_date, fmt_number = i18n.fmt_date, i18n.fmt_number
     out = ["\n".join([_("calibration {start} .. {cal_end}, holdout {days} days to {end}", start=fmt_date(start), cal_end=fmt_date(val.calibration_end), days=val.holdout_days,
-                        end=fmt_date(end)) if val.calibration_end else "", *val.notes]).strip()]
+                        end=fmt_date(end)) if val.calibration_end else "", *map(i18n.say, val.notes)]).strip()]
     if val.fit is not None and val.fit.attempts:
         out.append(_("Calibration fit: {source}.", source=i18n.say(val.fit.source.phrase)))
     if val.unknown:

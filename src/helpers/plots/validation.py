@@ -130,7 +130,7 @@ def parameter_section(sv, currency: str) -> list:
 def holdout_section(val, accuracy: pd.DataFrame | None, currency: str, *, start) -> list:
     """The holdout validation's notes (or its calibration window from ``start``, the data's first day), which step of the CLV recovery chain the
     calibration fit came from when not the first, the customers it could not predict, and the accuracy table."""
-    out = ["\n".join(val.notes) or i18n._("calibration {start} .. {end}, holdout {days} days", start=start, end=val.calibration_end, days=val.holdout_days)]
+    out = ["\n".join(map(i18n.say, val.notes)) or i18n._("calibration {start} .. {end}, holdout {days} days", start=start, end=val.calibration_end, days=val.holdout_days)]
     if val.fit is not None and val.fit.attempts:  # the calibration fit came from a later step of the CLV recovery chain
         out.append(i18n._("Calibration fit: {source}.", source=i18n.say(val.fit.source.phrase)))
     if val.unknown:

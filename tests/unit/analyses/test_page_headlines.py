@@ -132,3 +132,24 @@ def test_clv_items_and_customers_by_hand():
     assert labels["margin_total"] == i18n._("Historical gross margin, all customers")
     assert "clv_total" not in labels and "clv_top20_share" not in labels and "margin_top20_share" in labels
     assert list(ph.clv_customers(None, base).columns) == ["customer_id"]
+
+
+def test_validation_items_count_the_run_s_own_checks_apart_from_the_cdnow_reference():
+    from helpers.analyses.checks import REFERENCE_AREAS, Check, checks_table
+
+    def check(area, passed):
+        return Check(area, "a check", 1.0, 1.0, "tol", "why", passed)
+
+    accuracy = pd.DataFrame({"target": ["purchases", "purchases"], "bucket": ["all", "all"],
+                             "forecast": ["model", "zero"], "rmse": [0.8, 1.1]})
+    both = checks_table([check("holdout", True), check("holdout", False), check("holdout", True),
+                         *(check(a, True) for a in REFERENCE_AREAS)])
+    got = values(ph.validation_items(both, accuracy, holdout_months=6))
+    assert got == {"checks_passed": "2 / 3", "checks_pass_share": pytest.approx(2 / 3),
+                   "reference_checks_passed": "3 / 3", "holdout_purchase_rmse": 0.8}
+    # real data whose holdout could not be scored: only the reference checks ran; nothing is said to have passed
+    # on the run's data ("8 / 8" before, counting CDNOW's)
+    reference_only = checks_table([check(REFERENCE_AREAS[0], True), check(REFERENCE_AREAS[2], False)])
+    got = values(ph.validation_items(reference_only, None, holdout_months=6))
+    assert math.isnan(got["checks_passed"]) and math.isnan(got["checks_pass_share"])
+    assert got["reference_checks_passed"] == "1 / 2" and math.isnan(got["holdout_purchase_rmse"])

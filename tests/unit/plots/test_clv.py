@@ -144,10 +144,14 @@ def test_fit_section_one_table_per_model(fits):
 
 def test_validation_notes_skipped_or_totals():
     assert plots.validation_notes(None, start=None, end=None) == [i18n._("Validation skipped (holdout_months = 0, or no purchase model).")]
-    val = SimpleNamespace(calibration_end=None, notes=["short data"], fit=None, unknown=0,
+    from helpers.phrase import Phrase
+
+    note = Phrase("clv_note_no_holdout_purchase", start="2024-03-02", end="2024-03-31", n=3)
+    val = SimpleNamespace(calibration_end=None, notes=[note], fit=None, unknown=0,
                           totals={"customers": 10, "actual": 20.0, "predicted": 18.0, "relative_error": -0.1})
     notes = plots.validation_notes(val, start=None, end=None)
-    assert notes[0] == "short data" and "-" + i18n.fmt_percent(0.1) in notes[1]
+    assert notes[0] == i18n.say(note) and "by the 3 calibration customers" in notes[0]
+    assert "-" + i18n.fmt_percent(0.1) in notes[1]
 
 
 def test_grid_heatmaps_and_totals(fits):

@@ -87,8 +87,12 @@ def test_holdout_section_says_what_the_fit_could_not_do():
     assert out == [i18n._("calibration {start} .. {end}, holdout {days} days", start="2024-01-01", end="2024-06-30", days=183),
                    i18n._("Calibration fit: {source}.", source=i18n.say(step_phrase("bgnbd_weak"))),
                    i18n._("{n} calibration customers have no prediction under {step} (no time observed before the calibration end); the totals compare the others.", n=4, step=i18n._("BG/NBD with weakly-informative priors"))]
-    quiet = SimpleNamespace(notes=["too short"], fit=None, unknown=0)
-    assert plots.holdout_section(quiet, None, "GBP", start="2024-01-01") == ["too short"]
+    from helpers.phrase import Phrase
+
+    short = Phrase("clv_note_validation_skipped", why=Phrase("clv_note_no_holdout", months=0))
+    quiet = SimpleNamespace(notes=[short], fit=None, unknown=0)
+    assert plots.holdout_section(quiet, None, "GBP", start="2024-01-01") == [i18n.say(short)]
+    assert i18n.say(short, "en") == "Validation skipped: holdout_months = 0: validation needs a holdout of at least one month."
 
 
 def test_recovery_section_mix_bundles_and_checks():

@@ -18,13 +18,14 @@ from helpers.features.customers import UNIT_DAYS, calibration_holdout
 from helpers.models.clv.fit import fit_purchase_chain
 from helpers.models.clv.predict import MONTH_DAYS, draws_matrix, expected_purchases, unit_or_error
 from helpers.models.clv.results import ClvInputError, PurchaseFit
+from helpers.phrase import Number, Phrase
 
 
 def calibration_end_for(start: dt.date, end: dt.date, holdout_months: float) -> dt.date:
     """Last day of the calibration period: ``holdout_months`` (of 365.25 / 12 days) before ``end``.
 
     Raises ClvInputError when the holdout is not positive or leaves less than 8 weeks of
-    calibration.
+    calibration (:func:`split_problem` says why in the report's language).
     """
     if holdout_months <= 0:
         raise ClvInputError(f"holdout_months = {holdout_months!r}: validation needs a holdout of at least one month")
@@ -33,6 +34,17 @@ def calibration_end_for(start: dt.date, end: dt.date, holdout_months: float) -> 
         raise ClvInputError(f"a {holdout_months:g}-month holdout leaves {(cal_end - start).days} days of calibration "
                             f"in the window {start} .. {end}; at least 8 weeks are needed (shorten the holdout)")
     return cal_end
+
+
+def split_problem(start: dt.date, end: dt.date, holdout_months: float) -> Phrase | None:
+    """Why :func:`calibration_end_for` cannot split the window, as a sentence for the page; None when it can."""
+    if holdout_months <= 0:
+        return Phrase("clv_note_no_holdout", months=holdout_months)
+    days = (end - dt.timedelta(days=int(round(holdout_months * MONTH_DAYS))) - start).days
+    if days < 56:
+        months = Number(holdout_months, 0 if float(holdout_months).is_integer() else 1)
+        return Phrase("clv_note_short_calibration", months=months, days=days, start=start, end=end)
+    return None
 
 
 def daily_first_and_repeat(lines, *, calibration_end: dt.date, observation_end: dt.date):
@@ -157,7 +169,7 @@ class Validation:
     by_frequency: pd.DataFrame | None
     tracking: pd.DataFrame | None
     totals: dict | None
-    notes: list[str]
+    notes: list[Phrase]                 # sentences for the page (helpers.i18n.say)
     #: calibration customers the fit's step cannot predict (empirical rates with T = 0), left out of ``totals``
     unknown: int = 0
 
@@ -184,11 +196,12 @@ def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time
         (predicted / actual - 1). Degenerate cases (holdout too
         long, no purchase in the holdout) give ``None`` tables and a note; they do not raise.
     """
-    notes: list[str] = []
+    notes: list[Phrase] = []
     try:
         cal_end = calibration_end_for(start, end, holdout_months)
     except ClvInputError as exc:
-        return Validation(None, 0, None, None, None, None, None, [f"Validation skipped: {exc}."])
+        why = split_problem(start, end, holdout_months) or str(exc)
+        return Validation(None, 0, None, None, None, None, None, [Phrase("clv_note_validation_skipped", why=why)])
     hold_days = (end - cal_end).days
     calhold = calibration_holdout(lines, calibration_end=cal_end, observation_end=end,
                                   time_unit=time_unit).execute()
@@ -198,8 +211,8 @@ def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time
     unknown = 0
     actual_total = float(calhold["frequency_holdout"].sum()) if len(calhold) else 0.0
     if len(calhold) and actual_total == 0:
-        notes.append(f"The holdout {cal_end + dt.timedelta(days=1)} .. {end} has no purchase by the "
-                     f"{len(calhold):,} calibration customers: predicted purchases are shown, accuracy cannot be judged.")
+        notes.append(Phrase("clv_note_no_holdout_purchase", start=cal_end + dt.timedelta(days=1), end=end,
+                            n=len(calhold)))
     if len(calhold):
         by_freq = holdout_by_frequency(fit, calhold, max_frequency=max_frequency)
         pred = expected_purchases(fit, calhold, calhold["duration_holdout"].to_numpy(dtype="float64"))
