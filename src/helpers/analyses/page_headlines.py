@@ -201,4 +201,3 @@ def validation_items(checks: pd.DataFrame, accuracy: pd.DataFrame | None, *, hol
          _("Holdout purchases per customer: model RMSE ({months} months)", months=holdout_months),
          float(rmse.iloc[0]) if len(rmse) else NAN, ""),
     ]
-

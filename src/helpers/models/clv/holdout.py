@@ -25,26 +25,19 @@ def calibration_end_for(start: dt.date, end: dt.date, holdout_months: float) -> 
     """Last day of the calibration period: ``holdout_months`` (of 365.25 / 12 days) before ``end``.
 
     Raises ClvInputError when the holdout is not positive or leaves less than 8 weeks of
-    calibration (:func:`split_problem` says why in the report's language).
+    calibration; its ``phrase`` says why in the report's language.
     """
     if holdout_months <= 0:
-        raise ClvInputError(f"holdout_months = {holdout_months!r}: validation needs a holdout of at least one month")
+        raise ClvInputError(f"holdout_months = {holdout_months!r}: validation needs a holdout of at least one month",
+                            phrase=Phrase("clv_note_no_holdout", months=holdout_months))
     cal_end = end - dt.timedelta(days=int(round(holdout_months * MONTH_DAYS)))
-    if (cal_end - start).days < 56:
-        raise ClvInputError(f"a {holdout_months:g}-month holdout leaves {(cal_end - start).days} days of calibration "
-                            f"in the window {start} .. {end}; at least 8 weeks are needed (shorten the holdout)")
-    return cal_end
-
-
-def split_problem(start: dt.date, end: dt.date, holdout_months: float) -> Phrase | None:
-    """Why :func:`calibration_end_for` cannot split the window, as a sentence for the page; None when it can."""
-    if holdout_months <= 0:
-        return Phrase("clv_note_no_holdout", months=holdout_months)
-    days = (end - dt.timedelta(days=int(round(holdout_months * MONTH_DAYS))) - start).days
+    days = (cal_end - start).days
     if days < 56:
         months = Number(holdout_months, 0 if float(holdout_months).is_integer() else 1)
-        return Phrase("clv_note_short_calibration", months=months, days=days, start=start, end=end)
-    return None
+        raise ClvInputError(f"a {holdout_months:g}-month holdout leaves {days} days of calibration "
+                            f"in the window {start} .. {end}; at least 8 weeks are needed (shorten the holdout)",
+                            phrase=Phrase("clv_note_short_calibration", months=months, days=days, start=start, end=end))
+    return cal_end
 
 
 def daily_first_and_repeat(lines, *, calibration_end: dt.date, observation_end: dt.date):
@@ -200,7 +193,7 @@ def validate(lines, *, start: dt.date, end: dt.date, holdout_months: float, time
     try:
         cal_end = calibration_end_for(start, end, holdout_months)
     except ClvInputError as exc:
-        why = split_problem(start, end, holdout_months) or str(exc)
+        why = exc.phrase or str(exc)
         return Validation(None, 0, None, None, None, None, None, [Phrase("clv_note_validation_skipped", why=why)])
     hold_days = (end - cal_end).days
     calhold = calibration_holdout(lines, calibration_end=cal_end, observation_end=end,

@@ -37,7 +37,14 @@ SPEND_PARAMS = ("p", "q", "v")
 
 
 class ClvInputError(CRMInputError):
-    """The customer summary cannot be used (missing column, recency > T, ...)."""
+    """The customer summary cannot be used (missing column, recency > T, ...).
+
+    ``phrase``, when given, says the same for a report page in its language (the message is English).
+    """
+
+    def __init__(self, message: str, phrase: Phrase | None = None):
+        super().__init__(message)
+        self.phrase = phrase
 
 
 class ModelFitError(CRMInputError):
