@@ -40,11 +40,13 @@ COURSE_ARGS ?=
 course: $(STAMP) ## exercise course pack for CONFIG into reports/<run>/course/ (student notebooks, solution HTML, glossary, concept map); LANGUAGE=tr for Turkish
 	$(BIN)/python -m helpers.runner.course --config $(CONFIG) $(if $(LANGUAGE),--language $(LANGUAGE)) $(COURSE_ARGS)
 
-# Each notebook batch runs once per session and is shared by both workers (tests/conftest.py, english_batch,
+# Each notebook batch runs once per session and is shared by the workers (tests/conftest.py, english_batch,
 # turkish_batch); --dist worksteal hands each worker its own heavy groups first (tests/conftest.py, HEAVY, lanes)
-# and lets an idle worker take the other's last tests. The ten slowest tests are listed at the end
-# (pyproject.toml, addopts).
-TEST_JOBS ?= 2
+# and lets an idle worker take the others' last tests. The ten slowest tests are listed at the end
+# (pyproject.toml, addopts). Three workers on two cores: much of a worker's time is spent waiting on its kernels,
+# Spark's JVMs and Chromium, and a third worker uses it (the cores were busy 99 % of a 536 s run, against 609 s
+# with two workers).
+TEST_JOBS ?= 3
 test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration; TEST_JOBS=1 runs them in one process
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal $(PYTEST_ARGS)
 

@@ -76,7 +76,7 @@ def pytest_collection_modifyitems(config, items):
     module says so. In xdist workers, the tests in the order ``--dist worksteal`` hands out, as :func:`lanes`
     (every worker sorts the same collection the same way, as xdist requires): each worker starts with its own
     heavy groups, so the two long batches build at the same time on different workers and no test waits for a
-    build running on the other worker; stealing at the end takes the other worker's last, light tests. A run
+    build running on another worker; stealing at the end takes the other workers' last, light tests. A run
     without workers keeps the collection order."""
     groups: dict[str, list] = {}
     light = []
@@ -147,7 +147,7 @@ class TurkishBatch:
 
 @pytest.fixture(scope="session")
 def english_batch(tmp_path_factory) -> EnglishBatch:
-    """The whole batch in English, run once per test session (shared by both xdist workers), for every test that
+    """The whole batch in English, run once per test session (shared by the xdist workers), for every test that
     reads English pages or artefacts of a complete run: ask for ``english_batch`` in any test module.
 
     The shop: the tiny synthetic shop (300 customers, a year) as a user's parquet files, with its optional tables
