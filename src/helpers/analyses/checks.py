@@ -47,6 +47,31 @@ def checks_table(checks: list[Check]) -> pd.DataFrame:
     return t
 
 
+def own_and_reference(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The ``passed`` column of a :func:`checks_table`, split: the checks on the run's own data, and the
+    reference checks (:data:`REFERENCE_AREAS`)."""
+    reference = table["area"].isin(REFERENCE_AREAS)
+    return table.loc[~reference, "passed"], table.loc[reference, "passed"]
+
+
+def checks_verdict(table: pd.DataFrame) -> str:
+    """One sentence on a :func:`checks_table`: how many checks on the run's own data passed and, apart, how many
+    reference checks (which test the code, not these data), each only when there are some; then the failed ones
+    by area and name."""
+    own, ref = own_and_reference(table)
+    said = []
+    if len(own):
+        said.append(_("{n} of {total} checks on this run's data passed", n=int(own.sum()), total=len(own)))
+    if len(ref):
+        said.append(_("{n} of {total} reference checks (CDNOW's published estimates, a test of the code) passed",
+                      n=int(ref.sum()), total=len(ref)))
+    if not said:
+        return _("No check could run on this data.")
+    failed = [f"{i18n.label(a, 'val_area_')} / {n}" for a, n in table.loc[~table["passed"], ["area", "name"]]
+              .itertuples(index=False)]
+    return "; ".join(said) + (_("; failed: {checks}", checks=", ".join(failed)) if failed else "")
+
+
 def fmt_value(x) -> str:
     """A truth or estimate as text for a check: text as is, "–" when missing, else 4 significant digits
     (from 1,000 on: a whole number with thousands grouped)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import clean
-from helpers.analyses.checks import REFERENCE_AREAS
+from helpers.analyses.checks import own_and_reference
 from helpers.i18n import _
 
 NAN = float("nan")
@@ -187,8 +187,7 @@ def validation_items(checks: pd.DataFrame, accuracy: pd.DataFrame | None, *, hol
     """Notebook 12: the checks passed on the run's own data (the planted truth, the holdout) and, apart, the reference
     checks on CDNOW's published estimates, which test the code and say nothing of these data; then the model's
     holdout RMSE. A count with no check behind it is NaN ("not available"), not "0 / 0"."""
-    reference = checks["area"].isin(REFERENCE_AREAS)
-    own, ref = checks.loc[~reference, "passed"], checks.loc[reference, "passed"]
+    own, ref = own_and_reference(checks)
     rmse = (accuracy.query("target == 'purchases' and bucket == 'all' and forecast == 'model'")["rmse"]
             if accuracy is not None else pd.Series(dtype=float))
     return [

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import i18n
-from helpers.analyses.checks import REFERENCE_AREAS, Check, checks_table, failed_check
+from helpers.analyses.checks import REFERENCE_AREAS, Check, checks_table, checks_verdict, failed_check
 from helpers.analyses.holdout import (FORECASTS, FREQUENCY_BUCKETS, frequency_bucket, holdout_accuracy, holdout_checks,
                                       holdout_forecasts, holdout_validation)
 from helpers.i18n import _, pgettext, fmt_spec
@@ -27,7 +27,7 @@ from helpers.errors import DataError
 
 __all__ = [
     # the table of checks
-    "Check", "checks_table",
+    "Check", "checks_table", "checks_verdict",
     # holdout accuracy
     "FORECASTS", "FREQUENCY_BUCKETS", "frequency_bucket", "holdout_accuracy", "holdout_checks", "holdout_forecasts",
     "holdout_validation",

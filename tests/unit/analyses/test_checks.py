@@ -6,7 +6,7 @@ import math
 import pytest
 
 from helpers import i18n
-from helpers.analyses.checks import Check, checks_table, failed_check, fmt_value
+from helpers.analyses.checks import REFERENCE_AREAS, Check, checks_table, checks_verdict, failed_check, fmt_value
 
 COLUMNS = ["area", "name", "truth", "estimate", "tolerance", "why", "passed"]
 
@@ -34,6 +34,39 @@ class TestChecksTable:
         assert t["passed"].dtype == bool and t["passed"].tolist() == [True, False]
         assert t.loc[0].to_dict() == {"area": "BG/NBD", "name": "r", "truth": 0.45, "estimate": 0.52,
                                       "tolerance": "within 2 se", "why": "sampling error", "passed": True}
+
+
+def _check(area: str, name: str, passed: bool) -> Check:
+    return Check(area, name, 1.0, 1.0, "equal", "by hand", passed)
+
+
+class TestChecksVerdict:
+    """The sentence under the table counts the checks on the run's data apart from the CDNOW reference checks."""
+
+    def test_own_and_reference_counted_apart_and_the_failed_ones_named(self, english):
+        t = checks_table([_check("holdout", "RMSE beats the mean", True), _check("holdout", "bias", False),
+                          _check("BG/NBD", "r", True), _check(REFERENCE_AREAS[0], "r", True),
+                          _check(REFERENCE_AREAS[2], "customers", False)])
+        assert checks_verdict(t) == ("2 of 3 checks on this run's data passed; 1 of 2 reference checks (CDNOW's "
+                                     "published estimates, a test of the code) passed; failed: holdout / bias, "
+                                     f"{i18n.label(REFERENCE_AREAS[2], 'val_area_')} / customers")
+
+    def test_only_reference_checks_say_nothing_of_the_run_s_data(self, english):
+        t = checks_table([_check(area, "x", True) for area in REFERENCE_AREAS])
+        assert checks_verdict(t) == ("3 of 3 reference checks (CDNOW's published estimates, a test of the code) "
+                                     "passed")
+
+    def test_no_checks(self, english):
+        assert checks_verdict(checks_table([])) == "No check could run on this data."
+
+    def test_turkish(self):
+        before = i18n.language()
+        i18n.set_language("tr")
+        try:
+            said = checks_verdict(checks_table([_check("holdout", "bias", True), _check(REFERENCE_AREAS[0], "r", False)]))
+        finally:
+            i18n.set_language(before)
+        assert "checks" not in said and "1" in said and "CDNOW" in said
 
 
 class TestFmtValue:
