@@ -212,16 +212,23 @@ def setup_notebook() -> None:
     pio.templates.default = TEMPLATE
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 160)
-    i18n.use_unicode_font() if _has_matplotlib() else None
+    _font_when_matplotlib_is_imported()
     tables.install()
 
 
-def _has_matplotlib() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+_font_hook: dict = {}
+
+
+def _font_when_matplotlib_is_imported() -> None:
+    """:func:`helpers.i18n.use_unicode_font` once matplotlib is imported (seaborn imports it; now, if it already
+    is): the project's pages draw with plotly, and importing matplotlib in every kernel costs a quarter of a CPU
+    second. Registered once per process."""
+    if _font_hook:
+        return
+    from wrapt import register_post_import_hook
+
+    _font_hook["registered"] = True
+    register_post_import_hook(lambda _module: i18n.use_unicode_font(), "matplotlib")
 
 
 def plain(values):

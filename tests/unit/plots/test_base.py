@@ -91,6 +91,29 @@ def test_setup_notebook_registers_the_offline_renderer():
         pio.renderers.default, pio.templates.default = renderer, template
 
 
+@pytest.mark.parametrize("setup_first", [True, False])
+def test_a_notebook_imports_matplotlib_only_when_its_own_code_does_and_then_gets_the_unicode_font(tmp_path,
+                                                                                                  setup_first):
+    """In a fresh process whose matplotlibrc asks for a serif font (Liberation Serif, then Arial for sans-serif):
+    setting up a notebook leaves matplotlib unimported, and importing seaborn afterwards (as a user's cell does)
+    switches to sans-serif with DejaVu Sans, which has every Turkish letter, first; so does setting up a notebook
+    after matplotlib was imported."""
+    import os
+    import subprocess
+    import sys
+
+    rc = tmp_path / "matplotlibrc"
+    rc.write_text("font.family: serif\nfont.serif: Liberation Serif\nfont.sans-serif: Arial\n")
+    setup = "from helpers.plots import base\nbase.setup_notebook()\n"
+    code = ("import sys\n" + (setup if setup_first else "") + "print('matplotlib' in sys.modules)\n"
+            "import seaborn, matplotlib\n" + ("" if setup_first else setup) +
+            "print(matplotlib.rcParams['font.family'], matplotlib.rcParams['font.sans-serif'][:2])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "MATPLOTLIBRC": str(rc)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == ["False", "['sans-serif'] ['DejaVu Sans', 'Arial']"]
+
+
 def test_the_escape_check_can_fail():
     """A label that reaches a figure as markup is caught by the check the plot tests use."""
     with pytest.raises(AssertionError, match="as markup"):
