@@ -43,10 +43,10 @@ course: $(STAMP) ## exercise course pack for CONFIG into reports/<run>/course/ (
 # Each notebook batch runs once per session and is shared by the workers (tests/conftest.py, english_batch,
 # turkish_batch); --dist worksteal hands each worker its own heavy groups first (tests/conftest.py, HEAVY, lanes)
 # and lets an idle worker take the others' last tests. The ten slowest tests are listed at the end
-# (pyproject.toml, addopts). Three workers on two cores: much of a worker's time is spent waiting on its kernels,
-# Spark's JVMs and Chromium, and a third worker uses it (the cores were busy 99 % of a 536 s run, against 609 s
-# with two workers).
-TEST_JOBS ?= 3
+# (pyproject.toml, addopts). Two workers on two cores: from a fresh clone (empty data/ and PyTensor compile cache, as
+# in CI) the cores are busy 96 % of the run, and a third worker made it slower (621 s against 597 s, December 2026);
+# it helps only with warm caches (536 s against 609 s).
+TEST_JOBS ?= 2
 test: $(STAMP) ## all tests: unit, property, engine parity, notebooks (nbval), shared-data integration; TEST_JOBS=1 runs them in one process
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal $(PYTEST_ARGS)
 
