@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -216,12 +217,12 @@ def holdout_validation(lines, *, start: dt.date, end: dt.date, holdout_months: f
         return val, None, None, []
     ch, pred = ch[known].reset_index(drop=True), pred[known]
     sp = clv.fit_spend_chain(ch)
-    if sp.attempts:
-        val.notes.append(Phrase("clv_note_calibration_spend", source=sp.source.phrase))
+    notes = [Phrase("clv_note_calibration_spend", source=sp.source.phrase)] if sp.attempts else []
     spend = clv.expected_spend(sp, ch).to_numpy()
     if not np.isfinite(spend).all():
-        val.notes.append(Phrase("clv_note_calibration_no_spend", exc=sp.source.phrase))
+        notes.append(Phrase("clv_note_calibration_no_spend", exc=sp.source.phrase))
         spend = None
+    val = replace(val, notes=[*val.notes, *notes])   # the caller's (often stored) validation stays as it was
     forecasts = holdout_forecasts(ch, pred.to_numpy(), spend)
     accuracy = holdout_accuracy(forecasts)
     return val, forecasts, accuracy, holdout_checks(accuracy)

@@ -17,6 +17,7 @@ axis with the month names of Babel's CLDR data instead (:func:`month_axes`, whic
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 import numpy as np
@@ -216,18 +217,13 @@ def setup_notebook() -> None:
     tables.install()
 
 
-_font_hook: dict = {}
-
-
+@functools.cache
 def _font_when_matplotlib_is_imported() -> None:
     """:func:`helpers.i18n.use_unicode_font` once matplotlib is imported (seaborn imports it; now, if it already
     is): the project's pages draw with plotly, and importing matplotlib in every kernel costs a quarter of a CPU
     second. Registered once per process."""
-    if _font_hook:
-        return
     from wrapt import register_post_import_hook
 
-    _font_hook["registered"] = True
     register_post_import_hook(lambda _module: i18n.use_unicode_font(), "matplotlib")
 
 

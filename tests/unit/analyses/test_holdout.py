@@ -99,3 +99,30 @@ def test_a_holdout_without_purchases_is_not_scored():
     val, forecasts, accuracy, checks = H.holdout_validation(None, start=None, end=None, holdout_months=6,
                                                             time_unit="W", val=empty)
     assert (val.notes, forecasts, accuracy, checks) == ([note], None, None, [])
+
+
+def test_the_notes_of_the_spend_fit_go_to_the_returned_validation_not_the_callers(monkeypatch):
+    """The validation handed in is often the run's stored one (``fitted.clv_holdout``): the spend fit's notes go to
+    the returned copy, so reading the stored one again, or scoring it twice, never repeats a note."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from helpers.models import clv
+    from helpers.models.clv.holdout import Validation
+    from helpers.phrase import Phrase
+
+    ch = calhold_fixture()
+    no_spend = SimpleNamespace(attempts=("planted",), source=SimpleNamespace(phrase="the spend model failed"))
+    monkeypatch.setattr(clv, "expected_purchases", lambda fit, data, t: pd.Series([1.0, 0.5, 2.0, 3.0]))
+    monkeypatch.setattr(clv, "fit_spend_chain", lambda data: no_spend)
+    monkeypatch.setattr(clv, "expected_spend", lambda fit, data: pd.Series([np.nan] * len(data)))
+    first = Phrase("clv_note_no_holdout_purchase", start="2023-10-01", end="2023-12-31", n=4)
+    stored = Validation(None, 70, object(), ch, None, None, None, [first])
+    for _ in range(2):
+        val, forecasts, accuracy, checks = H.holdout_validation(None, start=None, end=None, holdout_months=6,
+                                                                time_unit="W", val=stored)
+        assert stored.notes == [first]
+        assert [n.key for n in val.notes] == ["clv_note_no_holdout_purchase", "clv_note_calibration_spend",
+                                              "clv_note_calibration_no_spend"]
+        assert accuracy is not None and forecasts is not None
