@@ -17,7 +17,7 @@ from helpers import paths
 
 from helpers.io import schema
 from helpers.config import EngineConfig
-from tests.fixtures import AUDIT_ROWS, make_lines
+from tests.fixtures import AUDIT_ROWS, LOCAL_SPARK, make_lines
 
 # Hypothesis: "ci" (set HYPOTHESIS_PROFILE=ci; `make test` does) keeps no example database (CI starts from a
 # clean checkout) and prints the blob that replays a failure. The number of examples stays each test's own
@@ -102,7 +102,7 @@ def spark_con():
         pytest.skip("PySpark needs Java (17) on PATH; none found")
     from helpers.io.engine import connect
 
-    return connect(EngineConfig(backend="spark", spark_master="local[2]"))
+    return connect(LOCAL_SPARK)
 
 
 @pytest.fixture

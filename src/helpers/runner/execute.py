@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import BinaryIO
@@ -66,9 +67,24 @@ def forward(stream: BinaryIO, label: str) -> threading.Thread:
     return thread
 
 
+#: The module that starts a kernel (``python -m``), and the one this project starts in its place when the
+#: kernel runs on this Python: the same kernel, without the interpreter's teardown at exit
+#: (:mod:`helpers.runner.kernel_launcher`).
+IPYKERNEL_LAUNCHER, KERNEL_LAUNCHER = "ipykernel_launcher", "helpers.runner.kernel_launcher"
+
+
+def launch_command(kernel_cmd: list[str]) -> list[str]:
+    """``kernel_cmd`` with :data:`KERNEL_LAUNCHER` for ipykernel's launcher when the kernel runs on this Python;
+    any other command (another Python, another kernel) unchanged."""
+    if kernel_cmd[:3] == [sys.executable, "-m", IPYKERNEL_LAUNCHER]:
+        return [sys.executable, "-m", KERNEL_LAUNCHER, *kernel_cmd[3:]]
+    return list(kernel_cmd)
+
+
 def kernel_manager(label: str) -> type:
     """A jupyter_client kernel manager class whose kernels write stdout and stderr into a pipe read by
-    :func:`forward` under ``label`` (jupyter_client otherwise starts them on this process's terminal).
+    :func:`forward` under ``label`` (jupyter_client otherwise starts them on this process's terminal), started
+    by :func:`launch_command`.
 
     A fresh class per notebook, since papermill takes a class and not an instance; its ``readers``
     lists the threads forwarding its kernels' output (one per kernel start).
@@ -81,7 +97,7 @@ def kernel_manager(label: str) -> type:
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
             read, write = os.pipe()
             try:
-                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": write, "stderr": write})
+                await super()._async_launch_kernel(launch_command(kernel_cmd), **{**kw, "stdout": write, "stderr": write})
             except BaseException:
                 os.close(read)
                 raise

@@ -10,15 +10,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers.config import EngineConfig
 from helpers.errors import ConfigError, DataError
 from helpers.io.read import read_source, write_file_lines, write_online_retail_lines
 from helpers.io.spark_read import spark_charset, spark_pattern
+from tests.fixtures import LOCAL_SPARK
 from tests.unit.io.test_read import BAD_CASES, FIX, TR_DATA, bad_case, file_cfg, interim  # noqa: F401
 
 pytestmark = pytest.mark.spark
 
-SPARK = EngineConfig(backend="spark", spark_master="local[2]")
+SPARK = LOCAL_SPARK          # the session the other Spark tests of this worker share
 
 
 @pytest.fixture(scope="module", autouse=True)

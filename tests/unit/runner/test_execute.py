@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import nbformat
 import pytest
@@ -106,3 +107,13 @@ def test_other_kernel_errors_are_not_retried(tmp_path, monkeypatch):
     monkeypatch.setattr(pm, "execute_notebook", fake)
     assert execute.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {}).startswith("RuntimeError: Kernel didn't")
     assert len(calls) == 1
+
+
+def test_the_kernel_command_is_this_projects_launcher_only_for_ipykernel_on_this_python():
+    ipykernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/k.json"]
+    assert execute.launch_command(ipykernel) == [sys.executable, "-m", "helpers.runner.kernel_launcher", "-f",
+                                                 "/tmp/k.json"]
+    other = ["/opt/other/python", "-m", "ipykernel_launcher", "-f", "/tmp/k.json"]
+    assert execute.launch_command(other) == other
+    assert execute.launch_command(["R", "--slave", "-e", "IRkernel::main()"]) == ["R", "--slave", "-e", "IRkernel::main()"]
+

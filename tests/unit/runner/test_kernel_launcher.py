@@ -1,0 +1,31 @@
+"""The kernels of a batch start through :mod:`helpers.runner.kernel_launcher` and skip only the interpreter's
+teardown: what a normal exit runs for the notebook's code still runs."""
+from __future__ import annotations
+
+import pytest
+
+from helpers.runner import execute
+from helpers.runner.kernel_launcher import _exit_code
+from tests.fixtures.runner import fake_notebook
+
+
+@pytest.mark.parametrize("code, expected", [(None, 0), (0, 0), (3, 3), ("a message", 1)])
+def test_the_exit_code_is_the_one_sys_exit_would_give(code, expected):
+    assert _exit_code(code) == expected
+
+@pytest.mark.slow
+def test_a_kernel_ends_after_its_exit_handlers_and_threads_have_run(tmp_path):
+    """The launcher skips the interpreter's teardown, not what a normal exit runs: the notebook's ``atexit``
+    handler and its non-daemon thread (which outlives the last cell) both write their file before the process
+    ends, and the kernel ran as :mod:`helpers.runner.kernel_launcher`."""
+    handler, thread, main = (tmp_path / n for n in ("atexit.txt", "thread.txt", "main.txt"))
+    fake_notebook(tmp_path, "95_exit",
+                  "import atexit, threading, time\n"
+                  f"atexit.register(lambda: open({str(handler)!r}, 'w').write('handler ran'))\n"
+                  f"threading.Thread(target=lambda: (time.sleep(1.5), open({str(thread)!r}, 'w').write('thread ran')),"
+                  " daemon=False).start()\n"
+                  f"open({str(main)!r}, 'w').write(' '.join(open('/proc/self/cmdline').read().split(chr(0))[1:3]))")
+    assert execute.execute(tmp_path / "95_exit.ipynb", tmp_path / "95_out.ipynb", {}) is None
+    assert main.read_text() == "-m helpers.runner.kernel_launcher"
+    assert handler.read_text() == "handler ran"
+    assert thread.read_text() == "thread ran"
