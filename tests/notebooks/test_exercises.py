@@ -174,6 +174,18 @@ def test_turkish_pack(tmp_path):
     assert "Öğrenci defterleri" in (pack / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_the_course_console_shows_progress_and_result_and_the_kernels_lines_go_to_the_log(tmp_path, capfd):
+    """``make course`` is as quiet as ``make reports``: the kernel's own start-up warning reaches neither stdout nor
+    stderr (the kernel writes it to its file descriptors, hence ``capfd``), it is in the run's course.log."""
+    assert course.main(["--config", str(TINY), "--reports-dir", str(tmp_path), "--only", "ex01", "--quiet"]) == 0
+    out, err = capfd.readouterr()
+    assert "course pack:" in out and "1 notebooks" in out
+    assert "IPKernelApp" not in out + err and "without encryption" not in out + err
+    (log,) = tmp_path.glob("*/course.log")
+    assert "ex01_cleaning kernel: [IPKernelApp] WARNING | Kernel is running over TCP" in log.read_text(encoding="utf-8")
+
+
 def test_course_cli_rejects_a_bad_config(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nanalysis: {period: fortnight}\n", encoding="utf-8")
