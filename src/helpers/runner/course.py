@@ -20,9 +20,9 @@ hold the answer code, ``task`` cells show a task, ``check`` cells check ``answer
 Beside them: ``glossary.html`` (the glossary in the run's language), ``concept_map.html`` and
 ``concept_map.md`` (the CRM concepts, what measures each and the notebooks and exercises that
 show it), ``index.html`` and ``course.json`` (every check's status in the executed solutions,
-and the seconds taken). What the notebooks' kernels write (start-up warnings) goes to ``reports/<run>/course.log``,
-not to the console. Everything is written into ``reports/.course-tmp-<run>/`` and moved to
-``reports/<run>/`` when done, with the pack in ``reports/<run>/course/``.
+and the seconds taken). What the notebooks' kernels write (start-up warnings) and the package's
+messages go to ``reports/<run>/course.log``, not to the console. Everything is written into
+``reports/.course-tmp-<run>/`` and moved to ``reports/<run>/`` when done, with the pack in ``reports/<run>/course/``.
 
 Exit codes: 0 every solution check right (or skipped), 1 a solution notebook failed or a check
 was not right, 2 bad config or data.
@@ -350,7 +350,7 @@ def build(config_path: str | Path, *, language: str | None = None, reports_dir: 
     from helpers import exercises
     from helpers.config import load_config, parse_override
     from helpers.pipeline import prepare
-    from helpers.runner.execute import FLUSH_SECONDS, KERNEL_LOG, kernel_manager
+    from helpers.runner.execute import detach, log_to, piped_kernel
 
     t0 = time.time()
     config_path = Path(config_path) if Path(config_path).exists() else paths.resolve(config_path)
@@ -380,10 +380,7 @@ def build(config_path: str | Path, *, language: str | None = None, reports_dir: 
     work.mkdir()
     params = {"config_path": str(config_path), "config_overrides": overrides}
     stages, stems, failed = [], {}, []
-    # what the kernels write (their start-up warnings) goes to the run's course.log, not to the console
-    kernel_lines = logging.FileHandler(tmp / "course.log", encoding="utf-8")
-    kernel_lines.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    KERNEL_LOG.addHandler(kernel_lines)
+    log = log_to(tmp / "course.log")      # the kernels' lines and the package's messages, as a run's run.log
     try:
         for src in sources:
             steps.set_postfix_str(src.stem)
@@ -397,17 +394,14 @@ def build(config_path: str | Path, *, language: str | None = None, reports_dir: 
             out_nb = pack / "solutions" / f"{src.stem}.ipynb"
             t1 = time.time()
             error = None
-            manager = kernel_manager(src.stem)
             try:
-                pm.execute_notebook(str(work / f"{src.stem}.solution.ipynb"), str(out_nb), parameters=params,
-                                    kernel_name="python3", cwd=str(SOURCE_DIR), progress_bar=False,
-                                    kernel_manager_class=manager)
+                with piped_kernel(src.stem) as manager:
+                    pm.execute_notebook(str(work / f"{src.stem}.solution.ipynb"), str(out_nb), parameters=params,
+                                        kernel_name="python3", cwd=str(SOURCE_DIR), progress_bar=False,
+                                        kernel_manager_class=manager)
             except pm.PapermillExecutionError as exc:
                 error = f"{exc.ename}: {exc.evalue}"
                 failed.append(f"{src.stem}: {error}")
-            finally:
-                for reader in manager.readers:
-                    reader.join(FLUSH_SECONDS)
             solution_html(out_nb, pack / "solutions" / f"{src.stem}.html", lang)
             results = check_results(nbformat.read(str(out_nb), as_version=4))
             counts = {s: sum(r["status"] == s for r in results) for s in ("right", "wrong", "not_answered", "skipped",
@@ -439,8 +433,7 @@ def build(config_path: str | Path, *, language: str | None = None, reports_dir: 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        KERNEL_LOG.removeHandler(kernel_lines)
-        kernel_lines.close()
+        detach(log)
         steps.close()
     return final / "course"
 

@@ -19,6 +19,7 @@ failing cell's traceback and everything before it are still on disk.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -67,6 +68,35 @@ def forward(stream: BinaryIO, label: str) -> threading.Thread:
     return thread
 
 
+#: Loggers written to a run's ``run.log`` (and to the console with ``--verbose``) and to a course pack's
+#: ``course.log``: the package's, among them the runner's and the notebook kernels' own output (:data:`KERNEL_LOG`),
+#: the notebooks' output (papermill), nbconvert's (traitlets) and this process's Python warnings.
+RUN_LOGGERS = ("helpers", "papermill", "traitlets", "py.warnings")
+
+
+def attach(handler: logging.Handler) -> logging.Handler:
+    """``handler`` on every logger of :data:`RUN_LOGGERS` (the package's and papermill's from INFO up)."""
+    for name in RUN_LOGGERS:
+        logging.getLogger(name).addHandler(handler)
+    for name in ("helpers", "papermill"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    return handler
+
+
+def detach(handler: logging.Handler) -> None:
+    """Take ``handler`` off :data:`RUN_LOGGERS` and close it."""
+    for name in RUN_LOGGERS:
+        logging.getLogger(name).removeHandler(handler)
+    handler.close()
+
+
+def log_to(path: Path) -> logging.Handler:
+    """Write :data:`RUN_LOGGERS` to the file ``path`` (a run's ``run.log``) until :func:`detach`."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return attach(handler)
+
+
 #: The module that starts a kernel (``python -m``), and the one this project starts in its place when the
 #: kernel runs on this Python: the same kernel, without the interpreter's teardown at exit
 #: (:mod:`helpers.runner.kernel_launcher`).
@@ -97,7 +127,8 @@ def kernel_manager(label: str) -> type:
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
             read, write = os.pipe()
             try:
-                await super()._async_launch_kernel(launch_command(kernel_cmd), **{**kw, "stdout": write, "stderr": write})
+                await super()._async_launch_kernel(launch_command(kernel_cmd),
+                                                   **{**kw, "stdout": write, "stderr": write})
             except BaseException:
                 os.close(read)
                 raise
@@ -106,6 +137,18 @@ def kernel_manager(label: str) -> type:
             type(self).readers.append(forward(os.fdopen(read, "rb"), label))
 
     return PipedKernelManager
+
+
+@contextlib.contextmanager
+def piped_kernel(label: str):
+    """:func:`kernel_manager` of ``label`` for one notebook's execution; when the block ends, waits up to
+    :data:`FLUSH_SECONDS` per kernel for the forwarding threads, so the kernel's last lines are logged."""
+    manager = kernel_manager(label)
+    try:
+        yield manager
+    finally:
+        for reader in manager.readers:
+            reader.join(FLUSH_SECONDS)
 
 
 def sparse_saves_engine() -> str:
@@ -146,29 +189,26 @@ def execute(notebook: Path, out: Path, params: dict, *, progress: bool = False) 
     """
     import papermill as pm
 
-    manager = kernel_manager(notebook.stem)
-    try:
-        for attempt in range(1 + START_RETRIES):
-            try:
-                pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="python3",
-                                    resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
-                                    progress_bar={"desc": notebook.stem, "leave": False} if progress else False,
-                                    log_output=True, report_mode=False,
-                                    kernel_manager_class=manager, engine_name=sparse_saves_engine())
-                break
-            except RuntimeError as exc:
-                # a kernel that dies before its first reply ran no cell: most often a port another process took
-                # between jupyter_client choosing it and the kernel binding it ("Address already in use")
-                if START_FAILURE not in str(exc) or attempt == START_RETRIES:
-                    raise
-                LOG.warning("%s: the kernel died while starting (%s); starting a new one", notebook.stem, exc)
-    except pm.PapermillExecutionError as exc:
-        LOG.error("%s failed:%s", notebook.stem, exc)
-        return f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:          # a kernel that died, a notebook that cannot be read
-        LOG.error("%s could not be executed", notebook.stem, exc_info=True)
-        return f"{type(exc).__name__}: {exc}"
-    finally:
-        for reader in manager.readers:
-            reader.join(FLUSH_SECONDS)
+    with piped_kernel(notebook.stem) as manager:
+        try:
+            for attempt in range(1 + START_RETRIES):
+                try:
+                    pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="python3",
+                                        resources={"metadata": {"path": str(paths.NOTEBOOKS)}},
+                                        progress_bar={"desc": notebook.stem, "leave": False} if progress else False,
+                                        log_output=True, report_mode=False,
+                                        kernel_manager_class=manager, engine_name=sparse_saves_engine())
+                    break
+                except RuntimeError as exc:
+                    # a kernel that dies before its first reply ran no cell: most often a port another process
+                    # took between jupyter_client choosing it and the kernel binding it ("Address already in use")
+                    if START_FAILURE not in str(exc) or attempt == START_RETRIES:
+                        raise
+                    LOG.warning("%s: the kernel died while starting (%s); starting a new one", notebook.stem, exc)
+        except pm.PapermillExecutionError as exc:
+            LOG.error("%s failed:%s", notebook.stem, exc)
+            return f"{exc.ename}: {exc.evalue}"
+        except Exception as exc:          # a kernel that died, a notebook that cannot be read
+            LOG.error("%s could not be executed", notebook.stem, exc_info=True)
+            return f"{type(exc).__name__}: {exc}"
     return None

@@ -88,10 +88,6 @@ STANDARD_PARAMETERS = ("config_path", "config_overrides", "output_dir")
 #: Set by the runner only for notebooks that declare it: the folder of ``reports/latest`` when the run started.
 PREVIOUS_RUN_PARAMETER = "previous_run_dir"
 LOG = logging.getLogger("helpers.runner.run")
-#: Loggers written to a run's ``run.log`` (and to the console with ``--verbose``): the package's, among them the
-#: runner's and the notebook kernels' own output (:mod:`helpers.runner.execute`), the notebooks' output
-#: (papermill), nbconvert's (traitlets) and this process's Python warnings.
-RUN_LOGGERS = ("helpers", "papermill", "traitlets", "py.warnings")
 
 
 def notebook_path(stem: str) -> Path:
@@ -132,26 +128,6 @@ def check_notebook_parameters(cfg: RunConfig) -> None:
                 ok = ", ".join(sorted(set(allowed) - reserved))
                 raise ConfigError(f"{cfg.source_file}: unknown key 'notebooks.{key}.{p}' (value {params[p]!r}); "
                                   f"allowed keys here: {ok}")
-
-
-def _attach(handler: logging.Handler) -> logging.Handler:
-    for name in RUN_LOGGERS:
-        logging.getLogger(name).addHandler(handler)
-    for name in ("helpers", "papermill"):
-        logging.getLogger(name).setLevel(logging.INFO)
-    return handler
-
-
-def _detach(handler: logging.Handler) -> None:
-    for name in RUN_LOGGERS:
-        logging.getLogger(name).removeHandler(handler)
-    handler.close()
-
-
-def _log_to(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    return _attach(handler)
 
 
 class _ConsoleHandler(logging.Handler):
@@ -406,7 +382,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
                                  replace=bool(cfg.output.run_name))
     final = reports_dir / name
     previous = previous_run(reports_dir, cfg.name)
-    handler = _log_to(tmp / "run.log")
+    handler = execute.log_to(tmp / "run.log")
     run = RunResult(name=name)
     try:
         LOG.info("run %s: config %s, data %s (%s clean lines)", name, cfg.source_file, prep.meta["source"],
@@ -427,10 +403,10 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
         write_run_json(tmp, run, config=cfg.source_file, overrides=list(overrides or []), started=started,
                        seconds=seconds, code=batch.code, prep=prep, previous=previous, models=models)
         LOG.info("run %s finished in %.1f s: %s", name, seconds, "ok" if run.ok else "with failures")
-        _detach(handler)
+        execute.detach(handler)
         move_into_place(tmp, final)
     except BaseException:
-        _detach(handler)
+        execute.detach(handler)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     run.folder = final
@@ -501,14 +477,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         console = _ConsoleHandler()
         console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        _attach(console)
+        execute.attach(console)
     logging.captureWarnings(True)
     try:
         return _main(args)
     finally:
         logging.captureWarnings(False)
         if console is not None:
-            _detach(console)
+            execute.detach(console)
 
 
 def _main(args: argparse.Namespace) -> int:

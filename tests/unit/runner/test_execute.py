@@ -116,4 +116,3 @@ def test_the_kernel_command_is_this_projects_launcher_only_for_ipykernel_on_this
     other = ["/opt/other/python", "-m", "ipykernel_launcher", "-f", "/tmp/k.json"]
     assert execute.launch_command(other) == other
     assert execute.launch_command(["R", "--slave", "-e", "IRkernel::main()"]) == ["R", "--slave", "-e", "IRkernel::main()"]
-

@@ -13,6 +13,7 @@ from tests.fixtures.runner import fake_notebook
 def test_the_exit_code_is_the_one_sys_exit_would_give(code, expected):
     assert _exit_code(code) == expected
 
+
 @pytest.mark.slow
 def test_a_kernel_ends_after_its_exit_handlers_and_threads_have_run(tmp_path):
     """The launcher skips the interpreter's teardown, not what a normal exit runs: the notebook's ``atexit``
