@@ -294,6 +294,14 @@ def _log_times(run_log: Path, ended: float) -> list[dict]:
     return out
 
 
+def is_kernel(cmd: str) -> bool:
+    """Whether a process of the batch (its command line, joined by spaces) is a notebook's kernel: started by
+    ipykernel's launcher or by the one the runner starts in its place (helpers.runner.execute.launch_command)."""
+    from helpers.runner import execute
+
+    return any(f"-m {m} " in f"{cmd} " for m in (execute.IPYKERNEL_LAUNCHER, execute.KERNEL_LAUNCHER))
+
+
 def attribute_kernels(notebooks: list[dict], kernels: list[dict], order: list[str]) -> None:
     """Set each executed notebook's ``kernel_peak_mb`` from the kernel processes (sorted by start time): the
     kernels start in the order the runner started the notebooks (``order``, from run.log), which is not the
@@ -361,7 +369,7 @@ def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
     out = {"size": size.name, "wall_s": run.wall, "peak_mb": run.peak_mb, "maxrss_mb": run.maxrss_mb,
            "tree_peak_mb": run.tree_peak_mb, "returncode": run.returncode, "killed": run.killed,
            "timeout_s": limit, "notebooks": [], "first_run": first}
-    kernels = [p for p in run.procs if "ipykernel" in p["cmd"]]
+    kernels = [p for p in run.procs if is_kernel(p["cmd"])]
     runs = sorted(p for p in reports.glob("*/run.json") if not p.parent.is_symlink())
     if runs:
         meta = json.loads(runs[-1].read_text(encoding="utf-8"))

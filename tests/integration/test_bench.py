@@ -5,6 +5,7 @@ No timing is asserted: only that results are compared correctly and the table sa
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -318,6 +319,20 @@ def test_bench_lock_keeps_every_pin_of_the_main_lock():
     changed = {k: (v, bench.get(k)) for k, v in main.items() if bench.get(k) != v}
     assert not changed, f"requirements-bench.lock re-resolved pins of requirements.lock: {changed}"
     assert "lifetimes" in bench
+
+
+def test_the_kernels_are_found_by_the_command_the_runner_starts_them_with():
+    """The kernel processes are told apart from the runner and from the JVMs by the command the runner really
+    starts a kernel with (execute.launch_command), and by ipykernel's own for a kernel on another Python."""
+    from bench.run import is_kernel
+    from helpers.runner import execute
+
+    ours = execute.launch_command([sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/kernel-1.json"])
+    assert is_kernel(" ".join(ours))
+    assert is_kernel("/opt/py/bin/python -m ipykernel_launcher -f /tmp/kernel-2.json")
+    assert not is_kernel(f"{sys.executable} -m helpers.runner.run --config c.yaml --force")
+    assert not is_kernel("java -cp /x/jars/* org.apache.spark.deploy.SparkSubmit pyspark-shell")
+    assert not is_kernel(f"{sys.executable} -m helpers.runner.kernel_launcherx")
 
 
 def test_kernel_memory_goes_to_the_notebook_that_started_it(tmp_path):
