@@ -3,7 +3,7 @@
 ``python -m helpers.runner.kernel_launcher -f <connection file>`` does what ``python -m ipykernel_launcher``
 does (the command of the ``python3`` kernelspec, which :func:`helpers.runner.execute.kernel_manager`
 replaces with this one), and when the kernel has shut down it runs what a normal exit runs for the
-notebook's code (its non-daemon threads are joined, then every ``atexit`` handler: the engine's scratch
+notebook's code (its threads are stopped or joined, then every ``atexit`` handler: the engine's scratch
 folders, logging's flush, IPython's history) and ends the process with ``os._exit``.
 
 What is skipped is the interpreter's own finalisation: freeing every module and object one by one. In a
@@ -28,12 +28,11 @@ def _exit_code(code) -> int:
 
 
 def finish(code: int) -> None:
-    """Everything a normal interpreter exit runs for the kernel's code, then ``os._exit(code)``."""
-    main = threading.main_thread()
-    for thread in threading.enumerate():
-        if thread is not main and not thread.daemon and thread.is_alive():
-            thread.join()
-    atexit._run_exitfuncs()          # what ``sys.exit`` would run next; CPython calls it the same way
+    """Everything a normal interpreter exit runs for the kernel's code, then ``os._exit(code)``: CPython's own two
+    calls, in its order. ``threading._shutdown`` runs the threading exit hooks (``concurrent.futures`` stops the
+    idle workers of a pool left open) and then joins the non-daemon threads; then the ``atexit`` handlers."""
+    threading._shutdown()
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

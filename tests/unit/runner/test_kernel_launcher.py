@@ -2,6 +2,8 @@
 teardown: what a normal exit runs for the notebook's code still runs."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from helpers.runner import execute
@@ -30,3 +32,21 @@ def test_a_kernel_ends_after_its_exit_handlers_and_threads_have_run(tmp_path):
     assert main.read_text() == "-m helpers.runner.kernel_launcher"
     assert handler.read_text() == "handler ran"
     assert thread.read_text() == "thread ran"
+
+
+@pytest.mark.slow
+def test_a_thread_pool_left_open_ends_with_the_kernel_as_at_a_normal_exit(tmp_path):
+    """A notebook that leaves a ``ThreadPoolExecutor`` open (no ``with``, no ``shutdown``): at a normal exit
+    ``concurrent.futures`` tells its idle workers to stop before the threads are joined, so the kernel still ends
+    at once, its queued task done and its ``atexit`` handler run (joining the workers first would wait forever)."""
+    task, handler = tmp_path / "task.txt", tmp_path / "atexit.txt"
+    fake_notebook(tmp_path, "95_pool",
+                  "import atexit, time\nfrom concurrent.futures import ThreadPoolExecutor\n"
+                  f"atexit.register(lambda: open({str(handler)!r}, 'w').write('handler ran'))\n"
+                  "pool = ThreadPoolExecutor(1)\n"
+                  f"pool.submit(lambda: (time.sleep(1.0), open({str(task)!r}, 'w').write('task ran')))")
+    started = time.monotonic()
+    assert execute.execute(tmp_path / "95_pool.ipynb", tmp_path / "95_out.ipynb", {}) is None
+    assert task.read_text() == "task ran"
+    assert handler.read_text() == "handler ran"
+    assert time.monotonic() - started < 60
