@@ -37,7 +37,7 @@ class ProcessRun:
     maxrss_mb: float = 0.0
     tree_peak_mb: float = 0.0
     killed: str | None = None                     # why the child was stopped, or None
-    procs: list[dict] = field(default_factory=list)  # per descendant: pid, started, cmd, peak_mb
+    procs: list[dict] = field(default_factory=list)  # per descendant: pid, ppid, started, cmd, peak_mb
 
     @property
     def peak_mb(self) -> float:
@@ -100,10 +100,11 @@ def run_process(cmd: list[str], *, timeout: float = 1800.0, mem_cap_mb: float | 
                 if info is None:
                     try:
                         cmdline = " ".join(p.cmdline())[:300]
-                        started = p.create_time()
+                        started, ppid = p.create_time(), p.ppid()
                     except psutil.Error:
-                        cmdline, started = "", time.time()
-                    info = seen[p.pid] = {"pid": p.pid, "started": started, "cmd": cmdline, "peak_mb": 0.0}
+                        cmdline, started, ppid = "", time.time(), None
+                    info = seen[p.pid] = {"pid": p.pid, "ppid": ppid, "started": started, "cmd": cmdline,
+                                          "peak_mb": 0.0}
                 info["peak_mb"] = max(info["peak_mb"], rss)
             res.tree_peak_mb = max(res.tree_peak_mb, total)
             elapsed = time.perf_counter() - t0

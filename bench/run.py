@@ -294,12 +294,15 @@ def _log_times(run_log: Path, ended: float) -> list[dict]:
     return out
 
 
-def is_kernel(cmd: str) -> bool:
-    """Whether a process of the batch (its command line, joined by spaces) is a notebook's kernel: started by
-    ipykernel's launcher or by the one the runner starts in its place (helpers.runner.execute.launch_command)."""
-    from helpers.runner import execute
+def is_kernel(cmd: str, parent_cmd: str = "") -> bool:
+    """Whether a process of the batch (its command line, joined by spaces; ``parent_cmd`` its parent's) is a
+    notebook's kernel: started by ipykernel's launcher or by the one the runner starts in its place
+    (helpers.runner.execute.launch_command), or forked by a kernel zygote (helpers.runner.zygote: the child
+    keeps the command line of the zygote it was forked from, which is itself a child of the runner)."""
+    from helpers.runner import execute, zygote
 
-    return any(f"-m {m} " in f"{cmd} " for m in (execute.IPYKERNEL_LAUNCHER, execute.KERNEL_LAUNCHER))
+    launched = any(f"-m {m} " in f"{cmd} " for m in (execute.IPYKERNEL_LAUNCHER, execute.KERNEL_LAUNCHER))
+    return launched or all(f"-m {zygote.__name__} " in f"{c} " for c in (cmd, parent_cmd))
 
 
 def attribute_kernels(notebooks: list[dict], kernels: list[dict], order: list[str]) -> None:
@@ -369,7 +372,8 @@ def run_batch(size: Size, config: Path, args, workdir: Path, log) -> dict:
     out = {"size": size.name, "wall_s": run.wall, "peak_mb": run.peak_mb, "maxrss_mb": run.maxrss_mb,
            "tree_peak_mb": run.tree_peak_mb, "returncode": run.returncode, "killed": run.killed,
            "timeout_s": limit, "notebooks": [], "first_run": first}
-    kernels = [p for p in run.procs if is_kernel(p["cmd"])]
+    cmds = {p["pid"]: p["cmd"] for p in run.procs}
+    kernels = [p for p in run.procs if is_kernel(p["cmd"], cmds.get(p.get("ppid"), ""))]
     runs = sorted(p for p in reports.glob("*/run.json") if not p.parent.is_symlink())
     if runs:
         meta = json.loads(runs[-1].read_text(encoding="utf-8"))

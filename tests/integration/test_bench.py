@@ -333,6 +333,10 @@ def test_the_kernels_are_found_by_the_command_the_runner_starts_them_with():
     assert not is_kernel(f"{sys.executable} -m helpers.runner.run --config c.yaml --force")
     assert not is_kernel("java -cp /x/jars/* org.apache.spark.deploy.SparkSubmit pyspark-shell")
     assert not is_kernel(f"{sys.executable} -m helpers.runner.kernel_launcherx")
+    # a forked kernel keeps its zygote's command line; the zygote itself (child of the runner) is no kernel
+    zyg = f"{sys.executable} -m helpers.runner.zygote 7"
+    assert is_kernel(zyg, zyg)
+    assert not is_kernel(zyg, f"{sys.executable} -m helpers.runner.run --config c.yaml")
 
 
 def test_kernel_memory_goes_to_the_notebook_that_started_it(tmp_path):

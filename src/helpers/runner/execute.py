@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from helpers import paths
+from helpers.runner import zygote
 
 #: A notebook's execution: a failing cell's traceback, a kernel that could not run the notebook.
 LOG = logging.getLogger("helpers.runner.execute")
@@ -101,6 +102,9 @@ def log_to(path: Path) -> logging.Handler:
 #: kernel runs on this Python: the same kernel, without the interpreter's teardown at exit
 #: (:mod:`helpers.runner.kernel_launcher`).
 IPYKERNEL_LAUNCHER, KERNEL_LAUNCHER = "ipykernel_launcher", "helpers.runner.kernel_launcher"
+#: Whether :data:`KERNEL_LAUNCHER` kernels are forked from a process that imported their libraries once
+#: (:mod:`helpers.runner.zygote`, where it can: Linux) instead of started as processes of their own.
+FORK_KERNELS = os.environ.get("CRM_FORK_KERNELS", "1") != "0"
 
 
 def launch_command(kernel_cmd: list[str]) -> list[str]:
@@ -126,9 +130,17 @@ def kernel_manager(label: str) -> type:
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
             read, write = os.pipe()
+            cmd = launch_command(kernel_cmd)
             try:
-                await super()._async_launch_kernel(launch_command(kernel_cmd),
-                                                   **{**kw, "stdout": write, "stderr": write})
+                forked = zygote.spawn(cmd, cwd=kw.get("cwd"), env=kw["env"], output=write) \
+                    if FORK_KERNELS and cmd[:3] == [sys.executable, "-m", KERNEL_LAUNCHER] and kw.get("env") else None
+                if forked is None:
+                    await super()._async_launch_kernel(cmd, **{**kw, "stdout": write, "stderr": write})
+                else:
+                    # what jupyter_client's local provisioner records of a process it started
+                    prov = self.provisioner
+                    prov.process, prov.pid, prov.pgid, prov.cwd = forked, forked.pid, forked.pid, kw.get("cwd")
+                    self._reconcile_connection_info(prov.connection_info)
             except BaseException:
                 os.close(read)
                 raise
