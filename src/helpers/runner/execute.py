@@ -12,6 +12,10 @@ output is logged by papermill (``log_output``, logger ``papermill``) and a faili
 traceback to :data:`LOG`. The runner writes these loggers to the run's ``run.log`` and shows
 them on the console with ``--verbose`` (:mod:`helpers.runner.run`).
 
+A kernel on this Python is forked from a process that has imported the notebooks' libraries once
+(:mod:`helpers.runner.zygote`; about five CPU seconds saved a notebook) where that works (Linux), and otherwise
+started as a process of its own; ``CRM_FORK_KERNELS=0`` in the environment always starts them.
+
 papermill writes the whole executed notebook at every cell's start and end (about sixty writes of a
 notebook whose plotly outputs weigh megabytes: a third of a batch's CPU went there). :data:`ENGINE`
 writes it at most every :data:`SAVE_SECONDS` while it runs, and always at the end, failed or not, so a

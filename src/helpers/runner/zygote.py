@@ -1,15 +1,18 @@
 """Notebook kernels forked from a process that has imported their libraries once.
 
 Every notebook kernel of a batch imports the same libraries before its first result: ipykernel and IPython,
-NumPy, pandas, pyarrow, DuckDB, Ibis, plotly, SciPy, scikit-learn. That is about 1.3 CPU seconds a kernel, paid
-again by every notebook of every run. A *zygote* is a process that imports them once
+NumPy, pandas, pyarrow, DuckDB, Ibis, plotly, SciPy, scikit-learn. That is about five CPU seconds a kernel
+(2026-12-06, this project's 2-core machine: scipy.stats 1.6, pandas 0.9, Ibis with DuckDB 0.9, scikit-learn 0.8,
+plotly.express 0.7, ipykernel 0.4), paid again by every notebook of every run: the tiny config's batch of 15
+notebooks took 144 CPU seconds (80 s) with started kernels and 89 (56 s) with forked ones. A *zygote* is a
+process that imports them once
 (:data:`PRELOAD`) and then forks one child per kernel: the child starts with every one of those modules loaded
 and runs the same ``python -m helpers.runner.kernel_launcher -f <connection file>`` code a started kernel runs,
 in the kernel's own folder and environment, with its output going where the runner reads it.
 
 What a child shares with the zygote is the imported code of those libraries and nothing of the runner: the
 zygote is a fresh ``python -m helpers.runner.zygote``, not a fork of the runner (whose modules a test may have
-patched), and it never imports this project's own package, whose paths follow the environment. A library can
+patched), and imports nothing of this project but this module (the project's paths follow the environment). A library can
 read an environment variable when it is imported, so a zygote serves only kernels whose environment equals the
 one it was started with, apart from :data:`PER_KERNEL` (variables no preloaded library reads); a kernel with any
 other environment gets a zygote of its own (:func:`spawn`).
@@ -228,9 +231,7 @@ def _child(request: dict, output: int, zygote_fds: list[int]) -> None:
         os.dup2(output, 2)
         os.close(null)
         os.close(output)
-        for sig in (signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, signal.default_int_handler)   # as Python starts (the zygote ignores it)
         os.chdir(request["cwd"] or os.getcwd())
         os.environ.clear()
         os.environ.update(request["env"])
@@ -285,6 +286,9 @@ def serve(ctl_fd: int) -> None:
     gc.collect()
     gc.freeze()                                               # the children do not copy these pages to collect them
     ctl.sendall(b"ready\n")
+    null = os.open(os.devnull, os.O_WRONLY)                   # nobody reads the pipe of its stderr from now on
+    os.dup2(null, 2)
+    os.close(null)
     sel = selectors.DefaultSelector()
     sel.register(ctl, selectors.EVENT_READ)
     children: dict[int, tuple[int, socket.socket]] = {}       # pidfd -> (pid, status socket)
