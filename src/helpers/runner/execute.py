@@ -119,6 +119,13 @@ def launch_command(kernel_cmd: list[str]) -> list[str]:
     return list(kernel_cmd)
 
 
+def prestart_kernels() -> None:
+    """When kernels are forked (:data:`FORK_KERNELS`), start the zygote they will be forked from now, in the
+    background, with this process's environment (the one jupyter_client gives its kernels)."""
+    if FORK_KERNELS:
+        zygote.prestart(dict(os.environ))
+
+
 def kernel_manager(label: str) -> type:
     """A jupyter_client kernel manager class whose kernels write stdout and stderr into a pipe read by
     :func:`forward` under ``label`` (jupyter_client otherwise starts them on this process's terminal), started

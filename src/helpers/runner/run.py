@@ -370,6 +370,7 @@ def run_config(cfg: RunConfig, *, overrides: list[str] | None = None, only: list
     use_project_compile_cache()
     chosen = select_notebooks(cfg, only)
     check_notebook_parameters(cfg)
+    execute.prestart_kernels()                    # the kernels' zygote imports their libraries while data is prepared
     jobs = max(1, int(jobs or cfg.output.jobs))
     started = dt.datetime.now()
     t0 = time.time()

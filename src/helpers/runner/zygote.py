@@ -174,27 +174,40 @@ _zygotes: dict[tuple, Zygote | None] = {}
 _zygotes_lock = threading.Lock()
 
 
+def _zygote_for(env: dict) -> Zygote | None:
+    """The zygote of ``env`` (:func:`env_key`), started now if this process has none (ending the least recently
+    used idle one beyond :data:`MAX_ZYGOTES`); None when it could not start (logged once)."""
+    key = env_key(env)
+    with _zygotes_lock:
+        if key in _zygotes:
+            _zygotes[key] = _zygotes.pop(key)                 # the most recently used last
+            return _zygotes[key]
+        idle = [k for k, z in _zygotes.items() if z is None or not z.busy()]
+        for old in idle[:max(0, len(_zygotes) - MAX_ZYGOTES + 1)]:
+            if (z := _zygotes.pop(old)) is not None:
+                z.close()
+        try:
+            _zygotes[key] = Zygote({k: v for k, v in env.items() if k not in PER_KERNEL})
+        except (OSError, RuntimeError) as exc:
+            LOG.warning("kernels start as processes of their own: %s", exc)
+            _zygotes[key] = None
+        return _zygotes[key]
+
+
+def prestart(env: dict) -> None:
+    """Start the zygote of ``env`` in a background thread, so that the first kernel forked from it does not wait
+    for its imports (the runner calls it before preparing the data)."""
+    if supported():
+        threading.Thread(target=_zygote_for, args=(dict(env),), name="kernel-zygote", daemon=True).start()
+
+
 def spawn(cmd: list[str], *, cwd: str | None, env: dict, output: int) -> ForkedKernel | None:
     """``cmd`` (``[sys.executable, "-m", module, *args]``) forked from the zygote of ``env`` (started on first
     use, kept until this process ends), or None when it cannot be: not :func:`supported`, another command, or a
     zygote that failed to start (logged once; that environment's kernels then start as processes of their own)."""
     if not supported() or len(cmd) < 3 or cmd[0] != sys.executable or cmd[1] != "-m":
         return None
-    key = env_key(env)
-    with _zygotes_lock:
-        if key in _zygotes:
-            _zygotes[key] = _zygotes.pop(key)                 # the most recently used last
-        else:
-            idle = [k for k, z in _zygotes.items() if z is None or not z.busy()]
-            for old in idle[:max(0, len(_zygotes) - MAX_ZYGOTES + 1)]:
-                if (z := _zygotes.pop(old)) is not None:
-                    z.close()
-            try:
-                _zygotes[key] = Zygote({k: v for k, v in env.items() if k not in PER_KERNEL})
-            except (OSError, RuntimeError) as exc:
-                LOG.warning("kernels start as processes of their own: %s", exc)
-                _zygotes[key] = None
-        zygote = _zygotes[key]
+    zygote = _zygote_for(env)
     if zygote is None:
         return None
     try:

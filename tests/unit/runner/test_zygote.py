@@ -155,3 +155,18 @@ def test_a_notebook_kernel_is_forked_unless_turned_off(tmp_path, monkeypatch, fo
         assert "-m helpers.runner.zygote " in parent and pandas == "True"
     else:
         assert int(ppid) == os.getpid() and pandas == "False"
+
+
+@pytest.mark.slow
+def test_a_prestarted_zygote_serves_the_first_kernel(env, tmp_path):
+    """The runner starts the zygote while it prepares the data: the first kernel is forked from that one."""
+    pre = {**env, "CRM_TEST_VAR": "pre"}
+    zygote.prestart(pre)
+    deadline = time.monotonic() + 60
+    while zygote.env_key(pre) not in zygote._zygotes and time.monotonic() < deadline:
+        time.sleep(0.1)
+    started = zygote._zygotes[zygote.env_key(pre)]
+    kernel, read = fork(pre, "zchild", "0", cwd=tmp_path)
+    assert kernel.wait(60) == 0 and started.kernels[-1] is kernel
+    assert "out " in read_until(read, lambda t: False)
+    os.close(read)
