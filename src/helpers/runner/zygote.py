@@ -77,17 +77,19 @@ class ForkedKernel:
 
     def __init__(self, pid: int, status: socket.socket):
         self.pid, self.returncode, self._status = pid, None, status
+        self._lock = threading.Lock()              # its notebook's thread and a zygote's busy() both ask
 
     def _read(self, timeout: float | None) -> int | None:
-        if self.returncode is None:
-            self._status.settimeout(timeout)
-            try:
-                data = self._status.recv(16)
-            except (TimeoutError, BlockingIOError):
-                return None
-            self.returncode = int(data) if data.strip() else -signal.SIGKILL
-            self._status.close()
-        return self.returncode
+        with self._lock:
+            if self.returncode is None:
+                self._status.settimeout(timeout)
+                try:
+                    data = self._status.recv(16)
+                except (TimeoutError, BlockingIOError):
+                    return None
+                self.returncode = int(data) if data.strip() else -signal.SIGKILL
+                self._status.close()
+            return self.returncode
 
     def poll(self) -> int | None:
         return self._read(0.0)
