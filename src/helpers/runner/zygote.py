@@ -12,10 +12,10 @@ in the kernel's own folder and environment, with its output going where the runn
 
 What a child shares with the zygote is the imported code of those libraries and nothing of the runner: the
 zygote is a fresh ``python -m helpers.runner.zygote``, not a fork of the runner (whose modules a test may have
-patched), and imports nothing of this project but this module (the project's paths follow the environment). A library can
-read an environment variable when it is imported, so a zygote serves only kernels whose environment equals the
-one it was started with, apart from :data:`PER_KERNEL` (variables no preloaded library reads); a kernel with any
-other environment gets a zygote of its own (:func:`spawn`).
+patched), and imports nothing of this project but this module (the project's paths follow the environment).
+A library can read an environment variable when it is imported, so a zygote serves only kernels whose
+environment equals the one it was started with, apart from :data:`PER_KERNEL` (variables no preloaded library
+reads); a kernel with any other environment gets a zygote of its own (:func:`spawn`).
 
 Linux only (``os.fork`` after importing these libraries, ``os.pidfd_open`` to learn when a child ends); elsewhere,
 or when a zygote cannot start, kernels start as processes of their own, as before (:func:`spawn` returns None).
@@ -149,18 +149,20 @@ class Zygote:
             with self._lock:
                 socket.send_fds(self._ctl, [struct.pack("!I", len(request)), request], [output, theirs.fileno()])
                 answer = self._ctl.recv(32)
+                if not answer.strip().isdigit():
+                    mine.close()
+                    raise RuntimeError(f"the kernel zygote did not fork: {answer!r}")
+                kernel = ForkedKernel(int(answer), mine)
+                # under the lock: a kernel left out of this list would let busy() say no while it runs
+                self.kernels = [k for k in self.kernels if k.poll() is None] + [kernel]
         finally:
             theirs.close()
-        if not answer.strip().isdigit():
-            mine.close()
-            raise RuntimeError(f"the kernel zygote did not fork: {answer!r}")
-        kernel = ForkedKernel(int(answer), mine)
-        self.kernels = [k for k in self.kernels if k.poll() is None] + [kernel]
         return kernel
 
     def busy(self) -> bool:
         """Whether a kernel it forked is still running."""
-        return any(k.poll() is None for k in self.kernels)
+        with self._lock:
+            return any(k.poll() is None for k in self.kernels)
 
     def close(self) -> None:
         """Close the control socket (the zygote then ends) and wait for the zygote to end."""
@@ -296,7 +298,7 @@ def serve(ctl_fd: int) -> None:
     for name in PRELOAD:
         try:
             importlib.import_module(name)
-        except Exception:                                     # noqa: BLE001 - a missing library is imported by the kernel
+        except Exception:                           # noqa: BLE001 - a library missing here fails in the kernel, named
             pass
     gc.collect()
     gc.freeze()                                               # the children do not copy these pages to collect them
@@ -325,7 +327,7 @@ def serve(ctl_fd: int) -> None:
                 pid = os.fork()
                 if pid == 0:
                     sel.close()
-                    _child(request, output, [ctl.fileno(), status_fd] + [fd for fd in children]
+                    _child(request, output, [ctl.fileno(), status_fd, *children]
                            + [s.fileno() for _, s in children.values()])
                 os.close(output)
                 pidfd = os.pidfd_open(pid)

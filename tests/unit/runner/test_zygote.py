@@ -125,7 +125,8 @@ def test_closing_a_zygote_ends_it_and_the_kernels_it_still_has(env, tmp_path):
 
 def test_a_zygote_that_cannot_start_says_why_and_kernels_start_on_their_own(tmp_path, caplog):
     bad = {**os.environ, "PYTHONHOME": str(tmp_path / "no-python-here")}
-    with pytest.raises(RuntimeError, match=r"(?s)did not start: it ended before it was ready.*No module named 'encodings'"):
+    with pytest.raises(RuntimeError,
+                       match=r"(?s)did not start: it ended before it was ready.*No module named 'encodings'"):
         zygote.Zygote(bad)
     read, write = os.pipe()
     with caplog.at_level("WARNING", logger=zygote.LOG.name):
